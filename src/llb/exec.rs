@@ -1,0 +1,59 @@
+use super::state::State;
+use crate::platform::Platform;
+
+/// A command to run in a container (an `ExecOp`). The root filesystem is given by [`State::run`].
+#[derive(Clone, Debug, Default)]
+pub struct Exec {
+    pub(super) root: State,
+    pub args: Vec<String>,
+    /// `NAME=value`, in the order given.
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// Empty = root.
+    pub user: String,
+    pub network: Network,
+    pub mounts: Vec<Mount>,
+    pub platform: Option<Platform>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Network {
+    #[default]
+    Sandbox,
+    Host,
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mount {
+    pub dest: String,
+    pub kind: MountKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum MountKind {
+    /// A state mounted at `dest`. Writes are discarded (the mount has no output).
+    Bind { source: State, selector: String, readonly: bool },
+    /// A persistent cache directory, keyed by `id`.
+    Cache { id: String, sharing: CacheSharing },
+    /// A secret file from the client; never stored in a layer.
+    Secret { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    /// A forwarded SSH agent socket.
+    Ssh { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    Tmpfs,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CacheSharing {
+    #[default]
+    Shared,
+    Private,
+    Locked,
+}
+
+impl Exec {
+    /// `/bin/sh -c <script>`, the way a Dockerfile `RUN` in shell form runs.
+    pub fn shell(script: &str) -> Self {
+        Exec { args: vec!["/bin/sh".into(), "-c".into(), script.into()], cwd: "/".into(), ..Exec::default() }
+    }
+}

@@ -1,0 +1,370 @@
+//! State graph → `pb.Definition`: post-order walk, one entry per distinct op (by digest), metadata keyed
+//! by digest, and the terminal op last. The same graph always gives the same bytes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+
+use super::exec::{CacheSharing, MountKind, Network};
+use super::file::FileAction;
+use super::state::{Op, Output, State, Vertex};
+use crate::platform::Platform;
+use crate::proto::pb;
+
+/// Options that apply to every op of a marshalled graph.
+#[derive(Clone, Debug, Default)]
+pub struct MarshalOptions {
+    /// `--no-cache`: BuildKit re-runs every op.
+    pub ignore_cache: bool,
+}
+
+/// `sha256:<hex>` of the bytes, as BuildKit computes op digests.
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+impl State {
+    /// Marshals the graph that ends in this state. Scratch marshals to an empty Definition, which
+    /// BuildKit solves to an empty result.
+    pub fn marshal(&self, options: &MarshalOptions) -> pb::Definition {
+        let Some(head) = &self.output else {
+            return pb::Definition::default();
+        };
+        let mut m = Marshaller { options, seen: HashMap::new(), def: Vec::new(), emitted: BTreeMap::new(), metadata: BTreeMap::new() };
+        let head_digest = m.vertex(&head.vertex);
+        let terminal = pb::Op { inputs: vec![pb::Input { digest: head_digest, index: head.index }], ..Default::default() };
+        let bytes = terminal.encode_to_vec();
+        let digest = digest_of(&bytes);
+        let caps = [("constraints", true), ("platform", true)].map(|(k, v)| (k.to_string(), v)).into();
+        m.metadata.insert(digest, pb::OpMetadata { caps, ignore_cache: options.ignore_cache, ..Default::default() });
+        m.def.push(bytes);
+        pb::Definition { def: m.def, metadata: m.metadata, source: None }
+    }
+}
+
+struct Marshaller<'a> {
+    options: &'a MarshalOptions,
+    /// Vertex address → digest, so shared subgraphs are encoded once.
+    seen: HashMap<*const Vertex, String>,
+    def: Vec<Vec<u8>>,
+    /// Digests already in `def` (equal ops built separately are emitted once).
+    emitted: BTreeMap<String, ()>,
+    metadata: BTreeMap<String, pb::OpMetadata>,
+}
+
+/// The inputs of one op, deduplicated, in first-use order.
+#[derive(Default)]
+struct Inputs(Vec<pb::Input>);
+
+impl Inputs {
+    fn index_of(&mut self, input: pb::Input) -> i64 {
+        let pos = self.0.iter().position(|i| *i == input).unwrap_or_else(|| {
+            self.0.push(input);
+            self.0.len() - 1
+        });
+        pos as i64
+    }
+}
+
+impl Marshaller<'_> {
+    fn input(&mut self, out: &Output) -> pb::Input {
+        pb::Input { digest: self.vertex(&out.vertex), index: out.index }
+    }
+
+    /// The index of a state among this op's inputs, or -1 for scratch.
+    fn input_index(&mut self, inputs: &mut Inputs, state: &State) -> i64 {
+        match &state.output {
+            None => -1,
+            Some(out) => {
+                let input = self.input(out);
+                inputs.index_of(input)
+            }
+        }
+    }
+
+    fn vertex(&mut self, v: &std::sync::Arc<Vertex>) -> String {
+        let key = std::sync::Arc::as_ptr(v);
+        if let Some(d) = self.seen.get(&key) {
+            return d.clone();
+        }
+        let mut inputs = Inputs::default();
+        let mut caps: Vec<&'static str> = Vec::new();
+        let (op, platform) = match &v.op {
+            Op::Source(s) => {
+                caps.extend(source_caps(&s.identifier, &s.attrs));
+                let op = pb::SourceOp { identifier: s.identifier.clone(), attrs: s.attrs.clone() };
+                (pb::op::Op::Source(op), s.platform.as_ref())
+            }
+            Op::Exec(e) => {
+                caps.push("exec.meta.base");
+                let mut mounts = Vec::new();
+                let root_input = self.input_index(&mut inputs, &e.root);
+                mounts.push(pb::Mount { input: root_input, dest: "/".into(), output: 0, ..Default::default() });
+                caps.push("exec.mount.bind");
+                let mut sorted: Vec<_> = e.mounts.iter().collect();
+                sorted.sort_by(|a, b| a.dest.cmp(&b.dest));
+                for m in sorted {
+                    let mut pm = pb::Mount { dest: m.dest.clone(), input: -1, output: -1, ..Default::default() };
+                    match &m.kind {
+                        MountKind::Bind { source, selector, readonly } => {
+                            pm.input = self.input_index(&mut inputs, source);
+                            pm.selector = selector.clone();
+                            pm.readonly = *readonly;
+                            pm.mount_type = pb::MountType::Bind as i32;
+                            if !selector.is_empty() {
+                                caps.push("exec.mount.selector");
+                            }
+                        }
+                        MountKind::Cache { id, sharing } => {
+                            pm.mount_type = pb::MountType::Cache as i32;
+                            let sharing = match sharing {
+                                CacheSharing::Shared => pb::CacheSharingOpt::Shared,
+                                CacheSharing::Private => pb::CacheSharingOpt::Private,
+                                CacheSharing::Locked => pb::CacheSharingOpt::Locked,
+                            };
+                            pm.cache_opt = Some(pb::CacheOpt { id: id.clone(), sharing: sharing as i32 });
+                            caps.extend(["exec.mount.cache", "exec.mount.cache.sharing"]);
+                        }
+                        MountKind::Secret { id, uid, gid, mode, optional } => {
+                            pm.mount_type = pb::MountType::Secret as i32;
+                            pm.secret_opt = Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
+                            caps.push("exec.mount.secret");
+                        }
+                        MountKind::Ssh { id, uid, gid, mode, optional } => {
+                            pm.mount_type = pb::MountType::Ssh as i32;
+                            pm.ssh_opt = Some(pb::SshOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
+                            caps.push("exec.mount.ssh");
+                        }
+                        MountKind::Tmpfs => {
+                            pm.mount_type = pb::MountType::Tmpfs as i32;
+                            caps.push("exec.mount.tmpfs");
+                        }
+                    }
+                    mounts.push(pm);
+                }
+                let network = match e.network {
+                    Network::Sandbox => pb::NetMode::Unset,
+                    Network::Host => pb::NetMode::Host,
+                    Network::None => pb::NetMode::None,
+                };
+                if e.network != Network::Sandbox {
+                    caps.push("exec.meta.network");
+                }
+                let meta = pb::Meta {
+                    args: e.args.clone(),
+                    env: e.env.clone(),
+                    cwd: e.cwd.clone(),
+                    user: e.user.clone(),
+                    remove_mount_stubs_recursive: true,
+                    ..Default::default()
+                };
+                let op = pb::ExecOp { meta: Some(meta), mounts, network: network as i32, security: 0 };
+                (pb::op::Op::Exec(op), e.platform.as_ref())
+            }
+            Op::File { base, actions } => {
+                caps.push("file.base");
+                // Inputs first (base, then copy sources), so action indices can point past them.
+                self.input_index(&mut inputs, base);
+                for a in actions {
+                    if let FileAction::Copy { from, .. } = a {
+                        self.input_index(&mut inputs, from);
+                    }
+                }
+                let n = inputs.0.len() as i64;
+                let mut pactions = Vec::new();
+                for (k, a) in actions.iter().enumerate() {
+                    let input = if k == 0 { self.input_index(&mut inputs, base) } else { n + k as i64 - 1 };
+                    let output = if k + 1 == actions.len() { 0 } else { -1 };
+                    let (secondary, action) = self.file_action(&mut inputs, a, &mut caps);
+                    pactions.push(pb::FileAction { input, secondary_input: secondary, output, action: Some(action) });
+                }
+                (pb::op::Op::File(pb::FileOp { actions: pactions }), None)
+            }
+            Op::Merge(states) => {
+                caps.push("mergeop");
+                let merge_inputs = states
+                    .iter()
+                    .map(|s| pb::MergeInput { input: self.input_index(&mut inputs, s) })
+                    .collect();
+                (pb::op::Op::Merge(pb::MergeOp { inputs: merge_inputs }), None)
+            }
+        };
+        let op = pb::Op {
+            inputs: inputs.0,
+            op: Some(op),
+            platform: platform.map(to_pb_platform),
+            constraints: Some(pb::WorkerConstraints::default()),
+        };
+        let bytes = op.encode_to_vec();
+        let digest = digest_of(&bytes);
+        if self.emitted.insert(digest.clone(), ()).is_none() {
+            self.def.push(bytes);
+        }
+        let mut md = pb::OpMetadata { ignore_cache: self.options.ignore_cache, ..Default::default() };
+        if let Some(name) = &v.name {
+            md.description.insert("llb.customname".into(), name.clone());
+        }
+        md.caps = caps.into_iter().map(|c| (c.to_string(), true)).collect();
+        self.metadata.insert(digest.clone(), md);
+        self.seen.insert(key, digest.clone());
+        digest
+    }
+
+    fn file_action(&mut self, inputs: &mut Inputs, a: &FileAction, caps: &mut Vec<&'static str>) -> (i64, pb::file_action::Action) {
+        use pb::file_action::Action;
+        match a {
+            FileAction::Mkdir { path, mode, make_parents, owner, timestamp } => (
+                -1,
+                Action::Mkdir(pb::FileActionMkDir {
+                    path: path.clone(),
+                    mode: *mode as i32,
+                    make_parents: *make_parents,
+                    owner: owner.map(chown),
+                    timestamp: timestamp.unwrap_or(-1),
+                }),
+            ),
+            FileAction::Mkfile { path, mode, data, owner, timestamp } => (
+                -1,
+                Action::Mkfile(pb::FileActionMkFile {
+                    path: path.clone(),
+                    mode: *mode as i32,
+                    data: data.clone(),
+                    owner: owner.map(chown),
+                    timestamp: timestamp.unwrap_or(-1),
+                }),
+            ),
+            FileAction::Copy { from, src, dest, options: o } => {
+                let secondary = self.input_index(inputs, from);
+                if !o.include_patterns.is_empty() || !o.exclude_patterns.is_empty() {
+                    caps.push("file.copy.includeexcludepatterns");
+                }
+                (
+                    secondary,
+                    Action::Copy(pb::FileActionCopy {
+                        src: src.clone(),
+                        dest: dest.clone(),
+                        owner: o.owner.map(chown),
+                        mode: o.mode.map_or(-1, |m| m as i32),
+                        follow_symlink: o.follow_symlinks,
+                        dir_copy_contents: o.contents_only,
+                        create_dest_path: o.create_dest_path,
+                        allow_wildcard: o.allow_wildcard,
+                        timestamp: o.timestamp.unwrap_or(-1),
+                        include_patterns: o.include_patterns.clone(),
+                        exclude_patterns: o.exclude_patterns.clone(),
+                        ..Default::default()
+                    }),
+                )
+            }
+            FileAction::Rm { path, allow_not_found } => {
+                (-1, Action::Rm(pb::FileActionRm { path: path.clone(), allow_not_found: *allow_not_found, allow_wildcard: false }))
+            }
+            FileAction::Symlink { target, path, owner, timestamp } => {
+                caps.push("file.symlink.create");
+                (
+                    -1,
+                    Action::Symlink(pb::FileActionSymlink {
+                        oldpath: target.clone(),
+                        newpath: path.clone(),
+                        owner: owner.map(chown),
+                        timestamp: timestamp.unwrap_or(-1),
+                    }),
+                )
+            }
+        }
+    }
+}
+
+fn chown((uid, gid): (u32, u32)) -> pb::ChownOpt {
+    pb::ChownOpt {
+        user: Some(pb::UserOpt { user: Some(pb::user_opt::User::ById(uid)) }),
+        group: Some(pb::UserOpt { user: Some(pb::user_opt::User::ById(gid)) }),
+    }
+}
+
+pub(crate) fn to_pb_platform(p: &Platform) -> pb::Platform {
+    pb::Platform {
+        architecture: p.architecture.clone(),
+        os: p.os.clone(),
+        variant: p.variant.clone().unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<&'static str> {
+    let mut caps = Vec::new();
+    if identifier.starts_with("docker-image://") {
+        caps.push("source.image");
+        if attrs.get("image.resolvemode").map(String::as_str) == Some("pull") {
+            caps.push("source.image.resolvemode");
+        }
+    } else if identifier.starts_with("local://") {
+        caps.push("source.local");
+        for (attr, cap) in [
+            ("local.session", "source.local.sessionid"),
+            ("local.includepattern", "source.local.includepatterns"),
+            ("local.excludepatterns", "source.local.excludepatterns"),
+            ("local.followpaths", "source.local.followpaths"),
+            ("local.sharedkeyhint", "source.local.sharedkeyhint"),
+            ("local.differ", "source.local.differ"),
+        ] {
+            if attrs.contains_key(attr) {
+                caps.push(cap);
+            }
+        }
+    }
+    caps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llb::{CopyOptions, Exec};
+
+    fn decode(def: &pb::Definition) -> Vec<pb::Op> {
+        def.def.iter().map(|b| pb::Op::decode(b.as_slice()).unwrap()).collect()
+    }
+
+    #[test]
+    fn scratch_marshals_to_an_empty_definition() {
+        assert!(State::scratch().marshal(&MarshalOptions::default()).def.is_empty());
+    }
+
+    #[test]
+    fn terminal_op_points_at_the_head_and_digests_match_bytes() {
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
+        let def = img.run(Exec::shell("true")).marshal(&MarshalOptions::default());
+        let ops = decode(&def);
+        assert_eq!(ops.len(), 3);
+        let last = ops.last().unwrap();
+        assert!(last.op.is_none());
+        assert_eq!(last.inputs[0].digest, digest_of(&def.def[1]));
+        assert_eq!(ops[1].inputs[0].digest, digest_of(&def.def[0]));
+        for bytes in &def.def {
+            assert!(def.metadata.contains_key(&digest_of(bytes)));
+        }
+    }
+
+    #[test]
+    fn shared_and_equal_inputs_are_emitted_once() {
+        let a = State::local("context", BTreeMap::new());
+        let b = State::local("context", BTreeMap::new()); // equal op, built separately
+        let copy = |from: &State| FileAction::Copy { from: from.clone(), src: "/x".into(), dest: "/x".into(), options: CopyOptions::default() };
+        let out = State::scratch().file(vec![copy(&a), copy(&b), copy(&a)]);
+        let def = out.marshal(&MarshalOptions::default());
+        let ops = decode(&def);
+        assert_eq!(ops.len(), 3, "local once, file op, terminal");
+        let Some(pb::op::Op::File(f)) = &ops[1].op else { panic!("file op expected") };
+        assert_eq!(ops[1].inputs.len(), 1);
+        let chain: Vec<(i64, i64, i64)> = f.actions.iter().map(|a| (a.input, a.secondary_input, a.output)).collect();
+        assert_eq!(chain, vec![(-1, 0, -1), (1, 0, -1), (2, 0, 0)]);
+    }
+
+    #[test]
+    fn merge_of_one_state_is_that_state() {
+        let a = State::local("context", BTreeMap::new());
+        let m = State::merge(vec![State::scratch(), a.clone()]);
+        assert_eq!(m.marshal(&MarshalOptions::default()), a.marshal(&MarshalOptions::default()));
+    }
+}

@@ -1,0 +1,173 @@
+//! The meaning of a spec: validated, defaults filled in one place, every value in a type that cannot be
+//! wrong. Pure: no I/O, no BuildKit.
+
+mod accounts;
+mod args;
+mod build;
+mod paths;
+
+pub use accounts::{Account, Accounts, GroupEntry, Owner};
+pub use args::substitute;
+pub use build::{plan, PlanInputs};
+pub use paths::{context_path, AbsPath, Mode};
+
+use crate::diag::Span;
+use crate::platform::Platform;
+
+/// The default non-root user, as distroless has it.
+pub const NONROOT_UID: u32 = 65532;
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub const ZONEINFO: &str = "/usr/share/zoneinfo";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub builder: Option<Builder>,
+    pub copies: Vec<Copy>,
+    /// In the order they are laid down; each becomes its own layer.
+    pub rootfs: Vec<Piece>,
+    pub libraries: Libraries,
+    pub image: ImageConfig,
+    /// Target platforms, at least one.
+    pub platforms: Vec<Platform>,
+    /// `SOURCE_DATE_EPOCH`: the time of every file we write and of the image's `created`.
+    pub epoch: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Builder {
+    pub image: String,
+    pub workdir: AbsPath,
+    pub env: Vec<(String, String)>,
+    pub run: Vec<String>,
+    pub cache: Vec<AbsPath>,
+    pub secrets: Vec<SecretMount>,
+    pub ssh: bool,
+    pub network: Network,
+    pub runs_on: RunsOn,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretMount {
+    pub id: String,
+    pub target: AbsPath,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    Default,
+    None,
+    Host,
+}
+
+/// Where the builder runs: natively on the build platform (cross-compiling), or on the target platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunsOn {
+    BuildPlatform,
+    TargetPlatform,
+}
+
+/// Where a copied file comes from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Builder(AbsPath),
+    /// A normalized path relative to the build context root (`""` is the root).
+    Context(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Copy {
+    pub from: Source,
+    /// The final path in the image; for `contents`, the directory the contents go into.
+    pub dest: AbsPath,
+    /// The source is a directory whose contents are copied (`from` ended with `/`).
+    pub contents: bool,
+    /// `None` keeps the source's mode.
+    pub mode: Option<Mode>,
+    pub owner: Owner,
+    pub span: Span,
+}
+
+/// One piece of a working root filesystem. Each is lowered to its own named vertex and layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// /etc/passwd and /etc/group.
+    Accounts(Accounts),
+    /// Home directories, owned by their user, mode 0700.
+    Homes(Vec<Home>),
+    /// /tmp with mode 1777.
+    Tmp,
+    /// /etc/nsswitch.conf so Go and glibc consult /etc/hosts before DNS.
+    Nsswitch,
+    CaCertificates(Source),
+    Timezones(Zones),
+    Dirs(Vec<DirEntry>),
+    Files(Vec<FileEntry>),
+}
+
+impl Piece {
+    /// The progress name BuildKit shows: `[rootfs] <name>`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Piece::Accounts(_) => "users",
+            Piece::Homes(_) => "home",
+            Piece::Tmp => "tmp",
+            Piece::Nsswitch => "nsswitch",
+            Piece::CaCertificates(_) => "ca-certificates",
+            Piece::Timezones(_) => "timezones",
+            Piece::Dirs(_) => "dirs",
+            Piece::Files(_) => "files",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Home {
+    pub path: AbsPath,
+    pub owner: Owner,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Zones {
+    /// The whole zoneinfo tree without its `right/` duplicate.
+    All,
+    Only(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub path: AbsPath,
+    pub mode: Mode,
+    pub owner: Owner,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileEntry {
+    pub path: AbsPath,
+    pub content: String,
+    pub mode: Mode,
+    pub owner: Owner,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Libraries {
+    Auto,
+    None,
+}
+
+/// The OCI image config's `config` part, platform-independent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageConfig {
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    /// Where the entrypoint was decided, for errors found later (missing, not executable).
+    pub entrypoint_span: Span,
+    /// Numeric `uid:gid`, so Kubernetes' runAsNonRoot can check it.
+    pub user: Owner,
+    pub workdir: AbsPath,
+    pub env: Vec<(String, String)>,
+    /// `8080/tcp`, sorted.
+    pub exposed_ports: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub stop_signal: Option<String>,
+}

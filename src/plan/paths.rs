@@ -1,0 +1,136 @@
+//! Newtypes that cannot hold an invalid value: absolute paths that stay inside the root, octal modes.
+
+use std::fmt;
+
+/// An absolute, normalized path inside the image or builder root: starts with `/`, has no `.`/`..`
+/// components, no doubled or trailing slashes (except the root itself).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AbsPath(String);
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PathError {
+    Relative,
+    Escapes,
+    Empty,
+}
+
+impl AbsPath {
+    pub fn root() -> Self {
+        AbsPath("/".into())
+    }
+
+    pub fn parse(text: &str) -> Result<Self, PathError> {
+        if text.is_empty() {
+            return Err(PathError::Empty);
+        }
+        if !text.starts_with('/') {
+            return Err(PathError::Relative);
+        }
+        Ok(AbsPath(format!("/{}", normalize_components(text)?.join("/"))))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn join(&self, rel: &str) -> Result<Self, PathError> {
+        AbsPath::parse(&format!("{}/{}", self.0.trim_end_matches('/'), rel))
+    }
+
+    pub fn file_name(&self) -> Option<&str> {
+        self.0.rsplit('/').next().filter(|s| !s.is_empty())
+    }
+
+    pub fn parent(&self) -> Option<AbsPath> {
+        let idx = self.0.rfind('/')?;
+        if self.0 == "/" {
+            return None;
+        }
+        Some(AbsPath(if idx == 0 { "/".into() } else { self.0[..idx].to_string() }))
+    }
+
+    /// True when `self` is `other` or lies below it.
+    pub fn starts_with(&self, other: &AbsPath) -> bool {
+        other.0 == "/" || self.0 == other.0 || self.0.starts_with(&format!("{}/", other.0))
+    }
+}
+
+/// A path relative to the build context root, normalized, never escaping it (`""` is the root).
+pub fn context_path(text: &str) -> Result<String, PathError> {
+    Ok(normalize_components(text)?.join("/"))
+}
+
+fn normalize_components(text: &str) -> Result<Vec<&str>, PathError> {
+    let mut parts = Vec::new();
+    for c in text.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return Err(PathError::Escapes),
+            c => parts.push(c),
+        }
+    }
+    Ok(parts)
+}
+
+impl fmt::Display for AbsPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Permission bits including setuid/setgid/sticky, parsed from an octal string such as `"0755"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Mode(u32);
+
+impl Mode {
+    pub const fn new(bits: u32) -> Self {
+        Mode(bits & 0o7777)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits = text.strip_prefix("0o").unwrap_or(text);
+        if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            return None;
+        }
+        let bits = u32::from_str_radix(digits, 8).ok()?;
+        (bits <= 0o7777).then_some(Mode(bits))
+    }
+
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04o}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths_normalize_and_refuse_escapes() {
+        assert_eq!(AbsPath::parse("/a//b/./c/").unwrap().as_str(), "/a/b/c");
+        assert_eq!(AbsPath::parse("/").unwrap().as_str(), "/");
+        assert_eq!(AbsPath::parse("a/b"), Err(PathError::Relative));
+        assert_eq!(AbsPath::parse("/a/../../etc"), Err(PathError::Escapes));
+        assert_eq!(AbsPath::parse("/a/b").unwrap().parent().unwrap().as_str(), "/a");
+        assert_eq!(AbsPath::parse("/a").unwrap().parent().unwrap().as_str(), "/");
+        assert!(AbsPath::parse("/a/b").unwrap().starts_with(&AbsPath::parse("/a").unwrap()));
+        assert!(!AbsPath::parse("/ab").unwrap().starts_with(&AbsPath::parse("/a").unwrap()));
+    }
+
+    #[test]
+    fn modes_are_octal_only() {
+        assert_eq!(Mode::parse("0755").unwrap().bits(), 0o755);
+        assert_eq!(Mode::parse("1777").unwrap().bits(), 0o1777);
+        assert_eq!(Mode::parse("0o644").unwrap().bits(), 0o644);
+        assert!(Mode::parse("0999").is_none());
+        assert!(Mode::parse("rwx").is_none());
+        assert!(Mode::parse("17777").is_none());
+        assert_eq!(Mode::new(0o1777).to_string(), "1777");
+    }
+}

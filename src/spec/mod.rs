@@ -1,0 +1,165 @@
+//! What the user wrote in `scratch.yaml`, with the place of every value.
+//!
+//! The types mirror `shared/design/spec.md` one to one and decide nothing: defaults, validation and meaning
+//! live in [`crate::plan`]. Loading walks marked-yaml's node tree by hand rather than through serde derive,
+//! because serde stops at the first error and loses spans inside untagged enums, and we want every problem
+//! reported at once with its line and column.
+
+mod load;
+
+pub use load::load;
+
+use crate::diag::Span;
+
+/// A value and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+pub type Str = Spanned<String>;
+
+/// The whole spec file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spec {
+    /// `version: 1`; only 1 exists.
+    pub version: Option<Str>,
+    /// Build args with defaults, in file order; `--build-arg NAME=VALUE` overrides.
+    pub args: Vec<(Str, Str)>,
+    /// The stage that compiles the application. Without it, copies come from the build context.
+    pub builder: Option<Builder>,
+    /// Files and directories that make up the application, at least one.
+    pub copy: Vec<CopyEntry>,
+    /// Where `copy:` was written (or the top of the file when it is missing).
+    pub copy_span: Span,
+    /// The pieces of a working root filesystem; each is on by default.
+    pub rootfs: Rootfs,
+    /// The OCI image config.
+    pub image: Image,
+    /// Default target platforms; `--platform` overrides.
+    pub platforms: Vec<Str>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Builder {
+    pub span: Span,
+    /// The builder image reference, e.g. `golang:1.23`. Required.
+    pub image: Option<Str>,
+    /// Where the build context is placed and commands run; default `/src`.
+    pub workdir: Option<Str>,
+    pub env: Vec<(Str, Str)>,
+    /// Shell commands, each run with `/bin/sh -c` in `workdir`.
+    pub run: Vec<Str>,
+    /// Persistent cache mount targets.
+    pub cache: Vec<Str>,
+    pub secrets: Vec<Secret>,
+    /// Forward the default SSH agent.
+    pub ssh: Option<Spanned<bool>>,
+    /// `default` | `none` | `host`.
+    pub network: Option<Str>,
+    /// `build` | `target`.
+    pub platform: Option<Str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    pub span: Span,
+    pub id: Option<Str>,
+    pub target: Option<Str>,
+}
+
+/// One `copy:` entry; the shorthand `- /out/app` sets only `from`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyEntry {
+    pub span: Span,
+    /// A builder path, or `context:<path>` for the build context.
+    pub from: Option<Str>,
+    pub to: Option<Str>,
+    pub mode: Option<Str>,
+    pub owner: Option<Str>,
+}
+
+/// `true`, `false`, or a value that also means "on".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Toggle<T> {
+    Off(Span),
+    On(Span),
+    With(T),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rootfs {
+    /// On, off, or `{from: context:certs/ca.pem}`.
+    pub ca_certificates: Option<Toggle<Str>>,
+    /// `all`, `none`, or a list of zone names.
+    pub timezones: Option<Timezones>,
+    /// Users besides root; default `[{name: nonroot, uid: 65532}]`.
+    pub users: Option<Spanned<Vec<User>>>,
+    pub groups: Vec<Group>,
+    pub tmp: Option<Spanned<bool>>,
+    pub nsswitch: Option<Spanned<bool>>,
+    /// `auto` | `none`.
+    pub libraries: Option<Str>,
+    pub dirs: Vec<Dir>,
+    pub files: Vec<File>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Timezones {
+    Word(Str),
+    List(Span, Vec<Str>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub span: Span,
+    pub name: Option<Str>,
+    pub uid: Option<Str>,
+    pub gid: Option<Str>,
+    pub home: Option<Str>,
+    pub shell: Option<Str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub span: Span,
+    pub name: Option<Str>,
+    pub gid: Option<Str>,
+    pub members: Vec<Str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dir {
+    pub span: Span,
+    pub path: Option<Str>,
+    pub mode: Option<Str>,
+    pub owner: Option<Str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    pub span: Span,
+    pub path: Option<Str>,
+    pub content: Option<Str>,
+    pub mode: Option<Str>,
+    pub owner: Option<Str>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Image {
+    pub entrypoint: Option<Spanned<Vec<Str>>>,
+    pub cmd: Option<Spanned<Vec<Str>>>,
+    pub user: Option<Str>,
+    pub workdir: Option<Str>,
+    pub env: Vec<(Str, Str)>,
+    pub expose: Vec<Str>,
+    pub labels: Vec<(Str, Str)>,
+    pub stop_signal: Option<Str>,
+}
