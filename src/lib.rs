@@ -4,9 +4,13 @@
 //! filled) → [`lower`] (plan → LLB graph + image config) → [`llb`] (deterministic `pb.Definition`) →
 //! [`gateway`] (BuildKit's LLBBridge over stdio).
 
+pub mod compile;
 pub mod diag;
 pub mod platform;
 pub mod proto;
 pub mod spec;
 pub mod plan;
 pub mod llb;
+pub mod lower;
+pub mod gateway;
+pub mod verify;

@@ -283,7 +283,7 @@ fn chown((uid, gid): (u32, u32)) -> pb::ChownOpt {
     }
 }
 
-pub(crate) fn to_pb_platform(p: &Platform) -> pb::Platform {
+pub fn to_pb_platform(p: &Platform) -> pb::Platform {
     pb::Platform {
         architecture: p.architecture.clone(),
         os: p.os.clone(),

@@ -194,7 +194,7 @@ impl Planner {
         if b.run.is_empty() {
             self.warn(b.span, "the builder has no `run` commands", "add `run: <build command>`, or drop `builder` to copy from the build context");
         }
-        Some(Builder { image: image?, workdir, env, run, cache, secrets, ssh: b.ssh.as_ref().is_some_and(|s| s.value), network, runs_on })
+        Some(Builder { image: image?, image_span: b.image.as_ref().map_or(b.span, |i| i.span), workdir, env, run, cache, secrets, ssh: b.ssh.as_ref().is_some_and(|s| s.value), network, runs_on })
     }
 
     fn accounts(&mut self, rootfs: &spec::Rootfs) -> Accounts {

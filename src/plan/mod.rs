@@ -37,6 +37,8 @@ pub struct Plan {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Builder {
     pub image: String,
+    /// Where `builder.image` was written, for errors about the image itself.
+    pub image_span: Span,
     pub workdir: AbsPath,
     pub env: Vec<(String, String)>,
     pub run: Vec<String>,

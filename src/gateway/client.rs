@@ -1,0 +1,168 @@
+//! The LLBBridge client over the frontend's stdin/stdout: cleartext HTTP/2 with prior knowledge, one
+//! connection for the life of the process.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tonic::transport::{Channel, Endpoint, Uri};
+
+use super::{Built, Caps, FileStat, Gateway, GatewayError, ResolvedImage};
+use crate::llb::MarshalOptions;
+use crate::platform::Platform;
+use crate::proto::moby::buildkit::v1::frontend::{self as fe, llb_bridge_client::LlbBridgeClient};
+use crate::proto::{google, pb};
+
+/// BuildKit ≥0.14 accepts 16 MiB; file reads are the large answers.
+const MAX_MESSAGE: usize = 64 << 20;
+
+/// stdin and stdout as one duplex stream.
+struct Stdio {
+    input: tokio::io::Stdin,
+    output: tokio::io::Stdout,
+}
+
+impl AsyncRead for Stdio {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().input).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Stdio {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().output).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().output).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().output).poll_shutdown(cx)
+    }
+}
+
+pub struct StdioGateway {
+    client: LlbBridgeClient<Channel>,
+}
+
+fn err(status: tonic::Status) -> GatewayError {
+    GatewayError(status.message().to_string())
+}
+
+impl StdioGateway {
+    pub async fn connect() -> Result<Self, GatewayError> {
+        // The connector hands out stdio once; a reconnect must fail rather than share the pipes.
+        let slot = Arc::new(Mutex::new(Some(Stdio { input: tokio::io::stdin(), output: tokio::io::stdout() })));
+        let connector = tower::service_fn(move |_: Uri| {
+            let stdio = slot.lock().ok().and_then(|mut s| s.take());
+            async move { stdio.map(TokioIo::new).ok_or_else(|| std::io::Error::other("stdio connection already used")) }
+        });
+        let channel = Endpoint::from_static("http://localhost")
+            .connect_with_connector(connector)
+            .await
+            .map_err(|e| GatewayError(format!("connecting over stdio: {e}")))?;
+        let client = LlbBridgeClient::new(channel).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE);
+        Ok(StdioGateway { client })
+    }
+
+    async fn r#return(&mut self, request: fe::ReturnRequest) -> Result<(), GatewayError> {
+        self.client.r#return(request).await.map_err(err)?;
+        Ok(())
+    }
+}
+
+fn enabled(caps: &[crate::proto::moby::buildkit::v1::apicaps::ApiCap]) -> std::collections::BTreeSet<String> {
+    caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect()
+}
+
+fn from_pb_platform(p: &pb::Platform) -> Platform {
+    Platform { os: p.os.clone(), architecture: p.architecture.clone(), variant: Some(p.variant.clone()).filter(|v| !v.is_empty()) }
+}
+
+impl Gateway for StdioGateway {
+    async fn ping(&mut self) -> Result<Caps, GatewayError> {
+        let pong = self.client.ping(fe::PingRequest {}).await.map_err(err)?.into_inner();
+        let worker_platforms = pong.workers.first().map(|w| w.platforms.iter().map(from_pb_platform).collect()).unwrap_or_default();
+        Ok(Caps { frontend: enabled(&pong.frontend_api_caps), llb: enabled(&pong.llb_caps), worker_platforms })
+    }
+
+    async fn resolve_image_config(&mut self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError> {
+        let request = fe::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            platform: Some(crate::llb::to_pb_platform(platform)),
+            resolve_mode: resolve_mode.to_string(),
+            log_name: format!("[internal] load metadata for {reference}"),
+            ..Default::default()
+        };
+        let response = self.client.resolve_image_config(request).await.map_err(err)?.into_inner();
+        Ok(ResolvedImage { digest: response.digest, config: response.config })
+    }
+
+    async fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError> {
+        let request = fe::SolveRequest { definition: Some(def), allow_result_return: true, allow_result_array_ref: true, ..Default::default() };
+        let response = self.client.solve(request).await.map_err(err)?.into_inner();
+        match response.result.and_then(|r| r.result) {
+            Some(fe::result::Result::Ref(r)) => Ok(r.id),
+            Some(fe::result::Result::RefDeprecated(id)) => Ok(id),
+            _ if !response.r#ref.is_empty() => Ok(response.r#ref),
+            _ => Err(GatewayError("solve returned no reference".into())),
+        }
+    }
+
+    async fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+        let request = fe::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: None };
+        Ok(self.client.read_file(request).await.map_err(err)?.into_inner().data)
+    }
+
+    async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
+        let request = fe::StatFileRequest { r#ref: ref_id.to_string(), path: path.to_string() };
+        let stat = self.client.stat_file(request).await.map_err(err)?.into_inner().stat.unwrap_or_default();
+        Ok(FileStat { mode: stat.mode, size: stat.size, linkname: stat.linkname })
+    }
+
+    async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
+        let mut metadata = std::collections::BTreeMap::new();
+        let platforms: Vec<serde_json::Value> = images
+            .iter()
+            .map(|b| {
+                let mut p = serde_json::json!({ "architecture": b.platform.architecture, "os": b.platform.os });
+                if let Some(v) = &b.platform.variant {
+                    p["variant"] = serde_json::json!(v);
+                }
+                serde_json::json!({ "ID": b.platform.to_string(), "Platform": p })
+            })
+            .collect();
+        metadata.insert("refs.platforms".to_string(), serde_json::to_vec(&serde_json::json!({ "Platforms": platforms })).unwrap_or_default());
+        let result = if multi_platform {
+            let mut refs = std::collections::BTreeMap::new();
+            for b in images {
+                metadata.insert(format!("containerimage.config/{}", b.platform), b.config);
+                refs.insert(b.platform.to_string(), fe::Ref { id: b.ref_id, def: None });
+            }
+            fe::result::Result::Refs(fe::RefMap { refs })
+        } else {
+            let b = images.into_iter().next().ok_or_else(|| GatewayError("no image to return".into()))?;
+            metadata.insert("containerimage.config".to_string(), b.config);
+            fe::result::Result::Ref(fe::Ref { id: b.ref_id, def: None })
+        };
+        let result = fe::Result { result: Some(result), metadata };
+        self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
+    }
+
+    async fn return_metadata(&mut self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
+        let result = fe::Result { result: None, metadata: metadata.into_iter().collect() };
+        self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
+    }
+
+    async fn return_error(&mut self, message: String) -> Result<(), GatewayError> {
+        // 3 = INVALID_ARGUMENT: the spec (or what it asks of the builder) is wrong, not BuildKit.
+        let status = google::rpc::Status { code: 3, message, details: Vec::new() };
+        self.r#return(fe::ReturnRequest { result: None, error: Some(status) }).await
+    }
+}
+
+/// Marshals with the options the build asked for.
+pub fn marshal(state: &crate::llb::State, no_cache: bool) -> pb::Definition {
+    state.marshal(&MarshalOptions { ignore_cache: no_cache })
+}

@@ -1,0 +1,210 @@
+//! The frontend, start to finish, against any [`Gateway`]: read the spec, resolve the builder, lower,
+//! check the builder's output, solve, return.
+
+use std::collections::BTreeMap;
+
+use super::client::marshal;
+use super::{parse_dockerignore, Built, Gateway, GatewayError, Options};
+use crate::compile::{compile, SpecError};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::llb::State;
+use crate::lower::{self, reference, Context};
+use crate::plan::{Plan, PlanInputs, RunsOn};
+use crate::platform::Platform;
+use crate::verify;
+
+/// Why the build stops: shown to the user by buildx as the error message.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl From<GatewayError> for Failure {
+    fn from(e: GatewayError) -> Self {
+        Failure(e.0)
+    }
+}
+
+impl From<SpecError> for Failure {
+    fn from(e: SpecError) -> Self {
+        Failure(e.rendered)
+    }
+}
+
+enum Answer {
+    Images(Vec<Built>, bool),
+    Metadata(Vec<(String, Vec<u8>)>),
+}
+
+/// Runs one build and returns its result (or its error) to BuildKit exactly once.
+pub async fn run<G: Gateway>(g: &mut G, options: &Options) -> Result<(), GatewayError> {
+    match answer(g, options).await {
+        Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await,
+        Ok(Answer::Metadata(md)) => g.return_metadata(md).await,
+        Err(Failure(message)) => g.return_error(message).await,
+    }
+}
+
+async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Failure> {
+    let caps = g.ping().await?;
+    let filename = options.filename();
+    if let Some(request) = options.get("requestid").filter(|r| !r.is_empty()) {
+        if request != "frontend.lint" {
+            // buildx matches on this text to fall back for subrequests a frontend does not know.
+            return Err(Failure(format!("unsupported request {request}")));
+        }
+    }
+    let text = read_spec(g, options, &filename).await?;
+    let build_platform = caps.worker_platforms.first().cloned().unwrap_or_else(Platform::linux_amd64);
+    let inputs = PlanInputs {
+        build_args: options.build_args(),
+        platforms: requested_platforms(options)?,
+        default_platform: Some(build_platform.clone()),
+    };
+    if options.get("requestid") == Some("frontend.lint") {
+        return Ok(Answer::Metadata(lint(&text, &filename, &inputs)));
+    }
+    let compiled = compile(&text, &filename, &inputs)?;
+    if !compiled.warnings.items.is_empty() {
+        eprint!("{}", compiled.warnings.render(&filename, &text));
+    }
+    let plan = compiled.plan;
+    let excludes = read_dockerignore(g, options).await;
+    let no_cache = options.no_cache();
+    let mut images = Vec::new();
+    for platform in &plan.platforms {
+        let mut ctx = Context::new(build_platform.clone());
+        ctx.session_id = options.session_id.clone();
+        ctx.context_excludes = excludes.clone();
+        ctx.merge = caps.has_llb("mergeop");
+        ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
+        if let Some(b) = &plan.builder {
+            let runs_on = match b.runs_on {
+                RunsOn::BuildPlatform => &build_platform,
+                RunsOn::TargetPlatform => platform,
+            };
+            let (pinned, env) = resolve_builder(g, &plan, &text, &filename, runs_on, ctx.resolve_mode.as_deref()).await?;
+            ctx.builder_ref = Some(pinned);
+            ctx.builder_env = env;
+        }
+        let lowered = lower::lower_platform(&plan, &ctx, platform);
+        if let Some(builder) = &lowered.builder {
+            let builder_ref = g.solve(marshal(builder, no_cache)).await?;
+            let problems = verify::builder_output(g, &builder_ref, &plan, platform).await?;
+            if problems.has_errors() {
+                return Err(Failure(problems.sorted().render(&filename, &text)));
+            }
+            if !problems.items.is_empty() {
+                eprint!("{}", problems.render(&filename, &text));
+            }
+        }
+        let ref_id = g.solve(marshal(&lowered.image, no_cache)).await?;
+        let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
+        images.push(Built { platform: platform.clone(), ref_id, config });
+    }
+    Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
+}
+
+fn requested_platforms(options: &Options) -> Result<Vec<Platform>, Failure> {
+    match options.get("platform").filter(|p| !p.is_empty()) {
+        None => Ok(Vec::new()),
+        Some(list) => list.split(',').map(|p| Platform::parse(p).map_err(Failure)).collect(),
+    }
+}
+
+fn multi_platform(options: &Options, count: usize) -> bool {
+    let truthy = |v: Option<&str>| matches!(v, Some("true" | "1"));
+    count > 1 || truthy(options.get("multi-platform")) || truthy(options.get("build-arg:BUILDKIT_MULTI_PLATFORM"))
+}
+
+/// The spec is not sent to a forwarded frontend: solve the `dockerfile` local for just that file and read it.
+async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> Result<String, Failure> {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("local.followpaths".to_string(), serde_json::json!([filename]).to_string());
+    attrs.insert("local.sharedkeyhint".to_string(), "dockerfile".to_string());
+    if let Some(s) = &options.session_id {
+        attrs.insert("local.session".to_string(), s.clone());
+    }
+    let local = State::local(&options.spec_local(), attrs).named(format!("[internal] load spec {filename}"));
+    let ref_id = g.solve(marshal(&local, false)).await?;
+    let bytes = g
+        .read_file(&ref_id, filename)
+        .await
+        .map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))
+}
+
+/// `.dockerignore` at the context root, if there is one.
+async fn read_dockerignore<G: Gateway>(g: &mut G, options: &Options) -> Vec<String> {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("local.followpaths".to_string(), serde_json::json!([".dockerignore"]).to_string());
+    attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
+    if let Some(s) = &options.session_id {
+        attrs.insert("local.session".to_string(), s.clone());
+    }
+    let local = State::local(&options.context_local(), attrs).named("[internal] load .dockerignore");
+    let Ok(ref_id) = g.solve(marshal(&local, false)).await else { return Vec::new() };
+    match g.read_file(&ref_id, ".dockerignore").await {
+        Ok(bytes) => parse_dockerignore(&String::from_utf8_lossy(&bytes)),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Resolves the builder image to a digest and its `Env`, so execs get the image's PATH.
+async fn resolve_builder<G: Gateway>(
+    g: &mut G,
+    plan: &Plan,
+    text: &str,
+    filename: &str,
+    platform: &Platform,
+    resolve_mode: Option<&str>,
+) -> Result<(String, Vec<String>), Failure> {
+    let Some(b) = &plan.builder else { return Ok((String::new(), Vec::new())) };
+    let normalized = reference::normalize(&b.image);
+    let resolved = match g.resolve_image_config(&normalized, platform, resolve_mode.unwrap_or("default")).await {
+        Ok(r) => r,
+        Err(e) => {
+            let mut ds = Diagnostics::default();
+            ds.push(
+                Diagnostic::error(b.image_span, format!("cannot resolve builder image `{}` for {platform}: {e}", b.image))
+                    .hint("check the name and tag; with no registry access the image must already be in the builder's image store"),
+            );
+            return Err(Failure(ds.render(filename, text)));
+        }
+    };
+    let env = serde_json::from_slice::<serde_json::Value>(&resolved.config)
+        .ok()
+        .and_then(|c| c.pointer("/config/Env").cloned())
+        .and_then(|e| serde_json::from_value::<Vec<String>>(e).ok())
+        .unwrap_or_default();
+    let pinned = if resolved.digest.is_empty() { normalized } else { reference::pin(&b.image, &resolved.digest) };
+    Ok((pinned, env))
+}
+
+/// `--call check`: every diagnostic as lint warnings, and status 1 when there are errors.
+fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Vec<(String, Vec<u8>)> {
+    let diagnostics = match compile(text, filename, inputs) {
+        Ok(c) => c.warnings,
+        Err(e) => e.diagnostics,
+    };
+    let warnings: Vec<serde_json::Value> = diagnostics
+        .items
+        .iter()
+        .map(|d| {
+            let line = d.span.map_or(1, |s| s.line) as i64;
+            serde_json::json!({
+                "ruleName": if d.severity == crate::diag::Severity::Error { "SpecError" } else { "SpecWarning" },
+                "description": d.message,
+                "detail": d.hint.clone().unwrap_or_default(),
+                "location": { "sourceIndex": 0, "ranges": [{ "start": { "line": line }, "end": { "line": line } }] },
+            })
+        })
+        .collect();
+    let json = serde_json::json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
+    let txt = if diagnostics.items.is_empty() { format!("{filename}: no problems found\n") } else { diagnostics.render(filename, text) };
+    let status = if diagnostics.items.is_empty() { "0" } else { "1" };
+    vec![
+        ("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()),
+        ("result.txt".into(), txt.into_bytes()),
+        ("result.statuscode".into(), status.as_bytes().to_vec()),
+        ("version".into(), b"1.0.0".to_vec()),
+    ]
+}

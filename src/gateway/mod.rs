@@ -1,0 +1,125 @@
+//! BuildKit's gateway API: the only module that speaks gRPC.
+//!
+//! [`Gateway`] is the slice of the LLBBridge service the frontend uses; [`client::StdioGateway`]
+//! implements it over the stdin/stdout pipes BuildKit hands a frontend container, and tests implement
+//! it with a fake. [`frontend::run`] is the whole frontend written against the trait.
+
+pub mod client;
+pub mod frontend;
+pub mod options;
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use crate::platform::Platform;
+use crate::proto::pb;
+
+pub use options::{parse_dockerignore, Options};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct GatewayError(pub String);
+
+/// What `Ping` says the server can do.
+#[derive(Clone, Debug, Default)]
+pub struct Caps {
+    /// Enabled gateway API caps (`solve.base`, `gateway.warnings`, ...).
+    pub frontend: BTreeSet<String>,
+    /// Enabled LLB caps (`mergeop`, `file.copy.includeexcludepatterns`, ...).
+    pub llb: BTreeSet<String>,
+    /// Platforms of the first worker; the first is the default build platform.
+    pub worker_platforms: Vec<Platform>,
+}
+
+impl Caps {
+    pub fn has_llb(&self, cap: &str) -> bool {
+        self.llb.contains(cap)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ResolvedImage {
+    /// The manifest digest to pin the reference to.
+    pub digest: String,
+    /// The image config JSON.
+    pub config: Vec<u8>,
+}
+
+/// File metadata as the gateway reports it (Go `os.FileMode` bits in `mode`).
+#[derive(Clone, Debug, Default)]
+pub struct FileStat {
+    pub mode: u32,
+    pub size: i64,
+    pub linkname: String,
+}
+
+impl FileStat {
+    const DIR: u32 = 1 << 31;
+    const SYMLINK: u32 = 1 << 27;
+
+    pub fn is_dir(&self) -> bool {
+        self.mode & Self::DIR != 0
+    }
+
+    pub fn is_symlink(&self) -> bool {
+        self.mode & Self::SYMLINK != 0
+    }
+
+    pub fn permissions(&self) -> u32 {
+        self.mode & 0o777
+    }
+}
+
+/// One image per platform, and its config.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub platform: Platform,
+    pub ref_id: String,
+    pub config: Vec<u8>,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Gateway {
+    async fn ping(&mut self) -> Result<Caps, GatewayError>;
+    async fn resolve_image_config(&mut self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError>;
+    /// Solves a Definition lazily; returns the ref id.
+    async fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError>;
+    async fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError>;
+    async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError>;
+    /// The final answer: one image, or one per platform.
+    async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError>;
+    /// The final answer when there is no image: metadata only (subrequests).
+    async fn return_metadata(&mut self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError>;
+    async fn return_error(&mut self, message: String) -> Result<(), GatewayError>;
+}
+
+/// Runs the frontend over stdin/stdout, as BuildKit starts it. Nothing may be written to stdout but
+/// gRPC frames; logs go to stderr (the daemon's log).
+pub fn serve_stdio() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("scratchkit: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(async {
+        let mut gateway = match client::StdioGateway::connect().await {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("scratchkit: cannot reach BuildKit over stdio: {e}");
+                return 1;
+            }
+        };
+        let options = Options::from_env();
+        match frontend::run(&mut gateway, &options).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("scratchkit: {e}");
+                1
+            }
+        }
+    });
+    // tokio's stdin reader is a blocking thread that would keep the process alive: leave now.
+    std::process::exit(code)
+}

@@ -1,0 +1,104 @@
+//! The options BuildKit passes a frontend in its environment.
+
+use std::collections::BTreeMap;
+
+/// `BUILDKIT_FRONTEND_OPT_<i>` as `key=value`, plus the session id.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub opts: BTreeMap<String, String>,
+    pub session_id: Option<String>,
+}
+
+impl Options {
+    pub fn from_env() -> Self {
+        Self::from_vars(std::env::vars())
+    }
+
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut o = Options::default();
+        for (k, v) in vars {
+            if k.starts_with("BUILDKIT_FRONTEND_OPT_") {
+                // Values may contain `=` (JSON, build args): split at the first one only.
+                if let Some((key, value)) = v.split_once('=') {
+                    o.opts.insert(key.to_string(), value.to_string());
+                }
+            } else if k == "BUILDKIT_SESSION_ID" && !v.is_empty() {
+                o.session_id = Some(v);
+            }
+        }
+        o
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.opts.get(key).map(String::as_str)
+    }
+
+    /// `build-arg:NAME=VALUE` options.
+    pub fn build_args(&self) -> BTreeMap<String, String> {
+        self.opts
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("build-arg:").map(|name| (name.to_string(), v.clone())))
+            .collect()
+    }
+
+    /// The spec's file name inside the `dockerfile` local (`-f` gives its base name).
+    pub fn filename(&self) -> String {
+        self.get("filename").filter(|f| !f.is_empty()).unwrap_or("scratch.yaml").to_string()
+    }
+
+    /// The local that holds the spec (`dockerfilekey`, default `dockerfile`).
+    pub fn spec_local(&self) -> String {
+        self.get("dockerfilekey").filter(|f| !f.is_empty()).unwrap_or("dockerfile").to_string()
+    }
+
+    /// The local that holds the build context (`contextkey`, default `context`).
+    pub fn context_local(&self) -> String {
+        match self.get("contextkey").filter(|f| !f.is_empty()) {
+            // contextkey names the option that holds a remote context URL; a plain name is a local.
+            Some(k) if !k.contains("://") && !self.opts.contains_key(k) => k.to_string(),
+            _ => "context".to_string(),
+        }
+    }
+
+    /// `no-cache` present and empty means every step.
+    pub fn no_cache(&self) -> bool {
+        self.get("no-cache") == Some("")
+    }
+}
+
+/// `.dockerignore` lines as BuildKit's `local.excludepatterns` wants them.
+pub fn parse_dockerignore(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (neg, pat) = l.strip_prefix('!').map_or(("", l), |p| ("!", p));
+            let pat = pat.trim_start_matches('/');
+            format!("{neg}{}", if pat.is_empty() { "." } else { pat })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_options_at_the_first_equals_sign() {
+        let o = Options::from_vars([
+            ("BUILDKIT_FRONTEND_OPT_1".to_string(), "build-arg:X=a=b".to_string()),
+            ("BUILDKIT_FRONTEND_OPT_0".to_string(), "filename=scratch.yaml".to_string()),
+            ("BUILDKIT_SESSION_ID".to_string(), "s1".to_string()),
+            ("PATH".to_string(), "/bin".to_string()),
+        ]);
+        assert_eq!(o.build_args().get("X").unwrap(), "a=b");
+        assert_eq!(o.filename(), "scratch.yaml");
+        assert_eq!(o.session_id.as_deref(), Some("s1"));
+        assert_eq!(o.spec_local(), "dockerfile");
+    }
+
+    #[test]
+    fn reads_dockerignore() {
+        assert_eq!(parse_dockerignore("# c\n\n/target\n!keep\n*.tmp \n"), vec!["target", "!keep", "*.tmp"]);
+    }
+}

@@ -1,0 +1,89 @@
+//! The builder stage: the builder image, the build context copied into `workdir`, then each `run`.
+
+use crate::llb::{CacheSharing, CopyOptions, Exec, FileAction, Mount, MountKind, Network, State};
+use crate::plan::{self, Builder, RunsOn, DEFAULT_PATH};
+use crate::platform::Platform;
+
+use super::reference::normalize;
+use super::Context;
+
+pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> State {
+    let runs_on = match b.runs_on {
+        RunsOn::BuildPlatform => &ctx.build_platform,
+        RunsOn::TargetPlatform => target,
+    };
+    let reference = ctx.builder_ref.clone().unwrap_or_else(|| normalize(&b.image));
+    let image = State::image(&reference, runs_on, ctx.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
+    let copy = FileAction::Copy {
+        from: context.clone(),
+        src: "/".into(),
+        dest: format!("{}/", b.workdir.as_str().trim_end_matches('/')),
+        options: CopyOptions { contents_only: true, create_dest_path: true, follow_symlinks: false, ..CopyOptions::default() },
+    };
+    let mut state = image.file(vec![copy]).named(format!("[builder] COPY context {}", b.workdir));
+    let env = environment(b, ctx, target);
+    for cmd in &b.run {
+        let mut exec = Exec::shell(cmd);
+        exec.env = env.clone();
+        exec.cwd = b.workdir.to_string();
+        exec.platform = Some(runs_on.clone());
+        exec.network = match b.network {
+            plan::Network::Default => Network::Sandbox,
+            plan::Network::None => Network::None,
+            plan::Network::Host => Network::Host,
+        };
+        exec.mounts = mounts(b, target);
+        state = state.run(exec).named(format!("[builder] RUN {cmd}"));
+    }
+    state
+}
+
+/// The image's env (with a PATH if it has none), the platform variables, then the spec's env on top.
+fn environment(b: &Builder, ctx: &Context, target: &Platform) -> Vec<String> {
+    let mut env: Vec<(String, String)> = ctx
+        .builder_env
+        .iter()
+        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+    let mut set = |k: &str, v: String| match env.iter_mut().find(|(name, _)| name == k) {
+        Some(slot) => slot.1 = v,
+        None => env.push((k.to_string(), v)),
+    };
+    if !ctx.builder_env.iter().any(|kv| kv.starts_with("PATH=")) {
+        set("PATH", DEFAULT_PATH.to_string());
+    }
+    let bp = &ctx.build_platform;
+    set("TARGETPLATFORM", target.to_string());
+    set("TARGETOS", target.os.clone());
+    set("TARGETARCH", target.architecture.clone());
+    set("TARGETVARIANT", target.variant.clone().unwrap_or_default());
+    set("BUILDPLATFORM", bp.to_string());
+    set("BUILDOS", bp.os.clone());
+    set("BUILDARCH", bp.architecture.clone());
+    if b.ssh {
+        set("SSH_AUTH_SOCK", SSH_SOCKET.to_string());
+    }
+    for (k, v) in &b.env {
+        set(k, v.clone());
+    }
+    env.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+const SSH_SOCKET: &str = "/run/buildkit/ssh_agent.0";
+
+fn mounts(b: &Builder, target: &Platform) -> Vec<Mount> {
+    let mut mounts = Vec::new();
+    for c in &b.cache {
+        let id = format!("scratchkit:{target}:{c}");
+        mounts.push(Mount { dest: c.to_string(), kind: MountKind::Cache { id, sharing: CacheSharing::Shared } });
+    }
+    for s in &b.secrets {
+        let kind = MountKind::Secret { id: s.id.clone(), uid: 0, gid: 0, mode: 0o400, optional: false };
+        mounts.push(Mount { dest: s.target.to_string(), kind });
+    }
+    if b.ssh {
+        let kind = MountKind::Ssh { id: "default".into(), uid: 0, gid: 0, mode: 0o600, optional: false };
+        mounts.push(Mount { dest: SSH_SOCKET.into(), kind });
+    }
+    mounts
+}

@@ -1,0 +1,105 @@
+//! Plan → LLB: the builder stage, one vertex per rootfs piece, the application layer, the final
+//! scratch stage, and the image config. Pure: what the gateway resolved comes in through [`Context`].
+
+mod builder;
+mod config;
+pub mod reference;
+mod rootfs;
+
+use std::collections::BTreeMap;
+
+pub use config::image_config;
+
+use crate::llb::State;
+use crate::plan::{Plan, Source};
+use crate::platform::Platform;
+
+/// What lowering needs from outside the plan (filled by the gateway, or by the CLI with defaults).
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The platform BuildKit runs on; the builder runs here unless the spec says `platform: target`.
+    pub build_platform: Platform,
+    /// The builder image reference to use (normalized, ideally pinned to a digest).
+    pub builder_ref: Option<String>,
+    /// `Env` of the builder image's config, `NAME=value`.
+    pub builder_env: Vec<String>,
+    /// `image-resolve-mode` (`default`, `pull`, `local`).
+    pub resolve_mode: Option<String>,
+    /// `BUILDKIT_SESSION_ID`: the client session that serves the `context` local.
+    pub session_id: Option<String>,
+    /// `.dockerignore` patterns of the build context.
+    pub context_excludes: Vec<String>,
+    /// Whether BuildKit has MergeOp; without it the pieces are stacked as a chain of file ops.
+    pub merge: bool,
+}
+
+impl Context {
+    pub fn new(build_platform: Platform) -> Self {
+        Context {
+            build_platform,
+            builder_ref: None,
+            builder_env: Vec::new(),
+            resolve_mode: None,
+            session_id: None,
+            context_excludes: Vec::new(),
+            merge: true,
+        }
+    }
+}
+
+/// The graph and config for one target platform.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    pub platform: Platform,
+    /// The builder's final filesystem, which the gateway may solve and inspect before the image.
+    pub builder: Option<State>,
+    pub image: State,
+    pub config: serde_json::Value,
+}
+
+/// Lowers the plan for every target platform.
+pub fn lower(plan: &Plan, ctx: &Context) -> Vec<Lowered> {
+    plan.platforms.iter().map(|p| lower_platform(plan, ctx, p)).collect()
+}
+
+pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowered {
+    let context = build_context(ctx);
+    let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
+    let sources = Sources { builder: builder.clone().unwrap_or_default(), context };
+    let mut layers = rootfs::pieces(plan, &sources);
+    layers.push(rootfs::application(plan, &sources));
+    let image = if ctx.merge {
+        State::merge(layers.into_iter().map(|l| State::scratch().file(l.actions).named(l.name)).collect())
+    } else {
+        layers.into_iter().fold(State::scratch(), |base, l| base.file(l.actions).named(l.name))
+    };
+    Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform) }
+}
+
+/// The states copies can come from.
+pub(crate) struct Sources {
+    pub builder: State,
+    pub context: State,
+}
+
+impl Sources {
+    pub fn of(&self, source: &Source) -> (&State, String) {
+        match source {
+            Source::Builder(p) => (&self.builder, p.to_string()),
+            Source::Context(p) => (&self.context, format!("/{p}")),
+        }
+    }
+}
+
+fn build_context(ctx: &Context) -> State {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
+    if let Some(s) = &ctx.session_id {
+        attrs.insert("local.session".to_string(), s.clone());
+    }
+    if !ctx.context_excludes.is_empty() {
+        let json = serde_json::to_string(&ctx.context_excludes).unwrap_or_default();
+        attrs.insert("local.excludepatterns".to_string(), json);
+    }
+    State::local("context", attrs).named("[context] load build context")
+}

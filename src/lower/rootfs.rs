@@ -1,0 +1,154 @@
+//! Each rootfs piece and the application files as a list of file actions, one layer each.
+//!
+//! Modes are exact: BuildKit's mkdir and mkfile are subject to the daemon's umask and drop special bits
+//! (so `mkdir /tmp 1777` would give 0755), whereas a copy with a mode is a plain chmod. Directories and
+//! user files whose mode matters are therefore staged in a tiny internal state and copied into place.
+
+use crate::llb::{CopyOptions, FileAction, State};
+use crate::plan::{AbsPath, Copy, Home, Mode, Owner, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
+
+use super::Sources;
+
+pub struct Layer {
+    pub name: String,
+    pub actions: Vec<FileAction>,
+}
+
+const NSSWITCH: &str = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n";
+
+/// Nanoseconds since the epoch for every file we create: SOURCE_DATE_EPOCH, or 0 so layers are
+/// reproducible without it.
+fn timestamp(plan: &Plan) -> i64 {
+    plan.epoch.unwrap_or(0).saturating_mul(1_000_000_000)
+}
+
+fn owner(o: Owner) -> Option<(u32, u32)> {
+    Some((o.uid, o.gid))
+}
+
+/// `mkdir -p` of a path's parent, root-owned 0755, at our timestamp.
+fn parent_dirs(path: &AbsPath, ts: i64) -> Option<FileAction> {
+    let parent = path.parent()?;
+    (parent.as_str() != "/").then(|| FileAction::Mkdir {
+        path: parent.to_string(),
+        mode: 0o755,
+        make_parents: true,
+        owner: Some((0, 0)),
+        timestamp: Some(ts),
+    })
+}
+
+/// An empty directory to copy from when a directory needs an exact mode.
+fn empty_dir() -> State {
+    State::scratch()
+        .file(vec![FileAction::Mkdir { path: "/empty".into(), mode: 0o755, make_parents: false, owner: None, timestamp: Some(0) }])
+        .named("[internal] empty directory")
+}
+
+fn exact_dir(path: &AbsPath, mode: Mode, o: Owner, ts: i64) -> Vec<FileAction> {
+    let mut actions: Vec<FileAction> = parent_dirs(path, ts).into_iter().collect();
+    actions.push(FileAction::Copy {
+        from: empty_dir(),
+        src: "/empty".into(),
+        dest: path.to_string(),
+        options: CopyOptions { mode: Some(mode.bits()), owner: owner(o), timestamp: Some(ts), ..CopyOptions::default() },
+    });
+    actions
+}
+
+fn exact_file(path: &AbsPath, content: &str, mode: Mode, o: Owner, ts: i64) -> Vec<FileAction> {
+    let staged = State::scratch()
+        .file(vec![FileAction::Mkfile { path: "/file".into(), mode: 0o644, data: content.as_bytes().to_vec(), owner: None, timestamp: Some(ts) }])
+        .named(format!("[internal] content of {path}"));
+    let mut actions: Vec<FileAction> = parent_dirs(path, ts).into_iter().collect();
+    actions.push(FileAction::Copy {
+        from: staged,
+        src: "/file".into(),
+        dest: path.to_string(),
+        options: CopyOptions { mode: Some(mode.bits()), owner: owner(o), timestamp: Some(ts), ..CopyOptions::default() },
+    });
+    actions
+}
+
+/// A root-owned 0644 file; mkfile is exact for these bits.
+fn plain_file(path: &str, content: &str, ts: i64) -> Vec<FileAction> {
+    let p = AbsPath::parse(path).expect("constant path");
+    let mut actions: Vec<FileAction> = parent_dirs(&p, ts).into_iter().collect();
+    actions.push(FileAction::Mkfile { path: path.into(), mode: 0o644, data: content.as_bytes().to_vec(), owner: Some((0, 0)), timestamp: Some(ts) });
+    actions
+}
+
+fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOptions, ts: i64) -> Vec<FileAction> {
+    let (state, src) = sources.of(from);
+    let mut actions: Vec<FileAction> = parent_dirs(dest, ts).into_iter().collect();
+    actions.push(FileAction::Copy { from: state.clone(), src, dest: dest.to_string(), options });
+    actions
+}
+
+pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
+    let ts = timestamp(plan);
+    let copied_ts = plan.epoch.map(|_| ts);
+    plan.rootfs
+        .iter()
+        .map(|piece| {
+            let actions = match piece {
+                Piece::Accounts(a) => {
+                    let mut v = plain_file("/etc/passwd", &a.passwd(), ts);
+                    v.extend(plain_file("/etc/group", &a.group(), ts).into_iter().skip(1));
+                    v
+                }
+                Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner }| exact_dir(path, Mode::new(0o700), *owner, ts)).collect(),
+                Piece::Tmp => exact_dir(&AbsPath::parse("/tmp").expect("constant path"), Mode::new(0o1777), Owner::ROOT, ts),
+                Piece::Nsswitch => plain_file("/etc/nsswitch.conf", NSSWITCH, ts),
+                Piece::CaCertificates(from) => {
+                    let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
+                    let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
+                    copy_in(sources, from, &dest, options, ts)
+                }
+                Piece::Timezones(zones) => {
+                    let root = AbsPath::parse(ZONEINFO).expect("constant path");
+                    match zones {
+                        Zones::All => {
+                            let from = Source::Builder(root.clone());
+                            // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
+                            let options = CopyOptions { exclude_patterns: vec!["right".into()], owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                            copy_in(sources, &from, &root, options, ts)
+                        }
+                        Zones::Only(names) => names
+                            .iter()
+                            .filter_map(|z| root.join(z).ok())
+                            .flat_map(|path| {
+                                let from = Source::Builder(path.clone());
+                                let options = CopyOptions { follow_symlinks: true, owner: Some((0, 0)), mode: Some(0o644), timestamp: copied_ts, ..CopyOptions::default() };
+                                copy_in(sources, &from, &path, options, ts)
+                            })
+                            .collect(),
+                    }
+                }
+                Piece::Dirs(dirs) => dirs.iter().flat_map(|d| exact_dir(&d.path, d.mode, d.owner, ts)).collect(),
+                Piece::Files(files) => files.iter().flat_map(|f| exact_file(&f.path, &f.content, f.mode, f.owner, ts)).collect(),
+            };
+            Layer { name: format!("[rootfs] {}", piece.name()), actions }
+        })
+        .collect()
+}
+
+/// The files `copy:` lists, in one layer: the only one that changes when the code does.
+pub fn application(plan: &Plan, sources: &Sources) -> Layer {
+    let ts = timestamp(plan);
+    let mut actions = Vec::new();
+    for Copy { from, dest, contents, mode, owner: o, .. } in &plan.copies {
+        let options = CopyOptions {
+            mode: mode.map(Mode::bits),
+            owner: owner(*o),
+            follow_symlinks: true,
+            contents_only: *contents,
+            create_dest_path: true,
+            timestamp: plan.epoch.map(|_| ts),
+            ..CopyOptions::default()
+        };
+        actions.extend(copy_in(sources, from, dest, options, ts));
+    }
+    let names: Vec<String> = plan.copies.iter().map(|c| c.dest.to_string()).collect();
+    Layer { name: format!("[app] {}", names.join(" ")), actions }
+}
