@@ -118,7 +118,10 @@ fn render_one(d: &Diagnostic, filename: &str, lines: &[&str]) -> String {
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 out.push_str(&format!("{pad} |\n{} | {text}\n", span.line));
-                out.push_str(&format!("{pad} | {caret_pad}{}\n", "^".repeat(span.len.max(1))));
+                // marked-yaml spans a quoted scalar from its opening quote but counts only its content.
+                let quoted = matches!(text.chars().nth(span.column.saturating_sub(1)), Some('"' | '\''));
+                let len = span.len.max(1) + if quoted { 2 } else { 0 };
+                out.push_str(&format!("{pad} | {caret_pad}{}\n", "^".repeat(len)));
             }
             if let Some(hint) = &d.hint {
                 out.push_str(&format!("{pad} = hint: {hint}\n"));

@@ -29,3 +29,7 @@ pub mod fsutil {
         include!(concat!(env!("OUT_DIR"), "/fsutil.types.rs"));
     }
 }
+
+/// Our `proto/` files compiled to a `FileDescriptorSet` (with their imports), for tools and tests that
+/// decode the wire bytes independently.
+pub const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/descriptor.bin"));

@@ -523,11 +523,12 @@ impl Planner {
         if let Some(program) = program {
             self.check_program(program, entrypoint_span, copies, rootfs);
         }
+        let errors_before = self.diags.errors().count();
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
             None => accounts.users.get(1).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
         };
-        if user.uid == 0 {
+        if user.uid == 0 && self.diags.errors().count() == errors_before {
             let span = i.user.as_ref().map_or(spec.copy_span, |u| u.span);
             self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }

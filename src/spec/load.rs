@@ -33,7 +33,7 @@ pub fn load(text: &str) -> Result<Spec, Diagnostics> {
             return Err(ds);
         }
     };
-    let mut r = Reader::default();
+    let mut r = Reader { diags: Diagnostics::default() };
     let spec = r.spec(&root);
     if r.diags.has_errors() {
         Err(r.diags.sorted())
@@ -59,8 +59,13 @@ fn load_error(e: LoadError, text: &str) -> Diagnostic {
             // The scanner reports a 0-based column on some errors; clamp to the line's length.
             let line_len = text.lines().nth(m.line().saturating_sub(1)).map_or(1, |l| l.chars().count() + 1);
             let column = m.column().clamp(1, line_len.max(1));
-            Diagnostic::error(Some(Span::new(m.line().max(1), column, 1)), format!("invalid YAML: {}", scan.info()))
-                .hint("check the indentation and quoting on this line")
+            let line = text.lines().nth(m.line().saturating_sub(1)).unwrap_or_default();
+            let hint = if line.contains("${") && (line.contains('[') || line.contains('{')) {
+                "inside `[...]` or `{...}`, quote values that use `${...}`, e.g. \"/out/app-${VERSION}\""
+            } else {
+                "check the indentation and quoting on this line"
+            };
+            Diagnostic::error(Some(Span::new(m.line().max(1), column, 1)), format!("invalid YAML: {}", scan.info())).hint(hint)
         }
         LoadError::DuplicateKey(d) => Diagnostic::error(
             scalar_span(&d.key),
@@ -113,7 +118,6 @@ fn kind(n: &Node) -> &'static str {
     }
 }
 
-#[derive(Default)]
 struct Reader {
     diags: Diagnostics,
 }
@@ -152,7 +156,12 @@ impl Reader {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the keys of `{what}` are: {}", keys.join(", ")),
                 };
-                self.error(scalar_span(k), format!("unknown key `{name}` in `{what}`"), hint);
+                let message = if what == "the spec" {
+                    format!("unknown top-level key `{name}`")
+                } else {
+                    format!("unknown key `{name}` in `{what}`")
+                };
+                self.error(scalar_span(k), message, hint);
             }
         }
         out

@@ -1,0 +1,52 @@
+//! Shared by the offline test binaries: compile a fixture the way `scratchkit llb` does.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use scratchkit::compile::{compile, SpecError};
+use scratchkit::llb::{render, MarshalOptions};
+use scratchkit::lower::Context;
+use scratchkit::plan::PlanInputs;
+use scratchkit::platform::Platform;
+use scratchkit::proto::pb;
+
+pub fn fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+pub fn stem(path: &Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Spec text → one Definition (and config) per platform, with the CLI's defaults.
+pub fn build(text: &str, name: &str) -> Result<Vec<(Platform, pb::Definition, serde_json::Value)>, SpecError> {
+    let compiled = compile(text, name, &PlanInputs::default())?;
+    let ctx = Context::new(Platform::linux_amd64());
+    Ok(scratchkit::compile::lower(&compiled.plan, &ctx)
+        .into_iter()
+        .map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), l.config))
+        .collect())
+}
+
+pub fn definition_bytes(text: &str) -> Vec<u8> {
+    let built = build(text, "scratch.yaml").expect("fixture compiles");
+    prost::Message::encode_to_vec(&built[0].1)
+}
+
+pub fn view(text: &str, name: &str) -> serde_json::Value {
+    let built = build(text, name).expect("fixture compiles");
+    serde_json::Value::Array(
+        built
+            .into_iter()
+            .map(|(p, def, config)| serde_json::json!({ "platform": p.to_string(), "llb": render(&def), "config": config }))
+            .collect(),
+    )
+}

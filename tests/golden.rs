@@ -1,0 +1,60 @@
+//! Golden snapshots: the rendered LLB and image config of every spec under tests/fixtures/ok/, and the
+//! rendered diagnostics of every spec under tests/fixtures/bad/. A change to either shows up as a diff.
+
+mod common;
+
+use common::{build, fixtures, stem, view};
+
+#[test]
+fn ok_fixtures_render_to_their_snapshots() {
+    for path in fixtures("ok") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = stem(&path);
+        insta::assert_json_snapshot!(format!("ok__{name}"), view(&text, "scratch.yaml"));
+    }
+}
+
+#[test]
+fn bad_fixtures_fail_with_their_snapshots() {
+    for path in fixtures("bad") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = stem(&path);
+        let err = match build(&text, "scratch.yaml") {
+            Ok(_) => panic!("{name}: a bad fixture compiled"),
+            Err(e) => e,
+        };
+        assert!(err.rendered.contains("--> scratch.yaml:"), "{name}: no location in\n{}", err.rendered);
+        assert!(err.rendered.contains("= hint:"), "{name}: no hint in\n{}", err.rendered);
+        insta::assert_snapshot!(format!("bad__{name}"), err.rendered);
+    }
+}
+
+/// Each error class the spec promises has a fixture and says what it must.
+#[test]
+fn each_error_class_names_its_problem() {
+    let cases = [
+        ("unknown-key", "did you mean `builder`?"),
+        ("escapes-root", "escapes the root"),
+        ("relative-dest", "is not an absolute path"),
+        ("non-octal-mode", "is not an octal number"),
+        ("duplicate-uid", "share uid 10001"),
+        ("unknown-user", "no user named `ap`"),
+        ("entrypoint-not-copied", "is not in the image"),
+        ("no-copy", "no `copy:` section"),
+        ("undeclared-arg", "`${GO_VERSION}` names no build arg"),
+        ("duplicate-key", "duplicate key `image`"),
+    ];
+    for (name, needle) in cases {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let err = build(&text, "scratch.yaml").err().unwrap_or_else(|| panic!("{name} compiled"));
+        assert!(err.rendered.contains(needle), "{name}: expected `{needle}` in\n{}", err.rendered);
+    }
+}
+
+#[test]
+fn many_problems_are_reported_at_once() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/many-problems.yaml");
+    let err = build(&std::fs::read_to_string(path).unwrap(), "scratch.yaml").err().unwrap();
+    assert!(err.diagnostics.errors().count() >= 7, "{}", err.rendered);
+}
