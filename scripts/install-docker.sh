@@ -46,7 +46,10 @@ mkdir -p /etc/docker
 want='{"features":{"containerd-snapshotter":true}}'
 if [ "$(cat /etc/docker/daemon.json 2>/dev/null)" != "$want" ]; then
   echo "$want" >/etc/docker/daemon.json
-  pkill -x dockerd 2>/dev/null && sleep 2 || true
+  # Restart a running daemon so it reads the new config; wait until it is really gone.
+  if pkill -x dockerd 2>/dev/null; then
+    for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null || break; sleep 1; done
+  fi
 fi
 
 # The Debian client; /usr/local/bin may hold another docker CLI, which works too, but be explicit.

@@ -1,0 +1,3 @@
+module example.com/buildarg
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/certs
+
+go 1.19

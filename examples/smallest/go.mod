@@ -1,0 +1,3 @@
+module example.com/smallest
+
+go 1.19

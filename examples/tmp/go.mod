@@ -1,0 +1,3 @@
+module example.com/tmp
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/tz
+
+go 1.19

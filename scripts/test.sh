@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The one test command: prepares Docker, the local builder image and the frontend image, then runs every test
+# (unit, snapshot, property and end-to-end). Needs root on Debian 12; no registry access is needed.
+# Unit tests run in parallel; the end-to-end tests serialize their Docker builds themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { echo "==> $*" >&2; }
+
+step "docker engine";   scripts/install-docker.sh
+step "builder image";   scripts/builder-image.sh
+step "frontend image";  scripts/frontend-image.sh
+
+if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
+  step "python protobuf"
+  python3 -m pip install --quiet --disable-pip-version-check protobuf \
+    || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-protobuf >/dev/null; }
+  python3 -c 'import google.protobuf' || { echo "python3 cannot import google.protobuf" >&2; exit 1; }
+fi
+
+step "cargo test"
+times=target/tmp/e2e-build-times.txt
+rm -f "$times"
+SCRATCHKIT_E2E=1 cargo test "$@"
+
+if [ -s "$times" ]; then
+  step "end-to-end build times"
+  cat "$times" >&2
+fi

@@ -1,0 +1,431 @@
+//! End to end on real BuildKit: build every example under `examples/` with
+//! `docker buildx build -f …/scratch.yaml` (the `# syntax=scratchkit:dev` line
+//! makes BuildKit run the frontend image), run the image with no network and
+//! assert what the program prints.
+//!
+//! Gated: without `SCRATCHKIT_E2E=1` every test prints a line and passes. With
+//! it, a missing Docker daemon, builder image or frontend image is a failure.
+//! `scripts/test.sh` prepares all three and sets the variable.
+//!
+//! Builds run one at a time (a global lock): the test machine has two cores,
+//! and parallel BuildKit solves only make every build slower.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+const FRONTEND_IMAGE: &str = "scratchkit:dev";
+const BUILDER_IMAGE: &str = "scratchkit-test/go:bookworm";
+const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+const RUN_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+
+static DOCKER_LOCK: Mutex<()> = Mutex::new(());
+
+/// Holds the Docker lock for one test, or `None` when e2e tests are off.
+struct E2e {
+    _guard: MutexGuard<'static, ()>,
+}
+
+fn e2e() -> Option<E2e> {
+    if std::env::var("SCRATCHKIT_E2E").as_deref() != Ok("1") {
+        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
+        return None;
+    }
+    // A test that panicked while holding the lock must not fail the others.
+    let guard = DOCKER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    preflight();
+    Some(E2e { _guard: guard })
+}
+
+/// Checks once that the daemon answers and both local images exist.
+fn preflight() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let out = run_cmd(
+            Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]),
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.ok,
+            "SCRATCHKIT_E2E=1 but the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}",
+            out.all()
+        );
+        for (image, script) in [
+            (BUILDER_IMAGE, "scripts/builder-image.sh"),
+            (FRONTEND_IMAGE, "scripts/frontend-image.sh"),
+        ] {
+            let out = run_cmd(
+                Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", image]),
+                Duration::from_secs(60),
+            );
+            assert!(out.ok, "image {image} is missing; run {script} (scripts/test.sh does)");
+        }
+    });
+}
+
+fn docker() -> String {
+    std::env::var("DOCKER").unwrap_or_else(|_| "docker".to_string())
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Out {
+    ok: bool,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn all(&self) -> String {
+        format!(
+            "exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs a command to completion with a deadline, capturing both streams.
+fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out_t = drain(Box::new(child.stdout.take().expect("stdout piped")));
+    let err_t = drain(Box::new(child.stderr.take().expect("stderr piped")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{shown} did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Out {
+        ok: status.success(),
+        code: status.code(),
+        stdout: out_t.join().expect("stdout reader"),
+        stderr: err_t.join().expect("stderr reader"),
+    }
+}
+
+/// `docker buildx build --progress plain --load -t scratchkit-e2e/<tag> -f <spec> <context> <extra…>`.
+fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
+    let image = format!("scratchkit-e2e/{tag}");
+    let mut cmd = Command::new(docker());
+    cmd.args([
+        "buildx",
+        "build",
+        "--progress",
+        "plain",
+        "--load",
+        "-t",
+        &image,
+        "-f",
+        spec,
+    ])
+    .args(extra)
+    .arg(context);
+    let start = Instant::now();
+    let out = run_cmd(&mut cmd, BUILD_TIMEOUT);
+    let line = format!(
+        "e2e: build {tag} ({spec}{}{}) took {:.1}s, {}",
+        if extra.is_empty() { "" } else { " " },
+        extra.join(" "),
+        start.elapsed().as_secs_f64(),
+        if out.ok { "ok" } else { "failed" }
+    );
+    eprintln!("{line}");
+    record_time(&line);
+    (image, out)
+}
+
+/// Where build times are collected, since cargo test hides the output of passing tests;
+/// scripts/test.sh prints this file after the run.
+const TIMES_FILE: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/e2e-build-times.txt");
+
+fn record_time(line: &str) {
+    use std::io::Write;
+    static FIRST: OnceLock<()> = OnceLock::new();
+    let truncate = FIRST.set(()).is_ok();
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(truncate)
+        .append(!truncate)
+        .open(TIMES_FILE);
+    if let Ok(mut f) = file {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+/// Builds `examples/<name>/scratch.yaml` and returns the image name; fails the test on a build error.
+fn build_example(name: &str, extra: &[&str]) -> String {
+    build_spec(
+        name,
+        &format!("examples/{name}/scratch.yaml"),
+        &format!("examples/{name}"),
+        extra,
+    )
+}
+
+fn build_spec(tag: &str, spec: &str, context: &str, extra: &[&str]) -> String {
+    let (image, out) = buildx(tag, spec, context, extra);
+    assert!(out.ok, "building {spec} failed\n{}", out.all());
+    image
+}
+
+/// `docker run --rm --network none <extra…> <image>`; fails the test unless the program exits 0.
+fn run_image(image: &str, extra: &[&str]) -> String {
+    let mut cmd = Command::new(docker());
+    cmd.args(["run", "--rm", "--network", "none"])
+        .args(extra)
+        .arg(image);
+    let out = run_cmd(&mut cmd, RUN_TIMEOUT);
+    assert!(out.ok, "running {image} {extra:?} failed\n{}", out.all());
+    eprint!("{}", out.stdout);
+    out.stdout
+}
+
+/// Every expected line must appear as a whole line of `stdout`; a trailing `*` matches a prefix.
+fn assert_lines(stdout: &str, expected: &[&str]) {
+    for want in expected {
+        let found = stdout.lines().any(|line| match want.strip_suffix('*') {
+            Some(prefix) => line.starts_with(prefix),
+            None => line == *want,
+        });
+        assert!(found, "missing line {want:?} in output:\n{stdout}");
+    }
+}
+
+fn inspect(image: &str, format: &str) -> String {
+    let out = run_cmd(
+        Command::new(docker()).args(["image", "inspect", "--format", format, image]),
+        Duration::from_secs(60),
+    );
+    assert!(out.ok, "docker image inspect {image} failed\n{}", out.all());
+    out.stdout.trim().to_string()
+}
+
+/// True when `text` holds `<file>:<digits>:<digits>` (a file:line:column location).
+fn has_location(text: &str, file: &str) -> bool {
+    text.match_indices(file).any(|(i, _)| {
+        let rest = &text[i + file.len()..];
+        let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(rest) = rest.strip_prefix(':') else {
+            return false;
+        };
+        let line = digits(rest);
+        if line == 0 {
+            return false;
+        }
+        let Some(rest) = rest[line..].strip_prefix(':') else {
+            return false;
+        };
+        digits(rest) > 0
+    })
+}
+
+const CERTS: &[&str] = &["certs: system pool ok (*", "certs: tls handshake ok"];
+const TMP: &[&str] = &["tmp: mode dtrwxrwxrwx", "tmp: sticky 1777 ok"];
+const USER: &[&str] = &[
+    "user: name=nonroot uid=65532 home=/home/nonroot",
+    "user: root uid=0",
+];
+const TZ: &[&str] = &["tz: Europe/Amsterdam CET CEST"];
+const DNS: &[&str] = &[
+    "dns: example.com -> 127.0.0.1",
+    "dns: nsswitch hosts: files dns",
+];
+const ADD_HOST: &[&str] = &["--add-host", "example.com:127.0.0.1"];
+
+#[test]
+fn certs() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("certs", &[]);
+    assert_lines(&run_image(&image, &[]), CERTS);
+}
+
+#[test]
+fn tmp() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("tmp", &[]);
+    let out = run_image(&image, &[]);
+    assert_lines(&out, TMP);
+    assert_lines(&out, &["tmp: created and removed a file in /tmp"]);
+}
+
+#[test]
+fn user() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("user", &[]);
+    let out = run_image(&image, &[]);
+    assert_lines(&out, USER);
+    assert_lines(
+        &out,
+        &[
+            "user: group=nonroot gid=65532",
+            "user: home /home/nonroot writable=true",
+        ],
+    );
+}
+
+#[test]
+fn user_run_as_root_still_resolves_root() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("user", &[]);
+    let out = run_image(&image, &["--user", "root"]);
+    assert_lines(
+        &out,
+        &["user: name=root uid=0 home=/root*", "user: root uid=0"],
+    );
+}
+
+#[test]
+fn tz() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("tz", &[]);
+    assert_lines(&run_image(&image, &[]), TZ);
+}
+
+#[test]
+fn dns() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("dns", &[]);
+    assert_lines(&run_image(&image, ADD_HOST), DNS);
+}
+
+#[test]
+fn smallest_spec_fixes_every_pitfall() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("smallest", &[]);
+    let out = run_image(&image, ADD_HOST);
+    for lines in [CERTS, TMP, USER, TZ, DNS] {
+        assert_lines(&out, lines);
+    }
+    assert_lines(&out, &["smallest: all checks ok"]);
+    // The defaults the spec promises for the image config.
+    assert_eq!(
+        inspect(&image, "{{json .Config.Entrypoint}}"),
+        r#"["/out/app"]"#
+    );
+    let user = inspect(&image, "{{.Config.User}}");
+    assert!(
+        ["nonroot", "65532", "65532:65532", "nonroot:nonroot"].contains(&user.as_str()),
+        "unexpected image user {user:?}"
+    );
+}
+
+#[test]
+fn build_arg_default_and_override() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_spec(
+        "buildarg-default",
+        "examples/buildarg/scratch.yaml",
+        "examples/buildarg",
+        &[],
+    );
+    assert_lines(&run_image(&image, &[]), &["buildarg: greeting=hello"]);
+    let image = build_spec(
+        "buildarg",
+        "examples/buildarg/scratch.yaml",
+        "examples/buildarg",
+        &["--build-arg", "GREETING=bonjour"],
+    );
+    assert_lines(&run_image(&image, &[]), &["buildarg: greeting=bonjour"]);
+}
+
+#[test]
+fn spec_in_a_subfolder_of_the_context() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_spec(
+        "subdir",
+        "examples/subdir/deploy/scratch.yaml",
+        "examples/subdir",
+        &[],
+    );
+    assert_lines(&run_image(&image, &[]), &["subdir: ok (/out/app)"]);
+}
+
+#[test]
+fn bad_spec_fails_with_location_and_hint() {
+    let Some(_e2e) = e2e() else { return };
+    let (_, out) = buildx("bad", "examples/bad/scratch.yaml", "examples/bad", &[]);
+    assert!(!out.ok, "the bad spec built\n{}", out.all());
+    let text = format!("{}\n{}", out.stdout, out.stderr);
+    assert!(
+        has_location(&text, "scratch.yaml"),
+        "no scratch.yaml:LINE:COL in the buildx output\n{}",
+        out.all()
+    );
+    let lower = text.to_lowercase();
+    assert!(
+        lower.contains("hint"),
+        "no hint in the buildx output\n{}",
+        out.all()
+    );
+    assert!(
+        lower.contains("builder"),
+        "the hint does not suggest `builder`\n{}",
+        out.all()
+    );
+}
+
+/// The hand-written Dockerfiles are the baseline of bench/compare.sh; they also
+/// prove the example programs are right independently of the frontend, so a
+/// failure above that this test does not share points at scratchkit.
+#[test]
+fn handwritten_baselines() {
+    let Some(_e2e) = e2e() else { return };
+    for (name, lines, extra) in [
+        ("certs", CERTS, &[][..]),
+        ("tmp", TMP, &[][..]),
+        ("user", USER, &[][..]),
+        ("tz", TZ, &[][..]),
+        ("dns", DNS, ADD_HOST),
+    ] {
+        let dir = PathBuf::from("examples").join(name);
+        let dockerfile = dir.join("Dockerfile.handwritten");
+        let image = build_spec(
+            &format!("handwritten-{name}"),
+            dockerfile.to_str().expect("utf-8 path"),
+            dir.to_str().expect("utf-8 path"),
+            &[],
+        );
+        assert_lines(&run_image(&image, extra), lines);
+    }
+}
+
+#[test]
+fn location_matcher() {
+    assert!(has_location(
+        "x\nscratch.yaml:4:1: unknown key",
+        "scratch.yaml"
+    ));
+    assert!(has_location(
+        "scratch.yaml:1\nscratch.yaml:12:3",
+        "scratch.yaml"
+    ));
+    assert!(!has_location("scratch.yaml:1\n---", "scratch.yaml"));
+    assert!(!has_location("scratch.yaml:4:", "scratch.yaml"));
+    assert!(!has_location("scratch.yaml", "scratch.yaml"));
+}
