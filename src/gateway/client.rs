@@ -115,6 +115,18 @@ impl Gateway for StdioGateway {
         Ok(self.client.read_file(request).await.map_err(err)?.into_inner().data)
     }
 
+    async fn read_range(&mut self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
+        let range = fe::FileRange { offset: offset as i64, length: length as i64 };
+        let request = fe::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: Some(range) };
+        Ok(self.client.read_file(request).await.map_err(err)?.into_inner().data)
+    }
+
+    async fn read_dir(&mut self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+        let request = fe::ReadDirRequest { r#ref: ref_id.to_string(), dir_path: path.to_string(), include_pattern: String::new() };
+        let entries = self.client.read_dir(request).await.map_err(err)?.into_inner().entries;
+        Ok(entries.into_iter().map(|e| e.path).collect())
+    }
+
     async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let request = fe::StatFileRequest { r#ref: ref_id.to_string(), path: path.to_string() };
         let stat = self.client.stat_file(request).await.map_err(err)?.into_inner().stat.unwrap_or_default();

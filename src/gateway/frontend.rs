@@ -85,15 +85,21 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
             ctx.builder_ref = Some(pinned);
             ctx.builder_env = env;
         }
-        let lowered = lower::lower_platform(&plan, &ctx, platform);
+        let mut lowered = lower::lower_platform(&plan, &ctx, platform);
         if let Some(builder) = &lowered.builder {
             let builder_ref = g.solve(marshal(builder, no_cache)).await?;
-            let problems = verify::builder_output(g, &builder_ref, &plan, platform).await?;
+            let verified = verify::builder_output(g, &builder_ref, &plan, platform).await?;
+            let problems = verified.diagnostics;
             if problems.has_errors() {
                 return Err(Failure(problems.sorted().render(&filename, &text)));
             }
             if !problems.items.is_empty() {
                 eprint!("{}", problems.render(&filename, &text));
+            }
+            if !verified.libraries.is_empty() {
+                // The libraries become one more layer; lowering again is cheap and keeps `lower` pure.
+                ctx.libraries = verified.libraries;
+                lowered = lower::lower_platform(&plan, &ctx, platform);
             }
         }
         let ref_id = g.solve(marshal(&lowered.image, no_cache)).await?;

@@ -86,6 +86,17 @@ pub trait Gateway {
     async fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError>;
     async fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError>;
     async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError>;
+    /// `length` bytes at `offset` (fewer at the end of the file). The default reads the whole file.
+    async fn read_range(&mut self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
+        let all = self.read_file(ref_id, path).await?;
+        let start = (offset as usize).min(all.len());
+        let end = start.saturating_add(length as usize).min(all.len());
+        Ok(all[start..end].to_vec())
+    }
+    /// The names of a directory's entries.
+    async fn read_dir(&mut self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+        Err(GatewayError(format!("cannot list {path}: ReadDir is not available")))
+    }
     /// The final answer: one image, or one per platform.
     async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError>;
     /// The final answer when there is no image: metadata only (subrequests).

@@ -31,6 +31,8 @@ pub struct Context {
     pub context_excludes: Vec<String>,
     /// Whether BuildKit has MergeOp; without it the pieces are stacked as a chain of file ops.
     pub merge: bool,
+    /// Builder files the dynamic binaries need (interpreter, libraries, ld.so.cache), found by `verify`.
+    pub libraries: Vec<String>,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             session_id: None,
             context_excludes: Vec::new(),
             merge: true,
+            libraries: Vec::new(),
         }
     }
 }
@@ -67,6 +70,9 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
     let sources = Sources { builder: builder.clone().unwrap_or_default(), context };
     let mut layers = rootfs::pieces(plan, &sources);
+    if !ctx.libraries.is_empty() {
+        layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
+    }
     layers.push(rootfs::application(plan, &sources));
     let image = if ctx.merge {
         State::merge(layers.into_iter().map(|l| State::scratch().file(l.actions).named(l.name)).collect())

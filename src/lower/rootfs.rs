@@ -133,6 +133,19 @@ pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
         .collect()
 }
 
+/// Shared libraries (and the loader) copied to the paths the builder had them at, symlinks resolved,
+/// so the dynamic loader finds them under the names it looks for.
+pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
+    let ts = timestamp(plan);
+    let mut actions = Vec::new();
+    for p in paths {
+        let Ok(path) = AbsPath::parse(p) else { continue };
+        let options = CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
+        actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));
+    }
+    Layer { name: "[rootfs] libraries".into(), actions }
+}
+
 /// The files `copy:` lists, in one layer: the only one that changes when the code does.
 pub fn application(plan: &Plan, sources: &Sources) -> Layer {
     let ts = timestamp(plan);

@@ -1,0 +1,221 @@
+//! The shared libraries a dynamic ELF needs, found in the builder the way the dynamic loader would:
+//! `DT_RPATH` (when there is no `DT_RUNPATH`), `DT_RUNPATH`, the builder's `/etc/ld.so.conf` (glibc) or
+//! `/etc/ld-musl-<arch>.path` (musl), then the default directories; `$ORIGIN` expands to the object's
+//! directory. The result is every file to copy: interpreters, the transitive closure of `DT_NEEDED`,
+//! and glibc's `/etc/ld.so.cache`.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::elf::{inspect, ElfInfo};
+use super::Filesystem;
+
+/// A library that no search directory has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    pub library: String,
+    pub needed_by: String,
+    pub searched: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Closure {
+    /// Builder paths to copy to the same place in the image, sorted.
+    pub files: Vec<String>,
+    pub missing: Vec<Missing>,
+}
+
+/// Debian's multiarch directory name for an ELF machine.
+fn multiarch(machine: u16) -> Option<&'static str> {
+    Some(match machine {
+        62 => "x86_64-linux-gnu",
+        183 => "aarch64-linux-gnu",
+        40 => "arm-linux-gnueabihf",
+        3 => "i386-linux-gnu",
+        243 => "riscv64-linux-gnu",
+        21 => "powerpc64le-linux-gnu",
+        22 => "s390x-linux-gnu",
+        _ => return None,
+    })
+}
+
+/// musl resolves these names to itself (the interpreter is the C library).
+fn musl_builtin(name: &str) -> bool {
+    ["libc.", "libdl.", "libm.", "libpthread.", "librt.", "libutil.", "libxnet.", "ld-musl-"].iter().any(|p| name.starts_with(p))
+}
+
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => ".",
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    normalize(&format!("{}/{name}", dir.trim_end_matches('/')))
+}
+
+/// Folds `.` and `..` lexically (`$ORIGIN/../lib` → `/app/lib`), as the image needs plain paths.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Where one object looks for its libraries, in order.
+fn search_dirs(info: &ElfInfo, path: &str, exe_rpath: &[String], system: &[String]) -> Vec<String> {
+    let origin = parent(path);
+    let expand = |d: &String| d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin);
+    let mut dirs: Vec<String> = Vec::new();
+    if info.runpath.is_empty() {
+        dirs.extend(info.rpath.iter().map(expand));
+        dirs.extend(exe_rpath.iter().cloned());
+    }
+    dirs.extend(info.runpath.iter().map(expand));
+    dirs.extend(system.iter().cloned());
+    let mut seen = BTreeSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
+    dirs
+}
+
+/// `/etc/ld.so.conf` with its `include` lines, as a list of directories.
+async fn ld_so_conf<F: Filesystem>(fs: &mut F) -> Vec<String> {
+    let mut dirs = Vec::new();
+    let mut files = VecDeque::from([("/etc/ld.so.conf".to_string(), 0)]);
+    while let Some((file, depth)) = files.pop_front() {
+        let Ok(bytes) = fs.read_at(&file, 0, 1 << 16).await else { continue };
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            if let Some(pattern) = line.strip_prefix("include").map(str::trim).filter(|p| !p.is_empty()) {
+                if depth < 4 {
+                    for f in glob(fs, pattern).await {
+                        files.push_back((f, depth + 1));
+                    }
+                }
+            } else if !line.is_empty() && !line.starts_with("hwcap") {
+                dirs.extend(line.split([' ', '\t', ':', ',']).filter(|d| d.starts_with('/')).map(str::to_string));
+            }
+        }
+    }
+    dirs
+}
+
+/// `dir/*.conf`-style patterns (a `*` in the last component only), sorted like ldconfig reads them.
+async fn glob<F: Filesystem>(fs: &mut F, pattern: &str) -> Vec<String> {
+    let (dir, name) = (parent(pattern), &pattern[parent(pattern).len()..].trim_start_matches('/'));
+    let Some((prefix, suffix)) = name.split_once('*') else { return vec![pattern.to_string()] };
+    let mut out: Vec<String> = match fs.read_dir(dir).await {
+        Ok(entries) => entries
+            .into_iter()
+            .filter(|e| e.starts_with(prefix) && e.ends_with(suffix) && e.len() >= prefix.len() + suffix.len())
+            .map(|e| join(dir, &e))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.sort();
+    out
+}
+
+/// The system search path after RPATH/RUNPATH, for the C library the interpreter belongs to.
+async fn system_dirs<F: Filesystem>(fs: &mut F, interpreter: &str, machine: u16, is_64: bool) -> Vec<String> {
+    if let Some(arch) = interpreter.rsplit('/').next().and_then(|n| n.strip_prefix("ld-musl-")).and_then(|n| n.strip_suffix(".so.1")) {
+        let path_file = format!("/etc/ld-musl-{arch}.path");
+        if let Ok(bytes) = fs.read_at(&path_file, 0, 1 << 16).await {
+            let dirs: Vec<String> = String::from_utf8_lossy(&bytes).split(['\n', ':']).map(str::trim).filter(|d| d.starts_with('/')).map(str::to_string).collect();
+            if !dirs.is_empty() {
+                return dirs;
+            }
+        }
+        return ["/lib", "/usr/local/lib", "/usr/lib"].map(String::from).to_vec();
+    }
+    let mut dirs = ld_so_conf(fs).await;
+    if let Some(triplet) = multiarch(machine) {
+        dirs.push(format!("/lib/{triplet}"));
+        dirs.push(format!("/usr/lib/{triplet}"));
+    }
+    if is_64 {
+        dirs.extend(["/lib64".to_string(), "/usr/lib64".to_string()]);
+    }
+    dirs.extend(["/lib".to_string(), "/usr/lib".to_string()]);
+    dirs
+}
+
+/// Resolves everything the given dynamic executables need. `roots` are builder paths with their
+/// already inspected ELF information.
+pub async fn closure<F: Filesystem>(fs: &mut F, roots: &[(String, ElfInfo)]) -> Result<Closure, String> {
+    let mut files = BTreeSet::new();
+    let mut missing = Vec::new();
+    let mut system_cache: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // `machine:name` → where it was found; a library found once is not searched for again.
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    for (root, info) in roots {
+        let Some(interp) = &info.interpreter else { continue };
+        let musl = interp.contains("ld-musl-");
+        match fs.stat(interp).await {
+            Ok(_) => {
+                files.insert(interp.clone());
+            }
+            Err(_) => missing.push(Missing { library: interp.clone(), needed_by: root.clone(), searched: vec![] }),
+        }
+        if !musl && fs.stat("/etc/ld.so.cache").await.is_ok() {
+            files.insert("/etc/ld.so.cache".to_string());
+        }
+        if !system_cache.contains_key(interp) {
+            let dirs = system_dirs(fs, interp, info.machine, info.is_64).await;
+            system_cache.insert(interp.clone(), dirs);
+        }
+        let system = system_cache[interp].clone();
+        let mut queue: VecDeque<(String, ElfInfo)> = VecDeque::from([(root.clone(), info.clone())]);
+        let mut visited = BTreeSet::from([root.clone()]);
+        while let Some((path, obj)) = queue.pop_front() {
+            let dirs = search_dirs(&obj, &path, &info.rpath, &system);
+            for name in &obj.needed {
+                if musl && musl_builtin(name) {
+                    continue;
+                }
+                let key = format!("{}:{name}", info.machine);
+                let resolved = match found.get(&key) {
+                    Some(p) => Some((p.clone(), None)),
+                    None => find(fs, name, &dirs, info.machine).await?,
+                };
+                match resolved {
+                    None => missing.push(Missing { library: name.clone(), needed_by: path.clone(), searched: dirs.clone() }),
+                    Some((lib_path, lib_info)) => {
+                        found.insert(key, lib_path.clone());
+                        files.insert(lib_path.clone());
+                        if visited.insert(lib_path.clone()) {
+                            if let Some(li) = lib_info {
+                                queue.push_back((lib_path, li));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(Closure { files: files.into_iter().collect(), missing })
+}
+
+/// The first `dir/name` that exists and, if it is ELF, is for `machine` (the loader skips others).
+async fn find<F: Filesystem>(fs: &mut F, name: &str, dirs: &[String], machine: u16) -> Result<Option<(String, Option<ElfInfo>)>, String> {
+    let candidates: Vec<String> = if name.contains('/') { vec![name.to_string()] } else { dirs.iter().map(|d| join(d, name)).collect() };
+    for candidate in candidates {
+        if fs.stat(&candidate).await.is_err() {
+            continue;
+        }
+        match inspect(fs, &candidate).await {
+            Ok(Some(info)) if info.machine != machine => continue,
+            Ok(info) => return Ok(Some((candidate, info))),
+            Err(_) => continue,
+        }
+    }
+    Ok(None)
+}

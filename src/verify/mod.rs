@@ -1,0 +1,166 @@
+//! Build-time checks of what the builder produced, read through the gateway before the final image is
+//! assembled: failures other tools leave to `docker run` become errors that point into the spec.
+
+pub mod elf;
+pub mod libraries;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::gateway::frontend::Failure;
+use crate::gateway::{FileStat, Gateway};
+use crate::plan::{Copy, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
+use crate::platform::Platform;
+
+/// Read access to one filesystem: a solved ref through the gateway, or (in tests) a host directory.
+#[allow(async_fn_in_trait)]
+pub trait Filesystem {
+    async fn stat(&mut self, path: &str) -> Result<FileStat, String>;
+    /// Up to `length` bytes at `offset`.
+    async fn read_at(&mut self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String>;
+    async fn read_dir(&mut self, path: &str) -> Result<Vec<String>, String>;
+}
+
+/// A solved ref, read through the gateway.
+pub struct RefFs<'g, G> {
+    pub gateway: &'g mut G,
+    pub ref_id: String,
+}
+
+impl<G: Gateway> Filesystem for RefFs<'_, G> {
+    async fn stat(&mut self, path: &str) -> Result<FileStat, String> {
+        self.gateway.stat_file(&self.ref_id, path).await.map_err(|e| e.0)
+    }
+    async fn read_at(&mut self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+        self.gateway.read_range(&self.ref_id, path, offset, length).await.map_err(|e| e.0)
+    }
+    async fn read_dir(&mut self, path: &str) -> Result<Vec<String>, String> {
+        self.gateway.read_dir(&self.ref_id, path).await.map_err(|e| e.0)
+    }
+}
+
+/// What the checks found: problems, and the shared libraries the image needs from the builder.
+#[derive(Debug, Default)]
+pub struct Verified {
+    pub diagnostics: Diagnostics,
+    pub libraries: Vec<String>,
+}
+
+/// Checks the builder's filesystem (`builder_ref`, already solved) against the plan.
+pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Plan, platform: &Platform) -> Result<Verified, Failure> {
+    let mut out = Verified::default();
+    let Some(builder) = &plan.builder else { return Ok(out) };
+    // The solve is lazy: this first stat runs the build, so its error is the build's own failure.
+    g.stat_file(builder_ref, ".").await?;
+    let mut fs = RefFs { gateway: g, ref_id: builder_ref.to_string() };
+    let ds = &mut out.diagnostics;
+
+    let mut dynamic = Vec::new();
+    for copy in &plan.copies {
+        let Source::Builder(path) = &copy.from else { continue };
+        let stat = match fs.stat(path.as_str()).await {
+            Ok(s) => s,
+            Err(_) => {
+                ds.push(
+                    Diagnostic::error(copy.span, format!("`{path}` does not exist in the builder after `run`"))
+                        .hint("check the path the build writes to (for Go: `go build -o /out/app .`)"),
+                );
+                continue;
+            }
+        };
+        check_entrypoint(ds, plan, copy, &stat);
+        if stat.is_dir() || copy.contents {
+            continue;
+        }
+        let info = match elf::inspect(&mut fs, path.as_str()).await {
+            Ok(Some(info)) => info,
+            Ok(None) => continue,
+            Err(e) => {
+                ds.push(Diagnostic::warning(copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
+                continue;
+            }
+        };
+        if let Some(want) = platform.elf_machine() {
+            if info.machine != want {
+                ds.push(
+                    Diagnostic::error(copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name()))
+                        .hint("cross-compile for the target: the builder has TARGETOS and TARGETARCH (for Go: `GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...`)"),
+                );
+                continue;
+            }
+        }
+        if info.is_dynamic() {
+            if plan.libraries == Libraries::None {
+                let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
+                ds.push(
+                    Diagnostic::error(copy.span, format!("`{path}` is dynamically linked: it needs {}{needs}", info.interpreter.clone().unwrap_or_default()))
+                        .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
+                );
+            } else {
+                dynamic.push((path.to_string(), info));
+            }
+        }
+    }
+    if !dynamic.is_empty() {
+        let closure = libraries::closure(&mut fs, &dynamic).await.map_err(Failure)?;
+        for m in &closure.missing {
+            let span = plan.copies.iter().find(|c| matches!(&c.from, Source::Builder(p) if p.as_str() == m.needed_by)).map_or(builder.image_span, |c| c.span);
+            let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
+            ds.push(
+                Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
+                    .hint("install the package that provides it in the builder image, or link statically"),
+            );
+        }
+        out.libraries = closure.files;
+    }
+
+    for piece in &plan.rootfs {
+        match piece {
+            Piece::CaCertificates(Source::Builder(path)) => {
+                if fs.stat(path.as_str()).await.is_err() {
+                    let hint = if path.as_str() == CA_BUNDLE {
+                        "install the CA bundle in the builder (Debian/Ubuntu: `apt-get install ca-certificates`, Alpine: `apk add ca-certificates`), or set `rootfs.ca-certificates: false`"
+                    } else {
+                        "check the path, or set `rootfs.ca-certificates: false`"
+                    };
+                    ds.push(Diagnostic::error(builder.image_span, format!("the builder image has no CA bundle at `{path}`")).hint(hint));
+                }
+            }
+            Piece::Timezones(Zones::All) => {
+                if fs.stat(ZONEINFO).await.is_err() {
+                    ds.push(
+                        Diagnostic::error(builder.image_span, format!("the builder image has no time zone database at `{ZONEINFO}`"))
+                            .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
+                    );
+                }
+            }
+            Piece::Timezones(Zones::Only(names)) => {
+                for name in names {
+                    if fs.stat(&format!("{ZONEINFO}/{name}")).await.is_err() {
+                        ds.push(
+                            Diagnostic::error(builder.image_span, format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"))
+                                .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The program the image starts must be a file with an execute bit (after the copy's `mode:`).
+fn check_entrypoint(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, stat: &FileStat) {
+    let program = plan.image.entrypoint.as_ref().or(plan.image.cmd.as_ref()).and_then(|e| e.first());
+    if program.map(String::as_str) != Some(copy.dest.as_str()) {
+        return;
+    }
+    let mode = copy.mode.map_or(stat.permissions(), |m| m.bits());
+    if stat.is_dir() {
+        ds.push(Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is a directory in the builder", copy.dest)).hint("point the entrypoint at the binary inside it"));
+    } else if mode & 0o111 == 0 {
+        ds.push(
+            Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is not executable (mode {:04o})", copy.dest, mode))
+                .hint("give its copy entry `mode: \"0755\"`"),
+        );
+    }
+}
