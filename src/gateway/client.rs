@@ -168,8 +168,9 @@ impl Gateway for StdioGateway {
     }
 
     async fn return_error(&mut self, message: String) -> Result<(), GatewayError> {
-        // 3 = INVALID_ARGUMENT: the spec (or what it asks of the builder) is wrong, not BuildKit.
-        let status = google::rpc::Status { code: 3, message, details: Vec::new() };
+        // 2 = UNKNOWN, as BuildKit's own frontends use: any other code is prefixed to the message
+        // (`InvalidArgument: ...`) once per hop between the frontend and buildx.
+        let status = google::rpc::Status { code: 2, message, details: Vec::new() };
         self.r#return(fe::ReturnRequest { result: None, error: Some(status) }).await
     }
 }
