@@ -15,7 +15,7 @@ const USAGE: &str = "\
 scratchkit: FROM-scratch images from a short spec
 
 usage:
-  scratchkit llb [--json] [--platform P[,P]] [--build-arg NAME=VALUE]... [--no-merge] [--context DIR] SPEC
+  scratchkit llb [--json] [--platform P[,P]] [--build-arg NAME=VALUE]... [--no-merge] [--target debug] [--context DIR] SPEC
       print the marshalled pb.Definition (what `buildctl build` reads on stdin), or --json a readable view
   scratchkit check [--build-arg NAME=VALUE]... SPEC
       validate the spec and print every problem; exit status 1 on errors
@@ -49,10 +49,11 @@ struct Cli {
     platforms: Vec<Platform>,
     build_args: BTreeMap<String, String>,
     context_dir: Option<String>,
+    target: Option<String>,
 }
 
 fn parse(args: &[String]) -> anyhow::Result<Cli> {
-    let mut cli = Cli { command: String::new(), spec: None, json: false, merge: true, platforms: Vec::new(), build_args: BTreeMap::new(), context_dir: None };
+    let mut cli = Cli { command: String::new(), spec: None, json: false, merge: true, platforms: Vec::new(), build_args: BTreeMap::new(), context_dir: None, target: None };
     let mut it = args.iter();
     cli.command = it.next().cloned().unwrap_or_default();
     while let Some(a) = it.next() {
@@ -70,6 +71,7 @@ fn parse(args: &[String]) -> anyhow::Result<Cli> {
                 let (k, val) = v.split_once('=').context("--build-arg needs NAME=VALUE")?;
                 cli.build_args.insert(k.to_string(), val.to_string());
             }
+            "--target" => cli.target = Some(it.next().context("--target needs a name")?.clone()),
             "--context" => cli.context_dir = Some(it.next().context("--context needs a directory")?.clone()),
             "-h" | "--help" => bail!("{USAGE}"),
             s if s.starts_with('-') => bail!("unknown option `{s}`\n\n{USAGE}"),
@@ -91,7 +93,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let path = cli.spec.clone().context(format!("no spec file given\n\n{USAGE}"))?;
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     let filename = path.rsplit('/').next().unwrap_or(&path);
-    let inputs = PlanInputs { build_args: cli.build_args.clone(), platforms: cli.platforms.clone(), default_platform: None };
+    let inputs = PlanInputs { build_args: cli.build_args.clone(), platforms: cli.platforms.clone(), default_platform: None, target: cli.target.clone() };
     let compiled = match compile(&text, filename, &inputs) {
         Ok(c) => c,
         Err(e) => {

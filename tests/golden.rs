@@ -58,3 +58,26 @@ fn many_problems_are_reported_at_once() {
     let err = build(&std::fs::read_to_string(path).unwrap(), "scratch.yaml").err().unwrap();
     assert!(err.diagnostics.errors().count() >= 7, "{}", err.rendered);
 }
+
+#[test]
+fn the_debug_target_adds_busybox_and_nothing_else() {
+    use scratchkit::compile::compile;
+    use scratchkit::llb::{render, MarshalOptions};
+    use scratchkit::plan::PlanInputs;
+    let text = "builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\ndebug: {image: example/busybox:1}\n";
+    let names = |target: Option<&str>| -> Vec<String> {
+        let inputs = PlanInputs { target: target.map(str::to_string), ..PlanInputs::default() };
+        let plan = compile(text, "scratch.yaml", &inputs).unwrap().plan;
+        let lowered = scratchkit::compile::lower(&plan, &scratchkit::lower::Context::new(scratchkit::platform::Platform::linux_amd64()));
+        let view = render(&lowered[0].image.marshal(&MarshalOptions::default()));
+        view["ops"].as_array().unwrap().iter().filter_map(|o| o["name"].as_str().map(String::from)).collect()
+    };
+    let default = names(None);
+    let debug = names(Some("debug"));
+    assert!(!default.iter().any(|n| n.contains("busybox")), "{default:?}");
+    assert!(debug.contains(&"[debug] busybox".to_string()), "{debug:?}");
+    assert!(debug.contains(&"[debug] FROM example/busybox:1".to_string()), "{debug:?}");
+    assert_eq!(debug.len(), default.len() + 2, "only the busybox source and its layer are added");
+    let err = compile(text, "scratch.yaml", &PlanInputs { target: Some("prod".into()), ..PlanInputs::default() }).err().unwrap();
+    assert!(err.rendered.contains("unknown target `prod`") && err.rendered.contains("default, debug"), "{}", err.rendered);
+}

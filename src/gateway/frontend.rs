@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::client::marshal;
-use super::{parse_dockerignore, Built, Gateway, GatewayError, Options};
+use super::{parse_dockerignore, subrequests, Built, Gateway, GatewayError, Options};
 use crate::compile::{compile, SpecError};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::llb::State;
@@ -46,10 +46,14 @@ pub async fn run<G: Gateway>(g: &mut G, options: &Options) -> Result<(), Gateway
 async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Failure> {
     let caps = g.ping().await?;
     let filename = options.filename();
-    if let Some(request) = options.get("requestid").filter(|r| !r.is_empty()) {
-        if request != "frontend.lint" {
+    let request = options.get("requestid").filter(|r| !r.is_empty());
+    if let Some(request) = request {
+        if !subrequests::KNOWN.contains(&request) {
             // buildx matches on this text to fall back for subrequests a frontend does not know.
             return Err(Failure(format!("unsupported request {request}")));
+        }
+        if request == subrequests::DESCRIBE {
+            return Ok(Answer::Metadata(subrequests::describe()));
         }
     }
     let text = read_spec(g, options, &filename).await?;
@@ -58,9 +62,10 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
         build_args: options.build_args(),
         platforms: requested_platforms(options)?,
         default_platform: Some(build_platform.clone()),
+        target: options.get("target").map(str::to_string),
     };
-    if options.get("requestid") == Some("frontend.lint") {
-        return Ok(Answer::Metadata(lint(&text, &filename, &inputs)));
+    if let Some(request) = request {
+        return Ok(Answer::Metadata(subrequests::answer(request, &text, &filename, &inputs)));
     }
     let compiled = compile(&text, &filename, &inputs)?;
     if !compiled.warnings.items.is_empty() {
@@ -183,34 +188,4 @@ async fn resolve_builder<G: Gateway>(
         .unwrap_or_default();
     let pinned = if resolved.digest.is_empty() { normalized } else { reference::pin(&b.image, &resolved.digest) };
     Ok((pinned, env))
-}
-
-/// `--call check`: every diagnostic as lint warnings, and status 1 when there are errors.
-fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Vec<(String, Vec<u8>)> {
-    let diagnostics = match compile(text, filename, inputs) {
-        Ok(c) => c.warnings,
-        Err(e) => e.diagnostics,
-    };
-    let warnings: Vec<serde_json::Value> = diagnostics
-        .items
-        .iter()
-        .map(|d| {
-            let line = d.span.map_or(1, |s| s.line) as i64;
-            serde_json::json!({
-                "ruleName": if d.severity == crate::diag::Severity::Error { "SpecError" } else { "SpecWarning" },
-                "description": d.message,
-                "detail": d.hint.clone().unwrap_or_default(),
-                "location": { "sourceIndex": 0, "ranges": [{ "start": { "line": line }, "end": { "line": line } }] },
-            })
-        })
-        .collect();
-    let json = serde_json::json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
-    let txt = if diagnostics.items.is_empty() { format!("{filename}: no problems found\n") } else { diagnostics.render(filename, text) };
-    let status = if diagnostics.items.is_empty() { "0" } else { "1" };
-    vec![
-        ("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()),
-        ("result.txt".into(), txt.into_bytes()),
-        ("result.statuscode".into(), status.as_bytes().to_vec()),
-        ("version".into(), b"1.0.0".to_vec()),
-    ]
 }

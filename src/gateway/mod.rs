@@ -7,6 +7,7 @@
 pub mod client;
 pub mod frontend;
 pub mod options;
+pub mod subrequests;
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -114,6 +115,7 @@ pub fn serve_stdio() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let started = std::time::Instant::now();
     let code = runtime.block_on(async {
         let mut gateway = match client::StdioGateway::connect().await {
             Ok(g) => g,
@@ -131,6 +133,8 @@ pub fn serve_stdio() -> ExitCode {
             }
         }
     });
+    // The daemon log gets this line; bench/ reads it to report the frontend's own overhead.
+    eprintln!("scratchkit: frontend finished in {:.1} ms (exit {code})", started.elapsed().as_secs_f64() * 1000.0);
     // tokio's stdin reader is a blocking thread that would keep the process alive: leave now.
     std::process::exit(code)
 }

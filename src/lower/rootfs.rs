@@ -146,6 +146,13 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
     Layer { name: "[rootfs] libraries".into(), actions }
 }
 
+/// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).
+pub fn debug_shell(plan: &Plan, busybox_image: State) -> Layer {
+    let options = CopyOptions { follow_symlinks: true, mode: Some(0o755), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| timestamp(plan)), ..CopyOptions::default() };
+    let actions = vec![FileAction::Copy { from: busybox_image, src: "/bin/busybox".into(), dest: "/busybox".into(), options }];
+    Layer { name: "[debug] busybox".into(), actions }
+}
+
 /// The files `copy:` lists, in one layer: the only one that changes when the code does.
 pub fn application(plan: &Plan, sources: &Sources) -> Layer {
     let ts = timestamp(plan);

@@ -19,6 +19,8 @@ pub struct PlanInputs {
     pub platforms: Vec<Platform>,
     /// What BuildKit builds for when nothing else says (its first worker platform).
     pub default_platform: Option<Platform>,
+    /// `--target`; empty or `default` is the normal image.
+    pub target: Option<String>,
 }
 
 /// Validates a spec and fills its defaults. Warnings come back with the plan; errors instead of it.
@@ -124,7 +126,17 @@ impl Planner {
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch();
-        Plan { builder, copies, rootfs, libraries, image, platforms, epoch }
+        let target = match inputs.target.as_deref() {
+            None | Some("" | "default") => Target::Default,
+            Some("debug") => Target::Debug,
+            Some(other) => {
+                let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
+                self.error(Span::new(1, 1, 1), format!("unknown target `{other}`"), format!("the targets are: {}", names.join(", ")));
+                Target::Default
+            }
+        };
+        let debug_image = spec.debug.as_ref().and_then(|d| d.image.as_ref()).map_or(DEFAULT_DEBUG_IMAGE.to_string(), |i| self.text(i));
+        Plan { builder, copies, rootfs, libraries, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {

@@ -32,7 +32,26 @@ pub struct Plan {
     pub platforms: Vec<Platform>,
     /// `SOURCE_DATE_EPOCH`: the time of every file we write and of the image's `created`.
     pub epoch: Option<i64>,
+    pub target: Target,
+    /// Where the debug target takes its shell from.
+    pub debug_image: String,
 }
+
+/// What `--target` selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The shell-free image.
+    Default,
+    /// The same image plus a static busybox at `/busybox`.
+    Debug,
+}
+
+/// Every target, with its description, for `--call targets`.
+pub const TARGETS: &[(&str, &str)] = &[
+    ("default", "the FROM-scratch image, without a shell"),
+    ("debug", "the same image plus a static busybox at /busybox, for a shell while debugging"),
+];
+pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:musl";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Builder {

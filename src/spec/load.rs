@@ -6,7 +6,8 @@ use marked_yaml::{LoadError, LoaderOptions, Node};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 
-const TOP_KEYS: &[&str] = &["version", "args", "builder", "copy", "rootfs", "image", "platforms"];
+const TOP_KEYS: &[&str] = &["version", "args", "builder", "copy", "rootfs", "image", "platforms", "debug"];
+const DEBUG_KEYS: &[&str] = &["image"];
 const BUILDER_KEYS: &[&str] =
     &["image", "workdir", "env", "run", "cache", "secrets", "ssh", "network", "platform"];
 const SECRET_KEYS: &[&str] = &["id", "target"];
@@ -264,6 +265,15 @@ impl Reader {
                 "rootfs" => spec.rootfs = self.rootfs(v),
                 "image" => spec.image = self.image(v),
                 "platforms" => spec.platforms = self.strings(v, "platforms", true).map(|s| s.value).unwrap_or_default(),
+                "debug" => {
+                    let mut d = Debug { span: node_span(v), image: None };
+                    for (k, v) in self.mapping(v, "debug", DEBUG_KEYS) {
+                        if k.as_str() == "image" {
+                            d.image = self.string(v, "debug.image");
+                        }
+                    }
+                    spec.debug = Some(d);
+                }
                 _ => unreachable!("filtered by mapping()"),
             }
         }

@@ -45,6 +45,15 @@ pub struct Spec {
     pub image: Image,
     /// Default target platforms; `--platform` overrides.
     pub platforms: Vec<Str>,
+    /// The `debug` target (`--target debug`): the same image plus a static busybox.
+    pub debug: Option<Debug>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Debug {
+    pub span: Span,
+    /// The image to take `/bin/busybox` from; default `busybox:musl`.
+    pub image: Option<Str>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

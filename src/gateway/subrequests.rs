@@ -1,0 +1,107 @@
+//! Answers to `--call`/`--print` (BuildKit subrequests): `check` (lint), `targets`, `outline`, and
+//! `describe`. Each is metadata only: `result.json`, `result.txt`, and for lint a status code.
+
+use serde_json::{json, Value};
+
+use crate::compile::compile;
+use crate::diag::Severity;
+use crate::plan::{PlanInputs, TARGETS};
+use crate::spec;
+
+pub const DESCRIBE: &str = "frontend.subrequests.describe";
+pub const LINT: &str = "frontend.lint";
+pub const TARGETS_REQUEST: &str = "frontend.targets";
+pub const OUTLINE: &str = "frontend.outline";
+pub const KNOWN: &[&str] = &[DESCRIBE, LINT, TARGETS_REQUEST, OUTLINE];
+
+type Metadata = Vec<(String, Vec<u8>)>;
+
+fn result(json: Value, txt: String) -> Metadata {
+    vec![
+        ("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()),
+        ("result.txt".into(), txt.into_bytes()),
+        ("version".into(), b"1.0.0".to_vec()),
+    ]
+}
+
+pub fn describe() -> Metadata {
+    let list: Vec<Value> = KNOWN.iter().map(|name| json!({ "name": name, "version": "1.0.0", "type": "rpc" })).collect();
+    let txt = KNOWN.iter().map(|n| format!("{n}\n")).collect();
+    result(Value::Array(list), txt)
+}
+
+/// Answers a known subrequest for this spec.
+pub fn answer(request: &str, text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
+    match request {
+        LINT => lint(text, filename, inputs),
+        TARGETS_REQUEST => targets(),
+        OUTLINE => outline(text),
+        _ => describe(),
+    }
+}
+
+/// `--call check`: every diagnostic as a lint warning; status 1 when there is any.
+fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
+    let diagnostics = match compile(text, filename, inputs) {
+        Ok(c) => c.warnings,
+        Err(e) => e.diagnostics,
+    };
+    let warnings: Vec<Value> = diagnostics
+        .items
+        .iter()
+        .map(|d| {
+            let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
+            json!({
+                "ruleName": if d.severity == Severity::Error { "SpecError" } else { "SpecWarning" },
+                "description": d.message,
+                // buildx prints the rule name and this line.
+                "detail": match &d.hint {
+                    Some(h) => format!("{} (line {line}, column {column}); hint: {h}", d.message),
+                    None => format!("{} (line {line}, column {column})", d.message),
+                },
+                "location": { "sourceIndex": 0, "ranges": [{ "start": { "line": line, "character": column }, "end": { "line": line, "character": column } }] },
+            })
+        })
+        .collect();
+    let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
+    let (txt, status) = if diagnostics.items.is_empty() {
+        (format!("{filename}: no problems found\n"), "0")
+    } else {
+        (diagnostics.render(filename, text), "1")
+    };
+    let mut md = result(json, txt);
+    md.push(("result.statuscode".into(), status.as_bytes().to_vec()));
+    md
+}
+
+/// `--call targets`: the default image and `debug`.
+fn targets() -> Metadata {
+    let list: Vec<Value> = TARGETS
+        .iter()
+        .map(|(name, description)| json!({ "name": name, "default": *name == "default", "description": description }))
+        .collect();
+    let mut txt = String::from("TARGET   DESCRIPTION\n");
+    for (name, description) in TARGETS {
+        txt.push_str(&format!("{name:<8} {description}{}\n", if *name == "default" { " (default)" } else { "" }));
+    }
+    result(json!({ "targets": list }), txt)
+}
+
+/// `--call outline`: the build args the spec declares, its secrets and whether it uses ssh.
+fn outline(text: &str) -> Metadata {
+    let Ok(s) = spec::load(text) else {
+        return result(json!({ "name": "default" }), "the spec does not parse; run --call check\n".into());
+    };
+    let args: Vec<Value> = s.args.iter().map(|(k, v)| json!({ "name": k.value, "value": v.value })).collect();
+    let builder = s.builder.unwrap_or_default();
+    let secrets: Vec<Value> = builder.secrets.iter().filter_map(|x| x.id.as_ref()).map(|id| json!({ "name": id.value, "required": true })).collect();
+    let ssh: Vec<Value> = if builder.ssh.is_some_and(|s| s.value) { vec![json!({ "name": "default", "required": true })] } else { vec![] };
+    let mut txt = String::from("BUILD ARG   DEFAULT\n");
+    for (k, v) in &s.args {
+        txt.push_str(&format!("{:<11} {}\n", k.value, v.value));
+    }
+    for x in &secrets {
+        txt.push_str(&format!("secret: {}\n", x["name"].as_str().unwrap_or_default()));
+    }
+    result(json!({ "name": "default", "args": args, "secrets": secrets, "ssh": ssh }), txt)
+}
