@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 pub use config::image_config;
 
 use crate::llb::State;
-use crate::plan::{Plan, Source};
+use crate::plan::{Plan, Source, Target};
 use crate::platform::Platform;
 
 /// What lowering needs from outside the plan (filled by the gateway, or by the CLI with defaults).
@@ -74,6 +74,11 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
     }
     layers.push(rootfs::application(plan, &sources));
+    if plan.target == Target::Debug {
+        let busybox = State::image(&reference::normalize(&plan.debug_image), platform, ctx.resolve_mode.as_deref())
+            .named(format!("[debug] FROM {}", plan.debug_image));
+        layers.push(rootfs::debug_shell(plan, busybox));
+    }
     let image = if ctx.merge {
         State::merge(layers.into_iter().map(|l| State::scratch().file(l.actions).named(l.name)).collect())
     } else {
