@@ -164,3 +164,12 @@ fn scripts_and_data_are_not_elf() {
     assert_eq!(block_on(inspect(&mut fs, &dir.join("run.sh").display().to_string())).unwrap(), None);
     assert_eq!(block_on(inspect(&mut fs, &dir.join("tiny").display().to_string())).unwrap(), None);
 }
+
+#[test]
+fn debug_information_is_noticed() {
+    let with = compile_c("debug", HELLO, &["-g"]);
+    let without = compile_c("stripped", HELLO, &["-s"]);
+    let mut fs = HostFs::new("/");
+    assert!(block_on(inspect(&mut fs, &with)).unwrap().unwrap().debug_info);
+    assert!(!block_on(inspect(&mut fs, &without)).unwrap().unwrap().debug_info);
+}

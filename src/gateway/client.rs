@@ -133,6 +133,21 @@ impl Gateway for StdioGateway {
         Ok(FileStat { mode: stat.mode, size: stat.size, linkname: stat.linkname })
     }
 
+    async fn warn(&mut self, w: &super::Warning) -> Result<(), GatewayError> {
+        let at = |line: usize, column: usize| pb::Position { line: line as i32, character: column as i32 };
+        let request = fe::WarnRequest {
+            digest: w.vertex.clone(),
+            level: 1,
+            short: w.message.clone().into_bytes(),
+            detail: w.hint.iter().map(|h| h.clone().into_bytes()).collect(),
+            url: String::new(),
+            info: Some(pb::SourceInfo { filename: w.filename.clone(), data: w.source.clone().into_bytes(), definition: None, language: "yaml".into() }),
+            ranges: vec![pb::Range { start: Some(at(w.line, w.column)), end: Some(at(w.line, w.column)) }],
+        };
+        self.client.warn(request).await.map_err(err)?;
+        Ok(())
+    }
+
     async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
         let mut metadata = std::collections::BTreeMap::new();
         let platforms: Vec<serde_json::Value> = images

@@ -56,7 +56,7 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
             return Ok(Answer::Metadata(subrequests::describe()));
         }
     }
-    let text = read_spec(g, options, &filename).await?;
+    let (text, spec_vertex) = read_spec(g, options, &filename).await?;
     let build_platform = caps.worker_platforms.first().cloned().unwrap_or_else(Platform::linux_amd64);
     let inputs = PlanInputs {
         build_args: options.build_args(),
@@ -68,9 +68,7 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
         return Ok(Answer::Metadata(subrequests::answer(request, &text, &filename, &inputs)));
     }
     let compiled = compile(&text, &filename, &inputs)?;
-    if !compiled.warnings.items.is_empty() {
-        eprint!("{}", compiled.warnings.render(&filename, &text));
-    }
+    let mut warnings = compiled.warnings.clone();
     let plan = compiled.plan;
     let excludes = read_dockerignore(g, options).await;
     let no_cache = options.no_cache();
@@ -98,9 +96,7 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
             if problems.has_errors() {
                 return Err(Failure(problems.sorted().render(&filename, &text)));
             }
-            if !problems.items.is_empty() {
-                eprint!("{}", problems.render(&filename, &text));
-            }
+            warnings.extend(problems);
             if !verified.libraries.is_empty() {
                 // The libraries become one more layer; lowering again is cheap and keeps `lower` pure.
                 ctx.libraries = verified.libraries;
@@ -111,7 +107,31 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
         let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
         images.push(Built { platform: platform.clone(), ref_id, config });
     }
+    report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
     Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
+}
+
+/// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.
+async fn report_warnings<G: Gateway>(g: &mut G, caps: &super::Caps, warnings: Diagnostics, vertex: &str, filename: &str, text: &str) {
+    if warnings.items.is_empty() {
+        return;
+    }
+    eprint!("{}", warnings.render(filename, text));
+    if !caps.frontend.contains("gateway.warnings") {
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for d in warnings.items {
+        if !seen.insert((d.message.clone(), d.span)) {
+            continue; // the same warning from each platform's checks
+        }
+        let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
+        let w = super::Warning { vertex: vertex.to_string(), message: d.message, hint: d.hint, filename: filename.to_string(), source: text.to_string(), line, column };
+        if let Err(e) = g.warn(&w).await {
+            eprintln!("scratchkit: cannot send a warning: {e}");
+            return;
+        }
+    }
 }
 
 fn requested_platforms(options: &Options) -> Result<Vec<Platform>, Failure> {
@@ -127,7 +147,8 @@ fn multi_platform(options: &Options, count: usize) -> bool {
 }
 
 /// The spec is not sent to a forwarded frontend: solve the `dockerfile` local for just that file and read it.
-async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> Result<String, Failure> {
+/// Returns the text and the digest of the vertex that loaded it (warnings attach there).
+async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> Result<(String, String), Failure> {
     let mut attrs = BTreeMap::new();
     attrs.insert("local.followpaths".to_string(), serde_json::json!([filename]).to_string());
     attrs.insert("local.sharedkeyhint".to_string(), "dockerfile".to_string());
@@ -135,12 +156,15 @@ async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> 
         attrs.insert("local.session".to_string(), s.clone());
     }
     let local = State::local(&options.spec_local(), attrs).named(format!("[internal] load spec {filename}"));
-    let ref_id = g.solve(marshal(&local, false)).await?;
+    let def = marshal(&local, false);
+    let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
+    let ref_id = g.solve(def).await?;
     let bytes = g
         .read_file(&ref_id, filename)
         .await
         .map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))
+    let text = String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))?;
+    Ok((text, vertex))
 }
 
 /// `.dockerignore` at the context root, if there is one.

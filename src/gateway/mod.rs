@@ -71,6 +71,18 @@ impl FileStat {
     }
 }
 
+/// A spec warning, attached to the vertex that loaded the spec so buildx shows it with the source.
+#[derive(Clone, Debug)]
+pub struct Warning {
+    pub vertex: String,
+    pub message: String,
+    pub hint: Option<String>,
+    pub filename: String,
+    pub source: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 /// One image per platform, and its config.
 #[derive(Clone, Debug)]
 pub struct Built {
@@ -97,6 +109,10 @@ pub trait Gateway {
     /// The names of a directory's entries.
     async fn read_dir(&mut self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
         Err(GatewayError(format!("cannot list {path}: ReadDir is not available")))
+    }
+    /// A warning shown in the build output (BuildKit ≥0.10, cap `gateway.warnings`). The default drops it.
+    async fn warn(&mut self, _warning: &Warning) -> Result<(), GatewayError> {
+        Ok(())
     }
     /// The final answer: one image, or one per platform.
     async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError>;

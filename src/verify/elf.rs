@@ -25,6 +25,8 @@ pub struct ElfInfo {
     pub rpath: Vec<String>,
     /// Position independent and without an interpreter: a static-pie executable (or a shared library).
     pub static_pie: bool,
+    /// Has `.debug_info`: `strip` (or Go's `-ldflags=-s -w`) would make it smaller.
+    pub debug_info: bool,
 }
 
 impl ElfInfo {
@@ -83,6 +85,7 @@ pub async fn inspect<F: Filesystem>(fs: &mut F, path: &str) -> Result<Option<Elf
             info.interpreter = Some(text.trim_end_matches('\0').to_string());
         }
     }
+    info.debug_info = has_debug_info(fs, path, &header, ctx).await;
     let Some(dynamic_ph) = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else {
         return Ok(Some(info));
     };
@@ -115,4 +118,26 @@ pub async fn inspect<F: Filesystem>(fs: &mut F, path: &str) -> Result<Option<Elf
     info.runpath = paths(DT_RUNPATH);
     info.rpath = paths(DT_RPATH);
     Ok(Some(info))
+}
+
+/// Looks for a `.debug_info` section: the section headers and their name table only.
+async fn has_debug_info<F: Filesystem>(fs: &mut F, path: &str, header: &goblin::elf::Header, ctx: Ctx) -> bool {
+    use goblin::elf::section_header::SectionHeader;
+    let size = u64::from(header.e_shentsize) * u64::from(header.e_shnum);
+    if header.e_shoff == 0 || size == 0 || size > MAX_TABLE {
+        return false;
+    }
+    let Ok(bytes) = fs.read_at(path, header.e_shoff, size).await else { return false };
+    let mut file = Sparse(Vec::new());
+    file.put(header.e_shoff as usize, &bytes);
+    let Ok(sections) = SectionHeader::parse(&file.0, header.e_shoff as usize, header.e_shnum as usize, ctx) else { return false };
+    let Some(names) = sections.get(header.e_shstrndx as usize) else { return false };
+    if names.sh_size > MAX_TABLE {
+        return false;
+    }
+    let Ok(name_bytes) = fs.read_at(path, names.sh_offset, names.sh_size).await else { return false };
+    sections.iter().any(|s| {
+        let start = s.sh_name;
+        name_bytes.get(start..).and_then(|rest| rest.split(|b| *b == 0).next()) == Some(b".debug_info".as_slice())
+    })
 }

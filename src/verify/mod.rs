@@ -87,6 +87,12 @@ pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Pla
                 continue;
             }
         }
+        if info.debug_info {
+            ds.push(
+                Diagnostic::warning(copy.span, format!("`{path}` carries debug information"))
+                    .hint("strip it to shrink the image (Go: `-ldflags=\"-s -w\"`; C: `strip` or `-s`)"),
+            );
+        }
         if info.is_dynamic() {
             if plan.libraries == Libraries::None {
                 let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
