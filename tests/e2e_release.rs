@@ -1,0 +1,218 @@
+//! End to end on real BuildKit, the release properties: one image per platform with binaries for that
+//! platform, reproducible digests with SOURCE_DATE_EPOCH, layers that follow how images change, a
+//! fully cached rebuild, persistent cache mounts, and the `debug` target.
+//!
+//! Gated like tests/e2e.rs: without `SCRATCHKIT_E2E=1` each test prints a line and passes. Each test
+//! works on its own copy of tests/e2e-release/ so edits never touch the repository.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+static DOCKER: Mutex<()> = Mutex::new(());
+
+fn enabled() -> bool {
+    let on = std::env::var("SCRATCHKIT_E2E").as_deref() == Ok("1");
+    if !on {
+        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
+    }
+    on
+}
+
+/// Runs a command; returns (success, stdout + stderr).
+fn run(cmd: &mut Command) -> (bool, String) {
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+fn must(cmd: &mut Command) -> String {
+    let shown = format!("{cmd:?}");
+    let (ok, text) = run(cmd);
+    assert!(ok, "{shown} failed:\n{text}");
+    text
+}
+
+/// A fresh copy of the release example in a temporary directory.
+fn workspace(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scratchkit-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-release");
+    for f in ["main.go", "go.mod", "scratch.yaml"] {
+        std::fs::copy(src.join(f), dir.join(f)).unwrap();
+    }
+    dir
+}
+
+fn buildx(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("docker");
+    cmd.current_dir(dir).args(["buildx", "build", "--progress", "plain", "-f", "scratch.yaml"]).args(args).arg(".");
+    cmd
+}
+
+fn layers(image: &str) -> Vec<String> {
+    let out = must(Command::new("docker").args(["image", "inspect", "-f", "{{json .RootFS.Layers}}", image]));
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+fn blob(oci: &Path, digest: &str) -> serde_json::Value {
+    read_json(&oci.join("blobs/sha256").join(digest.trim_start_matches("sha256:")))
+}
+
+fn untar(tar: &Path, into: &Path) {
+    std::fs::create_dir_all(into).unwrap();
+    must(Command::new("tar").arg("-C").arg(into).arg("-xf").arg(tar));
+}
+
+/// `e_machine` of an ELF file.
+fn elf_machine(path: &Path) -> u16 {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[..4], b"\x7fELF", "{} is not ELF", path.display());
+    u16::from_le_bytes([bytes[18], bytes[19]])
+}
+
+#[test]
+fn two_platforms_give_an_index_with_a_binary_for_each() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace("platforms");
+    let platforms = ["--platform", "linux/amd64,linux/arm64"];
+    must(&mut buildx(&dir, &[&platforms[..], &["--output", "type=oci,dest=image.tar"]].concat()));
+    let oci = dir.join("oci");
+    untar(&dir.join("image.tar"), &oci);
+    let index = read_json(&oci.join("index.json"));
+    let list = blob(&oci, index["manifests"][0]["digest"].as_str().unwrap());
+    let mut archs: Vec<String> = list["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["platform"]["os"] == "linux")
+        .map(|m| {
+            let config = blob(&oci, blob(&oci, m["digest"].as_str().unwrap())["config"]["digest"].as_str().unwrap());
+            assert_eq!(config["architecture"], m["platform"]["architecture"], "config and manifest disagree");
+            m["platform"]["architecture"].as_str().unwrap().to_string()
+        })
+        .collect();
+    archs.sort();
+    assert_eq!(archs, ["amd64", "arm64"], "{list}");
+
+    // The same build to a local directory: each platform's binary is for that platform.
+    must(&mut buildx(&dir, &[&platforms[..], &["--output", "type=local,dest=out"]].concat()));
+    assert_eq!(elf_machine(&dir.join("out/linux_amd64/out/app")), 62, "x86-64");
+    assert_eq!(elf_machine(&dir.join("out/linux_arm64/out/app")), 183, "AArch64");
+}
+
+#[test]
+fn source_date_epoch_builds_are_reproducible() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace("reproducible");
+    let digest = |n: usize| {
+        let tar = format!("r{n}.tar");
+        let output = format!("type=oci,dest={tar},rewrite-timestamp=true");
+        must(&mut buildx(&dir, &["--no-cache", "--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "--output", &output]));
+        let oci = dir.join(format!("r{n}"));
+        untar(&dir.join(&tar), &oci);
+        let index = read_json(&oci.join("index.json"));
+        let manifest = blob(&oci, index["manifests"][0]["digest"].as_str().unwrap());
+        let config = blob(&oci, manifest["config"]["digest"].as_str().unwrap());
+        assert_eq!(config["created"], "2023-11-14T22:13:20Z", "created comes from SOURCE_DATE_EPOCH");
+        index["manifests"][0]["digest"].as_str().unwrap().to_string()
+    };
+    let (first, second) = (digest(1), digest(2));
+    assert_eq!(first, second, "two clean builds of the same sources differ");
+}
+
+#[test]
+fn a_code_change_changes_only_the_application_layer() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace("layers");
+    let image = "scratchkit-e2e/release-layers";
+    must(&mut buildx(&dir, &["--load", "-t", image]));
+    let before = layers(image);
+    let main = dir.join("main.go");
+    let edited = std::fs::read_to_string(&main).unwrap().replace("release: version", "release: build version");
+    std::fs::write(&main, edited).unwrap();
+    must(&mut buildx(&dir, &["--load", "-t", image]));
+    let after = layers(image);
+    assert_eq!(before.len(), after.len(), "layer count changed");
+    let changed: Vec<usize> = (0..before.len()).filter(|&i| before[i] != after[i]).collect();
+    assert_eq!(changed, vec![before.len() - 1], "only the last ([app]) layer may change:\n{before:#?}\n{after:#?}");
+    let history = must(Command::new("docker").args(["history", "--format", "{{.CreatedBy}}", image]));
+    assert!(history.lines().next().unwrap_or_default().starts_with("[app]"), "top layer is not the app:\n{history}");
+}
+
+#[test]
+fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace("cache");
+    // A cache directory of its own, so earlier runs on this machine cannot fill it.
+    let cache_dir = format!("CACHE_DIR=/cache/go-build-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let image = "scratchkit-e2e/release-cache";
+    let first = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
+    let output = must(Command::new("docker").args(["run", "--rm", "--network", "none", image]));
+    assert!(output.contains("cached=0"), "the new cache mount should start empty: {output}");
+
+    let again = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
+    let run_step = |log: &str| -> String {
+        // The plain progress block of the builder's RUN step: from its `#N [builder] RUN` line to the next blank line.
+        let start = log.find("[builder] RUN").unwrap_or_else(|| panic!("no RUN step in:\n{log}"));
+        let rest = &log[start..];
+        rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+    };
+    assert!(!run_step(&first).contains("CACHED"), "first build was cached:\n{first}");
+    assert!(run_step(&again).contains("CACHED"), "unchanged rebuild ran the build again:\n{again}");
+    // Steps with inputs report CACHED; BuildKit reports the input-less file ops (the generated files) as an
+    // instant DONE, since their result is the cache key itself. Nothing may take time.
+    for piece in ["[rootfs] users", "[rootfs] nsswitch", "[rootfs] tmp", "[rootfs] ca-certificates", "[rootfs] timezones", "[app] /out/app", "merge ("] {
+        let at = again.find(piece).unwrap_or_else(|| panic!("no {piece} step in:\n{again}"));
+        let block = &again[at..again[at..].find("\n\n").map_or(again.len(), |e| at + e)];
+        assert!(block.contains("CACHED") || block.contains("DONE 0.0s"), "{piece} was not cached:\n{block}");
+    }
+
+    // A source change re-runs the build, which now finds the first build's objects in the cache mount.
+    let main = dir.join("main.go");
+    std::fs::write(&main, std::fs::read_to_string(&main).unwrap() + "\n// edited\n").unwrap();
+    must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
+    let output = must(Command::new("docker").args(["run", "--rm", "--network", "none", image]));
+    assert!(!output.contains("cached=0") && output.contains("cached="), "the cache mount did not persist: {output}");
+}
+
+#[test]
+fn the_debug_target_adds_a_shell_and_the_default_has_none() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = workspace("debug");
+    let (default, debug) = ("scratchkit-e2e/release-default", "scratchkit-e2e/release-debug");
+    must(&mut buildx(&dir, &["--load", "-t", default]));
+    must(&mut buildx(&dir, &["--load", "-t", debug, "--target", "debug"]));
+    let shell = |image: &str| run(Command::new("docker").args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
+    let (ok, out) = shell(debug);
+    assert!(ok, "no shell in the debug image:\n{out}");
+    assert!(out.contains("65532") && out.contains("app"), "{out}");
+    let (ok, out) = shell(default);
+    assert!(!ok, "the default image has /busybox:\n{out}");
+    let app = must(Command::new("docker").args(["run", "--rm", "--network", "none", debug]));
+    assert!(app.contains("release: version=dev"), "{app}");
+
+    let targets = must(&mut buildx(&dir, &["--call", "targets"]));
+    assert!(targets.contains("debug") && targets.contains("default"), "{targets}");
+}
