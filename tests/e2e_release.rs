@@ -119,7 +119,7 @@ fn source_date_epoch_builds_are_reproducible() {
     let dir = workspace("reproducible");
     let digest = |n: usize| {
         let tar = format!("r{n}.tar");
-        let output = format!("type=oci,dest={tar},rewrite-timestamp=true");
+        let output = format!("type=oci,dest={tar}");
         must(&mut buildx(&dir, &["--no-cache", "--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "--output", &output]));
         let oci = dir.join(format!("r{n}"));
         untar(&dir.join(&tar), &oci);

@@ -77,7 +77,7 @@ fn the_debug_target_adds_busybox_and_nothing_else() {
     assert!(!default.iter().any(|n| n.contains("busybox")), "{default:?}");
     assert!(debug.contains(&"[debug] busybox".to_string()), "{debug:?}");
     assert!(debug.contains(&"[debug] FROM example/busybox:1".to_string()), "{debug:?}");
-    assert_eq!(debug.len(), default.len() + 2, "only the busybox source and its layer are added");
+    assert_eq!(debug.len(), default.len() + 3, "only the busybox source, its staging and its layer are added");
     let err = compile(text, "scratch.yaml", &PlanInputs { target: Some("prod".into()), ..PlanInputs::default() }).err().unwrap();
     assert!(err.rendered.contains("unknown target `prod`") && err.rendered.contains("default, debug"), "{}", err.rendered);
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 pub use config::image_config;
 
-use crate::llb::State;
+use crate::llb::{CopyOptions, FileAction, State};
 use crate::plan::{Plan, Source, Target};
 use crate::platform::Platform;
 
@@ -80,11 +80,30 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
         layers.push(rootfs::debug_shell(plan, busybox));
     }
     let image = if ctx.merge {
-        State::merge(layers.into_iter().map(|l| State::scratch().file(l.actions).named(l.name)).collect())
+        State::merge(layers.into_iter().map(|l| layer_state(plan, State::scratch(), l)).collect())
     } else {
-        layers.into_iter().fold(State::scratch(), |base, l| base.file(l.actions).named(l.name))
+        layers.into_iter().fold(State::scratch(), |base, l| layer_state(plan, base, l))
     };
     Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform) }
+}
+
+/// One layer on `base`. The layer is assembled in an internal state, then each of its top-level entries
+/// is copied into place with one fixed time (SOURCE_DATE_EPOCH, or the epoch): adding an entry to a
+/// directory resets its mtime to "now", and a copy stamps each directory after its contents. So a
+/// layer's bytes depend only on what is in it, and re-running it (BuildKit does not always keep the
+/// results of input-less ops) cannot change its digest.
+fn layer_state(plan: &Plan, base: State, layer: rootfs::Layer) -> State {
+    let ts = rootfs::timestamp(plan);
+    let tops = layer.tops();
+    let staged = State::scratch().file(layer.actions).named(format!("[internal] stage {}", layer.name));
+    let actions = tops
+        .into_iter()
+        .map(|top| {
+            let options = CopyOptions { timestamp: Some(ts), ..CopyOptions::default() };
+            FileAction::Copy { from: staged.clone(), src: top.clone(), dest: top, options }
+        })
+        .collect();
+    base.file(actions).named(layer.name)
 }
 
 /// The states copies can come from.

@@ -14,11 +14,30 @@ pub struct Layer {
     pub actions: Vec<FileAction>,
 }
 
+impl Layer {
+    /// The top-level entries the layer writes (`/etc`, `/usr`, `/busybox`), sorted.
+    pub fn tops(&self) -> Vec<String> {
+        let mut tops: Vec<String> = self
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                FileAction::Mkdir { path, .. } | FileAction::Mkfile { path, .. } | FileAction::Symlink { path, .. } => Some(path),
+                FileAction::Copy { dest, .. } => Some(dest),
+                FileAction::Rm { .. } => None,
+            })
+            .filter_map(|p| p.trim_start_matches('/').split('/').next().filter(|c| !c.is_empty()).map(|c| format!("/{c}")))
+            .collect();
+        tops.sort();
+        tops.dedup();
+        tops
+    }
+}
+
 const NSSWITCH: &str = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n";
 
 /// Nanoseconds since the epoch for every file we create: SOURCE_DATE_EPOCH, or 0 so layers are
 /// reproducible without it.
-fn timestamp(plan: &Plan) -> i64 {
+pub fn timestamp(plan: &Plan) -> i64 {
     plan.epoch.unwrap_or(0).saturating_mul(1_000_000_000)
 }
 
