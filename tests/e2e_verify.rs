@@ -1,0 +1,130 @@
+//! End to end on real BuildKit: the build-time checks. Dynamic binaries (cgo, plain gcc) run in the
+//! scratch image with their libraries found and copied; a static one gets none; and each class of
+//! mistake fails `docker buildx build` with `<spec>:LINE:COL` and its own message.
+//!
+//! Gated like tests/e2e.rs: without `SCRATCHKIT_E2E=1` each test prints a line and passes.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+
+static DOCKER: Mutex<()> = Mutex::new(());
+
+fn enabled() -> bool {
+    let on = std::env::var("SCRATCHKIT_E2E").as_deref() == Ok("1");
+    if !on {
+        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
+    }
+    on
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `docker buildx build --progress plain -f <spec> <context> <extra>`: (success, all output).
+fn build(spec: &str, context: &str, extra: &[&str]) -> (bool, String) {
+    let out = Command::new("docker")
+        .current_dir(repo())
+        .args(["buildx", "build", "--progress", "plain", "-f", spec])
+        .args(extra)
+        .arg(context)
+        .output()
+        .expect("docker runs");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+fn run_image(image: &str) -> String {
+    let out = Command::new("docker").args(["run", "--rm", "--network", "none", image]).output().expect("docker runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{image} failed:\n{text}");
+    text
+}
+
+/// The paths in an image's filesystem.
+fn files(image: &str) -> Vec<String> {
+    let create = Command::new("docker").args(["create", image]).output().expect("docker runs");
+    assert!(create.status.success(), "docker create {image}");
+    let id = String::from_utf8_lossy(&create.stdout).trim().to_string();
+    let export = Command::new("sh").arg("-c").arg(format!("docker export {id} | tar -t")).output().expect("sh runs");
+    let _ = Command::new("docker").args(["rm", &id]).output();
+    assert!(export.status.success());
+    String::from_utf8_lossy(&export.stdout).lines().map(|l| l.trim_end_matches('/').to_string()).collect()
+}
+
+fn example(name: &str) -> String {
+    let image = format!("scratchkit-e2e/{name}");
+    let (ok, log) = build(&format!("examples/{name}/scratch.yaml"), &format!("examples/{name}"), &["--load", "-t", &image]);
+    assert!(ok, "building {name} failed:\n{log}");
+    image
+}
+
+#[test]
+fn a_cgo_program_runs_with_its_libraries_found_at_build_time() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let image = example("cgo");
+    let out = run_image(&image);
+    assert!(out.contains("cgo: user=nonroot uid=65532"), "{out}");
+    assert!(out.contains("cgo: zlib 1."), "{out}");
+    let files = files(&image);
+    for f in ["lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6", "lib/x86_64-linux-gnu/libz.so.1", "etc/ld.so.cache"] {
+        assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
+    }
+}
+
+#[test]
+fn a_dynamic_c_program_runs_the_same_way() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let image = example("dynamic-c");
+    let out = run_image(&image);
+    assert!(out.contains("dynamic-c: sqlite 3.") && out.contains("in memory ok"), "{out}");
+    assert!(files(&image).iter().any(|f| f == "lib/x86_64-linux-gnu/libsqlite3.so.0"));
+}
+
+#[test]
+fn a_static_binary_gets_no_library_files() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let image = example("static-c");
+    assert!(run_image(&image).contains("static-c: hello"));
+    let files = files(&image);
+    let libs: Vec<&String> = files.iter().filter(|f| f.starts_with("lib") || f.starts_with("usr/lib") || f.as_str() == "etc/ld.so.cache").collect();
+    assert!(libs.is_empty(), "a static binary got library files: {libs:?}");
+    assert!(files.iter().any(|f| f == "out/hello"), "{files:?}");
+}
+
+/// Each mistake: the build fails, buildx shows `<case>.yaml:LINE:COL` and the message.
+#[test]
+fn each_mistake_fails_the_build_with_its_location_and_message() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let cases = [
+        ("not-executable", "6:5", "is not executable"),
+        ("wrong-arch", "5:8", "but the image is for linux/amd64"),
+        ("missing-library", "7:8", "needs `libgone.so`, which is not in the builder"),
+        ("libraries-none", "5:8", "is dynamically linked"),
+        ("no-ca-bundle", "3:10", "apt-get install ca-certificates"),
+        ("unknown-zone", "3:10", "time zone `Mars/Olympus` is not in the builder"),
+        ("unknown-user", "7:9", "no user named `ghost`"),
+        ("missing-output", "5:8", "`/out/server` does not exist in the builder"),
+    ];
+    let mut failures = Vec::new();
+    for (case, at, message) in cases {
+        let (ok, log) = build(&format!("tests/e2e-fixtures/{case}.yaml"), "tests/e2e-fixtures/src", &[]);
+        let location = format!("{case}.yaml:{at}");
+        if ok || !log.contains(&location) || !log.contains(message) || !log.contains("= hint:") {
+            failures.push(format!("{case}: want failure with `{location}`, `{message}` and a hint; got ok={ok}:\n{log}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
