@@ -128,3 +128,19 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn a_time_zone_subset_has_only_those_zones_and_they_load() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let image = "scratchkit-e2e/tz-subset";
+    let (ok, log) = build("tests/e2e-fixtures/tz-subset.yaml", "examples/tz", &["--load", "-t", image]);
+    assert!(ok, "{log}");
+    assert!(run_image(image).contains("tz: Europe/Amsterdam CET CEST"));
+    let zones: Vec<String> = files(image).into_iter().filter(|f| f.starts_with("usr/share/zoneinfo/")).collect();
+    let mut zone_files: Vec<&str> = zones.iter().map(|f| f.trim_start_matches("usr/share/zoneinfo/")).filter(|z| *z != "Europe").collect();
+    zone_files.sort();
+    assert_eq!(zone_files, ["Europe/Amsterdam", "UTC"], "{zones:?}");
+}
