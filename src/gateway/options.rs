@@ -51,13 +51,10 @@ impl Options {
         self.get("dockerfilekey").filter(|f| !f.is_empty()).unwrap_or("dockerfile").to_string()
     }
 
-    /// The local that holds the build context (`contextkey`, default `context`).
+    /// The local that holds the build context. Always `context`: since BuildKit v0.13 `contextkey` only
+    /// names the option holding a remote context URL, never another local.
     pub fn context_local(&self) -> String {
-        match self.get("contextkey").filter(|f| !f.is_empty()) {
-            // contextkey names the option that holds a remote context URL; a plain name is a local.
-            Some(k) if !k.contains("://") && !self.opts.contains_key(k) => k.to_string(),
-            _ => "context".to_string(),
-        }
+        "context".to_string()
     }
 
     /// `no-cache` present and empty means every step.
