@@ -9,7 +9,7 @@ set -euo pipefail
 NAME=${1:-scratchkit-test/go:bookworm}
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-INCLUDE=golang-go,ca-certificates,tzdata,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static
+INCLUDE=golang-go,ca-certificates,tzdata,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static,musl-tools
 CACHE_DIR=${SCRATCHKIT_CACHE:-/var/cache/scratchkit}
 DOCKER=${DOCKER:-docker}
 
@@ -29,14 +29,14 @@ verify() {
   esac
 }
 
-if "$DOCKER" image inspect "$NAME" >/dev/null 2>&1; then
+# The cache key covers everything that shapes the rootfs; the image carries it as a label, so an image
+# made from an older package list is rebuilt rather than trusted.
+key=$(printf '%s\n' "$SUITE" "$MIRROR" "$INCLUDE" minbase | sha256sum | cut -c1-12)
+if [ "$("$DOCKER" image inspect -f '{{index .Config.Labels "scratchkit.rootfs"}}' "$NAME" 2>/dev/null)" = "$key" ]; then
   log "$NAME already present"
   verify
   exit 0
 fi
-
-# The cache key covers everything that shapes the rootfs.
-key=$(printf '%s\n' "$SUITE" "$MIRROR" "$INCLUDE" minbase | sha256sum | cut -c1-12)
 tarball=$CACHE_DIR/go-$SUITE-$key.tar
 mkdir -p "$CACHE_DIR"
 
@@ -72,6 +72,7 @@ fi
 "$DOCKER" import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV HOME=/root' \
+  --change "LABEL scratchkit.rootfs=$key" \
   "$tarball" "$NAME" >/dev/null
 log "imported $NAME"
 verify

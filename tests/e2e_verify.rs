@@ -117,6 +117,7 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
         ("unknown-zone", "3:10", "time zone `Mars/Olympus` is not in the builder"),
         ("unknown-user", "7:9", "no user named `ghost`"),
         ("missing-output", "5:8", "`/out/server` does not exist in the builder"),
+        ("entrypoint-not-in-image", "7:15", "entrypoint `/usr/local/bin/app` is not in the image"),
     ];
     let mut failures = Vec::new();
     for (case, at, message) in cases {
@@ -143,4 +144,17 @@ fn a_time_zone_subset_has_only_those_zones_and_they_load() {
     let mut zone_files: Vec<&str> = zones.iter().map(|f| f.trim_start_matches("usr/share/zoneinfo/")).filter(|z| *z != "Europe").collect();
     zone_files.sort();
     assert_eq!(zone_files, ["Europe/Amsterdam", "UTC"], "{zones:?}");
+}
+
+#[test]
+fn a_musl_program_runs_with_musls_loader_only() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let image = example("musl-c");
+    assert!(run_image(&image).contains("musl-c: hello from musl"));
+    let files = files(&image);
+    assert!(files.iter().any(|f| f == "lib/ld-musl-x86_64.so.1"), "{files:?}");
+    assert!(!files.iter().any(|f| f.ends_with("libc.so.6") || f == "etc/ld.so.cache"), "glibc pieces in a musl image: {files:?}");
 }
