@@ -173,3 +173,24 @@ fn debug_information_is_noticed() {
     assert!(block_on(inspect(&mut fs, &with)).unwrap().unwrap().debug_info);
     assert!(!block_on(inspect(&mut fs, &without)).unwrap().unwrap().debug_info);
 }
+
+#[test]
+fn the_executables_rpath_serves_its_libraries_dependencies() {
+    // app (DT_RPATH $ORIGIN/lib) -> libouter.so (no RUNPATH) -> libinner.so, found through app's RPATH.
+    let dir = std::env::temp_dir().join(format!("scratchkit-exe-rpath-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    std::fs::write(dir.join("inner.c"), "int inner(void) { return 0; }\n").unwrap();
+    std::fs::write(dir.join("outer.c"), "int inner(void);\nint outer(void) { return inner(); }\n").unwrap();
+    std::fs::write(dir.join("main.c"), "int outer(void);\nint main(void) { return outer(); }\n").unwrap();
+    gcc(&["-shared", "-fPIC", "-o", "lib/libinner.so", "inner.c"]);
+    gcc(&["-shared", "-fPIC", "-o", "lib/libouter.so", "outer.c", "-Llib", "-linner"]);
+    gcc(&["-o", "app", "main.c", "-Llib", "-louter", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/lib,-rpath-link,lib"]);
+    let exe = dir.join("app").display().to_string();
+    let mut fs = HostFs::new("/");
+    let info = block_on(inspect(&mut fs, &exe)).unwrap().unwrap();
+    assert_eq!(info.rpath, vec!["$ORIGIN/lib"]);
+    let c = block_on(closure(&mut fs, &[(exe, info)])).unwrap();
+    assert!(c.missing.is_empty(), "{:?}", c.missing);
+    assert!(c.files.contains(&format!("{}/lib/libinner.so", dir.display())), "{:?}", c.files);
+}

@@ -70,16 +70,21 @@ fn normalize(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Where one object looks for its libraries, in order.
+/// `$ORIGIN` in a search path is the directory of the object that carries it.
+fn expand_origin(dirs: &[String], object: &str) -> Vec<String> {
+    let origin = parent(object);
+    dirs.iter().map(|d| normalize(&d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin))).collect()
+}
+
+/// Where one object looks for its libraries, in order. `exe_rpath` is the executable's `DT_RPATH`,
+/// already expanded: glibc searches it for every object in the chain that has no `DT_RUNPATH`.
 fn search_dirs(info: &ElfInfo, path: &str, exe_rpath: &[String], system: &[String]) -> Vec<String> {
-    let origin = parent(path);
-    let expand = |d: &String| d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin);
     let mut dirs: Vec<String> = Vec::new();
     if info.runpath.is_empty() {
-        dirs.extend(info.rpath.iter().map(expand));
+        dirs.extend(expand_origin(&info.rpath, path));
         dirs.extend(exe_rpath.iter().cloned());
     }
-    dirs.extend(info.runpath.iter().map(expand));
+    dirs.extend(expand_origin(&info.runpath, path));
     dirs.extend(system.iter().cloned());
     let mut seen = BTreeSet::new();
     dirs.retain(|d| seen.insert(d.clone()));
@@ -176,7 +181,8 @@ pub async fn closure<F: Filesystem>(fs: &mut F, roots: &[(String, ElfInfo)]) -> 
         let mut queue: VecDeque<(String, ElfInfo)> = VecDeque::from([(root.clone(), info.clone())]);
         let mut visited = BTreeSet::from([root.clone()]);
         while let Some((path, obj)) = queue.pop_front() {
-            let dirs = search_dirs(&obj, &path, &info.rpath, &system);
+            let exe_rpath = if info.runpath.is_empty() { expand_origin(&info.rpath, root) } else { Vec::new() };
+            let dirs = search_dirs(&obj, &path, &exe_rpath, &system);
             for name in &obj.needed {
                 if musl && musl_builtin(name) {
                     continue;
