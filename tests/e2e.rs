@@ -429,3 +429,289 @@ fn location_matcher() {
     assert!(!has_location("scratch.yaml:4:", "scratch.yaml"));
     assert!(!has_location("scratch.yaml", "scratch.yaml"));
 }
+
+// ---- Build-time verification: dynamic binaries get their libraries, static ones none ----------
+
+/// The paths in an image's filesystem (`docker create`, `docker export`, `tar -t`), directories
+/// without their trailing `/`.
+fn image_files(image: &str) -> Vec<String> {
+    let out = run_cmd(
+        Command::new(docker()).args(["create", image]),
+        Duration::from_secs(60),
+    );
+    assert!(out.ok, "docker create {image} failed\n{}", out.all());
+    let id = out.stdout.trim().to_string();
+    let tar = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-export-{id}.tar"));
+    let exported = run_cmd(
+        Command::new(docker())
+            .args(["export", "-o"])
+            .arg(&tar)
+            .arg(&id),
+        RUN_TIMEOUT,
+    );
+    let _ = run_cmd(
+        Command::new(docker()).args(["rm", &id]),
+        Duration::from_secs(60),
+    );
+    assert!(
+        exported.ok,
+        "docker export {image} failed\n{}",
+        exported.all()
+    );
+    let listed = run_cmd(Command::new("tar").arg("-tf").arg(&tar), RUN_TIMEOUT);
+    let _ = std::fs::remove_file(&tar);
+    assert!(listed.ok, "tar -t of {image} failed\n{}", listed.all());
+    let files: Vec<String> = listed
+        .stdout
+        .lines()
+        .map(|l| l.trim_end_matches('/').to_string())
+        .collect();
+    assert!(!files.is_empty(), "docker export {image} listed nothing");
+    files
+}
+
+/// The files (not directories) of the layer whose history entry is `name` (e.g. `[rootfs]
+/// libraries`), read from `docker save`; `None` when the image has no such layer.
+fn layer_files(image: &str, name: &str) -> Option<Vec<String>> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("e2e-save-{}", image.replace(['/', ':'], "-")));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the docker save directory");
+    let tar = dir.join("image.tar");
+    let out = run_cmd(
+        Command::new(docker())
+            .args(["save", "-o"])
+            .arg(&tar)
+            .arg(image),
+        RUN_TIMEOUT,
+    );
+    assert!(out.ok, "docker save {image} failed\n{}", out.all());
+    let out = run_cmd(
+        Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&dir),
+        RUN_TIMEOUT,
+    );
+    assert!(
+        out.ok,
+        "unpacking docker save of {image} failed\n{}",
+        out.all()
+    );
+    let json = |rel: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(rel))
+            .unwrap_or_else(|e| panic!("{image}: cannot read {rel} of docker save: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{image}: {rel} is not JSON: {e}"))
+    };
+    let manifest = json("manifest.json");
+    let config = json(
+        manifest[0]["Config"]
+            .as_str()
+            .expect("manifest.json has Config"),
+    );
+    let layers = manifest[0]["Layers"]
+        .as_array()
+        .expect("manifest.json has Layers");
+    // History entries that made a layer, in the same order as the layers.
+    let history: Vec<&str> = config["history"]
+        .as_array()
+        .expect("the image config has a history")
+        .iter()
+        .filter(|h| h["empty_layer"].as_bool() != Some(true))
+        .map(|h| h["created_by"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        history.len(),
+        layers.len(),
+        "{image}: history {history:?} does not match {} layers",
+        layers.len()
+    );
+    let Some(index) = history.iter().position(|h| *h == name) else {
+        let _ = std::fs::remove_dir_all(&dir);
+        return None;
+    };
+    let blob = dir.join(layers[index].as_str().expect("a layer path"));
+    let out = run_cmd(Command::new("tar").arg("-tf").arg(&blob), RUN_TIMEOUT);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.ok, "{image}: cannot list layer {name}\n{}", out.all());
+    Some(
+        out.stdout
+            .lines()
+            .filter(|l| !l.ends_with('/'))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+const LIBRARIES_LAYER: &str = "[rootfs] libraries";
+const GLIBC_LOADER: &str = "lib64/ld-linux-x86-64.so.2";
+const LIBC: &str = "lib/x86_64-linux-gnu/libc.so.6";
+const LD_SO_CACHE: &str = "etc/ld.so.cache";
+/// `libc.so.6` lists the loader as `DT_NEEDED`; the loader satisfies that from itself, so this
+/// second copy is allowed in the layer but not required.
+const LOADER_BY_SONAME: &str = "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+
+/// The image holds the loader and every `required` library, all of them in the one
+/// `[rootfs] libraries` layer, and that layer holds nothing else.
+fn assert_libraries_layer(image: &str, required: &[&str]) {
+    let files = image_files(image);
+    let layer = layer_files(image, LIBRARIES_LAYER)
+        .unwrap_or_else(|| panic!("{image} has no `{LIBRARIES_LAYER}` layer"));
+    for want in [GLIBC_LOADER, LD_SO_CACHE].iter().chain(required) {
+        assert!(
+            files.iter().any(|f| f == want),
+            "{want} is not in {image}: {files:?}"
+        );
+        assert!(
+            layer.iter().any(|f| f == want),
+            "{want} is not in the libraries layer: {layer:?}"
+        );
+    }
+    let stray: Vec<&String> = layer
+        .iter()
+        .filter(|f| {
+            ![GLIBC_LOADER, LD_SO_CACHE, LOADER_BY_SONAME].contains(&f.as_str())
+                && !required.contains(&f.as_str())
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "the libraries layer of {image} holds more than the closure: {stray:?}"
+    );
+}
+
+#[test]
+fn cgo_program_runs_with_the_libraries_found_at_build_time() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("cgo", &[]);
+    assert_lines(
+        &run_image(&image, &[]),
+        &["cgo: user=nonroot uid=65532", "cgo: zlib 1.*"],
+    );
+    assert_libraries_layer(&image, &[LIBC, "lib/x86_64-linux-gnu/libz.so.1"]);
+}
+
+#[test]
+fn dynamic_c_program_runs_with_the_libraries_found_at_build_time() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("dynamic-c", &[]);
+    let out = run_image(&image, &[]);
+    assert_lines(&out, &["dynamic-c: sqlite 3.*"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("dynamic-c: sqlite 3.") && l.ends_with(" in memory ok")),
+        "sqlite did not open a database:\n{out}"
+    );
+    // libsqlite3 needs libm: the closure is transitive.
+    assert_libraries_layer(
+        &image,
+        &[
+            LIBC,
+            "lib/x86_64-linux-gnu/libsqlite3.so.0",
+            "lib/x86_64-linux-gnu/libm.so.6",
+        ],
+    );
+}
+
+#[test]
+fn static_c_program_gets_no_library_files() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_example("static-c", &[]);
+    assert_lines(&run_image(&image, &[]), &["static-c: hello"]);
+    let files = image_files(&image);
+    assert!(files.iter().any(|f| f == "out/hello"), "{files:?}");
+    let libs: Vec<&String> = files
+        .iter()
+        .filter(|f| {
+            ["lib", "lib64", "usr/lib"]
+                .iter()
+                .any(|d| *f == d || f.starts_with(&format!("{d}/")))
+                || f.as_str() == LD_SO_CACHE
+        })
+        .collect();
+    assert!(
+        libs.is_empty(),
+        "a static binary got library files: {libs:?}"
+    );
+    assert_eq!(layer_files(&image, LIBRARIES_LAYER), None);
+}
+
+/// A project library next to the program, found through `DT_RUNPATH` `$ORIGIN/../lib`.
+#[test]
+fn project_library_found_through_runpath_origin() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_spec(
+        "runpath-origin",
+        "tests/e2e-fixtures/runpath-origin/scratch.yaml",
+        "tests/e2e-fixtures/runpath-origin",
+        &[],
+    );
+    assert_lines(&run_image(&image, &[]), &["runpath: hello from libgreet"]);
+    assert_libraries_layer(&image, &[LIBC, "app/lib/libgreet.so.1"]);
+}
+
+/// glibc searches the executable's `DT_RPATH` (with `$ORIGIN` = the executable's directory) for
+/// the dependencies of a library that has no `DT_RUNPATH`; the program runs in the builder.
+#[test]
+fn executable_rpath_origin_serves_its_libraries_dependencies() {
+    let Some(_e2e) = e2e() else { return };
+    let image = build_spec(
+        "rpath-exe-origin",
+        "tests/e2e-fixtures/rpath-exe-origin/scratch.yaml",
+        "tests/e2e-fixtures/rpath-exe-origin",
+        &[],
+    );
+    assert_lines(&run_image(&image, &[]), &["rpath: outer -> inner"]);
+    assert_libraries_layer(
+        &image,
+        &[LIBC, "out/lib/libouter.so", "out/lib/libinner.so"],
+    );
+}
+
+/// The build fails and buildx shows `<spec>:LINE:COL` and every one of `words`.
+fn assert_build_error(tag: &str, spec: &str, context: &str, extra: &[&str], words: &[&str]) {
+    let (_, out) = buildx(tag, spec, context, extra);
+    assert!(!out.ok, "{spec} built\n{}", out.all());
+    let text = format!("{}\n{}", out.stdout, out.stderr);
+    let file = Path::new(spec)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .expect("a spec file name");
+    assert!(
+        has_location(&text, file),
+        "no {file}:LINE:COL in the buildx output\n{}",
+        out.all()
+    );
+    for word in words {
+        assert!(
+            text.contains(word),
+            "no {word:?} in the buildx output\n{}",
+            out.all()
+        );
+    }
+}
+
+/// An arm64 binary in an amd64 image, and a binary built natively (GOARCH forgotten) for an
+/// arm64 image: both are stopped before the image is assembled.
+#[test]
+fn binary_for_another_architecture_fails_the_build() {
+    let Some(_e2e) = e2e() else { return };
+    assert_build_error(
+        "wrong-arch",
+        "tests/e2e-fixtures/wrong-arch.yaml",
+        "tests/e2e-fixtures/src",
+        &["--platform", "linux/amd64"],
+        &[
+            "`/out/app` is built for",
+            "but the image is for linux/amd64",
+            "GOARCH=$TARGETARCH",
+        ],
+    );
+    assert_build_error(
+        "native-for-arm64",
+        "tests/e2e-fixtures/native-for-arm64.yaml",
+        "tests/e2e-fixtures/src",
+        &["--platform", "linux/arm64"],
+        &[
+            "`/out/app` is built for",
+            "but the image is for linux/arm64",
+        ],
+    );
+}

@@ -1,6 +1,6 @@
-//! End to end on real BuildKit: the build-time checks. Dynamic binaries (cgo, plain gcc) run in the
-//! scratch image with their libraries found and copied; a static one gets none; and each class of
-//! mistake fails `docker buildx build` with `<spec>:LINE:COL` and its own message.
+//! End to end on real BuildKit: the build-time checks. Each class of mistake fails `docker buildx build`
+//! with `<spec>:LINE:COL` and its own message; a musl program gets musl's loader only; a time-zone subset
+//! holds only its zones. (cgo, gcc and static programs are in tests/e2e.rs.)
 //!
 //! Gated like tests/e2e.rs: without `SCRATCHKIT_E2E=1` each test prints a line and passes.
 
@@ -59,49 +59,7 @@ fn example(name: &str) -> String {
     image
 }
 
-#[test]
-fn a_cgo_program_runs_with_its_libraries_found_at_build_time() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
-    let image = example("cgo");
-    let out = run_image(&image);
-    assert!(out.contains("cgo: user=nonroot uid=65532"), "{out}");
-    assert!(out.contains("cgo: zlib 1."), "{out}");
-    let files = files(&image);
-    for f in ["lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6", "lib/x86_64-linux-gnu/libz.so.1", "etc/ld.so.cache"] {
-        assert!(files.iter().any(|x| x == f), "{f} missing from {files:?}");
-    }
-}
-
-#[test]
-fn a_dynamic_c_program_runs_the_same_way() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
-    let image = example("dynamic-c");
-    let out = run_image(&image);
-    assert!(out.contains("dynamic-c: sqlite 3.") && out.contains("in memory ok"), "{out}");
-    assert!(files(&image).iter().any(|f| f == "lib/x86_64-linux-gnu/libsqlite3.so.0"));
-}
-
-#[test]
-fn a_static_binary_gets_no_library_files() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
-    let image = example("static-c");
-    assert!(run_image(&image).contains("static-c: hello"));
-    let files = files(&image);
-    let libs: Vec<&String> = files.iter().filter(|f| f.starts_with("lib") || f.starts_with("usr/lib") || f.as_str() == "etc/ld.so.cache").collect();
-    assert!(libs.is_empty(), "a static binary got library files: {libs:?}");
-    assert!(files.iter().any(|f| f == "out/hello"), "{files:?}");
-}
-
-/// Each mistake: the build fails, buildx shows `<case>.yaml:LINE:COL` and the message.
+/// Each mistake: the build fails, buildx shows `<case>.yaml:LINE:COL`, the message and a hint.
 #[test]
 fn each_mistake_fails_the_build_with_its_location_and_message() {
     if !enabled() {
@@ -120,8 +78,14 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
         ("entrypoint-not-in-image", "7:15", "entrypoint `/usr/local/bin/app` is not in the image"),
     ];
     let mut failures = Vec::new();
-    for (case, at, message) in cases {
-        let (ok, log) = build(&format!("tests/e2e-fixtures/{case}.yaml"), "tests/e2e-fixtures/src", &[]);
+    let cases = cases.iter().map(|(c, a, m)| (*c, *a, *m, "tests/e2e-fixtures/src")).chain([(
+        "origin-moved",
+        "11:5",
+        "finds libraries relative to its own directory ($ORIGIN), but is copied to `/usr/local/bin/hello`",
+        "tests/e2e-fixtures/runpath-origin",
+    )]);
+    for (case, at, message, context) in cases {
+        let (ok, log) = build(&format!("tests/e2e-fixtures/{case}.yaml"), context, &[]);
         let location = format!("{case}.yaml:{at}");
         if ok || !log.contains(&location) || !log.contains(message) || !log.contains("= hint:") {
             failures.push(format!("{case}: want failure with `{location}`, `{message}` and a hint; got ok={ok}:\n{log}"));

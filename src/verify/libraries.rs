@@ -183,8 +183,10 @@ pub async fn closure<F: Filesystem>(fs: &mut F, roots: &[(String, ElfInfo)]) -> 
         while let Some((path, obj)) = queue.pop_front() {
             let exe_rpath = if info.runpath.is_empty() { expand_origin(&info.rpath, root) } else { Vec::new() };
             let dirs = search_dirs(&obj, &path, &exe_rpath, &system);
+            let interp_name = interp.rsplit('/').next().unwrap_or_default();
             for name in &obj.needed {
-                if musl && musl_builtin(name) {
+                // libc lists the loader by its soname; it is already loaded (as the interpreter).
+                if (musl && musl_builtin(name)) || name == interp_name {
                     continue;
                 }
                 let key = format!("{}:{name}", info.machine);

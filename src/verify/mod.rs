@@ -101,6 +101,14 @@ pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Pla
                         .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
                 );
             } else {
+                let moved = copy.dest.parent() != path.parent();
+                let uses_origin = info.rpath.iter().chain(&info.runpath).any(|d| d.contains("$ORIGIN") || d.contains("${ORIGIN}"));
+                if moved && uses_origin {
+                    ds.push(
+                        Diagnostic::error(copy.span, format!("`{path}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`", copy.dest))
+                            .hint(format!("copy it to the same directory (e.g. `to: {path}`), or link it without an $ORIGIN RUNPATH")),
+                    );
+                }
                 dynamic.push((path.to_string(), info));
             }
         }

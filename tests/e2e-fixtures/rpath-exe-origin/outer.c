@@ -1,0 +1,3 @@
+/* libouter: needs libinner, found through the executable's DT_RPATH. */
+const char *inner(void);
+const char *outer(void) { return inner(); }
