@@ -17,7 +17,8 @@
 #        SKIP_CARGO_BENCH=1 skips the spec→LLB bench (its target then shows as "not run").
 # Needs the images of scripts/builder-image.sh and scripts/frontend-image.sh, jq, and a readable daemon log
 # (the frontend's stderr, with its "frontend finished in N ms" line, goes to dockerd's stderr).
-# Runtime: about 6-8 minutes for the two default apps on 2 cores (plus ~70 s if cargo must compile the bench).
+# Runtime on 2 cores, default apps, RUNS=3: about 2.5 minutes on a quiet machine, plus up to QUIET_BUDGET
+# when other builds run, plus ~70 s when cargo must recompile the bench; every build is capped by BUILD_TIMEOUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,8 +48,8 @@ die() { log "error: $*"; exit 1; }
 # ---------------------------------------------------------------------------------------------------------
 # Small numeric helpers (bash has no floats).
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-minmax() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s", lo, hi }'; }
+median() { printf '%s\n' "$@" | sort -g | awk 'NF { v[++n] = $1 } END { if (n == 0) print "n/a"; else if (n % 2) print v[(n + 1) / 2]; else print (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
+minmax() { printf '%s\n' "$@" | sort -g | awk 'NF { if (!n++) lo = $1; hi = $1 } END { if (n) printf "%s–%s", lo, hi; else printf "n/a" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 # le A B: true when A <= B (floats).
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "n/a" && a + 0 <= b + 0) }'; }
@@ -124,23 +125,21 @@ frontend_ms_since() {
 
 # collect_frontend APP VARIANT KIND OFFSET
 collect_frontend() {
-  local app=$1 variant=$2 kind=$3 offset=$4 ms tries=0
-  if [ "$variant" = scratchkit ]; then
+  local app=$1 variant=$2 kind=$3 offset=$4 ms count tries=0
+  while :; do
+    ms=$(frontend_ms_since "$offset")
     # The frontend logs after it has handed its result over; give a line racing the build's end 5 s to land.
-    while [ -z "$(frontend_ms_since "$offset")" ]; do
-      tries=$((tries + 1))
-      [ "$tries" -le 50 ] || die "no 'frontend finished' line in $DAEMON_LOG after a scratchkit build: is that where the frontend's stderr goes?"
-      sleep 0.1
-    done
-  fi
-  ms=$(frontend_ms_since "$offset")
-  local count
+    if [ "$variant" != scratchkit ] || [ -n "$ms" ]; then break; fi
+    tries=$((tries + 1))
+    [ "$tries" -le 50 ] || die "no 'frontend finished' line in $DAEMON_LOG after a scratchkit build: is that where the frontend's stderr goes?"
+    sleep 0.1
+  done
   count=$(printf '%s' "$ms" | grep -c . || true)
   if [ "$variant" = scratchkit ] && [ "$count" -eq 1 ]; then
     add "$app/$variant/fe_$kind" "$ms"
     add "$app/$variant/fe_all" "$ms"
   elif [ "$variant" = scratchkit ] || [ "$count" -gt 0 ]; then
-    add "$app/disturbed" "$variant-$kind"
+    add "$app/disturbed" "run$CURRENT_RUN:$variant-$kind"
     log "  note: $count frontend lines in the log window of this $variant $kind build (concurrent builds?)"
   fi
 }
@@ -170,6 +169,7 @@ dockerfile_of() {
 # timed_build APP VARIANT KIND DIR TAG [buildx args...]: builds, sets BUILD_SECONDS, records the frontend
 # time. Not run in a subshell, so that it can record into R.
 BUILD_SECONDS=
+CURRENT_RUN=0
 timed_build() {
   local app=$1 variant=$2 kind=$3 dir=$4 tag=$5
   shift 5
@@ -188,7 +188,7 @@ timed_build() {
   add "$app/$variant/$kind" "$BUILD_SECONDS"
   collect_frontend "$app" "$variant" "$kind" "$offset"
   busy=$((busy + $(other_work)))
-  [ "$busy" -eq 0 ] || add "$app/busy" "$variant-$kind"
+  [ "$busy" -eq 0 ] || add "$app/busy" "run$CURRENT_RUN:$variant-$kind"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ compare_layers() {
   # What the changed layers hold, for the report (the last run's list wins).
   R[$app/$variant/changed_files]=$(for blob in $(printf '%s\n' "$changed" | awk 'NF { print $3 }'); do
     tar -tf "$after/$blob"
-  done | sed 's#^\./##' | grep -v '/$' | head -5 | paste -sd, -)
+  done | sed 's#^\./##' | { grep -v '/$' || true; } | head -5 | paste -sd, -)
 }
 
 # The numbers mean nothing if the image does not work: run it as the e2e tests do.
@@ -252,6 +252,7 @@ smoke_run() {
 # measure APP VARIANT RUN: one cold, one no-change and one after-edit build, on a fresh copy of the example.
 measure() {
   local app=$1 variant=$2 run=$3
+  CURRENT_RUN=$run
   local work=$tmp/work-$app-$variant-$run repo=scratchkit-bench/$app-$variant
   rm -rf "$work"
   cp -a "examples/$app/." "$work"
@@ -279,7 +280,7 @@ measure() {
 # Reports.
 
 # Fraction of runs for which a per-run yes/no value is yes.
-yes_runs() { local v; v=$(values "$1"); echo "$(grep -o yes <<<"$v" | wc -l)/$(wc -w <<<"$v")"; }
+yes_runs() { values "$1" | awk '{ for (i = 1; i <= NF; i++) y += ($i == "yes") } END { printf "%d/%d", y, NF }'; }
 
 timing_row() {
   local app=$1 label=$2 metric=$3 s h
@@ -330,8 +331,8 @@ report_app() {
   busy=$(values "$app/busy") disturbed=$(values "$app/disturbed")
   if [ -n "$busy$disturbed" ]; then
     echo
-    echo "Noise: other builds/compiles seen during $(wc -w <<<"$busy") of $((RUNS * 6)) timed builds;" \
-      "log windows with foreign frontend lines: $(wc -w <<<"$disturbed")."
+    echo "Noise: other builds/compiles seen during $(wc -w <<<"$busy") of $((RUNS * 6)) timed builds (${busy:-none});" \
+      "log windows with foreign frontend lines: $(wc -w <<<"$disturbed") (${disturbed:-none})."
   fi
 }
 
@@ -377,10 +378,14 @@ summary() {
 
 # ---------------------------------------------------------------------------------------------------------
 
+frontend_id() { "$DOCKER" image inspect -f '{{.Id}}' "$FRONTEND_IMAGE" | cut -c1-19; }
+
 main() {
   preflight
-  local started
+  local started frontend_at_start frontend_note=""
   started=$(now)
+  # Other engineers may rebuild the frontend image while this runs; the numbers then mix two frontends.
+  frontend_at_start=$(frontend_id)
   spec_to_llb_bench
 
   local app run variant order
@@ -399,10 +404,11 @@ main() {
     done
   done
 
+  [ "$(frontend_id)" = "$frontend_at_start" ] || frontend_note=" (REBUILT during the bench, was $frontend_at_start)"
   echo "## scratchkit vs hand-written Dockerfile"
   echo
   echo "$(nproc) cores, Docker $("$DOCKER" version -f '{{.Server.Version}}'), buildx $("$DOCKER" buildx version | awk '{ print $2 }')," \
-    "frontend $FRONTEND_IMAGE $("$DOCKER" image inspect -f '{{.Id}}' "$FRONTEND_IMAGE" | cut -c1-19), RUNS=$RUNS," \
+    "frontend $FRONTEND_IMAGE $(frontend_id)$frontend_note, RUNS=$RUNS," \
     "load average at the end $(cut -d' ' -f1-3 /proc/loadavg), waited ${QUIET_WAITED}s for other builds to finish."
   for app in "${APPS[@]}"; do
     report_app "$app"
