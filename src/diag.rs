@@ -78,7 +78,7 @@ impl Diagnostics {
 
     /// Sorted by position so the output reads top to bottom like the file.
     pub fn sorted(mut self) -> Self {
-        self.items.sort_by(|a, b| (a.span, a.severity).cmp(&(b.span, b.severity)));
+        self.items.sort_by_key(|d| (d.span, d.severity));
         self
     }
 
