@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use scratchkit::compile::{compile, lower};
+use scratchkit::compile::compile;
 use scratchkit::llb::MarshalOptions;
-use scratchkit::lower::Context;
+use scratchkit::lower::{lower, Context};
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 

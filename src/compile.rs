@@ -2,7 +2,6 @@
 //! frontend so both report the same diagnostics for the same file.
 
 use crate::diag::Diagnostics;
-use crate::lower::{self, Context, Lowered};
 use crate::plan::{self, Plan, PlanInputs};
 use crate::spec;
 
@@ -25,8 +24,4 @@ pub fn compile(text: &str, filename: &str, inputs: &PlanInputs) -> Result<Compil
     let spec = spec::load(text).map_err(fail)?;
     let (plan, warnings) = plan::plan(&spec, inputs).map_err(fail)?;
     Ok(Compiled { plan, warnings })
-}
-
-pub fn lower(plan: &Plan, ctx: &Context) -> Vec<Lowered> {
-    lower::lower(plan, ctx)
 }

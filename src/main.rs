@@ -122,7 +122,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             if let Ok(ignore) = std::fs::read_to_string(std::path::Path::new(&dir).join(".dockerignore")) {
                 ctx.context_excludes = scratchkit::gateway::parse_dockerignore(&ignore);
             }
-            let lowered = scratchkit::compile::lower(&plan, &ctx);
+            let lowered = lower::lower(&plan, &ctx);
             let Some(first) = lowered.first() else { bail!("no platform to build for") };
             if lowered.len() > 1 {
                 eprintln!("note: `llb` prints the graph of the first platform ({}); BuildKit builds each", first.platform);

@@ -68,7 +68,7 @@ fn the_debug_target_adds_busybox_and_nothing_else() {
     let names = |target: Option<&str>| -> Vec<String> {
         let inputs = PlanInputs { target: target.map(str::to_string), ..PlanInputs::default() };
         let plan = compile(text, "scratch.yaml", &inputs).unwrap().plan;
-        let lowered = scratchkit::compile::lower(&plan, &scratchkit::lower::Context::new(scratchkit::platform::Platform::linux_amd64()));
+        let lowered = scratchkit::lower::lower(&plan, &scratchkit::lower::Context::new(scratchkit::platform::Platform::linux_amd64()));
         let view = render(&lowered[0].image.marshal(&MarshalOptions::default()));
         view["ops"].as_array().unwrap().iter().filter_map(|o| o["name"].as_str().map(String::from)).collect()
     };
@@ -80,4 +80,20 @@ fn the_debug_target_adds_busybox_and_nothing_else() {
     assert_eq!(debug.len(), default.len() + 3, "only the busybox source, its staging and its layer are added");
     let err = compile(text, "scratch.yaml", &PlanInputs { target: Some("prod".into()), ..PlanInputs::default() }).err().unwrap();
     assert!(err.rendered.contains("unknown target `prod`") && err.rendered.contains("default, debug"), "{}", err.rendered);
+}
+
+/// The README's "legal but risky" warnings come back with the plan, not as errors.
+#[test]
+fn risky_choices_are_warnings() {
+    use scratchkit::compile::compile;
+    use scratchkit::plan::PlanInputs;
+    let warnings = |text: &str| -> Vec<String> {
+        compile(text, "scratch.yaml", &PlanInputs::default()).expect("compiles").warnings.items.into_iter().map(|d| d.message).collect()
+    };
+    let base = "builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\n";
+    assert!(warnings(base).is_empty(), "{:?}", warnings(base));
+    let root = format!("{base}image: {{user: root}}\n");
+    assert_eq!(warnings(&root), ["the image runs as root"]);
+    let tz = format!("{base}rootfs: {{timezones: none}}\nimage: {{env: {{TZ: Europe/Amsterdam}}}}\n");
+    assert_eq!(warnings(&tz), ["`TZ` is set but `rootfs.timezones` is `none`"]);
 }

@@ -10,7 +10,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use super::{Built, Caps, FileStat, Gateway, GatewayError, ResolvedImage};
-use crate::llb::MarshalOptions;
 use crate::platform::Platform;
 use crate::proto::moby::buildkit::v1::frontend::{self as fe, llb_bridge_client::LlbBridgeClient};
 use crate::proto::{google, pb};
@@ -188,9 +187,4 @@ impl Gateway for StdioGateway {
         let status = google::rpc::Status { code: 2, message, details: Vec::new() };
         self.r#return(fe::ReturnRequest { result: None, error: Some(status) }).await
     }
-}
-
-/// Marshals with the options the build asked for.
-pub fn marshal(state: &crate::llb::State, no_cache: bool) -> pb::Definition {
-    state.marshal(&MarshalOptions { ignore_cache: no_cache })
 }

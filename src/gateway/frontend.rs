@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use super::client::marshal;
 use super::{parse_dockerignore, subrequests, Built, Gateway, GatewayError, Options};
 use crate::compile::{compile, SpecError};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -132,6 +131,11 @@ async fn report_warnings<G: Gateway>(g: &mut G, caps: &super::Caps, warnings: Di
             return;
         }
     }
+}
+
+/// Marshals with the options the build asked for.
+fn marshal(state: &State, no_cache: bool) -> crate::proto::pb::Definition {
+    state.marshal(&crate::llb::MarshalOptions { ignore_cache: no_cache })
 }
 
 fn requested_platforms(options: &Options) -> Result<Vec<Platform>, Failure> {

@@ -56,14 +56,9 @@ pub struct FileStat {
 
 impl FileStat {
     const DIR: u32 = 1 << 31;
-    const SYMLINK: u32 = 1 << 27;
 
     pub fn is_dir(&self) -> bool {
         self.mode & Self::DIR != 0
-    }
-
-    pub fn is_symlink(&self) -> bool {
-        self.mode & Self::SYMLINK != 0
     }
 
     pub fn permissions(&self) -> u32 {

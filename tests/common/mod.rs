@@ -30,7 +30,7 @@ pub fn stem(path: &Path) -> String {
 pub fn build(text: &str, name: &str) -> Result<Vec<(Platform, pb::Definition, serde_json::Value)>, SpecError> {
     let compiled = compile(text, name, &PlanInputs::default())?;
     let ctx = Context::new(Platform::linux_amd64());
-    Ok(scratchkit::compile::lower(&compiled.plan, &ctx)
+    Ok(scratchkit::lower::lower(&compiled.plan, &ctx)
         .into_iter()
         .map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), l.config))
         .collect())
