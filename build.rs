@@ -11,8 +11,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = prost_build::Config::new();
     // Sorted map encoding keeps marshalled Definitions byte-for-byte deterministic.
     config.btree_map(["."]);
-    tonic_prost_build::configure()
-        .build_server(false)
-        .compile_fds_with_config(fds, config)?;
+    tonic_prost_build::configure().build_server(false).compile_fds_with_config(fds, config)?;
     Ok(())
 }

@@ -91,10 +91,7 @@ impl Diagnostics {
         }
         let errors = self.errors().count();
         if errors > 0 {
-            out.push_str(&format!(
-                "{filename}: {errors} error{} found\n",
-                if errors == 1 { "" } else { "s" }
-            ));
+            out.push_str(&format!("{filename}: {errors} error{} found\n", if errors == 1 { "" } else { "s" }));
         }
         out
     }
@@ -112,11 +109,7 @@ fn render_one(d: &Diagnostic, filename: &str, lines: &[&str]) -> String {
             let pad = " ".repeat(gutter);
             out.push_str(&format!("{pad}--> {filename}:{}:{}\n", span.line, span.column));
             if let Some(text) = span.line.checked_sub(1).and_then(|i| lines.get(i)) {
-                let caret_pad: String = text
-                    .chars()
-                    .take(span.column.saturating_sub(1))
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
+                let caret_pad: String = text.chars().take(span.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 out.push_str(&format!("{pad} |\n{} | {text}\n", span.line));
                 // marked-yaml spans a quoted scalar from its opening quote but counts only its content.
                 let quoted = matches!(text.chars().nth(span.column.saturating_sub(1)), Some('"' | '\''));
@@ -148,12 +141,7 @@ impl fmt::Display for Diagnostic {
 
 /// The closest candidate within a small edit distance, for "did you mean" hints.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    candidates.into_iter().map(|c| (strsim::damerau_levenshtein(word, c), c)).filter(|(d, c)| *d <= 2.max(c.len() / 3)).min_by_key(|(d, _)| *d).map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 
 pub mod compile;
 pub mod diag;
+pub mod gateway;
+pub mod llb;
+pub mod lower;
+pub mod plan;
 pub mod platform;
 pub mod proto;
 pub mod spec;
-pub mod plan;
-pub mod llb;
-pub mod lower;
-pub mod gateway;
 pub mod verify;

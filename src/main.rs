@@ -53,7 +53,16 @@ struct Cli {
 }
 
 fn parse(args: &[String]) -> anyhow::Result<Cli> {
-    let mut cli = Cli { command: String::new(), spec: None, json: false, merge: true, platforms: Vec::new(), build_args: BTreeMap::new(), context_dir: None, target: None };
+    let mut cli = Cli {
+        command: String::new(),
+        spec: None,
+        json: false,
+        merge: true,
+        platforms: Vec::new(),
+        build_args: BTreeMap::new(),
+        context_dir: None,
+        target: None,
+    };
     let mut it = args.iter();
     cli.command = it.next().cloned().unwrap_or_default();
     while let Some(a) = it.next() {

@@ -43,13 +43,13 @@ impl Platform {
     /// The ELF machine name of this platform's CPU, as goblin reports it (`e_machine`).
     pub fn elf_machine(&self) -> Option<u16> {
         Some(match self.architecture.as_str() {
-            "amd64" => 62,   // EM_X86_64
-            "arm64" => 183,  // EM_AARCH64
-            "arm" => 40,     // EM_ARM
-            "386" => 3,      // EM_386
+            "amd64" => 62,    // EM_X86_64
+            "arm64" => 183,   // EM_AARCH64
+            "arm" => 40,      // EM_ARM
+            "386" => 3,       // EM_386
             "riscv64" => 243, // EM_RISCV
-            "ppc64le" => 21, // EM_PPC64
-            "s390x" => 22,   // EM_S390
+            "ppc64le" => 21,  // EM_PPC64
+            "s390x" => 22,    // EM_S390
             _ => return None,
         })
     }

@@ -43,23 +43,10 @@ fn e2e() -> Option<E2e> {
 fn preflight() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
-        let out = run_cmd(
-            Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]),
-            Duration::from_secs(60),
-        );
-        assert!(
-            out.ok,
-            "SCRATCHKIT_E2E=1 but the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}",
-            out.all()
-        );
-        for (image, script) in [
-            (BUILDER_IMAGE, "scripts/builder-image.sh"),
-            (FRONTEND_IMAGE, "scripts/frontend-image.sh"),
-        ] {
-            let out = run_cmd(
-                Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", image]),
-                Duration::from_secs(60),
-            );
+        let out = run_cmd(Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]), Duration::from_secs(60));
+        assert!(out.ok, "SCRATCHKIT_E2E=1 but the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}", out.all());
+        for (image, script) in [(BUILDER_IMAGE, "scripts/builder-image.sh"), (FRONTEND_IMAGE, "scripts/frontend-image.sh")] {
+            let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", image]), Duration::from_secs(60));
             assert!(out.ok, "image {image} is missing; run {script} (scripts/test.sh does)");
         }
     });
@@ -82,10 +69,7 @@ struct Out {
 
 impl Out {
     fn all(&self) -> String {
-        format!(
-            "exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        format!("exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.code, self.stdout, self.stderr)
     }
 }
 
@@ -120,31 +104,14 @@ fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    Out {
-        ok: status.success(),
-        code: status.code(),
-        stdout: out_t.join().expect("stdout reader"),
-        stderr: err_t.join().expect("stderr reader"),
-    }
+    Out { ok: status.success(), code: status.code(), stdout: out_t.join().expect("stdout reader"), stderr: err_t.join().expect("stderr reader") }
 }
 
 /// `docker buildx build --progress plain --load -t scratchkit-e2e/<tag> -f <spec> <context> <extra…>`.
 fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
     let image = format!("scratchkit-e2e/{tag}");
     let mut cmd = Command::new(docker());
-    cmd.args([
-        "buildx",
-        "build",
-        "--progress",
-        "plain",
-        "--load",
-        "-t",
-        &image,
-        "-f",
-        spec,
-    ])
-    .args(extra)
-    .arg(context);
+    cmd.args(["buildx", "build", "--progress", "plain", "--load", "-t", &image, "-f", spec]).args(extra).arg(context);
     let start = Instant::now();
     let out = run_cmd(&mut cmd, BUILD_TIMEOUT);
     let line = format!(
@@ -167,12 +134,7 @@ fn record_time(line: &str) {
     use std::io::Write;
     static FIRST: OnceLock<()> = OnceLock::new();
     let truncate = FIRST.set(()).is_ok();
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(truncate)
-        .append(!truncate)
-        .open(TIMES_FILE);
+    let file = std::fs::OpenOptions::new().create(true).write(true).truncate(truncate).append(!truncate).open(TIMES_FILE);
     if let Ok(mut f) = file {
         let _ = writeln!(f, "{line}");
     }
@@ -180,12 +142,7 @@ fn record_time(line: &str) {
 
 /// Builds `examples/<name>/scratch.yaml` and returns the image name; fails the test on a build error.
 fn build_example(name: &str, extra: &[&str]) -> String {
-    build_spec(
-        name,
-        &format!("examples/{name}/scratch.yaml"),
-        &format!("examples/{name}"),
-        extra,
-    )
+    build_spec(name, &format!("examples/{name}/scratch.yaml"), &format!("examples/{name}"), extra)
 }
 
 fn build_spec(tag: &str, spec: &str, context: &str, extra: &[&str]) -> String {
@@ -197,9 +154,7 @@ fn build_spec(tag: &str, spec: &str, context: &str, extra: &[&str]) -> String {
 /// `docker run --rm --network none <extra…> <image>`; fails the test unless the program exits 0.
 fn run_image(image: &str, extra: &[&str]) -> String {
     let mut cmd = Command::new(docker());
-    cmd.args(["run", "--rm", "--network", "none"])
-        .args(extra)
-        .arg(image);
+    cmd.args(["run", "--rm", "--network", "none"]).args(extra).arg(image);
     let out = run_cmd(&mut cmd, RUN_TIMEOUT);
     assert!(out.ok, "running {image} {extra:?} failed\n{}", out.all());
     eprint!("{}", out.stdout);
@@ -218,10 +173,7 @@ fn assert_lines(stdout: &str, expected: &[&str]) {
 }
 
 fn inspect(image: &str, format: &str) -> String {
-    let out = run_cmd(
-        Command::new(docker()).args(["image", "inspect", "--format", format, image]),
-        Duration::from_secs(60),
-    );
+    let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", format, image]), Duration::from_secs(60));
     assert!(out.ok, "docker image inspect {image} failed\n{}", out.all());
     out.stdout.trim().to_string()
 }
@@ -247,15 +199,9 @@ fn has_location(text: &str, file: &str) -> bool {
 
 const CERTS: &[&str] = &["certs: system pool ok (*", "certs: tls handshake ok"];
 const TMP: &[&str] = &["tmp: mode dtrwxrwxrwx", "tmp: sticky 1777 ok"];
-const USER: &[&str] = &[
-    "user: name=nonroot uid=65532 home=/home/nonroot",
-    "user: root uid=0",
-];
+const USER: &[&str] = &["user: name=nonroot uid=65532 home=/home/nonroot", "user: root uid=0"];
 const TZ: &[&str] = &["tz: Europe/Amsterdam CET CEST"];
-const DNS: &[&str] = &[
-    "dns: example.com -> 127.0.0.1",
-    "dns: nsswitch hosts: files dns",
-];
+const DNS: &[&str] = &["dns: example.com -> 127.0.0.1", "dns: nsswitch hosts: files dns"];
 const ADD_HOST: &[&str] = &["--add-host", "example.com:127.0.0.1"];
 
 #[test]
@@ -280,13 +226,7 @@ fn user() {
     let image = build_example("user", &[]);
     let out = run_image(&image, &[]);
     assert_lines(&out, USER);
-    assert_lines(
-        &out,
-        &[
-            "user: group=nonroot gid=65532",
-            "user: home /home/nonroot writable=true",
-        ],
-    );
+    assert_lines(&out, &["user: group=nonroot gid=65532", "user: home /home/nonroot writable=true"]);
 }
 
 #[test]
@@ -294,10 +234,7 @@ fn user_run_as_root_still_resolves_root() {
     let Some(_e2e) = e2e() else { return };
     let image = build_example("user", &[]);
     let out = run_image(&image, &["--user", "root"]);
-    assert_lines(
-        &out,
-        &["user: name=root uid=0 home=/root*", "user: root uid=0"],
-    );
+    assert_lines(&out, &["user: name=root uid=0 home=/root*", "user: root uid=0"]);
 }
 
 #[test]
@@ -324,45 +261,24 @@ fn smallest_spec_fixes_every_pitfall() {
     }
     assert_lines(&out, &["smallest: all checks ok"]);
     // The defaults the spec promises for the image config.
-    assert_eq!(
-        inspect(&image, "{{json .Config.Entrypoint}}"),
-        r#"["/out/app"]"#
-    );
+    assert_eq!(inspect(&image, "{{json .Config.Entrypoint}}"), r#"["/out/app"]"#);
     let user = inspect(&image, "{{.Config.User}}");
-    assert!(
-        ["nonroot", "65532", "65532:65532", "nonroot:nonroot"].contains(&user.as_str()),
-        "unexpected image user {user:?}"
-    );
+    assert!(["nonroot", "65532", "65532:65532", "nonroot:nonroot"].contains(&user.as_str()), "unexpected image user {user:?}");
 }
 
 #[test]
 fn build_arg_default_and_override() {
     let Some(_e2e) = e2e() else { return };
-    let image = build_spec(
-        "buildarg-default",
-        "examples/buildarg/scratch.yaml",
-        "examples/buildarg",
-        &[],
-    );
+    let image = build_spec("buildarg-default", "examples/buildarg/scratch.yaml", "examples/buildarg", &[]);
     assert_lines(&run_image(&image, &[]), &["buildarg: greeting=hello"]);
-    let image = build_spec(
-        "buildarg",
-        "examples/buildarg/scratch.yaml",
-        "examples/buildarg",
-        &["--build-arg", "GREETING=bonjour"],
-    );
+    let image = build_spec("buildarg", "examples/buildarg/scratch.yaml", "examples/buildarg", &["--build-arg", "GREETING=bonjour"]);
     assert_lines(&run_image(&image, &[]), &["buildarg: greeting=bonjour"]);
 }
 
 #[test]
 fn spec_in_a_subfolder_of_the_context() {
     let Some(_e2e) = e2e() else { return };
-    let image = build_spec(
-        "subdir",
-        "examples/subdir/deploy/scratch.yaml",
-        "examples/subdir",
-        &[],
-    );
+    let image = build_spec("subdir", "examples/subdir/deploy/scratch.yaml", "examples/subdir", &[]);
     assert_lines(&run_image(&image, &[]), &["subdir: ok (/out/app)"]);
 }
 
@@ -372,22 +288,10 @@ fn bad_spec_fails_with_location_and_hint() {
     let (_, out) = buildx("bad", "examples/bad/scratch.yaml", "examples/bad", &[]);
     assert!(!out.ok, "the bad spec built\n{}", out.all());
     let text = format!("{}\n{}", out.stdout, out.stderr);
-    assert!(
-        has_location(&text, "scratch.yaml"),
-        "no scratch.yaml:LINE:COL in the buildx output\n{}",
-        out.all()
-    );
+    assert!(has_location(&text, "scratch.yaml"), "no scratch.yaml:LINE:COL in the buildx output\n{}", out.all());
     let lower = text.to_lowercase();
-    assert!(
-        lower.contains("hint"),
-        "no hint in the buildx output\n{}",
-        out.all()
-    );
-    assert!(
-        lower.contains("builder"),
-        "the hint does not suggest `builder`\n{}",
-        out.all()
-    );
+    assert!(lower.contains("hint"), "no hint in the buildx output\n{}", out.all());
+    assert!(lower.contains("builder"), "the hint does not suggest `builder`\n{}", out.all());
 }
 
 /// The hand-written Dockerfiles are the baseline of bench/compare.sh; they also
@@ -396,35 +300,18 @@ fn bad_spec_fails_with_location_and_hint() {
 #[test]
 fn handwritten_baselines() {
     let Some(_e2e) = e2e() else { return };
-    for (name, lines, extra) in [
-        ("certs", CERTS, &[][..]),
-        ("tmp", TMP, &[][..]),
-        ("user", USER, &[][..]),
-        ("tz", TZ, &[][..]),
-        ("dns", DNS, ADD_HOST),
-    ] {
+    for (name, lines, extra) in [("certs", CERTS, &[][..]), ("tmp", TMP, &[][..]), ("user", USER, &[][..]), ("tz", TZ, &[][..]), ("dns", DNS, ADD_HOST)] {
         let dir = PathBuf::from("examples").join(name);
         let dockerfile = dir.join("Dockerfile.handwritten");
-        let image = build_spec(
-            &format!("handwritten-{name}"),
-            dockerfile.to_str().expect("utf-8 path"),
-            dir.to_str().expect("utf-8 path"),
-            &[],
-        );
+        let image = build_spec(&format!("handwritten-{name}"), dockerfile.to_str().expect("utf-8 path"), dir.to_str().expect("utf-8 path"), &[]);
         assert_lines(&run_image(&image, extra), lines);
     }
 }
 
 #[test]
 fn location_matcher() {
-    assert!(has_location(
-        "x\nscratch.yaml:4:1: unknown key",
-        "scratch.yaml"
-    ));
-    assert!(has_location(
-        "scratch.yaml:1\nscratch.yaml:12:3",
-        "scratch.yaml"
-    ));
+    assert!(has_location("x\nscratch.yaml:4:1: unknown key", "scratch.yaml"));
+    assert!(has_location("scratch.yaml:1\nscratch.yaml:12:3", "scratch.yaml"));
     assert!(!has_location("scratch.yaml:1\n---", "scratch.yaml"));
     assert!(!has_location("scratch.yaml:4:", "scratch.yaml"));
     assert!(!has_location("scratch.yaml", "scratch.yaml"));
@@ -435,37 +322,17 @@ fn location_matcher() {
 /// The paths in an image's filesystem (`docker create`, `docker export`, `tar -t`), directories
 /// without their trailing `/`.
 fn image_files(image: &str) -> Vec<String> {
-    let out = run_cmd(
-        Command::new(docker()).args(["create", image]),
-        Duration::from_secs(60),
-    );
+    let out = run_cmd(Command::new(docker()).args(["create", image]), Duration::from_secs(60));
     assert!(out.ok, "docker create {image} failed\n{}", out.all());
     let id = out.stdout.trim().to_string();
     let tar = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-export-{id}.tar"));
-    let exported = run_cmd(
-        Command::new(docker())
-            .args(["export", "-o"])
-            .arg(&tar)
-            .arg(&id),
-        RUN_TIMEOUT,
-    );
-    let _ = run_cmd(
-        Command::new(docker()).args(["rm", &id]),
-        Duration::from_secs(60),
-    );
-    assert!(
-        exported.ok,
-        "docker export {image} failed\n{}",
-        exported.all()
-    );
+    let exported = run_cmd(Command::new(docker()).args(["export", "-o"]).arg(&tar).arg(&id), RUN_TIMEOUT);
+    let _ = run_cmd(Command::new(docker()).args(["rm", &id]), Duration::from_secs(60));
+    assert!(exported.ok, "docker export {image} failed\n{}", exported.all());
     let listed = run_cmd(Command::new("tar").arg("-tf").arg(&tar), RUN_TIMEOUT);
     let _ = std::fs::remove_file(&tar);
     assert!(listed.ok, "tar -t of {image} failed\n{}", listed.all());
-    let files: Vec<String> = listed
-        .stdout
-        .lines()
-        .map(|l| l.trim_end_matches('/').to_string())
-        .collect();
+    let files: Vec<String> = listed.stdout.lines().map(|l| l.trim_end_matches('/').to_string()).collect();
     assert!(!files.is_empty(), "docker export {image} listed nothing");
     files
 }
@@ -473,42 +340,21 @@ fn image_files(image: &str) -> Vec<String> {
 /// The files (not directories) of the layer whose history entry is `name` (e.g. `[rootfs]
 /// libraries`), read from `docker save`; `None` when the image has no such layer.
 fn layer_files(image: &str, name: &str) -> Option<Vec<String>> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("e2e-save-{}", image.replace(['/', ':'], "-")));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-save-{}", image.replace(['/', ':'], "-")));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the docker save directory");
     let tar = dir.join("image.tar");
-    let out = run_cmd(
-        Command::new(docker())
-            .args(["save", "-o"])
-            .arg(&tar)
-            .arg(image),
-        RUN_TIMEOUT,
-    );
+    let out = run_cmd(Command::new(docker()).args(["save", "-o"]).arg(&tar).arg(image), RUN_TIMEOUT);
     assert!(out.ok, "docker save {image} failed\n{}", out.all());
-    let out = run_cmd(
-        Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&dir),
-        RUN_TIMEOUT,
-    );
-    assert!(
-        out.ok,
-        "unpacking docker save of {image} failed\n{}",
-        out.all()
-    );
+    let out = run_cmd(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&dir), RUN_TIMEOUT);
+    assert!(out.ok, "unpacking docker save of {image} failed\n{}", out.all());
     let json = |rel: &str| -> serde_json::Value {
-        let text = std::fs::read_to_string(dir.join(rel))
-            .unwrap_or_else(|e| panic!("{image}: cannot read {rel} of docker save: {e}"));
+        let text = std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{image}: cannot read {rel} of docker save: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{image}: {rel} is not JSON: {e}"))
     };
     let manifest = json("manifest.json");
-    let config = json(
-        manifest[0]["Config"]
-            .as_str()
-            .expect("manifest.json has Config"),
-    );
-    let layers = manifest[0]["Layers"]
-        .as_array()
-        .expect("manifest.json has Layers");
+    let config = json(manifest[0]["Config"].as_str().expect("manifest.json has Config"));
+    let layers = manifest[0]["Layers"].as_array().expect("manifest.json has Layers");
     // History entries that made a layer, in the same order as the layers.
     let history: Vec<&str> = config["history"]
         .as_array()
@@ -517,12 +363,7 @@ fn layer_files(image: &str, name: &str) -> Option<Vec<String>> {
         .filter(|h| h["empty_layer"].as_bool() != Some(true))
         .map(|h| h["created_by"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(
-        history.len(),
-        layers.len(),
-        "{image}: history {history:?} does not match {} layers",
-        layers.len()
-    );
+    assert_eq!(history.len(), layers.len(), "{image}: history {history:?} does not match {} layers", layers.len());
     let Some(index) = history.iter().position(|h| *h == name) else {
         let _ = std::fs::remove_dir_all(&dir);
         return None;
@@ -531,13 +372,7 @@ fn layer_files(image: &str, name: &str) -> Option<Vec<String>> {
     let out = run_cmd(Command::new("tar").arg("-tf").arg(&blob), RUN_TIMEOUT);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.ok, "{image}: cannot list layer {name}\n{}", out.all());
-    Some(
-        out.stdout
-            .lines()
-            .filter(|l| !l.ends_with('/'))
-            .map(str::to_string)
-            .collect(),
-    )
+    Some(out.stdout.lines().filter(|l| !l.ends_with('/')).map(str::to_string).collect())
 }
 
 const LIBRARIES_LAYER: &str = "[rootfs] libraries";
@@ -552,39 +387,21 @@ const LOADER_BY_SONAME: &str = "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
 /// `[rootfs] libraries` layer, and that layer holds nothing else.
 fn assert_libraries_layer(image: &str, required: &[&str]) {
     let files = image_files(image);
-    let layer = layer_files(image, LIBRARIES_LAYER)
-        .unwrap_or_else(|| panic!("{image} has no `{LIBRARIES_LAYER}` layer"));
+    let layer = layer_files(image, LIBRARIES_LAYER).unwrap_or_else(|| panic!("{image} has no `{LIBRARIES_LAYER}` layer"));
     for want in [GLIBC_LOADER, LD_SO_CACHE].iter().chain(required) {
-        assert!(
-            files.iter().any(|f| f == want),
-            "{want} is not in {image}: {files:?}"
-        );
-        assert!(
-            layer.iter().any(|f| f == want),
-            "{want} is not in the libraries layer: {layer:?}"
-        );
+        assert!(files.iter().any(|f| f == want), "{want} is not in {image}: {files:?}");
+        assert!(layer.iter().any(|f| f == want), "{want} is not in the libraries layer: {layer:?}");
     }
-    let stray: Vec<&String> = layer
-        .iter()
-        .filter(|f| {
-            ![GLIBC_LOADER, LD_SO_CACHE, LOADER_BY_SONAME].contains(&f.as_str())
-                && !required.contains(&f.as_str())
-        })
-        .collect();
-    assert!(
-        stray.is_empty(),
-        "the libraries layer of {image} holds more than the closure: {stray:?}"
-    );
+    let stray: Vec<&String> =
+        layer.iter().filter(|f| ![GLIBC_LOADER, LD_SO_CACHE, LOADER_BY_SONAME].contains(&f.as_str()) && !required.contains(&f.as_str())).collect();
+    assert!(stray.is_empty(), "the libraries layer of {image} holds more than the closure: {stray:?}");
 }
 
 #[test]
 fn cgo_program_runs_with_the_libraries_found_at_build_time() {
     let Some(_e2e) = e2e() else { return };
     let image = build_example("cgo", &[]);
-    assert_lines(
-        &run_image(&image, &[]),
-        &["cgo: user=nonroot uid=65532", "cgo: zlib 1.*"],
-    );
+    assert_lines(&run_image(&image, &[]), &["cgo: user=nonroot uid=65532", "cgo: zlib 1.*"]);
     assert_libraries_layer(&image, &[LIBC, "lib/x86_64-linux-gnu/libz.so.1"]);
 }
 
@@ -594,20 +411,9 @@ fn dynamic_c_program_runs_with_the_libraries_found_at_build_time() {
     let image = build_example("dynamic-c", &[]);
     let out = run_image(&image, &[]);
     assert_lines(&out, &["dynamic-c: sqlite 3.*"]);
-    assert!(
-        out.lines()
-            .any(|l| l.starts_with("dynamic-c: sqlite 3.") && l.ends_with(" in memory ok")),
-        "sqlite did not open a database:\n{out}"
-    );
+    assert!(out.lines().any(|l| l.starts_with("dynamic-c: sqlite 3.") && l.ends_with(" in memory ok")), "sqlite did not open a database:\n{out}");
     // libsqlite3 needs libm: the closure is transitive.
-    assert_libraries_layer(
-        &image,
-        &[
-            LIBC,
-            "lib/x86_64-linux-gnu/libsqlite3.so.0",
-            "lib/x86_64-linux-gnu/libm.so.6",
-        ],
-    );
+    assert_libraries_layer(&image, &[LIBC, "lib/x86_64-linux-gnu/libsqlite3.so.0", "lib/x86_64-linux-gnu/libm.so.6"]);
 }
 
 #[test]
@@ -617,19 +423,9 @@ fn static_c_program_gets_no_library_files() {
     assert_lines(&run_image(&image, &[]), &["static-c: hello"]);
     let files = image_files(&image);
     assert!(files.iter().any(|f| f == "out/hello"), "{files:?}");
-    let libs: Vec<&String> = files
-        .iter()
-        .filter(|f| {
-            ["lib", "lib64", "usr/lib"]
-                .iter()
-                .any(|d| *f == d || f.starts_with(&format!("{d}/")))
-                || f.as_str() == LD_SO_CACHE
-        })
-        .collect();
-    assert!(
-        libs.is_empty(),
-        "a static binary got library files: {libs:?}"
-    );
+    let libs: Vec<&String> =
+        files.iter().filter(|f| ["lib", "lib64", "usr/lib"].iter().any(|d| *f == d || f.starts_with(&format!("{d}/"))) || f.as_str() == LD_SO_CACHE).collect();
+    assert!(libs.is_empty(), "a static binary got library files: {libs:?}");
     assert_eq!(layer_files(&image, LIBRARIES_LAYER), None);
 }
 
@@ -637,12 +433,7 @@ fn static_c_program_gets_no_library_files() {
 #[test]
 fn project_library_found_through_runpath_origin() {
     let Some(_e2e) = e2e() else { return };
-    let image = build_spec(
-        "runpath-origin",
-        "tests/e2e-fixtures/runpath-origin/scratch.yaml",
-        "tests/e2e-fixtures/runpath-origin",
-        &[],
-    );
+    let image = build_spec("runpath-origin", "tests/e2e-fixtures/runpath-origin/scratch.yaml", "tests/e2e-fixtures/runpath-origin", &[]);
     assert_lines(&run_image(&image, &[]), &["runpath: hello from libgreet"]);
     assert_libraries_layer(&image, &[LIBC, "app/lib/libgreet.so.1"]);
 }
@@ -652,17 +443,9 @@ fn project_library_found_through_runpath_origin() {
 #[test]
 fn executable_rpath_origin_serves_its_libraries_dependencies() {
     let Some(_e2e) = e2e() else { return };
-    let image = build_spec(
-        "rpath-exe-origin",
-        "tests/e2e-fixtures/rpath-exe-origin/scratch.yaml",
-        "tests/e2e-fixtures/rpath-exe-origin",
-        &[],
-    );
+    let image = build_spec("rpath-exe-origin", "tests/e2e-fixtures/rpath-exe-origin/scratch.yaml", "tests/e2e-fixtures/rpath-exe-origin", &[]);
     assert_lines(&run_image(&image, &[]), &["rpath: outer -> inner"]);
-    assert_libraries_layer(
-        &image,
-        &[LIBC, "out/lib/libouter.so", "out/lib/libinner.so"],
-    );
+    assert_libraries_layer(&image, &[LIBC, "out/lib/libouter.so", "out/lib/libinner.so"]);
 }
 
 /// The build fails and buildx shows `<spec>:LINE:COL` and every one of `words`.
@@ -670,21 +453,10 @@ fn assert_build_error(tag: &str, spec: &str, context: &str, extra: &[&str], word
     let (_, out) = buildx(tag, spec, context, extra);
     assert!(!out.ok, "{spec} built\n{}", out.all());
     let text = format!("{}\n{}", out.stdout, out.stderr);
-    let file = Path::new(spec)
-        .file_name()
-        .and_then(|f| f.to_str())
-        .expect("a spec file name");
-    assert!(
-        has_location(&text, file),
-        "no {file}:LINE:COL in the buildx output\n{}",
-        out.all()
-    );
+    let file = Path::new(spec).file_name().and_then(|f| f.to_str()).expect("a spec file name");
+    assert!(has_location(&text, file), "no {file}:LINE:COL in the buildx output\n{}", out.all());
     for word in words {
-        assert!(
-            text.contains(word),
-            "no {word:?} in the buildx output\n{}",
-            out.all()
-        );
+        assert!(text.contains(word), "no {word:?} in the buildx output\n{}", out.all());
     }
 }
 
@@ -698,20 +470,13 @@ fn binary_for_another_architecture_fails_the_build() {
         "tests/e2e-fixtures/wrong-arch.yaml",
         "tests/e2e-fixtures/src",
         &["--platform", "linux/amd64"],
-        &[
-            "`/out/app` is built for",
-            "but the image is for linux/amd64",
-            "GOARCH=$TARGETARCH",
-        ],
+        &["`/out/app` is built for", "but the image is for linux/amd64", "GOARCH=$TARGETARCH"],
     );
     assert_build_error(
         "native-for-arm64",
         "tests/e2e-fixtures/native-for-arm64.yaml",
         "tests/e2e-fixtures/src",
         &["--platform", "linux/arm64"],
-        &[
-            "`/out/app` is built for",
-            "but the image is for linux/arm64",
-        ],
+        &["`/out/app` is built for", "but the image is for linux/arm64"],
     );
 }

@@ -163,7 +163,8 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
     let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
     let dir = workspace("cache");
     // A cache directory of its own, so earlier runs on this machine cannot fill it.
-    let cache_dir = format!("CACHE_DIR=/cache/go-build-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let cache_dir =
+        format!("CACHE_DIR=/cache/go-build-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
     let image = "scratchkit-e2e/release-cache";
     let first = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
     let output = must(Command::new("docker").args(["run", "--rm", "--network", "none", image]));
@@ -204,7 +205,8 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
     let (default, debug) = ("scratchkit-e2e/release-default", "scratchkit-e2e/release-debug");
     must(&mut buildx(&dir, &["--load", "-t", default]));
     must(&mut buildx(&dir, &["--load", "-t", debug, "--target", "debug"]));
-    let shell = |image: &str| run(Command::new("docker").args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
+    let shell =
+        |image: &str| run(Command::new("docker").args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
     let (ok, out) = shell(debug);
     assert!(ok, "no shell in the debug image:\n{out}");
     assert!(out.contains("65532") && out.contains("app"), "{out}");

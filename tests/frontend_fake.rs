@@ -83,8 +83,7 @@ impl fmt::Debug for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Answer::Images { images, multi_platform } => {
-                let list: Vec<String> =
-                    images.iter().map(|b| format!("{} {} {}", b.platform, b.ref_id, String::from_utf8_lossy(&b.config))).collect();
+                let list: Vec<String> = images.iter().map(|b| format!("{} {} {}", b.platform, b.ref_id, String::from_utf8_lossy(&b.config))).collect();
                 write!(f, "Images(multi_platform={multi_platform}, {list:#?})")
             }
             Answer::Metadata(md) => write!(f, "Metadata({:?})", md.keys().collect::<Vec<_>>()),

@@ -16,11 +16,7 @@ fn decode_with_python(def: &[u8]) -> Value {
     std::fs::write(&defn, def).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crosscheck/decode.py");
     let out = Command::new("python3").arg(script).arg(&desc).arg(&defn).output().expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "decode.py failed (pip install protobuf; scripts/test.sh does):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "decode.py failed (pip install protobuf; scripts/test.sh does):\n{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -125,7 +125,15 @@ async fn report_warnings<G: Gateway>(g: &mut G, caps: &super::Caps, warnings: Di
             continue; // the same warning from each platform's checks
         }
         let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
-        let w = super::Warning { vertex: vertex.to_string(), message: d.message, hint: d.hint, filename: filename.to_string(), source: text.to_string(), line, column };
+        let w = super::Warning {
+            vertex: vertex.to_string(),
+            message: d.message,
+            hint: d.hint,
+            filename: filename.to_string(),
+            source: text.to_string(),
+            line,
+            column,
+        };
         if let Err(e) = g.warn(&w).await {
             eprintln!("scratchkit: cannot send a warning: {e}");
             return;
@@ -163,10 +171,7 @@ async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> 
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
     let ref_id = g.solve(def).await?;
-    let bytes = g
-        .read_file(&ref_id, filename)
-        .await
-        .map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
+    let bytes = g.read_file(&ref_id, filename).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))?;
     Ok((text, vertex))
 }

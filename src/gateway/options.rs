@@ -35,10 +35,7 @@ impl Options {
 
     /// `build-arg:NAME=VALUE` options.
     pub fn build_args(&self) -> BTreeMap<String, String> {
-        self.opts
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("build-arg:").map(|name| (name.to_string(), v.clone())))
-            .collect()
+        self.opts.iter().filter_map(|(k, v)| k.strip_prefix("build-arg:").map(|name| (name.to_string(), v.clone()))).collect()
     }
 
     /// The spec's file name inside the `dockerfile` local (`-f` gives its base name).

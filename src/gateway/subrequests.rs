@@ -17,11 +17,7 @@ pub const KNOWN: &[&str] = &[DESCRIBE, LINT, TARGETS_REQUEST, OUTLINE];
 type Metadata = Vec<(String, Vec<u8>)>;
 
 fn result(json: Value, txt: String) -> Metadata {
-    vec![
-        ("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()),
-        ("result.txt".into(), txt.into_bytes()),
-        ("version".into(), b"1.0.0".to_vec()),
-    ]
+    vec![("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()), ("result.txt".into(), txt.into_bytes()), ("version".into(), b"1.0.0".to_vec())]
 }
 
 pub fn describe() -> Metadata {
@@ -64,11 +60,8 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
         })
         .collect();
     let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
-    let (txt, status) = if diagnostics.items.is_empty() {
-        (format!("{filename}: no problems found\n"), "0")
-    } else {
-        (diagnostics.render(filename, text), "1")
-    };
+    let (txt, status) =
+        if diagnostics.items.is_empty() { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
     let mut md = result(json, txt);
     md.push(("result.statuscode".into(), status.as_bytes().to_vec()));
     md
@@ -76,10 +69,8 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
 
 /// `--call targets`: the default image and `debug`.
 fn targets() -> Metadata {
-    let list: Vec<Value> = TARGETS
-        .iter()
-        .map(|(name, description)| json!({ "name": name, "default": *name == "default", "description": description }))
-        .collect();
+    let list: Vec<Value> =
+        TARGETS.iter().map(|(name, description)| json!({ "name": name, "default": *name == "default", "description": description })).collect();
     let mut txt = String::from("TARGET   DESCRIPTION\n");
     for (name, description) in TARGETS {
         txt.push_str(&format!("{name:<8} {description}{}\n", if *name == "default" { " (default)" } else { "" }));

@@ -33,13 +33,32 @@ pub struct Mount {
 #[derive(Clone, Debug)]
 pub enum MountKind {
     /// A state mounted at `dest`. Writes are discarded (the mount has no output).
-    Bind { source: State, selector: String, readonly: bool },
+    Bind {
+        source: State,
+        selector: String,
+        readonly: bool,
+    },
     /// A persistent cache directory, keyed by `id`.
-    Cache { id: String, sharing: CacheSharing },
+    Cache {
+        id: String,
+        sharing: CacheSharing,
+    },
     /// A secret file from the client; never stored in a layer.
-    Secret { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    Secret {
+        id: String,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        optional: bool,
+    },
     /// A forwarded SSH agent socket.
-    Ssh { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    Ssh {
+        id: String,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        optional: bool,
+    },
     Tmpfs,
 }
 

@@ -183,19 +183,11 @@ impl Marshaller<'_> {
             }
             Op::Merge(states) => {
                 caps.push("mergeop");
-                let merge_inputs = states
-                    .iter()
-                    .map(|s| pb::MergeInput { input: self.input_index(&mut inputs, s) })
-                    .collect();
+                let merge_inputs = states.iter().map(|s| pb::MergeInput { input: self.input_index(&mut inputs, s) }).collect();
                 (pb::op::Op::Merge(pb::MergeOp { inputs: merge_inputs }), None)
             }
         };
-        let op = pb::Op {
-            inputs: inputs.0,
-            op: Some(op),
-            platform: platform.map(to_pb_platform),
-            constraints: Some(pb::WorkerConstraints::default()),
-        };
+        let op = pb::Op { inputs: inputs.0, op: Some(op), platform: platform.map(to_pb_platform), constraints: Some(pb::WorkerConstraints::default()) };
         let bytes = op.encode_to_vec();
         let digest = digest_of(&bytes);
         if self.emitted.insert(digest.clone(), ()).is_none() {
@@ -284,12 +276,7 @@ fn chown((uid, gid): (u32, u32)) -> pb::ChownOpt {
 }
 
 pub fn to_pb_platform(p: &Platform) -> pb::Platform {
-    pb::Platform {
-        architecture: p.architecture.clone(),
-        os: p.os.clone(),
-        variant: p.variant.clone().unwrap_or_default(),
-        ..Default::default()
-    }
+    pb::Platform { architecture: p.architecture.clone(), os: p.os.clone(), variant: p.variant.clone().unwrap_or_default(), ..Default::default() }
 }
 
 fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<&'static str> {

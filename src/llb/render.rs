@@ -121,7 +121,9 @@ fn file_action(a: &pb::FileAction) -> Value {
     use pb::file_action::Action;
     let mut v = json!({ "input": a.input, "secondary_input": a.secondary_input, "output": a.output });
     let body = match &a.action {
-        Some(Action::Mkdir(d)) => json!({ "mkdir": d.path, "mode": mode(d.mode), "parents": d.make_parents, "owner": owner(&d.owner), "timestamp": d.timestamp }),
+        Some(Action::Mkdir(d)) => {
+            json!({ "mkdir": d.path, "mode": mode(d.mode), "parents": d.make_parents, "owner": owner(&d.owner), "timestamp": d.timestamp })
+        }
         Some(Action::Mkfile(f)) => {
             let data = match std::str::from_utf8(&f.data) {
                 Ok(s) => json!(s),

@@ -40,11 +40,7 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
 
 /// The image's env (with a PATH if it has none), the platform variables, then the spec's env on top.
 fn environment(b: &Builder, ctx: &Context, target: &Platform) -> Vec<String> {
-    let mut env: Vec<(String, String)> = ctx
-        .builder_env
-        .iter()
-        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-        .collect();
+    let mut env: Vec<(String, String)> = ctx.builder_env.iter().filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();
     let mut set = |k: &str, v: String| match env.iter_mut().find(|(name, _)| name == k) {
         Some(slot) => slot.1 = v,
         None => env.push((k.to_string(), v)),

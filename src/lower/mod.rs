@@ -75,8 +75,8 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     }
     layers.push(rootfs::application(plan, &sources));
     if plan.target == Target::Debug {
-        let busybox = State::image(&reference::normalize(&plan.debug_image), platform, ctx.resolve_mode.as_deref())
-            .named(format!("[debug] FROM {}", plan.debug_image));
+        let busybox =
+            State::image(&reference::normalize(&plan.debug_image), platform, ctx.resolve_mode.as_deref()).named(format!("[debug] FROM {}", plan.debug_image));
         layers.push(rootfs::debug_shell(plan, busybox));
     }
     let image = if ctx.merge {

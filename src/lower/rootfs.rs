@@ -48,13 +48,7 @@ fn owner(o: Owner) -> Option<(u32, u32)> {
 /// `mkdir -p` of a path's parent, root-owned 0755, at our timestamp.
 fn parent_dirs(path: &AbsPath, ts: i64) -> Option<FileAction> {
     let parent = path.parent()?;
-    (parent.as_str() != "/").then(|| FileAction::Mkdir {
-        path: parent.to_string(),
-        mode: 0o755,
-        make_parents: true,
-        owner: Some((0, 0)),
-        timestamp: Some(ts),
-    })
+    (parent.as_str() != "/").then(|| FileAction::Mkdir { path: parent.to_string(), mode: 0o755, make_parents: true, owner: Some((0, 0)), timestamp: Some(ts) })
 }
 
 /// An empty directory to copy from when a directory needs an exact mode.
@@ -130,7 +124,8 @@ pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
                         Zones::All => {
                             let from = Source::Builder(root.clone());
                             // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
-                            let options = CopyOptions { exclude_patterns: vec!["right".into()], owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                            let options =
+                                CopyOptions { exclude_patterns: vec!["right".into()], owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
                             copy_in(sources, &from, &root, options, ts)
                         }
                         Zones::Only(names) => names
@@ -138,7 +133,13 @@ pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
                             .filter_map(|z| root.join(z).ok())
                             .flat_map(|path| {
                                 let from = Source::Builder(path.clone());
-                                let options = CopyOptions { follow_symlinks: true, owner: Some((0, 0)), mode: Some(0o644), timestamp: copied_ts, ..CopyOptions::default() };
+                                let options = CopyOptions {
+                                    follow_symlinks: true,
+                                    owner: Some((0, 0)),
+                                    mode: Some(0o644),
+                                    timestamp: copied_ts,
+                                    ..CopyOptions::default()
+                                };
                                 copy_in(sources, &from, &path, options, ts)
                             })
                             .collect(),
@@ -159,7 +160,8 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
     let mut actions = Vec::new();
     for p in paths {
         let Ok(path) = AbsPath::parse(p) else { continue };
-        let options = CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
+        let options =
+            CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
         actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));
     }
     Layer { name: "[rootfs] libraries".into(), actions }
@@ -167,7 +169,8 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
 
 /// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).
 pub fn debug_shell(plan: &Plan, busybox_image: State) -> Layer {
-    let options = CopyOptions { follow_symlinks: true, mode: Some(0o755), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| timestamp(plan)), ..CopyOptions::default() };
+    let options =
+        CopyOptions { follow_symlinks: true, mode: Some(0o755), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| timestamp(plan)), ..CopyOptions::default() };
     let actions = vec![FileAction::Copy { from: busybox_image, src: "/bin/busybox".into(), dest: "/busybox".into(), options }];
     Layer { name: "[debug] busybox".into(), actions }
 }

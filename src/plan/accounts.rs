@@ -49,10 +49,7 @@ pub fn root() -> Account {
 
 impl Accounts {
     pub fn passwd(&self) -> String {
-        self.users
-            .iter()
-            .map(|u| format!("{}:x:{}:{}:{}:{}:{}\n", u.name, u.uid, u.gid, u.name, u.home, u.shell))
-            .collect()
+        self.users.iter().map(|u| format!("{}:x:{}:{}:{}:{}:{}\n", u.name, u.uid, u.gid, u.name, u.home, u.shell)).collect()
     }
 
     pub fn group(&self) -> String {
@@ -121,10 +118,7 @@ mod tests {
     use super::*;
 
     fn db() -> Accounts {
-        let users = vec![
-            root(),
-            Account { name: "nonroot".into(), uid: 65532, gid: 65532, home: "/home/nonroot".into(), shell: "/sbin/nologin".into() },
-        ];
+        let users = vec![root(), Account { name: "nonroot".into(), uid: 65532, gid: 65532, home: "/home/nonroot".into(), shell: "/sbin/nologin".into() }];
         let extra = vec![GroupEntry { name: "app".into(), gid: 2000, members: vec!["nonroot".into()] }];
         let groups = primary_groups(&users, &extra);
         Accounts { users, groups }
@@ -133,10 +127,7 @@ mod tests {
     #[test]
     fn writes_passwd_and_group() {
         let a = db();
-        assert_eq!(
-            a.passwd(),
-            "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
-        );
+        assert_eq!(a.passwd(), "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n");
         assert_eq!(a.group(), "root:x:0:\nnonroot:x:65532:\napp:x:2000:nonroot\n");
     }
 

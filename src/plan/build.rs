@@ -74,16 +74,10 @@ impl Planner {
 
     fn path_error(&mut self, span: Span, what: &str, text: &str, e: PathError) {
         match e {
-            PathError::Relative => self.error(
-                span,
-                format!("{what} `{text}` is not an absolute path"),
-                format!("start it with `/`, e.g. `/{}`", text.trim_start_matches("./")),
-            ),
-            PathError::Escapes => self.error(
-                span,
-                format!("{what} `{text}` escapes the root with `..`"),
-                "write the path without `..` components",
-            ),
+            PathError::Relative => {
+                self.error(span, format!("{what} `{text}` is not an absolute path"), format!("start it with `/`, e.g. `/{}`", text.trim_start_matches("./")))
+            }
+            PathError::Escapes => self.error(span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
             PathError::Empty => self.error(span, format!("{what} is empty"), "write a path such as `/out/app`"),
         }
     }
@@ -206,19 +200,24 @@ impl Planner {
         if b.run.is_empty() {
             self.warn(b.span, "the builder has no `run` commands", "add `run: <build command>`, or drop `builder` to copy from the build context");
         }
-        Some(Builder { image: image?, image_span: b.image.as_ref().map_or(b.span, |i| i.span), workdir, env, run, cache, secrets, ssh: b.ssh.as_ref().is_some_and(|s| s.value), network, runs_on })
+        Some(Builder {
+            image: image?,
+            image_span: b.image.as_ref().map_or(b.span, |i| i.span),
+            workdir,
+            env,
+            run,
+            cache,
+            secrets,
+            ssh: b.ssh.as_ref().is_some_and(|s| s.value),
+            network,
+            runs_on,
+        })
     }
 
     fn accounts(&mut self, rootfs: &spec::Rootfs) -> Accounts {
         let mut users = vec![accounts::root()];
         let listed = match &rootfs.users {
-            None => vec![Account {
-                name: "nonroot".into(),
-                uid: NONROOT_UID,
-                gid: NONROOT_UID,
-                home: "/home/nonroot".into(),
-                shell: "/sbin/nologin".into(),
-            }],
+            None => vec![Account { name: "nonroot".into(), uid: NONROOT_UID, gid: NONROOT_UID, home: "/home/nonroot".into(), shell: "/sbin/nologin".into() }],
             Some(list) => list.value.iter().filter_map(|u| self.user(u)).collect(),
         };
         let mut uids: BTreeMap<u32, String> = BTreeMap::from([(0, "root".to_string())]);
@@ -397,7 +396,11 @@ impl Planner {
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             if let Some(prev) = out.iter().find(|p| p.dest == dest) {
-                self.error(c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {}; give one of them another `to:`", prev.span.line));
+                self.error(
+                    c.span,
+                    format!("`{dest}` is copied twice"),
+                    format!("the first copy is on line {}; give one of them another `to:`", prev.span.line),
+                );
                 continue;
             }
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
@@ -407,11 +410,8 @@ impl Planner {
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
         let mut pieces = vec![Piece::Accounts(accounts.clone())];
-        let homes: Vec<Home> = accounts
-            .homes()
-            .into_iter()
-            .filter_map(|a| Some(Home { path: AbsPath::parse(&a.home).ok()?, owner: Owner { uid: a.uid, gid: a.gid } }))
-            .collect();
+        let homes: Vec<Home> =
+            accounts.homes().into_iter().filter_map(|a| Some(Home { path: AbsPath::parse(&a.home).ok()?, owner: Owner { uid: a.uid, gid: a.gid } })).collect();
         if !homes.is_empty() {
             pieces.push(Piece::Homes(homes));
         }
@@ -426,7 +426,11 @@ impl Planner {
                 if has_builder {
                     pieces.push(Piece::CaCertificates(Source::Builder(AbsPath::parse(CA_BUNDLE).expect("constant path"))));
                 } else if let Some(Toggle::On(span)) = &r.ca_certificates {
-                    self.error(*span, "there is no builder to take CA certificates from", "write `ca-certificates: {from: context:path/to/ca.pem}`, or add a `builder`");
+                    self.error(
+                        *span,
+                        "there is no builder to take CA certificates from",
+                        "write `ca-certificates: {from: context:path/to/ca.pem}`, or add a `builder`",
+                    );
                 }
             }
             Some(Toggle::Off(_)) => {}
@@ -447,7 +451,9 @@ impl Planner {
                 "all" if has_builder => pieces.push(Piece::Timezones(Zones::All)),
                 "all" => self.error(w.span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`"),
                 "none" => zones_off = true,
-                other => self.error(w.span, format!("`timezones: {other}` is not a choice"), "write `all`, `none`, or a list such as `[Europe/Amsterdam, UTC]`"),
+                other => {
+                    self.error(w.span, format!("`timezones: {other}` is not a choice"), "write `all`, `none`, or a list such as `[Europe/Amsterdam, UTC]`")
+                }
             },
             Some(spec::Timezones::List(span, zones)) => {
                 let mut names = Vec::new();
@@ -459,7 +465,11 @@ impl Planner {
                     if valid {
                         names.push(z.value.clone());
                     } else {
-                        self.error(z.span, format!("`{}` is not a time zone name", z.value), "write names as in the tz database, e.g. `Europe/Amsterdam` or `UTC`");
+                        self.error(
+                            z.span,
+                            format!("`{}` is not a time zone name", z.value),
+                            "write names as in the tz database, e.g. `Europe/Amsterdam` or `UTC`",
+                        );
                     }
                 }
                 names.sort();
@@ -589,7 +599,11 @@ impl Planner {
     fn check_program(&mut self, program: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
         let Ok(path) = AbsPath::parse(program) else {
             if !program.starts_with('/') {
-                self.error(span, format!("entrypoint `{program}` is not an absolute path"), "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`");
+                self.error(
+                    span,
+                    format!("entrypoint `{program}` is not an absolute path"),
+                    "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`",
+                );
             }
             return;
         };

@@ -47,10 +47,8 @@ pub enum Target {
 }
 
 /// Every target, with its description, for `--call targets`.
-pub const TARGETS: &[(&str, &str)] = &[
-    ("default", "the FROM-scratch image, without a shell"),
-    ("debug", "the same image plus a static busybox at /busybox, for a shell while debugging"),
-];
+pub const TARGETS: &[(&str, &str)] =
+    &[("default", "the FROM-scratch image, without a shell"), ("debug", "the same image plus a static busybox at /busybox, for a shell while debugging")];
 pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:musl";
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,20 +8,16 @@ use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 
 const TOP_KEYS: &[&str] = &["version", "args", "builder", "copy", "rootfs", "image", "platforms", "debug"];
 const DEBUG_KEYS: &[&str] = &["image"];
-const BUILDER_KEYS: &[&str] =
-    &["image", "workdir", "env", "run", "cache", "secrets", "ssh", "network", "platform"];
+const BUILDER_KEYS: &[&str] = &["image", "workdir", "env", "run", "cache", "secrets", "ssh", "network", "platform"];
 const SECRET_KEYS: &[&str] = &["id", "target"];
 const COPY_KEYS: &[&str] = &["from", "to", "mode", "owner"];
-const ROOTFS_KEYS: &[&str] = &[
-    "ca-certificates", "timezones", "users", "groups", "tmp", "nsswitch", "libraries", "dirs", "files",
-];
+const ROOTFS_KEYS: &[&str] = &["ca-certificates", "timezones", "users", "groups", "tmp", "nsswitch", "libraries", "dirs", "files"];
 const CA_KEYS: &[&str] = &["from"];
 const USER_KEYS: &[&str] = &["name", "uid", "gid", "home", "shell"];
 const GROUP_KEYS: &[&str] = &["name", "gid", "members"];
 const DIR_KEYS: &[&str] = &["path", "mode", "owner"];
 const FILE_KEYS: &[&str] = &["path", "content", "mode", "owner"];
-const IMAGE_KEYS: &[&str] =
-    &["entrypoint", "cmd", "user", "workdir", "env", "expose", "labels", "stop-signal"];
+const IMAGE_KEYS: &[&str] = &["entrypoint", "cmd", "user", "workdir", "env", "expose", "labels", "stop-signal"];
 
 /// Parses the text of a spec file. On failure every problem found is returned, not just the first.
 pub fn load(text: &str) -> Result<Spec, Diagnostics> {
@@ -46,16 +42,12 @@ pub fn load(text: &str) -> Result<Spec, Diagnostics> {
 fn load_error(e: LoadError, text: &str) -> Diagnostic {
     let at = |m: &marked_yaml::Marker| Some(Span::new(m.line(), m.column(), 1));
     match e {
-        LoadError::TopLevelMustBeMapping(m) => Diagnostic::error(at(&m), "the spec must be a mapping of sections")
-            .hint("start with `builder:` and `copy:`; see the smallest spec in the README"),
-        LoadError::UnexpectedAnchor(m) => Diagnostic::error(at(&m), "YAML anchors and aliases are not supported")
-            .hint("write the value out in full"),
-        LoadError::MappingKeyMustBeScalar(m) => {
-            Diagnostic::error(at(&m), "a mapping key must be a plain string").hint("quote the key")
+        LoadError::TopLevelMustBeMapping(m) => {
+            Diagnostic::error(at(&m), "the spec must be a mapping of sections").hint("start with `builder:` and `copy:`; see the smallest spec in the README")
         }
-        LoadError::UnexpectedTag(m) => {
-            Diagnostic::error(at(&m), "YAML tags (`!name`) are not supported").hint("remove the tag")
-        }
+        LoadError::UnexpectedAnchor(m) => Diagnostic::error(at(&m), "YAML anchors and aliases are not supported").hint("write the value out in full"),
+        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error(at(&m), "a mapping key must be a plain string").hint("quote the key"),
+        LoadError::UnexpectedTag(m) => Diagnostic::error(at(&m), "YAML tags (`!name`) are not supported").hint("remove the tag"),
         LoadError::ScanError(m, scan) => {
             // The scanner reports a 0-based column on some errors; clamp to the line's length.
             let line_len = text.lines().nth(m.line().saturating_sub(1)).map_or(1, |l| l.chars().count() + 1);
@@ -68,14 +60,12 @@ fn load_error(e: LoadError, text: &str) -> Diagnostic {
             };
             Diagnostic::error(Some(Span::new(m.line().max(1), column, 1)), format!("invalid YAML: {}", scan.info())).hint(hint)
         }
-        LoadError::DuplicateKey(d) => Diagnostic::error(
-            scalar_span(&d.key),
-            format!("duplicate key `{}`", d.key.as_str()),
-        )
-        .hint(match d.prev_key.span().start() {
-            Some(m) => format!("it is already set on line {}; keep one of them", m.line()),
-            None => "keep one of them".to_string(),
-        }),
+        LoadError::DuplicateKey(d) => {
+            Diagnostic::error(scalar_span(&d.key), format!("duplicate key `{}`", d.key.as_str())).hint(match d.prev_key.span().start() {
+                Some(m) => format!("it is already set on line {}; keep one of them", m.line()),
+                None => "keep one of them".to_string(),
+            })
+        }
         LoadError::TopLevelMustBeSequence(m) => Diagnostic::error(at(&m), "unexpected top-level sequence"),
     }
 }
@@ -84,9 +74,7 @@ fn span_of(span: &marked_yaml::Span, fallback_len: usize) -> Span {
     match span.start() {
         Some(start) => {
             let len = match span.end() {
-                Some(end) if end.line() == start.line() && end.column() > start.column() => {
-                    end.column() - start.column()
-                }
+                Some(end) if end.line() == start.line() && end.column() > start.column() => end.column() - start.column(),
                 _ => fallback_len,
             };
             Span::new(start.line(), start.column(), len.max(1))
@@ -141,12 +129,7 @@ impl Reader {
         self.entries(map, what, keys)
     }
 
-    fn entries<'n>(
-        &mut self,
-        map: &'n MarkedMappingNode,
-        what: &str,
-        keys: &[&str],
-    ) -> Vec<(&'n MarkedScalarNode, &'n Node)> {
+    fn entries<'n>(&mut self, map: &'n MarkedMappingNode, what: &str, keys: &[&str]) -> Vec<(&'n MarkedScalarNode, &'n Node)> {
         let mut out = Vec::new();
         for (k, v) in map.iter() {
             let name = k.as_str();
@@ -157,11 +140,7 @@ impl Reader {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the keys of `{what}` are: {}", keys.join(", ")),
                 };
-                let message = if what == "the spec" {
-                    format!("unknown top-level key `{name}`")
-                } else {
-                    format!("unknown key `{name}` in `{what}`")
-                };
+                let message = if what == "the spec" { format!("unknown top-level key `{name}`") } else { format!("unknown key `{name}` in `{what}`") };
                 self.error(scalar_span(k), message, hint);
             }
         }
@@ -172,11 +151,7 @@ impl Reader {
         match node {
             Node::Scalar(s) if !is_null(s) => Some(Spanned::new(s.as_str().to_string(), scalar_span(s))),
             _ => {
-                self.error(
-                    node_span(node),
-                    format!("`{what}` must be a single value, found {}", kind(node)),
-                    format!("write `{what}: <value>`"),
-                );
+                self.error(node_span(node), format!("`{what}` must be a single value, found {}", kind(node)), format!("write `{what}: <value>`"));
                 None
             }
         }
@@ -217,11 +192,7 @@ impl Reader {
     /// A mapping of names to single values, in file order.
     fn string_map(&mut self, node: &Node, what: &str) -> Vec<(Str, Str)> {
         let Some(map) = node.as_mapping() else {
-            self.error(
-                node_span(node),
-                format!("`{what}` must be a mapping, found {}", kind(node)),
-                format!("write `{what}: {{NAME: value}}`"),
-            );
+            self.error(node_span(node), format!("`{what}` must be a mapping, found {}", kind(node)), format!("write `{what}: {{NAME: value}}`"));
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -278,11 +249,7 @@ impl Reader {
             }
         }
         if !saw_copy && root.as_mapping().is_some() {
-            self.error(
-                Span::new(1, 1, 1),
-                "the spec has no `copy:` section",
-                "list the files the image needs, e.g. `copy: [/out/app]`",
-            );
+            self.error(Span::new(1, 1, 1), "the spec has no `copy:` section", "list the files the image needs, e.g. `copy: [/out/app]`");
         }
         spec
     }
@@ -381,13 +348,7 @@ impl Reader {
                     }
                 }
             }
-            _ => self.boolean(node, "rootfs.ca-certificates").map(|b| {
-                if b.value {
-                    Toggle::On(b.span)
-                } else {
-                    Toggle::Off(b.span)
-                }
-            }),
+            _ => self.boolean(node, "rootfs.ca-certificates").map(|b| if b.value { Toggle::On(b.span) } else { Toggle::Off(b.span) }),
         }
     }
 

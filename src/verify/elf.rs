@@ -64,18 +64,15 @@ pub async fn inspect<F: Filesystem>(fs: &mut F, path: &str) -> Result<Option<Elf
     let mut file = Sparse(Vec::new());
     file.put(0, &head);
     let header = goblin::elf::Elf::parse_header(&file.0).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
-    let ctx = Ctx::new(
-        header.container().map_err(|e| format!("{path}: {e}"))?,
-        header.endianness().map_err(|e| format!("{path}: {e}"))?,
-    );
+    let ctx = Ctx::new(header.container().map_err(|e| format!("{path}: {e}"))?, header.endianness().map_err(|e| format!("{path}: {e}"))?);
     let ph_size = u64::from(header.e_phentsize) * u64::from(header.e_phnum);
     if ph_size > MAX_TABLE {
         return Err(format!("{path}: implausible program header table ({ph_size} bytes)"));
     }
     let phdr_bytes = fs.read_at(path, header.e_phoff, ph_size).await?;
     file.put(header.e_phoff as usize, &phdr_bytes);
-    let phdrs = ProgramHeader::parse(&file.0, header.e_phoff as usize, header.e_phnum as usize, ctx)
-        .map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    let phdrs =
+        ProgramHeader::parse(&file.0, header.e_phoff as usize, header.e_phnum as usize, ctx).map_err(|e| format!("{path}: bad program headers: {e}"))?;
 
     let mut info = ElfInfo { machine: header.e_machine, is_64: ctx.is_big(), ..ElfInfo::default() };
     for ph in &phdrs {

@@ -134,7 +134,8 @@ async fn system_dirs<F: Filesystem>(fs: &mut F, interpreter: &str, machine: u16,
     if let Some(arch) = interpreter.rsplit('/').next().and_then(|n| n.strip_prefix("ld-musl-")).and_then(|n| n.strip_suffix(".so.1")) {
         let path_file = format!("/etc/ld-musl-{arch}.path");
         if let Ok(bytes) = fs.read_at(&path_file, 0, 1 << 16).await {
-            let dirs: Vec<String> = String::from_utf8_lossy(&bytes).split(['\n', ':']).map(str::trim).filter(|d| d.starts_with('/')).map(str::to_string).collect();
+            let dirs: Vec<String> =
+                String::from_utf8_lossy(&bytes).split(['\n', ':']).map(str::trim).filter(|d| d.starts_with('/')).map(str::to_string).collect();
             if !dirs.is_empty() {
                 return dirs;
             }

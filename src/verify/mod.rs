@@ -81,8 +81,9 @@ pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Pla
         if let Some(want) = platform.elf_machine() {
             if info.machine != want {
                 ds.push(
-                    Diagnostic::error(copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name()))
-                        .hint("cross-compile for the target: the builder has TARGETOS and TARGETARCH (for Go: `GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...`)"),
+                    Diagnostic::error(copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name())).hint(
+                        "cross-compile for the target: the builder has TARGETOS and TARGETARCH (for Go: `GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...`)",
+                    ),
                 );
                 continue;
             }
@@ -105,8 +106,11 @@ pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Pla
                 let uses_origin = info.rpath.iter().chain(&info.runpath).any(|d| d.contains("$ORIGIN") || d.contains("${ORIGIN}"));
                 if moved && uses_origin {
                     ds.push(
-                        Diagnostic::error(copy.span, format!("`{path}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`", copy.dest))
-                            .hint(format!("copy it to the same directory (e.g. `to: {path}`), or link it without an $ORIGIN RUNPATH")),
+                        Diagnostic::error(
+                            copy.span,
+                            format!("`{path}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`", copy.dest),
+                        )
+                        .hint(format!("copy it to the same directory (e.g. `to: {path}`), or link it without an $ORIGIN RUNPATH")),
                     );
                 }
                 dynamic.push((path.to_string(), info));
@@ -170,7 +174,10 @@ fn check_entrypoint(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, stat: &FileS
     }
     let mode = copy.mode.map_or(stat.permissions(), |m| m.bits());
     if stat.is_dir() {
-        ds.push(Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is a directory in the builder", copy.dest)).hint("point the entrypoint at the binary inside it"));
+        ds.push(
+            Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is a directory in the builder", copy.dest))
+                .hint("point the entrypoint at the binary inside it"),
+        );
     } else if mode & 0o111 == 0 {
         ds.push(
             Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is not executable (mode {:04o})", copy.dest, mode))

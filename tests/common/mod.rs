@@ -30,10 +30,7 @@ pub fn stem(path: &Path) -> String {
 pub fn build(text: &str, name: &str) -> Result<Vec<(Platform, pb::Definition, serde_json::Value)>, SpecError> {
     let compiled = compile(text, name, &PlanInputs::default())?;
     let ctx = Context::new(Platform::linux_amd64());
-    Ok(scratchkit::lower::lower(&compiled.plan, &ctx)
-        .into_iter()
-        .map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), l.config))
-        .collect())
+    Ok(scratchkit::lower::lower(&compiled.plan, &ctx).into_iter().map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), l.config)).collect())
 }
 
 pub fn definition_bytes(text: &str) -> Vec<u8> {
@@ -44,9 +41,6 @@ pub fn definition_bytes(text: &str) -> Vec<u8> {
 pub fn view(text: &str, name: &str) -> serde_json::Value {
     let built = build(text, name).expect("fixture compiles");
     serde_json::Value::Array(
-        built
-            .into_iter()
-            .map(|(p, def, config)| serde_json::json!({ "platform": p.to_string(), "llb": render(&def), "config": config }))
-            .collect(),
+        built.into_iter().map(|(p, def, config)| serde_json::json!({ "platform": p.to_string(), "llb": render(&def), "config": config })).collect(),
     )
 }
