@@ -1,6 +1,7 @@
 //! ELF inspection and the shared-library closure against real binaries of this machine: the host's
 //! root filesystem stands in for a builder (Debian 12 here, like the test builder image).
 
+use std::cell::Cell;
 use std::io::{Read, Seek, SeekFrom};
 use std::process::Command;
 
@@ -12,13 +13,13 @@ use scratchkit::verify::Filesystem;
 /// The host filesystem under `root`, with the gateway's semantics (paths are inside the root).
 struct HostFs {
     root: std::path::PathBuf,
-    reads: usize,
-    bytes_read: u64,
+    reads: Cell<usize>,
+    bytes_read: Cell<u64>,
 }
 
 impl HostFs {
     fn new(root: &str) -> Self {
-        HostFs { root: root.into(), reads: 0, bytes_read: 0 }
+        HostFs { root: root.into(), reads: Cell::new(0), bytes_read: Cell::new(0) }
     }
     fn path(&self, p: &str) -> std::path::PathBuf {
         self.root.join(p.trim_start_matches('/'))
@@ -26,21 +27,21 @@ impl HostFs {
 }
 
 impl Filesystem for HostFs {
-    async fn stat(&mut self, path: &str) -> Result<FileStat, String> {
+    async fn stat(&self, path: &str) -> Result<FileStat, String> {
         let m = std::fs::metadata(self.path(path)).map_err(|e| e.to_string())?;
         let dir = if m.is_dir() { 1 << 31 } else { 0 };
         Ok(FileStat { mode: dir | (std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777), size: m.len() as i64, linkname: String::new() })
     }
-    async fn read_at(&mut self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+    async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
         let mut f = std::fs::File::open(self.path(path)).map_err(|e| e.to_string())?;
         f.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
         let mut buf = Vec::new();
         f.take(length).read_to_end(&mut buf).map_err(|e| e.to_string())?;
-        self.reads += 1;
-        self.bytes_read += buf.len() as u64;
+        self.reads.set(self.reads.get() + 1);
+        self.bytes_read.set(self.bytes_read.get() + buf.len() as u64);
         Ok(buf)
     }
-    async fn read_dir(&mut self, path: &str) -> Result<Vec<String>, String> {
+    async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
         let entries = std::fs::read_dir(self.path(path)).map_err(|e| e.to_string())?;
         Ok(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
     }
@@ -67,15 +68,16 @@ const HELLO: &str = "#include <stdio.h>\nint main(void) { puts(\"hello\"); retur
 #[test]
 fn a_dynamic_c_program_needs_the_loader_and_libc() {
     let exe = compile_c("dyn", HELLO, &[]);
-    let mut fs = HostFs::new("/");
-    let info = block_on(inspect(&mut fs, &exe)).unwrap().expect("an ELF file");
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, &exe)).unwrap().expect("an ELF file");
     assert_eq!(info.machine, 62, "x86-64");
     assert!(info.is_64);
     assert_eq!(info.interpreter.as_deref(), Some("/lib64/ld-linux-x86-64.so.2"));
     assert_eq!(info.needed, vec!["libc.so.6"]);
-    assert!(fs.bytes_read < 64 * 1024, "read {} bytes of a small binary: only headers should be read", fs.bytes_read);
+    assert!(fs.bytes_read.get() < 64 * 1024, "read {} bytes of a small binary: only headers should be read", fs.bytes_read.get());
+    assert!(fs.reads.get() <= 3, "{} reads for one small binary", fs.reads.get());
 
-    let c = block_on(closure(&mut fs, &[(exe.clone(), info)])).unwrap();
+    let c = block_on(closure(&fs, &[(exe.clone(), info)])).unwrap();
     assert!(c.missing.is_empty(), "{:?}", c.missing);
     assert!(c.files.contains(&"/lib64/ld-linux-x86-64.so.2".to_string()), "{:?}", c.files);
     assert!(c.files.iter().any(|f| f.ends_with("/x86_64-linux-gnu/libc.so.6")), "{:?}", c.files);
@@ -100,11 +102,11 @@ fn the_closure_is_transitive_and_honours_runpath_origin() {
     gcc(&["-shared", "-fPIC", "-o", "lib/libgreet.so", "greet.c", "-Llib/inner", "-linner", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/inner"]);
     gcc(&["-o", "bin/app", "main.c", "-Llib", "-lgreet", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib,-rpath-link,lib/inner"]);
     let exe = dir.join("bin/app").display().to_string();
-    let mut fs = HostFs::new("/");
-    let info = block_on(inspect(&mut fs, &exe)).unwrap().unwrap();
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, &exe)).unwrap().unwrap();
     assert_eq!(info.runpath, vec!["$ORIGIN/../lib"]);
     assert!(info.rpath.is_empty());
-    let c = block_on(closure(&mut fs, &[(exe, info)])).unwrap();
+    let c = block_on(closure(&fs, &[(exe, info)])).unwrap();
     assert!(c.missing.is_empty(), "{:?}", c.missing);
     let root = dir.display();
     assert!(c.files.contains(&format!("{root}/lib/libgreet.so")), "{:?}", c.files);
@@ -125,9 +127,9 @@ fn a_missing_library_is_reported_with_where_it_was_searched() {
     assert!(Command::new("gcc").arg("-o").arg(&exe).arg(&main_src).arg(format!("-L{}", dir.display())).arg("-lgone").status().unwrap().success());
     std::fs::remove_file(dir.join("libgone.so")).unwrap();
     let exe = exe.display().to_string();
-    let mut fs = HostFs::new("/");
-    let info = block_on(inspect(&mut fs, &exe)).unwrap().unwrap();
-    let c = block_on(closure(&mut fs, &[(exe.clone(), info)])).unwrap();
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, &exe)).unwrap().unwrap();
+    let c = block_on(closure(&fs, &[(exe.clone(), info)])).unwrap();
     assert_eq!(c.missing.len(), 1, "{:?}", c.missing);
     assert_eq!(c.missing[0].library, "libgone.so");
     assert_eq!(c.missing[0].needed_by, exe);
@@ -137,19 +139,19 @@ fn a_missing_library_is_reported_with_where_it_was_searched() {
 #[test]
 fn a_static_binary_needs_nothing() {
     let exe = compile_c("static", HELLO, &["-static"]);
-    let mut fs = HostFs::new("/");
-    let info = block_on(inspect(&mut fs, &exe)).unwrap().unwrap();
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, &exe)).unwrap().unwrap();
     assert!(!info.is_dynamic());
     assert!(info.needed.is_empty());
-    let c = block_on(closure(&mut fs, &[(exe, info)])).unwrap();
+    let c = block_on(closure(&fs, &[(exe, info)])).unwrap();
     assert!(c.files.is_empty() && c.missing.is_empty());
 }
 
 #[test]
 fn a_static_pie_is_recognised() {
     let exe = compile_c("spie", HELLO, &["-static-pie"]);
-    let mut fs = HostFs::new("/");
-    let info = block_on(inspect(&mut fs, &exe)).unwrap().unwrap();
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, &exe)).unwrap().unwrap();
     assert!(!info.is_dynamic());
     assert!(info.static_pie);
 }
@@ -160,18 +162,18 @@ fn scripts_and_data_are_not_elf() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("run.sh"), "#!/bin/sh\necho hi\n").unwrap();
     std::fs::write(dir.join("tiny"), "\x7fEL").unwrap();
-    let mut fs = HostFs::new("/");
-    assert_eq!(block_on(inspect(&mut fs, &dir.join("run.sh").display().to_string())).unwrap(), None);
-    assert_eq!(block_on(inspect(&mut fs, &dir.join("tiny").display().to_string())).unwrap(), None);
+    let fs = HostFs::new("/");
+    assert_eq!(block_on(inspect(&fs, &dir.join("run.sh").display().to_string())).unwrap(), None);
+    assert_eq!(block_on(inspect(&fs, &dir.join("tiny").display().to_string())).unwrap(), None);
 }
 
 #[test]
 fn debug_information_is_noticed() {
     let with = compile_c("debug", HELLO, &["-g"]);
     let without = compile_c("stripped", HELLO, &["-s"]);
-    let mut fs = HostFs::new("/");
-    assert!(block_on(inspect(&mut fs, &with)).unwrap().unwrap().debug_info);
-    assert!(!block_on(inspect(&mut fs, &without)).unwrap().unwrap().debug_info);
+    let fs = HostFs::new("/");
+    assert!(block_on(inspect(&fs, &with)).unwrap().unwrap().debug_info);
+    assert!(!block_on(inspect(&fs, &without)).unwrap().unwrap().debug_info);
 }
 
 #[test]
@@ -187,10 +189,25 @@ fn the_executables_rpath_serves_its_libraries_dependencies() {
     gcc(&["-shared", "-fPIC", "-o", "lib/libouter.so", "outer.c", "-Llib", "-linner"]);
     gcc(&["-o", "app", "main.c", "-Llib", "-louter", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/lib,-rpath-link,lib"]);
     let exe = dir.join("app").display().to_string();
-    let mut fs = HostFs::new("/");
-    let info = block_on(inspect(&mut fs, &exe)).unwrap().unwrap();
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, &exe)).unwrap().unwrap();
     assert_eq!(info.rpath, vec!["$ORIGIN/lib"]);
-    let c = block_on(closure(&mut fs, &[(exe, info)])).unwrap();
+    let c = block_on(closure(&fs, &[(exe, info)])).unwrap();
     assert!(c.missing.is_empty(), "{:?}", c.missing);
     assert!(c.files.contains(&format!("{}/lib/libinner.so", dir.display())), "{:?}", c.files);
+}
+
+#[test]
+fn a_large_library_is_read_in_a_few_small_reads() {
+    // Each read is a gateway request (and a snapshot mount): the head; then PT_INTERP, the dynamic
+    // section and the section headers (together); then their two string tables (together): six at most.
+    // libc is ~2 MB; only its tables are read.
+    let libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    let fs = HostFs::new("/");
+    let info = block_on(inspect(&fs, libc)).unwrap().expect("libc is ELF");
+    assert!(info.needed.iter().any(|n| n.starts_with("ld-linux")), "{:?}", info.needed);
+    assert!(fs.reads.get() <= 6, "{} reads", fs.reads.get());
+    assert!(fs.bytes_read.get() < 128 * 1024, "read {} bytes of libc", fs.bytes_read.get());
+    let size = std::fs::metadata(libc).unwrap().len();
+    assert!(size > 1 << 20, "libc is {size} bytes: the check above would prove nothing");
 }

@@ -4,6 +4,7 @@
 //! and records the one answer the frontend returns. One BuildKit is modern (with MergeOp), the other
 //! old (without it). No daemon needed.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -105,6 +106,8 @@ struct FakeGateway {
     resolved: Vec<(String, Platform)>,
     warnings: Vec<Warning>,
     answer: Option<Answer>,
+    /// The most requests the frontend had in flight at once.
+    peak_in_flight: usize,
 }
 
 impl FakeGateway {
@@ -122,6 +125,7 @@ impl FakeGateway {
             resolved: Vec::new(),
             warnings: Vec::new(),
             answer: None,
+            peak_in_flight: 0,
         }
         .with_file("/out/app", 0o755)
         .with_file(CA_BUNDLE, 0o644)
@@ -236,8 +240,9 @@ impl FakeGateway {
     }
 }
 
-impl Gateway for FakeGateway {
-    async fn ping(&mut self) -> Result<Caps, GatewayError> {
+/// The fake's answers; [`Shared`] hands them to the frontend through the `&self` trait.
+impl FakeGateway {
+    fn ping(&mut self) -> Result<Caps, GatewayError> {
         Ok(Caps {
             frontend: MODERN_FRONTEND_CAPS.iter().map(|c| c.to_string()).collect(),
             llb: self.llb_caps.clone(),
@@ -245,18 +250,18 @@ impl Gateway for FakeGateway {
         })
     }
 
-    async fn resolve_image_config(&mut self, reference: &str, platform: &Platform, _mode: &str) -> Result<ResolvedImage, GatewayError> {
+    fn resolve_image_config(&mut self, reference: &str, platform: &Platform, _mode: &str) -> Result<ResolvedImage, GatewayError> {
         self.resolved.push((reference.into(), platform.clone()));
         Ok(ResolvedImage { digest: DIGEST.into(), config: BUILDER_CONFIG.as_bytes().to_vec() })
     }
 
-    async fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError> {
+    fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError> {
         let kind = self.classify(&def);
         self.solved.push(Solved { kind, def });
         Ok(format!("ref-{}", self.solved.len() - 1))
     }
 
-    async fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+    fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
         let found = match kind {
             Kind::Spec if path == self.spec_name => Some(self.spec.clone()),
@@ -268,7 +273,7 @@ impl Gateway for FakeGateway {
         found.map(String::into_bytes).ok_or_else(|| GatewayError(format!("open {path}: no such file or directory ({kind:?} {ref_id})")))
     }
 
-    async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
+    fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
         if kind != Kind::Builder {
             return Err(GatewayError(format!("stat {path}: {ref_id} is a {kind:?}, not the builder")));
@@ -282,24 +287,74 @@ impl Gateway for FakeGateway {
         self.builder_files.get(path).cloned().ok_or_else(|| GatewayError(format!("stat {path}: no such file or directory")))
     }
 
-    async fn warn(&mut self, warning: &Warning) -> Result<(), GatewayError> {
+    fn warn(&mut self, warning: &Warning) -> Result<(), GatewayError> {
         self.warnings.push(warning.clone());
         Ok(())
     }
 
-    async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
+    fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
         self.answer(Answer::Images { images, multi_platform });
         Ok(())
     }
 
-    async fn return_metadata(&mut self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
+    fn return_metadata(&mut self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
         self.answer(Answer::Metadata(metadata.into_iter().collect()));
         Ok(())
     }
 
-    async fn return_error(&mut self, message: String) -> Result<(), GatewayError> {
+    fn return_error(&mut self, message: String) -> Result<(), GatewayError> {
         self.answer(Answer::Error(message));
         Ok(())
+    }
+}
+
+/// The frontend calls the gateway through `&self`, so requests may overlap. Each call here first yields
+/// to the runtime (as a real request waits for its answer), counting the calls in flight, then answers
+/// from the fake under a `RefCell` borrow that lasts only for that synchronous answer.
+struct Shared<'a> {
+    fake: RefCell<&'a mut FakeGateway>,
+    in_flight: Cell<usize>,
+    peak: Cell<usize>,
+}
+
+impl Shared<'_> {
+    async fn call<T>(&self, answer: impl FnOnce(&mut FakeGateway) -> T) -> T {
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.peak.set(self.peak.get().max(self.in_flight.get()));
+        tokio::task::yield_now().await;
+        let result = answer(&mut self.fake.borrow_mut());
+        self.in_flight.set(self.in_flight.get() - 1);
+        result
+    }
+}
+
+impl Gateway for Shared<'_> {
+    async fn ping(&self) -> Result<Caps, GatewayError> {
+        self.call(|f| f.ping()).await
+    }
+    async fn resolve_image_config(&self, reference: &str, platform: &Platform, mode: &str) -> Result<ResolvedImage, GatewayError> {
+        self.call(|f| f.resolve_image_config(reference, platform, mode)).await
+    }
+    async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError> {
+        self.call(|f| f.solve(def)).await
+    }
+    async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+        self.call(|f| f.read_file(ref_id, path)).await
+    }
+    async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
+        self.call(|f| f.stat_file(ref_id, path)).await
+    }
+    async fn warn(&self, warning: &Warning) -> Result<(), GatewayError> {
+        self.call(|f| f.warn(warning)).await
+    }
+    async fn return_images(&self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
+        self.call(|f| f.return_images(images, multi_platform)).await
+    }
+    async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
+        self.call(|f| f.return_metadata(metadata)).await
+    }
+    async fn return_error(&self, message: String) -> Result<(), GatewayError> {
+        self.call(|f| f.return_error(message)).await
     }
 }
 
@@ -320,7 +375,10 @@ fn options(pairs: &[(&str, &str)]) -> Options {
 
 fn run_frontend(fake: &mut FakeGateway, pairs: &[(&str, &str)]) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    runtime.block_on(run(fake, &options(pairs))).expect("the gateway accepts the answer");
+    let shared = Shared { fake: RefCell::new(&mut *fake), in_flight: Cell::new(0), peak: Cell::new(0) };
+    runtime.block_on(run(&shared, &options(pairs))).expect("the gateway accepts the answer");
+    let peak = shared.peak.get();
+    fake.peak_in_flight = peak;
     assert!(fake.answer.is_some(), "the frontend returned nothing");
 }
 
@@ -436,8 +494,10 @@ fn bad_spec_returns_its_rendered_error() {
     let error = fake.error();
     assert!(error.contains("scratch.yaml:1:1"), "{error}");
     assert!(error.contains("did you mean `builder`"), "{error}");
-    // Nothing but the spec (and no builder) was solved.
-    assert_eq!(fake.solved.iter().map(|s| s.kind).collect::<Vec<_>>(), [Kind::Spec]);
+    // Nothing but the spec and (read alongside it) the .dockerignore was solved: no builder.
+    let mut kinds: Vec<Kind> = fake.solved.iter().map(|s| s.kind).collect();
+    kinds.sort_by_key(|k| format!("{k:?}"));
+    assert_eq!(kinds, [Kind::DockerIgnore, Kind::Spec]);
     assert!(fake.resolved.is_empty());
 }
 
@@ -504,6 +564,16 @@ fn entrypoint_without_execute_bit_hints_at_mode() {
     let error = fake.error();
     assert!(error.contains("entrypoint `/out/app` is not executable (mode 0644)"), "{error}");
     assert!(error.contains(r#"mode: "0755""#), "{error}");
+}
+
+#[test]
+fn independent_requests_are_in_flight_together() {
+    // The spec and .dockerignore are read together, and so are the checks of the builder's output
+    // (/out/app, the CA bundle, the zone database): each request is a round trip to BuildKit.
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    assert!(fake.peak_in_flight >= 3, "at most {} requests were in flight at once", fake.peak_in_flight);
 }
 
 #[test]
@@ -631,6 +701,5 @@ fn contextkey_names_one_local_for_dockerignore_and_context() {
 fn the_fake_refuses_a_second_answer() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[]);
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let _ = runtime.block_on(fake.return_error("again".into()));
+    let _ = fake.return_error("again".into());
 }

@@ -41,6 +41,7 @@ impl AsyncWrite for Stdio {
     }
 }
 
+/// Cloning a tonic client is cheap and shares the connection: each request takes its own clone.
 pub struct StdioGateway {
     client: LlbBridgeClient<Channel>,
 }
@@ -65,8 +66,8 @@ impl StdioGateway {
         Ok(StdioGateway { client })
     }
 
-    async fn r#return(&mut self, request: fe::ReturnRequest) -> Result<(), GatewayError> {
-        self.client.r#return(request).await.map_err(err)?;
+    async fn r#return(&self, request: fe::ReturnRequest) -> Result<(), GatewayError> {
+        self.client.clone().r#return(request).await.map_err(err)?;
         Ok(())
     }
 }
@@ -80,13 +81,13 @@ fn from_pb_platform(p: &pb::Platform) -> Platform {
 }
 
 impl Gateway for StdioGateway {
-    async fn ping(&mut self) -> Result<Caps, GatewayError> {
-        let pong = self.client.ping(fe::PingRequest {}).await.map_err(err)?.into_inner();
+    async fn ping(&self) -> Result<Caps, GatewayError> {
+        let pong = self.client.clone().ping(fe::PingRequest {}).await.map_err(err)?.into_inner();
         let worker_platforms = pong.workers.first().map(|w| w.platforms.iter().map(from_pb_platform).collect()).unwrap_or_default();
         Ok(Caps { frontend: enabled(&pong.frontend_api_caps), llb: enabled(&pong.llb_caps), worker_platforms })
     }
 
-    async fn resolve_image_config(&mut self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError> {
+    async fn resolve_image_config(&self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError> {
         let request = fe::ResolveImageConfigRequest {
             r#ref: reference.to_string(),
             platform: Some(crate::llb::to_pb_platform(platform)),
@@ -94,13 +95,13 @@ impl Gateway for StdioGateway {
             log_name: format!("[internal] load metadata for {reference}"),
             ..Default::default()
         };
-        let response = self.client.resolve_image_config(request).await.map_err(err)?.into_inner();
+        let response = self.client.clone().resolve_image_config(request).await.map_err(err)?.into_inner();
         Ok(ResolvedImage { digest: response.digest, config: response.config })
     }
 
-    async fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError> {
+    async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError> {
         let request = fe::SolveRequest { definition: Some(def), allow_result_return: true, allow_result_array_ref: true, ..Default::default() };
-        let response = self.client.solve(request).await.map_err(err)?.into_inner();
+        let response = self.client.clone().solve(request).await.map_err(err)?.into_inner();
         match response.result.and_then(|r| r.result) {
             Some(fe::result::Result::Ref(r)) => Ok(r.id),
             Some(fe::result::Result::RefDeprecated(id)) => Ok(id),
@@ -109,30 +110,30 @@ impl Gateway for StdioGateway {
         }
     }
 
-    async fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+    async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
         let request = fe::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: None };
-        Ok(self.client.read_file(request).await.map_err(err)?.into_inner().data)
+        Ok(self.client.clone().read_file(request).await.map_err(err)?.into_inner().data)
     }
 
-    async fn read_range(&mut self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
+    async fn read_range(&self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
         let range = fe::FileRange { offset: offset as i64, length: length as i64 };
         let request = fe::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: Some(range) };
-        Ok(self.client.read_file(request).await.map_err(err)?.into_inner().data)
+        Ok(self.client.clone().read_file(request).await.map_err(err)?.into_inner().data)
     }
 
-    async fn read_dir(&mut self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+    async fn read_dir(&self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
         let request = fe::ReadDirRequest { r#ref: ref_id.to_string(), dir_path: path.to_string(), include_pattern: String::new() };
-        let entries = self.client.read_dir(request).await.map_err(err)?.into_inner().entries;
+        let entries = self.client.clone().read_dir(request).await.map_err(err)?.into_inner().entries;
         Ok(entries.into_iter().map(|e| e.path).collect())
     }
 
-    async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
+    async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let request = fe::StatFileRequest { r#ref: ref_id.to_string(), path: path.to_string() };
-        let stat = self.client.stat_file(request).await.map_err(err)?.into_inner().stat.unwrap_or_default();
+        let stat = self.client.clone().stat_file(request).await.map_err(err)?.into_inner().stat.unwrap_or_default();
         Ok(FileStat { mode: stat.mode, size: stat.size, linkname: stat.linkname })
     }
 
-    async fn warn(&mut self, w: &super::Warning) -> Result<(), GatewayError> {
+    async fn warn(&self, w: &super::Warning) -> Result<(), GatewayError> {
         let at = |line: usize, column: usize| pb::Position { line: line as i32, character: column as i32 };
         let request = fe::WarnRequest {
             digest: w.vertex.clone(),
@@ -143,11 +144,11 @@ impl Gateway for StdioGateway {
             info: Some(pb::SourceInfo { filename: w.filename.clone(), data: w.source.clone().into_bytes(), definition: None, language: "yaml".into() }),
             ranges: vec![pb::Range { start: Some(at(w.line, w.column)), end: Some(at(w.line, w.column)) }],
         };
-        self.client.warn(request).await.map_err(err)?;
+        self.client.clone().warn(request).await.map_err(err)?;
         Ok(())
     }
 
-    async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
+    async fn return_images(&self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError> {
         let mut metadata = std::collections::BTreeMap::new();
         let platforms: Vec<serde_json::Value> = images
             .iter()
@@ -176,12 +177,12 @@ impl Gateway for StdioGateway {
         self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
     }
 
-    async fn return_metadata(&mut self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
+    async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
         let result = fe::Result { result: None, metadata: metadata.into_iter().collect() };
         self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
     }
 
-    async fn return_error(&mut self, message: String) -> Result<(), GatewayError> {
+    async fn return_error(&self, message: String) -> Result<(), GatewayError> {
         // 2 = UNKNOWN, as BuildKit's own frontends use: any other code is prefixed to the message
         // (`InvalidArgument: ...`) once per hop between the frontend and buildx.
         let status = google::rpc::Status { code: 2, message, details: Vec::new() };

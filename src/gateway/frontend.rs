@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::{join, join_all};
+
 use super::{parse_dockerignore, subrequests, Built, Gateway, GatewayError, Options};
 use crate::compile::{compile, SpecError};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -34,7 +36,7 @@ enum Answer {
 }
 
 /// Runs one build and returns its result (or its error) to BuildKit exactly once.
-pub async fn run<G: Gateway>(g: &mut G, options: &Options) -> Result<(), GatewayError> {
+pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<(), GatewayError> {
     match answer(g, options).await {
         Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await,
         Ok(Answer::Metadata(md)) => g.return_metadata(md).await,
@@ -42,7 +44,7 @@ pub async fn run<G: Gateway>(g: &mut G, options: &Options) -> Result<(), Gateway
     }
 }
 
-async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Failure> {
+async fn answer<G: Gateway>(g: &G, options: &Options) -> Result<Answer, Failure> {
     let caps = g.ping().await?;
     let filename = options.filename();
     let request = options.get("requestid").filter(|r| !r.is_empty());
@@ -55,7 +57,15 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
             return Ok(Answer::Metadata(subrequests::describe()));
         }
     }
-    let (text, spec_vertex) = read_spec(g, options, &filename).await?;
+    // The spec and the context's .dockerignore live in different locals: fetch both at once.
+    let dockerignore = async {
+        match request {
+            None => read_dockerignore(g, options).await,
+            Some(_) => Vec::new(),
+        }
+    };
+    let (spec, excludes) = join(read_spec(g, options, &filename), dockerignore).await;
+    let (text, spec_vertex) = spec?;
     let build_platform = caps.worker_platforms.first().cloned().unwrap_or_else(Platform::linux_amd64);
     let inputs = PlanInputs {
         build_args: options.build_args(),
@@ -69,49 +79,91 @@ async fn answer<G: Gateway>(g: &mut G, options: &Options) -> Result<Answer, Fail
     let compiled = compile(&text, &filename, &inputs)?;
     let mut warnings = compiled.warnings.clone();
     let plan = compiled.plan;
-    let excludes = read_dockerignore(g, options).await;
-    let no_cache = options.no_cache();
+    let mut ctx = Context::new(build_platform.clone());
+    ctx.session_id = options.session_id.clone();
+    ctx.context_excludes = excludes;
+    ctx.merge = caps.has_llb("mergeop");
+    ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
+    let spec = SpecText { text: &text, filename: &filename };
+    let builders = resolve_builders(g, &plan, &ctx, spec).await?;
+    // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
+    let builds = plan.platforms.iter().map(|platform| {
+        let mut ctx = ctx.clone();
+        if let Some((pinned, env)) = builders.get(&runs_on(&plan, &build_platform, platform)) {
+            ctx.builder_ref = Some(pinned.clone());
+            ctx.builder_env = env.clone();
+        }
+        build_one(g, &plan, ctx, platform, spec, options.no_cache())
+    });
     let mut images = Vec::new();
-    for platform in &plan.platforms {
-        let mut ctx = Context::new(build_platform.clone());
-        ctx.session_id = options.session_id.clone();
-        ctx.context_excludes = excludes.clone();
-        ctx.merge = caps.has_llb("mergeop");
-        ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
-        if let Some(b) = &plan.builder {
-            let runs_on = match b.runs_on {
-                RunsOn::BuildPlatform => &build_platform,
-                RunsOn::TargetPlatform => platform,
-            };
-            let (pinned, env) = resolve_builder(g, &plan, &text, &filename, runs_on, ctx.resolve_mode.as_deref()).await?;
-            ctx.builder_ref = Some(pinned);
-            ctx.builder_env = env;
-        }
-        let mut lowered = lower::lower_platform(&plan, &ctx, platform);
-        if let Some(builder) = &lowered.builder {
-            let builder_ref = g.solve(marshal(builder, no_cache)).await?;
-            let verified = verify::builder_output(g, &builder_ref, &plan, platform).await?;
-            let problems = verified.diagnostics;
-            if problems.has_errors() {
-                return Err(Failure(problems.sorted().render(&filename, &text)));
-            }
-            warnings.extend(problems);
-            if !verified.libraries.is_empty() {
-                // The libraries become one more layer; lowering again is cheap and keeps `lower` pure.
-                ctx.libraries = verified.libraries;
-                lowered = lower::lower_platform(&plan, &ctx, platform);
-            }
-        }
-        let ref_id = g.solve(marshal(&lowered.image, no_cache)).await?;
-        let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
-        images.push(Built { platform: platform.clone(), ref_id, config });
+    for result in join_all(builds).await {
+        let (built, problems) = result?;
+        warnings.extend(problems);
+        images.push(built);
     }
     report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
     Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
 }
 
+/// The spec's text and name, for rendering diagnostics.
+#[derive(Clone, Copy)]
+struct SpecText<'a> {
+    text: &'a str,
+    filename: &'a str,
+}
+
+/// Where the builder of `platform`'s image runs.
+fn runs_on(plan: &Plan, build_platform: &Platform, platform: &Platform) -> Platform {
+    match plan.builder.as_ref().map(|b| b.runs_on) {
+        Some(RunsOn::TargetPlatform) => platform.clone(),
+        _ => build_platform.clone(),
+    }
+}
+
+/// The builder image pinned to its digest, with its `Env`, for each platform a builder runs on.
+async fn resolve_builders<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, spec: SpecText<'_>) -> Result<BTreeMap<Platform, (String, Vec<String>)>, Failure> {
+    if plan.builder.is_none() {
+        return Ok(BTreeMap::new());
+    }
+    let mut wanted: Vec<Platform> = plan.platforms.iter().map(|p| runs_on(plan, &ctx.build_platform, p)).collect();
+    wanted.sort();
+    wanted.dedup();
+    let resolved = join_all(wanted.iter().map(|p| resolve_builder(g, plan, spec, p, ctx.resolve_mode.as_deref()))).await;
+    wanted.into_iter().zip(resolved).map(|(p, r)| r.map(|v| (p, v))).collect()
+}
+
+/// One platform's image: solve the builder, check what it produced, then solve the image.
+async fn build_one<G: Gateway>(
+    g: &G,
+    plan: &Plan,
+    mut ctx: Context,
+    platform: &Platform,
+    spec: SpecText<'_>,
+    no_cache: bool,
+) -> Result<(Built, Diagnostics), Failure> {
+    let mut warnings = Diagnostics::default();
+    let mut lowered = lower::lower_platform(plan, &ctx, platform);
+    if let Some(builder) = &lowered.builder {
+        let builder_ref = g.solve(marshal(builder, no_cache)).await?;
+        let verified = verify::builder_output(g, &builder_ref, plan, platform).await?;
+        let problems = verified.diagnostics;
+        if problems.has_errors() {
+            return Err(Failure(problems.sorted().render(spec.filename, spec.text)));
+        }
+        warnings.extend(problems);
+        if !verified.libraries.is_empty() {
+            // The libraries become one more layer; lowering again is cheap and keeps `lower` pure.
+            ctx.libraries = verified.libraries;
+            lowered = lower::lower_platform(plan, &ctx, platform);
+        }
+    }
+    let ref_id = g.solve(marshal(&lowered.image, no_cache)).await?;
+    let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
+    Ok((Built { platform: platform.clone(), ref_id, config }, warnings))
+}
+
 /// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.
-async fn report_warnings<G: Gateway>(g: &mut G, caps: &super::Caps, warnings: Diagnostics, vertex: &str, filename: &str, text: &str) {
+async fn report_warnings<G: Gateway>(g: &G, caps: &super::Caps, warnings: Diagnostics, vertex: &str, filename: &str, text: &str) {
     if warnings.items.is_empty() {
         return;
     }
@@ -160,7 +212,7 @@ fn multi_platform(options: &Options, count: usize) -> bool {
 
 /// The spec is not sent to a forwarded frontend: solve the `dockerfile` local for just that file and read it.
 /// Returns the text and the digest of the vertex that loaded it (warnings attach there).
-async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> Result<(String, String), Failure> {
+async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Result<(String, String), Failure> {
     let mut attrs = BTreeMap::new();
     attrs.insert("local.followpaths".to_string(), serde_json::json!([filename]).to_string());
     attrs.insert("local.sharedkeyhint".to_string(), "dockerfile".to_string());
@@ -177,7 +229,7 @@ async fn read_spec<G: Gateway>(g: &mut G, options: &Options, filename: &str) -> 
 }
 
 /// `.dockerignore` at the context root, if there is one.
-async fn read_dockerignore<G: Gateway>(g: &mut G, options: &Options) -> Vec<String> {
+async fn read_dockerignore<G: Gateway>(g: &G, options: &Options) -> Vec<String> {
     let mut attrs = BTreeMap::new();
     attrs.insert("local.followpaths".to_string(), serde_json::json!([".dockerignore"]).to_string());
     attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
@@ -185,7 +237,9 @@ async fn read_dockerignore<G: Gateway>(g: &mut G, options: &Options) -> Vec<Stri
         attrs.insert("local.session".to_string(), s.clone());
     }
     let local = State::local(&options.context_local(), attrs).named("[internal] load .dockerignore");
-    let Ok(ref_id) = g.solve(marshal(&local, false)).await else { return Vec::new() };
+    let Ok(ref_id) = g.solve(marshal(&local, false)).await else {
+        return Vec::new();
+    };
     match g.read_file(&ref_id, ".dockerignore").await {
         Ok(bytes) => parse_dockerignore(&String::from_utf8_lossy(&bytes)),
         Err(_) => Vec::new(),
@@ -194,14 +248,15 @@ async fn read_dockerignore<G: Gateway>(g: &mut G, options: &Options) -> Vec<Stri
 
 /// Resolves the builder image to a digest and its `Env`, so execs get the image's PATH.
 async fn resolve_builder<G: Gateway>(
-    g: &mut G,
+    g: &G,
     plan: &Plan,
-    text: &str,
-    filename: &str,
+    spec: SpecText<'_>,
     platform: &Platform,
     resolve_mode: Option<&str>,
 ) -> Result<(String, Vec<String>), Failure> {
-    let Some(b) = &plan.builder else { return Ok((String::new(), Vec::new())) };
+    let Some(b) = &plan.builder else {
+        return Ok((String::new(), Vec::new()));
+    };
     let normalized = reference::normalize(&b.image);
     let resolved = match g.resolve_image_config(&normalized, platform, resolve_mode.unwrap_or("default")).await {
         Ok(r) => r,
@@ -211,7 +266,7 @@ async fn resolve_builder<G: Gateway>(
                 Diagnostic::error(b.image_span, format!("cannot resolve builder image `{}` for {platform}: {e}", b.image))
                     .hint("check the name and tag; with no registry access the image must already be in the builder's image store"),
             );
-            return Err(Failure(ds.render(filename, text)));
+            return Err(Failure(ds.render(spec.filename, spec.text)));
         }
     };
     let env = serde_json::from_slice::<serde_json::Value>(&resolved.config)

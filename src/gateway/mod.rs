@@ -86,34 +86,36 @@ pub struct Built {
     pub config: Vec<u8>,
 }
 
+/// Every method takes `&self` so independent requests can be in flight together: BuildKit serves them
+/// concurrently over the one HTTP/2 connection, and each file request pays for a snapshot mount.
 #[allow(async_fn_in_trait)]
 pub trait Gateway {
-    async fn ping(&mut self) -> Result<Caps, GatewayError>;
-    async fn resolve_image_config(&mut self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError>;
+    async fn ping(&self) -> Result<Caps, GatewayError>;
+    async fn resolve_image_config(&self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError>;
     /// Solves a Definition lazily; returns the ref id.
-    async fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError>;
-    async fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError>;
-    async fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError>;
+    async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError>;
+    async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError>;
+    async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError>;
     /// `length` bytes at `offset` (fewer at the end of the file). The default reads the whole file.
-    async fn read_range(&mut self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
+    async fn read_range(&self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
         let all = self.read_file(ref_id, path).await?;
         let start = (offset as usize).min(all.len());
         let end = start.saturating_add(length as usize).min(all.len());
         Ok(all[start..end].to_vec())
     }
     /// The names of a directory's entries.
-    async fn read_dir(&mut self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+    async fn read_dir(&self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
         Err(GatewayError(format!("cannot list {path}: ReadDir is not available")))
     }
     /// A warning shown in the build output (BuildKit ≥0.10, cap `gateway.warnings`). The default drops it.
-    async fn warn(&mut self, _warning: &Warning) -> Result<(), GatewayError> {
+    async fn warn(&self, _warning: &Warning) -> Result<(), GatewayError> {
         Ok(())
     }
     /// The final answer: one image, or one per platform.
-    async fn return_images(&mut self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError>;
+    async fn return_images(&self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError>;
     /// The final answer when there is no image: metadata only (subrequests).
-    async fn return_metadata(&mut self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError>;
-    async fn return_error(&mut self, message: String) -> Result<(), GatewayError>;
+    async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError>;
+    async fn return_error(&self, message: String) -> Result<(), GatewayError>;
 }
 
 /// Runs the frontend over stdin/stdout, as BuildKit starts it. Nothing may be written to stdout but
@@ -128,7 +130,7 @@ pub fn serve_stdio() -> ExitCode {
     };
     let started = std::time::Instant::now();
     let code = runtime.block_on(async {
-        let mut gateway = match client::StdioGateway::connect().await {
+        let gateway = match client::StdioGateway::connect().await {
             Ok(g) => g,
             Err(e) => {
                 eprintln!("scratchkit: cannot reach BuildKit over stdio: {e}");
@@ -136,7 +138,7 @@ pub fn serve_stdio() -> ExitCode {
             }
         };
         let options = Options::from_env();
-        match frontend::run(&mut gateway, &options).await {
+        match frontend::run(&gateway, &options).await {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("scratchkit: {e}");

@@ -1,4 +1,9 @@
-//! Each rootfs piece and the application files as a list of file actions, one layer each.
+//! The rootfs pieces and the application files as lists of file actions, one list per layer.
+//!
+//! Layers follow how images change: the application is its own layer; each piece taken from the builder
+//! (certificates, zones) is its own; the small files the frontend writes itself (users, homes, /tmp,
+//! nsswitch; then the spec's dirs and files) share one layer per run of consecutive pieces, because a
+//! layer costs time at export and pull whatever its size, and these change only with the spec.
 //!
 //! Modes are exact: BuildKit's mkdir and mkfile are subject to the daemon's umask and drop special bits
 //! (so `mkdir /tmp 1777` would give 0755), whereas a copy with a mode is a plain chmod. Directories and
@@ -99,58 +104,69 @@ fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOption
 }
 
 pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut previous_written = false;
+    for piece in &plan.rootfs {
+        let actions = piece_actions(plan, sources, piece);
+        let name = piece.name();
+        match layers.last_mut() {
+            Some(layer) if previous_written && written(piece) => {
+                layer.name = format!("{}, {name}", layer.name);
+                layer.actions.extend(actions);
+            }
+            _ => layers.push(Layer { name: format!("[rootfs] {name}"), actions }),
+        }
+        previous_written = written(piece);
+    }
+    layers
+}
+
+/// Pieces whose files the frontend writes (rather than copies from the builder).
+fn written(piece: &Piece) -> bool {
+    !matches!(piece, Piece::CaCertificates(_) | Piece::Timezones(_))
+}
+
+fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece) -> Vec<FileAction> {
     let ts = timestamp(plan);
     let copied_ts = plan.epoch.map(|_| ts);
-    plan.rootfs
-        .iter()
-        .map(|piece| {
-            let actions = match piece {
-                Piece::Accounts(a) => {
-                    let mut v = plain_file("/etc/passwd", &a.passwd(), ts);
-                    v.extend(plain_file("/etc/group", &a.group(), ts).into_iter().skip(1));
-                    v
+    match piece {
+        Piece::Accounts(a) => {
+            let mut v = plain_file("/etc/passwd", &a.passwd(), ts);
+            v.extend(plain_file("/etc/group", &a.group(), ts).into_iter().skip(1));
+            v
+        }
+        Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner }| exact_dir(path, Mode::new(0o700), *owner, ts)).collect(),
+        Piece::Tmp => exact_dir(&AbsPath::parse("/tmp").expect("constant path"), Mode::new(0o1777), Owner::ROOT, ts),
+        Piece::Nsswitch => plain_file("/etc/nsswitch.conf", NSSWITCH, ts),
+        Piece::CaCertificates(from) => {
+            let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
+            let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
+            copy_in(sources, from, &dest, options, ts)
+        }
+        Piece::Timezones(zones) => {
+            let root = AbsPath::parse(ZONEINFO).expect("constant path");
+            match zones {
+                Zones::All => {
+                    let from = Source::Builder(root.clone());
+                    // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
+                    let options = CopyOptions { exclude_patterns: vec!["right".into()], owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                    copy_in(sources, &from, &root, options, ts)
                 }
-                Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner }| exact_dir(path, Mode::new(0o700), *owner, ts)).collect(),
-                Piece::Tmp => exact_dir(&AbsPath::parse("/tmp").expect("constant path"), Mode::new(0o1777), Owner::ROOT, ts),
-                Piece::Nsswitch => plain_file("/etc/nsswitch.conf", NSSWITCH, ts),
-                Piece::CaCertificates(from) => {
-                    let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
-                    let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
-                    copy_in(sources, from, &dest, options, ts)
-                }
-                Piece::Timezones(zones) => {
-                    let root = AbsPath::parse(ZONEINFO).expect("constant path");
-                    match zones {
-                        Zones::All => {
-                            let from = Source::Builder(root.clone());
-                            // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
-                            let options =
-                                CopyOptions { exclude_patterns: vec!["right".into()], owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
-                            copy_in(sources, &from, &root, options, ts)
-                        }
-                        Zones::Only(names) => names
-                            .iter()
-                            .filter_map(|z| root.join(z).ok())
-                            .flat_map(|path| {
-                                let from = Source::Builder(path.clone());
-                                let options = CopyOptions {
-                                    follow_symlinks: true,
-                                    owner: Some((0, 0)),
-                                    mode: Some(0o644),
-                                    timestamp: copied_ts,
-                                    ..CopyOptions::default()
-                                };
-                                copy_in(sources, &from, &path, options, ts)
-                            })
-                            .collect(),
-                    }
-                }
-                Piece::Dirs(dirs) => dirs.iter().flat_map(|d| exact_dir(&d.path, d.mode, d.owner, ts)).collect(),
-                Piece::Files(files) => files.iter().flat_map(|f| exact_file(&f.path, &f.content, f.mode, f.owner, ts)).collect(),
-            };
-            Layer { name: format!("[rootfs] {}", piece.name()), actions }
-        })
-        .collect()
+                Zones::Only(names) => names
+                    .iter()
+                    .filter_map(|z| root.join(z).ok())
+                    .flat_map(|path| {
+                        let from = Source::Builder(path.clone());
+                        let options =
+                            CopyOptions { follow_symlinks: true, owner: Some((0, 0)), mode: Some(0o644), timestamp: copied_ts, ..CopyOptions::default() };
+                        copy_in(sources, &from, &path, options, ts)
+                    })
+                    .collect(),
+            }
+        }
+        Piece::Dirs(dirs) => dirs.iter().flat_map(|d| exact_dir(&d.path, d.mode, d.owner, ts)).collect(),
+        Piece::Files(files) => files.iter().flat_map(|f| exact_file(&f.path, &f.content, f.mode, f.owner, ts)).collect(),
+    }
 }
 
 /// Shared libraries (and the loader) copied to the paths the builder had them at, symlinks resolved,
@@ -159,7 +175,9 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
     let ts = timestamp(plan);
     let mut actions = Vec::new();
     for p in paths {
-        let Ok(path) = AbsPath::parse(p) else { continue };
+        let Ok(path) = AbsPath::parse(p) else {
+            continue;
+        };
         let options =
             CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
         actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));

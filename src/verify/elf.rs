@@ -2,10 +2,12 @@
 //! headers, `PT_INTERP`, the dynamic section and its string table. Parsing is goblin's; this module
 //! decides which byte ranges to fetch and assembles them into a sparse image of the file.
 
+use futures_util::future::join_all;
 use goblin::container::Ctx;
 use goblin::elf::dynamic::{Dynamic, DT_RPATH, DT_RUNPATH};
 use goblin::elf::header::ET_DYN;
 use goblin::elf::program_header::{ProgramHeader, PT_DYNAMIC, PT_INTERP};
+use goblin::elf::section_header::SectionHeader;
 use goblin::strtab::Strtab;
 
 use super::Filesystem;
@@ -39,69 +41,118 @@ impl ElfInfo {
     }
 }
 
-/// A file's bytes where we have read them, zeros elsewhere: enough for goblin's offset-based parsers.
-struct Sparse(Vec<u8>);
+/// The parts of a file read so far, each kept where it was read from: a large file's far end (C
+/// binaries keep their section headers there) costs the bytes read, not a buffer the size of the file.
+#[derive(Default)]
+struct Parts(Vec<Part>);
 
-impl Sparse {
-    fn put(&mut self, offset: usize, bytes: &[u8]) {
-        let end = offset + bytes.len();
-        if self.0.len() < end {
-            self.0.resize(end, 0);
+struct Part {
+    offset: u64,
+    asked: u64,
+    bytes: Vec<u8>,
+}
+
+impl Parts {
+    /// `length` bytes at `offset`, if one read covered them (fewer where that read met the end of the file).
+    fn get(&self, offset: u64, length: u64) -> Option<&[u8]> {
+        self.0.iter().find_map(|part| {
+            let from = offset.checked_sub(part.offset)?;
+            let have = part.bytes.len() as u64;
+            let end = from.saturating_add(length);
+            if from <= have && end <= have {
+                Some(&part.bytes[from as usize..end as usize])
+            } else if from <= have && have < part.asked {
+                Some(&part.bytes[from as usize..])
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The bytes of a range fetched before (empty if the file ended first).
+    fn bytes(&self, (offset, length): (u64, u64)) -> &[u8] {
+        self.get(offset, length).unwrap_or_default()
+    }
+
+    /// Reads every range not read yet, all at once: each read is a gateway round trip.
+    async fn fetch<F: Filesystem>(&mut self, fs: &F, path: &str, ranges: &[(u64, u64)]) -> Result<(), String> {
+        let missing: Vec<(u64, u64)> = ranges.iter().copied().filter(|&(offset, length)| self.get(offset, length).is_none()).collect();
+        let got = join_all(missing.iter().map(|&(offset, length)| fs.read_at(path, offset, length))).await;
+        for ((offset, asked), bytes) in missing.into_iter().zip(got) {
+            self.0.push(Part { offset, asked, bytes: bytes? });
         }
-        self.0[offset..end].copy_from_slice(bytes);
+        Ok(())
     }
 }
+
+/// Read at once from the start of every file: the ELF header, the program headers and `PT_INTERP`
+/// are there in practice (and a Go binary's section headers), so they cost one round trip together.
+const HEAD: u64 = 16 << 10;
 
 /// Caps on what we fetch, so a corrupt header cannot make us read a whole disk image.
 const MAX_TABLE: u64 = 1 << 20;
 
-/// Reads and parses `path`; `Ok(None)` when it is not an ELF file.
-pub async fn inspect<F: Filesystem>(fs: &mut F, path: &str) -> Result<Option<ElfInfo>, String> {
-    let head = fs.read_at(path, 0, 64).await?;
+/// Reads and parses `path`; `Ok(None)` when it is not an ELF file. Three rounds of reads at most: the
+/// head; then the dynamic section and the section headers; then their string tables.
+pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo>, String> {
+    let mut file = Parts::default();
+    file.fetch(fs, path, &[(0, HEAD)]).await?;
+    let head = file.bytes((0, HEAD));
     if head.len() < 16 || &head[..4] != MAGIC {
         return Ok(None);
     }
-    let mut file = Sparse(Vec::new());
-    file.put(0, &head);
-    let header = goblin::elf::Elf::parse_header(&file.0).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
+    let header = goblin::elf::Elf::parse_header(head).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
     let ctx = Ctx::new(header.container().map_err(|e| format!("{path}: {e}"))?, header.endianness().map_err(|e| format!("{path}: {e}"))?);
-    let ph_size = u64::from(header.e_phentsize) * u64::from(header.e_phnum);
-    if ph_size > MAX_TABLE {
-        return Err(format!("{path}: implausible program header table ({ph_size} bytes)"));
+    let ph_table = (header.e_phoff, u64::from(header.e_phentsize) * u64::from(header.e_phnum));
+    if ph_table.1 > MAX_TABLE {
+        return Err(format!("{path}: implausible program header table ({} bytes)", ph_table.1));
     }
-    let phdr_bytes = fs.read_at(path, header.e_phoff, ph_size).await?;
-    file.put(header.e_phoff as usize, &phdr_bytes);
-    let phdrs =
-        ProgramHeader::parse(&file.0, header.e_phoff as usize, header.e_phnum as usize, ctx).map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    file.fetch(fs, path, &[ph_table]).await?;
+    let phdrs = ProgramHeader::parse(file.bytes(ph_table), 0, header.e_phnum as usize, ctx).map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    let interp = phdrs.iter().find(|p| p.p_type == PT_INTERP && p.p_filesz <= 4096).map(|p| (p.p_offset, p.p_filesz));
+    let dynamic_ph = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC);
+    if let Some(d) = dynamic_ph.filter(|d| d.p_filesz > MAX_TABLE) {
+        return Err(format!("{path}: implausible dynamic section ({} bytes)", d.p_filesz));
+    }
+    let dynamic_table = dynamic_ph.map(|d| (d.p_offset, d.p_filesz));
+    let section_table = section_table(&header);
+    file.fetch(fs, path, &[interp, dynamic_table, section_table].into_iter().flatten().collect::<Vec<_>>()).await?;
 
     let mut info = ElfInfo { machine: header.e_machine, is_64: ctx.is_big(), ..ElfInfo::default() };
-    for ph in &phdrs {
-        if ph.p_type == PT_INTERP && ph.p_filesz <= 4096 {
-            let bytes = fs.read_at(path, ph.p_offset, ph.p_filesz).await?;
-            let text = String::from_utf8_lossy(&bytes);
-            info.interpreter = Some(text.trim_end_matches('\0').to_string());
-        }
+    if let Some(range) = interp {
+        info.interpreter = Some(String::from_utf8_lossy(file.bytes(range)).trim_end_matches('\0').to_string());
     }
-    info.debug_info = has_debug_info(fs, path, &header, ctx).await;
-    let Some(dynamic_ph) = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else {
+    let sections = section_table.and_then(|range| {
+        // goblin takes offset 0 to mean "no section headers": parse them one byte in.
+        let shifted: Vec<u8> = std::iter::once(0).chain(file.bytes(range).iter().copied()).collect();
+        SectionHeader::parse(&shifted, 1, header.e_shnum as usize, ctx).ok()
+    });
+    let section_names = sections.as_ref().and_then(|s| s.get(header.e_shstrndx as usize)).filter(|n| n.sh_size <= MAX_TABLE).map(|n| (n.sh_offset, n.sh_size));
+    let dynamic = match dynamic_ph {
+        // goblin reads the section at its header's offset: hand it the section alone, moved to offset 0.
+        // The PT_LOAD headers stay as they are: they map DT_STRTAB's address to a file offset.
+        Some(ph) => {
+            let moved: Vec<ProgramHeader> =
+                phdrs.iter().map(|p| if p.p_type == PT_DYNAMIC { ProgramHeader { p_offset: 0, ..p.clone() } } else { p.clone() }).collect();
+            Dynamic::parse(file.bytes((ph.p_offset, ph.p_filesz)), &moved, ctx).map_err(|e| format!("{path}: bad dynamic section: {e}"))?
+        }
+        None => None,
+    };
+    let dynamic_strings = dynamic.as_ref().map(|d| (d.info.strtab as u64, d.info.strsz as u64)).filter(|&(_, size)| size > 0 && size <= MAX_TABLE);
+    file.fetch(fs, path, &[section_names, dynamic_strings].into_iter().flatten().collect::<Vec<_>>()).await?;
+
+    if let (Some(sections), Some(range)) = (&sections, section_names) {
+        let names = file.bytes(range);
+        info.debug_info = sections.iter().any(|s| names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()) == Some(b".debug_info".as_slice()));
+    }
+    let Some(dynamic) = dynamic else {
         return Ok(Some(info));
     };
     info.static_pie = info.interpreter.is_none() && header.e_type == ET_DYN;
-    if dynamic_ph.p_filesz > MAX_TABLE {
-        return Err(format!("{path}: implausible dynamic section ({} bytes)", dynamic_ph.p_filesz));
-    }
-    let dyn_bytes = fs.read_at(path, dynamic_ph.p_offset, dynamic_ph.p_filesz).await?;
-    file.put(dynamic_ph.p_offset as usize, &dyn_bytes);
-    let Some(dynamic) = Dynamic::parse(&file.0, &phdrs, ctx).map_err(|e| format!("{path}: bad dynamic section: {e}"))? else {
+    let Some(range) = dynamic_strings else {
         return Ok(Some(info));
     };
-    let (strtab_at, strsz) = (dynamic.info.strtab as u64, dynamic.info.strsz as u64);
-    if strsz == 0 || strsz > MAX_TABLE {
-        return Ok(Some(info));
-    }
-    let strings = fs.read_at(path, strtab_at, strsz).await?;
-    file.put(strtab_at as usize, &strings);
-    let strtab = Strtab::parse(&file.0, strtab_at as usize, strsz as usize, 0).map_err(|e| format!("{path}: bad string table: {e}"))?;
+    let strtab = Strtab::parse(file.bytes(range), 0, range.1 as usize, 0).map_err(|e| format!("{path}: bad string table: {e}"))?;
     info.needed = dynamic.get_libraries(&strtab).into_iter().map(str::to_string).collect();
     let paths = |tag: u64| -> Vec<String> {
         dynamic
@@ -117,24 +168,8 @@ pub async fn inspect<F: Filesystem>(fs: &mut F, path: &str) -> Result<Option<Elf
     Ok(Some(info))
 }
 
-/// Looks for a `.debug_info` section: the section headers and their name table only.
-async fn has_debug_info<F: Filesystem>(fs: &mut F, path: &str, header: &goblin::elf::Header, ctx: Ctx) -> bool {
-    use goblin::elf::section_header::SectionHeader;
+/// Where the section headers are, if plausible: they tell whether `.debug_info` is there.
+fn section_table(header: &goblin::elf::Header) -> Option<(u64, u64)> {
     let size = u64::from(header.e_shentsize) * u64::from(header.e_shnum);
-    if header.e_shoff == 0 || size == 0 || size > MAX_TABLE {
-        return false;
-    }
-    let Ok(bytes) = fs.read_at(path, header.e_shoff, size).await else { return false };
-    let mut file = Sparse(Vec::new());
-    file.put(header.e_shoff as usize, &bytes);
-    let Ok(sections) = SectionHeader::parse(&file.0, header.e_shoff as usize, header.e_shnum as usize, ctx) else { return false };
-    let Some(names) = sections.get(header.e_shstrndx as usize) else { return false };
-    if names.sh_size > MAX_TABLE {
-        return false;
-    }
-    let Ok(name_bytes) = fs.read_at(path, names.sh_offset, names.sh_size).await else { return false };
-    sections.iter().any(|s| {
-        let start = s.sh_name;
-        name_bytes.get(start..).and_then(|rest| rest.split(|b| *b == 0).next()) == Some(b".debug_info".as_slice())
-    })
+    (header.e_shoff != 0 && size != 0 && size <= MAX_TABLE).then_some((header.e_shoff, size))
 }

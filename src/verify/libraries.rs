@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use futures_util::future::{join3, join_all};
+
 use super::elf::{inspect, ElfInfo};
 use super::Filesystem;
 
@@ -91,32 +93,40 @@ fn search_dirs(info: &ElfInfo, path: &str, exe_rpath: &[String], system: &[Strin
     dirs
 }
 
-/// `/etc/ld.so.conf` with its `include` lines, as a list of directories.
-async fn ld_so_conf<F: Filesystem>(fs: &mut F) -> Vec<String> {
+/// `/etc/ld.so.conf` with its `include` lines, as a list of directories. The files of one level of
+/// includes are read together.
+async fn ld_so_conf<F: Filesystem>(fs: &F) -> Vec<String> {
     let mut dirs = Vec::new();
-    let mut files = VecDeque::from([("/etc/ld.so.conf".to_string(), 0)]);
-    while let Some((file, depth)) = files.pop_front() {
-        let Ok(bytes) = fs.read_at(&file, 0, 1 << 16).await else { continue };
-        for line in String::from_utf8_lossy(&bytes).lines() {
-            let line = line.split('#').next().unwrap_or_default().trim();
-            if let Some(pattern) = line.strip_prefix("include").map(str::trim).filter(|p| !p.is_empty()) {
-                if depth < 4 {
-                    for f in glob(fs, pattern).await {
-                        files.push_back((f, depth + 1));
+    let mut level = vec!["/etc/ld.so.conf".to_string()];
+    for depth in 0..=4 {
+        let texts = join_all(level.iter().map(|file| fs.read_at(file, 0, 1 << 16))).await;
+        let mut next = Vec::new();
+        for bytes in texts.into_iter().flatten() {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                let line = line.split('#').next().unwrap_or_default().trim();
+                if let Some(pattern) = line.strip_prefix("include").map(str::trim).filter(|p| !p.is_empty()) {
+                    if depth < 4 {
+                        next.extend(glob(fs, pattern).await);
                     }
+                } else if !line.is_empty() && !line.starts_with("hwcap") {
+                    dirs.extend(line.split([' ', '\t', ':', ',']).filter(|d| d.starts_with('/')).map(str::to_string));
                 }
-            } else if !line.is_empty() && !line.starts_with("hwcap") {
-                dirs.extend(line.split([' ', '\t', ':', ',']).filter(|d| d.starts_with('/')).map(str::to_string));
             }
         }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
     }
     dirs
 }
 
 /// `dir/*.conf`-style patterns (a `*` in the last component only), sorted like ldconfig reads them.
-async fn glob<F: Filesystem>(fs: &mut F, pattern: &str) -> Vec<String> {
+async fn glob<F: Filesystem>(fs: &F, pattern: &str) -> Vec<String> {
     let (dir, name) = (parent(pattern), &pattern[parent(pattern).len()..].trim_start_matches('/'));
-    let Some((prefix, suffix)) = name.split_once('*') else { return vec![pattern.to_string()] };
+    let Some((prefix, suffix)) = name.split_once('*') else {
+        return vec![pattern.to_string()];
+    };
     let mut out: Vec<String> = match fs.read_dir(dir).await {
         Ok(entries) => entries
             .into_iter()
@@ -130,7 +140,7 @@ async fn glob<F: Filesystem>(fs: &mut F, pattern: &str) -> Vec<String> {
 }
 
 /// The system search path after RPATH/RUNPATH, for the C library the interpreter belongs to.
-async fn system_dirs<F: Filesystem>(fs: &mut F, interpreter: &str, machine: u16, is_64: bool) -> Vec<String> {
+async fn system_dirs<F: Filesystem>(fs: &F, interpreter: &str, machine: u16, is_64: bool) -> Vec<String> {
     if let Some(arch) = interpreter.rsplit('/').next().and_then(|n| n.strip_prefix("ld-musl-")).and_then(|n| n.strip_suffix(".so.1")) {
         let path_file = format!("/etc/ld-musl-{arch}.path");
         if let Ok(bytes) = fs.read_at(&path_file, 0, 1 << 16).await {
@@ -155,50 +165,60 @@ async fn system_dirs<F: Filesystem>(fs: &mut F, interpreter: &str, machine: u16,
 }
 
 /// Resolves everything the given dynamic executables need. `roots` are builder paths with their
-/// already inspected ELF information.
-pub async fn closure<F: Filesystem>(fs: &mut F, roots: &[(String, ElfInfo)]) -> Result<Closure, String> {
+/// already inspected ELF information. The libraries one object needs are looked up together.
+pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Result<Closure, String> {
     let mut files = BTreeSet::new();
     let mut missing = Vec::new();
     let mut system_cache: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // `machine:name` → where it was found; a library found once is not searched for again.
     let mut found: BTreeMap<String, String> = BTreeMap::new();
     for (root, info) in roots {
-        let Some(interp) = &info.interpreter else { continue };
+        let Some(interp) = &info.interpreter else {
+            continue;
+        };
         let musl = interp.contains("ld-musl-");
-        match fs.stat(interp).await {
+        let system = async {
+            match system_cache.get(interp) {
+                Some(dirs) => dirs.clone(),
+                None => system_dirs(fs, interp, info.machine, info.is_64).await,
+            }
+        };
+        let (interp_stat, cache_stat, system) = join3(fs.stat(interp), fs.stat("/etc/ld.so.cache"), system).await;
+        system_cache.insert(interp.clone(), system.clone());
+        match interp_stat {
             Ok(_) => {
                 files.insert(interp.clone());
             }
             Err(_) => missing.push(Missing { library: interp.clone(), needed_by: root.clone(), searched: vec![] }),
         }
-        if !musl && fs.stat("/etc/ld.so.cache").await.is_ok() {
+        if !musl && cache_stat.is_ok() {
             files.insert("/etc/ld.so.cache".to_string());
         }
-        if !system_cache.contains_key(interp) {
-            let dirs = system_dirs(fs, interp, info.machine, info.is_64).await;
-            system_cache.insert(interp.clone(), dirs);
-        }
-        let system = system_cache[interp].clone();
+        let interp_name = interp.rsplit('/').next().unwrap_or_default();
+        let exe_rpath = if info.runpath.is_empty() { expand_origin(&info.rpath, root) } else { Vec::new() };
         let mut queue: VecDeque<(String, ElfInfo)> = VecDeque::from([(root.clone(), info.clone())]);
         let mut visited = BTreeSet::from([root.clone()]);
         while let Some((path, obj)) = queue.pop_front() {
-            let exe_rpath = if info.runpath.is_empty() { expand_origin(&info.rpath, root) } else { Vec::new() };
             let dirs = search_dirs(&obj, &path, &exe_rpath, &system);
-            let interp_name = interp.rsplit('/').next().unwrap_or_default();
-            for name in &obj.needed {
-                // libc lists the loader by its soname; it is already loaded (as the interpreter).
-                if (musl && musl_builtin(name)) || name == interp_name {
-                    continue;
+            // libc lists the loader by its soname; it is already loaded (as the interpreter).
+            let needed: Vec<&String> = obj.needed.iter().filter(|name| !(musl && musl_builtin(name)) && name.as_str() != interp_name).collect();
+            let key = |name: &str| format!("{}:{name}", info.machine);
+            let lookups = needed.iter().map(|name| {
+                let known = found.get(&key(name)).cloned();
+                let dirs = &dirs;
+                async move {
+                    match known {
+                        Some(p) => Ok(Some((p, None))),
+                        None => find(fs, name, dirs, info.machine).await,
+                    }
                 }
-                let key = format!("{}:{name}", info.machine);
-                let resolved = match found.get(&key) {
-                    Some(p) => Some((p.clone(), None)),
-                    None => find(fs, name, &dirs, info.machine).await?,
-                };
-                match resolved {
+            });
+            let results = join_all(lookups).await;
+            for (name, resolved) in needed.into_iter().zip(results) {
+                match resolved? {
                     None => missing.push(Missing { library: name.clone(), needed_by: path.clone(), searched: dirs.clone() }),
                     Some((lib_path, lib_info)) => {
-                        found.insert(key, lib_path.clone());
+                        found.insert(key(name), lib_path.clone());
                         files.insert(lib_path.clone());
                         if visited.insert(lib_path.clone()) {
                             if let Some(li) = lib_info {
@@ -214,10 +234,12 @@ pub async fn closure<F: Filesystem>(fs: &mut F, roots: &[(String, ElfInfo)]) -> 
 }
 
 /// The first `dir/name` that exists and, if it is ELF, is for `machine` (the loader skips others).
-async fn find<F: Filesystem>(fs: &mut F, name: &str, dirs: &[String], machine: u16) -> Result<Option<(String, Option<ElfInfo>)>, String> {
+/// Every candidate is checked for existence at once; only existing ones are read, in search order.
+async fn find<F: Filesystem>(fs: &F, name: &str, dirs: &[String], machine: u16) -> Result<Option<(String, Option<ElfInfo>)>, String> {
     let candidates: Vec<String> = if name.contains('/') { vec![name.to_string()] } else { dirs.iter().map(|d| join(d, name)).collect() };
-    for candidate in candidates {
-        if fs.stat(&candidate).await.is_err() {
+    let exists = join_all(candidates.iter().map(|c| fs.stat(c))).await;
+    for (candidate, stat) in candidates.into_iter().zip(exists) {
+        if stat.is_err() {
             continue;
         }
         match inspect(fs, &candidate).await {

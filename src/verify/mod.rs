@@ -4,35 +4,39 @@
 pub mod elf;
 pub mod libraries;
 
+use elf::ElfInfo;
+
+use futures_util::future::{join, join_all};
+
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::gateway::frontend::Failure;
 use crate::gateway::{FileStat, Gateway};
-use crate::plan::{Copy, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
+use crate::plan::{AbsPath, Copy, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
 /// Read access to one filesystem: a solved ref through the gateway, or (in tests) a host directory.
 #[allow(async_fn_in_trait)]
 pub trait Filesystem {
-    async fn stat(&mut self, path: &str) -> Result<FileStat, String>;
+    async fn stat(&self, path: &str) -> Result<FileStat, String>;
     /// Up to `length` bytes at `offset`.
-    async fn read_at(&mut self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String>;
-    async fn read_dir(&mut self, path: &str) -> Result<Vec<String>, String>;
+    async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String>;
+    async fn read_dir(&self, path: &str) -> Result<Vec<String>, String>;
 }
 
 /// A solved ref, read through the gateway.
 pub struct RefFs<'g, G> {
-    pub gateway: &'g mut G,
+    pub gateway: &'g G,
     pub ref_id: String,
 }
 
 impl<G: Gateway> Filesystem for RefFs<'_, G> {
-    async fn stat(&mut self, path: &str) -> Result<FileStat, String> {
+    async fn stat(&self, path: &str) -> Result<FileStat, String> {
         self.gateway.stat_file(&self.ref_id, path).await.map_err(|e| e.0)
     }
-    async fn read_at(&mut self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+    async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
         self.gateway.read_range(&self.ref_id, path, offset, length).await.map_err(|e| e.0)
     }
-    async fn read_dir(&mut self, path: &str) -> Result<Vec<String>, String> {
+    async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
         self.gateway.read_dir(&self.ref_id, path).await.map_err(|e| e.0)
     }
 }
@@ -45,80 +49,29 @@ pub struct Verified {
 }
 
 /// Checks the builder's filesystem (`builder_ref`, already solved) against the plan.
-pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Plan, platform: &Platform) -> Result<Verified, Failure> {
+pub async fn builder_output<G: Gateway>(g: &G, builder_ref: &str, plan: &Plan, platform: &Platform) -> Result<Verified, Failure> {
     let mut out = Verified::default();
-    let Some(builder) = &plan.builder else { return Ok(out) };
+    let Some(builder) = &plan.builder else {
+        return Ok(out);
+    };
     // The solve is lazy: this first stat runs the build, so its error is the build's own failure.
     g.stat_file(builder_ref, ".").await?;
-    let mut fs = RefFs { gateway: g, ref_id: builder_ref.to_string() };
-    let ds = &mut out.diagnostics;
+    let fs = RefFs { gateway: g, ref_id: builder_ref.to_string() };
 
+    // Every file the checks need is read at once (each read is a round trip and a snapshot mount in
+    // BuildKit); the findings are then reported in spec order.
+    let copies: Vec<(&Copy, &AbsPath)> = plan.copies.iter().filter_map(|c| if let Source::Builder(p) = &c.from { Some((c, p)) } else { None }).collect();
+    let (inspected, rootfs_problems) = join(join_all(copies.iter().map(|(copy, path)| inspect_copy(&fs, copy, path))), check_rootfs(&fs, plan)).await;
+
+    let ds = &mut out.diagnostics;
     let mut dynamic = Vec::new();
-    for copy in &plan.copies {
-        let Source::Builder(path) = &copy.from else { continue };
-        let stat = match fs.stat(path.as_str()).await {
-            Ok(s) => s,
-            Err(_) => {
-                ds.push(
-                    Diagnostic::error(copy.span, format!("`{path}` does not exist in the builder after `run`"))
-                        .hint("check the path the build writes to (for Go: `go build -o /out/app .`)"),
-                );
-                continue;
-            }
-        };
-        check_entrypoint(ds, plan, copy, &stat);
-        if stat.is_dir() || copy.contents {
-            continue;
-        }
-        let info = match elf::inspect(&mut fs, path.as_str()).await {
-            Ok(Some(info)) => info,
-            Ok(None) => continue,
-            Err(e) => {
-                ds.push(Diagnostic::warning(copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
-                continue;
-            }
-        };
-        if let Some(want) = platform.elf_machine() {
-            if info.machine != want {
-                ds.push(
-                    Diagnostic::error(copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name())).hint(
-                        "cross-compile for the target: the builder has TARGETOS and TARGETARCH (for Go: `GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...`)",
-                    ),
-                );
-                continue;
-            }
-        }
-        if info.debug_info {
-            ds.push(
-                Diagnostic::warning(copy.span, format!("`{path}` carries debug information"))
-                    .hint("strip it to shrink the image (Go: `-ldflags=\"-s -w\"`; C: `strip` or `-s`)"),
-            );
-        }
-        if info.is_dynamic() {
-            if plan.libraries == Libraries::None {
-                let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
-                ds.push(
-                    Diagnostic::error(copy.span, format!("`{path}` is dynamically linked: it needs {}{needs}", info.interpreter.clone().unwrap_or_default()))
-                        .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
-                );
-            } else {
-                let moved = copy.dest.parent() != path.parent();
-                let uses_origin = info.rpath.iter().chain(&info.runpath).any(|d| d.contains("$ORIGIN") || d.contains("${ORIGIN}"));
-                if moved && uses_origin {
-                    ds.push(
-                        Diagnostic::error(
-                            copy.span,
-                            format!("`{path}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`", copy.dest),
-                        )
-                        .hint(format!("copy it to the same directory (e.g. `to: {path}`), or link it without an $ORIGIN RUNPATH")),
-                    );
-                }
-                dynamic.push((path.to_string(), info));
-            }
+    for ((copy, path), found) in copies.into_iter().zip(inspected) {
+        if let Some(info) = check_copy(ds, plan, platform, copy, path, found) {
+            dynamic.push((path.to_string(), info));
         }
     }
     if !dynamic.is_empty() {
-        let closure = libraries::closure(&mut fs, &dynamic).await.map_err(Failure)?;
+        let closure = libraries::closure(&fs, &dynamic).await.map_err(Failure)?;
         for m in &closure.missing {
             let span = plan.copies.iter().find(|c| matches!(&c.from, Source::Builder(p) if p.as_str() == m.needed_by)).map_or(builder.image_span, |c| c.span);
             let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
@@ -129,41 +82,119 @@ pub async fn builder_output<G: Gateway>(g: &mut G, builder_ref: &str, plan: &Pla
         }
         out.libraries = closure.files;
     }
+    out.diagnostics.extend(rootfs_problems);
+    Ok(out)
+}
 
+/// What the builder has at a copy's source: its stat (None if absent) and, for a file, its ELF facts.
+struct Found {
+    stat: Option<FileStat>,
+    elf: Result<Option<ElfInfo>, String>,
+}
+
+async fn inspect_copy<F: Filesystem>(fs: &F, copy: &Copy, path: &AbsPath) -> Found {
+    let Ok(stat) = fs.stat(path.as_str()).await else {
+        return Found { stat: None, elf: Ok(None) };
+    };
+    let elf = if stat.is_dir() || copy.contents { Ok(None) } else { elf::inspect(fs, path.as_str()).await };
+    Found { stat: Some(stat), elf }
+}
+
+/// The problems with one copied file; returns its ELF facts when it needs the library closure.
+fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Copy, path: &AbsPath, found: Found) -> Option<ElfInfo> {
+    let Some(stat) = found.stat else {
+        ds.push(
+            Diagnostic::error(copy.span, format!("`{path}` does not exist in the builder after `run`"))
+                .hint("check the path the build writes to (for Go: `go build -o /out/app .`)"),
+        );
+        return None;
+    };
+    check_entrypoint(ds, plan, copy, &stat);
+    let info = match found.elf {
+        Ok(Some(info)) => info,
+        Ok(None) => return None,
+        Err(e) => {
+            ds.push(Diagnostic::warning(copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
+            return None;
+        }
+    };
+    if let Some(want) = platform.elf_machine() {
+        if info.machine != want {
+            ds.push(
+                Diagnostic::error(copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name()))
+                    .hint("cross-compile for the target: the builder has TARGETOS and TARGETARCH (for Go: `GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...`)"),
+            );
+            return None;
+        }
+    }
+    if info.debug_info {
+        ds.push(
+            Diagnostic::warning(copy.span, format!("`{path}` carries debug information"))
+                .hint("strip it to shrink the image (Go: `-ldflags=\"-s -w\"`; C: `strip` or `-s`)"),
+        );
+    }
+    if !info.is_dynamic() {
+        return None;
+    }
+    if plan.libraries == Libraries::None {
+        let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
+        ds.push(
+            Diagnostic::error(copy.span, format!("`{path}` is dynamically linked: it needs {}{needs}", info.interpreter.clone().unwrap_or_default()))
+                .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
+        );
+        return None;
+    }
+    let moved = copy.dest.parent() != path.parent();
+    let uses_origin = info.rpath.iter().chain(&info.runpath).any(|d| d.contains("$ORIGIN") || d.contains("${ORIGIN}"));
+    if moved && uses_origin {
+        ds.push(
+            Diagnostic::error(copy.span, format!("`{path}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`", copy.dest))
+                .hint(format!("copy it to the same directory (e.g. `to: {path}`), or link it without an $ORIGIN RUNPATH")),
+        );
+    }
+    Some(info)
+}
+
+/// The rootfs pieces taken from the builder must be there: the CA bundle, the zone files.
+async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> Diagnostics {
+    let mut ds = Diagnostics::default();
+    let Some(builder) = &plan.builder else {
+        return ds;
+    };
+    // Each path the image takes from the builder, and what to say if it is not there.
+    let mut needed: Vec<(String, Diagnostic)> = Vec::new();
     for piece in &plan.rootfs {
         match piece {
             Piece::CaCertificates(Source::Builder(path)) => {
-                if fs.stat(path.as_str()).await.is_err() {
-                    let hint = if path.as_str() == CA_BUNDLE {
-                        "install the CA bundle in the builder (Debian/Ubuntu: `apt-get install ca-certificates`, Alpine: `apk add ca-certificates`), or set `rootfs.ca-certificates: false`"
-                    } else {
-                        "check the path, or set `rootfs.ca-certificates: false`"
-                    };
-                    ds.push(Diagnostic::error(builder.image_span, format!("the builder image has no CA bundle at `{path}`")).hint(hint));
-                }
+                let hint = if path.as_str() == CA_BUNDLE {
+                    "install the CA bundle in the builder (Debian/Ubuntu: `apt-get install ca-certificates`, Alpine: `apk add ca-certificates`), or set `rootfs.ca-certificates: false`"
+                } else {
+                    "check the path, or set `rootfs.ca-certificates: false`"
+                };
+                needed.push((path.to_string(), Diagnostic::error(builder.image_span, format!("the builder image has no CA bundle at `{path}`")).hint(hint)));
             }
-            Piece::Timezones(Zones::All) => {
-                if fs.stat(ZONEINFO).await.is_err() {
-                    ds.push(
-                        Diagnostic::error(builder.image_span, format!("the builder image has no time zone database at `{ZONEINFO}`"))
-                            .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
-                    );
-                }
-            }
-            Piece::Timezones(Zones::Only(names)) => {
-                for name in names {
-                    if fs.stat(&format!("{ZONEINFO}/{name}")).await.is_err() {
-                        ds.push(
-                            Diagnostic::error(builder.image_span, format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"))
-                                .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
-                        );
-                    }
-                }
-            }
+            Piece::Timezones(Zones::All) => needed.push((
+                ZONEINFO.to_string(),
+                Diagnostic::error(builder.image_span, format!("the builder image has no time zone database at `{ZONEINFO}`"))
+                    .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
+            )),
+            Piece::Timezones(Zones::Only(names)) => needed.extend(names.iter().map(|name| {
+                (
+                    format!("{ZONEINFO}/{name}"),
+                    Diagnostic::error(builder.image_span, format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"))
+                        .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
+                )
+            })),
             _ => {}
         }
     }
-    Ok(out)
+    let present = join_all(needed.iter().map(|(path, _)| fs.stat(path))).await;
+    for ((_, problem), stat) in needed.into_iter().zip(present) {
+        if stat.is_err() {
+            ds.push(problem);
+        }
+    }
+    ds
 }
 
 /// The program the image starts must be a file with an execute bit (after the copy's `mode:`).
