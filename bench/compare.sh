@@ -107,7 +107,8 @@ spec_to_llb_bench() {
 }
 
 # ---------------------------------------------------------------------------------------------------------
-# Frontend time: the frontend writes "scratchkit: frontend finished in N ms (exit C)" to its stderr, which
+# Frontend time: the frontend writes "scratchkit: frontend finished in N ms, own M ms (exit C)" to its
+# stderr (own = N minus the time its builder stages were building, which it only waits for), which
 # BuildKit (embedded in dockerd) passes to the daemon's own stderr, i.e. $DAEMON_LOG. The line carries no
 # build id, so each build gets the window of log bytes written while it ran. A scratchkit build must add
 # exactly one line; more lines (or any line during a Dockerfile build) mean someone else's scratchkit build
@@ -115,12 +116,12 @@ spec_to_llb_bench() {
 
 log_offset() { stat -c %s "$DAEMON_LOG"; }
 
-# frontend_ms_since OFFSET: the N of each "frontend finished" line written after OFFSET.
+# frontend_ms_since OFFSET: "N M" (lifetime, own time) of each "frontend finished" line written after OFFSET.
 frontend_ms_since() {
   local size
   size=$(log_offset)
   [ "$size" -ge "$1" ] || die "$DAEMON_LOG shrank during the bench (rotated?); frontend times are unusable"
-  tail -c +"$(($1 + 1))" "$DAEMON_LOG" | sed -n 's/.*scratchkit: frontend finished in \([0-9.]*\) ms.*/\1/p'
+  tail -c +"$(($1 + 1))" "$DAEMON_LOG" | sed -n 's/.*scratchkit: frontend finished in \([0-9.]*\) ms, own \([0-9.]*\) ms.*/\1 \2/p'
 }
 
 # collect_frontend APP VARIANT KIND OFFSET
@@ -136,8 +137,10 @@ collect_frontend() {
   done
   count=$(printf '%s' "$ms" | grep -c . || true)
   if [ "$variant" = scratchkit ] && [ "$count" -eq 1 ]; then
-    add "$app/$variant/fe_$kind" "$ms"
-    add "$app/$variant/fe_all" "$ms"
+    add "$app/$variant/fe_$kind" "${ms% *}"
+    add "$app/$variant/fe_all" "${ms% *}"
+    add "$app/$variant/own_$kind" "${ms#* }"
+    add "$app/$variant/own_all" "${ms#* }"
   elif [ "$variant" = scratchkit ] || [ "$count" -gt 0 ]; then
     add "$app/disturbed" "run$CURRENT_RUN:$variant-$kind"
     log "  note: $count frontend lines in the log window of this $variant $kind build (concurrent builds?)"
@@ -189,6 +192,21 @@ timed_build() {
   collect_frontend "$app" "$variant" "$kind" "$offset"
   busy=$((busy + $(other_work)))
   [ "$busy" -eq 0 ] || add "$app/busy" "run$CURRENT_RUN:$variant-$kind"
+}
+
+# time_gateway_floor APP DIR: `--call outline` through the same frontend image: BuildKit resolves the
+# frontend, starts its container, the frontend reads the spec and answers, the container goes away. That
+# is the floor any `# syntax=` frontend pays on every build, which the built-in Dockerfile frontend does not.
+time_gateway_floor() {
+  local app=$1 dir=$2 start end
+  wait_quiet
+  start=$(now)
+  if ! timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --call outline -f "$dir/scratch.yaml" "$dir" >"$tmp/outline.log" 2>&1; then
+    cat "$tmp/outline.log" >&2
+    die "--call outline of $dir/scratch.yaml failed"
+  fi
+  end=$(now)
+  add "$app/scratchkit/floor" "$(elapsed "$start" "$end")"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -265,6 +283,7 @@ measure() {
 
   timed_build "$app" "$variant" warm "$work" "$repo:base"
   local warm=$BUILD_SECONDS
+  [ "$variant" != scratchkit ] || time_gateway_floor "$app" "$work"
 
   # A comment still changes the binary: Go's build ID hashes the source files. compare_layers checks it.
   echo "// scratchkit bench: one-line edit, run $run" >>"$work/main.go"
@@ -310,6 +329,7 @@ report_app() {
   timing_row "$app" "cold build (prune + --no-cache), s" cold
   timing_row "$app" "no-change rebuild, s" warm
   timing_row "$app" "rebuild after a one-line edit of main.go, s" edit
+  echo "| gateway frontend floor: \`--call outline\` (frontend start, spec read, answer), s | $(med "$app/$s/floor") [$(spread "$app/$s/floor")] | — | |"
   local ss hs
   ss=$(med "$app/$s/size") hs=$(med "$app/$h/size")
   echo "| image size (docker image inspect .Size), bytes | $(human "$ss") | $(human "$hs") | $(ratio "$ss" "$hs") |"
@@ -324,9 +344,13 @@ report_app() {
   frontend_row "$app" "frontend time, cold builds, ms" fe_cold
   frontend_row "$app" "frontend time, no-change rebuilds, ms" fe_warm
   frontend_row "$app" "frontend time, edit rebuilds, ms" fe_edit
+  frontend_row "$app" "frontend's own time (lifetime − builder build), all builds, ms" own_all
+  frontend_row "$app" "frontend's own time, no-change rebuilds, ms" own_warm
   echo
   echo "Frontend time is the frontend process's lifetime from its log line. On cold and edit builds it includes"
   echo "the Go build: the frontend solves the builder stage and checks its output before it returns the image."
+  echo "Its own time leaves out the span during which the builder stage was building (BuildKit's work, which"
+  echo "the Dockerfile pays too); the rest is reading the spec, resolving, checking and answering."
   local busy disturbed
   busy=$(values "$app/busy") disturbed=$(values "$app/disturbed")
   if [ -n "$busy$disturbed" ]; then
@@ -359,13 +383,13 @@ summary() {
     c=$(ratio "$(med "$app/scratchkit/cold")" "$(med "$app/handwritten/cold")")
     w=$(ratio "$(med "$app/scratchkit/warm")" "$(med "$app/handwritten/warm")")
     ss=$(med "$app/scratchkit/size") hs=$(med "$app/handwritten/size")
-    fa=$(med "$app/scratchkit/fe_all") fw=$(med "$app/scratchkit/fe_warm")
+    fa=$(med "$app/scratchkit/own_all") fw=$(med "$app/scratchkit/fe_warm")
     summary_row "$app" "cold build ≤ ${MAX_COLD_RATIO}× Dockerfile" "$c" "$(verdict le "${c%x}" "$MAX_COLD_RATIO")"
     summary_row "$app" "no-change rebuild ≤ ${MAX_WARM_RATIO}× Dockerfile" "$w" "$(verdict le "${w%x}" "$MAX_WARM_RATIO")"
     summary_row "$app" "image size ≤ Dockerfile's" "$ss vs $hs bytes" "$(verdict le "$ss" "$hs")"
     summary_row "$app" "a code edit changes only the app layer" "$(yes_runs "$app/scratchkit/app_only") runs" "$(verdict all_yes "$app/scratchkit/app_only")"
-    summary_row "$app" "frontend overhead < ${MAX_FRONTEND_MS} ms (median, all scratchkit builds)" "$fa ms" "$(verdict lt "$fa" "$MAX_FRONTEND_MS")"
-    summary_row "$app" "frontend overhead < ${MAX_FRONTEND_MS} ms (median, no-change rebuilds)" "$fw ms" "$(verdict lt "$fw" "$MAX_FRONTEND_MS")"
+    summary_row "$app" "frontend overhead < ${MAX_FRONTEND_MS} ms (median own time, all scratchkit builds)" "$fa ms" "$(verdict lt "$fa" "$MAX_FRONTEND_MS")"
+    summary_row "$app" "frontend overhead < ${MAX_FRONTEND_MS} ms (median lifetime, no-change rebuilds)" "$fw ms" "$(verdict lt "$fw" "$MAX_FRONTEND_MS")"
   done
   if [ "$SPEC_TO_LLB_MAX_US" = n/a ]; then
     summary_row "all specs" "spec→LLB < 1 ms" "not run" "n/a"

@@ -10,6 +10,7 @@ step() { echo "==> $*" >&2; }
 step "docker engine";   scripts/install-docker.sh
 step "builder image";   scripts/builder-image.sh
 step "busybox image";   scripts/busybox-image.sh
+step "arm64 emulation"; scripts/emulation.sh
 step "frontend image";  scripts/frontend-image.sh
 
 if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then

@@ -1,6 +1,7 @@
 //! End to end on real BuildKit, the release properties: one image per platform with binaries for that
 //! platform, reproducible digests with SOURCE_DATE_EPOCH, layers that follow how images change, a
-//! fully cached rebuild, persistent cache mounts, and the `debug` target.
+//! fully cached rebuild, persistent cache mounts, the `debug` target, and a builder that runs on the
+//! target platform under emulation (tests/e2e-emulated/).
 //!
 //! Gated like tests/e2e.rs: without `SCRATCHKIT_E2E=1` each test prints a line and passes. Each test
 //! works on its own copy of tests/e2e-release/ so edits never touch the repository.
@@ -220,4 +221,28 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
 
     let targets = must(&mut buildx(&dir, &["--call", "targets"]));
     assert!(targets.contains("debug") && targets.contains("default"), "{targets}");
+}
+
+#[test]
+fn a_target_platform_builder_runs_emulated() {
+    if !enabled() {
+        return;
+    }
+    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("scratchkit-e2e-emulated-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-emulated/scratch.yaml"), dir.join("scratch.yaml")).unwrap();
+
+    // The builder is an arm64-only image: it can only run on the target platform, through QEMU.
+    must(&mut buildx(&dir, &["--platform", "linux/arm64", "--output", "type=local,dest=out"]));
+    let arch = std::fs::read_to_string(dir.join("out/out/arch")).unwrap();
+    assert_eq!(arch.trim(), "aarch64", "the builder's RUN did not run as arm64");
+    assert_eq!(elf_machine(&dir.join("out/out/busybox")), 183, "AArch64");
+
+    // And the image runs (emulated too) as the platform it was built for.
+    let image = "scratchkit-e2e/release-emulated";
+    must(&mut buildx(&dir, &["--platform", "linux/arm64", "--load", "-t", image]));
+    let output = must(Command::new("docker").args(["run", "--rm", "--network", "none", "--platform", "linux/arm64", image]));
+    assert_eq!(output.trim(), "aarch64", "{output}");
 }

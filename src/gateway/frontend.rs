@@ -2,6 +2,7 @@
 //! check the builder's output, solve, return.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use futures_util::future::{join, join_all};
 
@@ -35,16 +36,36 @@ enum Answer {
     Metadata(Vec<(String, Vec<u8>)>),
 }
 
-/// Runs one build and returns its result (or its error) to BuildKit exactly once.
-pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<(), GatewayError> {
-    match answer(g, options).await {
-        Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await,
-        Ok(Answer::Metadata(md)) => g.return_metadata(md).await,
-        Err(Failure(message)) => g.return_error(message).await,
+/// How the frontend's time was spent, for its log line (bench/ reads it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// Wall time during which builder stages were building (from the first start to the last end):
+    /// BuildKit's work that the frontend waits for, not the frontend's own overhead.
+    pub builder: Duration,
+}
+
+/// When one builder stage started and finished building.
+type Span = (Instant, Instant);
+
+fn union_length(spans: &[Span]) -> Duration {
+    match (spans.iter().map(|s| s.0).min(), spans.iter().map(|s| s.1).max()) {
+        (Some(start), Some(end)) => end.saturating_duration_since(start),
+        _ => Duration::ZERO,
     }
 }
 
-async fn answer<G: Gateway>(g: &G, options: &Options) -> Result<Answer, Failure> {
+/// Runs one build and returns its result (or its error) to BuildKit exactly once.
+pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<Timings, GatewayError> {
+    let mut timings = Timings::default();
+    match answer(g, options, &mut timings).await {
+        Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await?,
+        Ok(Answer::Metadata(md)) => g.return_metadata(md).await?,
+        Err(Failure(message)) => g.return_error(message).await?,
+    }
+    Ok(timings)
+}
+
+async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> Result<Answer, Failure> {
     let caps = g.ping().await?;
     let filename = options.filename();
     let request = options.get("requestid").filter(|r| !r.is_empty());
@@ -95,11 +116,13 @@ async fn answer<G: Gateway>(g: &G, options: &Options) -> Result<Answer, Failure>
         }
         build_one(g, &plan, ctx, platform, spec, options.no_cache())
     });
+    let results = join_all(builds).await;
+    timings.builder = union_length(&results.iter().filter_map(|r| r.as_ref().ok().and_then(|b| b.built_during)).collect::<Vec<_>>());
     let mut images = Vec::new();
-    for result in join_all(builds).await {
-        let (built, problems) = result?;
-        warnings.extend(problems);
-        images.push(built);
+    for result in results {
+        let one = result?;
+        warnings.extend(one.warnings);
+        images.push(one.image);
     }
     report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
     Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
@@ -132,7 +155,14 @@ async fn resolve_builders<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, spec: S
     wanted.into_iter().zip(resolved).map(|(p, r)| r.map(|v| (p, v))).collect()
 }
 
-/// One platform's image: solve the builder, check what it produced, then solve the image.
+/// One platform's image, the warnings its checks raised, and when its builder built.
+struct PlatformBuild {
+    image: Built,
+    warnings: Diagnostics,
+    built_during: Option<Span>,
+}
+
+/// One platform's image: run the builder, check what it produced, then solve the image.
 async fn build_one<G: Gateway>(
     g: &G,
     plan: &Plan,
@@ -140,11 +170,16 @@ async fn build_one<G: Gateway>(
     platform: &Platform,
     spec: SpecText<'_>,
     no_cache: bool,
-) -> Result<(Built, Diagnostics), Failure> {
+) -> Result<PlatformBuild, Failure> {
     let mut warnings = Diagnostics::default();
+    let mut built_during = None;
     let mut lowered = lower::lower_platform(plan, &ctx, platform);
     if let Some(builder) = &lowered.builder {
         let builder_ref = g.solve(marshal(builder, no_cache)).await?;
+        // The solve is lazy: this first stat runs the build, so its error is the build's own failure.
+        let started = Instant::now();
+        g.stat_file(&builder_ref, ".").await?;
+        built_during = Some((started, Instant::now()));
         let verified = verify::builder_output(g, &builder_ref, plan, platform).await?;
         let problems = verified.diagnostics;
         if problems.has_errors() {
@@ -159,7 +194,7 @@ async fn build_one<G: Gateway>(
     }
     let ref_id = g.solve(marshal(&lowered.image, no_cache)).await?;
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
-    Ok((Built { platform: platform.clone(), ref_id, config }, warnings))
+    Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config }, warnings, built_during })
 }
 
 /// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.

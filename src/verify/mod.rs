@@ -48,14 +48,12 @@ pub struct Verified {
     pub libraries: Vec<String>,
 }
 
-/// Checks the builder's filesystem (`builder_ref`, already solved) against the plan.
+/// Checks the builder's filesystem (`builder_ref`, already built) against the plan.
 pub async fn builder_output<G: Gateway>(g: &G, builder_ref: &str, plan: &Plan, platform: &Platform) -> Result<Verified, Failure> {
     let mut out = Verified::default();
     let Some(builder) = &plan.builder else {
         return Ok(out);
     };
-    // The solve is lazy: this first stat runs the build, so its error is the build's own failure.
-    g.stat_file(builder_ref, ".").await?;
     let fs = RefFs { gateway: g, ref_id: builder_ref.to_string() };
 
     // Every file the checks need is read at once (each read is a round trip and a snapshot mount in
