@@ -8,6 +8,8 @@
 #      made without emulation: the .deb is unpacked on the host.
 # Each step is skipped when already done; any failure stops with the reason.
 set -euo pipefail
+# shellcheck source=scripts/apt-newer.sh
+. "$(dirname "$0")/apt-newer.sh"
 
 DOCKER=${DOCKER:-/usr/bin/docker}
 IMAGE=scratchkit-test/busybox:arm64
@@ -16,23 +18,7 @@ log() { echo "emulation: $*" >&2; }
 
 if ! dpkg-query -W -f='${Status}' qemu-user-binfmt 2>/dev/null | grep -q 'install ok installed' || [ ! -e /usr/lib/binfmt.d/qemu-aarch64.conf ]; then
   log "installing qemu-user-static from trixie"
-  export DEBIAN_FRONTEND=noninteractive
-  sources=/etc/apt/sources.list.d/scratchkit-qemu.sources
-  prefs=/etc/apt/preferences.d/scratchkit-qemu
-  cleanup() { rm -f "$sources" "$prefs"; apt-get update -qq || true; }
-  trap cleanup EXIT
-  cat >"$sources" <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' >"$prefs"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends qemu-user-static/trixie qemu-user/trixie qemu-user-binfmt/trixie >/dev/null
-  cleanup
-  trap - EXIT
+  install_from_newer trixie qemu-user-static/trixie qemu-user/trixie qemu-user-binfmt/trixie
 fi
 
 if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then

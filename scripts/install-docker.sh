@@ -3,6 +3,8 @@
 # Pinned versions: docker.io from trixie and docker-buildx from sid install on bookworm without touching libc,
 # provided every dependency is taken from bookworm. The extra suites are pinned low while we install and removed after.
 set -euo pipefail
+# shellcheck source=scripts/apt-newer.sh
+. "$(dirname "$0")/apt-newer.sh"
 
 DOCKER_VERSION=26.1.5+dfsg1-9+deb13u1
 BUILDX_VERSION=0.29.1+ds1-4
@@ -14,32 +16,7 @@ have_engine() { dpkg-query -W -f='${Version}' docker.io 2>/dev/null | grep -qx "
 
 if ! have_engine; then
   echo "installing docker.io $DOCKER_VERSION and docker-buildx $BUILDX_VERSION" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  sources=/etc/apt/sources.list.d/scratchkit-newer.sources
-  prefs=/etc/apt/preferences.d/scratchkit-newer
-  cleanup() { rm -f "$sources" "$prefs"; apt-get update -qq || true; }
-  trap cleanup EXIT
-  cat >"$sources" <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: trixie sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  cat >"$prefs" <<'PIN'
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-
-Package: *
-Pin: release n=sid
-Pin-Priority: 100
-PIN
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends \
-    "docker.io=$DOCKER_VERSION" "docker-cli=$DOCKER_VERSION" "docker-buildx=$BUILDX_VERSION" >/dev/null
-  cleanup
-  trap - EXIT
+  install_from_newer "trixie sid" "docker.io=$DOCKER_VERSION" "docker-cli=$DOCKER_VERSION" "docker-buildx=$BUILDX_VERSION"
 fi
 
 mkdir -p /etc/docker
