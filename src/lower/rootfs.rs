@@ -104,21 +104,14 @@ fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOption
 }
 
 pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
-    let mut layers: Vec<Layer> = Vec::new();
-    let mut previous_written = false;
-    for piece in &plan.rootfs {
-        let actions = piece_actions(plan, sources, piece);
-        let name = piece.name();
-        match layers.last_mut() {
-            Some(layer) if previous_written && written(piece) => {
-                layer.name = format!("{}, {name}", layer.name);
-                layer.actions.extend(actions);
-            }
-            _ => layers.push(Layer { name: format!("[rootfs] {name}"), actions }),
-        }
-        previous_written = written(piece);
-    }
-    layers
+    // A run of consecutive written pieces is one layer; every copied piece is a layer of its own.
+    plan.rootfs
+        .chunk_by(|a, b| written(a) && written(b))
+        .map(|run| {
+            let names: Vec<&str> = run.iter().map(Piece::name).collect();
+            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: run.iter().flat_map(|p| piece_actions(plan, sources, p)).collect() }
+        })
+        .collect()
 }
 
 /// Pieces whose files the frontend writes (rather than copies from the builder).
