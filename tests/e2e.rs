@@ -10,102 +10,14 @@
 //! Builds run one at a time (a global lock): the test machine has two cores,
 //! and parallel BuildKit solves only make every build slower.
 
-use std::io::Read;
+mod e2e_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const FRONTEND_IMAGE: &str = "scratchkit:dev";
-const BUILDER_IMAGE: &str = "scratchkit-test/go:bookworm";
-const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-const RUN_TIMEOUT: Duration = Duration::from_secs(2 * 60);
-
-static DOCKER_LOCK: Mutex<()> = Mutex::new(());
-
-/// Holds the Docker lock for one test, or `None` when e2e tests are off.
-struct E2e {
-    _guard: MutexGuard<'static, ()>,
-}
-
-fn e2e() -> Option<E2e> {
-    if std::env::var("SCRATCHKIT_E2E").as_deref() != Ok("1") {
-        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
-        return None;
-    }
-    // A test that panicked while holding the lock must not fail the others.
-    let guard = DOCKER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    preflight();
-    Some(E2e { _guard: guard })
-}
-
-/// Checks once that the daemon answers and both local images exist.
-fn preflight() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let out = run_cmd(Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]), Duration::from_secs(60));
-        assert!(out.ok, "SCRATCHKIT_E2E=1 but the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}", out.all());
-        for (image, script) in [(BUILDER_IMAGE, "scripts/builder-image.sh"), (FRONTEND_IMAGE, "scripts/frontend-image.sh")] {
-            let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", image]), Duration::from_secs(60));
-            assert!(out.ok, "image {image} is missing; run {script} (scripts/test.sh does)");
-        }
-    });
-}
-
-fn docker() -> String {
-    std::env::var("DOCKER").unwrap_or_else(|_| "docker".to_string())
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Out {
-    ok: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}", self.code, self.stdout, self.stderr)
-    }
-}
-
-/// Runs a command to completion with a deadline, capturing both streams.
-fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
-    let shown = format!("{cmd:?}");
-    let mut child = cmd
-        .current_dir(repo())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out_t = drain(Box::new(child.stdout.take().expect("stdout piped")));
-    let err_t = drain(Box::new(child.stderr.take().expect("stderr piped")));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for child") {
-            break status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{shown} did not finish within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Out { ok: status.success(), code: status.code(), stdout: out_t.join().expect("stdout reader"), stderr: err_t.join().expect("stderr reader") }
-}
+use e2e_support::{docker, e2e, image_files, run_cmd, Out, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// `docker buildx build --progress plain --load -t scratchkit-e2e/<tag> -f <spec> <context> <extra…>`.
 fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
@@ -318,24 +230,6 @@ fn location_matcher() {
 }
 
 // ---- Build-time verification: dynamic binaries get their libraries, static ones none ----------
-
-/// The paths in an image's filesystem (`docker create`, `docker export`, `tar -t`), directories
-/// without their trailing `/`.
-fn image_files(image: &str) -> Vec<String> {
-    let out = run_cmd(Command::new(docker()).args(["create", image]), Duration::from_secs(60));
-    assert!(out.ok, "docker create {image} failed\n{}", out.all());
-    let id = out.stdout.trim().to_string();
-    let tar = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-export-{id}.tar"));
-    let exported = run_cmd(Command::new(docker()).args(["export", "-o"]).arg(&tar).arg(&id), RUN_TIMEOUT);
-    let _ = run_cmd(Command::new(docker()).args(["rm", &id]), Duration::from_secs(60));
-    assert!(exported.ok, "docker export {image} failed\n{}", exported.all());
-    let listed = run_cmd(Command::new("tar").arg("-tf").arg(&tar), RUN_TIMEOUT);
-    let _ = std::fs::remove_file(&tar);
-    assert!(listed.ok, "tar -t of {image} failed\n{}", listed.all());
-    let files: Vec<String> = listed.stdout.lines().map(|l| l.trim_end_matches('/').to_string()).collect();
-    assert!(!files.is_empty(), "docker export {image} listed nothing");
-    files
-}
 
 /// The files (not directories) of the layer whose history entry is `name` (e.g. `[rootfs]
 /// libraries`), read from `docker save`; `None` when the image has no such layer.

@@ -3,22 +3,16 @@
 //! fully cached rebuild, persistent cache mounts, the `debug` target, and a builder that runs on the
 //! target platform under emulation (tests/e2e-emulated/).
 //!
-//! Gated like tests/e2e.rs: without `SCRATCHKIT_E2E=1` each test prints a line and passes. Each test
-//! works on its own copy of tests/e2e-release/ so edits never touch the repository.
+//! Gated by tests/e2e_support (shared with tests/e2e.rs): without `SCRATCHKIT_E2E=1` each test prints a
+//! line and passes. Each test works on its own copy of tests/e2e-release/ so edits never touch the
+//! repository.
+
+mod e2e_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
-static DOCKER: Mutex<()> = Mutex::new(());
-
-fn enabled() -> bool {
-    let on = std::env::var("SCRATCHKIT_E2E").as_deref() == Ok("1");
-    if !on {
-        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
-    }
-    on
-}
+use e2e_support::e2e;
 
 /// Runs a command; returns (success, stdout + stderr).
 fn run(cmd: &mut Command) -> (bool, String) {
@@ -80,10 +74,7 @@ fn elf_machine(path: &Path) -> u16 {
 
 #[test]
 fn two_platforms_give_an_index_with_a_binary_for_each() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let dir = workspace("platforms");
     let platforms = ["--platform", "linux/amd64,linux/arm64"];
     must(&mut buildx(&dir, &[&platforms[..], &["--output", "type=oci,dest=image.tar"]].concat()));
@@ -113,10 +104,7 @@ fn two_platforms_give_an_index_with_a_binary_for_each() {
 
 #[test]
 fn source_date_epoch_builds_are_reproducible() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let dir = workspace("reproducible");
     let digest = |n: usize| {
         let tar = format!("r{n}.tar");
@@ -136,10 +124,7 @@ fn source_date_epoch_builds_are_reproducible() {
 
 #[test]
 fn a_code_change_changes_only_the_application_layer() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let dir = workspace("layers");
     let image = "scratchkit-e2e/release-layers";
     must(&mut buildx(&dir, &["--load", "-t", image]));
@@ -161,10 +146,7 @@ fn a_code_change_changes_only_the_application_layer() {
 
 #[test]
 fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let dir = workspace("cache");
     // A cache directory of its own, so earlier runs on this machine cannot fill it.
     let cache_dir =
@@ -201,10 +183,7 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
 
 #[test]
 fn the_debug_target_adds_a_shell_and_the_default_has_none() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let dir = workspace("debug");
     let (default, debug) = ("scratchkit-e2e/release-default", "scratchkit-e2e/release-debug");
     must(&mut buildx(&dir, &["--load", "-t", default]));
@@ -225,10 +204,7 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
 
 #[test]
 fn a_target_platform_builder_runs_emulated() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let dir = std::env::temp_dir().join(format!("scratchkit-e2e-emulated-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

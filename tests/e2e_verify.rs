@@ -2,25 +2,14 @@
 //! with `<spec>:LINE:COL` and its own message; a musl program gets musl's loader only; a time-zone subset
 //! holds only its zones. (cgo, gcc and static programs are in tests/e2e.rs.)
 //!
-//! Gated like tests/e2e.rs: without `SCRATCHKIT_E2E=1` each test prints a line and passes.
+//! Gated by tests/e2e_support (shared with tests/e2e.rs): without `SCRATCHKIT_E2E=1` each test prints a
+//! line and passes.
 
-use std::path::Path;
+mod e2e_support;
+
 use std::process::Command;
-use std::sync::Mutex;
 
-static DOCKER: Mutex<()> = Mutex::new(());
-
-fn enabled() -> bool {
-    let on = std::env::var("SCRATCHKIT_E2E").as_deref() == Ok("1");
-    if !on {
-        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
-    }
-    on
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use e2e_support::{e2e, image_files, repo};
 
 /// `docker buildx build --progress plain -f <spec> <context> <extra>`: (success, all output).
 fn build(spec: &str, context: &str, extra: &[&str]) -> (bool, String) {
@@ -41,17 +30,6 @@ fn run_image(image: &str) -> String {
     text
 }
 
-/// The paths in an image's filesystem.
-fn files(image: &str) -> Vec<String> {
-    let create = Command::new("docker").args(["create", image]).output().expect("docker runs");
-    assert!(create.status.success(), "docker create {image}");
-    let id = String::from_utf8_lossy(&create.stdout).trim().to_string();
-    let export = Command::new("sh").arg("-c").arg(format!("docker export {id} | tar -t")).output().expect("sh runs");
-    let _ = Command::new("docker").args(["rm", &id]).output();
-    assert!(export.status.success());
-    String::from_utf8_lossy(&export.stdout).lines().map(|l| l.trim_end_matches('/').to_string()).collect()
-}
-
 fn example(name: &str) -> String {
     let image = format!("scratchkit-e2e/{name}");
     let (ok, log) = build(&format!("examples/{name}/scratch.yaml"), &format!("examples/{name}"), &["--load", "-t", &image]);
@@ -62,10 +40,7 @@ fn example(name: &str) -> String {
 /// Each mistake: the build fails, buildx shows `<case>.yaml:LINE:COL`, the message and a hint.
 #[test]
 fn each_mistake_fails_the_build_with_its_location_and_message() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let cases = [
         ("not-executable", "6:5", "is not executable"),
         ("wrong-arch", "5:8", "but the image is for linux/amd64"),
@@ -96,15 +71,12 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
 
 #[test]
 fn a_time_zone_subset_has_only_those_zones_and_they_load() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let image = "scratchkit-e2e/tz-subset";
     let (ok, log) = build("tests/e2e-fixtures/tz-subset.yaml", "examples/tz", &["--load", "-t", image]);
     assert!(ok, "{log}");
     assert!(run_image(image).contains("tz: Europe/Amsterdam CET CEST"));
-    let zones: Vec<String> = files(image).into_iter().filter(|f| f.starts_with("usr/share/zoneinfo/")).collect();
+    let zones: Vec<String> = image_files(image).into_iter().filter(|f| f.starts_with("usr/share/zoneinfo/")).collect();
     let mut zone_files: Vec<&str> = zones.iter().map(|f| f.trim_start_matches("usr/share/zoneinfo/")).filter(|z| *z != "Europe").collect();
     zone_files.sort();
     assert_eq!(zone_files, ["Europe/Amsterdam", "UTC"], "{zones:?}");
@@ -112,13 +84,10 @@ fn a_time_zone_subset_has_only_those_zones_and_they_load() {
 
 #[test]
 fn a_musl_program_runs_with_musls_loader_only() {
-    if !enabled() {
-        return;
-    }
-    let _lock = DOCKER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(_e2e) = e2e() else { return };
     let image = example("musl-c");
     assert!(run_image(&image).contains("musl-c: hello from musl"));
-    let files = files(&image);
+    let files = image_files(&image);
     assert!(files.iter().any(|f| f == "lib/ld-musl-x86_64.so.1"), "{files:?}");
     assert!(!files.iter().any(|f| f.ends_with("libc.so.6") || f == "etc/ld.so.cache"), "glibc pieces in a musl image: {files:?}");
 }
