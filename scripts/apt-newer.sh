@@ -1,27 +1,118 @@
-# Sourced by the install scripts: `install_from_newer "SUITE..." PACKAGE...` installs packages from newer
-# Debian suites on Debian 12. The suites are added pinned to priority 100 (so nothing is upgraded from them
-# unless named) for the one install, then removed again, also when the install fails.
+# Sourced by the install scripts. Two things for a Debian 12 machine whose archive moves under us:
+#   debian_uri [security]   the Debian archive URI this machine's own apt sources use (never a host written here)
+#   install_from_newer "SUITE..." PACKAGE...
+#       installs packages from newer Debian suites. The suites are added pinned to priority 100 (so nothing is
+#       upgraded from them unless named) for the one install, then removed again, also when the install fails.
+#       A PACKAGE is `name`, `name/suite`, or `name=PATTERN`: the newest version matching the shell glob
+#       PATTERN that apt offers (archives drop superseded revisions, so exact revisions are never pinned).
+
+# Prints the URIs of the machine's deb sources, one "URI SUITE" pair a line, from deb822 and one-line files.
+apt_source_pairs() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    # deb [options] URI SUITE COMPONENTS...
+    sed -E -n 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+([^[:space:]]+).*/\2 \3/p' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # Stanzas are separated by blank lines; a stanza with Enabled: no is skipped.
+    awk 'function flush() { if (types ~ /(^| )deb( |$)/ && enabled != "no") { n = split(uris, u, " "); m = split(suites, s, " ");
+                               for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print u[i], s[j] }
+                             types = uris = suites = enabled = "" }
+         /^[[:space:]]*#/ { next }
+         /^[[:space:]]*$/ { flush(); next }
+         tolower($1) == "types:"   { $1 = ""; types = $0 }
+         tolower($1) == "uris:"    { $1 = ""; uris = $0 }
+         tolower($1) == "suites:"  { $1 = ""; suites = $0 }
+         tolower($1) == "enabled:" { enabled = tolower($2) }
+         END { flush() }' "$f"
+  done
+}
+
+# The archive URI that serves bookworm (or, with "security", bookworm-security). Fails with a clear message.
+debian_uri() {
+  local want=bookworm
+  [ "${1:-}" = security ] && want=bookworm-security
+  local uri
+  uri=$(apt_source_pairs | awk -v s="$want" '$2 == s { print $1; exit }')
+  if [ -z "$uri" ]; then
+    echo "apt: no deb source for suite '$want' in /etc/apt/sources.list{,.d}; this script expects Debian 12" >&2
+    return 1
+  fi
+  echo "${uri%/}"
+}
+
+# newest_matching NAME PATTERN: the newest version of NAME that apt offers and that matches PATTERN.
+newest_matching() {
+  local name=$1 pattern=$2 best="" v
+  while read -r v; do
+    # shellcheck disable=SC2053 # the pattern is a glob on purpose
+    [[ $v == $pattern ]] || continue
+    if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+  done < <(apt-cache madison "$name" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+  [ -n "$best" ] || return 1
+  echo "$best"
+}
+
 install_from_newer() {
   local suites=$1
   shift
   local sources=/etc/apt/sources.list.d/scratchkit-newer.sources
   local prefs=/etc/apt/preferences.d/scratchkit-newer
-  local suite
+  local main security suite plain="" secured=""
+  main=$(debian_uri) || return 1
+  security=$(debian_uri security) || return 1
+  for suite in $suites; do
+    plain="$plain $suite"
+    # Stable suites get their point updates and security fixes from two more suites.
+    [ "$suite" = sid ] || { plain="$plain $suite-updates"; secured="$secured $suite-security"; }
+  done
   {
-    echo "Types: deb"
-    echo "URIs: http://deb.debian.org/debian"
-    echo "Suites: $suites"
-    echo "Components: main"
-    echo "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+    printf 'Types: deb\nURIs: %s\nSuites:%s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$main" "$plain"
+    if [ -n "$secured" ]; then
+      printf '\nTypes: deb\nURIs: %s\nSuites:%s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$security" "$secured"
+    fi
   } >"$sources"
   : >"$prefs"
-  for suite in $suites; do
+  for suite in $plain $secured; do
     printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n\n' "$suite" >>"$prefs"
   done
-  local status=0
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || status=$?
+  local status=0 pkg name pattern version
+  local -a resolved=()
+  if DEBIAN_FRONTEND=noninteractive apt-get update -qq; then
+    for pkg in "$@"; do
+      case $pkg in
+        *=*)
+          name=${pkg%%=*} pattern=${pkg#*=}
+          if version=$(newest_matching "$name" "$pattern"); then
+            echo "apt: $name: picked $version (newest matching '$pattern' in:$plain$secured)" >&2
+            resolved+=("$name=$version")
+          else
+            echo "apt: $name: no version matching '$pattern' in:$plain$secured; apt offers:" >&2
+            apt-cache madison "$name" >&2 || true
+            status=1
+          fi
+          ;;
+        *) resolved+=("$pkg") ;;
+      esac
+    done
+    if [ "$status" = 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${resolved[@]}" >/dev/null || status=$?
+    fi
+  else
+    status=$?
+  fi
   rm -f "$sources" "$prefs"
   apt-get update -qq || true
   return "$status"
+}
+
+# installed_matches NAME PATTERN: NAME is installed at a version matching PATTERN.
+installed_matches() {
+  local v
+  v=$(dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null) || return 1
+  case $v in ii*) ;; *) return 1 ;; esac
+  # shellcheck disable=SC2053
+  [[ ${v##* } == $2 ]]
 }

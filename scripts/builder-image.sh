@@ -5,10 +5,12 @@
 # The debootstrapped rootfs is cached as a tarball under /var/cache/scratchkit/, so a second run only imports;
 # a missing or broken cache is rebuilt, never trusted blindly.
 set -euo pipefail
+# shellcheck source=scripts/apt-newer.sh
+. "$(dirname "$0")/apt-newer.sh"
 
 NAME=${1:-scratchkit-test/go:bookworm}
 SUITE=bookworm
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+MIRROR=${DEBIAN_MIRROR:-$(debian_uri)}
 INCLUDE=golang-go,ca-certificates,tzdata,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static,musl-tools
 CACHE_DIR=${SCRATCHKIT_CACHE:-/var/cache/scratchkit}
 DOCKER=${DOCKER:-docker}
