@@ -2,31 +2,24 @@
 //! with `<spec>:LINE:COL` and its own message; a musl program gets musl's loader only; a time-zone subset
 //! holds only its zones. (cgo, gcc and static programs are in tests/e2e.rs.)
 //!
-//! Gated by tests/e2e_support (shared with tests/e2e.rs): without `SCRATCHKIT_E2E=1` each test prints a
-//! line and passes.
+//! Ignored by plain `cargo test` (they need Docker); scripts/test.sh runs them.
 
 mod e2e_support;
 
 use std::process::Command;
 
-use e2e_support::{e2e, image_files, repo};
+use e2e_support::{docker_cmd, e2e, image_files, run_cmd, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// `docker buildx build --progress plain -f <spec> <context> <extra>`: (success, all output).
 fn build(spec: &str, context: &str, extra: &[&str]) -> (bool, String) {
-    let out = Command::new("docker")
-        .current_dir(repo())
-        .args(["buildx", "build", "--progress", "plain", "-f", spec])
-        .args(extra)
-        .arg(context)
-        .output()
-        .expect("docker runs");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = run_cmd(e2e_support::buildx().args(["-f", spec]).args(extra).arg(context), BUILD_TIMEOUT);
+    (out.ok, format!("{}{}", out.stdout, out.stderr))
 }
 
 fn run_image(image: &str) -> String {
-    let out = Command::new("docker").args(["run", "--rm", "--network", "none", image]).output().expect("docker runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{image} failed:\n{text}");
+    let out = run_cmd(docker_cmd().args(["run", "--rm", "--network", "none", image]), RUN_TIMEOUT);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(out.ok, "{image} failed:\n{text}");
     text
 }
 
@@ -39,8 +32,9 @@ fn example(name: &str) -> String {
 
 /// Each mistake: the build fails, buildx shows `<case>.yaml:LINE:COL`, the message and a hint.
 #[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn each_mistake_fails_the_build_with_its_location_and_message() {
-    let Some(_e2e) = e2e() else { return };
+    let _e2e = e2e();
     let cases = [
         ("not-executable", "6:5", "is not executable"),
         ("wrong-arch", "5:8", "but the image is for linux/amd64"),
@@ -70,8 +64,9 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
 }
 
 #[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn a_time_zone_subset_has_only_those_zones_and_they_load() {
-    let Some(_e2e) = e2e() else { return };
+    let _e2e = e2e();
     let image = "scratchkit-e2e/tz-subset";
     let (ok, log) = build("tests/e2e-fixtures/tz-subset.yaml", "examples/tz", &["--load", "-t", image]);
     assert!(ok, "{log}");
@@ -83,8 +78,9 @@ fn a_time_zone_subset_has_only_those_zones_and_they_load() {
 }
 
 #[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn a_musl_program_runs_with_musls_loader_only() {
-    let Some(_e2e) = e2e() else { return };
+    let _e2e = e2e();
     let image = example("musl-c");
     assert!(run_image(&image).contains("musl-c: hello from musl"));
     let files = image_files(&image);

@@ -1,5 +1,9 @@
-//! Shared by the end-to-end test binaries: the SCRATCHKIT_E2E gate with the Docker lock and a preflight,
+//! Shared by the end-to-end test binaries: the Docker lock and a preflight, `docker` and `buildx`
 //! commands with deadlines, and reading an image's files.
+//!
+//! Every end-to-end test is `#[ignore = "needs Docker…"]`, so plain `cargo test` reports it as ignored,
+//! never as passed; `scripts/test.sh` prepares Docker and the images and runs them with
+//! `--include-ignored`. Once running, a missing daemon or image is a failure, not a skip.
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -8,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+/// The frontend image the examples' `# syntax=` lines name.
 pub const FRONTEND_IMAGE: &str = "scratchkit:dev";
 pub const BUILDER_IMAGE: &str = "scratchkit-test/go:bookworm";
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -15,20 +20,43 @@ pub const RUN_TIMEOUT: Duration = Duration::from_secs(2 * 60);
 
 static DOCKER_LOCK: Mutex<()> = Mutex::new(());
 
-/// Holds the Docker lock for one test, or `None` when e2e tests are off.
+/// Holds the Docker lock for one test.
 pub struct E2e {
     _guard: MutexGuard<'static, ()>,
 }
 
-pub fn e2e() -> Option<E2e> {
-    if std::env::var("SCRATCHKIT_E2E").as_deref() != Ok("1") {
-        eprintln!("skipping: set SCRATCHKIT_E2E=1 (scripts/test.sh does)");
-        return None;
-    }
+/// Takes the Docker lock (builds run one at a time: two cores, and parallel solves only slow each
+/// other down) and checks once that the daemon and the images are there.
+pub fn e2e() -> E2e {
     // A test that panicked while holding the lock must not fail the others.
     let guard = DOCKER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     preflight();
-    Some(E2e { _guard: guard })
+    E2e { _guard: guard }
+}
+
+/// The frontend the builds run: `$SCRATCHKIT_FRONTEND` when set (a registry tag, or the image of a
+/// second checkout), else the examples' own `scratchkit:dev`.
+pub fn frontend_image() -> String {
+    std::env::var("SCRATCHKIT_FRONTEND").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| FRONTEND_IMAGE.to_string())
+}
+
+/// `docker …` (the client named by `$DOCKER`), run from the repository root.
+pub fn docker_cmd() -> Command {
+    let mut cmd = Command::new(docker());
+    cmd.current_dir(repo());
+    cmd
+}
+
+/// `docker buildx build --progress plain`, with the frontend image passed as `BUILDKIT_SYNTAX` when it
+/// is not the one the specs name (the build arg wins over the `# syntax=` line).
+pub fn buildx() -> Command {
+    let mut cmd = docker_cmd();
+    cmd.args(["buildx", "build", "--progress", "plain"]);
+    let frontend = frontend_image();
+    if frontend != FRONTEND_IMAGE {
+        cmd.arg("--build-arg").arg(format!("BUILDKIT_SYNTAX={frontend}"));
+    }
+    cmd
 }
 
 /// Checks once that the daemon answers and both local images exist.
@@ -36,9 +64,9 @@ pub fn preflight() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         let out = run_cmd(Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]), Duration::from_secs(60));
-        assert!(out.ok, "SCRATCHKIT_E2E=1 but the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}", out.all());
-        for (image, script) in [(BUILDER_IMAGE, "scripts/builder-image.sh"), (FRONTEND_IMAGE, "scripts/frontend-image.sh")] {
-            let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", image]), Duration::from_secs(60));
+        assert!(out.ok, "the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}", out.all());
+        for (image, script) in [(BUILDER_IMAGE.to_string(), "scripts/builder-image.sh"), (frontend_image(), "scripts/frontend-image.sh")] {
+            let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", &image]), Duration::from_secs(60));
             assert!(out.ok, "image {image} is missing; run {script} (scripts/test.sh does)");
         }
     });
@@ -68,8 +96,10 @@ impl Out {
 /// Runs a command to completion with a deadline, capturing both streams.
 pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
     let shown = format!("{cmd:?}");
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(repo());
+    }
     let mut child = cmd
-        .current_dir(repo())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
