@@ -1,5 +1,5 @@
-//! The offline pipeline in one call: spec text → plan → LLB per platform. Shared by the CLI and the
-//! frontend so both report the same diagnostics for the same file.
+//! Spec text → plan in one call, with the diagnostics rendered. Shared by the CLI and the frontend so
+//! both report the same diagnostics for the same file.
 
 use crate::diag::Diagnostics;
 use crate::plan::{self, Plan, PlanInputs};

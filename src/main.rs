@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let started_by_buildkit = std::env::var_os("BUILDKIT_FRONTEND_OPT_0").is_some() || std::env::var_os("BUILDKIT_SESSION_ID").is_some();
     if (args.is_empty() && started_by_buildkit) || args.first().map(String::as_str) == Some("frontend") {
-        return scratchkit::gateway::serve_stdio();
+        return scratchkit::frontend::serve_stdio();
     }
     match run(&args) {
         Ok(code) => code,

@@ -6,8 +6,6 @@
 
 mod e2e_support;
 
-use std::process::Command;
-
 use e2e_support::{docker_cmd, e2e, image_files, run_cmd, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// `docker buildx build --progress plain -f <spec> <context> <extra>`: (success, all output).

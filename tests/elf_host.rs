@@ -5,9 +5,9 @@ use std::cell::Cell;
 use std::io::{Read, Seek, SeekFrom};
 use std::process::Command;
 
-use scratchkit::gateway::FileStat;
 use scratchkit::verify::elf::inspect;
 use scratchkit::verify::libraries::closure;
+use scratchkit::verify::FileStat;
 use scratchkit::verify::Filesystem;
 
 /// The host filesystem under `root`, with the gateway's semantics (paths are inside the root).
@@ -29,8 +29,7 @@ impl HostFs {
 impl Filesystem for HostFs {
     async fn stat(&self, path: &str) -> Result<FileStat, String> {
         let m = std::fs::metadata(self.path(path)).map_err(|e| e.to_string())?;
-        let dir = if m.is_dir() { 1 << 31 } else { 0 };
-        Ok(FileStat { mode: dir | (std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777), size: m.len() as i64, linkname: String::new() })
+        Ok(FileStat { is_dir: m.is_dir(), mode: std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777, size: m.len() })
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
         let mut f = std::fs::File::open(self.path(path)).map_err(|e| e.to_string())?;

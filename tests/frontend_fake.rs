@@ -1,4 +1,4 @@
-//! Test layer 5: the whole frontend (`gateway::frontend::run`) against `FakeGateway`, an in-memory
+//! Test layer 5: the whole frontend (`frontend::run`) against `FakeGateway`, an in-memory
 //! LLBBridge. The fake classifies every Definition the frontend solves (spec local, `.dockerignore`
 //! local, builder, image) by decoding its ops, answers file reads and stats the way BuildKit would,
 //! and records the one answer the frontend returns. One BuildKit is modern (with MergeOp), the other
@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use prost::Message;
-use scratchkit::gateway::frontend::run;
+use scratchkit::frontend::run;
 use scratchkit::gateway::{Built, Caps, FileStat, Gateway, GatewayError, Options, ResolvedImage, Warning};
 use scratchkit::llb::{digest_of, render};
 use scratchkit::platform::Platform;

@@ -1,17 +1,14 @@
-//! BuildKit's gateway API: the only module that speaks gRPC.
+//! BuildKit's gateway API, transport only: the only module that speaks gRPC.
 //!
 //! [`Gateway`] is the slice of the LLBBridge service the frontend uses; [`client::StdioGateway`]
 //! implements it over the stdin/stdout pipes BuildKit hands a frontend container, and tests implement
-//! it with a fake. [`frontend::run`] is the whole frontend written against the trait.
+//! it with a fake. [`Options`] are the frontend options BuildKit passes in the environment. The build
+//! flow written against the trait is [`crate::frontend`].
 
 pub mod client;
-pub mod frontend;
 pub mod options;
-pub mod subrequests;
 
 use std::collections::BTreeSet;
-use std::process::ExitCode;
-use std::time::Duration;
 
 use crate::platform::Platform;
 use crate::proto::pb;
@@ -117,41 +114,4 @@ pub trait Gateway {
     /// The final answer when there is no image: metadata only (subrequests).
     async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError>;
     async fn return_error(&self, message: String) -> Result<(), GatewayError>;
-}
-
-/// Runs the frontend over stdin/stdout, as BuildKit starts it. Nothing may be written to stdout but
-/// gRPC frames; logs go to stderr (the daemon's log).
-pub fn serve_stdio() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("scratchkit: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let started = std::time::Instant::now();
-    let (code, builder) = runtime.block_on(async {
-        let gateway = match client::StdioGateway::connect().await {
-            Ok(g) => g,
-            Err(e) => {
-                eprintln!("scratchkit: cannot reach BuildKit over stdio: {e}");
-                return (1, Duration::ZERO);
-            }
-        };
-        let options = Options::from_env();
-        match frontend::run(&gateway, &options).await {
-            Ok(timings) => (0, timings.builder),
-            Err(e) => {
-                eprintln!("scratchkit: {e}");
-                (1, Duration::ZERO)
-            }
-        }
-    });
-    // The daemon log gets this line; bench/ reads it. "own" leaves out the time builder stages were
-    // building: BuildKit's work that the frontend waits for, not its overhead.
-    let total = started.elapsed();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    eprintln!("scratchkit: frontend finished in {:.1} ms, own {:.1} ms (exit {code})", ms(total), ms(total.saturating_sub(builder)));
-    // tokio's stdin reader is a blocking thread that would keep the process alive: leave now.
-    std::process::exit(code)
 }

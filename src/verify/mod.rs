@@ -1,5 +1,8 @@
-//! Build-time checks of what the builder produced, read through the gateway before the final image is
-//! assembled: failures other tools leave to `docker run` become errors that point into the spec.
+//! Build-time checks of what the builder produced, before the final image is assembled: failures other
+//! tools leave to `docker run` become errors that point into the spec.
+//!
+//! The checks read the builder's output through [`Filesystem`], a trait of this module's own: the
+//! frontend adapts a solved gateway ref to it, tests adapt a host directory or an in-memory tree.
 
 pub mod elf;
 pub mod libraries;
@@ -9,12 +12,19 @@ use elf::ElfInfo;
 use futures_util::future::{join, join_all};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::gateway::frontend::Failure;
-use crate::gateway::{FileStat, Gateway};
 use crate::plan::{AbsPath, Copy, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
-/// Read access to one filesystem: a solved ref through the gateway, or (in tests) a host directory.
+/// What the checks need to know of a path (symlinks already followed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileStat {
+    pub is_dir: bool,
+    /// The permission bits (`0o777`).
+    pub mode: u32,
+    pub size: u64,
+}
+
+/// Read access to one filesystem. Paths are absolute inside it.
 #[allow(async_fn_in_trait)]
 pub trait Filesystem {
     async fn stat(&self, path: &str) -> Result<FileStat, String>;
@@ -23,23 +33,10 @@ pub trait Filesystem {
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String>;
 }
 
-/// A solved ref, read through the gateway.
-pub struct RefFs<'g, G> {
-    pub gateway: &'g G,
-    pub ref_id: String,
-}
-
-impl<G: Gateway> Filesystem for RefFs<'_, G> {
-    async fn stat(&self, path: &str) -> Result<FileStat, String> {
-        self.gateway.stat_file(&self.ref_id, path).await.map_err(|e| e.0)
-    }
-    async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
-        self.gateway.read_range(&self.ref_id, path, offset, length).await.map_err(|e| e.0)
-    }
-    async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
-        self.gateway.read_dir(&self.ref_id, path).await.map_err(|e| e.0)
-    }
-}
+/// The builder's output could not be read: the check itself failed (not a problem with the spec).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(pub String);
 
 /// What the checks found: problems, and the shared libraries the image needs from the builder.
 #[derive(Debug, Default)]
@@ -48,18 +45,17 @@ pub struct Verified {
     pub libraries: Vec<String>,
 }
 
-/// Checks the builder's filesystem (`builder_ref`, already built) against the plan.
-pub async fn builder_output<G: Gateway>(g: &G, builder_ref: &str, plan: &Plan, platform: &Platform) -> Result<Verified, Failure> {
+/// Checks the builder's filesystem (already built) against the plan.
+pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Verified, ReadError> {
     let mut out = Verified::default();
     let Some(builder) = &plan.builder else {
         return Ok(out);
     };
-    let fs = RefFs { gateway: g, ref_id: builder_ref.to_string() };
 
     // Every file the checks need is read at once (each read is a round trip and a snapshot mount in
     // BuildKit); the findings are then reported in spec order.
     let copies: Vec<(&Copy, &AbsPath)> = plan.copies.iter().filter_map(|c| if let Source::Builder(p) = &c.from { Some((c, p)) } else { None }).collect();
-    let (inspected, rootfs_problems) = join(join_all(copies.iter().map(|(copy, path)| inspect_copy(&fs, copy, path))), check_rootfs(&fs, plan)).await;
+    let (inspected, rootfs_problems) = join(join_all(copies.iter().map(|(copy, path)| inspect_copy(fs, copy, path))), check_rootfs(fs, plan)).await;
 
     let ds = &mut out.diagnostics;
     let mut dynamic = Vec::new();
@@ -69,7 +65,7 @@ pub async fn builder_output<G: Gateway>(g: &G, builder_ref: &str, plan: &Plan, p
         }
     }
     if !dynamic.is_empty() {
-        let closure = libraries::closure(&fs, &dynamic).await.map_err(Failure)?;
+        let closure = libraries::closure(fs, &dynamic).await.map_err(ReadError)?;
         for m in &closure.missing {
             let span = plan.copies.iter().find(|c| matches!(&c.from, Source::Builder(p) if p.as_str() == m.needed_by)).map_or(builder.image_span, |c| c.span);
             let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
@@ -94,7 +90,7 @@ async fn inspect_copy<F: Filesystem>(fs: &F, copy: &Copy, path: &AbsPath) -> Fou
     let Ok(stat) = fs.stat(path.as_str()).await else {
         return Found { stat: None, elf: Ok(None) };
     };
-    let elf = if stat.is_dir() || copy.contents { Ok(None) } else { elf::inspect(fs, path.as_str()).await };
+    let elf = if stat.is_dir || copy.contents { Ok(None) } else { elf::inspect(fs, path.as_str()).await };
     Found { stat: Some(stat), elf }
 }
 
@@ -201,8 +197,8 @@ fn check_entrypoint(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, stat: &FileS
     if program.map(String::as_str) != Some(copy.dest.as_str()) {
         return;
     }
-    let mode = copy.mode.map_or(stat.permissions(), |m| m.bits());
-    if stat.is_dir() {
+    let mode = copy.mode.map_or(stat.mode & 0o7777, |m| m.bits());
+    if stat.is_dir {
         ds.push(
             Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is a directory in the builder", copy.dest))
                 .hint("point the entrypoint at the binary inside it"),

@@ -1,35 +1,28 @@
 //! The frontend, start to finish, against any [`Gateway`]: read the spec, resolve the builder, lower,
-//! check the builder's output, solve, return.
+//! check the builder's output, solve, return. This module is the only one that knows both the transport
+//! ([`crate::gateway`]) and the checks ([`crate::verify`]); `serve` starts it over stdio.
+
+mod builder_fs;
+mod failure;
+mod serve;
+pub mod subrequests;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::future::{join, join_all};
 
-use super::{parse_dockerignore, subrequests, Built, Gateway, GatewayError, Options};
-use crate::compile::{compile, SpecError};
+use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::gateway::{parse_dockerignore, Built, Caps, Gateway, GatewayError, Options, Warning};
 use crate::llb::State;
 use crate::lower::{self, reference, Context};
 use crate::plan::{Plan, PlanInputs, RunsOn};
 use crate::platform::Platform;
 use crate::verify;
-
-/// Why the build stops: shown to the user by buildx as the error message.
-#[derive(Debug)]
-pub struct Failure(pub String);
-
-impl From<GatewayError> for Failure {
-    fn from(e: GatewayError) -> Self {
-        Failure(e.0)
-    }
-}
-
-impl From<SpecError> for Failure {
-    fn from(e: SpecError) -> Self {
-        Failure(e.rendered)
-    }
-}
+use builder_fs::BuilderFs;
+pub use failure::Failure;
+pub use serve::serve_stdio;
 
 enum Answer {
     Images(Vec<Built>, bool),
@@ -180,7 +173,7 @@ async fn build_one<G: Gateway>(
         let started = Instant::now();
         g.stat_file(&builder_ref, ".").await?;
         built_during = Some((started, Instant::now()));
-        let verified = verify::builder_output(g, &builder_ref, plan, platform).await?;
+        let verified = verify::builder_output(&BuilderFs::new(g, &builder_ref), plan, platform).await?;
         let problems = verified.diagnostics;
         if problems.has_errors() {
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)));
@@ -198,7 +191,7 @@ async fn build_one<G: Gateway>(
 }
 
 /// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.
-async fn report_warnings<G: Gateway>(g: &G, caps: &super::Caps, warnings: Diagnostics, vertex: &str, filename: &str, text: &str) {
+async fn report_warnings<G: Gateway>(g: &G, caps: &Caps, warnings: Diagnostics, vertex: &str, filename: &str, text: &str) {
     if warnings.items.is_empty() {
         return;
     }
@@ -212,15 +205,8 @@ async fn report_warnings<G: Gateway>(g: &G, caps: &super::Caps, warnings: Diagno
             continue; // the same warning from each platform's checks
         }
         let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
-        let w = super::Warning {
-            vertex: vertex.to_string(),
-            message: d.message,
-            hint: d.hint,
-            filename: filename.to_string(),
-            source: text.to_string(),
-            line,
-            column,
-        };
+        let w =
+            Warning { vertex: vertex.to_string(), message: d.message, hint: d.hint, filename: filename.to_string(), source: text.to_string(), line, column };
         if let Err(e) = g.warn(&w).await {
             eprintln!("scratchkit: cannot send a warning: {e}");
             return;

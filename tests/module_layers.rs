@@ -1,0 +1,85 @@
+//! The modules depend one way (src/lib.rs): a newcomer can read the pipeline bottom up. Each top-level
+//! module may name only the modules listed for it; doc comments are not dependencies.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Module → the crate modules it may use. `frontend` is the top: nothing else may use it.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("diag", &[]),
+    ("platform", &[]),
+    ("proto", &[]),
+    ("spec", &["diag"]),
+    ("plan", &["diag", "platform", "spec"]),
+    ("compile", &["diag", "plan", "spec"]),
+    ("llb", &["platform", "proto"]),
+    ("lower", &["llb", "plan", "platform", "proto"]),
+    ("verify", &["diag", "plan", "platform"]),
+    ("gateway", &["llb", "platform", "proto"]),
+    ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "spec", "verify"]),
+];
+
+/// The crate modules a file's code (not its comments) names as `crate::NAME`.
+fn used_modules(text: &str) -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() {
+                used.insert(name);
+            }
+        }
+    }
+    used
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_module_uses_only_the_layers_below_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let top = relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        if matches!(top.as_str(), "lib" | "main") {
+            continue;
+        }
+        seen.insert(top.clone());
+        let Some((_, allowed)) = ALLOWED.iter().find(|(m, _)| *m == top) else {
+            problems.push(format!("src/{} is in no layer: add `{top}` to ALLOWED", relative.display()));
+            continue;
+        };
+        for used in used_modules(&std::fs::read_to_string(&file).unwrap()) {
+            if used != top && !allowed.contains(&used.as_str()) {
+                problems.push(format!("src/{} (module `{top}`) uses `crate::{used}`", relative.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "imports against the layering:\n{}", problems.join("\n"));
+    // The table must not go stale: every module it names exists.
+    for (module, _) in ALLOWED {
+        assert!(seen.contains(*module), "ALLOWED names `{module}`, which has no file under src/");
+    }
+}
+
+#[test]
+fn the_scanner_sees_uses_and_ignores_comments() {
+    let text = "use crate::gateway::Gateway;\n//! see [`crate::frontend`]\nlet x = crate::llb::State::scratch(); // crate::verify\n";
+    assert_eq!(used_modules(text), BTreeSet::from(["gateway".to_string(), "llb".to_string()]));
+}
