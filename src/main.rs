@@ -2,37 +2,115 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use scratchkit::compile::compile;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use scratchkit::compile::{compile, Compiled};
 use scratchkit::llb::{render, MarshalOptions};
 use scratchkit::lower::{self, Context};
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 
-const USAGE: &str = "\
-scratchkit: FROM-scratch images from a short spec
+/// FROM-scratch images from a short spec: a BuildKit frontend and its command-line tools.
+///
+/// Build with `docker buildx build -f scratch.yaml .` (the spec's `# syntax=` line selects the frontend);
+/// these commands check and show a spec without BuildKit.
+#[derive(Parser)]
+#[command(name = "scratchkit", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-usage:
-  scratchkit llb [--json] [--platform P[,P]] [--build-arg NAME=VALUE]... [--no-merge] [--target debug] [--context DIR] SPEC
-      print the marshalled pb.Definition (what `buildctl build` reads on stdin), or --json a readable view
-  scratchkit check [--build-arg NAME=VALUE]... SPEC
-      validate the spec and print every problem; exit status 1 on errors
-  scratchkit config [--platform P] [--build-arg NAME=VALUE]... SPEC
-      print the image config JSON
-  scratchkit frontend
-      serve BuildKit's gateway API on stdin/stdout (what BuildKit runs; also the default when
-      BuildKit's environment is present)
-";
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the spec and print every problem at once; exit status 1 on errors.
+    Check {
+        #[command(flatten)]
+        spec: SpecArgs,
+    },
+    /// Print the image config JSON.
+    Config {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// The platform to show the config for (default: the spec's first).
+        #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+        platform: Option<Platform>,
+    },
+    /// Print the marshalled pb.Definition (what `buildctl build` reads on stdin), or with --json a view.
+    ///
+    /// The frontend learns three things from BuildKit that this command cannot: the builder image's digest
+    /// and `Env` (give them with --builder-ref and --builder-env, or the image is referenced by tag with no
+    /// Env), and the shared libraries the binaries need (found in the builder's output after it ran; give
+    /// them with --library). With those, the graph is the one the frontend sends.
+    Llb {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// A readable view of the graph and the image config instead of the protobuf bytes.
+        #[arg(long)]
+        json: bool,
+        /// Target platforms, comma-separated; the graph of the first is printed.
+        #[arg(long, value_name = "P[,P]", value_delimiter = ',', value_parser = parse_platform)]
+        platform: Vec<Platform>,
+        /// The platform BuildKit runs on (where the builder runs unless the spec says `platform: target`).
+        #[arg(long, value_name = "PLATFORM", value_parser = parse_platform, default_value = "linux/amd64")]
+        build_platform: Platform,
+        /// Stack the layers as one chain instead of MergeOp, as for a BuildKit without MergeOp.
+        #[arg(long)]
+        no_merge: bool,
+        /// The build context directory (for its .dockerignore); default: the spec's directory.
+        #[arg(long, value_name = "DIR")]
+        context: Option<PathBuf>,
+        /// The builder image reference to use, e.g. pinned to the digest BuildKit resolved.
+        #[arg(long, value_name = "REF")]
+        builder_ref: Option<String>,
+        /// A `NAME=value` of the builder image's config Env (repeatable).
+        #[arg(long, value_name = "NAME=VALUE")]
+        builder_env: Vec<String>,
+        /// A builder file the binaries need at run time (interpreter, library), as the checks find them.
+        #[arg(long, value_name = "PATH")]
+        library: Vec<String>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Serve BuildKit's gateway API on stdin/stdout (what BuildKit runs; also the default when BuildKit's
+    /// environment is present and no command is given).
+    Frontend,
+}
+
+#[derive(Args)]
+struct SpecArgs {
+    /// The spec file (scratch.yaml).
+    spec: PathBuf,
+    /// A build argument, as `docker buildx build --build-arg` takes it (repeatable).
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    build_args: Vec<(String, String)>,
+    /// The target to build (`default` or `debug`).
+    #[arg(long)]
+    target: Option<String>,
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    Platform::parse(s)
+}
+
+fn parse_build_arg(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
+    Ok((name.to_string(), value.to_string()))
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let started_by_buildkit = std::env::var_os("BUILDKIT_FRONTEND_OPT_0").is_some() || std::env::var_os("BUILDKIT_SESSION_ID").is_some();
-    if (args.is_empty() && started_by_buildkit) || args.first().map(String::as_str) == Some("frontend") {
+    if std::env::args_os().len() == 1 && started_by_buildkit {
         return scratchkit::frontend::serve_stdio();
     }
-    match run(&args) {
+    let cli = Cli::parse();
+    match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -41,94 +119,62 @@ fn main() -> ExitCode {
     }
 }
 
-struct Cli {
-    command: String,
-    spec: Option<String>,
-    json: bool,
-    merge: bool,
-    platforms: Vec<Platform>,
-    build_args: BTreeMap<String, String>,
-    context_dir: Option<String>,
-    target: Option<String>,
+/// A spec read and compiled; its problems are already printed.
+struct Loaded {
+    path: PathBuf,
+    compiled: Compiled,
 }
 
-fn parse(args: &[String]) -> anyhow::Result<Cli> {
-    let mut cli = Cli {
-        command: String::new(),
-        spec: None,
-        json: false,
-        merge: true,
-        platforms: Vec::new(),
-        build_args: BTreeMap::new(),
-        context_dir: None,
-        target: None,
-    };
-    let mut it = args.iter();
-    cli.command = it.next().cloned().unwrap_or_default();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--json" => cli.json = true,
-            "--no-merge" => cli.merge = false,
-            "--platform" => {
-                let v = it.next().context("--platform needs a value")?;
-                for p in v.split(',') {
-                    cli.platforms.push(Platform::parse(p).map_err(anyhow::Error::msg)?);
-                }
+/// Reads and compiles the spec, printing its warnings; `None` (after printing the errors) when it fails.
+fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Loaded>> {
+    let path = args.spec.clone();
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let filename = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let build_args: BTreeMap<String, String> = args.build_args.iter().cloned().collect();
+    let inputs = PlanInputs { build_args, platforms, default_platform: None, target: args.target.clone() };
+    match compile(&text, &filename, &inputs) {
+        Ok(compiled) => {
+            if !compiled.warnings.items.is_empty() {
+                eprint!("{}", compiled.warnings.render(&filename, &text));
             }
-            "--build-arg" => {
-                let v = it.next().context("--build-arg needs NAME=VALUE")?;
-                let (k, val) = v.split_once('=').context("--build-arg needs NAME=VALUE")?;
-                cli.build_args.insert(k.to_string(), val.to_string());
-            }
-            "--target" => cli.target = Some(it.next().context("--target needs a name")?.clone()),
-            "--context" => cli.context_dir = Some(it.next().context("--context needs a directory")?.clone()),
-            "-h" | "--help" => bail!("{USAGE}"),
-            s if s.starts_with('-') => bail!("unknown option `{s}`\n\n{USAGE}"),
-            s => {
-                if cli.spec.replace(s.to_string()).is_some() {
-                    bail!("more than one spec given\n\n{USAGE}");
-                }
-            }
+            Ok(Some(Loaded { path, compiled }))
         }
-    }
-    Ok(cli)
-}
-
-fn run(args: &[String]) -> anyhow::Result<ExitCode> {
-    let cli = parse(args)?;
-    if !matches!(cli.command.as_str(), "llb" | "check" | "config") {
-        bail!("{USAGE}");
-    }
-    let path = cli.spec.clone().context(format!("no spec file given\n\n{USAGE}"))?;
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    let filename = path.rsplit('/').next().unwrap_or(&path);
-    let inputs = PlanInputs { build_args: cli.build_args.clone(), platforms: cli.platforms.clone(), default_platform: None, target: cli.target.clone() };
-    let compiled = match compile(&text, filename, &inputs) {
-        Ok(c) => c,
         Err(e) => {
             eprint!("{}", e.rendered);
-            return Ok(ExitCode::from(1));
+            Ok(None)
         }
-    };
-    if compiled.warnings.items.iter().len() > 0 {
-        eprint!("{}", compiled.warnings.render(filename, &text));
     }
-    let plan = compiled.plan;
-    match cli.command.as_str() {
-        "check" => {
-            eprintln!("{filename}: ok");
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Frontend => Ok(scratchkit::frontend::serve_stdio()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "scratchkit", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        "config" => {
+        Command::Check { spec } => {
+            let Some(loaded) = load(&spec, Vec::new())? else { return Ok(ExitCode::from(1)) };
+            eprintln!("{}: ok", loaded.path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { spec, platform } => {
+            let Some(loaded) = load(&spec, platform.into_iter().collect())? else { return Ok(ExitCode::from(1)) };
+            let plan = loaded.compiled.plan;
             let config = lower::image_config(&plan, &plan.platforms[0]);
             println!("{}", serde_json::to_string_pretty(&config)?);
             Ok(ExitCode::SUCCESS)
         }
-        _ => {
-            let mut ctx = Context::new(Platform::linux_amd64());
-            ctx.merge = cli.merge;
-            let dir = cli.context_dir.clone().unwrap_or_else(|| std::path::Path::new(&path).parent().map_or(".".into(), |p| p.display().to_string()));
-            if let Ok(ignore) = std::fs::read_to_string(std::path::Path::new(&dir).join(".dockerignore")) {
+        Command::Llb { spec, json, platform, build_platform, no_merge, context, builder_ref, builder_env, library } => {
+            let Some(loaded) = load(&spec, platform)? else { return Ok(ExitCode::from(1)) };
+            let plan = loaded.compiled.plan;
+            let mut ctx = Context::new(build_platform);
+            ctx.merge = !no_merge;
+            ctx.builder_ref = builder_ref;
+            ctx.builder_env = builder_env;
+            ctx.libraries = library;
+            let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
+            if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
                 ctx.context_excludes = scratchkit::gateway::parse_dockerignore(&ignore);
             }
             let lowered = lower::lower(&plan, &ctx);
@@ -138,7 +184,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             }
             let def = first.image.marshal(&MarshalOptions::default());
             let mut out = std::io::stdout().lock();
-            if cli.json {
+            if json {
                 let view = serde_json::json!({ "platform": first.platform.to_string(), "llb": render(&def), "config": first.config });
                 writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
             } else {
@@ -146,5 +192,15 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -1,0 +1,88 @@
+//! The command-line tool as a user runs it: help and version on stdout with exit 0, errors with their
+//! location and exit 1, and `llb` flags that make its graph the one the frontend sends.
+
+use std::process::{Command, Output};
+
+fn scratchkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scratchkit")).current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_goes_to_stdout_and_exits_zero() {
+    for args in [&["--help"][..], &["help"], &["llb", "--help"], &["check", "-h"]] {
+        let out = scratchkit(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains("Usage: scratchkit"), "{args:?}: {}", stdout(&out));
+        assert!(!stderr(&out).contains("error"), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn version_is_the_crate_version() {
+    let out = scratchkit(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).trim(), format!("scratchkit {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn a_usage_mistake_exits_two_with_the_reason() {
+    let out = scratchkit(&["llb", "--platform", "linux-amd64", "tests/fixtures/ok/smallest.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("linux-amd64"), "{}", stderr(&out));
+    let out = scratchkit(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("<SPEC>"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_reports_located_errors_and_exit_one() {
+    let out = scratchkit(&["check", "tests/fixtures/bad/unknown-key.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown-key.yaml:"), "{}", stderr(&out));
+    let ok = scratchkit(&["check", "tests/fixtures/ok/smallest.yaml"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}
+
+#[test]
+fn llb_takes_what_the_frontend_learns_from_buildkit() {
+    let pinned = "docker.io/library/golang:1.23@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let out = scratchkit(&[
+        "llb",
+        "--json",
+        "--builder-ref",
+        pinned,
+        "--builder-env",
+        "PATH=/usr/local/go/bin:/usr/bin:/bin",
+        "--library",
+        "/lib64/ld-linux-x86-64.so.2",
+        "--library",
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "tests/fixtures/ok/dynamic-cgo.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = view["llb"].to_string();
+    assert!(text.contains(&format!("docker-image://{pinned}")), "the builder is not the pinned reference:\n{text}");
+    assert!(text.contains("PATH=/usr/local/go/bin:/usr/bin:/bin"), "the builder Env is not in the exec:\n{text}");
+    assert!(text.contains("[rootfs] libraries"), "no libraries layer:\n{text}");
+    assert!(text.contains("/lib/x86_64-linux-gnu/libc.so.6"), "libc is not copied:\n{text}");
+
+    // Without the flags there is no libraries layer: the difference the help text describes.
+    let plain = scratchkit(&["llb", "--json", "tests/fixtures/ok/dynamic-cgo.yaml"]);
+    assert!(!stdout(&plain).contains("[rootfs] libraries"));
+}
+
+#[test]
+fn completions_are_printed_for_bash() {
+    let out = scratchkit(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("_scratchkit()"), "{}", stdout(&out));
+}
