@@ -100,6 +100,8 @@ struct FakeGateway {
     spec: String,
     dockerignore: Option<String>,
     builder_files: BTreeMap<String, FileStat>,
+    /// Contents of builder files; a file without contents reads as a shell script (not ELF).
+    builder_bytes: BTreeMap<String, Vec<u8>>,
     build_failure: Option<String>,
     // What the frontend sent it.
     solved: Vec<Solved>,
@@ -120,6 +122,7 @@ impl FakeGateway {
             spec: spec.into(),
             dockerignore: None,
             builder_files: BTreeMap::new(),
+            builder_bytes: BTreeMap::new(),
             build_failure: None,
             solved: Vec::new(),
             resolved: Vec::new(),
@@ -147,6 +150,14 @@ impl FakeGateway {
 
     fn with_file(mut self, path: &str, mode: u32) -> Self {
         self.builder_files.insert(path.into(), FileStat { mode, size: 10, linkname: String::new() });
+        self
+    }
+
+    /// A builder file with these contents (e.g. a real ELF binary, so the checks and the library
+    /// closure run on it).
+    fn with_bytes(mut self, path: &str, mode: u32, bytes: Vec<u8>) -> Self {
+        self.builder_files.insert(path.into(), FileStat { mode, size: bytes.len() as i64, linkname: String::new() });
+        self.builder_bytes.insert(path.into(), bytes);
         self
     }
 
@@ -263,6 +274,9 @@ impl FakeGateway {
 
     fn read_file(&mut self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
+        if let (Kind::Builder, Some(bytes)) = (kind, self.builder_bytes.get(path)) {
+            return Ok(bytes.clone());
+        }
         let found = match kind {
             Kind::Spec if path == self.spec_name => Some(self.spec.clone()),
             Kind::DockerIgnore if path == ".dockerignore" => self.dockerignore.clone(),
@@ -419,6 +433,58 @@ fn has_merge(def: &pb::Definition) -> bool {
     rendered_ops(def).iter().any(|op| op.get("merge").is_some())
 }
 
+/// `llb.customname` of an op, by its digest.
+fn name_of(def: &pb::Definition, digest: &str) -> String {
+    def.metadata.get(digest).and_then(|m| m.description.get("llb.customname")).cloned().unwrap_or_default()
+}
+
+/// The names of the image's layers, bottom first: the inputs of the merge, or (without MergeOp) the
+/// chain of file ops from the head down through each op's first input.
+fn layer_names(def: &pb::Definition) -> Vec<String> {
+    let by_digest: BTreeMap<String, pb::Op> = def.def.iter().map(|b| (digest_of(b), pb::Op::decode(b.as_slice()).expect("an Op"))).collect();
+    let terminal = pb::Op::decode(def.def.last().expect("ops").as_slice()).expect("an Op");
+    let mut digest = terminal.inputs[0].digest.clone();
+    if let Some(pb::op::Op::Merge(_)) = by_digest[&digest].op {
+        return by_digest[&digest].inputs.iter().map(|i| name_of(def, &i.digest)).collect();
+    }
+    let mut names = Vec::new();
+    loop {
+        let op = &by_digest[&digest];
+        if !matches!(op.op, Some(pb::op::Op::File(_))) {
+            break;
+        }
+        names.push(name_of(def, &digest));
+        match op.inputs.first() {
+            // A layer op's first input is the layer below; the staged copy source comes second.
+            Some(below) if op.inputs.len() > 1 => digest = below.digest.clone(),
+            _ => break,
+        }
+    }
+    names.reverse();
+    names
+}
+
+/// A C program compiled by the host's gcc (dynamically linked against the host's glibc).
+fn compiled_c_program() -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-fake-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, out) = (dir.join("hello.c"), dir.join("hello"));
+    std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
+    let status = std::process::Command::new("gcc").arg("-o").arg(&out).arg(&src).status().expect("gcc runs");
+    assert!(status.success(), "gcc failed");
+    std::fs::read(&out).unwrap()
+}
+
+/// The host's dynamic loader and libc, at the paths a Debian amd64 builder has them.
+const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
+
+/// A modern BuildKit whose builder produced a real dynamically linked `/out/app` and has glibc.
+fn fake_with_dynamic_app(fake: FakeGateway) -> FakeGateway {
+    let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
+    fake.with_bytes("/out/app", 0o755, compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER)).with_bytes(LIBC, 0o755, host(LIBC))
+}
+
 fn config(built: &Built) -> Value {
     serde_json::from_slice(&built.config).expect("config JSON")
 }
@@ -484,6 +550,65 @@ fn old_buildkit_without_mergeop_gets_the_pieces_chained() {
     assert!(!head.inputs.is_empty(), "the head file op stands on nothing: the pieces are not chained");
     // Same image config as with MergeOp.
     assert_eq!(config(&images[0])["config"]["Entrypoint"], json!(["/out/app"]));
+}
+
+#[test]
+fn with_and_without_mergeop_the_image_has_the_same_layers() {
+    let spec = fixture("ok/smallest.yaml");
+    let (mut modern, mut old) = (fake_with_dynamic_app(FakeGateway::modern(&spec)), fake_with_dynamic_app(FakeGateway::old_buildkit(&spec)));
+    run_frontend(&mut modern, &[]);
+    run_frontend(&mut old, &[]);
+    let (merged, chained) = (layer_names(modern.only(Kind::Image)), layer_names(old.only(Kind::Image)));
+    assert_eq!(merged, chained, "the chain lost or reordered a layer");
+    for layer in ["[rootfs] users, home, tmp, nsswitch", "[rootfs] ca-certificates", "[rootfs] timezones", "[rootfs] libraries", "[app] /out/app"] {
+        assert!(merged.iter().any(|n| n == layer), "no `{layer}` layer in {merged:?}");
+    }
+    assert_eq!(merged.last().map(String::as_str), Some("[app] /out/app"), "the app is not the top layer: {merged:?}");
+}
+
+#[test]
+fn a_real_dynamic_binary_gets_its_loader_and_libc_in_the_libraries_layer() {
+    let mut fake = fake_with_dynamic_app(FakeGateway::modern(&fixture("ok/smallest.yaml")));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let image = fake.only(Kind::Image);
+    let copies: Vec<String> = rendered_ops(image)
+        .iter()
+        .filter(|op| op["name"].as_str() == Some("[internal] stage [rootfs] libraries"))
+        .flat_map(|op| op["file"].as_array().cloned().unwrap_or_default())
+        .filter_map(|action| action["copy"].as_str().map(str::to_string))
+        .collect();
+    for wanted in [LOADER, LIBC] {
+        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
+    }
+}
+
+#[test]
+fn a_static_script_gets_no_libraries_layer() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[]);
+    assert!(!layer_names(fake.only(Kind::Image)).iter().any(|n| n.contains("libraries")));
+}
+
+#[test]
+fn a_binary_for_another_machine_fails_the_build_before_the_image() {
+    let mut elf = compiled_c_program();
+    // e_machine (offset 18, little endian): 183 is AArch64.
+    elf[18..20].copy_from_slice(&183u16.to_le_bytes());
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, elf);
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    assert!(error.contains("is built for") && error.contains("linux/amd64"), "{error}");
+    assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
+}
+
+#[test]
+fn a_library_missing_from_the_builder_is_named() {
+    let mut fake = fake_with_dynamic_app(FakeGateway::modern(&fixture("ok/smallest.yaml"))).without_file(LIBC);
+    fake.builder_bytes.remove(LIBC);
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    assert!(error.contains("needs `libc.so.6`, which is not in the builder"), "{error}");
 }
 
 #[test]
