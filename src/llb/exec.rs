@@ -8,9 +8,8 @@ pub struct Exec {
     pub args: Vec<String>,
     /// `NAME=value`, in the order given.
     pub env: Vec<String>,
+    /// Runs as root: the builder stage needs no other user.
     pub cwd: String,
-    /// Empty = root.
-    pub user: String,
     pub network: Network,
     pub mounts: Vec<Mount>,
     pub platform: Option<Platform>,
@@ -32,42 +31,13 @@ pub struct Mount {
 
 #[derive(Clone, Debug)]
 pub enum MountKind {
-    /// A state mounted at `dest`. Writes are discarded (the mount has no output).
-    Bind {
-        source: State,
-        selector: String,
-        readonly: bool,
-    },
-    /// A persistent cache directory, keyed by `id`.
-    Cache {
-        id: String,
-        sharing: CacheSharing,
-    },
+    /// A persistent cache directory, keyed by `id`, shared by concurrent builds (like a Dockerfile's
+    /// `--mount=type=cache` default).
+    Cache { id: String },
     /// A secret file from the client; never stored in a layer.
-    Secret {
-        id: String,
-        uid: u32,
-        gid: u32,
-        mode: u32,
-        optional: bool,
-    },
+    Secret { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
     /// A forwarded SSH agent socket.
-    Ssh {
-        id: String,
-        uid: u32,
-        gid: u32,
-        mode: u32,
-        optional: bool,
-    },
-    Tmpfs,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CacheSharing {
-    #[default]
-    Shared,
-    Private,
-    Locked,
+    Ssh { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
 }
 
 impl Exec {

@@ -7,8 +7,6 @@ pub enum FileAction {
     Mkdir { path: String, mode: u32, make_parents: bool, owner: Option<(u32, u32)>, timestamp: Option<i64> },
     Mkfile { path: String, mode: u32, data: Vec<u8>, owner: Option<(u32, u32)>, timestamp: Option<i64> },
     Copy { from: State, src: String, dest: String, options: CopyOptions },
-    Rm { path: String, allow_not_found: bool },
-    Symlink { target: String, path: String, owner: Option<(u32, u32)>, timestamp: Option<i64> },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -21,6 +19,5 @@ pub struct CopyOptions {
     pub create_dest_path: bool,
     pub allow_wildcard: bool,
     pub timestamp: Option<i64>,
-    pub include_patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use super::exec::{CacheSharing, MountKind, Network};
+use super::exec::{Exec, Mount, MountKind, Network};
 use super::file::FileAction;
 use super::state::{Op, Output, State, Vertex};
 use crate::platform::Platform;
@@ -96,91 +96,8 @@ impl Marshaller<'_> {
                 let op = pb::SourceOp { identifier: s.identifier.clone(), attrs: s.attrs.clone() };
                 (pb::op::Op::Source(op), s.platform.as_ref())
             }
-            Op::Exec(e) => {
-                caps.push("exec.meta.base");
-                let mut mounts = Vec::new();
-                let root_input = self.input_index(&mut inputs, &e.root);
-                mounts.push(pb::Mount { input: root_input, dest: "/".into(), output: 0, ..Default::default() });
-                caps.push("exec.mount.bind");
-                let mut sorted: Vec<_> = e.mounts.iter().collect();
-                sorted.sort_by(|a, b| a.dest.cmp(&b.dest));
-                for m in sorted {
-                    let mut pm = pb::Mount { dest: m.dest.clone(), input: -1, output: -1, ..Default::default() };
-                    match &m.kind {
-                        MountKind::Bind { source, selector, readonly } => {
-                            pm.input = self.input_index(&mut inputs, source);
-                            pm.selector = selector.clone();
-                            pm.readonly = *readonly;
-                            pm.mount_type = pb::MountType::Bind as i32;
-                            if !selector.is_empty() {
-                                caps.push("exec.mount.selector");
-                            }
-                        }
-                        MountKind::Cache { id, sharing } => {
-                            pm.mount_type = pb::MountType::Cache as i32;
-                            let sharing = match sharing {
-                                CacheSharing::Shared => pb::CacheSharingOpt::Shared,
-                                CacheSharing::Private => pb::CacheSharingOpt::Private,
-                                CacheSharing::Locked => pb::CacheSharingOpt::Locked,
-                            };
-                            pm.cache_opt = Some(pb::CacheOpt { id: id.clone(), sharing: sharing as i32 });
-                            caps.extend(["exec.mount.cache", "exec.mount.cache.sharing"]);
-                        }
-                        MountKind::Secret { id, uid, gid, mode, optional } => {
-                            pm.mount_type = pb::MountType::Secret as i32;
-                            pm.secret_opt = Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
-                            caps.push("exec.mount.secret");
-                        }
-                        MountKind::Ssh { id, uid, gid, mode, optional } => {
-                            pm.mount_type = pb::MountType::Ssh as i32;
-                            pm.ssh_opt = Some(pb::SshOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
-                            caps.push("exec.mount.ssh");
-                        }
-                        MountKind::Tmpfs => {
-                            pm.mount_type = pb::MountType::Tmpfs as i32;
-                            caps.push("exec.mount.tmpfs");
-                        }
-                    }
-                    mounts.push(pm);
-                }
-                let network = match e.network {
-                    Network::Sandbox => pb::NetMode::Unset,
-                    Network::Host => pb::NetMode::Host,
-                    Network::None => pb::NetMode::None,
-                };
-                if e.network != Network::Sandbox {
-                    caps.push("exec.meta.network");
-                }
-                let meta = pb::Meta {
-                    args: e.args.clone(),
-                    env: e.env.clone(),
-                    cwd: e.cwd.clone(),
-                    user: e.user.clone(),
-                    remove_mount_stubs_recursive: true,
-                    ..Default::default()
-                };
-                let op = pb::ExecOp { meta: Some(meta), mounts, network: network as i32, security: 0 };
-                (pb::op::Op::Exec(op), e.platform.as_ref())
-            }
-            Op::File { base, actions } => {
-                caps.push("file.base");
-                // Inputs first (base, then copy sources), so action indices can point past them.
-                self.input_index(&mut inputs, base);
-                for a in actions {
-                    if let FileAction::Copy { from, .. } = a {
-                        self.input_index(&mut inputs, from);
-                    }
-                }
-                let n = inputs.0.len() as i64;
-                let mut pactions = Vec::new();
-                for (k, a) in actions.iter().enumerate() {
-                    let input = if k == 0 { self.input_index(&mut inputs, base) } else { n + k as i64 - 1 };
-                    let output = if k + 1 == actions.len() { 0 } else { -1 };
-                    let (secondary, action) = self.file_action(&mut inputs, a, &mut caps);
-                    pactions.push(pb::FileAction { input, secondary_input: secondary, output, action: Some(action) });
-                }
-                (pb::op::Op::File(pb::FileOp { actions: pactions }), None)
-            }
+            Op::Exec(e) => (pb::op::Op::Exec(self.exec_op(&mut inputs, e, &mut caps)), e.platform.as_ref()),
+            Op::File { base, actions } => (pb::op::Op::File(self.file_op(&mut inputs, base, actions, &mut caps)), None),
             Op::Merge(states) => {
                 caps.push("mergeop");
                 let merge_inputs = states.iter().map(|s| pb::MergeInput { input: self.input_index(&mut inputs, s) }).collect();
@@ -201,6 +118,49 @@ impl Marshaller<'_> {
         self.metadata.insert(digest.clone(), md);
         self.seen.insert(key, digest.clone());
         digest
+    }
+
+    /// The root mount first, then the other mounts sorted by destination (so the bytes do not depend on
+    /// the order they were added in).
+    fn exec_op(&mut self, inputs: &mut Inputs, e: &Exec, caps: &mut Vec<&'static str>) -> pb::ExecOp {
+        caps.extend(["exec.meta.base", "exec.mount.bind"]);
+        let root_input = self.input_index(inputs, &e.root);
+        let mut mounts = vec![pb::Mount { input: root_input, dest: "/".into(), output: 0, ..Default::default() }];
+        let mut sorted: Vec<_> = e.mounts.iter().collect();
+        sorted.sort_by(|a, b| a.dest.cmp(&b.dest));
+        mounts.extend(sorted.into_iter().map(|m| exec_mount(m, caps)));
+        let network = match e.network {
+            Network::Sandbox => pb::NetMode::Unset,
+            Network::Host => pb::NetMode::Host,
+            Network::None => pb::NetMode::None,
+        };
+        if e.network != Network::Sandbox {
+            caps.push("exec.meta.network");
+        }
+        let meta = pb::Meta { args: e.args.clone(), env: e.env.clone(), cwd: e.cwd.clone(), remove_mount_stubs_recursive: true, ..Default::default() };
+        pb::ExecOp { meta: Some(meta), mounts, network: network as i32, security: 0 }
+    }
+
+    /// The actions chained: each takes the previous one's result (`n + k - 1`, past the op's inputs), the
+    /// first takes the base, and only the last one is the op's output.
+    fn file_op(&mut self, inputs: &mut Inputs, base: &State, actions: &[FileAction], caps: &mut Vec<&'static str>) -> pb::FileOp {
+        caps.push("file.base");
+        // Inputs first (base, then copy sources), so action indices can point past them.
+        let base_index = self.input_index(inputs, base);
+        for a in actions {
+            if let FileAction::Copy { from, .. } = a {
+                self.input_index(inputs, from);
+            }
+        }
+        let n = inputs.0.len() as i64;
+        let mut pactions = Vec::new();
+        for (k, a) in actions.iter().enumerate() {
+            let input = if k == 0 { base_index } else { n + k as i64 - 1 };
+            let output = if k + 1 == actions.len() { 0 } else { -1 };
+            let (secondary, action) = self.file_action(inputs, a, caps);
+            pactions.push(pb::FileAction { input, secondary_input: secondary, output, action: Some(action) });
+        }
+        pb::FileOp { actions: pactions }
     }
 
     fn file_action(&mut self, inputs: &mut Inputs, a: &FileAction, caps: &mut Vec<&'static str>) -> (i64, pb::file_action::Action) {
@@ -228,7 +188,7 @@ impl Marshaller<'_> {
             ),
             FileAction::Copy { from, src, dest, options: o } => {
                 let secondary = self.input_index(inputs, from);
-                if !o.include_patterns.is_empty() || !o.exclude_patterns.is_empty() {
+                if !o.exclude_patterns.is_empty() {
                     caps.push("file.copy.includeexcludepatterns");
                 }
                 (
@@ -243,29 +203,36 @@ impl Marshaller<'_> {
                         create_dest_path: o.create_dest_path,
                         allow_wildcard: o.allow_wildcard,
                         timestamp: o.timestamp.unwrap_or(-1),
-                        include_patterns: o.include_patterns.clone(),
                         exclude_patterns: o.exclude_patterns.clone(),
                         ..Default::default()
                     }),
                 )
             }
-            FileAction::Rm { path, allow_not_found } => {
-                (-1, Action::Rm(pb::FileActionRm { path: path.clone(), allow_not_found: *allow_not_found, allow_wildcard: false }))
-            }
-            FileAction::Symlink { target, path, owner, timestamp } => {
-                caps.push("file.symlink.create");
-                (
-                    -1,
-                    Action::Symlink(pb::FileActionSymlink {
-                        oldpath: target.clone(),
-                        newpath: path.clone(),
-                        owner: owner.map(chown),
-                        timestamp: timestamp.unwrap_or(-1),
-                    }),
-                )
-            }
         }
     }
+}
+
+/// A mount other than the root: it has no input and no output of its own.
+fn exec_mount(m: &Mount, caps: &mut Vec<&'static str>) -> pb::Mount {
+    let mut pm = pb::Mount { dest: m.dest.clone(), input: -1, output: -1, ..Default::default() };
+    match &m.kind {
+        MountKind::Cache { id } => {
+            pm.mount_type = pb::MountType::Cache as i32;
+            pm.cache_opt = Some(pb::CacheOpt { id: id.clone(), sharing: pb::CacheSharingOpt::Shared as i32 });
+            caps.extend(["exec.mount.cache", "exec.mount.cache.sharing"]);
+        }
+        MountKind::Secret { id, uid, gid, mode, optional } => {
+            pm.mount_type = pb::MountType::Secret as i32;
+            pm.secret_opt = Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
+            caps.push("exec.mount.secret");
+        }
+        MountKind::Ssh { id, uid, gid, mode, optional } => {
+            pm.mount_type = pb::MountType::Ssh as i32;
+            pm.ssh_opt = Some(pb::SshOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
+            caps.push("exec.mount.ssh");
+        }
+    }
+    pm
 }
 
 fn chown((uid, gid): (u32, u32)) -> pb::ChownOpt {

@@ -11,7 +11,7 @@ mod marshal;
 mod render;
 mod state;
 
-pub use exec::{CacheSharing, Exec, Mount, MountKind, Network};
+pub use exec::{Exec, Mount, MountKind, Network};
 pub use file::{CopyOptions, FileAction};
 pub use marshal::{digest_of, to_pb_platform, MarshalOptions};
 pub use render::render;

@@ -1,6 +1,6 @@
 //! The builder stage: the builder image, the build context copied into `workdir`, then each `run`.
 
-use crate::llb::{CacheSharing, CopyOptions, Exec, FileAction, Mount, MountKind, Network, State};
+use crate::llb::{CopyOptions, Exec, FileAction, Mount, MountKind, Network, State};
 use crate::plan::{self, Builder, RunsOn, DEFAULT_PATH};
 use crate::platform::Platform;
 
@@ -71,7 +71,7 @@ fn mounts(b: &Builder, target: &Platform) -> Vec<Mount> {
     let mut mounts = Vec::new();
     for c in &b.cache {
         let id = format!("scratchkit:{target}:{c}");
-        mounts.push(Mount { dest: c.to_string(), kind: MountKind::Cache { id, sharing: CacheSharing::Shared } });
+        mounts.push(Mount { dest: c.to_string(), kind: MountKind::Cache { id } });
     }
     for s in &b.secrets {
         let kind = MountKind::Secret { id: s.id.clone(), uid: 0, gid: 0, mode: 0o400, optional: false };

@@ -25,10 +25,9 @@ impl Layer {
         let mut tops: Vec<String> = self
             .actions
             .iter()
-            .filter_map(|a| match a {
-                FileAction::Mkdir { path, .. } | FileAction::Mkfile { path, .. } | FileAction::Symlink { path, .. } => Some(path),
-                FileAction::Copy { dest, .. } => Some(dest),
-                FileAction::Rm { .. } => None,
+            .map(|a| match a {
+                FileAction::Mkdir { path, .. } | FileAction::Mkfile { path, .. } => path,
+                FileAction::Copy { dest, .. } => dest,
             })
             .filter_map(|p| p.trim_start_matches('/').split('/').next().filter(|c| !c.is_empty()).map(|c| format!("/{c}")))
             .collect();
