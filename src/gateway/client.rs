@@ -14,7 +14,9 @@ use crate::platform::Platform;
 use crate::proto::moby::buildkit::v1::frontend::{self as fe, llb_bridge_client::LlbBridgeClient};
 use crate::proto::{google, pb};
 
-/// BuildKit ≥0.14 accepts 16 MiB; file reads are the large answers.
+/// The most we accept in one answer. BuildKit ≥0.14 sends at most 16 MiB (older ones are unlimited on
+/// send), and tonic's default of 4 MiB would refuse a large file read; the checks read in ranges, so
+/// this bound is only a guard against a runaway answer.
 const MAX_MESSAGE: usize = 64 << 20;
 
 /// stdin and stdout as one duplex stream.

@@ -1,46 +1,90 @@
 //! The OCI image config JSON. Keys are written in a fixed order and maps sorted, so the JSON (and its
 //! digest) only changes when the image does.
 
-use serde_json::{json, Map, Value};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 
 use crate::plan::Plan;
 use crate::platform::Platform;
 
-pub fn image_config(plan: &Plan, platform: &Platform) -> Value {
+/// The image config BuildKit's exporter takes (`containerimage.config`). Fields serialize in the order
+/// declared here; empty optional parts are left out, as the Dockerfile frontend leaves them out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImageConfig {
+    pub architecture: String,
+    pub os: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// RFC 3339, from `SOURCE_DATE_EPOCH`; absent otherwise so the config does not change by itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    pub config: RunConfig,
+    pub rootfs: RootFs,
+}
+
+/// How a container of the image runs (the `config` object).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RunConfig {
+    pub user: String,
+    pub env: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<Vec<String>>,
+    pub working_dir: String,
+    /// `8080/tcp` → `{}`, in the plan's (sorted) order.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "ports_as_object")]
+    pub exposed_ports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs_as_object")]
+    pub labels: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+}
+
+/// Filled in by the exporter: the frontend sends no layers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RootFs {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub diff_ids: Vec<String>,
+}
+
+fn ports_as_object<S: Serializer>(ports: &[String], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(ports.len()))?;
+    for p in ports {
+        map.serialize_entry(p, &serde_json::Map::new())?;
+    }
+    map.end()
+}
+
+fn pairs_as_object<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+pub fn image_config(plan: &Plan, platform: &Platform) -> ImageConfig {
     let i = &plan.image;
-    let mut config = Map::new();
-    config.insert("User".into(), json!(i.user.to_string()));
-    config.insert("Env".into(), json!(i.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()));
-    if let Some(e) = &i.entrypoint {
-        config.insert("Entrypoint".into(), json!(e));
+    ImageConfig {
+        architecture: platform.architecture.clone(),
+        os: platform.os.clone(),
+        variant: platform.variant.clone(),
+        created: plan.epoch.map(rfc3339),
+        config: RunConfig {
+            user: i.user.to_string(),
+            env: i.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            entrypoint: i.entrypoint.clone(),
+            cmd: i.cmd.clone(),
+            working_dir: i.workdir.to_string(),
+            exposed_ports: i.exposed_ports.clone(),
+            labels: i.labels.clone(),
+            stop_signal: i.stop_signal.clone(),
+        },
+        rootfs: RootFs { kind: "layers", diff_ids: Vec::new() },
     }
-    if let Some(c) = &i.cmd {
-        config.insert("Cmd".into(), json!(c));
-    }
-    config.insert("WorkingDir".into(), json!(i.workdir.to_string()));
-    if !i.exposed_ports.is_empty() {
-        let ports: Map<String, Value> = i.exposed_ports.iter().map(|p| (p.clone(), json!({}))).collect();
-        config.insert("ExposedPorts".into(), Value::Object(ports));
-    }
-    if !i.labels.is_empty() {
-        let labels: Map<String, Value> = i.labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        config.insert("Labels".into(), Value::Object(labels));
-    }
-    if let Some(s) = &i.stop_signal {
-        config.insert("StopSignal".into(), json!(s));
-    }
-    let mut root = Map::new();
-    root.insert("architecture".into(), json!(platform.architecture));
-    root.insert("os".into(), json!(platform.os));
-    if let Some(v) = &platform.variant {
-        root.insert("variant".into(), json!(v));
-    }
-    if let Some(epoch) = plan.epoch {
-        root.insert("created".into(), json!(rfc3339(epoch)));
-    }
-    root.insert("config".into(), Value::Object(config));
-    root.insert("rootfs".into(), json!({ "type": "layers", "diff_ids": [] }));
-    Value::Object(root)
 }
 
 /// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).

@@ -8,7 +8,7 @@ mod rootfs;
 
 use std::collections::BTreeMap;
 
-pub use config::image_config;
+pub use config::{image_config, ImageConfig, RootFs, RunConfig};
 
 use crate::llb::{CopyOptions, FileAction, State};
 use crate::plan::{Plan, Source, Target};
@@ -57,7 +57,7 @@ pub struct Lowered {
     /// The builder's final filesystem, which the gateway may solve and inspect before the image.
     pub builder: Option<State>,
     pub image: State,
-    pub config: serde_json::Value,
+    pub config: ImageConfig,
 }
 
 /// Lowers the plan for every target platform.

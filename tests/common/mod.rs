@@ -30,7 +30,10 @@ pub fn stem(path: &Path) -> String {
 pub fn build(text: &str, name: &str) -> Result<Vec<(Platform, pb::Definition, serde_json::Value)>, SpecError> {
     let compiled = compile(text, name, &PlanInputs::default())?;
     let ctx = Context::new(Platform::linux_amd64());
-    Ok(scratchkit::lower::lower(&compiled.plan, &ctx).into_iter().map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), l.config)).collect())
+    Ok(scratchkit::lower::lower(&compiled.plan, &ctx)
+        .into_iter()
+        .map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), serde_json::to_value(&l.config).expect("config JSON")))
+        .collect())
 }
 
 pub fn definition_bytes(text: &str) -> Vec<u8> {
