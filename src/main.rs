@@ -93,6 +93,9 @@ struct SpecArgs {
     /// The target to build (`default` or `debug`).
     #[arg(long)]
     target: Option<String>,
+    /// An image label, as `docker buildx build --label` gives it; wins over `image.labels` (repeatable).
+    #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    labels: Vec<(String, String)>,
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -161,7 +164,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Config { spec, platform } => {
             let Some(loaded) = load(&spec, platform.into_iter().collect())? else { return Ok(ExitCode::from(1)) };
             let plan = loaded.compiled.plan;
-            let config = lower::image_config(&plan, &plan.platforms[0]);
+            let config = lower::image_config(&plan, &plan.platforms[0]).with_labels(&spec.labels);
             println!("{}", serde_json::to_string_pretty(&config)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -173,6 +176,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             ctx.builder_ref = builder_ref;
             ctx.builder_env = builder_env;
             ctx.libraries = library;
+            ctx.labels = spec.labels.clone();
             let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
             if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
                 ctx.context_excludes = scratchkit::gateway::parse_dockerignore(&ignore);

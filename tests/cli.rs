@@ -86,3 +86,11 @@ fn completions_are_printed_for_bash() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("_scratchkit()"), "{}", stdout(&out));
 }
+
+#[test]
+fn config_takes_label_flags_over_the_spec() {
+    let out = scratchkit(&["config", "--label", "org.example.team=infra", "tests/fixtures/ok/smallest.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(config["config"]["Labels"]["org.example.team"], "infra");
+}

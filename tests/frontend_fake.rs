@@ -10,7 +10,7 @@ use std::fmt;
 
 use prost::Message;
 use scratchkit::frontend::run;
-use scratchkit::gateway::{Built, Caps, FileStat, Gateway, GatewayError, Options, ResolvedImage, Warning};
+use scratchkit::gateway::{Built, CacheImport, Caps, FileStat, Gateway, GatewayError, Options, ResolvedImage, Warning};
 use scratchkit::llb::{digest_of, render};
 use scratchkit::platform::Platform;
 use scratchkit::proto::pb;
@@ -70,6 +70,7 @@ enum Kind {
 struct Solved {
     kind: Kind,
     def: pb::Definition,
+    cache_imports: Vec<CacheImport>,
 }
 
 /// The single answer the frontend gives BuildKit.
@@ -266,9 +267,9 @@ impl FakeGateway {
         Ok(ResolvedImage { digest: DIGEST.into(), config: BUILDER_CONFIG.as_bytes().to_vec() })
     }
 
-    fn solve(&mut self, def: pb::Definition) -> Result<String, GatewayError> {
+    fn solve(&mut self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError> {
         let kind = self.classify(&def);
-        self.solved.push(Solved { kind, def });
+        self.solved.push(Solved { kind, def, cache_imports: cache_imports.to_vec() });
         Ok(format!("ref-{}", self.solved.len() - 1))
     }
 
@@ -349,8 +350,8 @@ impl Gateway for Shared<'_> {
     async fn resolve_image_config(&self, reference: &str, platform: &Platform, mode: &str) -> Result<ResolvedImage, GatewayError> {
         self.call(|f| f.resolve_image_config(reference, platform, mode)).await
     }
-    async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError> {
-        self.call(|f| f.solve(def)).await
+    async fn solve(&self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError> {
+        self.call(|f| f.solve(def, cache_imports)).await
     }
     async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
         self.call(|f| f.read_file(ref_id, path)).await
@@ -609,6 +610,51 @@ fn a_library_missing_from_the_builder_is_named() {
     run_frontend(&mut fake, &[]);
     let error = fake.error();
     assert!(error.contains("needs `libc.so.6`, which is not in the builder"), "{error}");
+}
+
+#[test]
+fn cache_from_reaches_every_builder_and_image_solve_of_every_platform() {
+    let imports = r#"[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/cache:app"}},{"Type":"local","Attrs":{"src":"/tmp/c"}}]"#;
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("cache-imports", imports), ("platform", "linux/amd64,linux/arm64")]);
+    assert_eq!(fake.images().0.len(), 2);
+    let builds: Vec<&Solved> = fake.solved.iter().filter(|s| matches!(s.kind, Kind::Builder | Kind::Image)).collect();
+    assert_eq!(builds.len(), 4, "a builder and an image solve per platform");
+    for solved in builds {
+        let got: Vec<(&str, &str)> = solved.cache_imports.iter().map(|c| (c.kind.as_str(), c.attrs.values().next().map_or("", String::as_str))).collect();
+        assert_eq!(got, [("registry", "127.0.0.1:5000/cache:app"), ("local", "/tmp/c")], "{:?} solve", solved.kind);
+    }
+}
+
+#[test]
+fn legacy_cache_from_refs_are_registry_imports() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("cache-from", "127.0.0.1:5000/cache:app")]);
+    let builder = fake.solved.iter().find(|s| s.kind == Kind::Builder).expect("a builder solve");
+    assert_eq!(builder.cache_imports, [CacheImport { kind: "registry".into(), attrs: [("ref".to_string(), "127.0.0.1:5000/cache:app".to_string())].into() }]);
+}
+
+#[test]
+fn without_cache_from_no_solve_imports_a_cache() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[]);
+    assert!(fake.solved.iter().all(|s| s.cache_imports.is_empty()));
+}
+
+#[test]
+fn a_malformed_cache_imports_option_is_an_error_not_ignored() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("cache-imports", "{not json")]);
+    assert!(fake.error().contains("cache-imports"), "{}", fake.error());
+}
+
+#[test]
+fn label_flags_reach_the_image_config_and_win_over_the_spec() {
+    let spec = format!("{}image:\n  labels: {{team: spec, keep: spec}}\n", fixture("ok/smallest.yaml"));
+    let mut fake = FakeGateway::modern(&spec);
+    run_frontend(&mut fake, &[("label:team", "infra"), ("label:org.example.cost", "42")]);
+    let labels = &config(&fake.images().0[0])["config"]["Labels"];
+    assert_eq!(labels, &json!({ "team": "infra", "keep": "spec", "org.example.cost": "42" }));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use futures_util::future::{join, join_all};
 
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::gateway::{parse_dockerignore, Built, Caps, Gateway, GatewayError, Options, Warning};
+use crate::gateway::{parse_dockerignore, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
 use crate::llb::State;
 use crate::lower::{self, reference, Context};
 use crate::plan::{Plan, PlanInputs, RunsOn};
@@ -98,6 +98,8 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     ctx.context_excludes = excludes;
     ctx.merge = caps.has_llb("mergeop");
     ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
+    ctx.labels = options.labels();
+    let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(Failure)? };
     let spec = SpecText { text: &text, filename: &filename };
     let builders = resolve_builders(g, &plan, &ctx, spec).await?;
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
@@ -107,7 +109,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
             ctx.builder_ref = Some(pinned.clone());
             ctx.builder_env = env.clone();
         }
-        build_one(g, &plan, ctx, platform, spec, options.no_cache())
+        build_one(g, &plan, ctx, platform, spec, &solving)
     });
     let results = join_all(builds).await;
     timings.builder = union_length(&results.iter().filter_map(|r| r.as_ref().ok().and_then(|b| b.built_during)).collect::<Vec<_>>());
@@ -119,6 +121,13 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     }
     report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
     Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
+}
+
+/// How the build's own solves are made: `--no-cache`, and the caches `--cache-from` names (BuildKit
+/// imports a cache only into solves that carry it).
+struct Solving {
+    no_cache: bool,
+    cache_imports: Vec<CacheImport>,
 }
 
 /// The spec's text and name, for rendering diagnostics.
@@ -162,13 +171,13 @@ async fn build_one<G: Gateway>(
     mut ctx: Context,
     platform: &Platform,
     spec: SpecText<'_>,
-    no_cache: bool,
+    solving: &Solving,
 ) -> Result<PlatformBuild, Failure> {
     let mut warnings = Diagnostics::default();
     let mut built_during = None;
     let mut lowered = lower::lower_platform(plan, &ctx, platform);
     if let Some(builder) = &lowered.builder {
-        let builder_ref = g.solve(marshal(builder, no_cache)).await?;
+        let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
         // The solve is lazy: this first stat runs the build, so its error is the build's own failure.
         let started = Instant::now();
         g.stat_file(&builder_ref, ".").await?;
@@ -185,7 +194,7 @@ async fn build_one<G: Gateway>(
             lowered = lower::lower_platform(plan, &ctx, platform);
         }
     }
-    let ref_id = g.solve(marshal(&lowered.image, no_cache)).await?;
+    let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config }, warnings, built_during })
 }
@@ -243,7 +252,7 @@ async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Resu
     let local = State::local(&options.spec_local(), attrs).named(format!("[internal] load spec {filename}"));
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
-    let ref_id = g.solve(def).await?;
+    let ref_id = g.solve(def, &[]).await?;
     let bytes = g.read_file(&ref_id, filename).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))?;
     Ok((text, vertex))
@@ -258,7 +267,7 @@ async fn read_dockerignore<G: Gateway>(g: &G, options: &Options) -> Vec<String> 
         attrs.insert("local.session".to_string(), s.clone());
     }
     let local = State::local(&options.context_local(), attrs).named("[internal] load .dockerignore");
-    let Ok(ref_id) = g.solve(marshal(&local, false)).await else {
+    let Ok(ref_id) = g.solve(marshal(&local, false), &[]).await else {
         return Vec::new();
     };
     match g.read_file(&ref_id, ".dockerignore").await {

@@ -9,7 +9,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::transport::{Channel, Endpoint, Uri};
 
-use super::{Built, Caps, FileStat, Gateway, GatewayError, ResolvedImage};
+use super::{Built, CacheImport, Caps, FileStat, Gateway, GatewayError, ResolvedImage};
 use crate::platform::Platform;
 use crate::proto::moby::buildkit::v1::frontend::{self as fe, llb_bridge_client::LlbBridgeClient};
 use crate::proto::{google, pb};
@@ -101,8 +101,9 @@ impl Gateway for StdioGateway {
         Ok(ResolvedImage { digest: response.digest, config: response.config })
     }
 
-    async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError> {
-        let request = fe::SolveRequest { definition: Some(def), allow_result_return: true, allow_result_array_ref: true, ..Default::default() };
+    async fn solve(&self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError> {
+        let cache_imports = cache_imports.iter().map(|c| fe::CacheOptionsEntry { r#type: c.kind.clone(), attrs: c.attrs.clone() }).collect();
+        let request = fe::SolveRequest { definition: Some(def), allow_result_return: true, allow_result_array_ref: true, cache_imports, ..Default::default() };
         let response = self.client.clone().solve(request).await.map_err(err)?.into_inner();
         match response.result.and_then(|r| r.result) {
             Some(fe::result::Result::Ref(r)) => Ok(r.id),

@@ -44,6 +44,13 @@ pub struct ResolvedImage {
     pub config: Vec<u8>,
 }
 
+/// A cache to import for a solve (`--cache-from`): its type (`registry`, `local`, `gha`, …) and attributes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheImport {
+    pub kind: String,
+    pub attrs: std::collections::BTreeMap<String, String>,
+}
+
 /// File metadata as the gateway reports it (Go `os.FileMode` bits in `mode`).
 #[derive(Clone, Debug, Default)]
 pub struct FileStat {
@@ -90,8 +97,8 @@ pub struct Built {
 pub trait Gateway {
     async fn ping(&self) -> Result<Caps, GatewayError>;
     async fn resolve_image_config(&self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError>;
-    /// Solves a Definition lazily; returns the ref id.
-    async fn solve(&self, def: pb::Definition) -> Result<String, GatewayError>;
+    /// Solves a Definition lazily, importing the given caches; returns the ref id.
+    async fn solve(&self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError>;
     async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError>;
     async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError>;
     /// `length` bytes at `offset` (fewer at the end of the file). The default reads the whole file.

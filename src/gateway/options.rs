@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::CacheImport;
+
 /// `BUILDKIT_FRONTEND_OPT_<i>` as `key=value`, plus the session id.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -54,6 +56,34 @@ impl Options {
         "context".to_string()
     }
 
+    /// The caches to import (`--cache-from`): the `cache-imports` option, a JSON list of `{Type, Attrs}`,
+    /// or, from older clients, `cache-from`, comma-separated registry references.
+    pub fn cache_imports(&self) -> Result<Vec<CacheImport>, String> {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            #[serde(rename = "Type")]
+            kind: String,
+            #[serde(rename = "Attrs", default)]
+            attrs: BTreeMap<String, String>,
+        }
+        if let Some(json) = self.get("cache-imports").filter(|j| !j.trim().is_empty()) {
+            let entries: Vec<Entry> = serde_json::from_str(json).map_err(|e| format!("cannot read the cache-imports option {json:?}: {e}"))?;
+            return Ok(entries.into_iter().map(|e| CacheImport { kind: e.kind, attrs: e.attrs }).collect());
+        }
+        let refs = self.get("cache-from").unwrap_or_default();
+        Ok(refs
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| CacheImport { kind: "registry".into(), attrs: BTreeMap::from([("ref".to_string(), r.to_string())]) })
+            .collect())
+    }
+
+    /// `label:KEY=VALUE` options (`--label`), which go into the image config.
+    pub fn labels(&self) -> Vec<(String, String)> {
+        self.opts.iter().filter_map(|(k, v)| k.strip_prefix("label:").map(|name| (name.to_string(), v.clone()))).collect()
+    }
+
     /// `no-cache` present and empty means every step.
     pub fn no_cache(&self) -> bool {
         self.get("no-cache") == Some("")
@@ -89,6 +119,32 @@ mod tests {
         assert_eq!(o.filename(), "scratch.yaml");
         assert_eq!(o.session_id.as_deref(), Some("s1"));
         assert_eq!(o.spec_local(), "dockerfile");
+    }
+
+    fn with(pairs: &[(&str, &str)]) -> Options {
+        Options::from_vars(pairs.iter().enumerate().map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}"))))
+    }
+
+    #[test]
+    fn reads_cache_imports_from_json_or_legacy_refs() {
+        let o = with(&[("cache-imports", r#"[{"Type":"registry","Attrs":{"ref":"r:5000/c"}},{"Type":"local","Attrs":{"src":"/c"}}]"#)]);
+        let imports = o.cache_imports().unwrap();
+        assert_eq!(imports.len(), 2);
+        assert_eq!((imports[0].kind.as_str(), imports[0].attrs["ref"].as_str()), ("registry", "r:5000/c"));
+        assert_eq!((imports[1].kind.as_str(), imports[1].attrs["src"].as_str()), ("local", "/c"));
+
+        let legacy = with(&[("cache-from", "a/b:c, d/e:f")]).cache_imports().unwrap();
+        assert_eq!(legacy.iter().map(|i| i.attrs["ref"].as_str()).collect::<Vec<_>>(), ["a/b:c", "d/e:f"]);
+        assert!(legacy.iter().all(|i| i.kind == "registry"));
+
+        assert!(with(&[]).cache_imports().unwrap().is_empty());
+        assert!(with(&[("cache-imports", "not json")]).cache_imports().unwrap_err().contains("cache-imports"));
+    }
+
+    #[test]
+    fn reads_labels() {
+        let o = with(&[("label:org.example.team", "infra"), ("build-arg:X", "1")]);
+        assert_eq!(o.labels(), [("org.example.team".to_string(), "infra".to_string())]);
     }
 
     #[test]

@@ -50,6 +50,23 @@ pub struct RootFs {
     pub diff_ids: Vec<String>,
 }
 
+impl ImageConfig {
+    /// Adds labels given outside the spec (`--label`); as in the Dockerfile frontend, they win over the
+    /// spec's `image.labels` of the same name. New names follow the spec's, sorted.
+    pub fn with_labels(mut self, labels: &[(String, String)]) -> Self {
+        let mut added: Vec<(String, String)> = Vec::new();
+        for (name, value) in labels {
+            match self.config.labels.iter_mut().find(|(n, _)| n == name) {
+                Some(existing) => existing.1 = value.clone(),
+                None => added.push((name.clone(), value.clone())),
+            }
+        }
+        added.sort();
+        self.config.labels.extend(added);
+        self
+    }
+}
+
 fn ports_as_object<S: Serializer>(ports: &[String], s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(Some(ports.len()))?;
     for p in ports {
@@ -107,6 +124,30 @@ pub fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::rfc3339;
+
+    #[test]
+    fn flag_labels_win_and_new_ones_follow_sorted() {
+        let mut config = super::ImageConfig {
+            architecture: "amd64".into(),
+            os: "linux".into(),
+            variant: None,
+            created: None,
+            config: super::RunConfig {
+                user: "0:0".into(),
+                env: vec![],
+                entrypoint: None,
+                cmd: None,
+                working_dir: "/".into(),
+                exposed_ports: vec![],
+                labels: vec![("b".into(), "spec".into()), ("a".into(), "spec".into())],
+                stop_signal: None,
+            },
+            rootfs: super::RootFs { kind: "layers", diff_ids: vec![] },
+        };
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        config = config.with_labels(&[pair("z", "flag"), pair("a", "flag"), pair("c", "flag")]);
+        assert_eq!(config.config.labels, [pair("b", "spec"), pair("a", "flag"), pair("c", "flag"), pair("z", "flag")]);
+    }
 
     #[test]
     fn formats_epoch_seconds() {

@@ -33,6 +33,8 @@ pub struct Context {
     pub merge: bool,
     /// Builder files the dynamic binaries need (interpreter, libraries, ld.so.cache), found by `verify`.
     pub libraries: Vec<String>,
+    /// Image labels given outside the spec (`--label`); they win over `image.labels`.
+    pub labels: Vec<(String, String)>,
 }
 
 impl Context {
@@ -46,6 +48,7 @@ impl Context {
             context_excludes: Vec::new(),
             merge: true,
             libraries: Vec::new(),
+            labels: Vec::new(),
         }
     }
 }
@@ -84,7 +87,7 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     } else {
         layers.into_iter().fold(State::scratch(), |base, l| layer_state(plan, base, l))
     };
-    Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform) }
+    Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform).with_labels(&ctx.labels) }
 }
 
 /// One layer on `base`. The layer is assembled in an internal state, then each of its top-level entries
