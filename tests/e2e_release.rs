@@ -158,12 +158,6 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
     assert!(output.contains("cached=0"), "the new cache mount should start empty: {output}");
 
     let again = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
-    let run_step = |log: &str| -> String {
-        // The plain progress block of the builder's RUN step: from its `#N [builder] RUN` line to the next blank line.
-        let start = log.find("[builder] RUN").unwrap_or_else(|| panic!("no RUN step in:\n{log}"));
-        let rest = &log[start..];
-        rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
-    };
     assert!(!run_step(&first).contains("CACHED"), "first build was cached:\n{first}");
     assert!(run_step(&again).contains("CACHED"), "unchanged rebuild ran the build again:\n{again}");
     // Steps with inputs report CACHED; BuildKit reports the input-less file ops (the generated files) as an
@@ -180,6 +174,54 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
     must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
     let output = must(docker_cmd().args(["run", "--rm", "--network", "none", image]));
     assert!(!output.contains("cached=0") && output.contains("cached="), "the cache mount did not persist: {output}");
+}
+
+/// The plain-progress block of the builder's RUN step: from its `[builder] RUN` line to the next blank line.
+fn run_step(log: &str) -> String {
+    let start = log.find("[builder] RUN").unwrap_or_else(|| panic!("no RUN step in:\n{log}"));
+    let rest = &log[start..];
+    rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+}
+
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn an_exported_cache_is_imported_by_cache_from_after_the_local_cache_is_gone() {
+    let _e2e = e2e();
+    let dir = workspace("cache-io");
+    // A version no earlier build used, so only the exported cache can hold this RUN's result.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let version = format!("VERSION=cache-io-{nanos}");
+    let cache = dir.join("cache");
+    let (to, from) = (format!("type=local,dest={},mode=max", cache.display()), format!("type=local,src={}", cache.display()));
+    let image = "scratchkit-e2e/release-cache-io";
+    let prune = || must(docker_cmd().args(["buildx", "prune", "--all", "--force"]));
+
+    let first = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &version, "--cache-to", &to]));
+    assert!(!run_step(&first).contains("CACHED"), "the first build was cached:\n{first}");
+    let before = layers(image);
+
+    // With the build cache gone and no import, the RUN runs again: the control.
+    prune();
+    let control = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &version]));
+    assert!(!run_step(&control).contains("CACHED"), "the RUN was cached with no cache to import:\n{control}");
+
+    // With the build cache gone and --cache-from, the RUN comes from the exported cache.
+    prune();
+    let imported = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &version, "--cache-from", &from]));
+    assert!(run_step(&imported).contains("CACHED"), "--cache-from did not serve the builder RUN:\n{imported}");
+    assert_eq!(layers(image), before, "the image rebuilt from the imported cache has other layers");
+}
+
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn a_label_flag_reaches_the_image_config() {
+    let _e2e = e2e();
+    let dir = workspace("label");
+    let image = "scratchkit-e2e/release-label";
+    must(&mut buildx(&dir, &["--load", "-t", image, "--label", "org.example.team=infra"]));
+    let labels = must(docker_cmd().args(["image", "inspect", "-f", "{{json .Config.Labels}}", image]));
+    let labels: serde_json::Value = serde_json::from_str(labels.trim()).unwrap();
+    assert_eq!(labels["org.example.team"], "infra", "{labels}");
 }
 
 #[test]
