@@ -135,8 +135,8 @@ fn a_code_change_changes_only_the_application_layer() {
     must(&mut buildx(&dir, &["--load", "-t", image]));
     let after = layers(image);
     assert_eq!(before.len(), after.len(), "layer count changed");
-    // The written files (users, home, /tmp, nsswitch), the certificates, the zones, the app: as many
-    // layers as the hand-written Dockerfile has.
+    // The written files (users, home, /tmp, nsswitch), the builder's /etc files (certificates, services,
+    // protocols, MIME types), the zones, the app: as many layers as the hand-written Dockerfile has.
     assert_eq!(before.len(), 4, "{before:#?}");
     let changed: Vec<usize> = (0..before.len()).filter(|&i| before[i] != after[i]).collect();
     assert_eq!(changed, vec![before.len() - 1], "only the last ([app]) layer may change:\n{before:#?}\n{after:#?}");
@@ -190,8 +190,7 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
     let (default, debug) = ("scratchkit-e2e/release-default", "scratchkit-e2e/release-debug");
     must(&mut buildx(&dir, &["--load", "-t", default]));
     must(&mut buildx(&dir, &["--load", "-t", debug, "--target", "debug"]));
-    let shell =
-        |image: &str| run(docker_cmd().args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
+    let shell = |image: &str| run(docker_cmd().args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
     let (ok, out) = shell(debug);
     assert!(ok, "no shell in the debug image:\n{out}");
     assert!(out.contains("65532") && out.contains("app"), "{out}");

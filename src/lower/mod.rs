@@ -33,6 +33,8 @@ pub struct Context {
     pub merge: bool,
     /// Builder files the dynamic binaries need (interpreter, libraries, ld.so.cache), found by `verify`.
     pub libraries: Vec<String>,
+    /// Data files (`/etc/services`, ...) the builder does not have, found by `verify`: left out.
+    pub absent: Vec<String>,
 }
 
 impl Context {
@@ -46,6 +48,7 @@ impl Context {
             context_excludes: Vec::new(),
             merge: true,
             libraries: Vec::new(),
+            absent: Vec::new(),
         }
     }
 }
@@ -69,7 +72,7 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let context = build_context(ctx);
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
     let sources = Sources { builder: builder.clone().unwrap_or_default(), context };
-    let mut layers = rootfs::pieces(plan, &sources);
+    let mut layers = rootfs::pieces(plan, &sources, &ctx.absent);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
     }
