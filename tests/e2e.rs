@@ -22,7 +22,8 @@ use e2e_support::{docker, e2e, image_files, run_cmd, Exported, Out, BUILD_TIMEOU
 /// `docker buildx build --progress plain --load -t scratchkit-e2e/<tag> -f <spec> <context> <extra…>`.
 fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
     let image = format!("scratchkit-e2e/{tag}");
-    let mut cmd = e2e_support::buildx();
+    // The hand-written baselines go to Docker's own Dockerfile frontend, whatever SCRATCHKIT_FRONTEND says.
+    let mut cmd = if spec.ends_with("Dockerfile.handwritten") { e2e_support::buildx_dockerfile() } else { e2e_support::buildx() };
     cmd.args(["--load", "-t", &image, "-f", spec]).args(extra).arg(context);
     let start = Instant::now();
     let out = run_cmd(&mut cmd, BUILD_TIMEOUT);

@@ -50,12 +50,19 @@ pub fn docker_cmd() -> Command {
 /// `docker buildx build --progress plain`, with the frontend image passed as `BUILDKIT_SYNTAX` when it
 /// is not the one the specs name (the build arg wins over the `# syntax=` line).
 pub fn buildx() -> Command {
-    let mut cmd = docker_cmd();
-    cmd.args(["buildx", "build", "--progress", "plain"]);
+    let mut cmd = buildx_dockerfile();
     let frontend = frontend_image();
     if frontend != FRONTEND_IMAGE {
         cmd.arg("--build-arg").arg(format!("BUILDKIT_SYNTAX={frontend}"));
     }
+    cmd
+}
+
+/// `docker buildx build --progress plain` for a plain Dockerfile (Docker's built-in frontend): no
+/// `BUILDKIT_SYNTAX`, which would hand the Dockerfile to scratchkit.
+pub fn buildx_dockerfile() -> Command {
+    let mut cmd = docker_cmd();
+    cmd.args(["buildx", "build", "--progress", "plain"]);
     cmd
 }
 
