@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local builder image the examples and e2e tests use (no registry access is needed or assumed):
-# a Debian bookworm minbase rootfs with Go 1.19, a C toolchain, CA certificates and tzdata, imported into Docker.
+# a Debian bookworm minbase rootfs with Go 1.19, a C toolchain, CA certificates, tzdata, netbase (/etc/services,
+# /etc/protocols) and media-types (/etc/mime.types), imported into Docker.
 # Usage: scripts/builder-image.sh [NAME]   (default scratchkit-test/go:bookworm)
 # The debootstrapped rootfs is cached as a tarball under /var/cache/scratchkit/, so a second run only imports;
 # a missing or broken cache is rebuilt, never trusted blindly.
@@ -11,7 +12,7 @@ set -euo pipefail
 NAME=${1:-scratchkit-test/go:bookworm}
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-$(debian_uri)}
-INCLUDE=golang-go,ca-certificates,tzdata,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static,musl-tools
+INCLUDE=golang-go,ca-certificates,tzdata,netbase,media-types,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static,musl-tools
 CACHE_DIR=${SCRATCHKIT_CACHE:-/var/cache/scratchkit}
 DOCKER=${DOCKER:-docker}
 

@@ -17,12 +17,13 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use e2e_support::{docker, e2e, image_files, run_cmd, Out, BUILD_TIMEOUT, RUN_TIMEOUT};
+use e2e_support::{docker, e2e, image_files, run_cmd, Exported, Out, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// `docker buildx build --progress plain --load -t scratchkit-e2e/<tag> -f <spec> <context> <extra…>`.
 fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
     let image = format!("scratchkit-e2e/{tag}");
-    let mut cmd = e2e_support::buildx();
+    // The hand-written baselines go to Docker's own Dockerfile frontend, whatever SCRATCHKIT_FRONTEND says.
+    let mut cmd = if spec.ends_with("Dockerfile.handwritten") { e2e_support::buildx_dockerfile() } else { e2e_support::buildx() };
     cmd.args(["--load", "-t", &image, "-f", spec]).args(extra).arg(context);
     let start = Instant::now();
     let out = run_cmd(&mut cmd, BUILD_TIMEOUT);
@@ -185,6 +186,133 @@ fn smallest_spec_fixes_every_pitfall() {
     assert!(["nonroot", "65532", "65532:65532", "nonroot:nonroot"].contains(&user.as_str()), "unexpected image user {user:?}");
 }
 
+/// One structure expectation of distroless/static, checked on the exported image: the entry exists
+/// with this type, mode and numeric owner. (distroless's own structure tests, base/testdata/base.yaml,
+/// check existence and the exact user database; the modes and owners are what its rootfs carries.)
+struct Expect {
+    path: &'static str,
+    kind: char,
+    mode: u32,
+    owner: (u32, u32),
+    why: &'static str,
+}
+
+const fn expect(path: &'static str, kind: char, mode: u32, owner: (u32, u32), why: &'static str) -> Expect {
+    Expect { path, kind, mode, owner, why }
+}
+
+const ROOT: (u32, u32) = (0, 0);
+const DISTROLESS: &[Expect] = &[
+    expect("tmp", 'd', 0o1777, ROOT, "os.CreateTemp"),
+    expect("etc/passwd", '-', 0o644, ROOT, "user lookups"),
+    expect("etc/group", '-', 0o644, ROOT, "group lookups"),
+    expect("etc/nsswitch.conf", '-', 0o644, ROOT, "hosts: files dns"),
+    expect("etc/ssl/certs/ca-certificates.crt", '-', 0o644, ROOT, "TLS"),
+    expect("etc/services", '-', 0o644, ROOT, "netbase: service names"),
+    expect("etc/protocols", '-', 0o644, ROOT, "netbase: protocol names"),
+    expect("etc/mime.types", '-', 0o644, ROOT, "media-types: MIME types"),
+    expect("usr/share/zoneinfo", 'd', 0o755, ROOT, "tzdata"),
+    expect("usr/share/zoneinfo/Europe/Amsterdam", '-', 0o644, ROOT, "a zone"),
+    expect("root", 'd', 0o700, ROOT, "root's home"),
+    expect("home", 'd', 0o755, ROOT, "homes"),
+    expect("home/nonroot", 'd', 0o700, (65532, 65532), "nonroot's home"),
+];
+/// What distroless also has and scratchkit leaves to the supply-chain work: reported, not required.
+const DISTROLESS_NOT_HERE: &[&str] = &["etc/os-release", "usr/share/doc/ca-certificates/copyright", "var/lib/dpkg/status.d"];
+
+/// distroless/static's structure expectations, written here, applied to the default image of
+/// examples/smallest: entries with their types, modes and owners read from the exported image, the user
+/// database line by line, and the image user. Prints the table it checked.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn the_default_image_meets_distroless_structure_expectations() {
+    let _e2e = e2e();
+    let image = build_example("smallest", &[]);
+    let exported = Exported::new(&image);
+    let entries = exported.entries();
+    let mut table = vec!["| distroless expects | in the image | mode | owner |".to_string(), "|---|---|---|---|".to_string()];
+    let mut failures = Vec::new();
+    for e in DISTROLESS {
+        let found = entries.iter().find(|x| x.path == e.path);
+        match found {
+            Some(x) => {
+                table.push(format!("| `/{}` ({}) | present | {:04o} | {}:{} |", e.path, e.why, x.mode, x.uid, x.gid));
+                if (x.kind, x.mode, (x.uid, x.gid)) != (e.kind, e.mode, e.owner) {
+                    failures.push(format!(
+                        "/{}: {} {:04o} {}:{}, want {} {:04o} {}:{}",
+                        e.path, x.kind, x.mode, x.uid, x.gid, e.kind, e.mode, e.owner.0, e.owner.1
+                    ));
+                }
+            }
+            None => {
+                table.push(format!("| `/{}` ({}) | missing | | |", e.path, e.why));
+                failures.push(format!("/{} is missing", e.path));
+            }
+        }
+    }
+    for path in DISTROLESS_NOT_HERE {
+        let here = entries.iter().any(|x| x.path == *path);
+        table.push(format!("| `/{path}` (supply-chain metadata, not this issue) | {} | | |", if here { "present" } else { "missing" }));
+    }
+    eprintln!("{}", table.join("\n"));
+    let passwd = exported.read("etc/passwd").unwrap_or_default();
+    let group = exported.read("etc/group").unwrap_or_default();
+    let want_passwd = "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n";
+    let want_group = "root:x:0:\nnonroot:x:65532:\nnogroup:x:65534:\n";
+    if passwd != want_passwd {
+        failures.push(format!("/etc/passwd is {passwd:?}, want {want_passwd:?}"));
+    }
+    if group != want_group {
+        failures.push(format!("/etc/group is {group:?}, want {want_group:?}"));
+    }
+    let user = inspect(&image, "{{.Config.User}}");
+    if user != "65532:65532" {
+        failures.push(format!("the image runs as {user:?}, want 65532:65532 (nonroot)"));
+    }
+    assert!(failures.is_empty(), "{}\n{}", failures.join("\n"), table.join("\n"));
+}
+
+const RUNTIME_FILES: &[&str] = &[
+    "services: tcp/postgresql -> 5432",
+    "mime: .md -> text/markdown*",
+    "nobody: uid=65534 gid=65534 group=nogroup home=/nonexistent",
+    "runtime-files: all checks ok",
+];
+const RUNTIME_FILES_C: &[&str] =
+    &["runtime-files-c: getservbyname(postgresql, tcp) -> 5432", "runtime-files-c: getprotobyname(sctp) -> 132", "runtime-files-c: all checks ok"];
+
+/// The data files work for the programs that read them: Go's service and MIME lookups, a home for
+/// root (`--user root`, HOME=/root) and for nonroot, the nobody user; glibc's getservbyname and
+/// getprotobyname. With the pieces switched off, the same programs fail: the probes can tell.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn runtime_files_serve_go_and_c_programs() {
+    let _e2e = e2e();
+    let image = build_example("runtime-files", &[]);
+    let out = run_image(&image, &[]);
+    assert_lines(&out, RUNTIME_FILES);
+    assert_lines(&out, &["home: uid 65532 wrote to /home/nonroot (drwx------)"]);
+    let out = run_image(&image, &["--user", "root"]);
+    assert_lines(&out, RUNTIME_FILES);
+    assert_lines(&out, &["home: uid 0 wrote to /root (drwx------)"]);
+
+    let image = build_example("runtime-files-c", &[]);
+    assert_lines(&run_image(&image, &[]), RUNTIME_FILES_C);
+
+    // The negative control: the same programs without the pieces.
+    for (name, context, fails) in [
+        ("runtime-files-off", "examples/runtime-files", &["services: FAIL: *", "mime: FAIL: *"][..]),
+        ("runtime-files-c-off", "examples/runtime-files-c", &["runtime-files-c: FAIL: getservbyname*", "runtime-files-c: FAIL: getprotobyname*"][..]),
+    ] {
+        let image = build_spec(name, &format!("tests/e2e-fixtures/{name}.yaml"), context, &[]);
+        let mut cmd = Command::new(docker());
+        cmd.args(["run", "--rm", "--network", "none", &image]);
+        let out = run_cmd(&mut cmd, RUN_TIMEOUT);
+        assert!(!out.ok, "{name} passed without the files:\n{}", out.all());
+        assert_lines(&out.stderr, fails);
+    }
+}
+
 #[test]
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn build_arg_default_and_override() {
@@ -229,6 +357,19 @@ fn handwritten_baselines() {
         let image = build_spec(&format!("handwritten-{name}"), dockerfile.to_str().expect("utf-8 path"), dir.to_str().expect("utf-8 path"), &[]);
         assert_lines(&run_image(&image, extra), lines);
     }
+}
+
+#[test]
+fn tar_listing_lines_give_type_mode_and_owner() {
+    let e = e2e_support::parse_entry("drwxrwxrwt 0/0               0 1970-01-01 00:00 tmp/").unwrap();
+    assert_eq!((e.path.as_str(), e.kind, e.mode, e.uid, e.gid), ("tmp", 'd', 0o1777, 0, 0));
+    let e = e2e_support::parse_entry("drwx------ 65532/65532       0 1970-01-01 00:00 home/nonroot/").unwrap();
+    assert_eq!((e.path.as_str(), e.mode, e.uid, e.gid), ("home/nonroot", 0o700, 65532, 65532));
+    let e = e2e_support::parse_entry("-rwsr-xr-x 0/0           12813 2023-03-27 12:00 usr/bin/a b").unwrap();
+    assert_eq!((e.path.as_str(), e.kind, e.mode, e.size), ("usr/bin/a b", '-', 0o4755, 12813));
+    let e = e2e_support::parse_entry("lrwxrwxrwx 0/0               0 2024-01-01 00:00 etc/mtab -> /proc/mounts").unwrap();
+    assert_eq!((e.path.as_str(), e.kind), ("etc/mtab", 'l'));
+    assert!(e2e_support::parse_entry("garbage").is_none());
 }
 
 #[test]

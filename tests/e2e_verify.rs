@@ -85,3 +85,32 @@ fn a_musl_program_runs_with_musls_loader_only() {
     assert!(files.iter().any(|f| f == "lib/ld-musl-x86_64.so.1"), "{files:?}");
     assert!(!files.iter().any(|f| f.ends_with("libc.so.6") || f == "etc/ld.so.cache"), "glibc pieces in a musl image: {files:?}");
 }
+
+/// A builder without netbase and media-types: the build succeeds with a warning per package, and the image
+/// has none of the three files; asking for `/etc/services` explicitly fails the build at the request.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn a_builder_without_netbase_warns_and_an_explicit_request_fails() {
+    let _e2e = e2e();
+    let image = "scratchkit-e2e/no-netbase";
+    let (ok, log) = build("tests/e2e-fixtures/no-netbase.yaml", "tests/e2e-fixtures/src", &["--load", "-t", image]);
+    assert!(ok, "{log}");
+    for warning in [
+        "the builder image has no `/etc/services` or `/etc/protocols`, so the image is built without them",
+        "the builder image has no `/etc/mime.types`, so the image is built without it",
+    ] {
+        assert!(log.contains(warning), "no warning `{warning}` in:\n{log}");
+    }
+    let files = image_files(image);
+    assert!(files.iter().any(|f| f == "busybox"), "{files:?}");
+    for gone in ["etc/services", "etc/protocols", "etc/mime.types"] {
+        assert!(!files.iter().any(|f| f == gone), "{gone} is in the image: {files:?}");
+    }
+    run_image(image);
+
+    let (ok, log) = build("tests/e2e-fixtures/no-netbase-asked.yaml", "tests/e2e-fixtures/src", &[]);
+    assert!(!ok, "the build succeeded without the requested /etc/services:\n{log}");
+    for want in ["no-netbase-asked.yaml:10:13", "`rootfs.services: true`, but the builder image has no `/etc/services`", "apt-get install netbase"] {
+        assert!(log.contains(want), "no `{want}` in:\n{log}");
+    }
+}

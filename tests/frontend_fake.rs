@@ -24,6 +24,9 @@ use serde_json::{json, Value};
 const DIR: u32 = 1 << 31;
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 const ZONEINFO: &str = "/usr/share/zoneinfo";
+const SERVICES: &str = "/etc/services";
+const PROTOCOLS: &str = "/etc/protocols";
+const MIME_TYPES: &str = "/etc/mime.types";
 /// The manifest digest every image resolves to.
 const DIGEST: &str = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const BUILDER_CONFIG: &str = r#"{"config":{"Env":["PATH=/usr/local/go/bin:/usr/bin:/bin","GOPATH=/go"]}}"#;
@@ -115,7 +118,7 @@ struct FakeGateway {
 
 impl FakeGateway {
     /// A current BuildKit serving `spec` as `scratch.yaml`, whose builder produced `/out/app` (0755),
-    /// has a CA bundle and a time zone database.
+    /// has a CA bundle, a time zone database, `/etc/services`, `/etc/protocols` and `/etc/mime.types`.
     fn modern(spec: &str) -> Self {
         FakeGateway {
             llb_caps: MODERN_LLB_CAPS.iter().map(|c| c.to_string()).collect(),
@@ -134,6 +137,9 @@ impl FakeGateway {
         .with_file("/out/app", 0o755)
         .with_file(CA_BUNDLE, 0o644)
         .with_file(ZONEINFO, DIR | 0o755)
+        .with_file(SERVICES, 0o644)
+        .with_file(PROTOCOLS, 0o644)
+        .with_file(MIME_TYPES, 0o644)
     }
 
     /// A BuildKit from before MergeOp (< 0.10).
@@ -465,15 +471,21 @@ fn layer_names(def: &pb::Definition) -> Vec<String> {
     names
 }
 
-/// A C program compiled by the host's gcc (dynamically linked against the host's glibc).
+/// A C program compiled by the host's gcc (dynamically linked against the host's glibc), compiled once
+/// for all tests (they run in parallel and would race on the files).
 fn compiled_c_program() -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("scratchkit-fake-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (src, out) = (dir.join("hello.c"), dir.join("hello"));
-    std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
-    let status = std::process::Command::new("gcc").arg("-o").arg(&out).arg(&src).status().expect("gcc runs");
-    assert!(status.success(), "gcc failed");
-    std::fs::read(&out).unwrap()
+    static PROGRAM: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    PROGRAM
+        .get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("scratchkit-fake-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let (src, out) = (dir.join("hello.c"), dir.join("hello"));
+            std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
+            let status = std::process::Command::new("gcc").arg("-o").arg(&out).arg(&src).status().expect("gcc runs");
+            assert!(status.success(), "gcc failed");
+            std::fs::read(&out).unwrap()
+        })
+        .clone()
 }
 
 /// The host's dynamic loader and libc, at the paths a Debian amd64 builder has them.
@@ -561,7 +573,13 @@ fn with_and_without_mergeop_the_image_has_the_same_layers() {
     run_frontend(&mut old, &[]);
     let (merged, chained) = (layer_names(modern.only(Kind::Image)), layer_names(old.only(Kind::Image)));
     assert_eq!(merged, chained, "the chain lost or reordered a layer");
-    for layer in ["[rootfs] users, home, tmp, nsswitch", "[rootfs] ca-certificates", "[rootfs] timezones", "[rootfs] libraries", "[app] /out/app"] {
+    for layer in [
+        "[rootfs] users, home, tmp, nsswitch",
+        "[rootfs] ca-certificates, services, protocols, mime-types",
+        "[rootfs] timezones",
+        "[rootfs] libraries",
+        "[app] /out/app",
+    ] {
         assert!(merged.iter().any(|n| n == layer), "no `{layer}` layer in {merged:?}");
     }
     assert_eq!(merged.last().map(String::as_str), Some("[app] /out/app"), "the app is not the top layer: {merged:?}");
@@ -725,6 +743,65 @@ fn missing_ca_bundle_names_the_package_to_install() {
     assert!(error.contains("apt-get install ca-certificates"), "{error}");
     // smallest.yaml line 3: `  image: golang:1.23`, the value.
     assert!(error.contains("scratch.yaml:3:10"), "{error}");
+}
+
+/// Every path the image's file ops copy to.
+fn copy_destinations(def: &pb::Definition) -> Vec<String> {
+    rendered_ops(def).iter().filter_map(|op| op["file"].as_array()).flatten().filter_map(|a| a["dest"].as_str().map(str::to_string)).collect()
+}
+
+#[test]
+fn a_builder_without_netbase_or_media_types_warns_and_the_image_goes_without_them() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).without_file(SERVICES).without_file(PROTOCOLS).without_file(MIME_TYPES);
+    run_frontend(&mut fake, &[]);
+
+    let (images, _) = fake.images();
+    assert_eq!(images.len(), 1);
+    // One warning per package, at the builder image (smallest.yaml line 3, the value), naming what to install.
+    let warnings: Vec<(String, String, usize, usize)> =
+        fake.warnings.iter().map(|w| (w.message.clone(), w.hint.clone().unwrap_or_default(), w.line, w.column)).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert_eq!(warnings[0].0, "the builder image has no `/etc/services` or `/etc/protocols`, so the image is built without them");
+    assert!(warnings[0].1.contains("apt-get install netbase") && warnings[0].1.contains("`rootfs.services: false`"), "{warnings:#?}");
+    assert_eq!(warnings[1].0, "the builder image has no `/etc/mime.types`, so the image is built without it");
+    assert!(warnings[1].1.contains("apt-get install media-types"), "{warnings:#?}");
+    assert!(warnings.iter().all(|w| (w.2, w.3) == (3, 10)), "{warnings:#?}");
+    // The pieces are left out; the CA bundle still comes in its layer.
+    let dests = copy_destinations(fake.only(Kind::Image));
+    for gone in [SERVICES, PROTOCOLS, MIME_TYPES] {
+        assert!(!dests.iter().any(|d| d == gone), "{gone} is still copied: {dests:?}");
+    }
+    assert!(dests.iter().any(|d| d == CA_BUNDLE), "{dests:?}");
+    assert!(rendered_ops(fake.only(Kind::Image)).iter().any(|op| op["name"] == "[rootfs] ca-certificates"), "the layer is not named for what it holds");
+}
+
+#[test]
+fn with_netbase_and_media_types_the_files_share_the_ca_bundle_layer() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let dests = copy_destinations(fake.only(Kind::Image));
+    for want in [SERVICES, PROTOCOLS, MIME_TYPES] {
+        assert!(dests.iter().any(|d| d == want), "{want} is not copied: {dests:?}");
+    }
+    let names: Vec<String> = rendered_ops(fake.only(Kind::Image)).iter().filter_map(|op| op["name"].as_str().map(str::to_string)).collect();
+    assert!(names.iter().any(|n| n == "[rootfs] ca-certificates, services, protocols, mime-types"), "{names:#?}");
+}
+
+#[test]
+fn a_data_file_the_spec_asks_for_must_be_in_the_builder() {
+    // data-files.yaml asks for `services: true` (line 9), switches protocols off, leaves mime-types default.
+    let mut fake = FakeGateway::modern(&fixture("ok/data-files.yaml")).without_file(SERVICES).without_file(MIME_TYPES);
+    run_frontend(&mut fake, &[]);
+
+    let error = fake.error();
+    assert!(error.contains("`rootfs.services: true`, but the builder image has no `/etc/services`"), "{error}");
+    assert!(error.contains("scratch.yaml:9:13"), "{error}");
+    assert!(error.contains("apt-get install netbase"), "{error}");
+    // The optional file is only a warning, shown with the error.
+    assert!(error.contains("warning: the builder image has no `/etc/mime.types`"), "{error}");
+    assert!(error.contains("1 error found"), "{error}");
+    assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
 }
 
 #[test]

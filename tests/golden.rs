@@ -43,6 +43,9 @@ fn each_error_class_names_its_problem() {
         ("no-copy", "no `copy:` section"),
         ("undeclared-arg", "`${GO_VERSION}` names no build arg"),
         ("duplicate-key", "duplicate key `image`"),
+        ("nobody-taken", "collides with `nobody` (uid 65534)"),
+        ("nobody-taken", "group `nogroup` already exists"),
+        ("data-file-without-builder", "there is no builder to take `/etc/services` from"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));

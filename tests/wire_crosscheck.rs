@@ -88,6 +88,6 @@ fn the_smallest_spec_has_builder_exec_pieces_and_merge() {
     let source = ops.iter().find(|o| o["identifier"] == "docker-image://docker.io/library/golang:1.23").expect("builder image");
     assert_eq!(source["kind"], "source");
     let merge = ops.iter().find(|o| o["kind"] == "merge").expect("a merge");
-    // [users, home, tmp, nsswitch], ca-certificates, timezones, app
+    // [users, home, tmp, nsswitch], [ca-certificates, services, protocols, mime-types], timezones, app
     assert_eq!(merge["merge"].as_array().unwrap().len(), 4);
 }

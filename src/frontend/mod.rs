@@ -188,9 +188,11 @@ async fn build_one<G: Gateway>(
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)));
         }
         warnings.extend(problems);
-        if !verified.libraries.is_empty() {
-            // The libraries become one more layer; lowering again is cheap and keeps `lower` pure.
+        if !verified.libraries.is_empty() || !verified.absent.is_empty() {
+            // The libraries become one more layer and absent data files are left out; lowering again is
+            // cheap and keeps `lower` pure.
             ctx.libraries = verified.libraries;
+            ctx.absent = verified.absent;
             lowered = lower::lower_platform(plan, &ctx, platform);
         }
     }

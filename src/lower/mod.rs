@@ -35,6 +35,8 @@ pub struct Context {
     pub libraries: Vec<String>,
     /// Image labels given outside the spec (`--label`); they win over `image.labels`.
     pub labels: Vec<(String, String)>,
+    /// Data files (`/etc/services`, ...) the builder does not have, found by `verify`: left out.
+    pub absent: Vec<String>,
 }
 
 impl Context {
@@ -49,6 +51,7 @@ impl Context {
             merge: true,
             libraries: Vec::new(),
             labels: Vec::new(),
+            absent: Vec::new(),
         }
     }
 }
@@ -72,7 +75,7 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let context = build_context(ctx);
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
     let sources = Sources { builder: builder.clone().unwrap_or_default(), context };
-    let mut layers = rootfs::pieces(plan, &sources);
+    let mut layers = rootfs::pieces(plan, &sources, &ctx.absent);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
     }

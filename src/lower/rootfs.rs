@@ -1,9 +1,10 @@
 //! The rootfs pieces and the application files as lists of file actions, one list per layer.
 //!
-//! Layers follow how images change: the application is its own layer; each piece taken from the builder
-//! (certificates, zones) is its own; the small files the frontend writes itself (users, homes, /tmp,
-//! nsswitch; then the spec's dirs and files) share one layer per run of consecutive pieces, because a
-//! layer costs time at export and pull whatever its size, and these change only with the spec.
+//! Layers follow how images change: the application is its own layer; the small files taken from the
+//! builder's /etc (certificates, services, protocols, MIME types) share one, the zone database has its
+//! own; the small files the frontend writes itself (users, homes, /tmp, nsswitch; then the spec's dirs
+//! and files) share one layer per run of consecutive pieces, because a layer costs time at export and
+//! pull whatever its size, and these change only with the spec.
 //!
 //! Modes are exact: BuildKit's mkdir and mkfile are subject to the daemon's umask and drop special bits
 //! (so `mkdir /tmp 1777` would give 0755), whereas a copy with a mode is a plain chmod. Directories and
@@ -102,20 +103,54 @@ fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOption
     actions
 }
 
-pub fn pieces(plan: &Plan, sources: &Sources) -> Vec<Layer> {
-    // A run of consecutive written pieces is one layer; every copied piece is a layer of its own.
-    plan.rootfs
-        .chunk_by(|a, b| written(a) && written(b))
+/// The rootfs layers. `absent` lists the data files the builder turned out not to have (found by
+/// `verify`); their pieces, unless the spec asked for them, are left out.
+pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String]) -> Vec<Layer> {
+    let kept: Vec<&Piece> =
+        plan.rootfs.iter().filter(|p| !matches!(p, Piece::DataFile { file, requested: None } if absent.iter().any(|a| a == file.path()))).collect();
+    // A run of consecutive pieces of one kind is one layer (see `LayerKind`).
+    kept.chunk_by(|a, b| layer_kind(a) == layer_kind(b) && layer_kind(a) != LayerKind::Own)
         .map(|run| {
-            let names: Vec<&str> = run.iter().map(Piece::name).collect();
-            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: run.iter().flat_map(|p| piece_actions(plan, sources, p)).collect() }
+            let names: Vec<&str> = run.iter().map(|p| p.name()).collect();
+            let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p)).collect();
+            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions) }
         })
         .collect()
 }
 
-/// Pieces whose files the frontend writes (rather than copies from the builder).
-fn written(piece: &Piece) -> bool {
-    !matches!(piece, Piece::CaCertificates(_) | Piece::Timezones(_))
+/// Each piece makes the parents of its files (`mkdir -p /etc`, root 0755, our time); within a layer once is enough.
+fn without_repeated_parents(actions: Vec<FileAction>) -> Vec<FileAction> {
+    let mut made: Vec<String> = Vec::new();
+    actions
+        .into_iter()
+        .filter(|a| match a {
+            FileAction::Mkdir { path, make_parents: true, .. } if made.contains(path) => false,
+            FileAction::Mkdir { path, make_parents: true, .. } => {
+                made.push(path.clone());
+                true
+            }
+            _ => true,
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LayerKind {
+    /// Small files the frontend writes itself (users, homes, /tmp, nsswitch, the spec's dirs and files).
+    Written,
+    /// Small files copied from the builder's /etc (the CA bundle, services, protocols, MIME types): they
+    /// change together, when the builder image does.
+    BuilderEtc,
+    /// A layer of its own (the zone database: large, and it changes on its own schedule).
+    Own,
+}
+
+fn layer_kind(piece: &Piece) -> LayerKind {
+    match piece {
+        Piece::CaCertificates(_) | Piece::DataFile { .. } => LayerKind::BuilderEtc,
+        Piece::Timezones(_) => LayerKind::Own,
+        _ => LayerKind::Written,
+    }
 }
 
 fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece) -> Vec<FileAction> {
@@ -134,6 +169,11 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece) -> Vec<FileActio
             let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
             let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
             copy_in(sources, from, &dest, options, ts)
+        }
+        Piece::DataFile { file, .. } => {
+            let path = AbsPath::parse(file.path()).expect("constant path");
+            let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
+            copy_in(sources, &Source::Builder(path.clone()), &path, options, ts)
         }
         Piece::Timezones(zones) => {
             let root = AbsPath::parse(ZONEINFO).expect("constant path");

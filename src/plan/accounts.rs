@@ -47,6 +47,16 @@ pub fn root() -> Account {
     Account { name: "root".into(), uid: 0, gid: 0, home: "/root".into(), shell: "/sbin/nologin".into() }
 }
 
+/// `nobody` (65534), as in Debian and distroless: no home, no shell.
+pub fn nobody() -> Account {
+    Account { name: "nobody".into(), uid: super::NOBODY_UID, gid: super::NOBODY_UID, home: "/nonexistent".into(), shell: "/sbin/nologin".into() }
+}
+
+/// The group of `nobody`, with Debian's name.
+pub fn nogroup() -> GroupEntry {
+    GroupEntry { name: "nogroup".into(), gid: super::NOBODY_UID, members: Vec::new() }
+}
+
 impl Accounts {
     pub fn passwd(&self) -> String {
         self.users.iter().map(|u| format!("{}:x:{}:{}:{}:{}:{}\n", u.name, u.uid, u.gid, u.name, u.home, u.shell)).collect()
@@ -92,9 +102,9 @@ impl Accounts {
         self.users.iter().map(|u| u.name.as_str()).collect()
     }
 
-    /// Home directories that are not root's, which the image gets with mode 0700.
+    /// Home directories, root's `/root` included, which the image gets with mode 0700 and their user as owner.
     pub fn homes(&self) -> Vec<&Account> {
-        self.users.iter().filter(|u| u.uid != 0 && u.home != "/" && u.home != "/nonexistent").collect()
+        self.users.iter().filter(|u| u.home != "/" && u.home != "/nonexistent").collect()
     }
 }
 

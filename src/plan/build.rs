@@ -215,17 +215,25 @@ impl Planner {
     }
 
     fn accounts(&mut self, rootfs: &spec::Rootfs) -> Accounts {
-        let mut users = vec![accounts::root()];
+        let mut users = vec![accounts::root(), accounts::nobody()];
         let listed = match &rootfs.users {
             None => vec![Account { name: "nonroot".into(), uid: NONROOT_UID, gid: NONROOT_UID, home: "/home/nonroot".into(), shell: "/sbin/nologin".into() }],
             Some(list) => list.value.iter().filter_map(|u| self.user(u)).collect(),
         };
-        let mut uids: BTreeMap<u32, String> = BTreeMap::from([(0, "root".to_string())]);
+        let mut uids: BTreeMap<u32, String> = BTreeMap::from([(0, "root".to_string()), (NOBODY_UID, "nobody".to_string())]);
         let spans: Vec<Span> = rootfs.users.as_ref().map(|l| l.value.iter().map(|u| u.span).collect()).unwrap_or_default();
         for (i, u) in listed.into_iter().enumerate() {
             let span = spans.get(i).copied().unwrap_or_default();
             if u.name == "root" && u.uid == 0 {
                 continue; // root is always present; listing it is harmless
+            }
+            if u.name == "nobody" || u.uid == NOBODY_UID {
+                self.error(
+                    span,
+                    format!("user `{}` (uid {}) collides with `nobody` (uid {NOBODY_UID}), which every image has", u.name, u.uid),
+                    "remove this entry (to run as nobody, set `image.user: nobody`), or give the user another name and uid",
+                );
+                continue;
             }
             if let Some(other) = uids.get(&u.uid) {
                 self.error(span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
@@ -238,7 +246,8 @@ impl Planner {
             uids.insert(u.uid, u.name.clone());
             users.push(u);
         }
-        let mut extra = Vec::new();
+        let mut extra = vec![accounts::nogroup()];
+        let mut group_names: BTreeSet<String> = primary_groups(&users, &extra).into_iter().map(|g| g.name).collect();
         let mut gids: BTreeSet<u32> = users.iter().map(|u| u.gid).collect();
         for g in &rootfs.groups {
             let (Some(name), Some(gid)) = (&g.name, &g.gid) else {
@@ -250,13 +259,22 @@ impl Planner {
                 self.error(gid.span, format!("gid {gid_num} is already used"), "give each group its own gid");
                 continue;
             }
+            let name_text = self.text(name);
+            if !group_names.insert(name_text.clone()) {
+                self.error(
+                    name.span,
+                    format!("group `{name_text}` already exists"),
+                    "give the group another name: each user has a group of its own name, and `nogroup` (65534) is always there",
+                );
+                continue;
+            }
             let members = g.members.iter().map(|m| m.value.clone()).collect::<Vec<_>>();
             for (m, s) in members.iter().zip(&g.members) {
                 if !users.iter().any(|u| &u.name == m) {
                     self.error(s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
                 }
             }
-            extra.push(GroupEntry { name: self.text(name), gid: gid_num, members });
+            extra.push(GroupEntry { name: name_text, gid: gid_num, members });
         }
         let groups = primary_groups(&users, &extra);
         Accounts { users, groups }
@@ -440,6 +458,18 @@ impl Planner {
                 }
             }
         }
+        for (file, toggle) in [(DataFile::Services, &r.services), (DataFile::Protocols, &r.protocols), (DataFile::MimeTypes, &r.mime_types)] {
+            match toggle {
+                Some(t) if !t.value => {}
+                _ if has_builder => pieces.push(Piece::DataFile { file, requested: toggle.as_ref().map(|t| t.span) }),
+                None => {}
+                Some(t) => self.error(
+                    t.span,
+                    format!("there is no builder to take `{}` from", file.path()),
+                    format!("add a `builder` that has it (Debian: `{}`), or set `rootfs.{}: false`", file.package(), file.key()),
+                ),
+            }
+        }
         let mut zones_off = false;
         match &r.timezones {
             None => {
@@ -548,7 +578,8 @@ impl Planner {
         let errors_before = self.diags.errors().count();
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
-            None => accounts.users.get(1).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
+            // The first listed user: root and nobody are always there, listed or not.
+            None => accounts.users.iter().find(|a| a.uid != 0 && a.uid != NOBODY_UID).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
         };
         if user.uid == 0 && self.diags.errors().count() == errors_before {
             let span = i.user.as_ref().map_or(spec.copy_span, |u| u.span);
@@ -635,5 +666,106 @@ impl Planner {
             out.push(inputs.default_platform.clone().unwrap_or_else(Platform::linux_amd64));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUILDER: &str = "builder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy: [/out/app]\n";
+
+    fn planned(text: &str) -> Result<(Plan, Diagnostics), Diagnostics> {
+        plan(&spec::load(text).expect("the spec loads"), &PlanInputs::default())
+    }
+
+    fn ok(text: &str) -> Plan {
+        planned(text).unwrap_or_else(|e| panic!("{text}: {e:?}")).0
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        planned(text).err().unwrap_or_else(|| panic!("{text} planned")).errors().map(|d| d.message.clone()).collect()
+    }
+
+    /// The data-file pieces in plan order: (key, line the spec asked for it on).
+    fn data_files(plan: &Plan) -> Vec<(&'static str, Option<usize>)> {
+        plan.rootfs
+            .iter()
+            .filter_map(|p| if let Piece::DataFile { file, requested } = p { Some((file.key(), requested.map(|s| s.line))) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn data_files_are_on_by_default_right_after_the_ca_bundle() {
+        let plan = ok(BUILDER);
+        assert_eq!(data_files(&plan), [("services", None), ("protocols", None), ("mime-types", None)]);
+        let names: Vec<&str> = plan.rootfs.iter().map(Piece::name).collect();
+        assert_eq!(names, ["users", "home", "tmp", "nsswitch", "ca-certificates", "services", "protocols", "mime-types", "timezones"]);
+        let paths: Vec<&str> = DataFile::ALL.iter().map(|f| f.path()).collect();
+        assert_eq!(paths, ["/etc/services", "/etc/protocols", "/etc/mime.types"]);
+        let packages: Vec<&str> = DataFile::ALL.iter().map(|f| f.package()).collect();
+        assert_eq!(packages, ["netbase", "netbase", "media-types"]);
+    }
+
+    #[test]
+    fn each_data_file_can_be_switched_off_or_asked_for() {
+        let plan = ok(&format!("{BUILDER}rootfs:\n  services: false\n  protocols: true\n"));
+        assert_eq!(data_files(&plan), [("protocols", Some(7)), ("mime-types", None)]);
+        let plan = ok(&format!("{BUILDER}rootfs:\n  mime-types: false\n"));
+        assert_eq!(data_files(&plan), [("services", None), ("protocols", None)]);
+        let plan = ok(&format!("{BUILDER}rootfs:\n  services: false\n  protocols: false\n  mime-types: false\n"));
+        assert!(data_files(&plan).is_empty());
+    }
+
+    #[test]
+    fn without_a_builder_data_files_are_off_and_asking_for_one_is_an_error() {
+        let context_only = "copy: [{from: dist/app, to: /app}]\nrootfs:\n  ca-certificates: false\n  timezones: none\n";
+        assert!(data_files(&ok(context_only)).is_empty());
+        let errs = errors(&format!("{context_only}  mime-types: true\n"));
+        assert_eq!(errs, ["there is no builder to take `/etc/mime.types` from"]);
+    }
+
+    #[test]
+    fn nobody_and_root_home_are_always_there() {
+        let plan = ok(BUILDER);
+        let Some(Piece::Accounts(accounts)) = plan.rootfs.first() else { panic!("no accounts piece") };
+        assert_eq!(
+            accounts.passwd(),
+            "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+        );
+        assert_eq!(accounts.group(), "root:x:0:\nnonroot:x:65532:\nnogroup:x:65534:\n");
+        let Some(Piece::Homes(homes)) = plan.rootfs.get(1) else { panic!("no homes piece") };
+        let homes: Vec<(&str, Owner)> = homes.iter().map(|h| (h.path.as_str(), h.owner)).collect();
+        assert_eq!(homes, [("/root", Owner::ROOT), ("/home/nonroot", Owner { uid: NONROOT_UID, gid: NONROOT_UID })]);
+        // nobody is not the default user: the first listed one is.
+        assert_eq!(plan.image.user, Owner { uid: NONROOT_UID, gid: NONROOT_UID });
+    }
+
+    #[test]
+    fn the_image_can_run_as_nobody_and_without_listed_users_runs_as_root() {
+        let plan = ok(&format!("{BUILDER}image:\n  user: nobody\n"));
+        assert_eq!(plan.image.user, Owner { uid: NOBODY_UID, gid: NOBODY_UID });
+        let plan = ok(&format!("{BUILDER}image:\n  user: nobody:nogroup\n"));
+        assert_eq!(plan.image.user, Owner { uid: NOBODY_UID, gid: NOBODY_UID });
+        let (plan, warnings) = planned(&format!("{BUILDER}rootfs:\n  users: []\n")).unwrap();
+        assert_eq!(plan.image.user, Owner::ROOT);
+        assert!(warnings.warnings().any(|w| w.message == "the image runs as root"), "{warnings:?}");
+    }
+
+    #[test]
+    fn listed_users_and_groups_cannot_take_nobody_or_nogroup() {
+        let errs = errors(&format!(
+            "{BUILDER}rootfs:\n  users:\n    - {{name: nobody, uid: 1000}}\n    - {{name: daemon, uid: 65534}}\n    - {{name: app, uid: 10001}}\n  groups:\n    - {{name: nogroup, gid: 3000}}\n    - {{name: app, gid: 3001}}\n    - {{name: extra, gid: 65534}}\n"
+        ));
+        assert_eq!(
+            errs,
+            [
+                "user `nobody` (uid 1000) collides with `nobody` (uid 65534), which every image has",
+                "user `daemon` (uid 65534) collides with `nobody` (uid 65534), which every image has",
+                "group `nogroup` already exists",
+                "group `app` already exists",
+                "gid 65534 is already used",
+            ]
+        );
     }
 }

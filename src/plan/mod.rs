@@ -16,6 +16,8 @@ use crate::platform::Platform;
 
 /// The default non-root user, as distroless has it.
 pub const NONROOT_UID: u32 = 65532;
+/// `nobody` and its group `nogroup`, which every image has (as in Debian and distroless).
+pub const NOBODY_UID: u32 = 65534;
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 pub const ZONEINFO: &str = "/usr/share/zoneinfo";
@@ -119,6 +121,13 @@ pub enum Piece {
     /// /etc/nsswitch.conf so Go and glibc consult /etc/hosts before DNS.
     Nsswitch,
     CaCertificates(Source),
+    /// A data file copied from the builder to the same path. `requested` is where the spec asked for it
+    /// (`services: true`): then a builder without it is an error; otherwise the piece is left out with a
+    /// warning.
+    DataFile {
+        file: DataFile,
+        requested: Option<Span>,
+    },
     Timezones(Zones),
     Dirs(Vec<DirEntry>),
     Files(Vec<FileEntry>),
@@ -133,9 +142,51 @@ impl Piece {
             Piece::Tmp => "tmp",
             Piece::Nsswitch => "nsswitch",
             Piece::CaCertificates(_) => "ca-certificates",
+            Piece::DataFile { file, .. } => file.key(),
             Piece::Timezones(_) => "timezones",
             Piece::Dirs(_) => "dirs",
             Piece::Files(_) => "files",
+        }
+    }
+}
+
+/// Runtime data files of Debian packages that programs read by name, and whose absence fails silently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DataFile {
+    /// Service names and ports: `getservbyname`, Go's `net.LookupPort`.
+    Services,
+    /// Protocol names and numbers: `getprotobyname`, Go's `ip:<name>` networks.
+    Protocols,
+    /// File extensions to MIME types: Go's `mime.TypeByExtension`, Python's `mimetypes`.
+    MimeTypes,
+}
+
+impl DataFile {
+    pub const ALL: [DataFile; 3] = [DataFile::Services, DataFile::Protocols, DataFile::MimeTypes];
+
+    /// The same path in the builder and in the image.
+    pub fn path(self) -> &'static str {
+        match self {
+            DataFile::Services => "/etc/services",
+            DataFile::Protocols => "/etc/protocols",
+            DataFile::MimeTypes => "/etc/mime.types",
+        }
+    }
+
+    /// Its key under `rootfs`, and the piece's progress name.
+    pub fn key(self) -> &'static str {
+        match self {
+            DataFile::Services => "services",
+            DataFile::Protocols => "protocols",
+            DataFile::MimeTypes => "mime-types",
+        }
+    }
+
+    /// The Debian (and Ubuntu) package that ships it.
+    pub fn package(self) -> &'static str {
+        match self {
+            DataFile::Services | DataFile::Protocols => "netbase",
+            DataFile::MimeTypes => "media-types",
         }
     }
 }

@@ -11,7 +11,8 @@ const DEBUG_KEYS: &[&str] = &["image"];
 const BUILDER_KEYS: &[&str] = &["image", "workdir", "env", "run", "cache", "secrets", "ssh", "network", "platform"];
 const SECRET_KEYS: &[&str] = &["id", "target"];
 const COPY_KEYS: &[&str] = &["from", "to", "mode", "owner"];
-const ROOTFS_KEYS: &[&str] = &["ca-certificates", "timezones", "users", "groups", "tmp", "nsswitch", "libraries", "dirs", "files"];
+const ROOTFS_KEYS: &[&str] =
+    &["ca-certificates", "timezones", "users", "groups", "tmp", "nsswitch", "services", "protocols", "mime-types", "libraries", "dirs", "files"];
 const CA_KEYS: &[&str] = &["from"];
 const USER_KEYS: &[&str] = &["name", "uid", "gid", "home", "shell"];
 const GROUP_KEYS: &[&str] = &["name", "gid", "members"];
@@ -322,6 +323,9 @@ impl Reader {
                 "groups" => r.groups = self.list_of(v, "rootfs.groups", Self::group),
                 "tmp" => r.tmp = self.boolean(v, "rootfs.tmp"),
                 "nsswitch" => r.nsswitch = self.boolean(v, "rootfs.nsswitch"),
+                "services" => r.services = self.boolean(v, "rootfs.services"),
+                "protocols" => r.protocols = self.boolean(v, "rootfs.protocols"),
+                "mime-types" => r.mime_types = self.boolean(v, "rootfs.mime-types"),
                 "libraries" => r.libraries = self.string(v, "rootfs.libraries"),
                 "dirs" => r.dirs = self.list_of(v, "rootfs.dirs", Self::dir),
                 "files" => r.files = self.list_of(v, "rootfs.files", Self::file),

@@ -114,6 +114,12 @@ pub struct Rootfs {
     pub groups: Vec<Group>,
     pub tmp: Option<Spanned<bool>>,
     pub nsswitch: Option<Spanned<bool>>,
+    /// The builder's `/etc/services` (Debian's netbase).
+    pub services: Option<Spanned<bool>>,
+    /// The builder's `/etc/protocols` (Debian's netbase).
+    pub protocols: Option<Spanned<bool>>,
+    /// The builder's `/etc/mime.types` (Debian's media-types).
+    pub mime_types: Option<Spanned<bool>>,
     /// `auto` | `none`.
     pub libraries: Option<Str>,
     pub dirs: Vec<Dir>,

@@ -12,7 +12,7 @@ use elf::ElfInfo;
 use futures_util::future::{join, join_all};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::plan::{AbsPath, Copy, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
+use crate::plan::{AbsPath, Copy, DataFile, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
 /// What the checks need to know of a path (symlinks already followed).
@@ -43,6 +43,8 @@ pub struct ReadError(pub String);
 pub struct Verified {
     pub diagnostics: Diagnostics,
     pub libraries: Vec<String>,
+    /// Data files the spec did not ask for explicitly and the builder lacks: the image goes without them.
+    pub absent: Vec<String>,
 }
 
 /// Checks the builder's filesystem (already built) against the plan.
@@ -76,7 +78,9 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
         }
         out.libraries = closure.files;
     }
+    let (rootfs_problems, absent) = rootfs_problems;
     out.diagnostics.extend(rootfs_problems);
+    out.absent = absent;
     Ok(out)
 }
 
@@ -149,12 +153,15 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
     Some(info)
 }
 
-/// The rootfs pieces taken from the builder must be there: the CA bundle, the zone files.
-async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> Diagnostics {
+/// The rootfs pieces taken from the builder must be there: the CA bundle, the zone files, and the data
+/// files the spec asked for. Data files it did not ask for may be absent: those are returned, with a
+/// warning naming the package that has them.
+async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<String>) {
     let mut ds = Diagnostics::default();
     let Some(builder) = &plan.builder else {
-        return ds;
+        return (ds, Vec::new());
     };
+    let mut optional: Vec<DataFile> = Vec::new();
     // Each path the image takes from the builder, and what to say if it is not there.
     let mut needed: Vec<(String, Diagnostic)> = Vec::new();
     for piece in &plan.rootfs {
@@ -179,16 +186,38 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> Diagnostics {
                         .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
                 )
             })),
+            Piece::DataFile { file, requested: Some(span) } => needed.push((
+                file.path().to_string(),
+                Diagnostic::error(*span, format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path())).hint(format!(
+                    "install `{0}` in the builder (Debian/Ubuntu: `apt-get install {0}`), or set `rootfs.{1}: false`",
+                    file.package(),
+                    file.key()
+                )),
+            )),
+            Piece::DataFile { file, requested: None } => optional.push(*file),
             _ => {}
         }
     }
-    let present = join_all(needed.iter().map(|(path, _)| fs.stat(path))).await;
+    let (present, optional_present) = join(join_all(needed.iter().map(|(path, _)| fs.stat(path))), join_all(optional.iter().map(|f| fs.stat(f.path())))).await;
     for ((_, problem), stat) in needed.into_iter().zip(present) {
         if stat.is_err() {
             ds.push(problem);
         }
     }
-    ds
+    let absent: Vec<DataFile> = optional.into_iter().zip(optional_present).filter(|(_, stat)| stat.is_err()).map(|(f, _)| f).collect();
+    // One warning per package, naming what goes missing with it.
+    let mut packages: Vec<&str> = absent.iter().map(|f| f.package()).collect();
+    packages.dedup();
+    for package in packages {
+        let files: Vec<DataFile> = absent.iter().copied().filter(|f| f.package() == package).collect();
+        let paths: Vec<String> = files.iter().map(|f| format!("`{}`", f.path())).collect();
+        let keys: Vec<String> = files.iter().map(|f| format!("`rootfs.{}: false`", f.key())).collect();
+        let it = if files.len() == 1 { "it" } else { "them" };
+        ds.push(Diagnostic::warning(builder.image_span, format!("the builder image has no {}, so the image is built without {it}", paths.join(" or "))).hint(
+            format!("install `{package}` in the builder (Debian/Ubuntu: `apt-get install {package}`), or set {} to go without {it}", keys.join(" and ")),
+        ));
+    }
+    (ds, absent.iter().map(|f| f.path().to_string()).collect())
 }
 
 /// The program the image starts must be a file with an execute bit (after the copy's `mode:`).

@@ -50,12 +50,19 @@ pub fn docker_cmd() -> Command {
 /// `docker buildx build --progress plain`, with the frontend image passed as `BUILDKIT_SYNTAX` when it
 /// is not the one the specs name (the build arg wins over the `# syntax=` line).
 pub fn buildx() -> Command {
-    let mut cmd = docker_cmd();
-    cmd.args(["buildx", "build", "--progress", "plain"]);
+    let mut cmd = buildx_dockerfile();
     let frontend = frontend_image();
     if frontend != FRONTEND_IMAGE {
         cmd.arg("--build-arg").arg(format!("BUILDKIT_SYNTAX={frontend}"));
     }
+    cmd
+}
+
+/// `docker buildx build --progress plain` for a plain Dockerfile (Docker's built-in frontend): no
+/// `BUILDKIT_SYNTAX`, which would hand the Dockerfile to scratchkit.
+pub fn buildx_dockerfile() -> Command {
+    let mut cmd = docker_cmd();
+    cmd.args(["buildx", "build", "--progress", "plain"]);
     cmd
 }
 
@@ -127,17 +134,103 @@ pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
 /// The paths in an image's filesystem (`docker create`, `docker export`, `tar -t`), directories
 /// without their trailing `/`.
 pub fn image_files(image: &str) -> Vec<String> {
-    let out = run_cmd(Command::new(docker()).args(["create", image]), Duration::from_secs(60));
-    assert!(out.ok, "docker create {image} failed\n{}", out.all());
-    let id = out.stdout.trim().to_string();
-    let tar = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-export-{id}.tar"));
-    let exported = run_cmd(Command::new(docker()).args(["export", "-o"]).arg(&tar).arg(&id), RUN_TIMEOUT);
-    let _ = run_cmd(Command::new(docker()).args(["rm", &id]), Duration::from_secs(60));
-    assert!(exported.ok, "docker export {image} failed\n{}", exported.all());
-    let listed = run_cmd(Command::new("tar").arg("-tf").arg(&tar), RUN_TIMEOUT);
-    let _ = std::fs::remove_file(&tar);
-    assert!(listed.ok, "tar -t of {image} failed\n{}", listed.all());
-    let files: Vec<String> = listed.stdout.lines().map(|l| l.trim_end_matches('/').to_string()).collect();
-    assert!(!files.is_empty(), "docker export {image} listed nothing");
-    files
+    Exported::new(image).paths()
+}
+
+/// An image's filesystem as a tar (`docker create`, `docker export`), removed on drop. Docker adds its
+/// own mount points (`.dockerenv`, `etc/hosts`, `etc/resolv.conf`, `etc/hostname`, `dev/`, `proc/`, `sys/`).
+pub struct Exported {
+    image: String,
+    tar: PathBuf,
+}
+
+/// One entry of an exported image, as `tar -tv --numeric-owner` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Relative, without a trailing `/` (`etc/passwd`, `tmp`).
+    pub path: String,
+    /// `-` file, `d` directory, `l` symlink, `h` hard link, ...
+    pub kind: char,
+    /// Permission bits with setuid, setgid and sticky (`0o1777`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+}
+
+impl Exported {
+    pub fn new(image: &str) -> Self {
+        let out = run_cmd(Command::new(docker()).args(["create", image]), Duration::from_secs(60));
+        assert!(out.ok, "docker create {image} failed\n{}", out.all());
+        let id = out.stdout.trim().to_string();
+        let tar = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-export-{id}.tar"));
+        let exported = run_cmd(Command::new(docker()).args(["export", "-o"]).arg(&tar).arg(&id), RUN_TIMEOUT);
+        let _ = run_cmd(Command::new(docker()).args(["rm", &id]), Duration::from_secs(60));
+        assert!(exported.ok, "docker export {image} failed\n{}", exported.all());
+        Exported { image: image.to_string(), tar }
+    }
+
+    fn tar(&self, args: &[&str]) -> String {
+        let out = run_cmd(Command::new("tar").args(args).arg(&self.tar), RUN_TIMEOUT);
+        assert!(out.ok, "tar {args:?} of {} failed\n{}", self.image, out.all());
+        out.stdout
+    }
+
+    pub fn paths(&self) -> Vec<String> {
+        let files: Vec<String> = self.tar(&["-tf"]).lines().map(|l| l.trim_end_matches('/').to_string()).collect();
+        assert!(!files.is_empty(), "docker export {} listed nothing", self.image);
+        files
+    }
+
+    /// Every entry with its type, mode, numeric owner and size.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.tar(&["--numeric-owner", "-tvf"]).lines().map(|l| parse_entry(l).unwrap_or_else(|| panic!("cannot read tar line {l:?}"))).collect()
+    }
+
+    /// The text of one file, `None` when the image has no such file.
+    pub fn read(&self, path: &str) -> Option<String> {
+        let out = run_cmd(Command::new("tar").arg("-xOf").arg(&self.tar).arg(path), RUN_TIMEOUT);
+        out.ok.then_some(out.stdout)
+    }
+}
+
+impl Drop for Exported {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tar);
+    }
+}
+
+/// `drwxrwxrwt 0/0  0 2024-01-01 00:00 tmp/` (GNU tar `-tv --numeric-owner`).
+pub fn parse_entry(line: &str) -> Option<Entry> {
+    let mut fields = line.split_whitespace();
+    let perms: Vec<char> = fields.next()?.chars().collect();
+    let (uid, gid) = fields.next()?.split_once('/')?;
+    let size = fields.next()?.parse().unwrap_or(0); // devices list `major,minor`
+                                                    // The name follows the date and time; skip past those five fields in the line itself (names keep their spaces).
+    let mut rest = line;
+    for _ in 0..5 {
+        rest = rest.trim_start();
+        rest = &rest[rest.find(' ')?..];
+    }
+    let name = rest.trim_start();
+    let name = name.split(" -> ").next()?.split(" link to ").next()?;
+    if perms.len() != 10 {
+        return None;
+    }
+    let mut mode = 0;
+    for (i, bit) in [(1, 0o400), (2, 0o200), (4, 0o40), (5, 0o20), (7, 0o4), (8, 0o2)] {
+        if perms[i] != '-' {
+            mode |= bit;
+        }
+    }
+    // The execute columns also carry setuid (s/S), setgid (s/S) and sticky (t/T).
+    for (i, exec, special) in [(3, 0o100, 0o4000), (6, 0o10, 0o2000), (9, 0o1, 0o1000)] {
+        match perms[i] {
+            'x' => mode |= exec,
+            's' | 't' => mode |= exec | special,
+            'S' | 'T' => mode |= special,
+            _ => {}
+        }
+    }
+    Some(Entry { path: name.trim_end_matches('/').to_string(), kind: perms[0], mode, uid: uid.parse().ok()?, gid: gid.parse().ok()?, size })
 }

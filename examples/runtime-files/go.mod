@@ -1,0 +1,3 @@
+module example.com/runtime-files
+
+go 1.19
