@@ -1,6 +1,6 @@
 //! What the user wrote in `scratch.yaml`, with the place of every value.
 //!
-//! The types mirror `shared/design/spec.md` one to one and decide nothing: defaults, validation and meaning
+//! The types mirror the keys of `docs/spec.md` one to one and decide nothing: defaults, validation and meaning
 //! live in [`crate::plan`]. Loading walks marked-yaml's node tree by hand rather than through serde derive,
 //! because serde stops at the first error and loses spans inside untagged enums, and we want every problem
 //! reported at once with its line and column.
