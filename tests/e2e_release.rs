@@ -191,7 +191,9 @@ fn an_exported_cache_is_imported_by_cache_from_after_the_local_cache_is_gone() {
     // A version no earlier build used, so only the exported cache can hold this RUN's result.
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let version = format!("VERSION=cache-io-{nanos}");
-    let cache = dir.join("cache");
+    // Outside the build context: an export inside it would change the context and so every cache key.
+    let cache = dir.with_extension("cache");
+    let _ = std::fs::remove_dir_all(&cache);
     let (to, from) = (format!("type=local,dest={},mode=max", cache.display()), format!("type=local,src={}", cache.display()));
     let image = "scratchkit-e2e/release-cache-io";
     let prune = || must(docker_cmd().args(["buildx", "prune", "--all", "--force"]));
