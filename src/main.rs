@@ -153,8 +153,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Frontend => Ok(scratchkit::frontend::serve_stdio()),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "scratchkit", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "scratchkit", &mut script);
+            emit(&script)
         }
         Command::Check { spec } => {
             let Some(loaded) = load(&spec, Vec::new())? else { return Ok(ExitCode::from(1)) };
@@ -165,8 +166,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Some(loaded) = load(&spec, platform.into_iter().collect())? else { return Ok(ExitCode::from(1)) };
             let plan = loaded.compiled.plan;
             let config = lower::image_config(&plan, &plan.platforms[0]).with_labels(&spec.labels);
-            println!("{}", serde_json::to_string_pretty(&config)?);
-            Ok(ExitCode::SUCCESS)
+            emit(format!("{}\n", serde_json::to_string_pretty(&config)?).as_bytes())
         }
         Command::Llb { spec, json, platform, build_platform, no_merge, context, builder_ref, builder_env, library } => {
             let Some(loaded) = load(&spec, platform)? else { return Ok(ExitCode::from(1)) };
@@ -187,15 +187,22 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 eprintln!("note: `llb` prints the graph of the first platform ({}); BuildKit builds each", first.platform);
             }
             let def = first.image.marshal(&MarshalOptions::default());
-            let mut out = std::io::stdout().lock();
             if json {
                 let view = serde_json::json!({ "platform": first.platform.to_string(), "llb": render(&def), "config": first.config });
-                writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
+                emit(format!("{}\n", serde_json::to_string_pretty(&view)?).as_bytes())
             } else {
-                out.write_all(&prost::Message::encode_to_vec(&def))?;
+                emit(&prost::Message::encode_to_vec(&def))
             }
-            Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Writes the command's output. A reader that stopped reading (`| head`) is not an error.
+fn emit(bytes: &[u8]) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

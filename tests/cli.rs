@@ -94,3 +94,22 @@ fn config_takes_label_flags_over_the_spec() {
     let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(config["config"]["Labels"]["org.example.team"], "infra");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Output well past a pipe's 64 KiB buffer, so the writer is still writing when the reader leaves.
+    let files: String = (0..2000).map(|i| format!("    - {{path: /etc/app/f{i}, content: \"file number {i}\"}}\n")).collect();
+    let spec = std::env::temp_dir().join(format!("scratchkit-cli-big-{}.yaml", std::process::id()));
+    std::fs::write(&spec, format!("copy: [context:app]\nrootfs:\n  files:\n{files}")).unwrap();
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["llb", "--json"]).arg(&spec).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes, like `| head -c 16`
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&spec);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
