@@ -2,13 +2,14 @@
 //! by digest, and the terminal op last. The same graph always gives the same bytes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use prost::Message;
 use sha2::{Digest, Sha256};
 
 use super::exec::{Exec, Mount, MountKind, Network};
 use super::file::FileAction;
-use super::state::{Op, Output, State, Vertex};
+use super::state::{Op, Output, SourceFile, SourceLocation, State, Vertex};
 use crate::platform::Platform;
 use crate::proto::pb;
 
@@ -31,7 +32,15 @@ impl State {
         let Some(head) = &self.output else {
             return pb::Definition::default();
         };
-        let mut m = Marshaller { options, seen: HashMap::new(), def: Vec::new(), emitted: BTreeMap::new(), metadata: BTreeMap::new() };
+        let mut m = Marshaller {
+            options,
+            seen: HashMap::new(),
+            def: Vec::new(),
+            emitted: BTreeMap::new(),
+            metadata: BTreeMap::new(),
+            files: Vec::new(),
+            locations: BTreeMap::new(),
+        };
         let head_digest = m.vertex(&head.vertex);
         let terminal = pb::Op { inputs: vec![pb::Input { digest: head_digest, index: head.index }], ..Default::default() };
         let bytes = terminal.encode_to_vec();
@@ -39,7 +48,15 @@ impl State {
         let caps = [("constraints", true), ("platform", true)].map(|(k, v)| (k.to_string(), v)).into();
         m.metadata.insert(digest, pb::OpMetadata { caps, ignore_cache: options.ignore_cache, ..Default::default() });
         m.def.push(bytes);
-        pb::Definition { def: m.def, metadata: m.metadata, source: None }
+        let source = (!m.locations.is_empty()).then(|| pb::Source {
+            locations: m.locations,
+            infos: m
+                .files
+                .iter()
+                .map(|f| pb::SourceInfo { filename: f.filename.clone(), data: f.data.clone(), definition: None, language: f.language.clone() })
+                .collect(),
+        });
+        pb::Definition { def: m.def, metadata: m.metadata, source }
     }
 }
 
@@ -51,6 +68,10 @@ struct Marshaller<'a> {
     /// Digests already in `def` (equal ops built separately are emitted once).
     emitted: BTreeMap<String, ()>,
     metadata: BTreeMap<String, pb::OpMetadata>,
+    /// The source files locations point into, in first-use order (`SourceInfo` indices).
+    files: Vec<Arc<SourceFile>>,
+    /// Op digest → where it comes from.
+    locations: BTreeMap<String, pb::Locations>,
 }
 
 /// The inputs of one op, deduplicated, in first-use order.
@@ -116,8 +137,21 @@ impl Marshaller<'_> {
         }
         md.caps = caps.into_iter().map(|c| (c.to_string(), true)).collect();
         self.metadata.insert(digest.clone(), md);
+        if !v.locations.is_empty() {
+            let locations: Vec<pb::Location> = v.locations.iter().map(|l| self.location(l)).collect();
+            self.locations.entry(digest.clone()).or_default().locations.extend(locations);
+        }
         self.seen.insert(key, digest.clone());
         digest
+    }
+
+    fn location(&mut self, l: &SourceLocation) -> pb::Location {
+        let index = self.files.iter().position(|f| Arc::ptr_eq(f, &l.file) || **f == *l.file).unwrap_or_else(|| {
+            self.files.push(l.file.clone());
+            self.files.len() - 1
+        });
+        let at = |line: usize| Some(pb::Position { line: i32::try_from(line).unwrap_or(i32::MAX), character: 0 });
+        pb::Location { source_index: index as i32, ranges: l.lines.iter().map(|&(start, end)| pb::Range { start: at(start), end: at(end) }).collect() }
     }
 
     /// The root mount first, then the other mounts sorted by destination (so the bytes do not depend on
@@ -313,6 +347,31 @@ mod tests {
         assert_eq!(ops[1].inputs.len(), 1);
         let chain: Vec<(i64, i64, i64)> = f.actions.iter().map(|a| (a.input, a.secondary_input, a.output)).collect();
         assert_eq!(chain, vec![(-1, 0, -1), (1, 0, -1), (2, 0, 0)]);
+    }
+
+    #[test]
+    fn located_ops_get_a_source_map_with_each_file_once() {
+        let spec = Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\nb\nc\n".to_vec(), language: "yaml".into() });
+        let at = |lines: Vec<(usize, usize)>| SourceLocation { file: spec.clone(), lines };
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None).located(at(vec![(1, 1)]));
+        let run = img.run(Exec::shell("true")).located(at(vec![(2, 3)]));
+        let def = run.marshal(&MarshalOptions::default());
+        let source = def.source.expect("a source map");
+        assert_eq!(source.infos.len(), 1, "the file is sent once");
+        assert_eq!((source.infos[0].filename.as_str(), source.infos[0].language.as_str()), ("scratch.yaml", "yaml"));
+        assert_eq!(source.infos[0].data, b"a\nb\nc\n");
+        let lines = |bytes: &Vec<u8>| -> Vec<(i32, i32)> {
+            source.locations[&digest_of(bytes)].locations[0].ranges.iter().map(|r| (r.start.unwrap().line, r.end.unwrap().line)).collect()
+        };
+        assert_eq!(lines(&def.def[0]), [(1, 1)]);
+        assert_eq!(lines(&def.def[1]), [(2, 3)]);
+        assert!(!source.locations.contains_key(&digest_of(def.def.last().unwrap())), "the terminal op has no location");
+    }
+
+    #[test]
+    fn unlocated_graphs_have_no_source_map() {
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
+        assert!(img.run(Exec::shell("true")).marshal(&MarshalOptions::default()).source.is_none());
     }
 
     #[test]

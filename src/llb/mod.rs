@@ -15,4 +15,4 @@ pub use exec::{Exec, Mount, MountKind, Network};
 pub use file::{CopyOptions, FileAction};
 pub use marshal::{digest_of, to_pb_platform, MarshalOptions};
 pub use render::render;
-pub use state::{Source, State};
+pub use state::{Source, SourceFile, SourceLocation, State};

@@ -22,6 +22,24 @@ pub(super) struct Vertex {
     pub(super) op: Op,
     /// The progress name (`llb.customname`).
     pub(super) name: Option<String>,
+    /// Where in a source file this op comes from: BuildKit shows those lines when the op fails.
+    pub(super) locations: Vec<SourceLocation>,
+}
+
+/// A source file ops can point into (`pb.SourceInfo`), e.g. the spec the graph was made from.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    pub filename: String,
+    pub data: Vec<u8>,
+    /// `yaml`, `dockerfile`, …: how a client may highlight it (BuildKit ≥0.12 keeps it).
+    pub language: String,
+}
+
+/// Lines of a source file, 1-based and inclusive, that an op comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLocation {
+    pub file: Arc<SourceFile>,
+    pub lines: Vec<(usize, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -52,7 +70,18 @@ impl State {
     }
 
     fn vertex(op: Op, name: Option<String>) -> Self {
-        State { output: Some(Output { vertex: Arc::new(Vertex { op, name }), index: 0 }) }
+        State { output: Some(Output { vertex: Arc::new(Vertex { op, name, locations: Vec::new() }), index: 0 }) }
+    }
+
+    fn with_vertex(self, change: impl FnOnce(&mut Vertex)) -> Self {
+        match self.output {
+            None => self,
+            Some(out) => {
+                let mut vertex = Arc::unwrap_or_clone(out.vertex);
+                change(&mut vertex);
+                State { output: Some(Output { vertex: Arc::new(vertex), index: out.index }) }
+            }
+        }
     }
 
     pub fn source(source: Source) -> Self {
@@ -100,13 +129,12 @@ impl State {
 
     /// Gives the vertex behind this state the name BuildKit's progress output shows.
     pub fn named(self, name: impl Into<String>) -> Self {
-        match self.output {
-            None => self,
-            Some(out) => {
-                let mut vertex = Arc::unwrap_or_clone(out.vertex);
-                vertex.name = Some(name.into());
-                State { output: Some(Output { vertex: Arc::new(vertex), index: out.index }) }
-            }
-        }
+        let name = name.into();
+        self.with_vertex(|v| v.name = Some(name))
+    }
+
+    /// Records where in a source file the vertex behind this state comes from (a source map entry).
+    pub fn located(self, location: SourceLocation) -> Self {
+        self.with_vertex(|v| v.locations.push(location))
     }
 }
