@@ -107,6 +107,10 @@ struct FakeGateway {
     /// Contents of builder files; a file without contents reads as a shell script (not ELF).
     builder_bytes: BTreeMap<String, Vec<u8>>,
     build_failure: Option<String>,
+    /// The error details the failed build carries (BuildKit's: source, vertex, exec error).
+    build_failure_details: Vec<prost_types::Any>,
+    /// The details the frontend returned with its error.
+    returned_details: Vec<prost_types::Any>,
     // What the frontend sent it.
     solved: Vec<Solved>,
     resolved: Vec<(String, Platform)>,
@@ -128,6 +132,8 @@ impl FakeGateway {
             builder_files: BTreeMap::new(),
             builder_bytes: BTreeMap::new(),
             build_failure: None,
+            build_failure_details: Vec::new(),
+            returned_details: Vec::new(),
             solved: Vec::new(),
             resolved: Vec::new(),
             warnings: Vec::new(),
@@ -213,7 +219,7 @@ impl FakeGateway {
             .strip_prefix("ref-")
             .and_then(|n| n.parse::<usize>().ok())
             .and_then(|n| self.solved.get(n))
-            .ok_or_else(|| GatewayError(format!("no such ref {ref_id}")))
+            .ok_or_else(|| GatewayError::new(format!("no such ref {ref_id}")))
     }
 
     fn answer(&mut self, answer: Answer) {
@@ -291,21 +297,21 @@ impl FakeGateway {
             Kind::Builder if self.builder_files.get(path).is_some_and(|s| !s.is_dir()) => Some("#!/bin/sh\n".into()),
             _ => None,
         };
-        found.map(String::into_bytes).ok_or_else(|| GatewayError(format!("open {path}: no such file or directory ({kind:?} {ref_id})")))
+        found.map(String::into_bytes).ok_or_else(|| GatewayError::new(format!("open {path}: no such file or directory ({kind:?} {ref_id})")))
     }
 
     fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
         if kind != Kind::Builder {
-            return Err(GatewayError(format!("stat {path}: {ref_id} is a {kind:?}, not the builder")));
+            return Err(GatewayError::new(format!("stat {path}: {ref_id} is a {kind:?}, not the builder")));
         }
         if path == "." {
             return match &self.build_failure {
-                Some(message) => Err(GatewayError(message.clone())),
+                Some(message) => Err(GatewayError { message: message.clone(), details: self.build_failure_details.clone() }),
                 None => Ok(FileStat { mode: DIR | 0o755, ..FileStat::default() }),
             };
         }
-        self.builder_files.get(path).cloned().ok_or_else(|| GatewayError(format!("stat {path}: no such file or directory")))
+        self.builder_files.get(path).cloned().ok_or_else(|| GatewayError::new(format!("stat {path}: no such file or directory")))
     }
 
     fn warn(&mut self, warning: &Warning) -> Result<(), GatewayError> {
@@ -323,7 +329,8 @@ impl FakeGateway {
         Ok(())
     }
 
-    fn return_error(&mut self, message: String) -> Result<(), GatewayError> {
+    fn return_error(&mut self, message: String, details: Vec<prost_types::Any>) -> Result<(), GatewayError> {
+        self.returned_details = details;
         self.answer(Answer::Error(message));
         Ok(())
     }
@@ -374,8 +381,8 @@ impl Gateway for Shared<'_> {
     async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
         self.call(|f| f.return_metadata(metadata)).await
     }
-    async fn return_error(&self, message: String) -> Result<(), GatewayError> {
-        self.call(|f| f.return_error(message)).await
+    async fn return_error(&self, message: String, details: Vec<prost_types::Any>) -> Result<(), GatewayError> {
+        self.call(|f| f.return_error(message, details)).await
     }
 }
 
@@ -835,6 +842,28 @@ fn build_failure_is_returned_as_is() {
 }
 
 #[test]
+fn build_failure_details_are_passed_back_unchanged() {
+    // What BuildKit attaches to a failed exec: typed details buildx renders (the step, its source lines).
+    let details = vec![
+        prost_types::Any { type_url: "github.com/moby/buildkit/solver/errdefs.Source".into(), value: vec![10, 3, 1, 2, 3] },
+        prost_types::Any { type_url: "github.com/moby/buildkit/solver/pb.ExitStatus".into(), value: vec![8, 1] },
+    ];
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).failing_build("exit code: 1");
+    fake.build_failure_details = details.clone();
+    run_frontend(&mut fake, &[]);
+    assert_eq!(fake.error(), "exit code: 1");
+    assert_eq!(fake.returned_details, details);
+}
+
+#[test]
+fn a_spec_error_carries_no_buildkit_details() {
+    let mut fake = FakeGateway::modern(&fixture("bad/unknown-key.yaml"));
+    run_frontend(&mut fake, &[]);
+    fake.error();
+    assert!(fake.returned_details.is_empty());
+}
+
+#[test]
 fn unknown_subrequest_is_refused_in_words_buildx_understands() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[("requestid", "frontend.compose")]);
@@ -949,5 +978,5 @@ fn contextkey_names_one_local_for_dockerignore_and_context() {
 fn the_fake_refuses_a_second_answer() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[]);
-    let _ = fake.return_error("again".into());
+    let _ = fake.return_error("again".into(), Vec::new());
 }

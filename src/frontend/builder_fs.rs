@@ -16,13 +16,13 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
 
 impl<G: Gateway> Filesystem for BuilderFs<'_, G> {
     async fn stat(&self, path: &str) -> Result<FileStat, String> {
-        let stat = self.gateway.stat_file(&self.ref_id, path).await.map_err(|e| e.0)?;
+        let stat = self.gateway.stat_file(&self.ref_id, path).await.map_err(|e| e.message)?;
         Ok(FileStat { is_dir: stat.is_dir(), mode: stat.permissions(), size: u64::try_from(stat.size).unwrap_or(0) })
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
-        self.gateway.read_range(&self.ref_id, path, offset, length).await.map_err(|e| e.0)
+        self.gateway.read_range(&self.ref_id, path, offset, length).await.map_err(|e| e.message)
     }
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
-        self.gateway.read_dir(&self.ref_id, path).await.map_err(|e| e.0)
+        self.gateway.read_dir(&self.ref_id, path).await.map_err(|e| e.message)
     }
 }

@@ -21,7 +21,7 @@ use crate::plan::{Plan, PlanInputs, RunsOn};
 use crate::platform::Platform;
 use crate::verify;
 use builder_fs::BuilderFs;
-pub use failure::Failure;
+pub use failure::{Failed, Failure};
 pub use serve::serve_stdio;
 
 enum Answer {
@@ -53,19 +53,19 @@ pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<Timings, Gatewa
     match answer(g, options, &mut timings).await {
         Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await?,
         Ok(Answer::Metadata(md)) => g.return_metadata(md).await?,
-        Err(Failure(message)) => g.return_error(message).await?,
+        Err(Failed { message, details }) => g.return_error(message, details).await?,
     }
     Ok(timings)
 }
 
-async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> Result<Answer, Failure> {
+async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> Result<Answer, Failed> {
     let caps = g.ping().await?;
     let filename = options.filename();
     let request = options.get("requestid").filter(|r| !r.is_empty());
     if let Some(request) = request {
         if !subrequests::KNOWN.contains(&request) {
             // buildx matches on this text to fall back for subrequests a frontend does not know.
-            return Err(Failure(format!("unsupported request {request}")));
+            return Err(Failure(format!("unsupported request {request}")).into());
         }
         if request == subrequests::DESCRIBE {
             return Ok(Answer::Metadata(subrequests::describe()));
@@ -172,7 +172,7 @@ async fn build_one<G: Gateway>(
     platform: &Platform,
     spec: SpecText<'_>,
     solving: &Solving,
-) -> Result<PlatformBuild, Failure> {
+) -> Result<PlatformBuild, Failed> {
     let mut warnings = Diagnostics::default();
     let mut built_during = None;
     let mut lowered = lower::lower_platform(plan, &ctx, platform);
@@ -185,7 +185,7 @@ async fn build_one<G: Gateway>(
         let verified = verify::builder_output(&BuilderFs::new(g, &builder_ref), plan, platform).await?;
         let problems = verified.diagnostics;
         if problems.has_errors() {
-            return Err(Failure(problems.sorted().render(spec.filename, spec.text)));
+            return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
         }
         warnings.extend(problems);
         if !verified.libraries.is_empty() || !verified.absent.is_empty() {

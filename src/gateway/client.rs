@@ -48,8 +48,10 @@ pub struct StdioGateway {
     client: LlbBridgeClient<Channel>,
 }
 
+/// Keeps BuildKit's structured details (`grpc-status-details-bin`, an encoded `google.rpc.Status`).
 fn err(status: tonic::Status) -> GatewayError {
-    GatewayError(status.message().to_string())
+    let details = <google::rpc::Status as prost::Message>::decode(status.details()).map(|s| s.details).unwrap_or_default();
+    GatewayError { message: status.message().to_string(), details }
 }
 
 impl StdioGateway {
@@ -63,7 +65,7 @@ impl StdioGateway {
         let channel = Endpoint::from_static("http://localhost")
             .connect_with_connector(connector)
             .await
-            .map_err(|e| GatewayError(format!("connecting over stdio: {e}")))?;
+            .map_err(|e| GatewayError::new(format!("connecting over stdio: {e}")))?;
         let client = LlbBridgeClient::new(channel).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE);
         Ok(StdioGateway { client })
     }
@@ -109,7 +111,7 @@ impl Gateway for StdioGateway {
             Some(fe::result::Result::Ref(r)) => Ok(r.id),
             Some(fe::result::Result::RefDeprecated(id)) => Ok(id),
             _ if !response.r#ref.is_empty() => Ok(response.r#ref),
-            _ => Err(GatewayError("solve returned no reference".into())),
+            _ => Err(GatewayError::new("solve returned no reference")),
         }
     }
 
@@ -172,7 +174,7 @@ impl Gateway for StdioGateway {
             }
             fe::result::Result::Refs(fe::RefMap { refs })
         } else {
-            let b = images.into_iter().next().ok_or_else(|| GatewayError("no image to return".into()))?;
+            let b = images.into_iter().next().ok_or_else(|| GatewayError::new("no image to return"))?;
             metadata.insert("containerimage.config".to_string(), b.config);
             fe::result::Result::Ref(fe::Ref { id: b.ref_id, def: None })
         };
@@ -185,10 +187,10 @@ impl Gateway for StdioGateway {
         self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
     }
 
-    async fn return_error(&self, message: String) -> Result<(), GatewayError> {
+    async fn return_error(&self, message: String, details: Vec<prost_types::Any>) -> Result<(), GatewayError> {
         // 2 = UNKNOWN, as BuildKit's own frontends use: any other code is prefixed to the message
         // (`InvalidArgument: ...`) once per hop between the frontend and buildx.
-        let status = google::rpc::Status { code: 2, message, details: Vec::new() };
+        let status = google::rpc::Status { code: 2, message, details };
         self.r#return(fe::ReturnRequest { result: None, error: Some(status) }).await
     }
 }

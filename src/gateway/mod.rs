@@ -15,9 +15,21 @@ use crate::proto::pb;
 
 pub use options::{parse_dockerignore, Options};
 
+/// A request BuildKit refused or failed. `details` are BuildKit's own structured error details (the
+/// `google.rpc.Status` details: the failing vertex, its source lines, the exec's exit code); a frontend
+/// that fails because of this error returns them unchanged, so buildx can show them as for a Dockerfile.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct GatewayError(pub String);
+#[error("{message}")]
+pub struct GatewayError {
+    pub message: String,
+    pub details: Vec<prost_types::Any>,
+}
+
+impl GatewayError {
+    pub fn new(message: impl Into<String>) -> Self {
+        GatewayError { message: message.into(), details: Vec::new() }
+    }
+}
 
 /// What `Ping` says the server can do.
 #[derive(Clone, Debug, Default)]
@@ -110,7 +122,7 @@ pub trait Gateway {
     }
     /// The names of a directory's entries.
     async fn read_dir(&self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
-        Err(GatewayError(format!("cannot list {path}: ReadDir is not available")))
+        Err(GatewayError::new(format!("cannot list {path}: ReadDir is not available")))
     }
     /// A warning shown in the build output (BuildKit ≥0.10, cap `gateway.warnings`). The default drops it.
     async fn warn(&self, _warning: &Warning) -> Result<(), GatewayError> {
@@ -120,5 +132,7 @@ pub trait Gateway {
     async fn return_images(&self, images: Vec<Built>, multi_platform: bool) -> Result<(), GatewayError>;
     /// The final answer when there is no image: metadata only (subrequests).
     async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError>;
-    async fn return_error(&self, message: String) -> Result<(), GatewayError>;
+    /// The final answer when the build failed: the message, and error details to pass through (see
+    /// [`GatewayError::details`]).
+    async fn return_error(&self, message: String, details: Vec<prost_types::Any>) -> Result<(), GatewayError>;
 }
