@@ -59,8 +59,8 @@ fn in_registry(image: &str) -> String {
 }
 
 /// The frontend and builder images as the remote engine knows them: registry tags, pushed from the first engine
-/// once per test run. The remote engine's own copies are removed first, so its builds resolve both through the
-/// registry, as a fresh CI builder would.
+/// once per test run. The remote engine's own copies and its build cache are removed first, so its builds get
+/// both from the registry, as a fresh CI builder would.
 struct Registry {
     frontend: String,
     builder: String,
@@ -90,6 +90,9 @@ fn registry() -> &'static Registry {
             assert!(!out.ok, "{remote} is still in the remote engine's store");
             pushed.push(remote);
         }
+        // And no build cache of earlier runs: every layer the remote builds need comes from the registry.
+        let out = timed("buildx prune --all on the remote engine", docker_on(&host).args(["buildx", "prune", "--all", "--force"]));
+        assert!(out.ok, "pruning the remote engine's build cache failed\n{}", out.all());
         let builder = pushed.pop().unwrap();
         let frontend = pushed.pop().unwrap();
         Registry { frontend, builder }
