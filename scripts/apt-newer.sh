@@ -5,6 +5,8 @@
 #       upgraded from them unless named) for the one install, then removed again, also when the install fails.
 #       A PACKAGE is `name`, `name/suite`, or `name=PATTERN`: the newest version matching the shell glob
 #       PATTERN that apt offers (archives drop superseded revisions, so exact revisions are never pinned).
+#   download_from_newer "SUITE..." DIR PACKAGE...
+#       the same, but only downloads the .deb files into DIR (for unpacking beside the installed packages).
 
 # Prints the URIs of the machine's deb sources, one "URI SUITE" pair a line, from deb822 and one-line files.
 apt_source_pairs() {
@@ -55,12 +57,13 @@ newest_matching() {
   echo "$best"
 }
 
-install_from_newer() {
-  local suites=$1
-  shift
-  local sources=/etc/apt/sources.list.d/scratchkit-newer.sources
-  local prefs=/etc/apt/preferences.d/scratchkit-newer
-  local main security suite plain="" secured=""
+# newer_sources_add "SUITE...": adds the suites (and, for stable ones, their -updates and -security suites) to
+# apt, pinned to priority 100, and runs apt-get update. Sets NEWER_SUITES to the list of suites added.
+# newer_sources_remove undoes it. Callers must call newer_sources_remove on every path (also on failure).
+NEWER_SOURCES=/etc/apt/sources.list.d/scratchkit-newer.sources
+NEWER_PREFS=/etc/apt/preferences.d/scratchkit-newer
+newer_sources_add() {
+  local suites=$1 main security suite plain="" secured=""
   main=$(debian_uri) || return 1
   security=$(debian_uri security) || return 1
   for suite in $suites; do
@@ -73,38 +76,81 @@ install_from_newer() {
     if [ -n "$secured" ]; then
       printf '\nTypes: deb\nURIs: %s\nSuites:%s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$security" "$secured"
     fi
-  } >"$sources"
-  : >"$prefs"
+  } >"$NEWER_SOURCES"
+  : >"$NEWER_PREFS"
   for suite in $plain $secured; do
-    printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n\n' "$suite" >>"$prefs"
+    printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n\n' "$suite" >>"$NEWER_PREFS"
   done
+  NEWER_SUITES="$plain$secured"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+}
+
+newer_sources_remove() {
+  rm -f "$NEWER_SOURCES" "$NEWER_PREFS"
+  apt-get update -qq || true
+}
+
+# resolve_packages PACKAGE...: prints each PACKAGE (`name`, `name/suite` or `name=PATTERN`) as apt should get it,
+# one a line, with patterns resolved to the newest matching version; fails naming what apt offers otherwise.
+resolve_packages() {
   local status=0 pkg name pattern version
+  for pkg in "$@"; do
+    case $pkg in
+      *=*)
+        name=${pkg%%=*} pattern=${pkg#*=}
+        if version=$(newest_matching "$name" "$pattern"); then
+          echo "apt: $name: picked $version (newest matching '$pattern' in:${NEWER_SUITES:- the configured suites})" >&2
+          echo "$name=$version"
+        else
+          echo "apt: $name: no version matching '$pattern' in:${NEWER_SUITES:- the configured suites}; apt offers:" >&2
+          apt-cache madison "$name" >&2 || true
+          status=1
+        fi
+        ;;
+      *) echo "$pkg" ;;
+    esac
+  done
+  return "$status"
+}
+
+install_from_newer() {
+  local suites=$1
+  shift
+  local status=0 list
   local -a resolved=()
-  if DEBIAN_FRONTEND=noninteractive apt-get update -qq; then
-    for pkg in "$@"; do
-      case $pkg in
-        *=*)
-          name=${pkg%%=*} pattern=${pkg#*=}
-          if version=$(newest_matching "$name" "$pattern"); then
-            echo "apt: $name: picked $version (newest matching '$pattern' in:$plain$secured)" >&2
-            resolved+=("$name=$version")
-          else
-            echo "apt: $name: no version matching '$pattern' in:$plain$secured; apt offers:" >&2
-            apt-cache madison "$name" >&2 || true
-            status=1
-          fi
-          ;;
-        *) resolved+=("$pkg") ;;
-      esac
-    done
-    if [ "$status" = 0 ]; then
+  if newer_sources_add "$suites"; then
+    if list=$(resolve_packages "$@"); then
+      mapfile -t resolved <<<"$list"
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${resolved[@]}" >/dev/null || status=$?
+    else
+      status=1
     fi
   else
     status=$?
   fi
-  rm -f "$sources" "$prefs"
-  apt-get update -qq || true
+  newer_sources_remove
+  return "$status"
+}
+
+# download_from_newer "SUITE..." DIR PACKAGE...: like install_from_newer, but only downloads the .deb files into DIR
+# (apt-get download: no dependencies, nothing installed); unpack them with dpkg-deb -x.
+download_from_newer() {
+  local suites=$1 dir=$2
+  shift 2
+  local status=0 list
+  local -a resolved=()
+  mkdir -p "$dir"
+  if newer_sources_add "$suites"; then
+    if list=$(resolve_packages "$@"); then
+      mapfile -t resolved <<<"$list"
+      (cd "$dir" && apt-get download -qq "${resolved[@]}") || status=$?
+    else
+      status=1
+    fi
+  else
+    status=$?
+  fi
+  newer_sources_remove
   return "$status"
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: prepares Docker, the local builder image and the frontend image, then runs every test
-# (unit, snapshot, property and end-to-end). Needs root on Debian 12; no registry access is needed.
+# (unit, snapshot, property and end-to-end). Needs root on Debian 12; no access to an outside registry is needed
+# (the registry the remote-builder tests use runs on loopback).
 # Unit tests run in parallel; the end-to-end tests serialize their Docker builds themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,10 @@ step "builder image";   scripts/builder-image.sh
 step "busybox image";   scripts/busybox-image.sh
 step "arm64 emulation"; scripts/emulation.sh
 step "frontend image";  scripts/frontend-image.sh
+# For tests/e2e_remote.rs: a registry on 127.0.0.1:5000 and a second engine (Debian's newest, unpacked beside the
+# pinned one) standing for a remote builder. The tests push the frontend image above and the builder image there.
+step "registry";        scripts/registry.sh
+step "remote engine";   scripts/remote-engine.sh
 
 if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
   step "python protobuf"

@@ -17,6 +17,11 @@ pub const FRONTEND_IMAGE: &str = "scratchkit:dev";
 pub const BUILDER_IMAGE: &str = "scratchkit-test/go:bookworm";
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+/// The registry on loopback that `scripts/registry.sh` runs (Docker treats loopback registries as insecure,
+/// so both engines push and pull over plain HTTP without any setting).
+pub const REGISTRY: &str = "127.0.0.1:5000";
+/// The second engine `scripts/remote-engine.sh` runs: a remote builder whose image store starts empty.
+pub const REMOTE_HOST: &str = "unix:///run/scratchkit-remote/docker.sock";
 
 static DOCKER_LOCK: Mutex<()> = Mutex::new(());
 
@@ -44,6 +49,19 @@ pub fn frontend_image() -> String {
 pub fn docker_cmd() -> Command {
     let mut cmd = Command::new(docker());
     cmd.current_dir(repo());
+    cmd
+}
+
+/// The remote engine's address: `$SCRATCHKIT_REMOTE_HOST` when set, else [`REMOTE_HOST`].
+pub fn remote_host() -> String {
+    std::env::var("SCRATCHKIT_REMOTE_HOST").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| REMOTE_HOST.to_string())
+}
+
+/// `docker …` against the engine at `host` (passed as `DOCKER_HOST`, which buildx follows too), run from the
+/// repository root.
+pub fn docker_on(host: &str) -> Command {
+    let mut cmd = docker_cmd();
+    cmd.env("DOCKER_HOST", host);
     cmd
 }
 
