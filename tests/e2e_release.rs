@@ -190,8 +190,7 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
     let (default, debug) = ("scratchkit-e2e/release-default", "scratchkit-e2e/release-debug");
     must(&mut buildx(&dir, &["--load", "-t", default]));
     must(&mut buildx(&dir, &["--load", "-t", debug, "--target", "debug"]));
-    let shell =
-        |image: &str| run(docker_cmd().args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
+    let shell = |image: &str| run(docker_cmd().args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
     let (ok, out) = shell(debug);
     assert!(ok, "no shell in the debug image:\n{out}");
     assert!(out.contains("65532") && out.contains("app"), "{out}");

@@ -43,12 +43,44 @@ fn each_error_class_names_its_problem() {
         ("no-copy", "no `copy:` section"),
         ("undeclared-arg", "`${GO_VERSION}` names no build arg"),
         ("duplicate-key", "duplicate key `image`"),
+        ("passwd-forged-by-arg", "home `/home/a:x:0:0::/:/bin/sh` contains `:`"),
+        ("passwd-newline", "is not a valid group name"),
+        ("duplicate-group", "group `data` is defined twice"),
+        ("home-system-dir", "home `/etc` is a system directory"),
+        ("shared-home", "share the home `/srv/app`"),
+        ("id-out-of-range", "uid 4294967296 is out of range"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));
         let text = std::fs::read_to_string(&path).unwrap();
         let err = build(&text, "scratch.yaml").err().unwrap_or_else(|| panic!("{name} compiled"));
         assert!(err.rendered.contains(needle), "{name}: expected `{needle}` in\n{}", err.rendered);
+    }
+}
+
+/// Every field written into /etc/passwd and /etc/group is checked after `--build-arg` substitution.
+#[test]
+fn build_args_cannot_forge_passwd_or_group_rows() {
+    use scratchkit::compile::compile;
+    use scratchkit::plan::PlanInputs;
+    let text = "args: {NAME: app, HOME: /home/app, SHELL: /sbin/nologin, GROUP: data}\n\
+                builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\n\
+                rootfs:\n  users: [{name: \"${NAME}\", uid: 10001, home: \"${HOME}\", shell: \"${SHELL}\"}]\n\
+                \x20 groups: [{name: \"${GROUP}\", gid: 2000, members: [\"${NAME}\"]}]\n";
+    let with = |k: &str, v: &str| PlanInputs { build_args: [(k.to_string(), v.to_string())].into(), ..PlanInputs::default() };
+    assert!(compile(text, "scratch.yaml", &PlanInputs::default()).is_ok());
+    for (arg, value, needle) in [
+        ("HOME", "/home/a:x:0:0::/:/bin/sh", "contains `:`"),
+        ("HOME", "/home/a\nevil::0:0::/:/bin/sh", "contains a newline"),
+        ("SHELL", "/bin/sh\nevil::0:0::/:/bin/sh", "contains a newline"),
+        ("SHELL", "/bin/sh\0", "contains a NUL byte"),
+        ("NAME", "evil::0:0::/:/bin/sh\nx", "is not a valid user name"),
+        ("GROUP", "wheel:x:0:app\nx", "is not a valid group name"),
+        ("HOME", "/etc", "is a system directory"),
+    ] {
+        let err = compile(text, "scratch.yaml", &with(arg, value)).err().unwrap_or_else(|| panic!("{arg}={value:?} compiled"));
+        assert!(err.rendered.contains(needle), "{arg}={value:?}: expected `{needle}` in\n{}", err.rendered);
+        assert!(!err.rendered.contains("\nevil"), "{arg}={value:?}: a raw newline reached the output\n{}", err.rendered);
     }
 }
 

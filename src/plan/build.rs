@@ -1,10 +1,10 @@
 //! Spec → Plan: every check and every default, collected into one pass that reports all problems.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::accounts::{self, primary_groups, Account, Accounts, GroupEntry, Owner};
+use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, NO_HOME};
 use super::args::{is_name, substitute};
-use super::paths::{context_path, AbsPath, Mode, PathError};
+use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::platform::Platform;
@@ -25,7 +25,7 @@ pub struct PlanInputs {
 
 /// Validates a spec and fills its defaults. Warnings come back with the plan; errors instead of it.
 pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics), Diagnostics> {
-    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new() };
+    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new(), suggestions: SUGGESTIONS };
     let plan = p.plan(spec, inputs);
     if p.diags.has_errors() {
         Err(p.diags.sorted())
@@ -37,6 +37,29 @@ pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics
 struct Planner {
     diags: Diagnostics,
     args: BTreeMap<String, String>,
+    /// How many more "did you mean" searches over a user-sized list may run.
+    suggestions: usize,
+}
+
+const SUGGESTIONS: usize = 32;
+
+/// How a control character is named in messages.
+fn control_name(c: char) -> String {
+    match c {
+        '\0' => "a NUL byte".into(),
+        '\n' => "a newline".into(),
+        '\r' => "a carriage return".into(),
+        c => format!("the control character {}", c.escape_unicode()),
+    }
+}
+
+/// At most ten names, then how many more: a hint stays one line whatever the spec's size.
+fn list_some<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
+    let shown: Vec<&str> = names.take(10).collect();
+    match count.saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
 
 impl Planner {
@@ -79,6 +102,11 @@ impl Planner {
             }
             PathError::Escapes => self.error(span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
             PathError::Empty => self.error(span, format!("{what} is empty"), "write a path such as `/out/app`"),
+            PathError::Control(c) => self.error(
+                span,
+                format!("{what} `{}` contains {}", text.escape_debug(), control_name(c)),
+                "file paths cannot hold NUL, newlines or other control characters; check the value and any `${...}` in it",
+            ),
         }
     }
 
@@ -216,57 +244,127 @@ impl Planner {
 
     fn accounts(&mut self, rootfs: &spec::Rootfs) -> Accounts {
         let mut users = vec![accounts::root()];
-        let listed = match &rootfs.users {
-            None => vec![Account { name: "nonroot".into(), uid: NONROOT_UID, gid: NONROOT_UID, home: "/home/nonroot".into(), shell: "/sbin/nologin".into() }],
-            Some(list) => list.value.iter().filter_map(|u| self.user(u)).collect(),
+        let listed: Vec<(Account, Span)> = match &rootfs.users {
+            None => vec![(accounts::nonroot(NONROOT_UID), Span::default())],
+            Some(list) => list.value.iter().filter_map(|u| self.user(u).map(|a| (a, u.span))).collect(),
         };
-        let mut uids: BTreeMap<u32, String> = BTreeMap::from([(0, "root".to_string())]);
-        let spans: Vec<Span> = rootfs.users.as_ref().map(|l| l.value.iter().map(|u| u.span).collect()).unwrap_or_default();
-        for (i, u) in listed.into_iter().enumerate() {
-            let span = spans.get(i).copied().unwrap_or_default();
-            if u.name == "root" && u.uid == 0 {
+        let mut uids: HashMap<u32, AccountName> = HashMap::from([(0, users[0].name.clone())]);
+        let mut names: HashSet<AccountName> = HashSet::from([users[0].name.clone()]);
+        let mut homes: HashMap<AbsPath, AccountName> = HashMap::new();
+        for (u, span) in listed {
+            if u.name.as_str() == "root" && u.uid == 0 {
                 continue; // root is always present; listing it is harmless
             }
             if let Some(other) = uids.get(&u.uid) {
                 self.error(span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
                 continue;
             }
-            if users.iter().any(|x| x.name == u.name) {
+            if !names.insert(u.name.clone()) {
                 self.error(span, format!("user `{}` is listed twice", u.name), "keep one entry per user name");
                 continue;
+            }
+            if u.home.as_str() != NO_HOME {
+                if let Some(other) = homes.get(u.home.path()) {
+                    self.error(
+                        span,
+                        format!("users `{other}` and `{}` share the home `{}`", u.name, u.home),
+                        format!("a home belongs to one user (it is owned by it, mode 0700); give `{}` its own, or `home: {NO_HOME}`", u.name),
+                    );
+                    continue;
+                }
+                homes.insert(u.home.path().clone(), u.name.clone());
             }
             uids.insert(u.uid, u.name.clone());
             users.push(u);
         }
+        let user_names: HashSet<&str> = users.iter().map(|u| u.name.as_str()).collect();
         let mut extra = Vec::new();
-        let mut gids: BTreeSet<u32> = users.iter().map(|u| u.gid).collect();
+        let mut extra_spans = Vec::new();
+        let mut gids: HashSet<u32> = users.iter().map(|u| u.gid).collect();
         for g in &rootfs.groups {
             let (Some(name), Some(gid)) = (&g.name, &g.gid) else {
                 self.error(g.span, "a group needs `name` and `gid`", "write `{name: app, gid: 2000}`");
                 continue;
             };
+            let Some(name) = self.account_name(name, "group") else { continue };
             let Some(gid_num) = self.id(gid, "gid") else { continue };
             if !gids.insert(gid_num) {
                 self.error(gid.span, format!("gid {gid_num} is already used"), "give each group its own gid");
                 continue;
             }
-            let members = g.members.iter().map(|m| m.value.clone()).collect::<Vec<_>>();
-            for (m, s) in members.iter().zip(&g.members) {
-                if !users.iter().any(|u| &u.name == m) {
+            let mut members = Vec::new();
+            for s in &g.members {
+                let Some(m) = self.account_name(s, "group member") else { continue };
+                if user_names.contains(m.as_str()) {
+                    members.push(m);
+                } else {
                     self.error(s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
                 }
             }
-            extra.push(GroupEntry { name: self.text(name), gid: gid_num, members });
+            extra.push(GroupEntry { name, gid: gid_num, members });
+            extra_spans.push(g.name.as_ref().map_or(g.span, |n| n.span));
         }
         let groups = primary_groups(&users, &extra);
-        Accounts { users, groups }
+        let primary = groups.len() - extra.len();
+        let mut group_names: HashMap<&str, u32> = HashMap::new();
+        for (i, g) in groups.iter().enumerate() {
+            if let Some(other_gid) = group_names.insert(g.name.as_str(), g.gid) {
+                let span = extra_spans.get(i.wrapping_sub(primary)).copied().unwrap_or_default();
+                let why = if i >= primary && groups[..primary].iter().any(|p| p.name == g.name) {
+                    format!("user `{}` already has a primary group of that name (gid {other_gid})", g.name)
+                } else {
+                    format!("it is already defined with gid {other_gid}")
+                };
+                self.error(span, format!("group `{}` is defined twice: {why}", g.name), "give each group its own name");
+            }
+        }
+        Accounts::new(users, groups)
     }
 
-    fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
-        match self.text(s).parse::<u32>() {
+    /// A user or group name after substitution, checked by useradd's rule.
+    fn account_name(&mut self, s: &Str, what: &str) -> Option<AccountName> {
+        let text = self.text(s);
+        match AccountName::parse(&text) {
             Ok(n) => Some(n),
-            Err(_) => {
-                self.error(s.span, format!("{what} `{}` is not a number", s.value), format!("write the {what} as a whole number, e.g. 10001"));
+            Err(why) => {
+                self.error(s.span, format!("`{}` is not a valid {what} name", text.escape_debug()), why);
+                None
+            }
+        }
+    }
+
+    /// A uid or gid: a whole number from 0 to 4294967294 (4294967295 is `(uid_t)-1`, "no user").
+    fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
+        let text = self.text(s);
+        let numeric = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        match text.parse::<u32>() {
+            Ok(n) if n != u32::MAX => Some(n),
+            _ if numeric => {
+                self.error(s.span, format!("{what} {text} is out of range"), format!("a {what} is at most 4294967294; Linux images use 1000-60000 or 65532"));
+                None
+            }
+            _ => {
+                self.error(s.span, format!("{what} `{}` is not a number", text.escape_debug()), format!("write the {what} as a whole number, e.g. 10001"));
+                None
+            }
+        }
+    }
+
+    /// A home or shell: after substitution an absolute path that cannot split an /etc/passwd row.
+    fn passwd_path(&mut self, s: &Str, what: &str) -> Option<PasswdPath> {
+        let text = self.text(s);
+        match PasswdPath::parse(&text) {
+            Ok(p) => Some(p),
+            Err(PasswdPathError::Path(e)) => {
+                self.path_error(s.span, what, &text, e);
+                None
+            }
+            Err(PasswdPathError::Colon) => {
+                self.error(
+                    s.span,
+                    format!("{what} `{}` contains `:`", text.escape_debug()),
+                    "`:` separates the fields of /etc/passwd; choose a path without it",
+                );
                 None
             }
         }
@@ -277,15 +375,9 @@ impl Planner {
             self.error(u.span, "a user has no `name`", "write `{name: app, uid: 10001}`");
             return None;
         };
-        let name_text = self.text(name);
-        let valid = name_text.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && name_text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if !valid || name_text.len() > 32 {
-            self.error(name.span, format!("`{name_text}` is not a valid user name"), "use lower-case letters, digits, `_` and `-`, starting with a letter");
-            return None;
-        }
+        let name = self.account_name(name, "user")?;
         let Some(uid_s) = &u.uid else {
-            self.error(u.span, format!("user `{name_text}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
+            self.error(u.span, format!("user `{name}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
             return None;
         };
         let uid = self.id(uid_s, "uid")?;
@@ -294,15 +386,26 @@ impl Planner {
             None => uid,
         };
         let home = match &u.home {
-            Some(h) => self.abs_path(h, "home")?.to_string(),
-            None if uid == 0 => "/root".into(),
-            None => format!("/home/{name_text}"),
+            Some(h) => {
+                let home = self.passwd_path(h, "home")?;
+                if uid != 0 && is_system_dir(home.path()) {
+                    self.error(
+                        h.span,
+                        format!("home `{home}` is a system directory"),
+                        format!("a home is owned by its user with mode 0700; write `/home/{name}`, or `{NO_HOME}` for none"),
+                    );
+                    return None;
+                }
+                home
+            }
+            None if uid == 0 => PasswdPath::parse("/root").expect("constant path"),
+            None => PasswdPath::parse(&format!("/home/{name}")).expect("a valid name is a valid file name"),
         };
         let shell = match &u.shell {
-            Some(s) => self.abs_path(s, "shell")?.to_string(),
-            None => "/sbin/nologin".into(),
+            Some(s) => self.passwd_path(s, "shell")?,
+            None => PasswdPath::parse("/sbin/nologin").expect("constant path"),
         };
-        Some(Account { name: name_text, uid, gid, home, shell })
+        Some(Account { name, uid, gid, home, shell })
     }
 
     fn owner(&mut self, s: &Str, accounts: &Accounts) -> Owner {
@@ -311,11 +414,16 @@ impl Planner {
             Ok(o) => o,
             Err(why) => {
                 let user = text.split(':').next().unwrap_or_default();
-                let hint = match did_you_mean(user, accounts.names()) {
-                    Some(n) if n != user => format!("did you mean `{n}`? users are: {}", accounts.names().join(", ")),
-                    _ => format!("define it under `rootfs.users`, or write a number; users are: {}", accounts.names().join(", ")),
+                // Suggestions cost a pass over the users each; the first few errors get them, which is
+                // all a reader sees, so a spec with many bad owners stays linear.
+                self.suggestions = self.suggestions.saturating_sub(1);
+                let suggestion = if self.suggestions > 0 { did_you_mean(user, accounts.names()) } else { None };
+                let listed = list_some(accounts.names(), accounts.users().len());
+                let hint = match suggestion {
+                    Some(n) if n != user => format!("did you mean `{n}`? users are: {listed}"),
+                    _ => format!("define it under `rootfs.users`, or write a number; users are: {listed}"),
                 };
-                self.error(s.span, format!("owner `{text}`: {why}"), hint);
+                self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
             }
         }
@@ -365,12 +473,13 @@ impl Planner {
             self.error(spec.copy_span, "`copy` lists nothing", "list at least one file, e.g. `copy: [/out/app]`");
         }
         let mut out: Vec<Copy> = Vec::new();
+        let mut dests: HashMap<AbsPath, usize> = HashMap::new();
         for c in &spec.copy {
             let Some(from) = &c.from else { continue };
             let Some((source, is_dir)) = self.source(from, has_builder) else { continue };
             let dest = match &c.to {
                 Some(to) => {
-                    let to_dir = to.value.ends_with('/');
+                    let to_dir = names_directory(&to.value);
                     let Some(base) = self.abs_path(to, "copy destination") else { continue };
                     let name = match &source {
                         Source::Builder(p) => p.file_name().map(str::to_string),
@@ -395,14 +504,11 @@ impl Planner {
             }
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
-            if let Some(prev) = out.iter().find(|p| p.dest == dest) {
-                self.error(
-                    c.span,
-                    format!("`{dest}` is copied twice"),
-                    format!("the first copy is on line {}; give one of them another `to:`", prev.span.line),
-                );
+            if let Some(line) = dests.get(&dest) {
+                self.error(c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
                 continue;
             }
+            dests.insert(dest.clone(), c.span.line);
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
         out
@@ -410,8 +516,7 @@ impl Planner {
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
         let mut pieces = vec![Piece::Accounts(accounts.clone())];
-        let homes: Vec<Home> =
-            accounts.homes().into_iter().filter_map(|a| Some(Home { path: AbsPath::parse(&a.home).ok()?, owner: Owner { uid: a.uid, gid: a.gid } })).collect();
+        let homes: Vec<Home> = accounts.homes().into_iter().map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid } }).collect();
         if !homes.is_empty() {
             pieces.push(Piece::Homes(homes));
         }
@@ -545,12 +650,12 @@ impl Planner {
         if let Some(program) = program {
             self.check_program(program, entrypoint_span, copies, rootfs);
         }
-        let errors_before = self.diags.errors().count();
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
-            None => accounts.users.get(1).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
+            None => accounts.users().get(1).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
         };
-        if user.uid == 0 && self.diags.errors().count() == errors_before {
+        // With other errors (users that failed to parse, say) the default user may be root by accident.
+        if user.uid == 0 && !self.diags.has_errors() {
             let span = i.user.as_ref().map_or(spec.copy_span, |u| u.span);
             self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }

@@ -6,10 +6,10 @@ mod args;
 mod build;
 mod paths;
 
-pub use accounts::{Account, Accounts, GroupEntry, Owner};
+pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
 pub use build::{plan, PlanInputs};
-pub use paths::{context_path, AbsPath, Mode};
+pub use paths::{context_path, names_directory, AbsPath, Mode, PathError};
 
 use crate::diag::Span;
 use crate::platform::Platform;
