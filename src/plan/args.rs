@@ -9,8 +9,8 @@ pub struct Substituted {
     pub undeclared: Vec<(String, usize)>,
 }
 
-/// Replaces `${NAME}` with the arg's value. Undeclared names are left as written (in `run` commands the
-/// shell expands them, e.g. `${TARGETARCH}`) and reported so other fields can refuse them.
+/// Replaces `${NAME}` with the arg's value. Undeclared names are left as written and reported, so fields
+/// can refuse them. (`run` commands are never substituted: the args are their environment.)
 pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> Substituted {
     let mut out = String::with_capacity(text.len());
     let mut undeclared = Vec::new();

@@ -110,6 +110,32 @@ impl Planner {
         }
     }
 
+    /// An image reference after substitution, checked against the reference grammar.
+    fn image_ref(&mut self, s: &Str, what: &str) -> Option<String> {
+        let before = self.diags.items.len();
+        let text = self.text(s);
+        if self.diags.items.len() > before {
+            return None; // an undeclared `${...}`, already reported
+        }
+        match crate::lower::reference::check(&text) {
+            Ok(()) => Some(text),
+            Err(_) if text.is_empty() => {
+                let message = if s.value.is_empty() { format!("{what} is empty") } else { format!("{what} `{}` is empty after substitution", s.value) };
+                self.error(s.span, message, "write a reference such as `golang:1.23`; a `${...}` in it must give one (pass a value with --build-arg)");
+                None
+            }
+            Err(why) => {
+                let hint = if s.value.contains("${") {
+                    "write a reference such as `golang:1.23`; its `${...}` must give one (pass a value with --build-arg)"
+                } else {
+                    "write a reference such as `golang:1.23` or `ghcr.io/org/image:tag`"
+                };
+                self.error(s.span, format!("{what} `{}` is not an image reference: {why}", text.escape_debug()), hint);
+                None
+            }
+        }
+    }
+
     fn mode(&mut self, s: &Str) -> Option<Mode> {
         let text = self.text(s);
         let m = Mode::parse(&text);
@@ -157,7 +183,10 @@ impl Planner {
                 Target::Default
             }
         };
-        let debug_image = spec.debug.as_ref().and_then(|d| d.image.as_ref()).map_or(DEFAULT_DEBUG_IMAGE.to_string(), |i| self.text(i));
+        let debug_image = match spec.debug.as_ref().and_then(|d| d.image.as_ref()) {
+            Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
+            None => DEFAULT_DEBUG_IMAGE.to_string(),
+        };
         Plan { builder, copies, rootfs, libraries, image, platforms, epoch, target, debug_image }
     }
 
@@ -178,7 +207,7 @@ impl Planner {
     }
 
     fn builder(&mut self, b: &spec::Builder) -> Option<Builder> {
-        let image = b.image.as_ref().map(|i| self.text(i)).filter(|i| !i.is_empty());
+        let image = b.image.as_ref().and_then(|i| self.image_ref(i, "builder.image"));
         let workdir = match &b.workdir {
             Some(w) => self.abs_path(w, "builder.workdir").unwrap_or_else(AbsPath::root),
             None => AbsPath::parse("/src").expect("constant path"),
@@ -190,8 +219,10 @@ impl Planner {
             }
             env.push((k.value.clone(), self.text(v)));
         }
-        // In commands an unknown `${NAME}` is the shell's business (e.g. `${TARGETARCH}`).
-        let run = b.run.iter().map(|r| substitute(&r.value, &self.args).text).collect();
+        // Commands are not substituted: the args reach them as environment variables and the shell
+        // expands `${NAME}`, so a value with quotes, `;` or `$(...)` stays data.
+        let run = b.run.iter().map(|r| r.value.clone()).collect();
+        let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let cache = b.cache.iter().filter_map(|c| self.abs_path(c, "builder.cache path")).collect();
         let mut secrets = Vec::new();
         for s in &b.secrets {
@@ -233,6 +264,7 @@ impl Planner {
             image_span: b.image.as_ref().map_or(b.span, |i| i.span),
             workdir,
             env,
+            args,
             run,
             cache,
             secrets,

@@ -58,6 +58,11 @@ pub struct Builder {
     pub image_span: Span,
     pub workdir: AbsPath,
     pub env: Vec<(String, String)>,
+    /// The declared build args with their values, given to every `run` as environment variables (as the
+    /// Dockerfile frontend does with `ARG`); an image or `builder.env` variable of the same name wins.
+    pub args: Vec<(String, String)>,
+    /// Shell commands exactly as written: `${NAME}` in them is the shell's, reading the args from the
+    /// environment, so an arg's value is never parsed as shell syntax.
     pub run: Vec<String>,
     pub cache: Vec<AbsPath>,
     pub secrets: Vec<SecretMount>,

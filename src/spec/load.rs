@@ -21,7 +21,8 @@ const IMAGE_KEYS: &[&str] = &["entrypoint", "cmd", "user", "workdir", "env", "ex
 
 /// Parses the text of a spec file. On failure every problem found is returned, not just the first.
 pub fn load(text: &str) -> Result<Spec, Diagnostics> {
-    let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
+    // prevent_coercion: a quoted scalar is a string (`FOO: ""` is empty, not null; `"true"` is not a boolean).
+    let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping().prevent_coercion(true);
     let root = match marked_yaml::parse_yaml_with_options(0, text, options) {
         Ok(root) => root,
         Err(e) => {
