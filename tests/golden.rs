@@ -25,6 +25,7 @@ fn bad_fixtures_fail_with_their_snapshots() {
         };
         assert!(err.rendered.contains("--> scratch.yaml:"), "{name}: no location in\n{}", err.rendered);
         assert!(err.rendered.contains("= hint:"), "{name}: no hint in\n{}", err.rendered);
+        assert!(!err.rendered.contains(|c: char| c.is_control() && c != '\n'), "{name}: a control character is printed raw\n{}", err.rendered);
         insta::assert_snapshot!(format!("bad__{name}"), err.rendered);
     }
 }
@@ -49,6 +50,9 @@ fn each_error_class_names_its_problem() {
         ("home-system-dir", "home `/etc` is a system directory"),
         ("shared-home", "share the home `/srv/app`"),
         ("id-out-of-range", "uid 4294967296 is out of range"),
+        ("image-reference", "`UPPER` has upper-case letters"),
+        ("control-characters", "unknown top-level key `\\u{1b}[2J\\u{1b}[31mimage`"),
+        ("raw-escape", "3 | \\u{1b}[31mcopy: [/out/app]"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));

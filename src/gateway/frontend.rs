@@ -207,17 +207,22 @@ async fn report_warnings<G: Gateway>(g: &G, caps: &super::Caps, warnings: Diagno
         return;
     }
     let mut seen = std::collections::BTreeSet::new();
+    // What BuildKit echoes goes to a terminal: hidden characters escaped, as many warnings as we render.
+    let source = crate::diag::escape_source(text);
     for d in warnings.items {
         if !seen.insert((d.message.clone(), d.span)) {
             continue; // the same warning from each platform's checks
         }
+        if seen.len() > crate::diag::MAX_SHOWN {
+            break;
+        }
         let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
         let w = super::Warning {
             vertex: vertex.to_string(),
-            message: d.message,
-            hint: d.hint,
+            message: crate::diag::escape(&d.message, crate::diag::MAX_MESSAGE),
+            hint: d.hint.map(|h| crate::diag::escape(&h, crate::diag::MAX_MESSAGE)),
             filename: filename.to_string(),
-            source: text.to_string(),
+            source: source.clone(),
             line,
             column,
         };
