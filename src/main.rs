@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use scratchkit::compile::compile;
+use scratchkit::compile::{compile, decode, MAX_SPEC_BYTES};
 use scratchkit::llb::{render, MarshalOptions};
 use scratchkit::lower::{self, Context};
 use scratchkit::plan::PlanInputs;
@@ -100,8 +100,18 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         bail!("{USAGE}");
     }
     let path = cli.spec.clone().context(format!("no spec file given\n\n{USAGE}"))?;
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     let filename = path.rsplit('/').next().unwrap_or(&path);
+    // At most one byte past the limit: `check /dev/zero` stops there instead of filling memory.
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(&path).with_context(|| format!("reading {path}"))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1), &mut bytes).with_context(|| format!("reading {path}"))?;
+    let text = match decode(&bytes, filename) {
+        Ok(t) => t,
+        Err(e) => {
+            eprint!("{}", e.rendered);
+            return Ok(ExitCode::from(1));
+        }
+    };
     let inputs = PlanInputs { build_args: cli.build_args.clone(), platforms: cli.platforms.clone(), default_platform: None, target: cli.target.clone() };
     let compiled = match compile(&text, filename, &inputs) {
         Ok(c) => c,

@@ -53,6 +53,9 @@ fn each_error_class_names_its_problem() {
         ("image-reference", "`UPPER` has upper-case letters"),
         ("control-characters", "unknown top-level key `\\u{1b}[2J\\u{1b}[31mimage`"),
         ("raw-escape", "3 | \\u{1b}[31mcopy: [/out/app]"),
+        ("deep-nesting", "the spec nests deeper than 64 levels"),
+        ("second-document", "a second YAML document starts here"),
+        ("odd-paths", "secret id `..` is not a name"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));

@@ -263,8 +263,10 @@ async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Resu
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
     let ref_id = g.solve(def).await?;
-    let bytes = g.read_file(&ref_id, filename).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))?;
+    // At most one byte past the limit, so a huge file is refused without being read.
+    let limit = crate::compile::MAX_SPEC_BYTES as u64 + 1;
+    let bytes = g.read_range(&ref_id, filename, 0, limit).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
+    let text = crate::compile::decode(&bytes, filename).map_err(|e| Failure(e.rendered))?;
     Ok((text, vertex))
 }
 

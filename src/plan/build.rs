@@ -25,7 +25,7 @@ pub struct PlanInputs {
 
 /// Validates a spec and fills its defaults. Warnings come back with the plan; errors instead of it.
 pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics), Diagnostics> {
-    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new(), suggestions: SUGGESTIONS };
+    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new(), suggestions: SUGGESTIONS, expansion_left: MAX_EXPANDED_TOTAL };
     let plan = p.plan(spec, inputs);
     if p.diags.has_errors() {
         Err(p.diags.sorted())
@@ -39,7 +39,15 @@ struct Planner {
     args: BTreeMap<String, String>,
     /// How many more "did you mean" searches over a user-sized list may run.
     suggestions: usize,
+    /// How many more bytes substitution may add to the spec's values.
+    expansion_left: usize,
 }
+
+/// The longest value substitution may produce, and the most it may add over the whole spec.
+pub const MAX_EXPANDED: usize = 256 * 1024;
+pub const MAX_EXPANDED_TOTAL: usize = 8 * 1024 * 1024;
+/// The longest build arg value.
+pub const MAX_ARG_VALUE: usize = 256 * 1024;
 
 const SUGGESTIONS: usize = 32;
 
@@ -71,9 +79,27 @@ impl Planner {
         self.diags.push(Diagnostic::warning(span, message).hint(hint));
     }
 
-    /// A string field after `${ARG}` substitution; undeclared args are an error outside `run`.
+    /// A string field after `${ARG}` substitution; undeclared args are an error. A value that substitution
+    /// makes longer than [`MAX_EXPANDED`], or that passes what is left of [`MAX_EXPANDED_TOTAL`] for the
+    /// whole spec, is an error (and left unsubstituted).
     fn text(&mut self, s: &Str) -> String {
-        let out = substitute(&s.value, &self.args);
+        let limit = MAX_EXPANDED.min(s.value.len() + self.expansion_left);
+        let out = substitute(&s.value, &self.args, limit);
+        if out.too_long {
+            if self.expansion_left > 0 {
+                let (message, hint) = if limit < MAX_EXPANDED {
+                    (format!("build args expand the spec by more than {} KiB in all", MAX_EXPANDED_TOTAL / 1024), "use fewer or shorter `${...}` references")
+                } else {
+                    (format!("this value is longer than {} KiB once its build args are substituted", MAX_EXPANDED / 1024), "use shorter build args here")
+                };
+                self.error(s.span, message, hint);
+            }
+            if limit < MAX_EXPANDED {
+                self.expansion_left = 0; // reported once
+            }
+            return s.value.clone();
+        }
+        self.expansion_left = self.expansion_left.saturating_sub(out.text.len().saturating_sub(s.value.len()));
         for (name, _) in &out.undeclared {
             self.error(
                 s.span,
@@ -197,6 +223,18 @@ impl Planner {
                 continue;
             }
             let value = inputs.build_args.get(&name.value).cloned().unwrap_or_else(|| default.value.clone());
+            if value.len() > MAX_ARG_VALUE {
+                self.error(
+                    name.span,
+                    format!("build arg `{}` is {} bytes long; at most {} KiB", name.value, value.len(), MAX_ARG_VALUE / 1024),
+                    "pass large inputs as files of the build context or as secrets",
+                );
+                continue;
+            }
+            if value.contains('\0') {
+                self.error(name.span, format!("build arg `{}` contains a NUL byte", name.value), "an environment variable cannot hold NUL");
+                continue;
+            }
             self.args.insert(name.value.clone(), value);
         }
     }
@@ -231,6 +269,17 @@ impl Planner {
                 continue;
             };
             let id_text = self.text(id);
+            // The id names a file under /run/secrets by default and a `--secret id=` on the command line.
+            let id_ok = id_text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && id_text.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !id_ok {
+                self.error(
+                    id.span,
+                    format!("secret id `{}` is not a name", id_text.escape_debug()),
+                    "use letters, digits, `.`, `_` and `-`, starting with a letter, digit or `_` (e.g. `netrc`)",
+                );
+                continue;
+            }
             let target = match &s.target {
                 Some(t) => self.abs_path(t, "secret target"),
                 None => AbsPath::parse(&format!("/run/secrets/{id_text}")).ok(),
