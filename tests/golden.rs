@@ -136,3 +136,19 @@ fn risky_choices_are_warnings() {
     let tz = format!("{base}rootfs: {{timezones: none}}\nimage: {{env: {{TZ: Europe/Amsterdam}}}}\n");
     assert_eq!(warnings(&tz), ["`TZ` is set but `rootfs.timezones` is `none`"]);
 }
+
+/// Issue 9's wrong refusals: `..` inside a path is normalised, `/opt/.` names a directory, quoted empty
+/// strings are values, and a BOM is not part of the first key.
+#[test]
+fn legal_input_that_used_to_be_refused() {
+    use scratchkit::compile::compile;
+    use scratchkit::plan::PlanInputs;
+    let text = "\u{feff}builder: {image: golang:1.23, run: go build -o /out/app .}\n\
+                copy:\n  - {from: /out/app, to: /opt/x/..}\n  - {from: /out/lib.so, to: /usr/lib/.}\n\
+                image: {entrypoint: [/opt/app], cmd: [\"\"], env: {FOO: \"\"}}\n";
+    let plan = compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+    let dests: Vec<&str> = plan.copies.iter().map(|c| c.dest.as_str()).collect();
+    assert_eq!(dests, ["/opt/app", "/usr/lib/lib.so"], "`/opt/x/..` and `/usr/lib/.` name directories");
+    assert_eq!(plan.image.cmd, Some(vec![String::new()]));
+    assert!(plan.image.env.contains(&("FOO".to_string(), String::new())), "{:?}", plan.image.env);
+}
