@@ -387,11 +387,12 @@ impl Planner {
         }
         let groups = primary_groups(&users, &extra);
         let primary = groups.len() - extra.len();
+        let primary_names: HashSet<&str> = groups[..primary].iter().map(|g| g.name.as_str()).collect();
         let mut group_names: HashMap<&str, u32> = HashMap::new();
         for (i, g) in groups.iter().enumerate() {
             if let Some(other_gid) = group_names.insert(g.name.as_str(), g.gid) {
                 let span = extra_spans.get(i.wrapping_sub(primary)).copied().unwrap_or_default();
-                let why = if i >= primary && groups[..primary].iter().any(|p| p.name == g.name) {
+                let why = if i >= primary && primary_names.contains(g.name.as_str()) {
                     format!("user `{}` already has a primary group of that name (gid {other_gid})", g.name)
                 } else {
                     format!("it is already defined with gid {other_gid}")
@@ -749,18 +750,22 @@ impl Planner {
         if has_ca {
             env.push(("SSL_CERT_FILE".into(), CA_BUNDLE.into()));
         }
+        let mut index: HashMap<String, usize> = env.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         for (k, v) in &i.env {
             if !is_name(&k.value) {
-                self.error(k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
+                self.error(k.span, format!("`{}` is not a valid environment variable name", k.value.escape_debug()), "use letters, digits and `_`");
                 continue;
             }
             let value = self.text(v);
             if k.value == "TZ" && zones_off {
                 self.warn(k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
             }
-            match env.iter_mut().find(|(name, _)| name == &k.value) {
-                Some(slot) => slot.1 = value,
-                None => env.push((k.value.clone(), value)),
+            match index.get(&k.value) {
+                Some(&slot) => env[slot].1 = value,
+                None => {
+                    index.insert(k.value.clone(), env.len());
+                    env.push((k.value.clone(), value));
+                }
             }
         }
         let mut exposed_ports = Vec::new();
