@@ -25,7 +25,7 @@ pub struct Compiled {
 fn too_large(len: usize) -> Diagnostics {
     let d = Diagnostic::error(None, format!("the spec is larger than {} KiB ({len} bytes read)", MAX_SPEC_BYTES / 1024))
         .hint("a spec is a few KiB of YAML; is this the right file?");
-    Diagnostics { items: vec![d] }
+    Diagnostics::one(d)
 }
 
 /// Spec file bytes → text: at most [`MAX_SPEC_BYTES`] (read at most one byte more to know), UTF-8, with
@@ -44,7 +44,7 @@ pub fn decode(bytes: &[u8], filename: &str) -> Result<String, SpecError> {
             let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
             let d = Diagnostic::error(Span::new(line, column, 1), "the spec is not valid UTF-8 here")
                 .hint("save the file as UTF-8 (a byte of another encoding, such as Latin-1, is not UTF-8)");
-            let ds = Diagnostics { items: vec![d] };
+            let ds = Diagnostics::one(d);
             Err(SpecError { rendered: ds.render(filename, &String::from_utf8_lossy(bytes)), diagnostics: ds })
         }
     }

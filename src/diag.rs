@@ -50,18 +50,42 @@ impl Diagnostic {
 }
 
 /// All problems found in one spec, with what is needed to render them against its text.
+///
+/// The first [`MAX_KEPT`] are kept; later ones are only counted, so a spec with a problem on every one of
+/// its 300,000 entries costs no more memory than one with a thousand.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
+    /// Errors and warnings found after [`MAX_KEPT`] were kept.
+    pub omitted_errors: usize,
+    pub omitted_warnings: usize,
 }
 
+/// How many diagnostics are kept; the rest are counted.
+pub const MAX_KEPT: usize = 1000;
+
 impl Diagnostics {
+    pub fn one(d: Diagnostic) -> Self {
+        Diagnostics { items: vec![d], ..Diagnostics::default() }
+    }
+
     pub fn push(&mut self, d: Diagnostic) {
-        self.items.push(d);
+        if self.items.len() < MAX_KEPT {
+            self.items.push(d);
+        } else if d.severity == Severity::Error {
+            self.omitted_errors += 1;
+        } else {
+            self.omitted_warnings += 1;
+        }
+    }
+
+    /// How many problems were found, kept or not.
+    pub fn count(&self) -> usize {
+        self.items.len() + self.omitted_errors + self.omitted_warnings
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.omitted_errors > 0 || self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -73,7 +97,11 @@ impl Diagnostics {
     }
 
     pub fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+        for d in other.items {
+            self.push(d);
+        }
+        self.omitted_errors += other.omitted_errors;
+        self.omitted_warnings += other.omitted_warnings;
     }
 
     /// Sorted by position so the output reads top to bottom like the file.
@@ -95,10 +123,11 @@ impl Diagnostics {
             let line = d.span.and_then(|s| lines.get(&s.line).copied());
             out.push_str(&render_one(d, filename, line));
         }
-        if self.items.len() > MAX_SHOWN {
-            let rest = &self.items[MAX_SHOWN..];
-            let errors = rest.iter().filter(|d| d.severity == Severity::Error).count();
-            let warnings = rest.len() - errors;
+        if self.count() > MAX_SHOWN {
+            let rest = &self.items[MAX_SHOWN.min(self.items.len())..];
+            let kept_errors = rest.iter().filter(|d| d.severity == Severity::Error).count();
+            let errors = kept_errors + self.omitted_errors;
+            let warnings = rest.len() - kept_errors + self.omitted_warnings;
             let mut parts = Vec::new();
             if errors > 0 {
                 parts.push(format!("{errors} more error{}", plural(errors)));
@@ -108,7 +137,7 @@ impl Diagnostics {
             }
             out.push_str(&format!("… and {} not shown\n", parts.join(" and ")));
         }
-        let errors = self.errors().count();
+        let errors = self.errors().count() + self.omitted_errors;
         if errors > 0 {
             out.push_str(&format!("{}: {errors} error{} found\n", escape(filename, MAX_MESSAGE), plural(errors)));
         }
@@ -312,7 +341,7 @@ mod tests {
         assert!(text.contains("  |        ^^^\n"), "{text}");
         assert!(text.contains("error: unknown key `\\u{1b}[31mx`"), "{text}");
         assert!(text.contains("= hint: a\\u{a}b"), "{text}");
-        let bidi = Diagnostics { items: vec![Diagnostic::error(Span::new(1, 1, 1), "x")] }.render("f", "a\u{202e}b: c\n");
+        let bidi = Diagnostics::one(Diagnostic::error(Span::new(1, 1, 1), "x")).render("f", "a\u{202e}b: c\n");
         assert!(bidi.contains("1 | a\\u{202e}b: c"), "{bidi}");
     }
 
@@ -320,13 +349,14 @@ mod tests {
     fn long_lines_are_cut_around_the_caret_and_many_problems_are_counted() {
         let line = format!("copy: [{}]", vec!["a"; 40_000].join(","));
         let mut ds = Diagnostics::default();
-        for i in 0..1000 {
+        for i in 0..5000 {
             ds.push(Diagnostic::error(Span::new(1, 8 + 2 * i, 1), "`/a` is copied twice").hint("h"));
         }
+        assert_eq!((ds.items.len(), ds.omitted_errors, ds.count()), (MAX_KEPT, 5000 - MAX_KEPT, 5000));
         let text = ds.render("scratch.yaml", &line);
         assert!(text.len() < 50 * 400, "{} bytes", text.len());
-        assert!(text.contains("… and 950 more errors not shown\n"), "{text}");
-        assert!(text.ends_with("scratch.yaml: 1000 errors found\n"), "{text}");
+        assert!(text.contains("… and 4950 more errors not shown\n"), "{text}");
+        assert!(text.ends_with("scratch.yaml: 5000 errors found\n"), "{text}");
         // Every echoed line is at most the window plus the two ellipses, and its caret is under an `a`.
         for pair in text.lines().collect::<Vec<_>>().windows(2) {
             if let (Some(echo), Some(caret)) = (pair[0].strip_prefix("1 | "), pair[1].strip_prefix("  | ")) {
@@ -339,7 +369,7 @@ mod tests {
 
     #[test]
     fn a_caret_past_the_end_of_the_line_stays_on_it() {
-        let ds = Diagnostics { items: vec![Diagnostic::error(Span::new(1, 5, 1), "x").hint("h")] };
+        let ds = Diagnostics::one(Diagnostic::error(Span::new(1, 5, 1), "x").hint("h"));
         let text = ds.render("f", "ab\n");
         assert!(text.contains("1 | ab\n  |     ^\n"), "{text}");
     }

@@ -65,8 +65,7 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
         })
         .collect();
     let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
-    let (txt, status) =
-        if diagnostics.items.is_empty() { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
+    let (txt, status) = if diagnostics.count() == 0 { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
     let mut md = result(json, txt);
     md.push(("result.statuscode".into(), status.as_bytes().to_vec()));
     md

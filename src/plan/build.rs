@@ -138,9 +138,9 @@ impl Planner {
 
     /// An image reference after substitution, checked against the reference grammar.
     fn image_ref(&mut self, s: &Str, what: &str) -> Option<String> {
-        let before = self.diags.items.len();
+        let before = self.diags.count();
         let text = self.text(s);
-        if self.diags.items.len() > before {
+        if self.diags.count() > before {
             return None; // an undeclared `${...}`, already reported
         }
         match crate::lower::reference::check(&text) {

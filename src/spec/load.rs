@@ -29,7 +29,7 @@ pub fn load(text: &str) -> Result<Spec, Diagnostics> {
             super::scan::Problem::SecondDocument(span) => Diagnostic::error(span, "a second YAML document starts here")
                 .hint("a spec is one document: remove this line and what follows, or move it to a file of its own"),
         };
-        return Err(Diagnostics { items: vec![d] });
+        return Err(Diagnostics::one(d));
     }
     // prevent_coercion: a quoted scalar is a string (`FOO: ""` is empty, not null; `"true"` is not a boolean).
     let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping().prevent_coercion(true);
