@@ -121,6 +121,24 @@ impl Planner {
         }
     }
 
+    /// A directory the builder's filesystem gets something put over (the context, a cache, a secret):
+    /// not `/`, and nothing under the kernel's `/proc`, `/sys` or `/dev`.
+    fn mount_point(&mut self, s: &Str, what: &str) -> Option<AbsPath> {
+        let path = self.abs_path(s, what)?;
+        let kernel = ["/proc", "/sys", "/dev"].iter().find(|k| path.starts_with(&AbsPath::parse(k).expect("constant path")));
+        let place = match kernel {
+            Some(k) => format!("under `{k}`"),
+            None if path.as_str() == "/" => "the root".to_string(),
+            None => return Some(path),
+        };
+        self.error(
+            s.span,
+            format!("{what} `{path}` is {place}"),
+            "choose a directory of its own, e.g. `/src`, `/root/.cache/go-build` or `/run/secrets/netrc`",
+        );
+        None
+    }
+
     fn path_error(&mut self, span: Span, what: &str, text: &str, e: PathError) {
         match e {
             PathError::Relative => {
@@ -247,7 +265,7 @@ impl Planner {
     fn builder(&mut self, b: &spec::Builder) -> Option<Builder> {
         let image = b.image.as_ref().and_then(|i| self.image_ref(i, "builder.image"));
         let workdir = match &b.workdir {
-            Some(w) => self.abs_path(w, "builder.workdir").unwrap_or_else(AbsPath::root),
+            Some(w) => self.mount_point(w, "builder.workdir").unwrap_or_else(AbsPath::root),
             None => AbsPath::parse("/src").expect("constant path"),
         };
         let mut env = Vec::new();
@@ -261,7 +279,7 @@ impl Planner {
         // expands `${NAME}`, so a value with quotes, `;` or `$(...)` stays data.
         let run = b.run.iter().map(|r| r.value.clone()).collect();
         let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let cache = b.cache.iter().filter_map(|c| self.abs_path(c, "builder.cache path")).collect();
+        let cache = b.cache.iter().filter_map(|c| self.mount_point(c, "builder.cache path")).collect();
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
@@ -281,7 +299,7 @@ impl Planner {
                 continue;
             }
             let target = match &s.target {
-                Some(t) => self.abs_path(t, "secret target"),
+                Some(t) => self.mount_point(t, "secret target"),
                 None => AbsPath::parse(&format!("/run/secrets/{id_text}")).ok(),
             };
             if let Some(target) = target {
@@ -788,15 +806,20 @@ impl Planner {
     /// An absolute entrypoint must be something the image will contain: a copied file or a file
     /// below a copied directory. (Whether it is executable is checked once the builder has run.)
     fn check_program(&mut self, program: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
-        let Ok(path) = AbsPath::parse(program) else {
-            if !program.starts_with('/') {
+        let path = match AbsPath::parse(program) {
+            Ok(path) => path,
+            Err(PathError::Relative | PathError::Empty) => {
                 self.error(
                     span,
-                    format!("entrypoint `{program}` is not an absolute path"),
+                    format!("entrypoint `{}` is not an absolute path", program.escape_debug()),
                     "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`",
                 );
+                return;
             }
-            return;
+            Err(e) => {
+                self.path_error(span, "entrypoint", program, e);
+                return;
+            }
         };
         let copied = copies.iter().any(|c| if c.contents { path.starts_with(&c.dest) } else { c.dest == path });
         let written = rootfs.iter().any(|p| matches!(p, Piece::Files(fs) if fs.iter().any(|f| f.path == path)));
