@@ -57,6 +57,7 @@ fn each_error_class_names_its_problem() {
         ("second-document", "a second YAML document starts here"),
         ("odd-paths", "secret id `..` is not a name"),
         ("mount-points", "builder.cache path `/proc/self/cwd` is under `/proc`"),
+        ("ca-from-directory", "must name one file"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));

@@ -640,8 +640,15 @@ impl Planner {
             }
             Some(Toggle::Off(_)) => {}
             Some(Toggle::With(from)) => {
-                if let Some((source, _)) = self.source(from, has_builder) {
-                    pieces.push(Piece::CaCertificates(source));
+                match self.source(from, has_builder) {
+                    // The bundle is one file: a directory (`/`, `certs/`) would be copied onto its path.
+                    Some((source, is_dir))
+                        if is_dir || matches!(&source, Source::Builder(p) if p.as_str() == "/") || source == Source::Context(String::new()) =>
+                    {
+                        self.error(from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
+                    }
+                    Some((source, _)) => pieces.push(Piece::CaCertificates(source)),
+                    None => {}
                 }
             }
         }
@@ -841,7 +848,7 @@ impl Planner {
         for p in &spec.platforms {
             match Platform::parse(&p.value) {
                 Ok(pl) if !out.contains(&pl) => out.push(pl),
-                Ok(_) => {}
+                Ok(pl) => self.warn(p.span, format!("platform `{pl}` is listed twice"), "it is built once; remove the repeat"),
                 Err(why) => self.error(p.span, why, "e.g. `platforms: [linux/amd64, linux/arm64]`"),
             }
         }
