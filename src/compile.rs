@@ -1,9 +1,13 @@
 //! Spec text → plan in one call, with the diagnostics rendered. Shared by the CLI and the frontend so
 //! both report the same diagnostics for the same file.
 
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::plan::{self, Plan, PlanInputs};
 use crate::spec;
+
+/// The largest spec accepted. Checking one costs time and memory in proportion to its size; a real spec
+/// is a few KiB.
+pub const MAX_SPEC_BYTES: usize = 1 << 20;
 
 /// A spec that did not compile, rendered for people: `scratch.yaml:LINE:COL`, the line, a caret, a hint.
 #[derive(Debug, thiserror::Error)]
@@ -18,10 +22,67 @@ pub struct Compiled {
     pub warnings: Diagnostics,
 }
 
-/// Loads and plans a spec; `filename` is only used to render diagnostics.
+fn too_large(len: usize) -> Diagnostics {
+    let d = Diagnostic::error(None, format!("the spec is larger than {} KiB ({len} bytes read)", MAX_SPEC_BYTES / 1024))
+        .hint("a spec is a few KiB of YAML; is this the right file?");
+    Diagnostics::one(d)
+}
+
+/// Spec file bytes → text: at most [`MAX_SPEC_BYTES`] (read at most one byte more to know), UTF-8, with
+/// the place of the first invalid byte when it is not.
+pub fn decode(bytes: &[u8], filename: &str) -> Result<String, SpecError> {
+    if bytes.len() > MAX_SPEC_BYTES {
+        let d = too_large(bytes.len());
+        return Err(SpecError { rendered: d.render(filename, ""), diagnostics: d });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+            let d = Diagnostic::error(Span::new(line, column, 1), "the spec is not valid UTF-8 here")
+                .hint("save the file as UTF-8 (a byte of another encoding, such as Latin-1, is not UTF-8)");
+            let ds = Diagnostics::one(d);
+            Err(SpecError { rendered: ds.render(filename, &String::from_utf8_lossy(bytes)), diagnostics: ds })
+        }
+    }
+}
+
+/// Loads and plans a spec; `filename` is only used to render diagnostics. A leading UTF-8 byte order mark
+/// is ignored, as YAML allows.
 pub fn compile(text: &str, filename: &str, inputs: &PlanInputs) -> Result<Compiled, SpecError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let fail = |d: Diagnostics| SpecError { rendered: d.render(filename, text), diagnostics: d };
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(fail(too_large(text.len())));
+    }
     let spec = spec::load(text).map_err(fail)?;
     let (plan, warnings) = plan::plan(&spec, inputs).map_err(fail)?;
     Ok(Compiled { plan, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = "builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\n";
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        assert!(compile(&format!("\u{feff}{SPEC}"), "scratch.yaml", &PlanInputs::default()).is_ok());
+    }
+
+    #[test]
+    fn size_and_encoding_are_checked_first() {
+        let big = vec![b'#'; MAX_SPEC_BYTES + 1];
+        let err = decode(&big, "scratch.yaml").unwrap_err();
+        assert!(err.rendered.contains("larger than 1024 KiB"), "{}", err.rendered);
+        let mut latin1 = SPEC.as_bytes().to_vec();
+        latin1.extend(b"# caf\xe9\n");
+        let err = decode(&latin1, "scratch.yaml").unwrap_err();
+        assert!(err.rendered.contains("--> scratch.yaml:3:6"), "{}", err.rendered);
+        assert_eq!(decode(SPEC.as_bytes(), "scratch.yaml").unwrap(), SPEC);
+    }
 }

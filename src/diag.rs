@@ -50,18 +50,42 @@ impl Diagnostic {
 }
 
 /// All problems found in one spec, with what is needed to render them against its text.
+///
+/// The first [`MAX_KEPT`] are kept; later ones are only counted, so a spec with a problem on every one of
+/// its 300,000 entries costs no more memory than one with a thousand.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
+    /// Errors and warnings found after [`MAX_KEPT`] were kept.
+    pub omitted_errors: usize,
+    pub omitted_warnings: usize,
 }
 
+/// How many diagnostics are kept; the rest are counted.
+pub const MAX_KEPT: usize = 1000;
+
 impl Diagnostics {
+    pub fn one(d: Diagnostic) -> Self {
+        Diagnostics { items: vec![d], ..Diagnostics::default() }
+    }
+
     pub fn push(&mut self, d: Diagnostic) {
-        self.items.push(d);
+        if self.items.len() < MAX_KEPT {
+            self.items.push(d);
+        } else if d.severity == Severity::Error {
+            self.omitted_errors += 1;
+        } else {
+            self.omitted_warnings += 1;
+        }
+    }
+
+    /// How many problems were found, kept or not.
+    pub fn count(&self) -> usize {
+        self.items.len() + self.omitted_errors + self.omitted_warnings
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.omitted_errors > 0 || self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -73,7 +97,11 @@ impl Diagnostics {
     }
 
     pub fn extend(&mut self, other: Diagnostics) {
-        self.items.extend(other.items);
+        for d in other.items {
+            self.push(d);
+        }
+        self.omitted_errors += other.omitted_errors;
+        self.omitted_warnings += other.omitted_warnings;
     }
 
     /// Sorted by position so the output reads top to bottom like the file.
@@ -82,47 +110,145 @@ impl Diagnostics {
         self
     }
 
-    /// Renders every diagnostic the way cargo renders manifest errors.
+    /// Renders the diagnostics the way cargo renders manifest errors: the first [`MAX_SHOWN`] in full, then
+    /// how many more there are. The output is bounded whatever the input: echoed lines are cut to a window
+    /// around the caret, messages to [`MAX_MESSAGE`] characters, and control characters are shown escaped.
     pub fn render(&self, filename: &str, source: &str) -> String {
-        let lines: Vec<&str> = source.lines().collect();
         let mut out = String::new();
-        for d in &self.items {
-            out.push_str(&render_one(d, filename, &lines));
+        let mut wanted: Vec<usize> = self.items.iter().take(MAX_SHOWN).filter_map(|d| d.span.map(|s| s.line)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let lines = lines_at(source, &wanted);
+        for d in self.items.iter().take(MAX_SHOWN) {
+            let line = d.span.and_then(|s| lines.get(&s.line).copied());
+            out.push_str(&render_one(d, filename, line));
         }
-        let errors = self.errors().count();
+        if self.count() > MAX_SHOWN {
+            let rest = &self.items[MAX_SHOWN.min(self.items.len())..];
+            let kept_errors = rest.iter().filter(|d| d.severity == Severity::Error).count();
+            let errors = kept_errors + self.omitted_errors;
+            let warnings = rest.len() - kept_errors + self.omitted_warnings;
+            let mut parts = Vec::new();
+            if errors > 0 {
+                parts.push(format!("{errors} more error{}", plural(errors)));
+            }
+            if warnings > 0 {
+                parts.push(format!("{warnings} more warning{}", plural(warnings)));
+            }
+            out.push_str(&format!("… and {} not shown\n", parts.join(" and ")));
+        }
+        let errors = self.errors().count() + self.omitted_errors;
         if errors > 0 {
-            out.push_str(&format!("{filename}: {errors} error{} found\n", if errors == 1 { "" } else { "s" }));
+            out.push_str(&format!("{}: {errors} error{} found\n", escape(filename, MAX_MESSAGE), plural(errors)));
         }
         out
     }
 }
 
-fn render_one(d: &Diagnostic, filename: &str, lines: &[&str]) -> String {
+/// How many diagnostics are shown in full; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+/// How many characters of a source line are echoed around the caret.
+pub const LINE_WINDOW: usize = 120;
+/// Messages and hints longer than this (they can quote a user's value) are cut.
+pub const MAX_MESSAGE: usize = 400;
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The text of the wanted (sorted, 1-based) lines, found in one pass over the source.
+fn lines_at<'a>(source: &'a str, wanted: &[usize]) -> std::collections::HashMap<usize, &'a str> {
+    let mut found = std::collections::HashMap::new();
+    let mut next = wanted.iter().peekable();
+    for (i, line) in source.lines().enumerate() {
+        let Some(&&want) = next.peek() else { break };
+        if i + 1 == want {
+            found.insert(want, line);
+            next.next();
+        }
+    }
+    found
+}
+
+/// Characters a terminal would act on rather than print: C0/C1 controls (ANSI escapes start with
+/// U+001B) and the bidirectional overrides that reorder what a reader sees.
+fn is_hidden(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// How a character of an echoed line is shown, and how many columns that takes.
+fn shown(c: char) -> (String, usize) {
+    if is_hidden(c) {
+        let e = c.escape_unicode().to_string();
+        let n = e.len();
+        (e, n)
+    } else {
+        (c.to_string(), 1)
+    }
+}
+
+/// `text` with hidden characters (newlines and tabs too: a message is one line) escaped and cut to `max`
+/// characters.
+pub fn escape(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if is_hidden(c) || c == '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The spec text with hidden characters escaped and its lines kept, for BuildKit to echo (warnings).
+pub fn escape_source(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let keep = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if is_hidden(c) && !keep {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn render_one(d: &Diagnostic, filename: &str, line: Option<&str>) -> String {
     let label = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut out = format!("{label}: {}\n", d.message);
+    let filename = escape(filename, MAX_MESSAGE);
+    let mut out = format!("{label}: {}\n", escape(&d.message, MAX_MESSAGE));
+    let hint = d.hint.as_deref().map(|h| escape(h, MAX_MESSAGE));
     match d.span {
         Some(span) => {
             let gutter = span.line.to_string().len();
             let pad = " ".repeat(gutter);
             out.push_str(&format!("{pad}--> {filename}:{}:{}\n", span.line, span.column));
-            if let Some(text) = span.line.checked_sub(1).and_then(|i| lines.get(i)) {
-                let caret_pad: String = text.chars().take(span.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                out.push_str(&format!("{pad} |\n{} | {text}\n", span.line));
-                // marked-yaml spans a quoted scalar from its opening quote but counts only its content.
-                let quoted = matches!(text.chars().nth(span.column.saturating_sub(1)), Some('"' | '\''));
-                let len = span.len.max(1) + if quoted { 2 } else { 0 };
-                out.push_str(&format!("{pad} | {caret_pad}{}\n", "^".repeat(len)));
+            if let Some(text) = line {
+                let (echo, caret_pad, carets) = echo_line(text, span);
+                out.push_str(&format!("{pad} |\n{} | {echo}\n", span.line));
+                out.push_str(&format!("{pad} | {caret_pad}{}\n", "^".repeat(carets.max(1))));
             }
-            if let Some(hint) = &d.hint {
+            if let Some(hint) = &hint {
                 out.push_str(&format!("{pad} = hint: {hint}\n"));
             }
         }
         None => {
             out.push_str(&format!(" --> {filename}\n"));
-            if let Some(hint) = &d.hint {
+            if let Some(hint) = &hint {
                 out.push_str(&format!("  = hint: {hint}\n"));
             }
         }
@@ -130,11 +256,55 @@ fn render_one(d: &Diagnostic, filename: &str, lines: &[&str]) -> String {
     out
 }
 
+/// The part of `text` to echo (at most [`LINE_WINDOW`] characters around the span, `…` where cut, hidden
+/// characters escaped), the padding that puts the caret under the span, and the caret's length.
+fn echo_line(text: &str, span: Span) -> (String, String, usize) {
+    let first = span.column.saturating_sub(1);
+    // marked-yaml spans a quoted scalar from its opening quote but counts only its content.
+    let quoted = matches!(text.chars().nth(first), Some('"' | '\''));
+    let len = span.len.max(1) + if quoted { 2 } else { 0 };
+    let total = text.chars().count();
+    let (start, end) = if total <= LINE_WINDOW {
+        (0, total)
+    } else {
+        let start = first.saturating_sub(LINE_WINDOW / 3).min(total - LINE_WINDOW);
+        (start, start + LINE_WINDOW)
+    };
+    let mut echo = String::new();
+    let mut caret_pad = String::new();
+    let mut carets = 0;
+    if start > 0 {
+        echo.push('…');
+        caret_pad.push(' ');
+    }
+    for (i, c) in text.chars().enumerate().skip(start).take(end - start) {
+        let (s, width) = shown(c);
+        echo.push_str(&s);
+        if i < first {
+            if c == '\t' {
+                caret_pad.push('\t');
+            } else {
+                caret_pad.extend(std::iter::repeat_n(' ', width));
+            }
+        } else if i < first + len {
+            carets += width;
+        }
+    }
+    if end < total {
+        echo.push('…');
+    }
+    if first >= end {
+        // The span starts past the window (at the end of the line): point just after it.
+        caret_pad.extend(std::iter::repeat_n(' ', first.saturating_sub(end.max(start)) + usize::from(end < total)));
+    }
+    (echo, caret_pad, carets)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.span {
-            Some(s) => write!(f, "{}:{}: {}", s.line, s.column, self.message),
-            None => write!(f, "{}", self.message),
+            Some(s) => write!(f, "{}:{}: {}", s.line, s.column, escape(&self.message, MAX_MESSAGE)),
+            None => write!(f, "{}", escape(&self.message, MAX_MESSAGE)),
         }
     }
 }
@@ -158,6 +328,50 @@ mod tests {
         assert!(text.contains("  |   ^^^^^^\n"), "{text}");
         assert!(text.contains("= hint: did you mean `builder`?"), "{text}");
         assert!(text.ends_with("scratch.yaml: 1 error found\n"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_with_the_caret_in_place() {
+        let mut ds = Diagnostics::default();
+        ds.push(Diagnostic::error(Span::new(1, 3, 3), "unknown key `\u{1b}[31mx`").hint("a\nb"));
+        let text = ds.render("scratch.yaml", "\u{1b}[bad: 1\n");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("1 | \\u{1b}[bad: 1\n"), "{text}");
+        // `\u{1b}[` takes 7 columns, so `bad` starts at the 8th.
+        assert!(text.contains("  |        ^^^\n"), "{text}");
+        assert!(text.contains("error: unknown key `\\u{1b}[31mx`"), "{text}");
+        assert!(text.contains("= hint: a\\u{a}b"), "{text}");
+        let bidi = Diagnostics::one(Diagnostic::error(Span::new(1, 1, 1), "x")).render("f", "a\u{202e}b: c\n");
+        assert!(bidi.contains("1 | a\\u{202e}b: c"), "{bidi}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret_and_many_problems_are_counted() {
+        let line = format!("copy: [{}]", vec!["a"; 40_000].join(","));
+        let mut ds = Diagnostics::default();
+        for i in 0..5000 {
+            ds.push(Diagnostic::error(Span::new(1, 8 + 2 * i, 1), "`/a` is copied twice").hint("h"));
+        }
+        assert_eq!((ds.items.len(), ds.omitted_errors, ds.count()), (MAX_KEPT, 5000 - MAX_KEPT, 5000));
+        let text = ds.render("scratch.yaml", &line);
+        assert!(text.len() < 50 * 400, "{} bytes", text.len());
+        assert!(text.contains("… and 4950 more errors not shown\n"), "{text}");
+        assert!(text.ends_with("scratch.yaml: 5000 errors found\n"), "{text}");
+        // Every echoed line is at most the window plus the two ellipses, and its caret is under an `a`.
+        for pair in text.lines().collect::<Vec<_>>().windows(2) {
+            if let (Some(echo), Some(caret)) = (pair[0].strip_prefix("1 | "), pair[1].strip_prefix("  | ")) {
+                assert!(echo.chars().count() <= LINE_WINDOW + 2, "{echo}");
+                let at = caret.find('^').unwrap();
+                assert_eq!(echo.chars().nth(at), Some('a'), "{echo}\n{caret}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_caret_past_the_end_of_the_line_stays_on_it() {
+        let ds = Diagnostics::one(Diagnostic::error(Span::new(1, 5, 1), "x").hint("h"));
+        let text = ds.render("f", "ab\n");
+        assert!(text.contains("1 | ab\n  |     ^\n"), "{text}");
     }
 
     #[test]

@@ -15,5 +15,6 @@ pub mod lower;
 pub mod plan;
 pub mod platform;
 pub mod proto;
+pub mod reference;
 pub mod spec;
 pub mod verify;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use scratchkit::compile::{compile, Compiled};
+use scratchkit::compile::{compile, decode, Compiled, MAX_SPEC_BYTES};
 use scratchkit::llb::{render, MarshalOptions};
 use scratchkit::lower::{self, Context};
 use scratchkit::plan::PlanInputs;
@@ -131,8 +131,18 @@ struct Loaded {
 /// Reads and compiles the spec, printing its warnings; `None` (after printing the errors) when it fails.
 fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Loaded>> {
     let path = args.spec.clone();
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let filename = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    // At most one byte past the limit: `check /dev/zero` stops there instead of filling memory.
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1), &mut bytes).with_context(|| format!("reading {}", path.display()))?;
+    let text = match decode(&bytes, &filename) {
+        Ok(text) => text,
+        Err(e) => {
+            eprint!("{}", e.rendered);
+            return Ok(None);
+        }
+    };
     let build_args: BTreeMap<String, String> = args.build_args.iter().cloned().collect();
     let inputs = PlanInputs { build_args, platforms, default_platform: None, target: args.target.clone() };
     match compile(&text, &filename, &inputs) {

@@ -323,6 +323,25 @@ fn build_arg_default_and_override() {
     assert_lines(&run_image(&image, &[]), &["buildarg: greeting=bonjour"]);
 }
 
+/// Build args are data, as `ARG` is in a Dockerfile: they reach `run` as environment variables, so a
+/// value's quotes, `;`, `$(...)` and backticks arrive byte for byte in the program and nothing they spell
+/// runs. When args were spliced into the script text, `BANNER` below ran three `touch`es whose files
+/// the image would list, and `VERSION` broke the `go build` line (issue 9).
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn hostile_build_args_are_data_not_shell() {
+    let _e2e = e2e();
+    const VERSION: &str = r#"1.0";touch${IFS}/out/pwned-version;echo""#;
+    const BANNER: &str = r#"a b" ; touch /out/pwned-banner ; echo "$(touch /out/pwned-subst) `touch /out/pwned-tick` 'single' \ back"#;
+    let dir = "tests/e2e-fixtures/hostile-args";
+    let (version, banner) = (format!("VERSION={VERSION}"), format!("BANNER={BANNER}"));
+    let image = build_spec("hostile-args", &format!("{dir}/scratch.yaml"), dir, &["--build-arg", &version, "--build-arg", &banner]);
+    let out = run_image(&image, &[]);
+    assert_lines(&out, &[&format!("version={VERSION}"), &format!("banner={BANNER}")]);
+    let files: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("file=")).collect();
+    assert_eq!(files, ["app"], "something the build args spell ran in the builder:\n{out}");
+}
+
 #[test]
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn spec_in_a_subfolder_of_the_context() {

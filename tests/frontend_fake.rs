@@ -721,10 +721,13 @@ fn build_args_reach_the_builder_run() {
 
     let (images, _) = fake.images();
     let (_, meta) = the_exec(fake.only(Kind::Builder));
+    // As with ARG in a Dockerfile: the value is in the environment and the script is as written, so the
+    // shell expands it and never parses it.
     let script = meta.args.join(" ");
-    assert!(script.contains("main.greeting=bonjour"), "{script}");
-    assert!(script.contains("-o /out/app-bonjour"), "{script}");
-    assert!(!script.contains("hello"), "the default leaked: {script}");
+    assert!(script.contains("main.greeting=${GREETING}"), "{script}");
+    assert!(script.contains("-o /out/app-${GREETING}"), "{script}");
+    assert!(meta.env.contains(&"GREETING=bonjour".to_string()), "{:?}", meta.env);
+    assert!(!meta.env.iter().chain(&meta.args).any(|s| s.contains("hello")), "the default leaked: {script} {:?}", meta.env);
     assert_eq!(config(&images[0])["config"]["Labels"]["greeting"], "bonjour");
 }
 

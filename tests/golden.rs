@@ -25,6 +25,7 @@ fn bad_fixtures_fail_with_their_snapshots() {
         };
         assert!(err.rendered.contains("--> scratch.yaml:"), "{name}: no location in\n{}", err.rendered);
         assert!(err.rendered.contains("= hint:"), "{name}: no hint in\n{}", err.rendered);
+        assert!(!err.rendered.contains(|c: char| c.is_control() && c != '\n'), "{name}: a control character is printed raw\n{}", err.rendered);
         insta::assert_snapshot!(format!("bad__{name}"), err.rendered);
     }
 }
@@ -44,14 +45,54 @@ fn each_error_class_names_its_problem() {
         ("undeclared-arg", "`${GO_VERSION}` names no build arg"),
         ("duplicate-key", "duplicate key `image`"),
         ("nobody-taken", "collides with `nobody` (uid 65534)"),
-        ("nobody-taken", "group `nogroup` already exists"),
+        ("nobody-taken", "group `nogroup` is defined twice"),
         ("data-file-without-builder", "there is no builder to take `/etc/services` from"),
+        ("passwd-forged-by-arg", "home `/home/a:x:0:0::/:/bin/sh` contains `:`"),
+        ("passwd-newline", "is not a valid group name"),
+        ("duplicate-group", "group `data` is defined twice"),
+        ("home-system-dir", "home `/etc` is a system directory"),
+        ("shared-home", "share the home `/srv/app`"),
+        ("id-out-of-range", "uid 4294967296 is out of range"),
+        ("image-reference", "`UPPER` has upper-case letters"),
+        ("control-characters", "unknown top-level key `\\u{1b}[2J\\u{1b}[31mimage`"),
+        ("raw-escape", "3 | \\u{1b}[31mcopy: [/out/app]"),
+        ("deep-nesting", "the spec nests deeper than 64 levels"),
+        ("second-document", "a second YAML document starts here"),
+        ("odd-paths", "secret id `..` is not a name"),
+        ("mount-points", "builder.cache path `/proc/self/cwd` is under `/proc`"),
+        ("ca-from-directory", "must name one file"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));
         let text = std::fs::read_to_string(&path).unwrap();
         let err = build(&text, "scratch.yaml").err().unwrap_or_else(|| panic!("{name} compiled"));
         assert!(err.rendered.contains(needle), "{name}: expected `{needle}` in\n{}", err.rendered);
+    }
+}
+
+/// Every field written into /etc/passwd and /etc/group is checked after `--build-arg` substitution.
+#[test]
+fn build_args_cannot_forge_passwd_or_group_rows() {
+    use scratchkit::compile::compile;
+    use scratchkit::plan::PlanInputs;
+    let text = "args: {NAME: app, HOME: /home/app, SHELL: /sbin/nologin, GROUP: data}\n\
+                builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\n\
+                rootfs:\n  users: [{name: \"${NAME}\", uid: 10001, home: \"${HOME}\", shell: \"${SHELL}\"}]\n\
+                \x20 groups: [{name: \"${GROUP}\", gid: 2000, members: [\"${NAME}\"]}]\n";
+    let with = |k: &str, v: &str| PlanInputs { build_args: [(k.to_string(), v.to_string())].into(), ..PlanInputs::default() };
+    assert!(compile(text, "scratch.yaml", &PlanInputs::default()).is_ok());
+    for (arg, value, needle) in [
+        ("HOME", "/home/a:x:0:0::/:/bin/sh", "contains `:`"),
+        ("HOME", "/home/a\nevil::0:0::/:/bin/sh", "contains a newline"),
+        ("SHELL", "/bin/sh\nevil::0:0::/:/bin/sh", "contains a newline"),
+        ("SHELL", "/bin/sh\0", "contains a NUL byte"),
+        ("NAME", "evil::0:0::/:/bin/sh\nx", "is not a valid user name"),
+        ("GROUP", "wheel:x:0:app\nx", "is not a valid group name"),
+        ("HOME", "/etc", "is a system directory"),
+    ] {
+        let err = compile(text, "scratch.yaml", &with(arg, value)).err().unwrap_or_else(|| panic!("{arg}={value:?} compiled"));
+        assert!(err.rendered.contains(needle), "{arg}={value:?}: expected `{needle}` in\n{}", err.rendered);
+        assert!(!err.rendered.contains("\nevil"), "{arg}={value:?}: a raw newline reached the output\n{}", err.rendered);
     }
 }
 
@@ -99,4 +140,20 @@ fn risky_choices_are_warnings() {
     assert_eq!(warnings(&root), ["the image runs as root"]);
     let tz = format!("{base}rootfs: {{timezones: none}}\nimage: {{env: {{TZ: Europe/Amsterdam}}}}\n");
     assert_eq!(warnings(&tz), ["`TZ` is set but `rootfs.timezones` is `none`"]);
+}
+
+/// Issue 9's wrong refusals: `..` inside a path is normalised, `/opt/.` names a directory, quoted empty
+/// strings are values, and a BOM is not part of the first key.
+#[test]
+fn legal_input_that_used_to_be_refused() {
+    use scratchkit::compile::compile;
+    use scratchkit::plan::PlanInputs;
+    let text = "\u{feff}builder: {image: golang:1.23, run: go build -o /out/app .}\n\
+                copy:\n  - {from: /out/app, to: /opt/x/..}\n  - {from: /out/lib.so, to: /usr/lib/.}\n\
+                image: {entrypoint: [/opt/app], cmd: [\"\"], env: {FOO: \"\"}}\n";
+    let plan = compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+    let dests: Vec<&str> = plan.copies.iter().map(|c| c.dest.as_str()).collect();
+    assert_eq!(dests, ["/opt/app", "/usr/lib/lib.so"], "`/opt/x/..` and `/usr/lib/.` name directories");
+    assert_eq!(plan.image.cmd, Some(vec![String::new()]));
+    assert!(plan.image.env.contains(&("FOO".to_string(), String::new())), "{:?}", plan.image.env);
 }

@@ -9,14 +9,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("diag", &[]),
     ("platform", &[]),
     ("proto", &[]),
+    ("reference", &[]),
     ("spec", &["diag"]),
-    ("plan", &["diag", "platform", "spec"]),
+    ("plan", &["diag", "platform", "reference", "spec"]),
     ("compile", &["diag", "plan", "spec"]),
     ("llb", &["platform", "proto"]),
-    ("lower", &["llb", "plan", "platform", "proto"]),
+    ("lower", &["llb", "plan", "platform", "proto", "reference"]),
     ("verify", &["diag", "plan", "platform"]),
     ("gateway", &["llb", "platform", "proto"]),
-    ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "spec", "verify"]),
+    ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "spec", "verify"]),
 ];
 
 /// The crate modules a file's code (not its comments) names as `crate::NAME`.

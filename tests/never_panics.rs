@@ -127,3 +127,54 @@ fn every_fixture_survives_truncation_at_every_byte() {
         }
     }
 }
+
+/// Nesting `depth` levels deep in one of the forms YAML has, optionally under an ignored `x-` key.
+fn nested(depth: usize, form: usize, under_extension: bool) -> String {
+    let key = if under_extension { "x-deep" } else { "copy" };
+    let body = match form {
+        0 => format!("{key}: {}a\n", "- ".repeat(depth)),
+        1 => format!("{key}:\n{}", (0..depth).map(|i| format!("{}-\n", "  ".repeat(i + 1))).collect::<String>()),
+        2 => format!("{key}:\n{}", (0..depth).map(|i| format!("{}a:\n", " ".repeat(i + 1))).collect::<String>()),
+        3 => format!("{key}: {}{}\n", "[".repeat(depth), "]".repeat(depth)),
+        4 => format!("{key}: {}{}\n", "{a: ".repeat(depth), "}".repeat(depth)),
+        _ => format!("{key}:\n{}", (0..depth).map(|i| format!("{}- [{{a: \n", "  ".repeat(i + 1))).collect::<String>()),
+    };
+    format!("builder: {{image: golang:1.23, run: go build -o /out/app .}}\n{body}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Test threads have 2 MiB stacks: a parser recursing into 20,000 levels would abort the process.
+    #[test]
+    fn deep_nesting_never_overflows(depth in 1usize..6_000, form in 0usize..6, under_extension in any::<bool>()) {
+        let text = nested(depth, form, under_extension);
+        run_everything(&text);
+        if depth > scratchkit::spec::scan::MAX_DEPTH {
+            let err = common::build(&text, "scratch.yaml").expect_err("too deep to compile");
+            let refused = ["nests deeper than", "invalid YAML", "larger than"].iter().any(|w| err.rendered.contains(w));
+            prop_assert!(refused, "{}", err.rendered);
+        }
+    }
+}
+
+#[test]
+fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
+    for form in 0..6 {
+        for depth in [scratchkit::spec::scan::MAX_DEPTH - 4, 20_000] {
+            let text = nested(depth, form, true);
+            std::thread::Builder::new().stack_size(256 * 1024).spawn(move || run_everything(&text)).unwrap().join().unwrap();
+        }
+    }
+}
+
+/// What used to print gigabytes: every problem of a 40,000-entry one-line list, each echoing the line.
+#[test]
+fn output_is_bounded_for_a_huge_one_line_spec() {
+    let text = format!("builder: {{image: golang:1.23, run: go build -o /out/app .}}\ncopy: [{}]\n", vec!["/a"; 40_000].join(","));
+    let start = std::time::Instant::now();
+    let err = common::build(&text, "scratch.yaml").expect_err("duplicates are errors");
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    assert!(err.rendered.len() < 64 * 1024, "{} bytes", err.rendered.len());
+    assert!(err.rendered.contains("more errors not shown"), "{}", &err.rendered[..2000]);
+}

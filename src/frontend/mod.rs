@@ -16,9 +16,10 @@ use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::gateway::{parse_dockerignore, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
 use crate::llb::State;
-use crate::lower::{self, reference, Context};
+use crate::lower::{self, Context};
 use crate::plan::{Plan, PlanInputs, RunsOn};
 use crate::platform::Platform;
+use crate::reference;
 use crate::verify;
 use builder_fs::BuilderFs;
 pub use failure::{Failed, Failure};
@@ -211,13 +212,25 @@ async fn report_warnings<G: Gateway>(g: &G, caps: &Caps, warnings: Diagnostics, 
         return;
     }
     let mut seen = std::collections::BTreeSet::new();
+    // What BuildKit echoes goes to a terminal: hidden characters escaped, as many warnings as we render.
+    let source = crate::diag::escape_source(text);
     for d in warnings.items {
         if !seen.insert((d.message.clone(), d.span)) {
             continue; // the same warning from each platform's checks
         }
+        if seen.len() > crate::diag::MAX_SHOWN {
+            break;
+        }
         let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
-        let w =
-            Warning { vertex: vertex.to_string(), message: d.message, hint: d.hint, filename: filename.to_string(), source: text.to_string(), line, column };
+        let w = Warning {
+            vertex: vertex.to_string(),
+            message: crate::diag::escape(&d.message, crate::diag::MAX_MESSAGE),
+            hint: d.hint.map(|h| crate::diag::escape(&h, crate::diag::MAX_MESSAGE)),
+            filename: filename.to_string(),
+            source: source.clone(),
+            line,
+            column,
+        };
         if let Err(e) = g.warn(&w).await {
             eprintln!("scratchkit: cannot send a warning: {e}");
             return;
@@ -255,8 +268,10 @@ async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Resu
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
     let ref_id = g.solve(def, &[]).await?;
-    let bytes = g.read_file(&ref_id, filename).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| Failure(format!("{filename}: the spec is not UTF-8 text")))?;
+    // At most one byte past the limit, so a huge file is refused without being read.
+    let limit = crate::compile::MAX_SPEC_BYTES as u64 + 1;
+    let bytes = g.read_range(&ref_id, filename, 0, limit).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
+    let text = crate::compile::decode(&bytes, filename).map_err(|e| Failure(e.rendered))?;
     Ok((text, vertex))
 }
 

@@ -42,11 +42,16 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
         Ok(c) => c.warnings,
         Err(e) => e.diagnostics,
     };
+    // As many as the text shows, escaped: buildx prints them to a terminal.
     let warnings: Vec<Value> = diagnostics
         .items
         .iter()
+        .take(crate::diag::MAX_SHOWN)
         .map(|d| {
             let (line, column) = d.span.map_or((1, 1), |s| (s.line, s.column));
+            let message = crate::diag::escape(&d.message, crate::diag::MAX_MESSAGE);
+            let hint = d.hint.as_deref().map(|h| crate::diag::escape(h, crate::diag::MAX_MESSAGE));
+            let d = crate::diag::Diagnostic { message, hint, ..d.clone() };
             json!({
                 "ruleName": if d.severity == Severity::Error { "SpecError" } else { "SpecWarning" },
                 "description": d.message,
@@ -60,8 +65,7 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
         })
         .collect();
     let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
-    let (txt, status) =
-        if diagnostics.items.is_empty() { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
+    let (txt, status) = if diagnostics.count() == 0 { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
     let mut md = result(json, txt);
     md.push(("result.statuscode".into(), status.as_bytes().to_vec()));
     md
@@ -80,6 +84,10 @@ fn targets() -> Metadata {
 
 /// `--call outline`: the build args the spec declares, its secrets and whether it uses ssh.
 fn outline(text: &str) -> Metadata {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > crate::compile::MAX_SPEC_BYTES {
+        return result(json!({ "name": "default" }), "the spec is too large; run --call check\n".into());
+    }
     let Ok(s) = spec::load(text) else {
         return result(json!({ "name": "default" }), "the spec does not parse; run --call check\n".into());
     };
@@ -89,7 +97,8 @@ fn outline(text: &str) -> Metadata {
     let ssh: Vec<Value> = if builder.ssh.is_some_and(|s| s.value) { vec![json!({ "name": "default", "required": true })] } else { vec![] };
     let mut txt = String::from("BUILD ARG   DEFAULT\n");
     for (k, v) in &s.args {
-        txt.push_str(&format!("{:<11} {}\n", k.value, v.value));
+        let (k, v) = (crate::diag::escape(&k.value, crate::diag::MAX_MESSAGE), crate::diag::escape(&v.value, crate::diag::MAX_MESSAGE));
+        txt.push_str(&format!("{k:<11} {v}\n"));
     }
     for x in &secrets {
         txt.push_str(&format!("secret: {}\n", x["name"].as_str().unwrap_or_default()));

@@ -1,11 +1,13 @@
 //! The builder stage: the builder image, the build context copied into `workdir`, then each `run`.
 
+use std::collections::HashMap;
+
 use crate::llb::{CopyOptions, Exec, FileAction, Mount, MountKind, Network, State};
 use crate::plan::{self, Builder, RunsOn, DEFAULT_PATH};
 use crate::platform::Platform;
 
-use super::reference::normalize;
 use super::Context;
+use crate::reference::normalize;
 
 pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> State {
     let runs_on = match b.runs_on {
@@ -38,29 +40,40 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
     state
 }
 
-/// The image's env (with a PATH if it has none), the platform variables, then the spec's env on top.
+/// The image's env (with a PATH if it has none), the build args the image does not set, the platform
+/// variables, then the spec's env on top.
 fn environment(b: &Builder, ctx: &Context, target: &Platform) -> Vec<String> {
-    let mut env: Vec<(String, String)> = ctx.builder_env.iter().filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();
-    let mut set = |k: &str, v: String| match env.iter_mut().find(|(name, _)| name == k) {
-        Some(slot) => slot.1 = v,
-        None => env.push((k.to_string(), v)),
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut set = |k: &str, v: String, overwrite: bool| match index.get(k) {
+        Some(&i) if overwrite => env[i].1 = v,
+        Some(_) => {}
+        None => {
+            index.insert(k.to_string(), env.len());
+            env.push((k.to_string(), v));
+        }
     };
-    if !ctx.builder_env.iter().any(|kv| kv.starts_with("PATH=")) {
-        set("PATH", DEFAULT_PATH.to_string());
+    for (k, v) in ctx.builder_env.iter().filter_map(|kv| kv.split_once('=')) {
+        set(k, v.to_string(), true);
+    }
+    set("PATH", DEFAULT_PATH.to_string(), false);
+    // Like `ARG` in a Dockerfile: an `ENV` of the image with the same name wins.
+    for (k, v) in &b.args {
+        set(k, v.clone(), false);
     }
     let bp = &ctx.build_platform;
-    set("TARGETPLATFORM", target.to_string());
-    set("TARGETOS", target.os.clone());
-    set("TARGETARCH", target.architecture.clone());
-    set("TARGETVARIANT", target.variant.clone().unwrap_or_default());
-    set("BUILDPLATFORM", bp.to_string());
-    set("BUILDOS", bp.os.clone());
-    set("BUILDARCH", bp.architecture.clone());
+    set("TARGETPLATFORM", target.to_string(), true);
+    set("TARGETOS", target.os.clone(), true);
+    set("TARGETARCH", target.architecture.clone(), true);
+    set("TARGETVARIANT", target.variant.clone().unwrap_or_default(), true);
+    set("BUILDPLATFORM", bp.to_string(), true);
+    set("BUILDOS", bp.os.clone(), true);
+    set("BUILDARCH", bp.architecture.clone(), true);
     if b.ssh {
-        set("SSH_AUTH_SOCK", SSH_SOCKET.to_string());
+        set("SSH_AUTH_SOCK", SSH_SOCKET.to_string(), true);
     }
     for (k, v) in &b.env {
-        set(k, v.clone());
+        set(k, v.clone(), true);
     }
     env.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
 }

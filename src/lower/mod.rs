@@ -3,7 +3,6 @@
 
 mod builder;
 mod config;
-pub mod reference;
 mod rootfs;
 
 use std::collections::BTreeMap;
@@ -81,8 +80,8 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     }
     layers.push(rootfs::application(plan, &sources));
     if plan.target == Target::Debug {
-        let busybox =
-            State::image(&reference::normalize(&plan.debug_image), platform, ctx.resolve_mode.as_deref()).named(format!("[debug] FROM {}", plan.debug_image));
+        let busybox = State::image(&crate::reference::normalize(&plan.debug_image), platform, ctx.resolve_mode.as_deref())
+            .named(format!("[debug] FROM {}", plan.debug_image));
         layers.push(rootfs::debug_shell(plan, busybox));
     }
     let image = if ctx.merge {

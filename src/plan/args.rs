@@ -7,11 +7,17 @@ pub struct Substituted {
     pub text: String,
     /// Names inside `${...}` that no arg declares, with their byte offset in the original string.
     pub undeclared: Vec<(String, usize)>,
+    /// The result would pass the limit; `text` stops before it.
+    pub too_long: bool,
 }
 
-/// Replaces `${NAME}` with the arg's value. Undeclared names are left as written (in `run` commands the
-/// shell expands them, e.g. `${TARGETARCH}`) and reported so other fields can refuse them.
-pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> Substituted {
+/// Replaces `${NAME}` with the arg's value. Undeclared names are left as written and reported, so fields
+/// can refuse them. (`run` commands are never substituted: the args are their environment.)
+///
+/// The result is at most `limit` bytes (or the text's own length): `${A}${A}…` cannot multiply an arg's
+/// size without bound.
+pub fn substitute(text: &str, args: &BTreeMap<String, String>, limit: usize) -> Substituted {
+    let limit = limit.max(text.len());
     let mut out = String::with_capacity(text.len());
     let mut undeclared = Vec::new();
     let mut rest = text;
@@ -23,6 +29,9 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> Substituted {
             Some(end) if is_name(&after[..end]) => {
                 let name = &after[..end];
                 match args.get(name) {
+                    Some(value) if out.len() + value.len() + (rest.len() - start - 3 - end) > limit => {
+                        return Substituted { text: out, undeclared, too_long: true };
+                    }
                     Some(value) => out.push_str(value),
                     None => {
                         undeclared.push((name.to_string(), offset + start));
@@ -41,7 +50,7 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>) -> Substituted {
         }
     }
     out.push_str(rest);
-    Substituted { text: out, undeclared }
+    Substituted { text: out, undeclared, too_long: false }
 }
 
 pub fn is_name(s: &str) -> bool {
@@ -56,8 +65,18 @@ mod tests {
     #[test]
     fn substitutes_declared_args_and_reports_the_rest() {
         let args = BTreeMap::from([("VERSION".to_string(), "1.2".to_string())]);
-        let s = substitute("v${VERSION}-${ARCH} ${x:-y} $HOME", &args);
+        let s = substitute("v${VERSION}-${ARCH} ${x:-y} $HOME", &args, 100);
         assert_eq!(s.text, "v1.2-${ARCH} ${x:-y} $HOME");
         assert_eq!(s.undeclared, vec![("ARCH".to_string(), 12)]);
+        assert!(!s.too_long);
+    }
+
+    #[test]
+    fn expansion_is_bounded() {
+        let args = BTreeMap::from([("A".to_string(), "x".repeat(1000))]);
+        let s = substitute(&"${A}".repeat(10_000), &args, 4096);
+        assert!(s.too_long && s.text.len() <= 4096);
+        assert!(!substitute("${A}${A}", &args, 2000).too_long);
+        assert!(substitute("${A}${A}!", &args, 2000).too_long);
     }
 }

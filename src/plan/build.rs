@@ -1,10 +1,10 @@
 //! Spec → Plan: every check and every default, collected into one pass that reports all problems.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::accounts::{self, primary_groups, Account, Accounts, GroupEntry, Owner};
+use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, NO_HOME};
 use super::args::{is_name, substitute};
-use super::paths::{context_path, AbsPath, Mode, PathError};
+use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::platform::Platform;
@@ -25,7 +25,7 @@ pub struct PlanInputs {
 
 /// Validates a spec and fills its defaults. Warnings come back with the plan; errors instead of it.
 pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics), Diagnostics> {
-    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new() };
+    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new(), suggestions: SUGGESTIONS, expansion_left: MAX_EXPANDED_TOTAL };
     let plan = p.plan(spec, inputs);
     if p.diags.has_errors() {
         Err(p.diags.sorted())
@@ -37,6 +37,37 @@ pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics
 struct Planner {
     diags: Diagnostics,
     args: BTreeMap<String, String>,
+    /// How many more "did you mean" searches over a user-sized list may run.
+    suggestions: usize,
+    /// How many more bytes substitution may add to the spec's values.
+    expansion_left: usize,
+}
+
+/// The longest value substitution may produce, and the most it may add over the whole spec.
+pub const MAX_EXPANDED: usize = 256 * 1024;
+pub const MAX_EXPANDED_TOTAL: usize = 8 * 1024 * 1024;
+/// The longest build arg value.
+pub const MAX_ARG_VALUE: usize = 256 * 1024;
+
+const SUGGESTIONS: usize = 32;
+
+/// How a control character is named in messages.
+fn control_name(c: char) -> String {
+    match c {
+        '\0' => "a NUL byte".into(),
+        '\n' => "a newline".into(),
+        '\r' => "a carriage return".into(),
+        c => format!("the control character {}", c.escape_unicode()),
+    }
+}
+
+/// At most ten names, then how many more: a hint stays one line whatever the spec's size.
+fn list_some<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
+    let shown: Vec<&str> = names.take(10).collect();
+    match count.saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
 
 impl Planner {
@@ -48,9 +79,27 @@ impl Planner {
         self.diags.push(Diagnostic::warning(span, message).hint(hint));
     }
 
-    /// A string field after `${ARG}` substitution; undeclared args are an error outside `run`.
+    /// A string field after `${ARG}` substitution; undeclared args are an error. A value that substitution
+    /// makes longer than [`MAX_EXPANDED`], or that passes what is left of [`MAX_EXPANDED_TOTAL`] for the
+    /// whole spec, is an error (and left unsubstituted).
     fn text(&mut self, s: &Str) -> String {
-        let out = substitute(&s.value, &self.args);
+        let limit = MAX_EXPANDED.min(s.value.len() + self.expansion_left);
+        let out = substitute(&s.value, &self.args, limit);
+        if out.too_long {
+            if self.expansion_left > 0 {
+                let (message, hint) = if limit < MAX_EXPANDED {
+                    (format!("build args expand the spec by more than {} KiB in all", MAX_EXPANDED_TOTAL / 1024), "use fewer or shorter `${...}` references")
+                } else {
+                    (format!("this value is longer than {} KiB once its build args are substituted", MAX_EXPANDED / 1024), "use shorter build args here")
+                };
+                self.error(s.span, message, hint);
+            }
+            if limit < MAX_EXPANDED {
+                self.expansion_left = 0; // reported once
+            }
+            return s.value.clone();
+        }
+        self.expansion_left = self.expansion_left.saturating_sub(out.text.len().saturating_sub(s.value.len()));
         for (name, _) in &out.undeclared {
             self.error(
                 s.span,
@@ -72,6 +121,24 @@ impl Planner {
         }
     }
 
+    /// A directory the builder's filesystem gets something put over (the context, a cache, a secret):
+    /// not `/`, and nothing under the kernel's `/proc`, `/sys` or `/dev`.
+    fn mount_point(&mut self, s: &Str, what: &str) -> Option<AbsPath> {
+        let path = self.abs_path(s, what)?;
+        let kernel = ["/proc", "/sys", "/dev"].iter().find(|k| path.starts_with(&AbsPath::parse(k).expect("constant path")));
+        let place = match kernel {
+            Some(k) => format!("under `{k}`"),
+            None if path.as_str() == "/" => "the root".to_string(),
+            None => return Some(path),
+        };
+        self.error(
+            s.span,
+            format!("{what} `{path}` is {place}"),
+            "choose a directory of its own, e.g. `/src`, `/root/.cache/go-build` or `/run/secrets/netrc`",
+        );
+        None
+    }
+
     fn path_error(&mut self, span: Span, what: &str, text: &str, e: PathError) {
         match e {
             PathError::Relative => {
@@ -79,6 +146,37 @@ impl Planner {
             }
             PathError::Escapes => self.error(span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
             PathError::Empty => self.error(span, format!("{what} is empty"), "write a path such as `/out/app`"),
+            PathError::Control(c) => self.error(
+                span,
+                format!("{what} `{}` contains {}", text.escape_debug(), control_name(c)),
+                "file paths cannot hold NUL, newlines or other control characters; check the value and any `${...}` in it",
+            ),
+        }
+    }
+
+    /// An image reference after substitution, checked against the reference grammar.
+    fn image_ref(&mut self, s: &Str, what: &str) -> Option<String> {
+        let before = self.diags.count();
+        let text = self.text(s);
+        if self.diags.count() > before {
+            return None; // an undeclared `${...}`, already reported
+        }
+        match crate::reference::check(&text) {
+            Ok(()) => Some(text),
+            Err(_) if text.is_empty() => {
+                let message = if s.value.is_empty() { format!("{what} is empty") } else { format!("{what} `{}` is empty after substitution", s.value) };
+                self.error(s.span, message, "write a reference such as `golang:1.23`; a `${...}` in it must give one (pass a value with --build-arg)");
+                None
+            }
+            Err(why) => {
+                let hint = if s.value.contains("${") {
+                    "write a reference such as `golang:1.23`; its `${...}` must give one (pass a value with --build-arg)"
+                } else {
+                    "write a reference such as `golang:1.23` or `ghcr.io/org/image:tag`"
+                };
+                self.error(s.span, format!("{what} `{}` is not an image reference: {why}", text.escape_debug()), hint);
+                None
+            }
         }
     }
 
@@ -129,7 +227,10 @@ impl Planner {
                 Target::Default
             }
         };
-        let debug_image = spec.debug.as_ref().and_then(|d| d.image.as_ref()).map_or(DEFAULT_DEBUG_IMAGE.to_string(), |i| self.text(i));
+        let debug_image = match spec.debug.as_ref().and_then(|d| d.image.as_ref()) {
+            Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
+            None => DEFAULT_DEBUG_IMAGE.to_string(),
+        };
         Plan { builder, copies, rootfs, libraries, image, platforms, epoch, target, debug_image }
     }
 
@@ -140,6 +241,18 @@ impl Planner {
                 continue;
             }
             let value = inputs.build_args.get(&name.value).cloned().unwrap_or_else(|| default.value.clone());
+            if value.len() > MAX_ARG_VALUE {
+                self.error(
+                    name.span,
+                    format!("build arg `{}` is {} bytes long; at most {} KiB", name.value, value.len(), MAX_ARG_VALUE / 1024),
+                    "pass large inputs as files of the build context or as secrets",
+                );
+                continue;
+            }
+            if value.contains('\0') {
+                self.error(name.span, format!("build arg `{}` contains a NUL byte", name.value), "an environment variable cannot hold NUL");
+                continue;
+            }
             self.args.insert(name.value.clone(), value);
         }
     }
@@ -150,9 +263,9 @@ impl Planner {
     }
 
     fn builder(&mut self, b: &spec::Builder) -> Option<Builder> {
-        let image = b.image.as_ref().map(|i| self.text(i)).filter(|i| !i.is_empty());
+        let image = b.image.as_ref().and_then(|i| self.image_ref(i, "builder.image"));
         let workdir = match &b.workdir {
-            Some(w) => self.abs_path(w, "builder.workdir").unwrap_or_else(AbsPath::root),
+            Some(w) => self.mount_point(w, "builder.workdir").unwrap_or_else(AbsPath::root),
             None => AbsPath::parse("/src").expect("constant path"),
         };
         let mut env = Vec::new();
@@ -162,9 +275,11 @@ impl Planner {
             }
             env.push((k.value.clone(), self.text(v)));
         }
-        // In commands an unknown `${NAME}` is the shell's business (e.g. `${TARGETARCH}`).
-        let run = b.run.iter().map(|r| substitute(&r.value, &self.args).text).collect();
-        let cache = b.cache.iter().filter_map(|c| self.abs_path(c, "builder.cache path")).collect();
+        // Commands are not substituted: the args reach them as environment variables and the shell
+        // expands `${NAME}`, so a value with quotes, `;` or `$(...)` stays data.
+        let run = b.run.iter().map(|r| r.value.clone()).collect();
+        let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let cache = b.cache.iter().filter_map(|c| self.mount_point(c, "builder.cache path")).collect();
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
@@ -172,8 +287,19 @@ impl Planner {
                 continue;
             };
             let id_text = self.text(id);
+            // The id names a file under /run/secrets by default and a `--secret id=` on the command line.
+            let id_ok = id_text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && id_text.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !id_ok {
+                self.error(
+                    id.span,
+                    format!("secret id `{}` is not a name", id_text.escape_debug()),
+                    "use letters, digits, `.`, `_` and `-`, starting with a letter, digit or `_` (e.g. `netrc`)",
+                );
+                continue;
+            }
             let target = match &s.target {
-                Some(t) => self.abs_path(t, "secret target"),
+                Some(t) => self.mount_point(t, "secret target"),
                 None => AbsPath::parse(&format!("/run/secrets/{id_text}")).ok(),
             };
             if let Some(target) = target {
@@ -205,6 +331,7 @@ impl Planner {
             image_span: b.image.as_ref().map_or(b.span, |i| i.span),
             workdir,
             env,
+            args,
             run,
             cache,
             secrets,
@@ -215,19 +342,20 @@ impl Planner {
     }
 
     fn accounts(&mut self, rootfs: &spec::Rootfs) -> Accounts {
+        // root and nobody are in every image, listed or not.
         let mut users = vec![accounts::root(), accounts::nobody()];
-        let listed = match &rootfs.users {
-            None => vec![Account { name: "nonroot".into(), uid: NONROOT_UID, gid: NONROOT_UID, home: "/home/nonroot".into(), shell: "/sbin/nologin".into() }],
-            Some(list) => list.value.iter().filter_map(|u| self.user(u)).collect(),
+        let listed: Vec<(Account, Span)> = match &rootfs.users {
+            None => vec![(accounts::nonroot(NONROOT_UID), Span::default())],
+            Some(list) => list.value.iter().filter_map(|u| self.user(u).map(|a| (a, u.span))).collect(),
         };
-        let mut uids: BTreeMap<u32, String> = BTreeMap::from([(0, "root".to_string()), (NOBODY_UID, "nobody".to_string())]);
-        let spans: Vec<Span> = rootfs.users.as_ref().map(|l| l.value.iter().map(|u| u.span).collect()).unwrap_or_default();
-        for (i, u) in listed.into_iter().enumerate() {
-            let span = spans.get(i).copied().unwrap_or_default();
-            if u.name == "root" && u.uid == 0 {
+        let mut uids: HashMap<u32, AccountName> = users.iter().map(|u| (u.uid, u.name.clone())).collect();
+        let mut names: HashSet<AccountName> = users.iter().map(|u| u.name.clone()).collect();
+        let mut homes: HashMap<AbsPath, AccountName> = HashMap::new();
+        for (u, span) in listed {
+            if u.name.as_str() == "root" && u.uid == 0 {
                 continue; // root is always present; listing it is harmless
             }
-            if u.name == "nobody" || u.uid == NOBODY_UID {
+            if u.name.as_str() == "nobody" || u.uid == NOBODY_UID {
                 self.error(
                     span,
                     format!("user `{}` (uid {}) collides with `nobody` (uid {NOBODY_UID}), which every image has", u.name, u.uid),
@@ -239,52 +367,118 @@ impl Planner {
                 self.error(span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
                 continue;
             }
-            if users.iter().any(|x| x.name == u.name) {
+            if !names.insert(u.name.clone()) {
                 self.error(span, format!("user `{}` is listed twice", u.name), "keep one entry per user name");
                 continue;
+            }
+            if u.home.as_str() != NO_HOME {
+                if let Some(other) = homes.get(u.home.path()) {
+                    self.error(
+                        span,
+                        format!("users `{other}` and `{}` share the home `{}`", u.name, u.home),
+                        format!("a home belongs to one user (it is owned by it, mode 0700); give `{}` its own, or `home: {NO_HOME}`", u.name),
+                    );
+                    continue;
+                }
+                homes.insert(u.home.path().clone(), u.name.clone());
             }
             uids.insert(u.uid, u.name.clone());
             users.push(u);
         }
+        let user_names: HashSet<&str> = users.iter().map(|u| u.name.as_str()).collect();
+        // nogroup (65534) is in every image, like nobody.
         let mut extra = vec![accounts::nogroup()];
-        let mut group_names: BTreeSet<String> = primary_groups(&users, &extra).into_iter().map(|g| g.name).collect();
-        let mut gids: BTreeSet<u32> = users.iter().map(|u| u.gid).collect();
+        let mut extra_spans = vec![Span::default()];
+        let mut gids: HashSet<u32> = users.iter().map(|u| u.gid).collect();
         for g in &rootfs.groups {
             let (Some(name), Some(gid)) = (&g.name, &g.gid) else {
                 self.error(g.span, "a group needs `name` and `gid`", "write `{name: app, gid: 2000}`");
                 continue;
             };
+            let Some(name) = self.account_name(name, "group") else { continue };
             let Some(gid_num) = self.id(gid, "gid") else { continue };
             if !gids.insert(gid_num) {
                 self.error(gid.span, format!("gid {gid_num} is already used"), "give each group its own gid");
                 continue;
             }
-            let name_text = self.text(name);
-            if !group_names.insert(name_text.clone()) {
-                self.error(
-                    name.span,
-                    format!("group `{name_text}` already exists"),
-                    "give the group another name: each user has a group of its own name, and `nogroup` (65534) is always there",
-                );
-                continue;
-            }
-            let members = g.members.iter().map(|m| m.value.clone()).collect::<Vec<_>>();
-            for (m, s) in members.iter().zip(&g.members) {
-                if !users.iter().any(|u| &u.name == m) {
+            let mut members = Vec::new();
+            for s in &g.members {
+                let Some(m) = self.account_name(s, "group member") else { continue };
+                if user_names.contains(m.as_str()) {
+                    members.push(m);
+                } else {
                     self.error(s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
                 }
             }
-            extra.push(GroupEntry { name: name_text, gid: gid_num, members });
+            extra.push(GroupEntry { name, gid: gid_num, members });
+            extra_spans.push(g.name.as_ref().map_or(g.span, |n| n.span));
         }
         let groups = primary_groups(&users, &extra);
-        Accounts { users, groups }
+        let primary = groups.len() - extra.len();
+        let primary_names: HashSet<&str> = groups[..primary].iter().map(|g| g.name.as_str()).collect();
+        let mut group_names: HashMap<&str, u32> = HashMap::new();
+        for (i, g) in groups.iter().enumerate() {
+            if let Some(other_gid) = group_names.insert(g.name.as_str(), g.gid) {
+                let span = extra_spans.get(i.wrapping_sub(primary)).copied().unwrap_or_default();
+                let why = if i >= primary && primary_names.contains(g.name.as_str()) {
+                    format!("user `{}` already has a primary group of that name (gid {other_gid})", g.name)
+                } else {
+                    format!("it is already defined with gid {other_gid}")
+                };
+                self.error(
+                    span,
+                    format!("group `{}` is defined twice: {why}", g.name),
+                    "give each group its own name: each user has a group of its own name, and `nogroup` (65534) is always there",
+                );
+            }
+        }
+        Accounts::new(users, groups)
     }
 
-    fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
-        match self.text(s).parse::<u32>() {
+    /// A user or group name after substitution, checked by useradd's rule.
+    fn account_name(&mut self, s: &Str, what: &str) -> Option<AccountName> {
+        let text = self.text(s);
+        match AccountName::parse(&text) {
             Ok(n) => Some(n),
-            Err(_) => {
-                self.error(s.span, format!("{what} `{}` is not a number", s.value), format!("write the {what} as a whole number, e.g. 10001"));
+            Err(why) => {
+                self.error(s.span, format!("`{}` is not a valid {what} name", text.escape_debug()), why);
+                None
+            }
+        }
+    }
+
+    /// A uid or gid: a whole number from 0 to 4294967294 (4294967295 is `(uid_t)-1`, "no user").
+    fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
+        let text = self.text(s);
+        let numeric = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        match text.parse::<u32>() {
+            Ok(n) if n != u32::MAX => Some(n),
+            _ if numeric => {
+                self.error(s.span, format!("{what} {text} is out of range"), format!("a {what} is at most 4294967294; Linux images use 1000-60000 or 65532"));
+                None
+            }
+            _ => {
+                self.error(s.span, format!("{what} `{}` is not a number", text.escape_debug()), format!("write the {what} as a whole number, e.g. 10001"));
+                None
+            }
+        }
+    }
+
+    /// A home or shell: after substitution an absolute path that cannot split an /etc/passwd row.
+    fn passwd_path(&mut self, s: &Str, what: &str) -> Option<PasswdPath> {
+        let text = self.text(s);
+        match PasswdPath::parse(&text) {
+            Ok(p) => Some(p),
+            Err(PasswdPathError::Path(e)) => {
+                self.path_error(s.span, what, &text, e);
+                None
+            }
+            Err(PasswdPathError::Colon) => {
+                self.error(
+                    s.span,
+                    format!("{what} `{}` contains `:`", text.escape_debug()),
+                    "`:` separates the fields of /etc/passwd; choose a path without it",
+                );
                 None
             }
         }
@@ -295,15 +489,9 @@ impl Planner {
             self.error(u.span, "a user has no `name`", "write `{name: app, uid: 10001}`");
             return None;
         };
-        let name_text = self.text(name);
-        let valid = name_text.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && name_text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if !valid || name_text.len() > 32 {
-            self.error(name.span, format!("`{name_text}` is not a valid user name"), "use lower-case letters, digits, `_` and `-`, starting with a letter");
-            return None;
-        }
+        let name = self.account_name(name, "user")?;
         let Some(uid_s) = &u.uid else {
-            self.error(u.span, format!("user `{name_text}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
+            self.error(u.span, format!("user `{name}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
             return None;
         };
         let uid = self.id(uid_s, "uid")?;
@@ -312,15 +500,26 @@ impl Planner {
             None => uid,
         };
         let home = match &u.home {
-            Some(h) => self.abs_path(h, "home")?.to_string(),
-            None if uid == 0 => "/root".into(),
-            None => format!("/home/{name_text}"),
+            Some(h) => {
+                let home = self.passwd_path(h, "home")?;
+                if uid != 0 && is_system_dir(home.path()) {
+                    self.error(
+                        h.span,
+                        format!("home `{home}` is a system directory"),
+                        format!("a home is owned by its user with mode 0700; write `/home/{name}`, or `{NO_HOME}` for none"),
+                    );
+                    return None;
+                }
+                home
+            }
+            None if uid == 0 => PasswdPath::parse("/root").expect("constant path"),
+            None => PasswdPath::parse(&format!("/home/{name}")).expect("a valid name is a valid file name"),
         };
         let shell = match &u.shell {
-            Some(s) => self.abs_path(s, "shell")?.to_string(),
-            None => "/sbin/nologin".into(),
+            Some(s) => self.passwd_path(s, "shell")?,
+            None => PasswdPath::parse("/sbin/nologin").expect("constant path"),
         };
-        Some(Account { name: name_text, uid, gid, home, shell })
+        Some(Account { name, uid, gid, home, shell })
     }
 
     fn owner(&mut self, s: &Str, accounts: &Accounts) -> Owner {
@@ -329,11 +528,16 @@ impl Planner {
             Ok(o) => o,
             Err(why) => {
                 let user = text.split(':').next().unwrap_or_default();
-                let hint = match did_you_mean(user, accounts.names()) {
-                    Some(n) if n != user => format!("did you mean `{n}`? users are: {}", accounts.names().join(", ")),
-                    _ => format!("define it under `rootfs.users`, or write a number; users are: {}", accounts.names().join(", ")),
+                // Suggestions cost a pass over the users each; the first few errors get them, which is
+                // all a reader sees, so a spec with many bad owners stays linear.
+                self.suggestions = self.suggestions.saturating_sub(1);
+                let suggestion = if self.suggestions > 0 { did_you_mean(user, accounts.names()) } else { None };
+                let listed = list_some(accounts.names(), accounts.users().len());
+                let hint = match suggestion {
+                    Some(n) if n != user => format!("did you mean `{n}`? users are: {listed}"),
+                    _ => format!("define it under `rootfs.users`, or write a number; users are: {listed}"),
                 };
-                self.error(s.span, format!("owner `{text}`: {why}"), hint);
+                self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
             }
         }
@@ -383,12 +587,13 @@ impl Planner {
             self.error(spec.copy_span, "`copy` lists nothing", "list at least one file, e.g. `copy: [/out/app]`");
         }
         let mut out: Vec<Copy> = Vec::new();
+        let mut dests: HashMap<AbsPath, usize> = HashMap::new();
         for c in &spec.copy {
             let Some(from) = &c.from else { continue };
             let Some((source, is_dir)) = self.source(from, has_builder) else { continue };
             let dest = match &c.to {
                 Some(to) => {
-                    let to_dir = to.value.ends_with('/');
+                    let to_dir = names_directory(&to.value);
                     let Some(base) = self.abs_path(to, "copy destination") else { continue };
                     let name = match &source {
                         Source::Builder(p) => p.file_name().map(str::to_string),
@@ -413,14 +618,11 @@ impl Planner {
             }
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
-            if let Some(prev) = out.iter().find(|p| p.dest == dest) {
-                self.error(
-                    c.span,
-                    format!("`{dest}` is copied twice"),
-                    format!("the first copy is on line {}; give one of them another `to:`", prev.span.line),
-                );
+            if let Some(line) = dests.get(&dest) {
+                self.error(c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
                 continue;
             }
+            dests.insert(dest.clone(), c.span.line);
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
         out
@@ -428,8 +630,7 @@ impl Planner {
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
         let mut pieces = vec![Piece::Accounts(accounts.clone())];
-        let homes: Vec<Home> =
-            accounts.homes().into_iter().filter_map(|a| Some(Home { path: AbsPath::parse(&a.home).ok()?, owner: Owner { uid: a.uid, gid: a.gid } })).collect();
+        let homes: Vec<Home> = accounts.homes().into_iter().map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid } }).collect();
         if !homes.is_empty() {
             pieces.push(Piece::Homes(homes));
         }
@@ -453,8 +654,15 @@ impl Planner {
             }
             Some(Toggle::Off(_)) => {}
             Some(Toggle::With(from)) => {
-                if let Some((source, _)) = self.source(from, has_builder) {
-                    pieces.push(Piece::CaCertificates(source));
+                match self.source(from, has_builder) {
+                    // The bundle is one file: a directory (`/`, `certs/`) would be copied onto its path.
+                    Some((source, is_dir))
+                        if is_dir || matches!(&source, Source::Builder(p) if p.as_str() == "/") || source == Source::Context(String::new()) =>
+                    {
+                        self.error(from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
+                    }
+                    Some((source, _)) => pieces.push(Piece::CaCertificates(source)),
+                    None => {}
                 }
             }
         }
@@ -575,13 +783,13 @@ impl Planner {
         if let Some(program) = program {
             self.check_program(program, entrypoint_span, copies, rootfs);
         }
-        let errors_before = self.diags.errors().count();
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
             // The first listed user: root and nobody are always there, listed or not.
-            None => accounts.users.iter().find(|a| a.uid != 0 && a.uid != NOBODY_UID).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
+            None => accounts.users().iter().find(|a| a.uid != 0 && a.uid != NOBODY_UID).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
         };
-        if user.uid == 0 && self.diags.errors().count() == errors_before {
+        // With other errors (users that failed to parse, say) the default user may be root by accident.
+        if user.uid == 0 && !self.diags.has_errors() {
             let span = i.user.as_ref().map_or(spec.copy_span, |u| u.span);
             self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }
@@ -594,18 +802,22 @@ impl Planner {
         if has_ca {
             env.push(("SSL_CERT_FILE".into(), CA_BUNDLE.into()));
         }
+        let mut index: HashMap<String, usize> = env.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         for (k, v) in &i.env {
             if !is_name(&k.value) {
-                self.error(k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
+                self.error(k.span, format!("`{}` is not a valid environment variable name", k.value.escape_debug()), "use letters, digits and `_`");
                 continue;
             }
             let value = self.text(v);
             if k.value == "TZ" && zones_off {
                 self.warn(k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
             }
-            match env.iter_mut().find(|(name, _)| name == &k.value) {
-                Some(slot) => slot.1 = value,
-                None => env.push((k.value.clone(), value)),
+            match index.get(&k.value) {
+                Some(&slot) => env[slot].1 = value,
+                None => {
+                    index.insert(k.value.clone(), env.len());
+                    env.push((k.value.clone(), value));
+                }
             }
         }
         let mut exposed_ports = Vec::new();
@@ -628,15 +840,20 @@ impl Planner {
     /// An absolute entrypoint must be something the image will contain: a copied file or a file
     /// below a copied directory. (Whether it is executable is checked once the builder has run.)
     fn check_program(&mut self, program: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
-        let Ok(path) = AbsPath::parse(program) else {
-            if !program.starts_with('/') {
+        let path = match AbsPath::parse(program) {
+            Ok(path) => path,
+            Err(PathError::Relative | PathError::Empty) => {
                 self.error(
                     span,
-                    format!("entrypoint `{program}` is not an absolute path"),
+                    format!("entrypoint `{}` is not an absolute path", program.escape_debug()),
                     "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`",
                 );
+                return;
             }
-            return;
+            Err(e) => {
+                self.path_error(span, "entrypoint", program, e);
+                return;
+            }
         };
         let copied = copies.iter().any(|c| if c.contents { path.starts_with(&c.dest) } else { c.dest == path });
         let written = rootfs.iter().any(|p| matches!(p, Piece::Files(fs) if fs.iter().any(|f| f.path == path)));
@@ -658,7 +875,7 @@ impl Planner {
         for p in &spec.platforms {
             match Platform::parse(&p.value) {
                 Ok(pl) if !out.contains(&pl) => out.push(pl),
-                Ok(_) => {}
+                Ok(pl) => self.warn(p.span, format!("platform `{pl}` is listed twice"), "it is built once; remove the repeat"),
                 Err(why) => self.error(p.span, why, "e.g. `platforms: [linux/amd64, linux/arm64]`"),
             }
         }
@@ -762,8 +979,8 @@ mod tests {
             [
                 "user `nobody` (uid 1000) collides with `nobody` (uid 65534), which every image has",
                 "user `daemon` (uid 65534) collides with `nobody` (uid 65534), which every image has",
-                "group `nogroup` already exists",
-                "group `app` already exists",
+                "group `nogroup` is defined twice: it is already defined with gid 65534",
+                "group `app` is defined twice: user `app` already has a primary group of that name (gid 10001)",
                 "gid 65534 is already used",
             ]
         );

@@ -6,10 +6,10 @@ mod args;
 mod build;
 mod paths;
 
-pub use accounts::{Account, Accounts, GroupEntry, Owner};
+pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
 pub use build::{plan, PlanInputs};
-pub use paths::{context_path, AbsPath, Mode};
+pub use paths::{context_path, names_directory, AbsPath, Mode, PathError};
 
 use crate::diag::Span;
 use crate::platform::Platform;
@@ -60,6 +60,11 @@ pub struct Builder {
     pub image_span: Span,
     pub workdir: AbsPath,
     pub env: Vec<(String, String)>,
+    /// The declared build args with their values, given to every `run` as environment variables (as the
+    /// Dockerfile frontend does with `ARG`); an image or `builder.env` variable of the same name wins.
+    pub args: Vec<(String, String)>,
+    /// Shell commands exactly as written: `${NAME}` in them is the shell's, reading the args from the
+    /// environment, so an arg's value is never parsed as shell syntax.
     pub run: Vec<String>,
     pub cache: Vec<AbsPath>,
     pub secrets: Vec<SecretMount>,

@@ -10,8 +10,11 @@ pub struct AbsPath(String);
 #[derive(Debug, PartialEq, Eq)]
 pub enum PathError {
     Relative,
+    /// More `..` components than there are directories above them.
     Escapes,
     Empty,
+    /// NUL, newline or another control character: no file name a build should produce has one.
+    Control(char),
 }
 
 impl AbsPath {
@@ -60,16 +63,30 @@ pub fn context_path(text: &str) -> Result<String, PathError> {
     Ok(normalize_components(text)?.join("/"))
 }
 
+/// `.` and empty components dropped, `..` removing the component before it (`/opt/x/..` is `/opt`);
+/// a `..` with nothing left to remove escapes the root.
 fn normalize_components(text: &str) -> Result<Vec<&str>, PathError> {
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(PathError::Control(c));
+    }
     let mut parts = Vec::new();
     for c in text.split('/') {
         match c {
             "" | "." => {}
-            ".." => return Err(PathError::Escapes),
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(PathError::Escapes);
+                }
+            }
             c => parts.push(c),
         }
     }
     Ok(parts)
+}
+
+/// True when the last component of `text` names a directory: `/opt/`, `/opt/.`, `/opt/x/..`, `.`.
+pub fn names_directory(text: &str) -> bool {
+    text.ends_with('/') || matches!(text.rsplit('/').next(), Some("." | ".."))
 }
 
 impl fmt::Display for AbsPath {
@@ -117,6 +134,13 @@ mod tests {
         assert_eq!(AbsPath::parse("/").unwrap().as_str(), "/");
         assert_eq!(AbsPath::parse("a/b"), Err(PathError::Relative));
         assert_eq!(AbsPath::parse("/a/../../etc"), Err(PathError::Escapes));
+        assert_eq!(AbsPath::parse("/opt/x/..").unwrap().as_str(), "/opt");
+        assert_eq!(AbsPath::parse("/opt/.").unwrap().as_str(), "/opt");
+        assert_eq!(AbsPath::parse("/a\0b"), Err(PathError::Control('\0')));
+        assert_eq!(AbsPath::parse("/a\nb"), Err(PathError::Control('\n')));
+        assert_eq!(context_path("a/../b").unwrap(), "b");
+        assert_eq!(context_path("../b"), Err(PathError::Escapes));
+        assert!(names_directory("/opt/.") && names_directory("/opt/x/..") && names_directory("/opt/") && !names_directory("/opt"));
         assert_eq!(AbsPath::parse("/a/b").unwrap().parent().unwrap().as_str(), "/a");
         assert_eq!(AbsPath::parse("/a").unwrap().parent().unwrap().as_str(), "/");
         assert!(AbsPath::parse("/a/b").unwrap().starts_with(&AbsPath::parse("/a").unwrap()));

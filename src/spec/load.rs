@@ -22,7 +22,18 @@ const IMAGE_KEYS: &[&str] = &["entrypoint", "cmd", "user", "workdir", "env", "ex
 
 /// Parses the text of a spec file. On failure every problem found is returned, not just the first.
 pub fn load(text: &str) -> Result<Spec, Diagnostics> {
-    let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
+    // Before the parser recurses into it: a nesting depth the parser survives, and one document.
+    if let Err(problem) = super::scan::scan(text) {
+        let d = match problem {
+            super::scan::Problem::TooDeep(span) => Diagnostic::error(span, format!("the spec nests deeper than {} levels here", super::scan::MAX_DEPTH))
+                .hint("a spec needs about six levels (`rootfs:` → `users:` → `- name:`); flatten this value"),
+            super::scan::Problem::SecondDocument(span) => Diagnostic::error(span, "a second YAML document starts here")
+                .hint("a spec is one document: remove this line and what follows, or move it to a file of its own"),
+        };
+        return Err(Diagnostics::one(d));
+    }
+    // prevent_coercion: a quoted scalar is a string (`FOO: ""` is empty, not null; `"true"` is not a boolean).
+    let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping().prevent_coercion(true);
     let root = match marked_yaml::parse_yaml_with_options(0, text, options) {
         Ok(root) => root,
         Err(e) => {

@@ -6,6 +6,7 @@
 //! reported at once with its line and column.
 
 mod load;
+pub mod scan;
 
 pub use load::load;
 

@@ -1,0 +1,3 @@
+module example.com/hostileargs
+
+go 1.19
