@@ -113,15 +113,17 @@ resolve_packages() {
   return "$status"
 }
 
-install_from_newer() {
-  local suites=$1
-  shift
+# with_newer "SUITE..." COMMAND PACKAGE...: adds the suites, resolves the packages, runs COMMAND with them,
+# and removes the suites again whatever happened.
+with_newer() {
+  local suites=$1 command=$2
+  shift 2
   local status=0 list
   local -a resolved=()
   if newer_sources_add "$suites"; then
     if list=$(resolve_packages "$@"); then
       mapfile -t resolved <<<"$list"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${resolved[@]}" >/dev/null || status=$?
+      "$command" "${resolved[@]}" || status=$?
     else
       status=1
     fi
@@ -132,26 +134,22 @@ install_from_newer() {
   return "$status"
 }
 
+apt_install_quiet() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+apt_download_quiet() { apt-get download -qq "$@"; }
+
+install_from_newer() {
+  local suites=$1
+  shift
+  with_newer "$suites" apt_install_quiet "$@"
+}
+
 # download_from_newer "SUITE..." DIR PACKAGE...: like install_from_newer, but only downloads the .deb files into DIR
 # (apt-get download: no dependencies, nothing installed); unpack them with dpkg-deb -x.
 download_from_newer() {
   local suites=$1 dir=$2
   shift 2
-  local status=0 list
-  local -a resolved=()
   mkdir -p "$dir"
-  if newer_sources_add "$suites"; then
-    if list=$(resolve_packages "$@"); then
-      mapfile -t resolved <<<"$list"
-      (cd "$dir" && apt-get download -qq "${resolved[@]}") || status=$?
-    else
-      status=1
-    fi
-  else
-    status=$?
-  fi
-  newer_sources_remove
-  return "$status"
+  (cd "$dir" && with_newer "$suites" apt_download_quiet "$@")
 }
 
 # installed_matches NAME PATTERN: NAME is installed at a version matching PATTERN.
