@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use scratchkit::compile::{compile, decode, Compiled, MAX_SPEC_BYTES};
-use scratchkit::llb::{render, MarshalOptions};
+use scratchkit::llb::{render, MarshalOptions, SourceFile};
 use scratchkit::lower::{self, Context};
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
@@ -125,6 +125,8 @@ fn main() -> ExitCode {
 /// A spec read and compiled; its problems are already printed.
 struct Loaded {
     path: PathBuf,
+    filename: String,
+    text: String,
     compiled: Compiled,
 }
 
@@ -150,7 +152,7 @@ fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Load
             if !compiled.warnings.items.is_empty() {
                 eprint!("{}", compiled.warnings.render(&filename, &text));
             }
-            Ok(Some(Loaded { path, compiled }))
+            Ok(Some(Loaded { path, filename, text, compiled }))
         }
         Err(e) => {
             eprint!("{}", e.rendered);
@@ -187,6 +189,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             ctx.builder_env = builder_env;
             ctx.libraries = library;
             ctx.labels = spec.labels.clone();
+            // The same source map the frontend sends.
+            ctx.source =
+                Some(std::sync::Arc::new(SourceFile { filename: loaded.filename.clone(), data: loaded.text.clone().into_bytes(), language: "yaml".into() }));
             let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
             if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
                 ctx.context_excludes = scratchkit::gateway::parse_dockerignore(&ignore);

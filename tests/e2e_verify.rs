@@ -114,3 +114,16 @@ fn a_builder_without_netbase_warns_and_an_explicit_request_fails() {
         assert!(log.contains(want), "no `{want}` in:\n{log}");
     }
 }
+
+/// A failing `run` is shown at its own spec line (a source map in the LLB), not at the `# syntax=` line,
+/// with BuildKit's exit code.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn a_failing_run_is_shown_at_its_spec_line() {
+    let _e2e = e2e();
+    let (ok, log) = build("tests/e2e-fixtures/run-fails.yaml", "tests/e2e-fixtures/src", &[]);
+    assert!(!ok, "the build succeeded:\n{log}");
+    assert!(log.contains("run-fails.yaml:7"), "the failing step is not located at its line:\n{log}");
+    assert!(log.contains(">>>     - echo \"this step fails\""), "the failing line is not marked:\n{log}");
+    assert!(log.contains("exit code: 3"), "BuildKit's exit code is lost:\n{log}");
+}

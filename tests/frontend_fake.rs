@@ -682,6 +682,30 @@ fn label_flags_reach_the_image_config_and_win_over_the_spec() {
     assert_eq!(labels, &json!({ "team": "infra", "keep": "spec", "org.example.cost": "42" }));
 }
 
+/// The spec lines the source map gives the op named `name`.
+fn source_lines(def: &pb::Definition, name: &str) -> Vec<(i32, i32)> {
+    let source = def.source.as_ref().expect("a source map");
+    let digest = def.def.iter().map(|b| digest_of(b)).find(|d| name_of(def, d) == name).unwrap_or_else(|| panic!("no op named {name}"));
+    source.locations.get(&digest).map_or_else(Vec::new, |l| {
+        l.locations.iter().flat_map(|loc| loc.ranges.iter().map(|r| (r.start.unwrap_or_default().line, r.end.unwrap_or_default().line))).collect()
+    })
+}
+
+#[test]
+fn ops_point_back_at_their_spec_lines() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[]);
+    let builder = fake.only(Kind::Builder);
+    let source = builder.source.as_ref().expect("the builder Definition has a source map");
+    assert_eq!(source.infos.len(), 1);
+    assert_eq!((source.infos[0].filename.as_str(), source.infos[0].language.as_str()), ("scratch.yaml", "yaml"));
+    assert_eq!(source.infos[0].data, fixture("ok/smallest.yaml").into_bytes());
+    // smallest.yaml: line 3 `image: golang:1.23`, line 4 `run: …`, line 6 `- /out/app`.
+    assert_eq!(source_lines(builder, "[builder] FROM golang:1.23"), [(3, 3)]);
+    assert_eq!(source_lines(builder, "[builder] RUN CGO_ENABLED=0 go build -o /out/app ."), [(4, 4)]);
+    assert_eq!(source_lines(fake.only(Kind::Image), "[app] /out/app"), [(6, 6)]);
+}
+
 #[test]
 fn bad_spec_returns_its_rendered_error() {
     let mut fake = FakeGateway::modern(&fixture("bad/unknown-key.yaml"));

@@ -14,7 +14,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plan", &["diag", "platform", "reference", "spec"]),
     ("compile", &["diag", "plan", "spec"]),
     ("llb", &["platform", "proto"]),
-    ("lower", &["llb", "plan", "platform", "proto", "reference"]),
+    ("lower", &["diag", "llb", "plan", "platform", "proto", "reference"]),
     ("verify", &["diag", "plan", "platform"]),
     ("gateway", &["llb", "platform", "proto"]),
     ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "spec", "verify"]),

@@ -8,6 +8,7 @@ mod serve;
 pub mod subrequests;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::{join, join_all};
@@ -15,7 +16,7 @@ use futures_util::future::{join, join_all};
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::gateway::{parse_dockerignore, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
-use crate::llb::State;
+use crate::llb::{SourceFile, State};
 use crate::lower::{self, Context};
 use crate::plan::{Plan, PlanInputs, RunsOn};
 use crate::platform::Platform;
@@ -95,6 +96,8 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     let mut warnings = compiled.warnings.clone();
     let plan = compiled.plan;
     let mut ctx = Context::new(build_platform.clone());
+    // A source map: BuildKit shows a failing step with its spec lines, as it does for a Dockerfile.
+    ctx.source = Some(Arc::new(SourceFile { filename: filename.clone(), data: text.clone().into_bytes(), language: "yaml".into() }));
     ctx.session_id = options.session_id.clone();
     ctx.context_excludes = excludes;
     ctx.merge = caps.has_llb("mergeop");

@@ -6,7 +6,7 @@ use crate::llb::{CopyOptions, Exec, FileAction, Mount, MountKind, Network, State
 use crate::plan::{self, Builder, RunsOn, DEFAULT_PATH};
 use crate::platform::Platform;
 
-use super::Context;
+use super::{located, Context};
 use crate::reference::normalize;
 
 pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> State {
@@ -15,7 +15,10 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
         RunsOn::TargetPlatform => target,
     };
     let reference = ctx.builder_ref.clone().unwrap_or_else(|| normalize(&b.image));
-    let image = State::image(&reference, runs_on, ctx.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
+    let mut image = State::image(&reference, runs_on, ctx.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
+    if let Some(at) = located(ctx.source.as_ref(), &[b.image_span]) {
+        image = image.located(at);
+    }
     let copy = FileAction::Copy {
         from: context.clone(),
         src: "/".into(),
@@ -24,7 +27,7 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
     };
     let mut state = image.file(vec![copy]).named(format!("[builder] COPY context {}", b.workdir));
     let env = environment(b, ctx, target);
-    for cmd in &b.run {
+    for (i, cmd) in b.run.iter().enumerate() {
         let mut exec = Exec::shell(cmd);
         exec.env = env.clone();
         exec.cwd = b.workdir.to_string();
@@ -36,6 +39,9 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
         };
         exec.mounts = mounts(b, target);
         state = state.run(exec).named(format!("[builder] RUN {cmd}"));
+        if let Some(at) = located(ctx.source.as_ref(), b.run_spans.get(i).copied().as_slice()) {
+            state = state.located(at);
+        }
     }
     state
 }

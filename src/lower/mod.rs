@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 pub use config::{image_config, ImageConfig, RootFs, RunConfig};
 
-use crate::llb::{CopyOptions, FileAction, State};
+use std::sync::Arc;
+
+use crate::diag::Span;
+use crate::llb::{CopyOptions, FileAction, SourceFile, SourceLocation, State};
 use crate::plan::{Plan, Source, Target};
 use crate::platform::Platform;
 
@@ -34,6 +37,9 @@ pub struct Context {
     pub libraries: Vec<String>,
     /// Image labels given outside the spec (`--label`); they win over `image.labels`.
     pub labels: Vec<(String, String)>,
+    /// The spec file, when ops should point back into it (a source map: BuildKit shows the lines of a
+    /// failing step).
+    pub source: Option<Arc<SourceFile>>,
     /// Data files (`/etc/services`, ...) the builder does not have, found by `verify`: left out.
     pub absent: Vec<String>,
 }
@@ -50,6 +56,7 @@ impl Context {
             merge: true,
             libraries: Vec::new(),
             labels: Vec::new(),
+            source: None,
             absent: Vec::new(),
         }
     }
@@ -85,9 +92,9 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
         layers.push(rootfs::debug_shell(plan, busybox));
     }
     let image = if ctx.merge {
-        State::merge(layers.into_iter().map(|l| layer_state(plan, State::scratch(), l)).collect())
+        State::merge(layers.into_iter().map(|l| layer_state(plan, ctx, State::scratch(), l)).collect())
     } else {
-        layers.into_iter().fold(State::scratch(), |base, l| layer_state(plan, base, l))
+        layers.into_iter().fold(State::scratch(), |base, l| layer_state(plan, ctx, base, l))
     };
     Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform).with_labels(&ctx.labels) }
 }
@@ -97,7 +104,7 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
 /// directory resets its mtime to "now", and a copy stamps each directory after its contents. So a
 /// layer's bytes depend only on what is in it, and re-running it (BuildKit does not always keep the
 /// results of input-less ops) cannot change its digest.
-fn layer_state(plan: &Plan, base: State, layer: rootfs::Layer) -> State {
+fn layer_state(plan: &Plan, ctx: &Context, base: State, layer: rootfs::Layer) -> State {
     let ts = rootfs::timestamp(plan);
     let tops = layer.tops();
     let staged = State::scratch().file(layer.actions).named(format!("[internal] stage {}", layer.name));
@@ -108,7 +115,18 @@ fn layer_state(plan: &Plan, base: State, layer: rootfs::Layer) -> State {
             FileAction::Copy { from: staged.clone(), src: top.clone(), dest: top, options }
         })
         .collect();
-    base.file(actions).named(layer.name)
+    let layer_op = base.file(actions).named(layer.name);
+    match located(ctx.source.as_ref(), &layer.spans) {
+        Some(at) => layer_op.located(at),
+        None => layer_op,
+    }
+}
+
+/// The spec lines of these spans, or `None` without a source file (or spans).
+pub(crate) fn located(source: Option<&Arc<SourceFile>>, spans: &[Span]) -> Option<SourceLocation> {
+    let file = source?;
+    let lines: Vec<(usize, usize)> = spans.iter().filter(|s| s.line > 0).map(|s| (s.line, s.line)).collect();
+    (!lines.is_empty()).then(|| SourceLocation { file: file.clone(), lines })
 }
 
 /// The states copies can come from.

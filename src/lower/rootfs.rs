@@ -10,6 +10,7 @@
 //! (so `mkdir /tmp 1777` would give 0755), whereas a copy with a mode is a plain chmod. Directories and
 //! user files whose mode matters are therefore staged in a tiny internal state and copied into place.
 
+use crate::diag::Span;
 use crate::llb::{CopyOptions, FileAction, State};
 use crate::plan::{AbsPath, Copy, Home, Mode, Owner, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 
@@ -18,6 +19,8 @@ use super::Sources;
 pub struct Layer {
     pub name: String,
     pub actions: Vec<FileAction>,
+    /// Where the spec asks for what the layer holds (the source map points a failing copy there).
+    pub spans: Vec<Span>,
 }
 
 impl Layer {
@@ -113,7 +116,7 @@ pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String]) -> Vec<Layer> {
         .map(|run| {
             let names: Vec<&str> = run.iter().map(|p| p.name()).collect();
             let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p)).collect();
-            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions) }
+            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions), spans: Vec::new() }
         })
         .collect()
 }
@@ -214,7 +217,7 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
             CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
         actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));
     }
-    Layer { name: "[rootfs] libraries".into(), actions }
+    Layer { name: "[rootfs] libraries".into(), actions, spans: Vec::new() }
 }
 
 /// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).
@@ -222,7 +225,7 @@ pub fn debug_shell(plan: &Plan, busybox_image: State) -> Layer {
     let options =
         CopyOptions { follow_symlinks: true, mode: Some(0o755), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| timestamp(plan)), ..CopyOptions::default() };
     let actions = vec![FileAction::Copy { from: busybox_image, src: "/bin/busybox".into(), dest: "/busybox".into(), options }];
-    Layer { name: "[debug] busybox".into(), actions }
+    Layer { name: "[debug] busybox".into(), actions, spans: Vec::new() }
 }
 
 /// The files `copy:` lists, in one layer: the only one that changes when the code does.
@@ -242,5 +245,5 @@ pub fn application(plan: &Plan, sources: &Sources) -> Layer {
         actions.extend(copy_in(sources, from, dest, options, ts));
     }
     let names: Vec<String> = plan.copies.iter().map(|c| c.dest.to_string()).collect();
-    Layer { name: format!("[app] {}", names.join(" ")), actions }
+    Layer { name: format!("[app] {}", names.join(" ")), actions, spans: plan.copies.iter().map(|c| c.span).collect() }
 }

@@ -333,6 +333,7 @@ impl Planner {
             env,
             args,
             run,
+            run_spans: b.run.iter().map(|r| r.span).collect(),
             cache,
             secrets,
             ssh: b.ssh.as_ref().is_some_and(|s| s.value),

@@ -66,6 +66,8 @@ pub struct Builder {
     /// Shell commands exactly as written: `${NAME}` in them is the shell's, reading the args from the
     /// environment, so an arg's value is never parsed as shell syntax.
     pub run: Vec<String>,
+    /// Where each `run` command was written, for the source map BuildKit shows a failing step with.
+    pub run_spans: Vec<Span>,
     pub cache: Vec<AbsPath>,
     pub secrets: Vec<SecretMount>,
     pub ssh: bool,
