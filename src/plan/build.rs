@@ -217,7 +217,7 @@ impl Planner {
         };
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
-        let epoch = self.epoch();
+        let epoch = self.epoch(spec, inputs);
         let target = match inputs.target.as_deref() {
             None | Some("" | "default") => Target::Default,
             Some("debug") => Target::Debug,
@@ -257,9 +257,22 @@ impl Planner {
         }
     }
 
-    fn epoch(&mut self) -> Option<i64> {
-        // SOURCE_DATE_EPOCH is honoured whether or not the spec declares it, as BuildKit does.
-        self.args.get("SOURCE_DATE_EPOCH").and_then(|v| v.parse().ok())
+    /// `SOURCE_DATE_EPOCH`, declared under `args:` or not (BuildKit passes it as a build arg either way).
+    /// A value that is not a count of seconds is a warning, and the build is not reproducible.
+    fn epoch(&mut self, spec: &spec::Spec, inputs: &PlanInputs) -> Option<i64> {
+        const NAME: &str = "SOURCE_DATE_EPOCH";
+        let value = self.args.get(NAME).or_else(|| inputs.build_args.get(NAME))?.clone();
+        match value.trim().parse::<i64>() {
+            Ok(secs) if secs >= 0 && !value.trim().is_empty() => Some(secs),
+            _ => {
+                // Located at the `args:` entry when the spec declares it; from the command line it has no line.
+                let span = spec.args.iter().find(|(name, _)| name.value == NAME).map(|(name, _)| name.span);
+                let message =
+                    format!("`{NAME}` is `{}`, not a number of seconds since 1970: file times and `created` fall back to 0", crate::diag::escape(&value, 64));
+                self.diags.push(Diagnostic::warning(span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                None
+            }
+        }
     }
 
     fn builder(&mut self, b: &spec::Builder) -> Option<Builder> {
@@ -903,6 +916,30 @@ mod tests {
 
     fn errors(text: &str) -> Vec<String> {
         planned(text).err().unwrap_or_else(|| panic!("{text} planned")).errors().map(|d| d.message.clone()).collect()
+    }
+
+    fn with_args(text: &str, args: &[(&str, &str)]) -> Result<(Plan, Diagnostics), Diagnostics> {
+        let build_args = args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        plan(&spec::load(text).expect("the spec loads"), &PlanInputs { build_args, ..PlanInputs::default() })
+    }
+
+    #[test]
+    fn source_date_epoch_is_honoured_declared_or_not() {
+        let (plan, _) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", "1700000000")]).unwrap();
+        assert_eq!(plan.epoch, Some(1_700_000_000));
+        let declared = format!("args: {{SOURCE_DATE_EPOCH: \"0\"}}\n{BUILDER}");
+        assert_eq!(with_args(&declared, &[("SOURCE_DATE_EPOCH", "1700000001")]).unwrap().0.epoch, Some(1_700_000_001));
+        assert_eq!(with_args(&declared, &[]).unwrap().0.epoch, Some(0));
+        assert_eq!(ok(BUILDER).epoch, None);
+    }
+
+    #[test]
+    fn a_source_date_epoch_that_is_not_seconds_is_a_warning() {
+        for bad in ["yesterday", "-5", "1.5", ""] {
+            let (plan, warnings) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", bad)]).unwrap();
+            assert_eq!(plan.epoch, None, "{bad:?}");
+            assert!(warnings.warnings().any(|w| w.message.contains("not a number of seconds")), "{bad:?}: {warnings:?}");
+        }
     }
 
     /// The data-file pieces in plan order: (key, line the spec asked for it on).
