@@ -49,7 +49,7 @@ impl Diagnostic {
     }
 }
 
-/// All problems found in one spec, with what is needed to render them against its text.
+/// All problems found in one spec. [`Diagnostics::render`] takes the spec's text and name to show them.
 ///
 /// The first [`MAX_KEPT`] are kept; later ones are only counted, so a spec with a problem on every one of
 /// its 300,000 entries costs no more memory than one with a thousand.

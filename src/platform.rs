@@ -40,16 +40,17 @@ impl Platform {
         Ok(Platform { os, architecture, variant })
     }
 
-    /// The ELF machine name of this platform's CPU, as goblin reports it (`e_machine`).
+    /// The ELF `e_machine` of this platform's CPU (goblin's constants, the ones `verify` names).
     pub fn elf_machine(&self) -> Option<u16> {
+        use goblin::elf::header::{EM_386, EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64};
         Some(match self.architecture.as_str() {
-            "amd64" => 62,    // EM_X86_64
-            "arm64" => 183,   // EM_AARCH64
-            "arm" => 40,      // EM_ARM
-            "386" => 3,       // EM_386
-            "riscv64" => 243, // EM_RISCV
-            "ppc64le" => 21,  // EM_PPC64
-            "s390x" => 22,    // EM_S390
+            "amd64" => EM_X86_64,
+            "arm64" => EM_AARCH64,
+            "arm" => EM_ARM,
+            "386" => EM_386,
+            "riscv64" => EM_RISCV,
+            "ppc64le" => EM_PPC64,
+            "s390x" => EM_S390,
             _ => return None,
         })
     }
@@ -68,6 +69,19 @@ impl fmt::Display for Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elf_machines_are_the_ones_binaries_carry() {
+        let machine = |p: &str| Platform::parse(p).unwrap().elf_machine();
+        assert_eq!(machine("linux/amd64"), Some(62));
+        assert_eq!(machine("linux/arm64"), Some(183));
+        assert_eq!(machine("linux/arm/v7"), Some(40));
+        assert_eq!(machine("linux/386"), Some(3));
+        assert_eq!(machine("linux/riscv64"), Some(243));
+        assert_eq!(machine("linux/ppc64le"), Some(21));
+        assert_eq!(machine("linux/s390x"), Some(22));
+        assert_eq!(machine("linux/mips64le"), None);
+    }
 
     #[test]
     fn normalizes_common_spellings() {
