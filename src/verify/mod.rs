@@ -6,6 +6,7 @@
 
 pub mod elf;
 pub mod libraries;
+pub mod packages;
 
 use elf::ElfInfo;
 
