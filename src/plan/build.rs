@@ -117,6 +117,7 @@ impl Planner {
                 }
             },
         };
+        let package_metadata = builder.is_some() && spec.rootfs.package_metadata.as_ref().is_none_or(|t| t.value);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch();
@@ -130,7 +131,7 @@ impl Planner {
             }
         };
         let debug_image = spec.debug.as_ref().and_then(|d| d.image.as_ref()).map_or(DEFAULT_DEBUG_IMAGE.to_string(), |i| self.text(i));
-        Plan { builder, copies, rootfs, libraries, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
