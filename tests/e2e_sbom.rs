@@ -46,6 +46,12 @@ fn syft() -> Command {
 
 /// syft's packages of an OCI archive: (type, name) → version; and the distro it identified.
 fn syft_packages(tar: &Path) -> (BTreeMap<(String, String), String>, String) {
+    let (packages, distro, _) = syft_json(tar);
+    (packages, distro)
+}
+
+/// The same, with syft's whole JSON.
+fn syft_json(tar: &Path) -> (BTreeMap<(String, String), String>, String, serde_json::Value) {
     let out = run_cmd(syft().arg(format!("oci-archive:{}", tar.display())).args(["-o", "json", "-q"]), RUN_TIMEOUT);
     assert!(out.ok, "syft failed:\n{}", out.all());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("syft's output is not JSON: {e}\n{}", out.all()));
@@ -56,7 +62,7 @@ fn syft_packages(tar: &Path) -> (BTreeMap<(String, String), String>, String) {
         .map(|a| ((a["type"].as_str().unwrap_or_default().to_string(), a["name"].as_str().unwrap_or_default().to_string()), a["version"].as_str().unwrap_or_default().to_string()))
         .collect();
     let distro = format!("{} {}", json["distro"]["id"].as_str().unwrap_or_default(), json["distro"]["versionID"].as_str().unwrap_or_default());
-    (packages, distro)
+    (packages, distro, json)
 }
 
 /// `dpkg-query -W` in the builder image: package → version.
@@ -124,7 +130,7 @@ fn syft_sees_the_debian_packages_of_a_cgo_sqlite_image_at_the_builders_versions(
     let _e2e = e2e();
     let dir = scratch_dir("cgo-sqlite");
     let tar = build_oci("cgo-sqlite", &dir);
-    let (seen, distro) = syft_packages(&tar);
+    let (seen, distro, json) = syft_json(&tar);
     eprintln!("syft sees (distro {distro}):");
     for ((kind, name), version) in &seen {
         eprintln!("  {kind:10} {name:32} {version}");
@@ -136,6 +142,12 @@ fn syft_sees_the_debian_packages_of_a_cgo_sqlite_image_at_the_builders_versions(
     for (p, v) in builder_versions(&wanted) {
         eprintln!("  {p:32} {v}");
     }
+    // os-release gives Debian package URLs a distro; the copyright files give licenses.
+    let libc = json["artifacts"].as_array().unwrap().iter().find(|a| a["type"] == "deb" && a["name"] == "libc6").expect("libc6");
+    let purl = libc["purl"].as_str().unwrap_or_default();
+    assert!(purl.starts_with("pkg:deb/debian/libc6@") && purl.contains("distro=debian-12"), "{purl}");
+    let licenses: Vec<&str> = libc["licenses"].as_array().map(|l| l.iter().filter_map(|x| x["value"].as_str()).collect()).unwrap_or_default();
+    assert!(licenses.contains(&"LGPL-2.1"), "syft reads no licenses from /usr/share/doc/libc6/copyright: {licenses:?}");
     // The Go binary's modules: the main module and the standard library.
     for module in ["example.com/cgo-sqlite", "stdlib"] {
         assert!(seen.contains_key(&("go-module".to_string(), module.to_string())), "syft does not see Go module {module}: {seen:#?}");
