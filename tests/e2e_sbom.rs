@@ -59,7 +59,12 @@ fn syft_json(tar: &Path) -> (BTreeMap<(String, String), String>, String, serde_j
         .as_array()
         .expect("syft's artifacts")
         .iter()
-        .map(|a| ((a["type"].as_str().unwrap_or_default().to_string(), a["name"].as_str().unwrap_or_default().to_string()), a["version"].as_str().unwrap_or_default().to_string()))
+        .map(|a| {
+            (
+                (a["type"].as_str().unwrap_or_default().to_string(), a["name"].as_str().unwrap_or_default().to_string()),
+                a["version"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     let distro = format!("{} {}", json["distro"]["id"].as_str().unwrap_or_default(), json["distro"]["versionID"].as_str().unwrap_or_default());
     (packages, distro, json)

@@ -1022,8 +1022,7 @@ fn the_owning_packages_of_copied_builder_files_get_dpkg_metadata_in_one_layer() 
     assert_eq!(layers.last().map(String::as_str), Some("[app] /out/app"), "{layers:#?}");
 
     let staged = actions_of(image, "[internal] stage [rootfs] package metadata");
-    let files: BTreeMap<String, String> =
-        staged.iter().filter_map(|a| Some((a["mkfile"].as_str()?.to_string(), a["data"].as_str()?.to_string()))).collect();
+    let files: BTreeMap<String, String> = staged.iter().filter_map(|a| Some((a["mkfile"].as_str()?.to_string(), a["data"].as_str()?.to_string()))).collect();
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -1052,8 +1051,7 @@ fn the_owning_packages_of_copied_builder_files_get_dpkg_metadata_in_one_layer() 
     assert!(staged.iter().filter(|a| a.get("mkfile").is_some()).all(|a| a["mode"] == "0644"), "{staged:#?}");
 
     // Copied from the builder: os-release (found at /usr/lib) and the copyright files it has.
-    let copies: BTreeMap<String, String> =
-        staged.iter().filter_map(|a| Some((a["dest"].as_str()?.to_string(), a["copy"].as_str()?.to_string()))).collect();
+    let copies: BTreeMap<String, String> = staged.iter().filter_map(|a| Some((a["dest"].as_str()?.to_string(), a["copy"].as_str()?.to_string()))).collect();
     let expected: BTreeMap<String, String> = [
         ("/etc/os-release", "/usr/lib/os-release"),
         ("/usr/share/doc/libc6/copyright", "/usr/share/doc/libc6/copyright"),

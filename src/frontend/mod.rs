@@ -204,11 +204,8 @@ async fn build_one<G: Gateway>(
 
 /// What verify found in the builder's dpkg database, as lowering takes it.
 fn package_metadata(found: verify::packages::Metadata) -> lower::PackageMetadata {
-    let packages = found
-        .packages
-        .into_iter()
-        .map(|p| lower::PackageFiles { name: p.name, stanza: p.stanza, md5sums: p.md5sums, copyright: p.copyright })
-        .collect();
+    let packages =
+        found.packages.into_iter().map(|p| lower::PackageFiles { name: p.name, stanza: p.stanza, md5sums: p.md5sums, copyright: p.copyright }).collect();
     lower::PackageMetadata { packages, os_release: found.os_release }
 }
 

@@ -229,7 +229,8 @@ pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) 
         let (Ok(from), Ok(to)) = (AbsPath::parse(from), AbsPath::parse(to)) else {
             return Vec::new();
         };
-        let options = CopyOptions { follow_symlinks: true, mode: Some(0o644), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
+        let options =
+            CopyOptions { follow_symlinks: true, mode: Some(0o644), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
         copy_in(sources, &Source::Builder(from), &to, options, ts)
     };
     let mut actions = Vec::new();

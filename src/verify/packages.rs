@@ -139,9 +139,7 @@ pub fn parse_status(text: &str) -> Vec<Stanza<'_>> {
 }
 
 fn stanza(text: &str) -> Option<Stanza<'_>> {
-    let field = |name: &str| {
-        text.lines().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')).map(str::trim).filter(|_| !l.starts_with(' ')))
-    };
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')).map(str::trim).filter(|_| !l.starts_with(' ')));
     let package = field("Package")?;
     let status = field("Status").unwrap_or_default();
     Some(Stanza { package, architecture: field("Architecture").unwrap_or_default(), installed: status.ends_with(" installed"), text })
@@ -200,8 +198,11 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
         }
         None
     };
-    let (texts, (status, os_release)) =
-        join(join_all(lists.iter().map(|(base, _)| read_text(fs, format!("{DPKG_INFO}/{base}.list")))), join(read_text(fs, DPKG_STATUS.to_string()), os_release)).await;
+    let (texts, (status, os_release)) = join(
+        join_all(lists.iter().map(|(base, _)| read_text(fs, format!("{DPKG_INFO}/{base}.list")))),
+        join(read_text(fs, DPKG_STATUS.to_string()), os_release),
+    )
+    .await;
 
     // os-release is copied too, and belongs to a package (Debian: base-files).
     if let Some(path) = &os_release {
@@ -242,7 +243,12 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
             if let Some(c) = &copyright {
                 paths.push(c);
             }
-            Package { name: package.to_string(), stanza: format!("{}\n", stanza.trim_end()), md5sums: filter_md5sums(&md5sums.unwrap_or_default(), &paths), copyright }
+            Package {
+                name: package.to_string(),
+                stanza: format!("{}\n", stanza.trim_end()),
+                md5sums: filter_md5sums(&md5sums.unwrap_or_default(), &paths),
+                copyright,
+            }
         })
         .collect();
     packages.sort_by(|a, b| a.name.cmp(&b.name));
