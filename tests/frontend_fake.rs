@@ -314,6 +314,23 @@ impl FakeGateway {
         self.builder_files.get(path).cloned().ok_or_else(|| GatewayError::new(format!("stat {path}: no such file or directory")))
     }
 
+    /// The names of a builder directory's entries (BuildKit's ReadDir gives them without the directory).
+    fn read_dir(&mut self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+        let kind = self.solved_ref(ref_id)?.kind;
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let mut names: Vec<String> = self
+            .builder_files
+            .keys()
+            .filter(|p| kind == Kind::Builder && p.starts_with(&prefix))
+            .filter_map(|p| p[prefix.len()..].split('/').next().map(str::to_string))
+            .collect();
+        names.dedup();
+        if names.is_empty() && !self.builder_files.get(path).is_some_and(FileStat::is_dir) {
+            return Err(GatewayError::new(format!("readdir {path}: no such file or directory")));
+        }
+        Ok(names)
+    }
+
     fn warn(&mut self, warning: &Warning) -> Result<(), GatewayError> {
         self.warnings.push(warning.clone());
         Ok(())
@@ -371,6 +388,9 @@ impl Gateway for Shared<'_> {
     }
     async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         self.call(|f| f.stat_file(ref_id, path)).await
+    }
+    async fn read_dir(&self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+        self.call(|f| f.read_dir(ref_id, path)).await
     }
     async fn warn(&self, warning: &Warning) -> Result<(), GatewayError> {
         self.call(|f| f.warn(warning)).await
@@ -1006,4 +1026,118 @@ fn the_fake_refuses_a_second_answer() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[]);
     let _ = fake.return_error("again".into(), Vec::new());
+}
+
+/// A small dpkg database in the builder: on a merged-/usr system (`/lib` and `/usr/lib` list the same),
+/// libc6 lists its libc under `/usr/lib` while the closure finds it under `/lib`; ca-certificates lists
+/// only directories (its bundle is generated); tzdata has a `right/` zone that is not copied; gcc owns
+/// nothing the image takes; an old package is removed but left its configuration.
+fn with_dpkg(fake: FakeGateway) -> FakeGateway {
+    let info = |name: &str| format!("/var/lib/dpkg/info/{name}");
+    let status = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u14\nDescription: GNU C Library: Shared libraries\n Contains the standard libraries.\n\n\
+Package: gcc\nStatus: install ok installed\nArchitecture: amd64\nVersion: 4:12.2.0-3\n\n\
+Package: ca-certificates\nStatus: install ok installed\nArchitecture: all\nVersion: 20230311+deb12u1\n\n\
+Package: tzdata\nStatus: install ok installed\nArchitecture: all\nVersion: 2026b-0+deb12u1\n\n\
+Package: netbase\nStatus: install ok installed\nArchitecture: all\nVersion: 6.4\n\n\
+Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4+deb12u12\n\n\
+Package: oldpkg\nStatus: deinstall ok config-files\nArchitecture: all\nVersion: 1\n";
+    let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
+    fake_with_dynamic_app(fake)
+        .with_bytes(&format!("/usr{LIBC}"), 0o755, host(LIBC))
+        .with_bytes(&info("libc6:amd64.list"), 0o644, b"/.\n/usr/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu/libc.so.6\n/usr/lib/x86_64-linux-gnu/libm.so.6\n/lib64/ld-linux-x86-64.so.2\n/usr/share/doc/libc6/copyright\n".to_vec())
+        .with_bytes(&info("libc6:amd64.md5sums"), 0o644, b"11111111111111111111111111111111  usr/lib/x86_64-linux-gnu/libc.so.6\n22222222222222222222222222222222  usr/lib/x86_64-linux-gnu/libm.so.6\n33333333333333333333333333333333  usr/share/doc/libc6/copyright\n".to_vec())
+        .with_bytes(&info("libc6:amd64.postinst"), 0o755, b"#!/bin/sh\n".to_vec())
+        .with_bytes(&info("gcc.list"), 0o644, b"/usr/bin/gcc\n".to_vec())
+        .with_bytes(&info("ca-certificates.list"), 0o644, b"/etc/ssl\n/etc/ssl/certs\n/usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt\n".to_vec())
+        .with_bytes(&info("tzdata.list"), 0o644, b"/usr/share/zoneinfo\n/usr/share/zoneinfo/Europe/Amsterdam\n/usr/share/zoneinfo/right/UTC\n".to_vec())
+        .with_bytes(&info("tzdata.md5sums"), 0o644, b"44444444444444444444444444444444  usr/share/zoneinfo/Europe/Amsterdam\n55555555555555555555555555555555  usr/share/zoneinfo/right/UTC\n".to_vec())
+        .with_bytes(&info("netbase.list"), 0o644, b"/etc/services\n/etc/protocols\n".to_vec())
+        .with_bytes(&info("base-files.list"), 0o644, b"/etc/os-release\n/usr/lib/os-release\n".to_vec())
+        .with_bytes(&info("oldpkg.list"), 0o644, b"/etc/services\n".to_vec())
+        .with_bytes("/var/lib/dpkg/status", 0o644, status.as_bytes().to_vec())
+        .with_bytes("/usr/lib/os-release", 0o644, b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n".to_vec())
+        // The fake has no symlinks: `/lib` shows what `/usr/lib` has, as the merged-/usr symlink would.
+        .with_file("/lib/os-release", 0o644)
+        .with_file("/usr/share/doc/libc6/copyright", 0o644)
+        .with_file("/usr/share/doc/tzdata/copyright", 0o644)
+}
+
+/// The file actions of the op named `name`.
+fn actions_of(def: &pb::Definition, name: &str) -> Vec<Value> {
+    rendered_ops(def).iter().filter(|op| op["name"].as_str() == Some(name)).flat_map(|op| op["file"].as_array().cloned().unwrap_or_default()).collect()
+}
+
+#[test]
+fn the_owning_packages_of_copied_builder_files_get_dpkg_metadata_in_one_layer() {
+    let mut fake = with_dpkg(FakeGateway::modern(&fixture("ok/smallest.yaml")));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let image = fake.only(Kind::Image);
+    let layers = layer_names(image);
+    assert_eq!(layers.iter().filter(|n| *n == "[rootfs] package metadata").count(), 1, "{layers:#?}");
+    assert_eq!(layers.last().map(String::as_str), Some("[app] /out/app"), "{layers:#?}");
+
+    let staged = actions_of(image, "[internal] stage [rootfs] package metadata");
+    let files: BTreeMap<String, String> = staged.iter().filter_map(|a| Some((a["mkfile"].as_str()?.to_string(), a["data"].as_str()?.to_string()))).collect();
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "/var/lib/dpkg/status.d/base-files",
+            "/var/lib/dpkg/status.d/ca-certificates",
+            "/var/lib/dpkg/status.d/libc6",
+            "/var/lib/dpkg/status.d/libc6.md5sums",
+            "/var/lib/dpkg/status.d/netbase",
+            "/var/lib/dpkg/status.d/tzdata",
+            "/var/lib/dpkg/status.d/tzdata.md5sums",
+        ],
+        "gcc owns nothing copied, oldpkg is not installed"
+    );
+    // The stanza as is, continuation lines included; md5sums of the copied files only.
+    assert_eq!(
+        files["/var/lib/dpkg/status.d/libc6"],
+        "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u14\nDescription: GNU C Library: Shared libraries\n Contains the standard libraries.\n"
+    );
+    assert_eq!(
+        files["/var/lib/dpkg/status.d/libc6.md5sums"],
+        "11111111111111111111111111111111  usr/lib/x86_64-linux-gnu/libc.so.6\n33333333333333333333333333333333  usr/share/doc/libc6/copyright\n"
+    );
+    assert_eq!(files["/var/lib/dpkg/status.d/tzdata.md5sums"], "44444444444444444444444444444444  usr/share/zoneinfo/Europe/Amsterdam\n");
+    assert!(files["/var/lib/dpkg/status.d/ca-certificates"].contains("Version: 20230311+deb12u1\n"));
+    assert!(staged.iter().filter(|a| a.get("mkfile").is_some()).all(|a| a["mode"] == "0644"), "{staged:#?}");
+
+    // Copied from the builder: os-release (found at /usr/lib) and the copyright files it has.
+    let copies: BTreeMap<String, String> = staged.iter().filter_map(|a| Some((a["dest"].as_str()?.to_string(), a["copy"].as_str()?.to_string()))).collect();
+    let expected: BTreeMap<String, String> = [
+        ("/etc/os-release", "/usr/lib/os-release"),
+        ("/usr/share/doc/libc6/copyright", "/usr/share/doc/libc6/copyright"),
+        ("/usr/share/doc/tzdata/copyright", "/usr/share/doc/tzdata/copyright"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(copies, expected);
+}
+
+#[test]
+fn package_metadata_false_or_a_builder_without_dpkg_gives_no_metadata_layer() {
+    let spec = format!("{}rootfs:\n  package-metadata: false\n", fixture("ok/smallest.yaml"));
+    let mut fake = with_dpkg(FakeGateway::modern(&spec));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    assert!(!layer_names(fake.only(Kind::Image)).iter().any(|n| n.contains("package metadata")));
+    // No /var/lib/dpkg at all (the default fake): no error, no layer.
+    let mut fake = fake_with_dynamic_app(FakeGateway::modern(&fixture("ok/smallest.yaml")));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    assert!(!layer_names(fake.only(Kind::Image)).iter().any(|n| n.contains("package metadata")));
+}
+
+#[test]
+fn package_metadata_layers_are_the_same_with_and_without_mergeop() {
+    let mut modern = with_dpkg(FakeGateway::modern(&fixture("ok/smallest.yaml")));
+    let mut old = with_dpkg(FakeGateway::old_buildkit(&fixture("ok/smallest.yaml")));
+    run_frontend(&mut modern, &[]);
+    run_frontend(&mut old, &[]);
+    assert_eq!(layer_names(modern.only(Kind::Image)), layer_names(old.only(Kind::Image)));
 }

@@ -192,17 +192,25 @@ async fn build_one<G: Gateway>(
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
         }
         warnings.extend(problems);
-        if !verified.libraries.is_empty() || !verified.absent.is_empty() {
+        if !verified.libraries.is_empty() || !verified.absent.is_empty() || verified.packages != Default::default() {
             // The libraries become one more layer and absent data files are left out; lowering again is
             // cheap and keeps `lower` pure.
             ctx.libraries = verified.libraries;
             ctx.absent = verified.absent;
+            ctx.packages = package_metadata(verified.packages);
             lowered = lower::lower_platform(plan, &ctx, platform);
         }
     }
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config }, warnings, built_during })
+}
+
+/// What verify found in the builder's dpkg database, as lowering takes it.
+fn package_metadata(found: verify::packages::Metadata) -> lower::PackageMetadata {
+    let packages =
+        found.packages.into_iter().map(|p| lower::PackageFiles { name: p.name, stanza: p.stanza, md5sums: p.md5sums, copyright: p.copyright }).collect();
+    lower::PackageMetadata { packages, os_release: found.os_release }
 }
 
 /// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.

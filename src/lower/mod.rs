@@ -42,6 +42,27 @@ pub struct Context {
     pub source: Option<Arc<SourceFile>>,
     /// Data files (`/etc/services`, ...) the builder does not have, found by `verify`: left out.
     pub absent: Vec<String>,
+    /// The builder packages whose files the image has, found by `verify` (`rootfs.package-metadata`).
+    pub packages: PackageMetadata,
+}
+
+/// What scanners read to see the builder packages in the image, the way distroless writes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageMetadata {
+    pub packages: Vec<PackageFiles>,
+    /// The builder's os-release, copied to `/etc/os-release`.
+    pub os_release: Option<String>,
+}
+
+/// One package: `/var/lib/dpkg/status.d/<name>` (its status stanza), `<name>.md5sums` (of the copied
+/// files), and its copyright file from the builder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageFiles {
+    pub name: String,
+    pub stanza: String,
+    pub md5sums: String,
+    /// The builder path of `/usr/share/doc/<name>/copyright`, if it has one.
+    pub copyright: Option<String>,
 }
 
 impl Context {
@@ -58,6 +79,7 @@ impl Context {
             labels: Vec::new(),
             source: None,
             absent: Vec::new(),
+            packages: PackageMetadata::default(),
         }
     }
 }
@@ -84,6 +106,9 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let mut layers = rootfs::pieces(plan, &sources, &ctx.absent);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
+    }
+    if plan.package_metadata && ctx.packages != PackageMetadata::default() {
+        layers.push(rootfs::package_metadata(plan, &sources, &ctx.packages));
     }
     layers.push(rootfs::application(plan, &sources));
     if plan.target == Target::Debug {

@@ -14,7 +14,10 @@ use crate::diag::Span;
 use crate::llb::{CopyOptions, FileAction, State};
 use crate::plan::{AbsPath, Copy, Home, Mode, Owner, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 
-use super::Sources;
+use super::{PackageMetadata, Sources};
+
+/// Where distroless keeps one dpkg status stanza per package, and scanners look for them.
+const STATUS_D: &str = "/var/lib/dpkg/status.d";
 
 pub struct Layer {
     pub name: String,
@@ -218,6 +221,39 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
         actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));
     }
     Layer { name: "[rootfs] libraries".into(), actions, spans: Vec::new() }
+}
+
+/// `/var/lib/dpkg/status.d/<package>` and `<package>.md5sums` written from what `verify` read in the
+/// builder's dpkg database, `/etc/os-release` and each package's copyright file copied from the builder:
+/// what syft and trivy read in distroless images.
+pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) -> Layer {
+    let ts = timestamp(plan);
+    let copied = |from: &str, to: &str| -> Vec<FileAction> {
+        let (Ok(from), Ok(to)) = (AbsPath::parse(from), AbsPath::parse(to)) else {
+            return Vec::new();
+        };
+        let options =
+            CopyOptions { follow_symlinks: true, mode: Some(0o644), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
+        copy_in(sources, &Source::Builder(from), &to, options, ts)
+    };
+    let mut actions = Vec::new();
+    for p in &meta.packages {
+        // Debian package names are [a-z0-9+.-]: anything else is not written rather than made a path.
+        if p.name.is_empty() || !p.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c)) {
+            continue;
+        }
+        actions.extend(plain_file(&format!("{STATUS_D}/{}", p.name), &p.stanza, ts));
+        if !p.md5sums.is_empty() {
+            actions.extend(plain_file(&format!("{STATUS_D}/{}.md5sums", p.name), &p.md5sums, ts));
+        }
+        if let Some(copyright) = &p.copyright {
+            actions.extend(copied(copyright, &format!("/usr/share/doc/{}/copyright", p.name)));
+        }
+    }
+    if let Some(os_release) = &meta.os_release {
+        actions.extend(copied(os_release, "/etc/os-release"));
+    }
+    Layer { name: "[rootfs] package metadata".into(), actions: without_repeated_parents(actions), spans: Vec::new() }
 }
 
 /// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).

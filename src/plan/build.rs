@@ -215,6 +215,7 @@ impl Planner {
                 }
             },
         };
+        let package_metadata = builder.is_some() && spec.rootfs.package_metadata.as_ref().is_none_or(|t| t.value);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -231,7 +232,7 @@ impl Planner {
             Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
-        Plan { builder, copies, rootfs, libraries, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {

@@ -29,6 +29,8 @@ pub struct Plan {
     /// In the order they are laid down; each becomes its own layer.
     pub rootfs: Vec<Piece>,
     pub libraries: Libraries,
+    /// `rootfs.package-metadata`: describe the builder packages whose files the image has (on with a builder).
+    pub package_metadata: bool,
     pub image: ImageConfig,
     /// Target platforms, at least one.
     pub platforms: Vec<Platform>,

@@ -11,8 +11,21 @@ const DEBUG_KEYS: &[&str] = &["image"];
 const BUILDER_KEYS: &[&str] = &["image", "workdir", "env", "run", "cache", "secrets", "ssh", "network", "platform"];
 const SECRET_KEYS: &[&str] = &["id", "target"];
 const COPY_KEYS: &[&str] = &["from", "to", "mode", "owner"];
-const ROOTFS_KEYS: &[&str] =
-    &["ca-certificates", "timezones", "users", "groups", "tmp", "nsswitch", "services", "protocols", "mime-types", "libraries", "dirs", "files"];
+const ROOTFS_KEYS: &[&str] = &[
+    "ca-certificates",
+    "timezones",
+    "users",
+    "groups",
+    "tmp",
+    "nsswitch",
+    "services",
+    "protocols",
+    "mime-types",
+    "libraries",
+    "package-metadata",
+    "dirs",
+    "files",
+];
 const CA_KEYS: &[&str] = &["from"];
 const USER_KEYS: &[&str] = &["name", "uid", "gid", "home", "shell"];
 const GROUP_KEYS: &[&str] = &["name", "gid", "members"];
@@ -338,6 +351,7 @@ impl Reader {
                 "protocols" => r.protocols = self.boolean(v, "rootfs.protocols"),
                 "mime-types" => r.mime_types = self.boolean(v, "rootfs.mime-types"),
                 "libraries" => r.libraries = self.string(v, "rootfs.libraries"),
+                "package-metadata" => r.package_metadata = self.boolean(v, "rootfs.package-metadata"),
                 "dirs" => r.dirs = self.list_of(v, "rootfs.dirs", Self::dir),
                 "files" => r.files = self.list_of(v, "rootfs.files", Self::file),
                 _ => unreachable!("filtered by mapping()"),

@@ -123,6 +123,8 @@ pub struct Rootfs {
     pub mime_types: Option<Spanned<bool>>,
     /// `auto` | `none`.
     pub libraries: Option<Str>,
+    /// dpkg metadata, os-release and copyright files of the packages whose files are copied.
+    pub package_metadata: Option<Spanned<bool>>,
     pub dirs: Vec<Dir>,
     pub files: Vec<File>,
 }

@@ -6,6 +6,7 @@
 
 pub mod elf;
 pub mod libraries;
+pub mod packages;
 
 use elf::ElfInfo;
 
@@ -45,6 +46,8 @@ pub struct Verified {
     pub libraries: Vec<String>,
     /// Data files the spec did not ask for explicitly and the builder lacks: the image goes without them.
     pub absent: Vec<String>,
+    /// The packages owning what the image takes from the builder (`rootfs.package-metadata`).
+    pub packages: packages::Metadata,
 }
 
 /// Checks the builder's filesystem (already built) against the plan.
@@ -81,7 +84,33 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
     let (rootfs_problems, absent) = rootfs_problems;
     out.diagnostics.extend(rootfs_problems);
     out.absent = absent;
+    if plan.package_metadata && !out.diagnostics.has_errors() {
+        out.packages = packages::find(fs, &copied(plan, &out.libraries, &out.absent)).await;
+    }
     Ok(out)
+}
+
+/// Every builder path the image takes: rootfs pieces, libraries, and the spec's own copies.
+pub fn copied(plan: &Plan, libraries: &[String], absent: &[String]) -> packages::Copied {
+    let mut out = packages::Copied::default();
+    for piece in &plan.rootfs {
+        match piece {
+            Piece::CaCertificates(Source::Builder(path)) => out.files.push(path.to_string()),
+            Piece::Timezones(Zones::All) => out.trees.push((ZONEINFO.to_string(), vec!["right".to_string()])),
+            Piece::Timezones(Zones::Only(names)) => out.files.extend(names.iter().map(|n| format!("{ZONEINFO}/{n}"))),
+            Piece::DataFile { file, .. } if !absent.iter().any(|a| a == file.path()) => out.files.push(file.path().to_string()),
+            _ => {}
+        }
+    }
+    out.files.extend(libraries.iter().cloned());
+    for copy in &plan.copies {
+        if let Source::Builder(path) = &copy.from {
+            // A file, or a directory copied whole: both ways, the builder's packages own what is below it.
+            out.files.push(path.to_string());
+            out.trees.push((path.to_string(), Vec::new()));
+        }
+    }
+    out
 }
 
 /// What the builder has at a copy's source: its stat (None if absent) and, for a file, its ELF facts.
