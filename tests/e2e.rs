@@ -17,7 +17,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use e2e_support::{docker, e2e, image_files, run_cmd, Exported, Out, BUILD_TIMEOUT, RUN_TIMEOUT};
+use e2e_support::{assert_lines, docker, e2e, image_files, run_cmd, Exported, Out, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// `docker buildx build --progress plain --load -t scratchkit-e2e/<tag> -f <spec> <context> <extra…>`.
 fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
@@ -72,17 +72,6 @@ fn run_image(image: &str, extra: &[&str]) -> String {
     assert!(out.ok, "running {image} {extra:?} failed\n{}", out.all());
     eprint!("{}", out.stdout);
     out.stdout
-}
-
-/// Every expected line must appear as a whole line of `stdout`; a trailing `*` matches a prefix.
-fn assert_lines(stdout: &str, expected: &[&str]) {
-    for want in expected {
-        let found = stdout.lines().any(|line| match want.strip_suffix('*') {
-            Some(prefix) => line.starts_with(prefix),
-            None => line == *want,
-        });
-        assert!(found, "missing line {want:?} in output:\n{stdout}");
-    }
 }
 
 fn inspect(image: &str, format: &str) -> String {

@@ -15,7 +15,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use e2e_support::{docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY, RUN_TIMEOUT};
+use e2e_support::{
+    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY, RUN_TIMEOUT,
+};
 
 const CERTS: &[&str] = &["certs: system pool ok (*", "certs: tls handshake ok"];
 const TMP: &[&str] = &["tmp: mode dtrwxrwxrwx", "tmp: sticky 1777 ok"];
@@ -129,17 +131,6 @@ fn build_on(host: Option<&str>, spec: &Path, context: &Path, extra: &[&str]) -> 
     };
     cmd.args(["buildx", "build", "--progress", "plain", "-f"]).arg(spec).args(extra).arg(context);
     cmd
-}
-
-/// Every expected line must appear as a whole line of `stdout`; a trailing `*` matches a prefix.
-fn assert_lines(stdout: &str, expected: &[&str]) {
-    for want in expected {
-        let found = stdout.lines().any(|line| match want.strip_suffix('*') {
-            Some(prefix) => line.starts_with(prefix),
-            None => line == *want,
-        });
-        assert!(found, "missing line {want:?} in output:\n{stdout}");
-    }
 }
 
 /// The plain-progress block of the builder's RUN step: from its first `#N [builder] RUN` line to the next blank line.

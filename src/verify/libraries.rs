@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use futures_util::future::{join3, join_all};
 
 use super::elf::{inspect, ElfInfo};
+use super::path::fold;
 use super::Filesystem;
 
 /// A library that no search directory has.
@@ -54,28 +55,13 @@ fn parent(path: &str) -> &str {
 }
 
 fn join(dir: &str, name: &str) -> String {
-    normalize(&format!("{}/{name}", dir.trim_end_matches('/')))
-}
-
-/// Folds `.` and `..` lexically (`$ORIGIN/../lib` → `/app/lib`), as the image needs plain paths.
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    fold(&format!("{}/{name}", dir.trim_end_matches('/')))
 }
 
 /// `$ORIGIN` in a search path is the directory of the object that carries it.
 fn expand_origin(dirs: &[String], object: &str) -> Vec<String> {
     let origin = parent(object);
-    dirs.iter().map(|d| normalize(&d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin))).collect()
+    dirs.iter().map(|d| fold(&d.replace("${ORIGIN}", origin).replace("$ORIGIN", origin))).collect()
 }
 
 /// Where one object looks for its libraries, in order. `exe_rpath` is the executable's `DT_RPATH`,

@@ -7,6 +7,7 @@
 pub mod elf;
 pub mod libraries;
 pub mod packages;
+mod path;
 
 use elf::ElfInfo;
 

@@ -63,20 +63,13 @@ pub struct Metadata {
 
 /// `.`/`..` folded, and on a merged-/usr system `/lib/...` written as `/usr/lib/...`.
 pub fn canonical(path: &str, merged_usr: bool) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
+    let folded = super::path::fold(path);
+    let first = folded[1..].split('/').next().unwrap_or_default();
+    if merged_usr && MERGED.contains(&first) {
+        format!("/usr{folded}")
+    } else {
+        folded
     }
-    if merged_usr && parts.first().is_some_and(|first| MERGED.contains(first)) {
-        parts.insert(0, "usr");
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// `libc6:amd64.list` → (`libc6:amd64`, `libc6`); other names are not package lists.

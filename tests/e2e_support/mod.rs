@@ -252,3 +252,14 @@ pub fn parse_entry(line: &str) -> Option<Entry> {
     }
     Some(Entry { path: name.trim_end_matches('/').to_string(), kind: perms[0], mode, uid: uid.parse().ok()?, gid: gid.parse().ok()?, size })
 }
+
+/// Every expected line must appear as a whole line of `stdout`; a trailing `*` matches a prefix.
+pub fn assert_lines(stdout: &str, expected: &[&str]) {
+    for want in expected {
+        let found = stdout.lines().any(|line| match want.strip_suffix('*') {
+            Some(prefix) => line.starts_with(prefix),
+            None => line == *want,
+        });
+        assert!(found, "missing line {want:?} in output:\n{stdout}");
+    }
+}
