@@ -369,6 +369,46 @@ mod tests {
     }
 
     #[test]
+    fn ignore_cache_marks_every_op_and_the_terminal() {
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
+        let def = img.run(Exec::shell("true")).marshal(&MarshalOptions { ignore_cache: true });
+        assert_eq!(def.metadata.len(), 3);
+        assert!(def.metadata.values().all(|m| m.ignore_cache));
+        let def = img.run(Exec::shell("true")).marshal(&MarshalOptions::default());
+        assert!(def.metadata.values().all(|m| !m.ignore_cache));
+    }
+
+    #[test]
+    fn a_shell_exec_runs_in_the_root_directory() {
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
+        let ops = decode(&img.run(Exec::shell("true")).marshal(&MarshalOptions::default()));
+        let Some(pb::op::Op::Exec(exec)) = &ops[1].op else { panic!("exec expected") };
+        let meta = exec.meta.as_ref().unwrap();
+        assert_eq!((meta.args.as_slice(), meta.cwd.as_str()), (&["/bin/sh".to_string(), "-c".into(), "true".into()][..], "/"));
+    }
+
+    #[test]
+    fn unset_times_are_minus_one_and_copy_options_are_kept() {
+        use pb::file_action::Action;
+        let src = State::local("context", BTreeMap::new());
+        let options = CopyOptions { allow_wildcard: true, follow_symlinks: true, contents_only: true, create_dest_path: true, ..CopyOptions::default() };
+        let actions = vec![
+            FileAction::Mkdir { path: "/d".into(), mode: 0o755, make_parents: true, owner: None, timestamp: None },
+            FileAction::Mkfile { path: "/d/f".into(), mode: 0o644, data: b"x".to_vec(), owner: Some((1, 2)), timestamp: None },
+            FileAction::Copy { from: src, src: "/*.go".into(), dest: "/d/".into(), options },
+        ];
+        let ops = decode(&State::scratch().file(actions).marshal(&MarshalOptions::default()));
+        let Some(pb::op::Op::File(f)) = &ops[1].op else { panic!("file op expected") };
+        let Some(Action::Mkdir(d)) = &f.actions[0].action else { panic!("mkdir") };
+        assert_eq!((d.timestamp, d.mode, d.make_parents), (-1, 0o755, true));
+        let Some(Action::Mkfile(m)) = &f.actions[1].action else { panic!("mkfile") };
+        assert_eq!((m.timestamp, m.mode), (-1, 0o644));
+        let Some(Action::Copy(c)) = &f.actions[2].action else { panic!("copy") };
+        assert_eq!((c.timestamp, c.mode), (-1, -1));
+        assert!(c.allow_wildcard && c.follow_symlink && c.dir_copy_contents && c.create_dest_path);
+    }
+
+    #[test]
     fn unlocated_graphs_have_no_source_map() {
         let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
         assert!(img.run(Exec::shell("true")).marshal(&MarshalOptions::default()).source.is_none());
