@@ -655,6 +655,15 @@ impl Planner {
         if r.nsswitch.as_ref().is_none_or(|t| t.value) {
             pieces.push(Piece::Nsswitch);
         }
+        self.ca_certificates(r, has_builder, &mut pieces);
+        self.data_files(r, has_builder, &mut pieces);
+        let zones_off = self.timezones(r, has_builder, &mut pieces);
+        self.dirs_and_files(r, accounts, &mut pieces);
+        (pieces, zones_off)
+    }
+
+    /// The CA bundle: the builder's, another file, or none.
+    fn ca_certificates(&mut self, r: &spec::Rootfs, has_builder: bool, pieces: &mut Vec<Piece>) {
         match &r.ca_certificates {
             None | Some(Toggle::On(_)) => {
                 if has_builder {
@@ -681,6 +690,10 @@ impl Planner {
                 }
             }
         }
+    }
+
+    /// `/etc/services`, `/etc/protocols`, `/etc/mime.types`: taken when the builder has them, unless off.
+    fn data_files(&mut self, r: &spec::Rootfs, has_builder: bool, pieces: &mut Vec<Piece>) {
         for (file, toggle) in [(DataFile::Services, &r.services), (DataFile::Protocols, &r.protocols), (DataFile::MimeTypes, &r.mime_types)] {
             match toggle {
                 Some(t) if !t.value => {}
@@ -693,6 +706,10 @@ impl Planner {
                 ),
             }
         }
+    }
+
+    /// The zone database, all of it or the listed zones; returns whether zones were turned off.
+    fn timezones(&mut self, r: &spec::Rootfs, has_builder: bool, pieces: &mut Vec<Piece>) -> bool {
         let mut zones_off = false;
         match &r.timezones {
             None => {
@@ -736,6 +753,11 @@ impl Planner {
                 }
             }
         }
+        zones_off
+    }
+
+    /// The spec's own `dirs` and `files`.
+    fn dirs_and_files(&mut self, r: &spec::Rootfs, accounts: &Accounts, pieces: &mut Vec<Piece>) {
         let dirs: Vec<DirEntry> = r
             .dirs
             .iter()
@@ -767,7 +789,6 @@ impl Planner {
         if !files.is_empty() {
             pieces.push(Piece::Files(files));
         }
-        (pieces, zones_off)
     }
 
     fn image(&mut self, spec: &spec::Spec, copies: &[Copy], accounts: &Accounts, rootfs: &[Piece], zones_off: bool) -> ImageConfig {
