@@ -409,6 +409,30 @@ mod tests {
     }
 
     #[test]
+    fn platforms_keep_their_variant() {
+        let arm = to_pb_platform(&Platform::parse("linux/arm/v7").unwrap());
+        assert_eq!((arm.os.as_str(), arm.architecture.as_str(), arm.variant.as_str()), ("linux", "arm", "v7"));
+    }
+
+    #[test]
+    fn a_merge_of_only_scratch_is_scratch() {
+        assert!(State::merge(vec![State::scratch(), State::scratch()]).is_scratch());
+        assert!(State::merge(Vec::new()).marshal(&MarshalOptions::default()).def.is_empty());
+    }
+
+    #[test]
+    fn the_rendering_shows_mode_zero_and_leaves_unset_modes_null() {
+        let actions = vec![
+            FileAction::Mkfile { path: "/locked".into(), mode: 0, data: Vec::new(), owner: None, timestamp: None },
+            FileAction::Copy { from: State::local("context", BTreeMap::new()), src: "/a".into(), dest: "/a".into(), options: CopyOptions::default() },
+        ];
+        let rendered = crate::llb::render(&State::scratch().file(actions).marshal(&MarshalOptions::default()));
+        let file = rendered["ops"].as_array().unwrap().iter().find_map(|op| op.get("file")).unwrap().clone();
+        assert_eq!(file[0]["mode"], "0000");
+        assert!(file[1]["mode"].is_null());
+    }
+
+    #[test]
     fn unlocated_graphs_have_no_source_map() {
         let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
         assert!(img.run(Exec::shell("true")).marshal(&MarshalOptions::default()).source.is_none());
