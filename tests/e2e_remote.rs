@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use e2e_support::{
-    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY, RUN_TIMEOUT,
+    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, run_step, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY, RUN_TIMEOUT,
 };
 
 const CERTS: &[&str] = &["certs: system pool ok (*", "certs: tls handshake ok"];
@@ -131,13 +131,6 @@ fn build_on(host: Option<&str>, spec: &Path, context: &Path, extra: &[&str]) -> 
     };
     cmd.args(["buildx", "build", "--progress", "plain", "-f"]).arg(spec).args(extra).arg(context);
     cmd
-}
-
-/// The plain-progress block of the builder's RUN step: from its first `#N [builder] RUN` line to the next blank line.
-fn run_step(log: &str) -> &str {
-    let start = log.find("[builder] RUN").unwrap_or_else(|| panic!("no [builder] RUN step in:\n{log}"));
-    let rest = &log[start..];
-    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
 }
 
 fn layers(image: &str) -> Vec<String> {

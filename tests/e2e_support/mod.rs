@@ -263,3 +263,10 @@ pub fn assert_lines(stdout: &str, expected: &[&str]) {
         assert!(found, "missing line {want:?} in output:\n{stdout}");
     }
 }
+
+/// The plain-progress block of the builder's RUN step: from its first `[builder] RUN` line to the next blank line.
+pub fn run_step(log: &str) -> &str {
+    let start = log.find("[builder] RUN").unwrap_or_else(|| panic!("no [builder] RUN step in:\n{log}"));
+    let rest = &log[start..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
