@@ -1,37 +1,11 @@
 //! YAML → [`Spec`]: walks marked-yaml's node tree, collecting every problem with its position.
 
-use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
+use marked_yaml::types::MarkedScalarNode;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
+use super::keys::{self, Field, Read, Section};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
-
-const TOP_KEYS: &[&str] = &["version", "args", "builder", "copy", "rootfs", "image", "platforms", "debug"];
-const DEBUG_KEYS: &[&str] = &["image"];
-const BUILDER_KEYS: &[&str] = &["image", "workdir", "env", "run", "cache", "secrets", "ssh", "network", "platform"];
-const SECRET_KEYS: &[&str] = &["id", "target"];
-const COPY_KEYS: &[&str] = &["from", "to", "mode", "owner"];
-const ROOTFS_KEYS: &[&str] = &[
-    "ca-certificates",
-    "timezones",
-    "users",
-    "groups",
-    "tmp",
-    "nsswitch",
-    "services",
-    "protocols",
-    "mime-types",
-    "libraries",
-    "package-metadata",
-    "dirs",
-    "files",
-];
-const CA_KEYS: &[&str] = &["from"];
-const USER_KEYS: &[&str] = &["name", "uid", "gid", "home", "shell"];
-const GROUP_KEYS: &[&str] = &["name", "gid", "members"];
-const DIR_KEYS: &[&str] = &["path", "mode", "owner"];
-const FILE_KEYS: &[&str] = &["path", "content", "mode", "owner"];
-const IMAGE_KEYS: &[&str] = &["entrypoint", "cmd", "user", "workdir", "env", "expose", "labels", "stop-signal"];
 
 /// Parses the text of a spec file. On failure every problem found is returned, not just the first.
 pub fn load(text: &str) -> Result<Spec, Diagnostics> {
@@ -56,7 +30,7 @@ pub fn load(text: &str) -> Result<Spec, Diagnostics> {
         }
     };
     let mut r = Reader { diags: Diagnostics::default() };
-    let spec = r.spec(&root);
+    let spec = r.section(&root, &keys::SPEC);
     if r.diags.has_errors() {
         Err(r.diags.sorted())
     } else {
@@ -112,7 +86,7 @@ fn scalar_span(s: &MarkedScalarNode) -> Span {
     span_of(s.span(), s.as_str().chars().count())
 }
 
-fn node_span(n: &Node) -> Span {
+pub(super) fn node_span(n: &Node) -> Span {
     match n {
         Node::Scalar(s) => scalar_span(s),
         _ => span_of(n.span(), 1),
@@ -132,7 +106,8 @@ fn kind(n: &Node) -> &'static str {
     }
 }
 
-struct Reader {
+/// Reads nodes into spec values, collecting every problem instead of stopping at the first.
+pub struct Reader {
     diags: Diagnostics,
 }
 
@@ -141,35 +116,91 @@ impl Reader {
         self.diags.push(Diagnostic::error(span, message).hint(hint));
     }
 
-    /// The entries of a mapping; unknown keys are reported (keys starting `x-` are extensions, ignored).
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str, keys: &[&str]) -> Vec<(&'n MarkedScalarNode, &'n Node)> {
+    /// A mapping read with its section's table: every known key is read, unknown keys are reported
+    /// (keys starting `x-` are extensions, ignored), and so are missing required keys. A plain string in
+    /// place of the mapping is the section's shorthand key, when it has one.
+    pub(super) fn section<T>(&mut self, node: &Node, section: &Section<T>) -> T {
+        let span = node_span(node);
+        let mut value = (section.new)(span);
+        let what = if section.path.is_empty() { "the spec" } else { section.path };
+        if let (Node::Scalar(_), Some(key)) = (node, section.shorthand) {
+            if let Some(field) = section.field(key) {
+                self.field(field, what, node, &mut value);
+            }
+            return value;
+        }
         let Some(map) = node.as_mapping() else {
-            self.error(
-                node_span(node),
-                format!("`{what}` must be a mapping, found {}", kind(node)),
-                format!("write `{what}` as `key: value` lines; its keys are: {}", keys.join(", ")),
-            );
-            return Vec::new();
+            let keys: Vec<&str> = section.fields.iter().map(|f| f.key).collect();
+            self.error(span, format!("`{what}` must be a mapping, found {}", kind(node)), format!("write `{what}` as `key: value` lines; its keys are: {}", keys.join(", ")));
+            return value;
         };
-        self.entries(map, what, keys)
-    }
-
-    fn entries<'n>(&mut self, map: &'n MarkedMappingNode, what: &str, keys: &[&str]) -> Vec<(&'n MarkedScalarNode, &'n Node)> {
-        let mut out = Vec::new();
         for (k, v) in map.iter() {
             let name = k.as_str();
-            if keys.contains(&name) {
-                out.push((k, v));
-            } else if !name.starts_with("x-") {
-                let hint = match did_you_mean(name, keys.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the keys of `{what}` are: {}", keys.join(", ")),
-                };
-                let message = if what == "the spec" { format!("unknown top-level key `{name}`") } else { format!("unknown key `{name}` in `{what}`") };
-                self.error(scalar_span(k), message, hint);
+            match section.field(name) {
+                Some(field) => self.field(field, &key_path(section.path, name), v, &mut value),
+                None if name.starts_with("x-") => {}
+                None => self.unknown_key(section, scalar_span(k), name),
             }
         }
-        out
+        for field in section.fields {
+            if let Some(hint) = field.required.filter(|_| map.get_node(field.key).is_none()) {
+                let (message, at) = match section.path {
+                    "" => (format!("the spec has no `{}:` section", field.key), Span::new(1, 1, 1)),
+                    p if p.ends_with("[]") => (format!("a `{}` entry has no `{}`", p.trim_end_matches("[]"), field.key), span),
+                    p => (format!("`{p}` has no `{}`", field.key), span),
+                };
+                self.error(at, message, hint);
+            }
+        }
+        value
+    }
+
+    /// A list whose items are read with the section's table.
+    pub(super) fn items<T>(&mut self, node: &Node, section: &Section<T>) -> Vec<T> {
+        let what = section.path.trim_end_matches("[]");
+        match node.as_sequence() {
+            Some(seq) => seq.iter().map(|n| self.section(n, section)).collect(),
+            None => {
+                self.error(node_span(node), format!("`{what}` must be a list, found {}", kind(node)), format!("write one `- ...` item per line under `{what}:`"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn field<T>(&mut self, field: &Field<T>, what: &str, v: &Node, target: &mut T) {
+        match &field.read {
+            Read::Text(set) | Read::Word(_, set) => {
+                if let Some(s) = self.string(v, what) {
+                    set(target, s);
+                }
+            }
+            Read::Flag(set) => {
+                if let Some(b) = self.boolean(v, what) {
+                    set(target, b);
+                }
+            }
+            Read::List { single, set } => {
+                if let Some(list) = self.strings(v, what, *single) {
+                    set(target, list);
+                }
+            }
+            Read::Names(set) => {
+                let pairs = self.string_map(v, what);
+                set(target, pairs);
+            }
+            Read::Nested(_, read) => read(self, v, target),
+        }
+    }
+
+    fn unknown_key<T>(&mut self, section: &Section<T>, span: Span, name: &str) {
+        let keys = section.fields.iter().map(|f| f.key);
+        let hint = match did_you_mean(name, keys.clone()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if section.path.is_empty() => format!("the top-level keys are: {}", keys.collect::<Vec<_>>().join(", ")),
+            None => format!("the keys of `{}` are: {}", section.path, keys.collect::<Vec<_>>().join(", ")),
+        };
+        let message = if section.path.is_empty() { format!("unknown top-level key `{name}`") } else { format!("unknown key `{name}` in `{}`", section.path) };
+        self.error(span, message, hint);
     }
 
     fn string(&mut self, node: &Node, what: &str) -> Option<Str> {
@@ -179,6 +210,14 @@ impl Reader {
                 self.error(node_span(node), format!("`{what}` must be a single value, found {}", kind(node)), format!("write `{what}: <value>`"));
                 None
             }
+        }
+    }
+
+    /// Any scalar as the text written, an unquoted empty or `null` one included.
+    pub(super) fn any_scalar(&mut self, node: &Node, what: &str) -> Option<Str> {
+        match node {
+            Node::Scalar(s) => Some(Spanned::new(s.as_str().to_string(), scalar_span(s))),
+            _ => self.string(node, what),
         }
     }
 
@@ -230,158 +269,16 @@ impl Reader {
         out
     }
 
-    /// A list whose items are mappings, each read by `item`.
-    fn list_of<T>(&mut self, node: &Node, what: &str, mut item: impl FnMut(&mut Self, &Node) -> Option<T>) -> Vec<T> {
-        match node.as_sequence() {
-            Some(seq) => seq.iter().filter_map(|n| item(self, n)).collect(),
-            None => {
-                self.error(
-                    node_span(node),
-                    format!("`{what}` must be a list, found {}", kind(node)),
-                    format!("write one `- ...` item per line under `{what}:`"),
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    fn spec(&mut self, root: &Node) -> Spec {
-        let mut spec = Spec { copy_span: Span::new(1, 1, 1), ..Spec::default() };
-        let mut saw_copy = false;
-        for (k, v) in self.mapping(root, "the spec", TOP_KEYS) {
-            match k.as_str() {
-                "version" => spec.version = self.string(v, "version"),
-                "args" => spec.args = self.string_map(v, "args"),
-                "builder" => spec.builder = self.builder(v),
-                "copy" => {
-                    saw_copy = true;
-                    spec.copy_span = scalar_span(k);
-                    spec.copy = self.list_of(v, "copy", Self::copy_entry);
-                }
-                "rootfs" => spec.rootfs = self.rootfs(v),
-                "image" => spec.image = self.image(v),
-                "platforms" => spec.platforms = self.strings(v, "platforms", true).map(|s| s.value).unwrap_or_default(),
-                "debug" => {
-                    let mut d = Debug { span: node_span(v), image: None };
-                    for (k, v) in self.mapping(v, "debug", DEBUG_KEYS) {
-                        if k.as_str() == "image" {
-                            d.image = self.string(v, "debug.image");
-                        }
-                    }
-                    spec.debug = Some(d);
-                }
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        if !saw_copy && root.as_mapping().is_some() {
-            self.error(Span::new(1, 1, 1), "the spec has no `copy:` section", "list the files the image needs, e.g. `copy: [/out/app]`");
-        }
-        spec
-    }
-
-    fn builder(&mut self, node: &Node) -> Option<Builder> {
-        let mut b = Builder { span: node_span(node), ..Builder::default() };
-        for (k, v) in self.mapping(node, "builder", BUILDER_KEYS) {
-            match k.as_str() {
-                "image" => b.image = self.string(v, "builder.image"),
-                "workdir" => b.workdir = self.string(v, "builder.workdir"),
-                "env" => b.env = self.string_map(v, "builder.env"),
-                "run" => b.run = self.strings(v, "builder.run", true).map(|s| s.value).unwrap_or_default(),
-                "cache" => b.cache = self.strings(v, "builder.cache", true).map(|s| s.value).unwrap_or_default(),
-                "secrets" => b.secrets = self.list_of(v, "builder.secrets", Self::secret),
-                "ssh" => b.ssh = self.boolean(v, "builder.ssh"),
-                "network" => b.network = self.string(v, "builder.network"),
-                "platform" => b.platform = self.string(v, "builder.platform"),
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        if b.image.is_none() && node.as_mapping().is_some() {
-            self.error(b.span, "`builder` has no `image`", "name the image that compiles the app, e.g. `image: golang:1.23`");
-        }
-        Some(b)
-    }
-
-    fn secret(&mut self, node: &Node) -> Option<Secret> {
-        let mut s = Secret { span: node_span(node), id: None, target: None };
-        for (k, v) in self.mapping(node, "builder.secrets[]", SECRET_KEYS) {
-            match k.as_str() {
-                "id" => s.id = self.string(v, "id"),
-                "target" => s.target = self.string(v, "target"),
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        Some(s)
-    }
-
-    fn copy_entry(&mut self, node: &Node) -> Option<CopyEntry> {
-        let span = node_span(node);
-        if let Node::Scalar(_) = node {
-            return self.string(node, "copy[]").map(|from| CopyEntry { span, from: Some(from), to: None, mode: None, owner: None });
-        }
-        let mut c = CopyEntry { span, from: None, to: None, mode: None, owner: None };
-        for (k, v) in self.mapping(node, "copy[]", COPY_KEYS) {
-            match k.as_str() {
-                "from" => c.from = self.string(v, "from"),
-                "to" => c.to = self.string(v, "to"),
-                "mode" => c.mode = self.string(v, "mode"),
-                "owner" => c.owner = self.string(v, "owner"),
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        if c.from.is_none() && node.as_mapping().is_some() {
-            self.error(span, "a `copy` entry has no `from`", "add `from: /path/in/builder`");
-        }
-        Some(c)
-    }
-
-    fn rootfs(&mut self, node: &Node) -> Rootfs {
-        let mut r = Rootfs::default();
-        for (k, v) in self.mapping(node, "rootfs", ROOTFS_KEYS) {
-            match k.as_str() {
-                "ca-certificates" => r.ca_certificates = self.ca_certificates(v),
-                "timezones" => r.timezones = self.timezones(v),
-                "users" => {
-                    let span = node_span(v);
-                    r.users = Some(Spanned::new(self.list_of(v, "rootfs.users", Self::user), span));
-                }
-                "groups" => r.groups = self.list_of(v, "rootfs.groups", Self::group),
-                "tmp" => r.tmp = self.boolean(v, "rootfs.tmp"),
-                "nsswitch" => r.nsswitch = self.boolean(v, "rootfs.nsswitch"),
-                "services" => r.services = self.boolean(v, "rootfs.services"),
-                "protocols" => r.protocols = self.boolean(v, "rootfs.protocols"),
-                "mime-types" => r.mime_types = self.boolean(v, "rootfs.mime-types"),
-                "libraries" => r.libraries = self.string(v, "rootfs.libraries"),
-                "package-metadata" => r.package_metadata = self.boolean(v, "rootfs.package-metadata"),
-                "dirs" => r.dirs = self.list_of(v, "rootfs.dirs", Self::dir),
-                "files" => r.files = self.list_of(v, "rootfs.files", Self::file),
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        r
-    }
-
-    fn ca_certificates(&mut self, node: &Node) -> Option<Toggle<Str>> {
+    /// `true`, `false`, or `{from: ...}`.
+    pub(super) fn ca_certificates(&mut self, node: &Node) -> Option<Toggle<Str>> {
         match node {
-            Node::Mapping(_) => {
-                let mut from = None;
-                for (k, v) in self.mapping(node, "rootfs.ca-certificates", CA_KEYS) {
-                    if k.as_str() == "from" {
-                        from = self.string(v, "rootfs.ca-certificates.from");
-                    }
-                }
-                match from {
-                    Some(f) => Some(Toggle::With(f)),
-                    None => {
-                        self.error(node_span(node), "`ca-certificates` needs `from`", "write `{from: context:certs/ca.pem}` or `true`");
-                        None
-                    }
-                }
-            }
+            Node::Mapping(_) => self.section(node, &keys::CA_CERTIFICATES).map(Toggle::With),
             _ => self.boolean(node, "rootfs.ca-certificates").map(|b| if b.value { Toggle::On(b.span) } else { Toggle::Off(b.span) }),
         }
     }
 
-    fn timezones(&mut self, node: &Node) -> Option<Timezones> {
+    /// `all`, `none`, a boolean (all or none), or a list of zones.
+    pub(super) fn timezones(&mut self, node: &Node) -> Option<Timezones> {
         match node {
             Node::Sequence(_) => {
                 let list = self.strings(node, "rootfs.timezones", false)?;
@@ -398,95 +295,21 @@ impl Reader {
             }
         }
     }
+}
 
-    fn user(&mut self, node: &Node) -> Option<User> {
-        let mut u = User { span: node_span(node), name: None, uid: None, gid: None, home: None, shell: None };
-        for (k, v) in self.mapping(node, "rootfs.users[]", USER_KEYS) {
-            let field = match k.as_str() {
-                "name" => &mut u.name,
-                "uid" => &mut u.uid,
-                "gid" => &mut u.gid,
-                "home" => &mut u.home,
-                "shell" => &mut u.shell,
-                _ => unreachable!("filtered by mapping()"),
-            };
-            *field = self.string(v, k.as_str());
-        }
-        Some(u)
-    }
-
-    fn group(&mut self, node: &Node) -> Option<Group> {
-        let mut g = Group { span: node_span(node), name: None, gid: None, members: Vec::new() };
-        for (k, v) in self.mapping(node, "rootfs.groups[]", GROUP_KEYS) {
-            match k.as_str() {
-                "name" => g.name = self.string(v, "name"),
-                "gid" => g.gid = self.string(v, "gid"),
-                "members" => g.members = self.strings(v, "members", true).map(|s| s.value).unwrap_or_default(),
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        Some(g)
-    }
-
-    fn dir(&mut self, node: &Node) -> Option<Dir> {
-        let mut d = Dir { span: node_span(node), path: None, mode: None, owner: None };
-        if let Node::Scalar(_) = node {
-            d.path = self.string(node, "rootfs.dirs[]");
-            return Some(d);
-        }
-        for (k, v) in self.mapping(node, "rootfs.dirs[]", DIR_KEYS) {
-            let field = match k.as_str() {
-                "path" => &mut d.path,
-                "mode" => &mut d.mode,
-                "owner" => &mut d.owner,
-                _ => unreachable!("filtered by mapping()"),
-            };
-            *field = self.string(v, k.as_str());
-        }
-        Some(d)
-    }
-
-    fn file(&mut self, node: &Node) -> Option<File> {
-        let mut f = File { span: node_span(node), path: None, content: None, mode: None, owner: None };
-        for (k, v) in self.mapping(node, "rootfs.files[]", FILE_KEYS) {
-            let field = match k.as_str() {
-                "path" => &mut f.path,
-                "content" => &mut f.content,
-                "mode" => &mut f.mode,
-                "owner" => &mut f.owner,
-                _ => unreachable!("filtered by mapping()"),
-            };
-            // An empty file is legitimate: `content: ""`.
-            *field = match (k.as_str(), v) {
-                ("content", Node::Scalar(s)) => Some(Spanned::new(s.as_str().to_string(), scalar_span(s))),
-                _ => self.string(v, k.as_str()),
-            };
-        }
-        Some(f)
-    }
-
-    fn image(&mut self, node: &Node) -> Image {
-        let mut i = Image::default();
-        for (k, v) in self.mapping(node, "image", IMAGE_KEYS) {
-            match k.as_str() {
-                "entrypoint" => i.entrypoint = self.strings(v, "image.entrypoint", true),
-                "cmd" => i.cmd = self.strings(v, "image.cmd", true),
-                "user" => i.user = self.string(v, "image.user"),
-                "workdir" => i.workdir = self.string(v, "image.workdir"),
-                "env" => i.env = self.string_map(v, "image.env"),
-                "expose" => i.expose = self.strings(v, "image.expose", true).map(|s| s.value).unwrap_or_default(),
-                "labels" => i.labels = self.string_map(v, "image.labels"),
-                "stop-signal" => i.stop_signal = self.string(v, "image.stop-signal"),
-                _ => unreachable!("filtered by mapping()"),
-            }
-        }
-        i
+/// How messages name a key: `builder.image`, `rootfs.users[].uid`, `copy` (at the top level).
+fn key_path(section: &str, key: &str) -> String {
+    if section.is_empty() {
+        key.to_string()
+    } else {
+        format!("{section}.{key}")
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::keys::{self, Field, Read, Section};
+use super::*;
 
     #[test]
     fn reads_the_smallest_spec() {

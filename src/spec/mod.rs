@@ -1,12 +1,15 @@
 //! What the user wrote in `scratch.yaml`, with the place of every value.
 //!
 //! The types mirror the keys of `docs/spec.md` one to one and decide nothing: defaults, validation and meaning
-//! live in [`crate::plan`]. Loading walks marked-yaml's node tree by hand rather than through serde derive,
-//! because serde stops at the first error and loses spans inside untagged enums, and we want every problem
-//! reported at once with its line and column.
+//! live in [`crate::plan`]. Every key is declared once, in [`keys`]: the loader reads with those tables,
+//! and the JSON schema and the docs' key overview are generated from them ([`schema`]). Loading walks
+//! marked-yaml's node tree rather than going through serde derive, because serde stops at the first error
+//! and loses spans inside untagged enums, and we want every problem reported at once with its place.
 
+pub mod keys;
 mod load;
 pub mod scan;
+pub mod schema;
 
 pub use load::load;
 
