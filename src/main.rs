@@ -73,6 +73,15 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         library: Vec<String>,
     },
+    /// Print the JSON schema of scratch.yaml (for editors; `docs/scratch.schema.json` is this output).
+    ///
+    /// Editors that use the YAML language server check and complete a spec that names it on its second
+    /// line: `# yaml-language-server: $schema=<path or URL of scratch.schema.json>`.
+    Schema {
+        /// Print the key overview table of `docs/spec.md` (Markdown) instead.
+        #[arg(long)]
+        overview: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -168,6 +177,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "scratchkit", &mut script);
             emit(&script)
+        }
+        Command::Schema { overview } => {
+            let text = if overview { scratchkit::spec::schema::overview() } else { scratchkit::spec::schema::json_schema_text() };
+            emit(text.as_bytes())
         }
         Command::Check { spec } => {
             let Some(loaded) = load(&spec, Vec::new())? else { return Ok(ExitCode::from(1)) };

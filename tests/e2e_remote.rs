@@ -172,7 +172,7 @@ fn errors_keep_their_location_in_the_remote_builds_output() {
     let out = timed("examples/bad on the remote engine", &mut build_on(Some(&host), &dir.join("scratch.yaml"), &repo().join("examples/bad"), &[]));
     let log = format!("{}{}", out.stdout, out.stderr);
     assert!(!out.ok, "the bad spec built on the remote engine\n{log}");
-    for want in ["scratch.yaml:4:1", "unknown top-level key `bulder`", "did you mean `builder`?"] {
+    for want in ["scratch.yaml:5:1", "unknown top-level key `bulder`", "did you mean `builder`?"] {
         assert!(log.contains(want), "no {want:?} in the remote build's output\n{log}");
     }
 
