@@ -18,7 +18,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::gateway::{parse_dockerignore, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
 use crate::llb::{SourceFile, State};
 use crate::lower::{self, Context};
-use crate::plan::{Plan, PlanInputs, RunsOn};
+use crate::plan::{Piece, Plan, PlanInputs, RunsOn, Zones};
 use crate::platform::Platform;
 use crate::reference;
 use crate::verify;
@@ -101,6 +101,16 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     ctx.session_id = options.session_id.clone();
     ctx.context_excludes = excludes;
     ctx.merge = caps.has_llb("mergeop");
+    ctx.copy_excludes = caps.has_llb("file.copy.includeexcludepatterns");
+    if !ctx.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
+        warnings.push(
+            Diagnostic::warning(
+                None,
+                "this BuildKit (before v0.9) cannot leave files out of a copy: /usr/share/zoneinfo is copied with its `right/` tree, which doubles its size",
+            )
+            .hint("upgrade BuildKit (Docker Engine 23 or newer), or list the zones you need under `rootfs.timezones`"),
+        );
+    }
     ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
     ctx.labels = options.labels();
     let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(Failure)? };

@@ -5,7 +5,7 @@ mod builder;
 mod config;
 mod rootfs;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use config::{image_config, ImageConfig, RootFs, RunConfig};
 
@@ -33,6 +33,8 @@ pub struct Context {
     pub context_excludes: Vec<String>,
     /// Whether BuildKit has MergeOp; without it the pieces are stacked as a chain of file ops.
     pub merge: bool,
+    /// Copies may exclude files (LLB cap `file.copy.includeexcludepatterns`, BuildKit v0.9+).
+    pub copy_excludes: bool,
     /// Builder files the dynamic binaries need (interpreter, libraries, ld.so.cache), found by `verify`.
     pub libraries: Vec<String>,
     /// Image labels given outside the spec (`--label`); they win over `image.labels`.
@@ -75,6 +77,7 @@ impl Context {
             session_id: None,
             context_excludes: Vec::new(),
             merge: true,
+            copy_excludes: true,
             libraries: Vec::new(),
             labels: Vec::new(),
             source: None,
@@ -103,7 +106,7 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let context = build_context(ctx);
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
     let sources = Sources { builder: builder.clone().unwrap_or_default(), context };
-    let mut layers = rootfs::pieces(plan, &sources, &ctx.absent);
+    let mut layers = rootfs::pieces(plan, &sources, &ctx.absent, ctx.copy_excludes);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
     }
@@ -117,9 +120,16 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
         layers.push(rootfs::debug_shell(plan, busybox));
     }
     let image = if ctx.merge {
-        State::merge(layers.into_iter().map(|l| layer_state(plan, ctx, State::scratch(), l)).collect())
+        State::merge(layers.into_iter().map(|l| layer_state(plan, ctx, State::scratch(), l, &BTreeSet::new())).collect())
     } else {
-        layers.into_iter().fold(State::scratch(), |base, l| layer_state(plan, ctx, base, l))
+        // The top-level entries the chain has laid down so far.
+        let mut present = BTreeSet::new();
+        layers.into_iter().fold(State::scratch(), |base, l| {
+            let tops = l.tops();
+            let state = layer_state(plan, ctx, base, l, &present);
+            present.extend(tops);
+            state
+        })
     };
     Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform).with_labels(&ctx.labels) }
 }
@@ -129,14 +139,18 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
 /// directory resets its mtime to "now", and a copy stamps each directory after its contents. So a
 /// layer's bytes depend only on what is in it, and re-running it (BuildKit does not always keep the
 /// results of input-less ops) cannot change its digest.
-fn layer_state(plan: &Plan, ctx: &Context, base: State, layer: rootfs::Layer) -> State {
+///
+/// Without MergeOp the layers are a chain, so a top-level directory (`/etc`) may already be in `base`
+/// (`present`): the copy then merges the staged directory's contents into it, since a plain copy of a
+/// directory onto an existing one nests it (`/etc/etc`). A new top is copied whole, keeping its mode.
+fn layer_state(plan: &Plan, ctx: &Context, base: State, layer: rootfs::Layer, present: &BTreeSet<String>) -> State {
     let ts = rootfs::timestamp(plan);
     let tops = layer.tops();
     let staged = State::scratch().file(layer.actions).named(format!("[internal] stage {}", layer.name));
     let actions = tops
         .into_iter()
         .map(|top| {
-            let options = CopyOptions { timestamp: Some(ts), ..CopyOptions::default() };
+            let options = CopyOptions { timestamp: Some(ts), contents_only: present.contains(&top), ..CopyOptions::default() };
             FileAction::Copy { from: staged.clone(), src: top.clone(), dest: top, options }
         })
         .collect();

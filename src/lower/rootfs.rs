@@ -110,15 +110,16 @@ fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOption
 }
 
 /// The rootfs layers. `absent` lists the data files the builder turned out not to have (found by
-/// `verify`); their pieces, unless the spec asked for them, are left out.
-pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String]) -> Vec<Layer> {
+/// `verify`); their pieces, unless the spec asked for them, are left out. Without `copy_excludes`
+/// (BuildKit < v0.9), a copy cannot leave anything out, so the zoneinfo copy keeps its `right/` tree.
+pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String], copy_excludes: bool) -> Vec<Layer> {
     let kept: Vec<&Piece> =
         plan.rootfs.iter().filter(|p| !matches!(p, Piece::DataFile { file, requested: None } if absent.iter().any(|a| a == file.path()))).collect();
     // A run of consecutive pieces of one kind is one layer (see `LayerKind`).
     kept.chunk_by(|a, b| layer_kind(a) == layer_kind(b) && layer_kind(a) != LayerKind::Own)
         .map(|run| {
             let names: Vec<&str> = run.iter().map(|p| p.name()).collect();
-            let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p)).collect();
+            let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p, copy_excludes)).collect();
             Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions), spans: Vec::new() }
         })
         .collect()
@@ -159,7 +160,7 @@ fn layer_kind(piece: &Piece) -> LayerKind {
     }
 }
 
-fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece) -> Vec<FileAction> {
+fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: bool) -> Vec<FileAction> {
     let ts = timestamp(plan);
     let copied_ts = plan.epoch.map(|_| ts);
     match piece {
@@ -187,7 +188,8 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece) -> Vec<FileActio
                 Zones::All => {
                     let from = Source::Builder(root.clone());
                     // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
-                    let options = CopyOptions { exclude_patterns: vec!["right".into()], owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                    let exclude_patterns = if copy_excludes { vec!["right".into()] } else { Vec::new() };
+                    let options = CopyOptions { exclude_patterns, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
                     copy_in(sources, &from, &root, options, ts)
                 }
                 Zones::Only(names) => names
