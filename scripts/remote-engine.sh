@@ -18,18 +18,24 @@ set -euo pipefail
 # shellcheck source=scripts/apt-newer.sh
 . "$(dirname "$0")/apt-newer.sh"
 
+# The same script runs the oldest engine too (scripts/old-engine.sh): these variables make a second instance.
 ENGINE_PATTERN=${REMOTE_ENGINE_PATTERN:-'28.*'}
+# Where the packages come from: a suite added for the download (sid), or "own" for the machine's own suites.
+ENGINE_SUITE=${REMOTE_ENGINE_SUITE:-sid}
 PREFIX=${REMOTE_ENGINE_PREFIX:-/opt/scratchkit/engine-28}
-RUN=/run/scratchkit-remote
+NAME=${REMOTE_ENGINE_NAME:-scratchkit-remote}
+RUN=/run/$NAME
 SOCK=$RUN/docker.sock
 HOST=unix://$SOCK
 PIDFILE=$RUN/docker.pid
-DATA_ROOT=/var/lib/scratchkit-remote
+DATA_ROOT=/var/lib/$NAME
 CONFIG=$DATA_ROOT/daemon.json
-LOG=/var/log/scratchkit-remote-dockerd.log
-BRIDGE=scratchkit0
-BRIDGE_ADDR=10.213.0.1/24
-NAMESPACE=scratchkit-remote
+LOG=/var/log/$NAME-dockerd.log
+BRIDGE=${REMOTE_ENGINE_BRIDGE:-scratchkit0}
+BRIDGE_ADDR=${REMOTE_ENGINE_BRIDGE_ADDR:-10.213.0.1/24}
+NAMESPACE=$NAME
+# The containerd image store exists from Docker 24 on; the oldest engine keeps its graph drivers.
+CONTAINERD_STORE=${REMOTE_ENGINE_CONTAINERD_STORE:-true}
 DOCKER=${DOCKER:-docker}
 log() { echo "remote-engine: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -45,11 +51,19 @@ command -v runc >/dev/null || die "no runc binary (bookworm's runc package); run
 # 1. The engine's files, unpacked once. docker.io ships dockerd, docker-proxy and the docker-init link to
 #    tini-static, which is its own package. It needs containerd >= 1.4 and runc >= 1.0: bookworm's do.
 if [ ! -x "$PREFIX/usr/sbin/dockerd" ] || [ ! -x "$PREFIX/usr/bin/tini-static" ] || [ ! -s "$PREFIX/VERSION" ]; then
-  log "downloading docker.io $ENGINE_PATTERN and tini-static from sid into $PREFIX (unpacked, not installed)"
+  log "downloading docker.io $ENGINE_PATTERN and tini-static from $ENGINE_SUITE into $PREFIX (unpacked, not installed)"
   work=$(mktemp -d /var/tmp/scratchkit-engine.XXXXXX)
   chmod 0755 "$work"
   trap 'rm -rf "$work"' EXIT
-  download_from_newer sid "$work/debs" "docker.io=$ENGINE_PATTERN" "tini-static=*" || die "downloading the engine packages failed"
+  if [ "$ENGINE_SUITE" = own ]; then
+    # tini-static is in the tini package before trixie.
+    mkdir -p "$work/debs"
+    list=$(resolve_packages "docker.io=$ENGINE_PATTERN" "tini=*") || die "no docker.io $ENGINE_PATTERN in this machine's suites"
+    mapfile -t resolved <<<"$list"
+    (cd "$work/debs" && apt_download_quiet "${resolved[@]}") || die "downloading the engine packages failed"
+  else
+    download_from_newer "$ENGINE_SUITE" "$work/debs" "docker.io=$ENGINE_PATTERN" "tini-static=*" || die "downloading the engine packages failed"
+  fi
   rm -rf "$PREFIX.tmp"
   mkdir -p "$PREFIX.tmp"
   for deb in "$work"/debs/*.deb; do
@@ -92,11 +106,11 @@ else
     kill -0 "$old" 2>/dev/null && die "the remote engine (pid $old) did not stop within 30 s"
   fi
   mkdir -p "$RUN" "$DATA_ROOT"
-  cat >"$CONFIG" <<'JSON'
-{
-  "features": {"containerd-snapshotter": true}
-}
-JSON
+  if [ "$CONTAINERD_STORE" = true ]; then
+    echo '{"features": {"containerd-snapshotter": true}}' >"$CONFIG"
+  else
+    echo '{}' >"$CONFIG"
+  fi
   log "starting dockerd $version on $HOST (data $DATA_ROOT, exec root $RUN/exec, bridge $BRIDGE, log $LOG)"
   # PATH: dockerd finds docker-init and docker-proxy next to itself, containerd and runc from bookworm.
   PATH="$PREFIX/usr/sbin:$PREFIX/usr/bin:$PATH" setsid nohup "$PREFIX/usr/sbin/dockerd" \
@@ -126,7 +140,9 @@ case $server in
   *) die "the engine on $HOST is $server, not docker.io $version" ;;
 esac
 driver=$(rdocker info -f '{{.DriverStatus}}')
-[ "$driver" = "[[driver-type io.containerd.snapshotter.v1]]" ] || die "the remote engine does not use the containerd image store: $driver"
+if [ "$CONTAINERD_STORE" = true ]; then
+  [ "$driver" = "[[driver-type io.containerd.snapshotter.v1]]" ] || die "the remote engine does not use the containerd image store: $driver"
+fi
 rdocker version -f 'remote-engine: engine {{.Server.Version}} (API {{.Server.APIVersion}}), containerd {{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}, runc {{range .Server.Components}}{{if eq .Name "runc"}}{{.Version}}{{end}}{{end}}' >&2
 buildkit=$(rdocker buildx inspect 2>&1 | sed -n 's/^BuildKit version: *//p' | head -1)
 [ -n "$buildkit" ] || { rdocker buildx inspect >&2 || true; die "docker buildx inspect on $HOST shows no BuildKit version"; }

@@ -17,6 +17,8 @@ step "frontend image";  scripts/frontend-image.sh
 # pinned one) standing for a remote builder. The tests push the frontend image above and the builder image there.
 step "registry";        scripts/registry.sh
 step "remote engine";   scripts/remote-engine.sh
+# For tests/e2e_old_engine.rs: Debian 12's own docker.io 20.10 (BuildKit v0.8), unpacked and run the same way.
+step "old engine";      scripts/old-engine.sh
 
 if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
   step "python protobuf"

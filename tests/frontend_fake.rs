@@ -148,7 +148,7 @@ impl FakeGateway {
         .with_file(MIME_TYPES, 0o644)
     }
 
-    /// A BuildKit from before MergeOp (< 0.10).
+    /// A BuildKit from before MergeOp (< 0.10); the frontend builds on it only when asked to ([`ALLOW_OLD`]).
     fn old_buildkit(spec: &str) -> Self {
         let mut fake = Self::modern(spec);
         fake.llb_caps.remove("mergeop");
@@ -579,7 +579,7 @@ fn smallest_spec_returns_one_image_assembled_by_merge_from_a_pinned_builder() {
 #[test]
 fn old_buildkit_without_mergeop_gets_the_pieces_chained() {
     let mut fake = FakeGateway::old_buildkit(&fixture("ok/smallest.yaml"));
-    run_frontend(&mut fake, &[]);
+    run_frontend(&mut fake, &[ALLOW_OLD]);
 
     let (images, _) = fake.images();
     assert_eq!(images.len(), 1);
@@ -592,12 +592,26 @@ fn old_buildkit_without_mergeop_gets_the_pieces_chained() {
     assert_eq!(config(&images[0])["config"]["Entrypoint"], json!(["/out/app"]));
 }
 
+/// The build arg that makes the frontend build on a BuildKit without MergeOp.
+const ALLOW_OLD: (&str, &str) = ("build-arg:SCRATCHKIT_ALLOW_OLD_BUILDKIT", "true");
+
+#[test]
+fn a_buildkit_without_mergeop_is_refused_at_once_naming_the_minimum_version() {
+    let mut fake = FakeGateway::old_buildkit(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    for want in ["BuildKit v0.10 or newer", "Docker Engine 23", "sticky bit", "SCRATCHKIT_ALLOW_OLD_BUILDKIT=true"] {
+        assert!(error.contains(want), "no {want:?} in {error}");
+    }
+    assert!(fake.solved.is_empty(), "something was solved before the refusal: {} solves", fake.solved.len());
+}
+
 /// BuildKit v0.8 (Debian 12's docker.io 20.10): no MergeOp and no include/exclude patterns on copies.
 #[test]
 fn buildkit_0_8_gets_a_chain_that_merges_directories_and_a_zoneinfo_copy_without_excludes() {
     let mut fake = FakeGateway::old_buildkit(&fixture("ok/smallest.yaml"));
     fake.llb_caps.remove("file.copy.includeexcludepatterns");
-    run_frontend(&mut fake, &[]);
+    run_frontend(&mut fake, &[ALLOW_OLD]);
     let image = fake.only(Kind::Image);
     let by_digest: BTreeMap<String, pb::Op> = image.def.iter().map(|b| (digest_of(b), pb::Op::decode(b.as_slice()).expect("an Op"))).collect();
     // Walk the chain bottom up: each layer op copies its staged tops onto the layers below.
@@ -648,7 +662,7 @@ fn with_and_without_mergeop_the_image_has_the_same_layers() {
     let spec = fixture("ok/smallest.yaml");
     let (mut modern, mut old) = (fake_with_dynamic_app(FakeGateway::modern(&spec)), fake_with_dynamic_app(FakeGateway::old_buildkit(&spec)));
     run_frontend(&mut modern, &[]);
-    run_frontend(&mut old, &[]);
+    run_frontend(&mut old, &[ALLOW_OLD]);
     let (merged, chained) = (layer_names(modern.only(Kind::Image)), layer_names(old.only(Kind::Image)));
     assert_eq!(merged, chained, "the chain lost or reordered a layer");
     for layer in [
@@ -1189,6 +1203,6 @@ fn package_metadata_layers_are_the_same_with_and_without_mergeop() {
     let mut modern = with_dpkg(FakeGateway::modern(&fixture("ok/smallest.yaml")));
     let mut old = with_dpkg(FakeGateway::old_buildkit(&fixture("ok/smallest.yaml")));
     run_frontend(&mut modern, &[]);
-    run_frontend(&mut old, &[]);
+    run_frontend(&mut old, &[ALLOW_OLD]);
     assert_eq!(layer_names(modern.only(Kind::Image)), layer_names(old.only(Kind::Image)));
 }

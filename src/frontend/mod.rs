@@ -60,6 +60,16 @@ pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<Timings, Gatewa
     Ok(timings)
 }
 
+/// The build arg that lets a BuildKit without MergeOp build anyway, with the warnings below.
+pub const ALLOW_OLD_BUILDKIT: &str = "SCRATCHKIT_ALLOW_OLD_BUILDKIT";
+
+/// Why a BuildKit before v0.10 is refused. Measured on Debian 12's docker.io 20.10 (BuildKit v0.8): its file
+/// operations drop the sticky bit, so `/tmp` would be world-writable without it (anyone could delete or
+/// replace another user's files there), and copies cannot exclude files.
+const OLD_BUILDKIT: &str = "scratchkit needs BuildKit v0.10 or newer (Docker Engine 23 or newer); this one has no MergeOp. \
+On older BuildKit (Debian 12's docker.io 20.10 has v0.8) file operations drop the sticky bit, so the image's /tmp would be 0777 instead of 1777. \
+Upgrade Docker or BuildKit, or build anyway with --build-arg SCRATCHKIT_ALLOW_OLD_BUILDKIT=true";
+
 async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> Result<Answer, Failed> {
     let caps = g.ping().await?;
     let filename = options.filename();
@@ -72,6 +82,10 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         if request == subrequests::DESCRIBE {
             return Ok(Answer::Metadata(subrequests::describe()));
         }
+    }
+    let allow_old = options.build_args().get(ALLOW_OLD_BUILDKIT).is_some_and(|v| v == "true" || v == "1");
+    if request.is_none() && !caps.has_llb("mergeop") && !allow_old {
+        return Err(Failure(OLD_BUILDKIT.to_string()).into());
     }
     // The spec and the context's .dockerignore live in different locals: fetch both at once.
     let dockerignore = async {
@@ -101,6 +115,12 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     ctx.session_id = options.session_id.clone();
     ctx.context_excludes = excludes;
     ctx.merge = caps.has_llb("mergeop");
+    if !ctx.merge {
+        warnings.push(
+            Diagnostic::warning(None, "this BuildKit has no MergeOp (before v0.10): the layers are stacked as a chain, and file modes may lose their special bits (BuildKit v0.8 gives /tmp 0777, not 1777)")
+                .hint("upgrade to BuildKit v0.10 or newer (Docker Engine 23 or newer)"),
+        );
+    }
     ctx.copy_excludes = caps.has_llb("file.copy.includeexcludepatterns");
     if !ctx.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
         warnings.push(
