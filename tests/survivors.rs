@@ -1,0 +1,66 @@
+//! Tests written for mutants that `cargo mutants` found surviving the other offline tests (the README's
+//! mutation figures): each pins a behaviour a wrong operator or a deleted check would change.
+
+use std::collections::BTreeMap;
+
+use scratchkit::compile::compile;
+use scratchkit::lower::image_config;
+use scratchkit::plan::{substitute, Mode, PlanInputs};
+use scratchkit::platform::Platform;
+
+const BUILDER: &str = "builder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy: [/out/app]\n";
+
+fn errors(text: &str, build_args: &[(&str, &str)]) -> Vec<String> {
+    let inputs = PlanInputs { build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..PlanInputs::default() };
+    match compile(text, "scratch.yaml", &inputs) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.diagnostics.errors().map(|d| d.message.clone()).collect(),
+    }
+}
+
+#[test]
+fn every_unsafe_zone_name_is_refused_on_its_own() {
+    // Each breaks exactly one of the rules, so dropping any one rule lets its name through.
+    for zone in ["/etc/passwd", "Europe/../../etc", "Europe//Paris", "Europe/Par is", "Europe/Paris;"] {
+        let spec = format!("{BUILDER}rootfs:\n  timezones: [\"{zone}\"]\n");
+        assert_eq!(errors(&spec, &[]).len(), 1, "{zone} was accepted");
+    }
+    assert!(errors(&format!("{BUILDER}rootfs:\n  timezones: [Europe/Amsterdam, America/Port-au-Prince, Etc/GMT+1, UTC]\n"), &[]).is_empty());
+}
+
+#[test]
+fn modes_have_at_most_five_digits() {
+    assert_eq!(Mode::parse("01777").map(|m| m.bits()), Some(0o1777));
+    assert!(Mode::parse("000755").is_none(), "six digits");
+    assert!(Mode::parse("0o0000755").is_none(), "seven digits after 0o");
+}
+
+#[test]
+fn a_long_but_allowed_expansion_is_kept() {
+    let value = "v".repeat(100 * 1024);
+    let spec = format!("args: {{LONG: x}}\n{BUILDER}image:\n  env: {{V: \"${{LONG}}\"}}\n");
+    assert!(errors(&spec, &[("LONG", &value)]).is_empty(), "a 100 KiB value is under the 256 KiB limit");
+}
+
+#[test]
+fn undeclared_names_are_reported_at_their_offset_after_a_shell_default() {
+    let args = BTreeMap::new();
+    let s = substitute("ab${x:-y}-${NOPE}", &args, 1 << 20);
+    assert_eq!(s.undeclared, vec![("NOPE".to_string(), 10)]);
+}
+
+#[test]
+fn the_created_time_is_right_on_a_leap_day_at_the_end_of_a_400_year_cycle() {
+    for (epoch, want) in [
+        (951_782_400, "2000-02-29T00:00:00Z"),
+        (951_868_799, "2000-02-29T23:59:59Z"),
+        (951_868_800, "2000-03-01T00:00:00Z"),
+        (0, "1970-01-01T00:00:00Z"),
+        (1_709_164_800, "2024-02-29T00:00:00Z"),
+    ] {
+        let inputs = PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), epoch.to_string())].into(), ..PlanInputs::default() };
+        let plan = compile(BUILDER, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+        let config = image_config(&plan, &Platform::linux_amd64());
+        assert_eq!(config.created.as_deref(), Some(want), "epoch {epoch}");
+    }
+}
