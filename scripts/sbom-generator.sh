@@ -36,7 +36,7 @@ scan() {
   syft scan "dir:$src" --base-path "$src" --source-name "$name" --override-default-catalogers image \
     -o "spdx-json=$spdx" -q
   {
-    printf '{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://spdx.dev/Document","subject":[],"predicate":'
+    printf '{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://spdx.dev/Document","predicate":'
     cat "$spdx"
     printf '}\n'
   } >"$BUILDKIT_SCAN_DESTINATION/$name.spdx.json"

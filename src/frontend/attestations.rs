@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use super::Failure;
 use crate::diag::Diagnostic;
 use crate::gateway::{Bundle, Caps, Gateway, GatewayError, Options};
-use crate::llb::{Exec, FileAction, MarshalOptions, Mount, MountKind, State};
+use crate::llb::{CopyOptions, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
 use crate::lower::{self, Context, Lowered};
 use crate::platform::Platform;
 use crate::reference;
@@ -190,9 +190,10 @@ pub async fn generator<G: Gateway>(
 }
 
 impl Generator {
-    /// The generator run over one platform's image and the requested extras: its root holds the
-    /// statements in [`OUT`]. Mounts and variables are BuildKit's, so any generator that follows the
-    /// protocol works.
+    /// The generator run over one platform's image and the requested extras, and the statements it wrote
+    /// alone at the root of a state. Mounts and variables are BuildKit's, so any generator that follows the
+    /// protocol works; BuildKit reads every file of the bundle as a statement, and takes the one named
+    /// after the core target (`sbom.spdx.json`) as the image's own SBOM.
     pub fn scan(&self, lowered: &Lowered, ctx: &Context) -> State {
         let mut env = self.env.clone();
         env.push(format!("BUILDKIT_SCAN_DESTINATION={OUT}"));
@@ -201,23 +202,30 @@ impl Generator {
         env.extend(self.request.params.iter().map(|(k, v)| format!("BUILDKIT_SCAN_{k}={v}")));
         let read_only = |dest: String, from: State| Mount { dest, kind: MountKind::ReadOnly { from } };
         let mut mounts = vec![read_only(SOURCE.to_string(), lowered.image.clone()), Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs }];
+        let mut targets = vec!["image"];
         if self.request.stage {
             if let Some(builder) = &lowered.builder {
                 mounts.push(read_only(format!("{EXTRAS}/{CORE}-{STAGE_NAME}"), builder.clone()));
+                targets.push("builder stage");
             }
         }
         if self.request.context {
             mounts.push(read_only(format!("{EXTRAS}/{CORE}-context"), lower::build_context(ctx)));
+            targets.push("context");
         }
         let out = FileAction::Mkdir { path: OUT.into(), mode: 0o755, make_parents: true, owner: None, timestamp: None };
-        let root = State::image(&self.image, &self.platform, self.resolve_mode.as_deref()).file(vec![out]);
+        let root = State::image(&self.image, &self.platform, self.resolve_mode.as_deref()).file(vec![out]).named(format!("[internal] sbom destination {OUT}"));
         let mut exec = Exec::default();
         exec.args = self.args.clone();
         exec.env = env;
         exec.cwd = self.cwd.clone();
         exec.mounts = mounts;
         exec.platform = Some(self.platform.clone());
-        root.run(exec).named(format!("[{}] generating sbom using {}", lowered.platform, self.name))
+        let scanned = root.run(exec).named(format!("[{}] generating sbom of the {} using {}", lowered.platform, targets.join(", "), self.name));
+        let statements = CopyOptions { contents_only: true, ..CopyOptions::default() };
+        State::scratch()
+            .file(vec![FileAction::Copy { from: scanned, src: OUT.into(), dest: "/".into(), options: statements }])
+            .named(format!("[{}] sbom statements", lowered.platform))
     }
 
     /// Solves the scan of one platform and returns it as the bundle BuildKit expects from an SBOM scan.
@@ -231,7 +239,7 @@ impl Generator {
 /// BuildKit's metadata for an SBOM: the reason, and which scan is the image's own (`sbom.spdx.json`).
 fn bundle(ref_id: String) -> Bundle {
     let metadata = BTreeMap::from([("reason".to_string(), b"sbom".to_vec()), ("sbom-core".to_string(), CORE.as_bytes().to_vec())]);
-    Bundle { ref_id, path: OUT.to_string(), predicate_type: PREDICATE_SPDX.to_string(), metadata }
+    Bundle { ref_id, path: String::new(), predicate_type: PREDICATE_SPDX.to_string(), metadata }
 }
 
 #[cfg(test)]
