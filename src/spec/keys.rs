@@ -156,12 +156,7 @@ pub static SPEC: Section<Spec> = Section {
         optional(
             "args",
             Read::Names(|s, v| s.args = v),
-            doc(
-                "mapping NAME → value",
-                "none",
-                "Build args with defaults; `--build-arg NAME=VALUE` overrides. `${NAME}` in values is replaced; `run` gets them as environment variables.",
-                "args",
-            ),
+            doc("mapping NAME → value", "none", "Build args with defaults; `--build-arg NAME=VALUE` overrides. `${NAME}` in values is replaced; `run` gets them as environment variables.", "args"),
         ),
         optional(
             "builder",
@@ -188,12 +183,7 @@ pub static SPEC: Section<Spec> = Section {
         optional(
             "platforms",
             Read::List { single: true, set: |s, v| s.platforms = v.value },
-            doc(
-                "platform or list of platforms",
-                "what BuildKit asks for",
-                "Default target platforms (`linux/amd64`, `linux/arm64/v8`); `--platform` overrides.",
-                "platforms",
-            ),
+            doc("platform or list of platforms", "what BuildKit asks for", "Default target platforms (`linux/amd64`, `linux/arm64/v8`); `--platform` overrides.", "platforms"),
         ),
         optional(
             "debug",
@@ -250,11 +240,7 @@ pub static BUILDER: Section<Builder> = Section {
             list!(SECRET, |b, v| b.secrets = v),
             doc("list of `{id, target}`", "none", "Build secrets (`--secret id=…`) mounted while the commands run; never in the image.", "buildersecrets"),
         ),
-        optional(
-            "ssh",
-            Read::Flag(|b, v| b.ssh = Some(v)),
-            doc("boolean", "`false`", "Forward the default SSH agent (`--ssh default`) to the commands.", "builder"),
-        ),
+        optional("ssh", Read::Flag(|b, v| b.ssh = Some(v)), doc("boolean", "`false`", "Forward the default SSH agent (`--ssh default`) to the commands.", "builder")),
         optional(
             "network",
             Read::Word(&["default", "none", "host"], |b, v| b.network = Some(v)),
@@ -293,21 +279,9 @@ pub static COPY: Section<CopyEntry> = Section {
             "add `from: /path/in/builder`",
             doc("absolute path or `context:<path>`", "required", "A path in the builder, or `context:<path>` in the build context.", "copy"),
         ),
-        optional(
-            "to",
-            Read::Text(|c, v| c.to = Some(v)),
-            doc("absolute path", "the `from` path (for `context:x`, `/x`)", "Where it goes in the image; a trailing `/` means into this directory.", "copy"),
-        ),
-        optional(
-            "mode",
-            Read::Text(|c, v| c.mode = Some(v)),
-            doc("mode", "the source's mode", "Mode of everything the entry copies, octal (`\"0755\"`).", "copy"),
-        ),
-        optional(
-            "owner",
-            Read::Text(|c, v| c.owner = Some(v)),
-            doc("owner", "`root` (0:0)", "Owner of everything the entry copies: `name[:group]` or `uid[:gid]`.", "copy"),
-        ),
+        optional("to", Read::Text(|c, v| c.to = Some(v)), doc("absolute path", "the `from` path (for `context:x`, `/x`)", "Where it goes in the image; a trailing `/` means into this directory.", "copy")),
+        optional("mode", Read::Text(|c, v| c.mode = Some(v)), doc("mode", "the source's mode", "Mode of everything the entry copies, octal (`\"0755\"`).", "copy")),
+        optional("owner", Read::Text(|c, v| c.owner = Some(v)), doc("owner", "`root` (0:0)", "Owner of everything the entry copies: `name[:group]` or `uid[:gid]`.", "copy")),
     ],
 };
 
@@ -323,15 +297,8 @@ pub static ROOTFS: Section<Rootfs> = Section {
         ),
         optional(
             "timezones",
-            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]), |r, node, t| {
-                t.timezones = r.timezones(node)
-            }),
-            doc(
-                "`all` \\| `none` \\| boolean \\| list of zones",
-                "`all` (with a builder)",
-                "The builder's time-zone database, or only the zones listed.",
-                "rootfstimezones",
-            ),
+            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]), |r, node, t| t.timezones = r.timezones(node)),
+            doc("`all` \\| `none` \\| boolean \\| list of zones", "`all` (with a builder)", "The builder's time-zone database, or only the zones listed.", "rootfstimezones"),
         ),
         optional(
             "users",
@@ -339,18 +306,9 @@ pub static ROOTFS: Section<Rootfs> = Section {
                 let span = super::load::node_span(node);
                 t.users = Some(Spanned::new(r.items(node, &USER), span));
             }),
-            doc(
-                "list of `{name, uid, gid, home, shell}`",
-                "`[{name: nonroot, uid: 65532}]`",
-                "Users besides root and nobody; the first is the image's user.",
-                "rootfsusers",
-            ),
+            doc("list of `{name, uid, gid, home, shell}`", "`[{name: nonroot, uid: 65532}]`", "Users besides root and nobody; the first is the image's user.", "rootfsusers"),
         ),
-        optional(
-            "groups",
-            list!(GROUP, |t, v| t.groups = v),
-            doc("list of `{name, gid, members}`", "none", "Groups besides each user's own and nogroup.", "rootfsgroups"),
-        ),
+        optional("groups", list!(GROUP, |t, v| t.groups = v), doc("list of `{name, gid, members}`", "none", "Groups besides each user's own and nogroup.", "rootfsgroups")),
         optional("tmp", Read::Flag(|t, v| t.tmp = Some(v)), doc("boolean", "`true`", "`/tmp` with mode 1777.", "rootfstmp-rootfsnsswitch")),
         optional(
             "nsswitch",
@@ -360,32 +318,17 @@ pub static ROOTFS: Section<Rootfs> = Section {
         optional(
             "services",
             Read::Flag(|t, v| t.services = Some(v)),
-            doc(
-                "boolean",
-                "taken if the builder has it (with a builder)",
-                "The builder's `/etc/services` (Debian's netbase).",
-                "rootfsservices-rootfsprotocols-rootfsmime-types",
-            ),
+            doc("boolean", "taken if the builder has it (with a builder)", "The builder's `/etc/services` (Debian's netbase).", "rootfsservices-rootfsprotocols-rootfsmime-types"),
         ),
         optional(
             "protocols",
             Read::Flag(|t, v| t.protocols = Some(v)),
-            doc(
-                "boolean",
-                "taken if the builder has it (with a builder)",
-                "The builder's `/etc/protocols` (Debian's netbase).",
-                "rootfsservices-rootfsprotocols-rootfsmime-types",
-            ),
+            doc("boolean", "taken if the builder has it (with a builder)", "The builder's `/etc/protocols` (Debian's netbase).", "rootfsservices-rootfsprotocols-rootfsmime-types"),
         ),
         optional(
             "mime-types",
             Read::Flag(|t, v| t.mime_types = Some(v)),
-            doc(
-                "boolean",
-                "taken if the builder has it (with a builder)",
-                "The builder's `/etc/mime.types` (Debian's media-types).",
-                "rootfsservices-rootfsprotocols-rootfsmime-types",
-            ),
+            doc("boolean", "taken if the builder has it (with a builder)", "The builder's `/etc/mime.types` (Debian's media-types).", "rootfsservices-rootfsprotocols-rootfsmime-types"),
         ),
         optional(
             "libraries",
@@ -395,19 +338,10 @@ pub static ROOTFS: Section<Rootfs> = Section {
         optional(
             "package-metadata",
             Read::Flag(|t, v| t.package_metadata = Some(v)),
-            doc(
-                "boolean",
-                "`true` (with a builder)",
-                "dpkg metadata, os-release and copyright files of the packages whose files are copied, for scanners.",
-                "rootfspackage-metadata",
-            ),
+            doc("boolean", "`true` (with a builder)", "dpkg metadata, os-release and copyright files of the packages whose files are copied, for scanners.", "rootfspackage-metadata"),
         ),
         optional("dirs", list!(DIR, |t, v| t.dirs = v), doc("list of paths or `{path, mode, owner}`", "none", "Empty directories to create.", "rootfsdirs")),
-        optional(
-            "files",
-            list!(FILE, |t, v| t.files = v),
-            doc("list of `{path, content, mode, owner}`", "none", "Small files written from the spec.", "rootfsfiles"),
-        ),
+        optional("files", list!(FILE, |t, v| t.files = v), doc("list of `{path, content, mode, owner}`", "none", "Small files written from the spec.", "rootfsfiles")),
     ],
 };
 
@@ -431,21 +365,9 @@ pub static USER: Section<User> = Section {
     fields: &[
         optional("name", Read::Text(|u, v| u.name = Some(v)), doc("name", "required", "The user name (useradd's rule, at most 32 characters).", "rootfsusers")),
         optional("uid", Read::Text(|u, v| u.uid = Some(v)), doc("number", "required", "The numeric user id.", "rootfsusers")),
-        optional(
-            "gid",
-            Read::Text(|u, v| u.gid = Some(v)),
-            doc("number", "the uid", "The primary group id; a group named like the user is made.", "rootfsusers"),
-        ),
-        optional(
-            "home",
-            Read::Text(|u, v| u.home = Some(v)),
-            doc("absolute path", "`/home/<name>`", "The home directory, created with mode 0700.", "rootfsusers"),
-        ),
-        optional(
-            "shell",
-            Read::Text(|u, v| u.shell = Some(v)),
-            doc("absolute path", "`/sbin/nologin`", "The login shell written to `/etc/passwd`.", "rootfsusers"),
-        ),
+        optional("gid", Read::Text(|u, v| u.gid = Some(v)), doc("number", "the uid", "The primary group id; a group named like the user is made.", "rootfsusers")),
+        optional("home", Read::Text(|u, v| u.home = Some(v)), doc("absolute path", "`/home/<name>`", "The home directory, created with mode 0700.", "rootfsusers")),
+        optional("shell", Read::Text(|u, v| u.shell = Some(v)), doc("absolute path", "`/sbin/nologin`", "The login shell written to `/etc/passwd`.", "rootfsusers")),
     ],
 };
 
@@ -500,12 +422,7 @@ pub static IMAGE: Section<Image> = Section {
         optional(
             "entrypoint",
             Read::List { single: true, set: |i, v| i.entrypoint = Some(v) },
-            doc(
-                "string or list of strings",
-                "the only copied file",
-                "The command the image runs; checked to be in the image and executable at build time.",
-                "imageentrypoint-imagecmd",
-            ),
+            doc("string or list of strings", "the only copied file", "The command the image runs; checked to be in the image and executable at build time.", "imageentrypoint-imagecmd"),
         ),
         optional(
             "cmd",
@@ -525,12 +442,7 @@ pub static IMAGE: Section<Image> = Section {
         optional(
             "env",
             Read::Names(|i, v| i.env = v),
-            doc(
-                "mapping NAME → value",
-                "`PATH`, and `SSL_CERT_FILE` when there are CA certificates",
-                "Environment variables of the image.",
-                "imageworkdir-env-expose-labels-stop-signal",
-            ),
+            doc("mapping NAME → value", "`PATH`, and `SSL_CERT_FILE` when there are CA certificates", "Environment variables of the image.", "imageworkdir-env-expose-labels-stop-signal"),
         ),
         optional(
             "expose",

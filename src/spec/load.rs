@@ -131,11 +131,7 @@ impl Reader {
         }
         let Some(map) = node.as_mapping() else {
             let keys: Vec<&str> = section.fields.iter().map(|f| f.key).collect();
-            self.error(
-                span,
-                format!("`{what}` must be a mapping, found {}", kind(node)),
-                format!("write `{what}` as `key: value` lines; its keys are: {}", keys.join(", ")),
-            );
+            self.error(span, format!("`{what}` must be a mapping, found {}", kind(node)), format!("write `{what}` as `key: value` lines; its keys are: {}", keys.join(", ")));
             return value;
         };
         for (k, v) in map.iter() {
@@ -165,11 +161,7 @@ impl Reader {
         match node.as_sequence() {
             Some(seq) => seq.iter().map(|n| self.section(n, section)).collect(),
             None => {
-                self.error(
-                    node_span(node),
-                    format!("`{what}` must be a list, found {}", kind(node)),
-                    format!("write one `- ...` item per line under `{what}:`"),
-                );
+                self.error(node_span(node), format!("`{what}` must be a list, found {}", kind(node)), format!("write one `- ...` item per line under `{what}:`"));
                 Vec::new()
             }
         }
@@ -317,7 +309,7 @@ fn key_path(section: &str, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::keys::{self, Field, Read, Section};
-    use super::*;
+use super::*;
 
     #[test]
     fn reads_the_smallest_spec() {

@@ -124,9 +124,7 @@ mod tests {
     #[test]
     fn the_overview_has_a_row_per_key() {
         let table = overview();
-        for row in
-            ["| [`builder.image`](#builder) | image reference |", "| [`rootfs.users[]`](#rootfsusers) |", "| [`copy`](#copy) |", "| [`debug.image`](#debug) |"]
-        {
+        for row in ["| [`builder.image`](#builder) | image reference |", "| [`rootfs.users[]`](#rootfsusers) |", "| [`copy`](#copy) |", "| [`debug.image`](#debug) |"] {
             assert!(table.contains(row), "{row} missing from\n{table}");
         }
         assert!(!table.contains("rootfs.users[].name"), "list items are documented in their own section");
