@@ -45,6 +45,9 @@ if ! syft version 2>/dev/null | grep -q "^Version: *$SYFT_VERSION$"; then
   syft version >/dev/null || { echo "syft $SYFT_VERSION is not on PATH after pip install" >&2; exit 1; }
 fi
 
+# The local SBOM generator (busybox + the syft above) for the attestation tests in tests/e2e_sbom.rs.
+step "sbom generator";  scripts/sbom-generator.sh
+
 step "cargo test"
 times=target/tmp/e2e-build-times.txt
 rm -f "$times"

@@ -182,3 +182,273 @@ fn syft_sees_ca_certificates_and_tzdata_in_the_smallest_image() {
     eprintln!("[rootfs] package metadata: {gz} bytes gzipped; files: {by_kind:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// BuildKit attestations: `--sbom=generator=…` and `--provenance=mode=max` on the OCI export
+// ---------------------------------------------------------------------------------------------------
+
+/// The local SBOM generator image (syft behind BuildKit's SBOM protocol) that scripts/sbom-generator.sh makes.
+const GENERATOR: &str = "scratchkit-test/sbom-generator:1";
+const SPDX: &str = "https://spdx.dev/Document";
+/// What the cgo+sqlite image holds from the builder's Debian packages.
+const CGO_PACKAGES: [&str; 5] = ["libc6", "zlib1g", "libsqlite3-0", "ca-certificates", "tzdata"];
+
+fn assert_generator_image() {
+    let out = run_cmd(docker_cmd().args(["image", "inspect", "--format", "{{.Id}}", GENERATOR]), RUN_TIMEOUT);
+    assert!(out.ok, "image {GENERATOR} is missing; run scripts/sbom-generator.sh (scripts/test.sh does)");
+}
+
+/// Builds `examples/<name>` through scratchkit with extra buildx flags into an OCI archive; returns the
+/// archive and the build log.
+fn build_oci_with(name: &str, dir: &Path, flags: &[&str]) -> (PathBuf, String) {
+    let tar = dir.join("image.tar");
+    let out = run_cmd(
+        e2e_support::buildx()
+            .args(["-f", &format!("examples/{name}/scratch.yaml")])
+            .args(flags)
+            .arg("--output")
+            .arg(format!("type=oci,dest={}", tar.display()))
+            .arg(format!("examples/{name}")),
+        BUILD_TIMEOUT,
+    );
+    assert!(out.ok, "building {name} failed:\n{}", out.all());
+    (tar, out.stderr)
+}
+
+/// The in-toto statements of the attestation manifest in an OCI archive, in layer order, each checked to
+/// be a layer of its predicate type that refers to the image manifest it attests.
+fn attestation_statements(tar: &Path, dir: &Path) -> Vec<serde_json::Value> {
+    let oci = dir.join("oci-attest");
+    std::fs::create_dir_all(&oci).unwrap();
+    let out = run_cmd(Command::new("tar").arg("-C").arg(&oci).arg("-xf").arg(tar), RUN_TIMEOUT);
+    assert!(out.ok, "{}", out.all());
+    let blob = |digest: &str| -> serde_json::Value {
+        let path = oci.join("blobs/sha256").join(digest.trim_start_matches("sha256:"));
+        serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    };
+    let top: serde_json::Value = serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
+    let index = blob(top["manifests"][0]["digest"].as_str().expect("the archive's index names an index"));
+    let manifests = index["manifests"].as_array().expect("an image index");
+    let image = manifests.iter().find(|m| m["platform"]["os"] == "linux").expect("the image manifest");
+    let attestation = manifests
+        .iter()
+        .find(|m| m["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
+        .unwrap_or_else(|| panic!("no attestation manifest in the index: {index:#}"));
+    assert_eq!(attestation["annotations"]["vnd.docker.reference.digest"], image["digest"], "the attestation refers to another manifest");
+    let manifest = blob(attestation["digest"].as_str().unwrap());
+    manifest["layers"]
+        .as_array()
+        .expect("attestation layers")
+        .iter()
+        .map(|layer| {
+            assert_eq!(layer["mediaType"], "application/vnd.in-toto+json");
+            let statement = blob(layer["digest"].as_str().unwrap());
+            assert_eq!(layer["annotations"]["in-toto.io/predicate-type"], statement["predicateType"]);
+            statement
+        })
+        .collect()
+}
+
+/// The SPDX documents among the statements: document name (`sbom`, `sbom-builder`, …) → package → version.
+fn spdx_documents(statements: &[serde_json::Value]) -> Vec<(String, BTreeMap<String, String>)> {
+    statements
+        .iter()
+        .filter(|s| s["predicateType"] == SPDX)
+        .map(|s| {
+            let doc = &s["predicate"];
+            let packages = doc["packages"]
+                .as_array()
+                .expect("SPDX packages")
+                .iter()
+                .map(|p| (p["name"].as_str().unwrap_or_default().to_string(), p["versionInfo"].as_str().unwrap_or_default().to_string()))
+                .collect();
+            (doc["name"].as_str().unwrap_or_default().to_string(), packages)
+        })
+        .collect()
+}
+
+/// Every wanted package is in the SPDX document at the builder's `dpkg-query` version.
+fn assert_spdx_versions(document: &str, packages: &BTreeMap<String, String>, wanted: &[&str]) {
+    let versions = builder_versions(wanted);
+    assert_eq!(versions.len(), wanted.len(), "the builder lacks some of {wanted:?}: {versions:?}");
+    let problems: Vec<String> = versions
+        .iter()
+        .filter(|(p, v)| packages.get(*p) != Some(v))
+        .map(|(p, v)| format!("{p}: builder has {v}, SPDX document `{document}` has {:?}", packages.get(p)))
+        .collect();
+    assert!(problems.is_empty(), "{}\n{document} lists: {packages:#?}", problems.join("\n"));
+}
+
+#[test]
+#[ignore = "needs Docker, BuildKit and the local SBOM generator: scripts/test.sh runs it"]
+fn buildkit_sbom_generator_attests_the_debian_packages_of_a_cgo_sqlite_image() {
+    let _e2e = e2e();
+    assert_generator_image();
+    let dir = scratch_dir("attest-sbom");
+    let started = std::time::Instant::now();
+    let generator = format!("--sbom=generator={GENERATOR}");
+    let (tar, log) = build_oci_with("cgo-sqlite", &dir, &[&generator, "--provenance=false"]);
+    eprintln!("build with --sbom: {:.1}s", started.elapsed().as_secs_f64());
+    // BuildKit's own SBOM processor ran the generator after the frontend (it names the image normalized).
+    assert!(log.contains(&format!("generating sbom using docker.io/{GENERATOR}")), "BuildKit's SBOM step is not in the log:\n{log}");
+    let statements = attestation_statements(&tar, &dir);
+    for s in &statements {
+        assert_eq!(s["_type"], "https://in-toto.io/Statement/v0.1");
+    }
+    let documents = spdx_documents(&statements);
+    let names: Vec<&str> = documents.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["sbom"], "one SPDX document, of the image");
+    let (_, packages) = &documents[0];
+    eprintln!("SPDX document `sbom` lists {} packages: {packages:#?}", packages.len());
+    assert_spdx_versions("sbom", packages, &CGO_PACKAGES);
+    assert!(packages.contains_key("example.com/cgo-sqlite") && packages.contains_key("stdlib"), "the Go modules: {packages:#?}");
+    for absent in ["gcc", "libsqlite3-dev", "golang-go"] {
+        assert!(!packages.contains_key(absent), "the image's SBOM lists {absent}, which stays in the builder");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs Docker, BuildKit and the local SBOM generator: scripts/test.sh runs it"]
+fn scan_stage_and_context_args_add_the_builder_stage_and_context_to_the_sbom_attestation() {
+    let _e2e = e2e();
+    assert_generator_image();
+    let dir = scratch_dir("attest-stage");
+    let started = std::time::Instant::now();
+    let generator = format!("--sbom=generator={GENERATOR}");
+    let flags = [generator.as_str(), "--provenance=false", "--build-arg", "BUILDKIT_SBOM_SCAN_STAGE=true", "--build-arg", "BUILDKIT_SBOM_SCAN_CONTEXT=true"];
+    let (tar, log) = build_oci_with("cgo-sqlite", &dir, &flags);
+    eprintln!("build with --sbom and both scan args: {:.1}s", started.elapsed().as_secs_f64());
+    // The frontend ran the generator; BuildKit saw an SBOM in the result and did not run its own.
+    assert!(
+        log.contains(&format!("generating sbom of the image, builder stage, context using {GENERATOR}")),
+        "the frontend's SBOM step is not in the log:\n{log}"
+    );
+    assert!(!log.contains(&format!("generating sbom using docker.io/{GENERATOR}")), "BuildKit scanned the image a second time:\n{log}");
+    let documents = spdx_documents(&attestation_statements(&tar, &dir));
+    let names: Vec<&str> = documents.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["sbom", "sbom-builder", "sbom-context"], "the image's own scan first, then the extras");
+    for (name, packages) in &documents {
+        eprintln!("SPDX document `{name}`: {} packages", packages.len());
+    }
+    let (_, image) = &documents[0];
+    assert_spdx_versions("sbom", image, &CGO_PACKAGES);
+    assert!(!image.contains_key("gcc"), "the image's own SBOM lists gcc");
+    // The builder stage: the toolchain that built the binary, at the builder's versions.
+    let (_, builder) = &documents[1];
+    assert_spdx_versions("sbom-builder", builder, &["gcc-12", "golang-1.19-go", "libsqlite3-dev", "zlib1g-dev", "libc6-dev", "libc6"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One provenance statement, read the same way whether BuildKit wrote SLSA v0.2 or v1.
+struct Provenance<'a> {
+    predicate: &'a serde_json::Value,
+    v1: bool,
+}
+
+impl Provenance<'_> {
+    fn frontend_args(&self) -> &serde_json::Value {
+        if self.v1 {
+            &self.predicate["buildDefinition"]["externalParameters"]["request"]["args"]
+        } else {
+            &self.predicate["invocation"]["parameters"]["args"]
+        }
+    }
+    fn entry_point(&self) -> &serde_json::Value {
+        if self.v1 {
+            &self.predicate["buildDefinition"]["externalParameters"]["configSource"]["path"]
+        } else {
+            &self.predicate["invocation"]["configSource"]["entryPoint"]
+        }
+    }
+    /// (uri, sha256) of every material / resolved dependency.
+    fn materials(&self) -> Vec<(String, String)> {
+        let list = if self.v1 { &self.predicate["buildDefinition"]["resolvedDependencies"] } else { &self.predicate["materials"] };
+        list.as_array()
+            .map(|l| {
+                l.iter().map(|m| (m["uri"].as_str().unwrap_or_default().to_string(), m["digest"]["sha256"].as_str().unwrap_or_default().to_string())).collect()
+            })
+            .unwrap_or_default()
+    }
+    fn build_config(&self) -> &serde_json::Value {
+        if self.v1 {
+            &self.predicate["buildDefinition"]["internalParameters"]["buildConfig"]
+        } else {
+            &self.predicate["buildConfig"]
+        }
+    }
+    fn source_map(&self) -> &serde_json::Value {
+        let metadata = if self.v1 { &self.predicate["runDetails"]["metadata"] } else { &self.predicate["metadata"] };
+        &metadata["https://mobyproject.org/buildkit@v1#metadata"]["source"]
+    }
+}
+
+/// The 1-based line of the first spec line that starts with `prefix` (after indentation).
+fn spec_line(spec: &str, prefix: &str) -> i64 {
+    spec.lines().position(|l| l.trim_start().starts_with(prefix)).map(|i| i as i64 + 1).unwrap_or_else(|| panic!("no `{prefix}` line in the spec"))
+}
+
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn max_provenance_records_the_frontend_the_spec_the_build_args_and_spec_lines_of_the_steps() {
+    let _e2e = e2e();
+    let dir = scratch_dir("attest-provenance");
+    let (tar, _) = build_oci_with("cgo-sqlite", &dir, &["--provenance=mode=max", "--build-arg", "PROVENANCE_PROBE=recorded"]);
+    let statements = attestation_statements(&tar, &dir);
+    let statement = statements
+        .iter()
+        .find(|s| s["predicateType"].as_str().is_some_and(|t| t.starts_with("https://slsa.dev/provenance/")))
+        .unwrap_or_else(|| panic!("no provenance statement: {statements:#?}"));
+    let predicate_type = statement["predicateType"].as_str().unwrap();
+    eprintln!("provenance predicate: {predicate_type}");
+    let p = Provenance { predicate: &statement["predicate"], v1: predicate_type == "https://slsa.dev/provenance/v1" };
+
+    // The frontend image: by name in the request, and pinned by digest in the materials.
+    let frontend = e2e_support::frontend_image();
+    assert_eq!(p.frontend_args()["source"], frontend.as_str(), "{:#}", p.frontend_args());
+    let id = run_cmd(docker_cmd().args(["image", "inspect", "--format", "{{.Id}}", &frontend]), RUN_TIMEOUT);
+    assert!(id.ok, "{}", id.all());
+    let digest = id.stdout.trim().trim_start_matches("sha256:").to_string();
+    let (name, tag) = frontend.rsplit_once(':').expect("a tagged frontend image");
+    let materials = p.materials();
+    eprintln!("materials: {materials:#?}");
+    assert!(
+        materials.iter().any(|(uri, sha)| uri.starts_with(&format!("pkg:docker/{name}@{tag}")) && *sha == digest),
+        "the frontend {frontend} (sha256:{digest}) is not among the materials: {materials:#?}"
+    );
+    assert!(materials.iter().any(|(uri, _)| uri.starts_with("pkg:docker/scratchkit-test/go@bookworm")), "the builder image is not a material");
+    // The spec file and the build args.
+    assert_eq!(p.entry_point(), "scratch.yaml");
+    assert_eq!(p.frontend_args()["build-arg:PROVENANCE_PROBE"], "recorded");
+
+    // mode=max: the LLB, and a source map from steps to lines of scratch.yaml.
+    let steps = p.build_config()["llbDefinition"].as_array().expect("mode=max records the LLB definition");
+    let source = p.source_map();
+    let infos = source["infos"].as_array().expect("source infos");
+    assert_eq!(infos.len(), 1, "{infos:#?}");
+    assert_eq!(infos[0]["filename"], "scratch.yaml");
+    let spec = std::fs::read_to_string(e2e_support::repo().join("examples/cgo-sqlite/scratch.yaml")).unwrap();
+    let lines_of = |step: &str| -> Vec<i64> {
+        source["locations"][step]["locations"]
+            .as_array()
+            .map(|ls| ls.iter().flat_map(|l| l["ranges"].as_array().cloned().unwrap_or_default()).filter_map(|r| r["start"]["line"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let step_where = |wanted: &dyn Fn(&serde_json::Value) -> bool| -> String {
+        let step = steps.iter().find(|s| wanted(&s["op"]["Op"])).unwrap_or_else(|| panic!("no such step among {steps:#?}"));
+        step["id"].as_str().unwrap().to_string()
+    };
+    let run = step_where(&|op| op["exec"]["meta"]["args"].as_array().is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.contains("go build")))));
+    let image = step_where(&|op| op["source"]["identifier"].as_str().is_some_and(|i| i.contains("scratchkit-test/go:bookworm")));
+    let copy = step_where(&|op| op["file"]["actions"].as_array().is_some_and(|a| a.iter().any(|x| x["Action"]["copy"]["src"] == "/out")));
+    eprintln!(
+        "source map: {run} (builder run) → {:?}, {image} (builder image) → {:?}, {copy} (copy /out) → {:?}",
+        lines_of(&run),
+        lines_of(&image),
+        lines_of(&copy)
+    );
+    assert_eq!(lines_of(&run), [spec_line(&spec, "run:")], "the builder's run step");
+    assert_eq!(lines_of(&image), [spec_line(&spec, "image:")], "the builder image");
+    assert_eq!(lines_of(&copy), [spec_line(&spec, "copy:")], "the copy of /out/app");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,7 @@
 //! check the builder's output, solve, return. This module is the only one that knows both the transport
 //! ([`crate::gateway`]) and the checks ([`crate::verify`]); `serve` starts it over stdio.
 
+mod attestations;
 mod builder_fs;
 mod failure;
 mod serve;
@@ -133,9 +134,11 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     }
     ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
     ctx.labels = options.labels();
-    let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(Failure)? };
     let spec = SpecText { text: &text, filename: &filename };
-    let builders = resolve_builders(g, &plan, &ctx, spec).await?;
+    let sbom = sbom_generator(g, &caps, options, &plan, &ctx, &mut warnings);
+    let (builders, sbom) = join(resolve_builders(g, &plan, &ctx, spec), sbom).await;
+    let builders = builders?;
+    let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(Failure)?, sbom: sbom? };
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
     let builds = plan.platforms.iter().map(|platform| {
         let mut ctx = ctx.clone();
@@ -162,6 +165,25 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
 struct Solving {
     no_cache: bool,
     cache_imports: Vec<CacheImport>,
+    /// The SBOM generator the frontend runs itself (`BUILDKIT_SBOM_SCAN_STAGE`/`_CONTEXT`), if any.
+    sbom: Option<attestations::Generator>,
+}
+
+/// The SBOM generator to run with the build, when `--sbom` and a scan arg ask the frontend to scan more
+/// than the image (see [`attestations`]).
+async fn sbom_generator<G: Gateway>(
+    g: &G,
+    caps: &Caps,
+    options: &Options,
+    plan: &Plan,
+    ctx: &Context,
+    warnings: &mut Diagnostics,
+) -> Result<Option<attestations::Generator>, Failure> {
+    let declared = plan.builder.as_ref().map(|b| b.args.as_slice()).unwrap_or_default();
+    match attestations::request(options, declared)? {
+        Some(request) => attestations::generator(g, caps, request, ctx, warnings).await,
+        None => Ok(None),
+    }
 }
 
 /// The spec's text and name, for rendering diagnostics.
@@ -233,7 +255,11 @@ async fn build_one<G: Gateway>(
     }
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
-    Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config }, warnings, built_during })
+    let attestations = match &solving.sbom {
+        Some(generator) => vec![generator.attest(g, &lowered, &ctx, solving.no_cache).await?],
+        None => Vec::new(),
+    };
+    Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
 }
 
 /// What verify found in the builder's dpkg database, as lowering takes it.

@@ -84,6 +84,19 @@ fn from_pb_platform(p: &pb::Platform) -> Platform {
     Platform { os: p.os.clone(), architecture: p.architecture.clone(), variant: Some(p.variant.clone()).filter(|v| !v.is_empty()) }
 }
 
+/// A bundle as BuildKit's Dockerfile frontend returns an SBOM scan: kind Bundle, no subjects (BuildKit sets
+/// the image as the subject).
+fn bundle(b: &super::Bundle) -> fe::Attestation {
+    fe::Attestation {
+        kind: fe::AttestationKind::Bundle as i32,
+        metadata: b.metadata.clone(),
+        r#ref: Some(fe::Ref { id: b.ref_id.clone(), def: None }),
+        path: b.path.clone(),
+        in_toto_predicate_type: b.predicate_type.clone(),
+        in_toto_subjects: Vec::new(),
+    }
+}
+
 impl Gateway for StdioGateway {
     async fn ping(&self) -> Result<Caps, GatewayError> {
         let pong = self.client.clone().ping(fe::PingRequest {}).await.map_err(err)?.into_inner();
@@ -166,6 +179,12 @@ impl Gateway for StdioGateway {
             })
             .collect();
         metadata.insert("refs.platforms".to_string(), serde_json::to_vec(&serde_json::json!({ "Platforms": platforms })).unwrap_or_default());
+        // Keyed by the platform IDs of refs.platforms, for one image as for many.
+        let attestations = images
+            .iter()
+            .filter(|b| !b.attestations.is_empty())
+            .map(|b| (b.platform.to_string(), fe::Attestations { attestation: b.attestations.iter().map(bundle).collect() }))
+            .collect();
         let result = if multi_platform {
             let mut refs = std::collections::BTreeMap::new();
             for b in images {
@@ -178,12 +197,12 @@ impl Gateway for StdioGateway {
             metadata.insert("containerimage.config".to_string(), b.config);
             fe::result::Result::Ref(fe::Ref { id: b.ref_id, def: None })
         };
-        let result = fe::Result { result: Some(result), metadata };
+        let result = fe::Result { result: Some(result), metadata, attestations };
         self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
     }
 
     async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
-        let result = fe::Result { result: None, metadata: metadata.into_iter().collect() };
+        let result = fe::Result { result: None, metadata: metadata.into_iter().collect(), attestations: Default::default() };
         self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
     }
 

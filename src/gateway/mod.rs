@@ -95,12 +95,27 @@ pub struct Warning {
     pub column: usize,
 }
 
-/// One image per platform, and its config.
+/// One image per platform, its config, and the attestations that go with it.
 #[derive(Clone, Debug)]
 pub struct Built {
     pub platform: Platform,
     pub ref_id: String,
     pub config: Vec<u8>,
+    /// Returned in `Result.attestations` under this platform's ID (BuildKit ≥0.11, cap
+    /// `reference.attestations`); BuildKit writes them to the attestation manifest.
+    pub attestations: Vec<Bundle>,
+}
+
+/// An attestation bundle: the directory `path` of a solved ref holds in-toto statements, one per file, as
+/// BuildKit's SBOM generators write them. BuildKit unbundles it at export and sets the subjects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bundle {
+    pub ref_id: String,
+    pub path: String,
+    /// The predicate type every statement in the bundle must have (e.g. `https://spdx.dev/Document`).
+    pub predicate_type: String,
+    /// BuildKit's attestation metadata (`reason`, `sbom-core`, ...).
+    pub metadata: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 /// Every method takes `&self` so independent requests can be in flight together: BuildKit serves them

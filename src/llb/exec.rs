@@ -38,6 +38,10 @@ pub enum MountKind {
     Secret { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
     /// A forwarded SSH agent socket.
     Ssh { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
+    /// Another state's filesystem, read-only (e.g. what an SBOM generator scans).
+    ReadOnly { from: State },
+    /// An empty in-memory filesystem, gone when the command ends.
+    Tmpfs,
 }
 
 impl Exec {

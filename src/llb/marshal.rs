@@ -162,7 +162,13 @@ impl Marshaller<'_> {
         let mut mounts = vec![pb::Mount { input: root_input, dest: "/".into(), output: 0, ..Default::default() }];
         let mut sorted: Vec<_> = e.mounts.iter().collect();
         sorted.sort_by(|a, b| a.dest.cmp(&b.dest));
-        mounts.extend(sorted.into_iter().map(|m| exec_mount(m, caps)));
+        for m in sorted {
+            let mut pm = exec_mount(m, caps);
+            if let MountKind::ReadOnly { from } = &m.kind {
+                pm.input = self.input_index(inputs, from);
+            }
+            mounts.push(pm);
+        }
         let network = match e.network {
             Network::Sandbox => pb::NetMode::Unset,
             Network::Host => pb::NetMode::Host,
@@ -246,7 +252,8 @@ impl Marshaller<'_> {
     }
 }
 
-/// A mount other than the root: it has no input and no output of its own.
+/// A mount other than the root: it has no output of its own, and no input unless it is a read-only bind
+/// (whose input the caller sets).
 fn exec_mount(m: &Mount, caps: &mut Vec<&'static str>) -> pb::Mount {
     let mut pm = pb::Mount { dest: m.dest.clone(), input: -1, output: -1, ..Default::default() };
     match &m.kind {
@@ -264,6 +271,14 @@ fn exec_mount(m: &Mount, caps: &mut Vec<&'static str>) -> pb::Mount {
             pm.mount_type = pb::MountType::Ssh as i32;
             pm.ssh_opt = Some(pb::SshOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
             caps.push("exec.mount.ssh");
+        }
+        MountKind::ReadOnly { .. } => {
+            pm.mount_type = pb::MountType::Bind as i32;
+            pm.readonly = true;
+        }
+        MountKind::Tmpfs => {
+            pm.mount_type = pb::MountType::Tmpfs as i32;
+            caps.push("exec.mount.tmpfs");
         }
     }
     pm
@@ -385,6 +400,36 @@ mod tests {
         let Some(pb::op::Op::Exec(exec)) = &ops[1].op else { panic!("exec expected") };
         let meta = exec.meta.as_ref().unwrap();
         assert_eq!((meta.args.as_slice(), meta.cwd.as_str()), (&["/bin/sh".to_string(), "-c".into(), "true".into()][..], "/"));
+    }
+
+    #[test]
+    fn read_only_mounts_take_their_state_as_an_input_and_have_no_output() {
+        use crate::llb::{Mount, MountKind};
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
+        let scanned = State::local("context", BTreeMap::new());
+        let mut exec = Exec::shell("true");
+        exec.mounts = vec![
+            Mount { dest: "/run/src/b".into(), kind: MountKind::ReadOnly { from: scanned.clone() } },
+            Mount { dest: "/run/src/a".into(), kind: MountKind::ReadOnly { from: img.clone() } },
+            Mount { dest: "/run/src/c".into(), kind: MountKind::ReadOnly { from: scanned } },
+            Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs },
+        ];
+        let ops = decode(&img.run(exec).marshal(&MarshalOptions::default()));
+        let run = ops.iter().find(|o| matches!(o.op, Some(pb::op::Op::Exec(_)))).unwrap();
+        let Some(pb::op::Op::Exec(e)) = &run.op else { unreachable!() };
+        assert_eq!(run.inputs.len(), 2, "the image (root and /run/src/a) and the local, each once");
+        let mounts: Vec<(&str, i64, i64, bool, i32)> = e.mounts.iter().map(|m| (m.dest.as_str(), m.input, m.output, m.readonly, m.mount_type)).collect();
+        let tmpfs = pb::MountType::Tmpfs as i32;
+        assert_eq!(
+            mounts,
+            [
+                ("/", 0, 0, false, 0),
+                ("/run/src/a", 0, -1, true, 0),
+                ("/run/src/b", 1, -1, true, 0),
+                ("/run/src/c", 1, -1, true, 0),
+                ("/tmp", -1, -1, false, tmpfs)
+            ]
+        );
     }
 
     #[test]

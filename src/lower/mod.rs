@@ -183,7 +183,9 @@ impl Sources {
     }
 }
 
-fn build_context(ctx: &Context) -> State {
+/// The build context as the builder and the context copies see it; an SBOM scan of the context uses the
+/// same vertex.
+pub fn build_context(ctx: &Context) -> State {
     let mut attrs = BTreeMap::new();
     attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
     if let Some(s) = &ctx.session_id {

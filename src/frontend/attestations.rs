@@ -1,0 +1,297 @@
+//! SBOM attestations the frontend makes itself. `--sbom` (the `attest:sbom` option) alone is left to
+//! BuildKit: its SBOM processor runs the generator on the final image after any frontend. With
+//! `BUILDKIT_SBOM_SCAN_STAGE` or `BUILDKIT_SBOM_SCAN_CONTEXT`, as in BuildKit's Dockerfile frontend, the
+//! frontend runs the generator itself with the builder stage and/or the build context as extra targets
+//! (BuildKit's SBOM protocol, `docs/attestations/sbom-protocol.md`), and returns the scan as an
+//! attestation bundle; BuildKit then skips its own scan, since the result has an SBOM.
+
+use std::collections::BTreeMap;
+
+use super::Failure;
+use crate::diag::Diagnostic;
+use crate::gateway::{Bundle, Caps, Gateway, GatewayError, Options};
+use crate::llb::{CopyOptions, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
+use crate::lower::{self, Context, Lowered};
+use crate::platform::Platform;
+use crate::reference;
+
+/// Scans the builder stage too (`true`, or a list of stage names holding `builder`).
+pub const SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
+/// Scans the build context too (`true`).
+pub const SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+/// scratchkit's one stage besides the image, as `BUILDKIT_SBOM_SCAN_STAGE` may name it.
+const STAGE_NAME: &str = "builder";
+/// BuildKit's default when `--sbom=true` names no generator.
+const DEFAULT_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
+pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
+/// The gateway cap that lets a frontend return attestations (BuildKit ≥0.11).
+const CAP_ATTESTATIONS: &str = "reference.attestations";
+/// Where the generator finds its targets and writes its statements (BuildKit's own paths).
+const CORE: &str = "sbom";
+const SOURCE: &str = "/run/src/core/sbom";
+const EXTRAS: &str = "/run/src/extras";
+const OUT: &str = "/run/out";
+
+/// What `--sbom` and the scan build args ask the frontend to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// The generator image, as given (`generator=`), or BuildKit's default.
+    pub generator: String,
+    /// The other `--sbom` fields, given to the generator as `BUILDKIT_SCAN_<key>=<value>`.
+    pub params: BTreeMap<String, String>,
+    pub stage: bool,
+    pub context: bool,
+}
+
+/// The SBOM scan the frontend must run itself, if any: `attest:sbom` (or `build-arg:BUILDKIT_ATTEST_SBOM`)
+/// is set and a scan arg asks for more than the image. `declared` are the spec's args with their values
+/// (`args:` defaults, overridden by `--build-arg`), which may set the scan args as `ARG` can in a Dockerfile.
+pub fn request(options: &Options, declared: &[(String, String)]) -> Result<Option<Request>, Failure> {
+    let Some(value) = attest_option(options, "sbom") else {
+        return Ok(None);
+    };
+    let mut generator = DEFAULT_GENERATOR.to_string();
+    let mut params = BTreeMap::new();
+    for field in csv_fields(value) {
+        let (key, value) = field.split_once('=').unwrap_or((field.as_str(), ""));
+        match key {
+            "generator" => generator = value.to_string(),
+            _ => {
+                params.insert(key.to_string(), value.to_string());
+            }
+        }
+    }
+    if generator.trim().is_empty() {
+        return Err(Failure("--sbom names an empty generator: give `--sbom=generator=<image>`".into()));
+    }
+    let build_args = options.build_args();
+    let arg = |name: &str| build_args.get(name).cloned().or_else(|| declared.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()));
+    let stage = match arg(SCAN_STAGE) {
+        None => false,
+        Some(v) => parse_bool(&v).map_or_else(|| stage_list(&v), Ok)?,
+    };
+    let context = match arg(SCAN_CONTEXT) {
+        None => false,
+        Some(v) => parse_bool(&v).ok_or_else(|| Failure(format!("{SCAN_CONTEXT}={v:?} is not a boolean: use true or false")))?,
+    };
+    if !stage && !context {
+        return Ok(None);
+    }
+    Ok(Some(Request { generator, params, stage, context }))
+}
+
+/// `attest:<kind>`, or the build arg `BUILDKIT_ATTEST_<KIND>` BuildKit also reads (names compared without case).
+fn attest_option<'a>(options: &'a Options, kind: &str) -> Option<&'a str> {
+    options.opts.iter().find_map(|(k, v)| {
+        let name = k.strip_prefix("attest:").or_else(|| k.strip_prefix("build-arg:BUILDKIT_ATTEST_"))?;
+        name.eq_ignore_ascii_case(kind).then_some(v.as_str())
+    })
+}
+
+/// Go's `strconv.ParseBool`, which BuildKit uses for these args.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// A list of stage names, as a Dockerfile takes it: scratchkit has one stage to scan.
+fn stage_list(v: &str) -> Result<bool, Failure> {
+    let names: Vec<&str> = v.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+    match names.iter().find(|n| **n != STAGE_NAME) {
+        Some(other) => Err(Failure(format!("{SCAN_STAGE} names stage `{other}`, but scratchkit has one stage to scan: use true, false or {STAGE_NAME}"))),
+        None => Ok(!names.is_empty()),
+    }
+}
+
+/// Comma-separated fields, where a field in double quotes may hold commas (`""` is a quote), as the CSV
+/// buildx writes `--sbom` with.
+fn csv_fields(value: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let (mut field, mut quoted) = (String::new(), false);
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields.into_iter().filter(|f| !f.is_empty()).collect()
+}
+
+/// The generator, resolved once for the build: how BuildKit runs it.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    /// Normalized and pinned to the digest it resolved to.
+    image: String,
+    /// As given, for the progress name.
+    name: String,
+    args: Vec<String>,
+    env: Vec<String>,
+    cwd: String,
+    platform: Platform,
+    resolve_mode: Option<String>,
+    request: Request,
+}
+
+/// Resolves the generator image on the build platform (where BuildKit runs generators). A BuildKit that
+/// cannot take attestations from a frontend gets none, with a warning.
+pub async fn generator<G: Gateway>(
+    g: &G,
+    caps: &Caps,
+    request: Request,
+    ctx: &Context,
+    warnings: &mut crate::diag::Diagnostics,
+) -> Result<Option<Generator>, Failure> {
+    if !caps.frontend.contains(CAP_ATTESTATIONS) {
+        warnings.push(
+            Diagnostic::warning(
+                None,
+                format!("this BuildKit takes no attestations from a frontend (no cap {CAP_ATTESTATIONS}): {SCAN_STAGE} and {SCAN_CONTEXT} are ignored"),
+            )
+            .hint("BuildKit 0.11 or later scans the builder stage and the context"),
+        );
+        return Ok(None);
+    }
+    let normalized = reference::normalize(&request.generator);
+    let platform = ctx.build_platform.clone();
+    let resolved = g
+        .resolve_image_config(&normalized, &platform, ctx.resolve_mode.as_deref().unwrap_or("default"))
+        .await
+        .map_err(|e| Failure(format!("cannot resolve the SBOM generator `{}`: {e}", request.generator)))?;
+    let config: serde_json::Value = serde_json::from_slice(&resolved.config)
+        .map_err(|e| Failure(format!("the SBOM generator `{}` has an unreadable image config: {e}", request.generator)))?;
+    let strings = |pointer: &str| -> Vec<String> { config.pointer(pointer).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default() };
+    let mut args = strings("/config/Entrypoint");
+    args.extend(strings("/config/Cmd"));
+    if args.is_empty() {
+        return Err(Failure(format!("the SBOM generator `{}` has no Entrypoint or Cmd to run", request.generator)));
+    }
+    let cwd = config.pointer("/config/WorkingDir").and_then(|v| v.as_str()).filter(|d| !d.is_empty()).unwrap_or("/").to_string();
+    let image = if resolved.digest.is_empty() { normalized } else { reference::pin(&request.generator, &resolved.digest) };
+    Ok(Some(Generator {
+        image,
+        name: request.generator.clone(),
+        args,
+        env: strings("/config/Env"),
+        cwd,
+        platform,
+        resolve_mode: ctx.resolve_mode.clone(),
+        request,
+    }))
+}
+
+impl Generator {
+    /// The generator run over one platform's image and the requested extras, and the statements it wrote
+    /// alone at the root of a state. Mounts and variables are BuildKit's, so any generator that follows the
+    /// protocol works; BuildKit reads every file of the bundle as a statement, and takes the one named
+    /// after the core target (`sbom.spdx.json`) as the image's own SBOM.
+    pub fn scan(&self, lowered: &Lowered, ctx: &Context) -> State {
+        let mut env = self.env.clone();
+        env.push(format!("BUILDKIT_SCAN_DESTINATION={OUT}"));
+        env.push(format!("BUILDKIT_SCAN_SOURCE={SOURCE}"));
+        env.push(format!("BUILDKIT_SCAN_SOURCE_EXTRAS={EXTRAS}/"));
+        env.extend(self.request.params.iter().map(|(k, v)| format!("BUILDKIT_SCAN_{k}={v}")));
+        let read_only = |dest: String, from: State| Mount { dest, kind: MountKind::ReadOnly { from } };
+        let mut mounts = vec![read_only(SOURCE.to_string(), lowered.image.clone()), Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs }];
+        let mut targets = vec!["image"];
+        if self.request.stage {
+            if let Some(builder) = &lowered.builder {
+                mounts.push(read_only(format!("{EXTRAS}/{CORE}-{STAGE_NAME}"), builder.clone()));
+                targets.push("builder stage");
+            }
+        }
+        if self.request.context {
+            mounts.push(read_only(format!("{EXTRAS}/{CORE}-context"), lower::build_context(ctx)));
+            targets.push("context");
+        }
+        let out = FileAction::Mkdir { path: OUT.into(), mode: 0o755, make_parents: true, owner: None, timestamp: None };
+        let root = State::image(&self.image, &self.platform, self.resolve_mode.as_deref()).file(vec![out]).named(format!("[internal] sbom destination {OUT}"));
+        let mut exec = Exec::default();
+        exec.args = self.args.clone();
+        exec.env = env;
+        exec.cwd = self.cwd.clone();
+        exec.mounts = mounts;
+        exec.platform = Some(self.platform.clone());
+        let scanned = root.run(exec).named(format!("[{}] generating sbom of the {} using {}", lowered.platform, targets.join(", "), self.name));
+        let statements = CopyOptions { contents_only: true, ..CopyOptions::default() };
+        State::scratch()
+            .file(vec![FileAction::Copy { from: scanned, src: OUT.into(), dest: "/".into(), options: statements }])
+            .named(format!("[{}] sbom statements", lowered.platform))
+    }
+
+    /// Solves the scan of one platform and returns it as the bundle BuildKit expects from an SBOM scan.
+    pub async fn attest<G: Gateway>(&self, g: &G, lowered: &Lowered, ctx: &Context, no_cache: bool) -> Result<Bundle, GatewayError> {
+        let def = self.scan(lowered, ctx).marshal(&MarshalOptions { ignore_cache: no_cache });
+        let ref_id = g.solve(def, &[]).await?;
+        Ok(bundle(ref_id))
+    }
+}
+
+/// BuildKit's metadata for an SBOM: the reason, and which scan is the image's own (`sbom.spdx.json`).
+fn bundle(ref_id: String) -> Bundle {
+    let metadata = BTreeMap::from([("reason".to_string(), b"sbom".to_vec()), ("sbom-core".to_string(), CORE.as_bytes().to_vec())]);
+    Bundle { ref_id, path: String::new(), predicate_type: PREDICATE_SPDX.to_string(), metadata }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(pairs: &[(&str, &str)]) -> Options {
+        Options::from_vars(pairs.iter().enumerate().map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}"))))
+    }
+
+    #[test]
+    fn sbom_alone_is_left_to_buildkit() {
+        assert_eq!(request(&options(&[("attest:sbom", "generator=g:1")]), &[]).unwrap(), None);
+        assert_eq!(request(&options(&[("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true")]), &[]).unwrap(), None, "no --sbom");
+        let off = options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "false"), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "0")]);
+        assert_eq!(request(&off, &[]).unwrap(), None);
+    }
+
+    #[test]
+    fn scan_args_ask_for_the_stage_and_the_context() {
+        let o = options(&[("attest:sbom", "generator=reg/gen:1,mode=x"), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "builder")]);
+        let r = request(&o, &[]).unwrap().unwrap();
+        assert_eq!((r.generator.as_str(), r.stage, r.context), ("reg/gen:1", true, false));
+        assert_eq!(r.params, BTreeMap::from([("mode".to_string(), "x".to_string())]));
+
+        let o = options(&[("build-arg:BUILDKIT_ATTEST_SBOM", ""), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "True")]);
+        let r = request(&o, &[]).unwrap().unwrap();
+        assert_eq!((r.generator.as_str(), r.stage, r.context), (DEFAULT_GENERATOR, false, true));
+    }
+
+    #[test]
+    fn a_declared_arg_default_asks_too_and_the_flag_wins() {
+        let declared = [(SCAN_STAGE.to_string(), "true".to_string())];
+        let r = request(&options(&[("attest:sbom", "")]), &declared).unwrap().unwrap();
+        assert!(r.stage);
+        let flag_off = options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "false")]);
+        assert_eq!(request(&flag_off, &declared).unwrap(), None);
+    }
+
+    #[test]
+    fn bad_scan_values_are_errors_that_say_what_to_write() {
+        let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "build")]), &[]).unwrap_err();
+        assert!(e.0.contains("stage `build`") && e.0.contains("true, false or builder"), "{}", e.0);
+        let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "yes")]), &[]).unwrap_err();
+        assert!(e.0.contains("BUILDKIT_SBOM_SCAN_CONTEXT=\"yes\""), "{}", e.0);
+        let e = request(&options(&[("attest:sbom", "generator="), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "1")]), &[]).unwrap_err();
+        assert!(e.0.contains("empty generator"), "{}", e.0);
+    }
+
+    #[test]
+    fn csv_fields_keep_quoted_commas() {
+        assert_eq!(csv_fields(r#"generator=a:1,"x=1,2",y="q""q""#), ["generator=a:1", "x=1,2", "y=q\"q"]);
+        assert!(csv_fields("").is_empty());
+    }
+}
