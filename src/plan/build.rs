@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, NO_HOME};
+use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME};
 use super::args::{is_name, substitute};
 use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
@@ -67,6 +67,44 @@ fn list_some<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
     match count.saturating_sub(shown.len()) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+/// Why an arg cannot have this name: the builder sets it in every `run` after the args.
+fn reserved_arg(name: &str) -> Option<&'static str> {
+    match name {
+        "PATH" => Some("the builder image's `PATH` is kept; set another with `builder.env: {PATH: ...}`"),
+        "TARGETPLATFORM" | "TARGETOS" | "TARGETARCH" | "TARGETVARIANT" | "BUILDPLATFORM" | "BUILDOS" | "BUILDARCH" => Some(
+            "the builder sets it for each platform: `run` commands have it without declaring it (`$TARGETARCH`); remove this entry",
+        ),
+        "SSH_AUTH_SOCK" => Some("`builder.ssh: true` sets it to the forwarded agent; remove this entry"),
+        _ => None,
+    }
+}
+
+/// Build args BuildKit and its clients pass on their own, which a spec need not declare.
+fn is_buildkit_arg(name: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "SOURCE_DATE_EPOCH",
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+    ];
+    const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
+    name.starts_with("BUILDKIT_") || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// The hint for a name no account has: a suggestion (when `suggest`), and some of the names there are.
+fn name_hint<'a, I: Iterator<Item = &'a str>>(name: &str, what: &str, place: &str, suggest: bool, names: impl Fn() -> I, count: usize) -> String {
+    let listed = list_some(names(), count);
+    match if suggest { did_you_mean(name, names()) } else { None } {
+        Some(n) if n != name => format!("did you mean `{n}`? {what} are: {listed}"),
+        _ => format!("define it under {place}, or write a number; {what} are: {listed}"),
     }
 }
 
@@ -180,6 +218,35 @@ impl Planner {
         }
     }
 
+    /// Legal but risky modes, as warnings: setuid/setgid on what may be a program, and world-writable
+    /// bits, except on a directory with the sticky bit (the `/tmp` pattern: only owners remove files).
+    fn risky_mode(&mut self, span: Span, path: &AbsPath, mode: Mode, directory: bool) {
+        let bits = mode.bits();
+        if !directory && bits & 0o6000 != 0 {
+            let which = match bits & 0o6000 {
+                0o4000 => "setuid",
+                0o2000 => "setgid",
+                _ => "setuid and setgid",
+            };
+            self.warn(
+                span,
+                format!("mode {mode} of `{path}` is {which}: it runs with its owner's rights whoever starts it"),
+                "a scratch image rarely needs this; drop the leading 4/2/6 (e.g. \"0755\") unless the program is meant to",
+            );
+        }
+        if bits & 0o002 != 0 && !(directory && bits & 0o1000 != 0) {
+            self.warn(
+                span,
+                format!("mode {mode} makes `{path}` world-writable"),
+                if directory {
+                    "any user of the container can replace what is in it; use \"0755\", or \"1777\" (sticky, like /tmp) for a shared scratch directory"
+                } else {
+                    "any user of the container can change it; use \"0644\" or \"0755\""
+                },
+            );
+        }
+    }
+
     fn mode(&mut self, s: &Str) -> Option<Mode> {
         let text = self.text(s);
         let m = Mode::parse(&text);
@@ -216,6 +283,15 @@ impl Planner {
             },
         };
         let package_metadata = builder.is_some() && spec.rootfs.package_metadata.as_ref().is_none_or(|t| t.value);
+        if let (None, Some(t)) = (&spec.builder, &spec.rootfs.package_metadata) {
+            if t.value {
+                self.error(
+                    t.span,
+                    "there is no builder to describe packages of",
+                    "package metadata lists the builder's Debian packages whose files the image has; remove `package-metadata: true` or add a `builder`",
+                );
+            }
+        }
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -241,6 +317,10 @@ impl Planner {
                 self.error(name.span, format!("`{}` is not a valid arg name", name.value), "use letters, digits and `_`, starting with a letter");
                 continue;
             }
+            if let Some(hint) = reserved_arg(&name.value) {
+                self.error(name.span, format!("arg `{}` would be overridden in every `run`", name.value), hint);
+                continue;
+            }
             let value = inputs.build_args.get(&name.value).cloned().unwrap_or_else(|| default.value.clone());
             if value.len() > MAX_ARG_VALUE {
                 self.error(
@@ -255,6 +335,18 @@ impl Planner {
                 continue;
             }
             self.args.insert(name.value.clone(), value);
+        }
+        // A `--build-arg` that nothing reads is most often a typo: say so, but build.
+        let declared: HashSet<&str> = spec.args.iter().map(|(n, _)| n.value.as_str()).collect();
+        for name in inputs.build_args.keys().filter(|n| !declared.contains(n.as_str()) && !is_buildkit_arg(n)) {
+            self.suggestions = self.suggestions.saturating_sub(1);
+            let suggestion = if self.suggestions > 0 { did_you_mean(name, declared.iter().copied()) } else { None };
+            let hint = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("declare it under `args:` (e.g. `args: {{{name}: default}}`) to use it, or drop the --build-arg"),
+            };
+            let message = format!("build arg `{}` is not used: no `args:` entry declares it", crate::diag::escape(name, 64));
+            self.diags.push(Diagnostic::warning(None, message).hint(hint));
         }
     }
 
@@ -542,15 +634,13 @@ impl Planner {
         match accounts.resolve(&text) {
             Ok(o) => o,
             Err(why) => {
-                let user = text.split(':').next().unwrap_or_default();
-                // Suggestions cost a pass over the users each; the first few errors get them, which is
+                // Suggestions cost a pass over the names each; the first few errors get them, which is
                 // all a reader sees, so a spec with many bad owners stays linear.
                 self.suggestions = self.suggestions.saturating_sub(1);
-                let suggestion = if self.suggestions > 0 { did_you_mean(user, accounts.names()) } else { None };
-                let listed = list_some(accounts.names(), accounts.users().len());
-                let hint = match suggestion {
-                    Some(n) if n != user => format!("did you mean `{n}`? users are: {listed}"),
-                    _ => format!("define it under `rootfs.users`, or write a number; users are: {listed}"),
+                let suggest = self.suggestions > 0;
+                let hint = match &why {
+                    Unknown::User(u) => name_hint(u, "users", "`rootfs.users`", suggest, || accounts.names(), accounts.users().len()),
+                    Unknown::Group(g) => name_hint(g, "groups", "`rootfs.groups`", suggest, || accounts.group_names(), accounts.groups().len()),
                 };
                 self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
@@ -632,6 +722,10 @@ impl Planner {
                 continue;
             }
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
+            if let (Some(m), Some(written)) = (mode, &c.mode) {
+                // A copy's mode applies to every file it copies, a directory's included.
+                self.risky_mode(written.span, &dest, m, false);
+            }
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             if let Some(line) = dests.get(&dest) {
                 self.error(c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
@@ -764,6 +858,9 @@ impl Planner {
             .filter_map(|d| {
                 let path = self.abs_path(d.path.as_ref()?, "dir path")?;
                 let mode = d.mode.as_ref().map_or(Some(Mode::new(0o755)), |m| self.mode(m))?;
+                if let Some(written) = &d.mode {
+                    self.risky_mode(written.span, &path, mode, true);
+                }
                 let owner = d.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
                 Some(DirEntry { path, mode, owner })
             })
@@ -783,6 +880,9 @@ impl Planner {
             let Some(path) = self.abs_path(path, "file path") else { continue };
             let content = self.text(content);
             let Some(mode) = f.mode.as_ref().map_or(Some(Mode::new(0o644)), |m| self.mode(m)) else { continue };
+            if let Some(written) = &f.mode {
+                self.risky_mode(written.span, &path, mode, false);
+            }
             let owner = f.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             files.push(FileEntry { path, content, mode, owner });
         }
@@ -815,9 +915,14 @@ impl Planner {
                 }
             }
         };
-        let program = entrypoint.as_ref().or(cmd.as_ref()).and_then(|v| v.first());
-        if let Some(program) = program {
-            self.check_program(program, entrypoint_span, copies, rootfs);
+        // Without an entrypoint, `cmd[0]` is the program: its errors name `cmd` and point at it.
+        let program = match (&entrypoint, &cmd, &i.cmd) {
+            (Some(e), _, _) => e.first().map(|p| (p, "entrypoint", entrypoint_span)),
+            (None, Some(c), Some(written)) => c.first().map(|p| (p, "cmd[0]", written.value.first().map_or(written.span, |s| s.span))),
+            _ => None,
+        };
+        if let Some((program, what, span)) = program {
+            self.check_program(program, what, span, copies, rootfs);
         }
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
@@ -873,32 +978,33 @@ impl Planner {
         ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal }
     }
 
-    /// An absolute entrypoint must be something the image will contain: a copied file or a file
-    /// below a copied directory. (Whether it is executable is checked once the builder has run.)
-    fn check_program(&mut self, program: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
+    /// An absolute entrypoint must be something the image will contain: a copied file, or a file below
+    /// a copied directory (`from: /out/` or `from: /out/bin`, which may be a directory too). Whether it
+    /// is there and executable is checked once the builder has run.
+    fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
         let path = match AbsPath::parse(program) {
             Ok(path) => path,
             Err(PathError::Relative | PathError::Empty) => {
                 self.error(
                     span,
-                    format!("entrypoint `{}` is not an absolute path", program.escape_debug()),
+                    format!("{what} `{}` is not an absolute path", program.escape_debug()),
                     "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`",
                 );
                 return;
             }
             Err(e) => {
-                self.path_error(span, "entrypoint", program, e);
+                self.path_error(span, what, program, e);
                 return;
             }
         };
-        let copied = copies.iter().any(|c| if c.contents { path.starts_with(&c.dest) } else { c.dest == path });
+        let copied = copies.iter().any(|c| path.starts_with(&c.dest));
         let written = rootfs.iter().any(|p| matches!(p, Piece::Files(fs) if fs.iter().any(|f| f.path == path)));
         if !copied && !written {
-            let dests: Vec<String> = copies.iter().map(|c| c.dest.to_string()).collect();
+            let dests: Vec<&str> = copies.iter().map(|c| c.dest.as_str()).collect();
             self.error(
                 span,
-                format!("entrypoint `{path}` is not in the image"),
-                format!("the image contains only what `copy` lists ({}); copy it there or fix the path", dests.join(", ")),
+                format!("{what} `{path}` is not in the image"),
+                format!("the image contains only what `copy` lists ({}); copy it there or fix the path", list_some(dests.into_iter(), copies.len())),
             );
         }
     }
