@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME};
 use super::args::{is_name, substitute};
+use super::claims::{Claims, Kind, Meets};
 use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
@@ -97,6 +98,74 @@ fn is_buildkit_arg(name: &str) -> bool {
     ];
     const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
     name.starts_with("BUILDKIT_") || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// What each rootfs piece writes, with the way to take it over on purpose.
+fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Claims {
+    let path = |p: &str| AbsPath::parse(p).expect("constant path");
+    let off = |key: &str| format!("set `rootfs.{key}: false` to ship your own");
+    let mut claims = Claims::default();
+    for piece in rootfs {
+        match piece {
+            Piece::Accounts(_) => {
+                for file in ["/etc/passwd", "/etc/group"] {
+                    claims.add(
+                        path(file),
+                        Kind::File,
+                        "`rootfs.users` and `rootfs.groups`",
+                        "the image's accounts are written from `rootfs.users` and `rootfs.groups`: list them there instead of copying the file",
+                    );
+                }
+            }
+            Piece::Homes(_) => {
+                for a in accounts.homes() {
+                    claims.add(
+                        a.home.path().clone(),
+                        Kind::Dir { mode: Mode::new(0o700), owner: Owner { uid: a.uid, gid: a.gid } },
+                        format!("the home of `{}`", a.name),
+                        format!("copy into it (`to: {}/`) rather than onto it, or give `{}` another `home:`", a.home, a.name),
+                    );
+                }
+            }
+            Piece::Tmp => claims.add(
+                path("/tmp"),
+                Kind::Dir { mode: Mode::new(0o1777), owner: Owner::ROOT },
+                "`rootfs.tmp`",
+                "copy into it (`to: /tmp/`) rather than onto it, or set `rootfs.tmp: false` to ship your own",
+            ),
+            Piece::Nsswitch => claims.add(path("/etc/nsswitch.conf"), Kind::File, "`rootfs.nsswitch`", off("nsswitch")),
+            Piece::CaCertificates(_) => claims.add(
+                path(CA_BUNDLE),
+                Kind::File,
+                "`rootfs.ca-certificates`",
+                "take another bundle with `rootfs.ca-certificates: {from: ...}`, or set `rootfs.ca-certificates: false` to ship your own",
+            ),
+            Piece::DataFile { file, .. } => claims.add(path(file.path()), Kind::File, format!("`rootfs.{}`", file.key()), off(file.key())),
+            Piece::Timezones(Zones::All) => {
+                claims.add(path(ZONEINFO), Kind::Tree, "`rootfs.timezones`", "set `rootfs.timezones: none` to ship your own zone files")
+            }
+            Piece::Timezones(Zones::Only(names)) => {
+                for zone in names.iter().filter_map(|z| path(ZONEINFO).join(z).ok()) {
+                    claims.add(zone, Kind::File, "`rootfs.timezones`", "leave the zone out of `rootfs.timezones` to ship your own");
+                }
+            }
+            Piece::Dirs(dirs) => {
+                for d in dirs {
+                    claims.add(d.path.clone(), Kind::Dir { mode: d.mode, owner: d.owner }, "`rootfs.dirs`", "copy into it rather than onto it, or remove it from `rootfs.dirs`");
+                }
+            }
+            Piece::Files(files) => {
+                for f in files {
+                    claims.add(f.path.clone(), Kind::File, "`rootfs.files`", "remove it from `rootfs.files` or from `copy`");
+                }
+            }
+        }
+    }
+    if package_metadata {
+        claims.add(path("/etc/os-release"), Kind::File, "`rootfs.package-metadata`", off("package-metadata"));
+        claims.add(path("/var/lib/dpkg/status.d"), Kind::Tree, "`rootfs.package-metadata`", off("package-metadata"));
+    }
+    claims
 }
 
 /// The hint for a name no account has: a suggestion (when `suggest`), and some of the names there are.
@@ -228,9 +297,10 @@ impl Planner {
                 0o2000 => "setgid",
                 _ => "setuid and setgid",
             };
+            let whose = if bits & 0o4000 != 0 { "owner's" } else { "group's" };
             self.warn(
                 span,
-                format!("mode {mode} of `{path}` is {which}: it runs with its owner's rights whoever starts it"),
+                format!("mode {mode} of `{path}` is {which}: it runs with its {whose} rights whoever starts it"),
                 "a scratch image rarely needs this; drop the leading 4/2/6 (e.g. \"0755\") unless the program is meant to",
             );
         }
@@ -292,6 +362,7 @@ impl Planner {
                 );
             }
         }
+        let app_dirs = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -308,7 +379,7 @@ impl Planner {
             Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
-        Plan { builder, copies, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, app_dirs, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
@@ -721,6 +792,16 @@ impl Planner {
                 self.error(from.span, "a file cannot be copied onto `/`", "give it a destination with `to:`");
                 continue;
             }
+            if dest.as_str() == "/" {
+                // Whatever the build left in the directory would land over users, certificates and /tmp
+                // unseen, and no path in it could be checked before the build.
+                self.error(
+                    c.span,
+                    format!("`{}` is copied into `/`: what the build leaves there would cover the root filesystem", crate::diag::escape(&from.value, 64)),
+                    "copy it into a directory of its own (`to: /app/`), or each part where it goes (`{from: /out/bin/, to: /usr/local/bin/}`)",
+                );
+                continue;
+            }
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
             if let (Some(m), Some(written)) = (mode, &c.mode) {
                 // A copy's mode applies to every file it copies, a directory's included.
@@ -735,6 +816,53 @@ impl Planner {
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
         out
+    }
+
+    /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the rootfs directories
+    /// the copies go into, which the application layer makes again with their mode and owner.
+    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Vec<DirEntry> {
+        let claims = rootfs_claims(rootfs, accounts, package_metadata);
+        let mut inside = vec![false; claims.claims.len()];
+        for (copy, (meets, dirs)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
+            for d in dirs {
+                inside[d] = true;
+            }
+            let dest = &copy.dest;
+            match meets {
+                Meets::Free => {}
+                Meets::Above(_) if copy.contents => {}
+                Meets::Equal(i) | Meets::Below(i) => {
+                    let c = &claims.claims[i];
+                    let message = match c.kind {
+                        Kind::Dir { mode, .. } => format!("`{dest}` is the directory {} makes (mode {mode}): a copy onto it replaces it", c.by),
+                        Kind::File | Kind::Tree if dest == &c.path => format!("`{dest}` is written by {}: this copy would replace it", c.by),
+                        Kind::File | Kind::Tree => format!("`{dest}` is inside `{}`, which {} writes", c.path, c.by),
+                    };
+                    self.error(copy.span, message, c.hint.clone());
+                }
+                Meets::Above(i) => {
+                    let c = &claims.claims[i];
+                    self.error(
+                        copy.span,
+                        format!("`{dest}` holds `{}` ({}): a file copied onto it would hide what the rootfs puts there", c.path, c.by),
+                        format!("to copy a directory's contents into `{dest}`, end `from` with `/` (e.g. `{{from: /out{dest}/, to: {dest}/}}`)"),
+                    );
+                }
+            }
+        }
+        let mut dirs: Vec<DirEntry> = claims
+            .claims
+            .into_iter()
+            .zip(inside)
+            .filter_map(|(c, inside)| match c.kind {
+                Kind::Dir { mode, owner } if inside => Some(DirEntry { path: c.path, mode, owner }),
+                _ => None,
+            })
+            .collect();
+        // Parents before what is inside them.
+        dirs.sort_by(|a, b| a.path.cmp(&b.path));
+        dirs.dedup_by(|a, b| a.path == b.path);
+        dirs
     }
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
@@ -922,7 +1050,7 @@ impl Planner {
             _ => None,
         };
         if let Some((program, what, span)) = program {
-            self.check_program(program, what, span, copies, rootfs);
+            self.check_program(program, what, span, copies, spec.copy.len(), rootfs);
         }
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
@@ -981,7 +1109,7 @@ impl Planner {
     /// An absolute entrypoint must be something the image will contain: a copied file, or a file below
     /// a copied directory (`from: /out/` or `from: /out/bin`, which may be a directory too). Whether it
     /// is there and executable is checked once the builder has run.
-    fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
+    fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], spec_copies: usize, rootfs: &[Piece]) {
         let path = match AbsPath::parse(program) {
             Ok(path) => path,
             Err(PathError::Relative | PathError::Empty) => {
@@ -999,12 +1127,13 @@ impl Planner {
         };
         let copied = copies.iter().any(|c| path.starts_with(&c.dest));
         let written = rootfs.iter().any(|p| matches!(p, Piece::Files(fs) if fs.iter().any(|f| f.path == path)));
-        if !copied && !written {
-            let dests: Vec<&str> = copies.iter().map(|c| c.dest.as_str()).collect();
+        // A copy entry with an error of its own may be the one meant to hold it: that error is enough.
+        let refused = copies.len() < spec_copies;
+        if !copied && !written && !refused {
             self.error(
                 span,
                 format!("{what} `{path}` is not in the image"),
-                format!("the image contains only what `copy` lists ({}); copy it there or fix the path", list_some(dests.into_iter(), copies.len())),
+                format!("the image contains only what `copy` lists ({}); copy it there or fix the path", list_some(copies.iter().map(|c| c.dest.as_str()), copies.len())),
             );
         }
     }
