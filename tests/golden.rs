@@ -100,6 +100,8 @@ fn each_error_class_names_its_problem() {
         ("package-metadata-without-builder", "there is no builder to describe packages of"),
         ("unknown-group", "did you mean `data`? groups are: root, app, nogroup, data"),
         ("cmd-not-in-image", "cmd[0] `/usr/bin/app` is not in the image"),
+        ("load-and-plan-errors", "unknown key `chache` in `builder`"),
+        ("load-and-plan-errors", "mode `0855` is not an octal number"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));
@@ -133,6 +135,16 @@ fn build_args_cannot_forge_passwd_or_group_rows() {
         assert!(err.rendered.contains(needle), "{arg}={value:?}: expected `{needle}` in\n{}", err.rendered);
         assert!(!err.rendered.contains("\nevil"), "{arg}={value:?}: a raw newline reached the output\n{}", err.rendered);
     }
+}
+
+/// After a value of the wrong type only the loader's errors are shown: the plan would see the value
+/// missing and say so a second time.
+#[test]
+fn a_wrong_type_does_not_cascade_into_plan_errors() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/wrong-type-hides-cascade.yaml");
+    let err = build(&std::fs::read_to_string(path).unwrap(), "scratch.yaml").err().unwrap();
+    let messages: Vec<&str> = err.diagnostics.items.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["`rootfs.users[].uid` must be a single value, found a list"], "{}", err.rendered);
 }
 
 #[test]

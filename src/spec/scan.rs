@@ -21,134 +21,198 @@ pub enum Problem {
 }
 
 pub fn scan(text: &str) -> Result<(), Problem> {
-    let mut indents: Vec<usize> = Vec::new();
-    let mut flow = 0usize;
-    let mut quote: Option<char> = None;
-    // Inside a block scalar (`|`, `>`): the indentation of the line that started it.
-    let mut block_scalar: Option<usize> = None;
-    let mut seen_content = false;
-    let mut ended = false;
+    count(text).map(|_| ())
+}
+
+/// The most keys and items a spec may have. The YAML tree and the spec cost a few hundred bytes for each
+/// however short it is (`copy: [a,a,a,…]`), so the number, not the size, bounds the memory of a check: at
+/// this limit it stays under 100 MB. A real spec has a few hundred.
+pub const MAX_VALUES: usize = 100_000;
+
+/// [`scan`], and how many keys and items the text has, over-estimated: every `key:` separator, block
+/// `- `/`? ` indicator and flow `,`, outside comments, quoted scalars and block scalars.
+pub fn count(text: &str) -> Result<usize, Problem> {
+    let mut scanner = Scanner::default();
     for (n, line) in text.lines().enumerate() {
-        let line_no = n + 1;
-        let indent = line.len() - line.trim_start_matches(' ').len();
-        let content = &line[indent..];
-        if let Some(parent) = block_scalar {
+        scanner.line(n + 1, line)?;
+    }
+    Ok(scanner.values)
+}
+
+/// What carries over from one line to the next.
+#[derive(Default)]
+struct Scanner {
+    /// The indentations of the block levels open at the current line.
+    indents: Vec<usize>,
+    /// Open flow brackets (`[`, `{`); a flow collection may span lines.
+    flow: usize,
+    /// Inside a quoted scalar (which may span lines): its quote character.
+    quote: Option<char>,
+    /// Inside a block scalar (`|`, `>`): the indentation of the line that started it.
+    block_scalar: Option<usize>,
+    seen_content: bool,
+    /// A `...` ended the document: any more content is a second one.
+    ended: bool,
+    /// Keys and items so far (see [`count`]).
+    values: usize,
+}
+
+/// Where a line's content stands.
+struct Line<'a> {
+    number: usize,
+    text: &'a str,
+    indent: usize,
+}
+
+impl Line<'_> {
+    fn content(&self) -> &str {
+        &self.text[self.indent..]
+    }
+
+    /// A depth error at byte `at` of the content, if the depth is over the limit.
+    fn too_deep(&self, depth: usize, at: usize) -> Result<(), Problem> {
+        if depth > MAX_DEPTH {
+            return Err(Problem::TooDeep(Span::new(self.number, self.indent + self.content()[..at].chars().count() + 1, 1)));
+        }
+        Ok(())
+    }
+}
+
+impl Scanner {
+    fn line(&mut self, number: usize, text: &str) -> Result<(), Problem> {
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        let line = Line { number, text, indent };
+        let content = line.content();
+        if let Some(parent) = self.block_scalar {
             if content.trim().is_empty() || indent > parent {
-                continue;
+                return Ok(());
             }
-            block_scalar = None;
+            self.block_scalar = None;
         }
-        let outside = quote.is_none() && flow == 0;
-        if outside && (content.is_empty() || content.starts_with('#') || content.trim().is_empty()) {
-            continue;
+        let outside = self.quote.is_none() && self.flow == 0;
+        if outside && (content.trim().is_empty() || content.starts_with('#')) {
+            return Ok(());
         }
-        if outside && indent == 0 {
-            let marker = |m: &str| content.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
-            if content.starts_with('%') && !seen_content {
-                continue; // a directive (%YAML) before the document
-            }
-            if marker("---") {
-                if seen_content || ended {
-                    return Err(Problem::SecondDocument(Span::new(line_no, 1, 3)));
-                }
-                continue; // `--- ` may start the first document; its content is on the next lines
-            }
-            if marker("...") {
-                ended = true;
-                continue;
-            }
-            if ended {
-                return Err(Problem::SecondDocument(Span::new(line_no, 1, 1)));
-            }
+        if outside && indent == 0 && self.document_marker(&line)? {
+            return Ok(());
         }
-        seen_content = true;
-        // Levels opened before this line's content: indentation, then compact `- ` / `? ` indicators.
-        let mut depth = 0;
+        self.seen_content = true;
+        let depth = if outside { self.block_depth(indent) } else { 0 };
+        self.tokens(&line, depth)
+    }
+
+    /// Directives and `---`/`...` lines at the left margin: `Ok(true)` when the line holds nothing else.
+    fn document_marker(&mut self, line: &Line) -> Result<bool, Problem> {
+        let content = line.content();
+        let marker = |m: &str| content.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+        if content.starts_with('%') && !self.seen_content {
+            return Ok(true); // a directive (%YAML) before the document
+        }
+        if marker("---") {
+            if self.seen_content || self.ended {
+                return Err(Problem::SecondDocument(Span::new(line.number, 1, 3)));
+            }
+            return Ok(true); // `--- ` may start the first document; its content is on the next lines
+        }
+        if marker("...") {
+            self.ended = true;
+            return Ok(true);
+        }
+        if self.ended {
+            return Err(Problem::SecondDocument(Span::new(line.number, 1, 1)));
+        }
+        Ok(false)
+    }
+
+    /// The block levels open at this indentation: deeper ones are closed, a new one is opened.
+    fn block_depth(&mut self, indent: usize) -> usize {
+        while self.indents.last().is_some_and(|&top| top > indent) {
+            self.indents.pop();
+        }
+        if self.indents.last() != Some(&indent) {
+            self.indents.push(indent);
+        }
+        self.indents.len()
+    }
+
+    /// The line's characters: compact `- `/`? ` indicators and flow brackets open levels; quotes,
+    /// comments and block scalars hide what they hold.
+    fn tokens(&mut self, line: &Line, mut depth: usize) -> Result<(), Problem> {
+        let content = line.content();
         let mut at_value = true;
-        let mut chars = content.char_indices().peekable();
-        if outside {
-            while indents.last().is_some_and(|&top| top > indent) {
-                indents.pop();
-            }
-            if indents.last() != Some(&indent) {
-                indents.push(indent);
-            }
-            depth = indents.len();
-        }
-        let too_deep = |depth: usize, flow: usize, at: usize| {
-            (depth + flow > MAX_DEPTH).then(|| Problem::TooDeep(Span::new(line_no, indent + line[indent..][..at].chars().count() + 1, 1)))
-        };
         let mut prev: Option<char> = None;
+        let mut chars = content.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
-            match quote {
-                Some('"') => {
-                    if c == '\\' {
-                        chars.next();
-                    } else if c == '"' {
-                        quote = None;
-                        at_value = false;
-                    }
-                    prev = Some(c);
-                    continue;
+            if self.quote.is_some() {
+                if self.quoted(c, &mut chars) {
+                    at_value = false;
                 }
-                Some(_) => {
-                    if c == '\'' {
-                        if chars.peek().map(|&(_, c)| c) == Some('\'') {
-                            chars.next();
-                        } else {
-                            quote = None;
-                            at_value = false;
-                        }
-                    }
-                    prev = Some(c);
-                    continue;
-                }
-                None => {}
+                prev = Some(c);
+                continue;
             }
             let next = chars.peek().map(|&(_, c)| c);
             let separated = next.is_none_or(|c| c == ' ' || c == '\t');
             match c {
                 ' ' | '\t' => {}
                 '#' if prev.is_none_or(|p| p == ' ' || p == '\t') => break,
-                '-' | '?' if at_value && flow == 0 && separated => {
+                '-' | '?' if at_value && self.flow == 0 && separated => {
+                    self.values += 1;
                     depth += 1;
-                    if let Some(p) = too_deep(depth, flow, i) {
-                        return Err(p);
-                    }
+                    line.too_deep(depth + self.flow, i)?;
                 }
-                '"' | '\'' if at_value => quote = Some(c),
+                '"' | '\'' if at_value => self.quote = Some(c),
                 // An anchor or tag (`&a`, `!t`) comes before the value it names: skip its name.
                 '&' | '!' if at_value => {
                     while chars.peek().is_some_and(|&(_, c)| c != ' ' && c != '\t') {
                         chars.next();
                     }
                 }
-                '[' | '{' if at_value || flow > 0 => {
-                    flow += 1;
+                '[' | '{' if at_value || self.flow > 0 => {
+                    self.flow += 1;
                     at_value = true;
-                    if let Some(p) = too_deep(depth, flow, i) {
-                        return Err(p);
-                    }
+                    line.too_deep(depth + self.flow, i)?;
                 }
-                ']' | '}' if flow > 0 => {
-                    flow -= 1;
+                ']' | '}' if self.flow > 0 => {
+                    self.flow -= 1;
                     at_value = false;
                 }
-                ',' if flow > 0 => at_value = true,
-                ':' if separated || flow > 0 => at_value = true,
-                '|' | '>' if at_value && flow == 0 => {
-                    block_scalar = Some(indent);
+                ',' | ':' if self.flow > 0 || (c == ':' && separated) => {
+                    self.values += 1;
+                    at_value = true;
+                }
+                '|' | '>' if at_value && self.flow == 0 => {
+                    self.block_scalar = Some(line.indent);
                     break;
                 }
                 _ => at_value = false,
             }
             prev = Some(c);
         }
-        if let Some(p) = too_deep(depth, flow, content.len()) {
-            return Err(p);
+        line.too_deep(depth + self.flow, content.len())
+    }
+
+    /// One character inside a quoted scalar; `true` when it closes the quote.
+    fn quoted(&mut self, c: char, chars: &mut std::iter::Peekable<std::str::CharIndices>) -> bool {
+        match (self.quote, c) {
+            (Some('"'), '\\') => {
+                chars.next(); // the escaped character
+                false
+            }
+            (Some('"'), '"') => {
+                self.quote = None;
+                true
+            }
+            (Some('\''), '\'') if chars.peek().map(|&(_, c)| c) == Some('\'') => {
+                chars.next(); // `''` is an apostrophe
+                false
+            }
+            (Some('\''), '\'') => {
+                self.quote = None;
+                true
+            }
+            _ => false,
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -197,6 +261,13 @@ mod tests {
         // An apostrophe inside a plain scalar does not start a quoted scalar that would hide the rest.
         let hidden = format!("run: echo don't\nx: {}\n", "[".repeat(100));
         assert!(depth_error(&hidden).is_some());
+    }
+
+    #[test]
+    fn keys_and_items_are_counted_outside_quotes_comments_and_block_scalars() {
+        assert_eq!(count("copy: [a, b, c]\n"), Ok(3));
+        assert_eq!(count("copy:\n  - {from: a, to: b}\nimage: golang:1.23\n"), Ok(6));
+        assert_eq!(count("run: |\n  - a, b: c\nx: \"a, b: c\" # - d, e: f\n"), Ok(2));
     }
 
     #[test]
