@@ -140,11 +140,8 @@ impl Diagnostics {
         // The last line counts both kinds, kept or only counted.
         let errors = self.errors().count() + self.omitted_errors;
         let warnings = self.warnings().count() + self.omitted_warnings;
-        let counts: Vec<String> = [(errors, "error"), (warnings, "warning")]
-            .into_iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!("{n} {what}{}", plural(n)))
-            .collect();
+        let counts: Vec<String> =
+            [(errors, "error"), (warnings, "warning")].into_iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}{}", plural(n))).collect();
         if !counts.is_empty() {
             out.push_str(&format!("{}: {} found\n", escape(filename, MAX_MESSAGE), counts.join(" and ")));
         }

@@ -39,11 +39,7 @@ fn warn_fixtures_compile_with_their_warnings() {
     for path in fixtures("warn") {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = stem(&path);
-        let build_args = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("# build-arg: ")?.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let build_args = text.lines().filter_map(|l| l.strip_prefix("# build-arg: ")?.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let compiled = compile(&text, "scratch.yaml", &PlanInputs { build_args, ..PlanInputs::default() })
             .unwrap_or_else(|e| panic!("{name}: a warn fixture failed\n{}", e.rendered));
         assert!(compiled.warnings.errors().next().is_none());

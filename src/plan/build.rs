@@ -75,9 +75,9 @@ fn list_some<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
 fn reserved_arg(name: &str) -> Option<&'static str> {
     match name {
         "PATH" => Some("the builder image's `PATH` is kept; set another with `builder.env: {PATH: ...}`"),
-        "TARGETPLATFORM" | "TARGETOS" | "TARGETARCH" | "TARGETVARIANT" | "BUILDPLATFORM" | "BUILDOS" | "BUILDARCH" => Some(
-            "the builder sets it for each platform: `run` commands have it without declaring it (`$TARGETARCH`); remove this entry",
-        ),
+        "TARGETPLATFORM" | "TARGETOS" | "TARGETARCH" | "TARGETVARIANT" | "BUILDPLATFORM" | "BUILDOS" | "BUILDARCH" => {
+            Some("the builder sets it for each platform: `run` commands have it without declaring it (`$TARGETARCH`); remove this entry")
+        }
         "SSH_AUTH_SOCK" => Some("`builder.ssh: true` sets it to the forwarded agent; remove this entry"),
         _ => None,
     }
@@ -85,17 +85,8 @@ fn reserved_arg(name: &str) -> Option<&'static str> {
 
 /// Build args BuildKit and its clients pass on their own, which a spec need not declare.
 fn is_buildkit_arg(name: &str) -> bool {
-    const KNOWN: &[&str] = &[
-        "SOURCE_DATE_EPOCH",
-        "TARGETPLATFORM",
-        "TARGETOS",
-        "TARGETARCH",
-        "TARGETVARIANT",
-        "BUILDPLATFORM",
-        "BUILDOS",
-        "BUILDARCH",
-        "BUILDVARIANT",
-    ];
+    const KNOWN: &[&str] =
+        &["SOURCE_DATE_EPOCH", "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"];
     const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
     name.starts_with("BUILDKIT_") || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
@@ -151,7 +142,12 @@ fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) 
             }
             Piece::Dirs(dirs) => {
                 for d in dirs {
-                    claims.add(d.path.clone(), Kind::Dir { mode: d.mode, owner: d.owner }, "`rootfs.dirs`", "copy into it rather than onto it, or remove it from `rootfs.dirs`");
+                    claims.add(
+                        d.path.clone(),
+                        Kind::Dir { mode: d.mode, owner: d.owner },
+                        "`rootfs.dirs`",
+                        "copy into it rather than onto it, or remove it from `rootfs.dirs`",
+                    );
                 }
             }
             Piece::Files(files) => {
@@ -1133,7 +1129,10 @@ impl Planner {
             self.error(
                 span,
                 format!("{what} `{path}` is not in the image"),
-                format!("the image contains only what `copy` lists ({}); copy it there or fix the path", list_some(copies.iter().map(|c| c.dest.as_str()), copies.len())),
+                format!(
+                    "the image contains only what `copy` lists ({}); copy it there or fix the path",
+                    list_some(copies.iter().map(|c| c.dest.as_str()), copies.len())
+                ),
             );
         }
     }
