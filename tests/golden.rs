@@ -203,4 +203,11 @@ fn legal_input_that_used_to_be_refused() {
     assert_eq!(dests, ["/opt/app", "/usr/lib/lib.so"], "`/opt/x/..` and `/usr/lib/.` name directories");
     assert_eq!(plan.image.cmd, Some(vec![String::new()]));
     assert!(plan.image.env.contains(&("FOO".to_string(), String::new())), "{:?}", plan.image.env);
+
+    // A directory copied without a trailing `/` may hold the entrypoint; `$$` is a literal `$`.
+    let text = "args: {V: \"1\"}\nbuilder: {image: golang:1.23, run: go build -o /out/static/app .}\n\
+                copy: [{from: /out/static, to: /srv/}]\n\
+                image: {entrypoint: [/srv/static/app], labels: {note: \"$${V} is ${V}\"}}\n";
+    let plan = compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+    assert_eq!(plan.image.labels, [("note".to_string(), "${V} is 1".to_string())]);
 }

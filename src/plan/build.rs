@@ -1019,13 +1019,15 @@ impl Planner {
         let i = &spec.image;
         let list = |p: &mut Self, l: &Spanned<Vec<Str>>| l.value.iter().map(|s| p.text(s)).collect::<Vec<_>>();
         let cmd = i.cmd.as_ref().map(|c| list(self, c));
+        let cmd_span = i.cmd.as_ref().map(|c| c.value.first().map_or(c.span, |s| s.span));
         let (entrypoint, entrypoint_span) = match &i.entrypoint {
             Some(e) => (Some(list(self, e)).filter(|e| !e.is_empty()), e.span),
             None => {
                 let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
                 match (files.as_slice(), &cmd) {
                     ([only], _) => (Some(vec![only.dest.to_string()]), only.span),
-                    (_, Some(_)) => (None, spec.copy_span),
+                    // `cmd[0]` is the program: later checks of it point there.
+                    (_, Some(_)) => (None, cmd_span.unwrap_or(spec.copy_span)),
                     (_, None) => {
                         if !copies.is_empty() {
                             self.error(
@@ -1040,9 +1042,9 @@ impl Planner {
             }
         };
         // Without an entrypoint, `cmd[0]` is the program: its errors name `cmd` and point at it.
-        let program = match (&entrypoint, &cmd, &i.cmd) {
+        let program = match (&entrypoint, &cmd, cmd_span) {
             (Some(e), _, _) => e.first().map(|p| (p, "entrypoint", entrypoint_span)),
-            (None, Some(c), Some(written)) => c.first().map(|p| (p, "cmd[0]", written.value.first().map_or(written.span, |s| s.span))),
+            (None, Some(c), Some(span)) => c.first().map(|p| (p, "cmd[0]", span)),
             _ => None,
         };
         if let Some((program, what, span)) = program {
