@@ -25,11 +25,11 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>, limit: usize) -> 
     while let Some(start) = rest.find('$') {
         out.push_str(&rest[..start]);
         let after_dollar = &rest[start + 1..];
-        if after_dollar.starts_with('$') {
+        if let Some(after_escape) = after_dollar.strip_prefix('$') {
             // `$$` is one literal `$`: `$${NAME}` is the text `${NAME}`.
             out.push('$');
             offset += start + 2;
-            rest = &after_dollar[1..];
+            rest = after_escape;
             continue;
         }
         let Some(after) = after_dollar.strip_prefix('{') else {
