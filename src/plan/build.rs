@@ -114,7 +114,7 @@ fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) 
                         a.home.path().clone(),
                         Kind::Dir { mode: Mode::new(0o700), owner: Owner { uid: a.uid, gid: a.gid } },
                         format!("the home of `{}`", a.name),
-                        format!("copy into it (`to: {}/`) rather than onto it, or give `{}` another `home:`", a.home, a.name),
+                        format!("copy into it rather than onto it (`to: {}/.config/`), or give `{}` another `home:`", a.home, a.name),
                     );
                 }
             }
@@ -122,7 +122,7 @@ fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) 
                 path("/tmp"),
                 Kind::Dir { mode: Mode::new(0o1777), owner: Owner::ROOT },
                 "`rootfs.tmp`",
-                "copy into it (`to: /tmp/`) rather than onto it, or set `rootfs.tmp: false` to ship your own",
+                "copy into it rather than onto it (`to: /tmp/data/`), or set `rootfs.tmp: false` to ship your own",
             ),
             Piece::Nsswitch => claims.add(path("/etc/nsswitch.conf"), Kind::File, "`rootfs.nsswitch`", off("nsswitch")),
             Piece::CaCertificates(_) => claims.add(
@@ -146,7 +146,7 @@ fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) 
                         d.path.clone(),
                         Kind::Dir { mode: d.mode, owner: d.owner },
                         "`rootfs.dirs`",
-                        "copy into it rather than onto it, or remove it from `rootfs.dirs`",
+                        format!("copy into it rather than onto it (`to: {}/data/`), or remove it from `rootfs.dirs`", d.path),
                     );
                 }
             }
