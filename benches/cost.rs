@@ -4,8 +4,8 @@
 //! Run with `bench/cost.sh` (or `cargo bench --bench cost`).
 //!
 //! The 100k specs are larger than the 1 MiB a spec file may be, so the pipeline is timed below the
-//! size check: `spec::load` (pre-scan and parse) + `plan::plan` is "check", `lower` + `marshal` is
-//! "lower". The hostile rows go through `compile`, size check and rendering included.
+//! size and item-count checks: `spec::load` (pre-scan and parse) + `plan::plan` is "check", `lower` +
+//! `marshal` is "lower". The hostile rows go through `compile`, both checks and rendering included.
 
 use std::time::{Duration, Instant};
 
@@ -95,7 +95,11 @@ fn main() {
     let hostile = [
         ("`copy: [/a,/a,…]` 40,000 entries on one line", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 40_000].join(","))),
         ("`copy: [/a,/a,…]` 160,000 entries (47 s before)", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 160_000].join(","))),
-        ("`copy: [/a,/a,…]` just under 1 MiB", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 349_000].join(","))),
+        ("`copy: [/a,/a,…]` just under 1 MiB (over the 100,000 items)", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 349_000].join(","))),
+        ("99,980 block items `- /<n>`, at the limit", {
+            let items: String = (0..99_980).map(|i| format!("- /{i:x}\n")).collect();
+            format!("{BUILDER}copy:\n{items}image: {{entrypoint: [/0]}}\n")
+        }),
         ("20,000 levels of `- - - …` under `x-deep`", format!("{BUILDER}copy: [/out/app]\nx-deep: {}a\n", "- ".repeat(20_000))),
         ("20,000 nested `[`", format!("{BUILDER}copy: [/out/app]\nx-deep: {}{}\n", "[".repeat(20_000), "]".repeat(20_000))),
     ];

@@ -50,6 +50,11 @@ pub fn decode(bytes: &[u8], filename: &str) -> Result<String, SpecError> {
     }
 }
 
+/// A loading error after which the spec holds everything else that was written: an unknown key.
+fn leaves_values_in_place(d: &Diagnostic) -> bool {
+    d.message.starts_with("unknown key ") || d.message.starts_with("unknown top-level key ")
+}
+
 /// Loads and plans a spec; `filename` is only used to render diagnostics. A leading UTF-8 byte order mark
 /// is ignored, as YAML allows.
 pub fn compile(text: &str, filename: &str, inputs: &PlanInputs) -> Result<Compiled, SpecError> {
@@ -58,7 +63,28 @@ pub fn compile(text: &str, filename: &str, inputs: &PlanInputs) -> Result<Compil
     if text.len() > MAX_SPEC_BYTES {
         return Err(fail(too_large(text.len())));
     }
-    let spec = spec::load(text).map_err(fail)?;
+    // Counted before the parser builds its tree: a spec's memory grows with its values, not its bytes.
+    if let Ok(values) = spec::scan::count(text) {
+        if values > spec::scan::MAX_VALUES {
+            let d = Diagnostic::error(None, format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES))
+                .hint("a spec has a few hundred; is this the right file?");
+            return Err(fail(Diagnostics::one(d)));
+        }
+    }
+    let spec = match spec::load_partial(text) {
+        (Some(spec), ds) if !ds.has_errors() => spec,
+        (Some(spec), mut ds) if ds.errors().all(leaves_values_in_place) && ds.omitted_errors == 0 => {
+            // An unknown key leaves every value the loader read in place: the plan's problems are real
+            // ones, and reported in the same run. (After a value of the wrong type, the plan would
+            // report it missing a second time.)
+            match plan::plan(&spec, inputs) {
+                Ok((_, warnings)) => ds.extend(warnings),
+                Err(more) => ds.extend(more),
+            }
+            return Err(fail(ds.sorted()));
+        }
+        (_, ds) => return Err(fail(ds)),
+    };
     let (plan, warnings) = plan::plan(&spec, inputs).map_err(fail)?;
     Ok(Compiled { plan, warnings })
 }

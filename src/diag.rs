@@ -137,9 +137,13 @@ impl Diagnostics {
             }
             out.push_str(&format!("… and {} not shown\n", parts.join(" and ")));
         }
+        // The last line counts both kinds, kept or only counted.
         let errors = self.errors().count() + self.omitted_errors;
-        if errors > 0 {
-            out.push_str(&format!("{}: {errors} error{} found\n", escape(filename, MAX_MESSAGE), plural(errors)));
+        let warnings = self.warnings().count() + self.omitted_warnings;
+        let counts: Vec<String> =
+            [(errors, "error"), (warnings, "warning")].into_iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}{}", plural(n))).collect();
+        if !counts.is_empty() {
+            out.push_str(&format!("{}: {} found\n", escape(filename, MAX_MESSAGE), counts.join(" and ")));
         }
         out
     }
@@ -328,6 +332,16 @@ mod tests {
         assert!(text.contains("  |   ^^^^^^\n"), "{text}");
         assert!(text.contains("= hint: did you mean `builder`?"), "{text}");
         assert!(text.ends_with("scratch.yaml: 1 error found\n"), "{text}");
+    }
+
+    #[test]
+    fn the_last_line_counts_errors_and_warnings() {
+        let mut ds = Diagnostics::default();
+        ds.push(Diagnostic::warning(None, "w").hint("h"));
+        assert!(ds.render("scratch.yaml", "").ends_with("scratch.yaml: 1 warning found\n"));
+        ds.push(Diagnostic::error(None, "e").hint("h"));
+        ds.push(Diagnostic::warning(None, "w2").hint("h"));
+        assert!(ds.render("scratch.yaml", "").ends_with("scratch.yaml: 1 error and 2 warnings found\n"));
     }
 
     #[test]

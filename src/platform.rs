@@ -16,28 +16,46 @@ impl Platform {
     }
 
     /// Parses `os/arch[/variant]` and normalizes it the way containerd does
-    /// (`aarch64` → `arm64`, `arm64/v8` → `arm64`, `arm` → `arm/v7`, `x86_64` → `amd64`).
+    /// (`aarch64` → `arm64`, `arm64/v8` → `arm64`, `arm` → `arm/v7`, `x86_64` → `amd64`). Only Linux and
+    /// the architectures (and variants) below are accepted: an image for anything else would be built
+    /// from a builder that cannot run there, and checked against no ELF machine.
     pub fn parse(text: &str) -> Result<Self, String> {
         let parts: Vec<&str> = text.trim().split('/').collect();
+        let malformed = || format!("`{text}` is not a platform; write it as os/arch[/variant], e.g. linux/arm64");
         let (os, arch, variant) = match parts.as_slice() {
             [os, arch] => (*os, *arch, None),
             [os, arch, variant] => (*os, *arch, Some(*variant)),
-            _ => return Err(format!("`{text}` is not a platform; write it as os/arch[/variant], e.g. linux/arm64")),
+            _ => return Err(malformed()),
         };
         if os.is_empty() || arch.is_empty() || variant == Some("") {
-            return Err(format!("`{text}` is not a platform; write it as os/arch[/variant], e.g. linux/arm64"));
+            return Err(malformed());
         }
         let os = os.to_ascii_lowercase();
-        let (architecture, variant) = match (arch.to_ascii_lowercase().as_str(), variant) {
-            ("x86_64" | "x86-64", v) => ("amd64".to_string(), v.map(str::to_string)),
-            ("aarch64" | "arm64", Some("v8") | None) => ("arm64".to_string(), None),
-            ("aarch64", Some(v)) => ("arm64".to_string(), Some(v.to_string())),
-            ("arm" | "armhf", None) => ("arm".to_string(), Some("v7".to_string())),
-            ("armel", None) => ("arm".to_string(), Some("v6".to_string())),
-            ("i386" | "i486" | "i586" | "i686", v) => ("386".to_string(), v.map(str::to_string)),
-            (a, v) => (a.to_string(), v.map(str::to_string)),
+        if os != "linux" {
+            return Err(format!("`{text}`: scratchkit builds Linux images only (`linux/<arch>`), not `{os}`"));
+        }
+        let variant = variant.map(str::to_ascii_lowercase);
+        let arch_lower = arch.to_ascii_lowercase();
+        let (architecture, variant) = match (arch_lower.as_str(), variant.as_deref()) {
+            ("x86_64" | "x86-64" | "amd64", None | Some("v1")) => ("amd64", None),
+            ("x86_64" | "x86-64" | "amd64", Some(v @ ("v2" | "v3" | "v4"))) => ("amd64", Some(v)),
+            ("aarch64" | "arm64", Some("v8" | "8") | None) => ("arm64", None),
+            ("aarch64" | "arm64", Some(v)) if is_arm64_variant(v) => ("arm64", Some(v)),
+            ("arm" | "armhf", None) => ("arm", Some("v7")),
+            ("armel", None) => ("arm", Some("v6")),
+            ("arm", Some("v5" | "5")) => ("arm", Some("v5")),
+            ("arm", Some("v6" | "6")) => ("arm", Some("v6")),
+            ("arm", Some("v7" | "7")) => ("arm", Some("v7")),
+            ("i386" | "i486" | "i586" | "i686" | "386", None) => ("386", None),
+            (a @ ("riscv64" | "ppc64le" | "s390x"), None) => (a, None),
+            (a, Some(v)) if KNOWN_ARCHITECTURES.contains(&a) => {
+                return Err(format!("`{text}`: `{v}` is not a variant of {a}; {}", variants_of(a)));
+            }
+            _ => {
+                return Err(format!("`{text}`: `{arch}` is not an architecture scratchkit builds for; they are {}", KNOWN_ARCHITECTURES.join(", ")));
+            }
         };
-        Ok(Platform { os, architecture, variant })
+        Ok(Platform { os, architecture: architecture.to_string(), variant: variant.map(str::to_string) })
     }
 
     /// The ELF `e_machine` of this platform's CPU (goblin's constants, the ones `verify` names).
@@ -53,6 +71,27 @@ impl Platform {
             "s390x" => EM_S390,
             _ => return None,
         })
+    }
+}
+
+/// The architectures [`Platform::parse`] accepts: those with an ELF machine the checks compare against.
+pub const KNOWN_ARCHITECTURES: &[&str] = &["amd64", "arm64", "arm", "386", "riscv64", "ppc64le", "s390x"];
+
+/// `v8.1` … `v8.9`, `v9`, `v9.0` … `v9.5`: the arm64 variants OCI images name.
+fn is_arm64_variant(v: &str) -> bool {
+    let (major, minor) = v.strip_prefix('v').map_or(("", None), |r| match r.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (r, None),
+    });
+    matches!(major, "8" | "9") && minor.is_none_or(|m| m.len() == 1 && m.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn variants_of(arch: &str) -> &'static str {
+    match arch {
+        "amd64" => "amd64 has v1 (the default), v2, v3 and v4",
+        "arm64" => "arm64 has v8 (the default), v8.1 … v8.9, v9 and v9.x",
+        "arm" => "arm has v5, v6 and v7 (the default)",
+        _ => "it has no variants: write it without one",
     }
 }
 
@@ -80,7 +119,7 @@ mod tests {
         assert_eq!(machine("linux/riscv64"), Some(243));
         assert_eq!(machine("linux/ppc64le"), Some(21));
         assert_eq!(machine("linux/s390x"), Some(22));
-        assert_eq!(machine("linux/mips64le"), None);
+        assert_eq!(Platform { os: "linux".into(), architecture: "mips64le".into(), variant: None }.elf_machine(), None);
     }
 
     #[test]
@@ -91,5 +130,25 @@ mod tests {
         assert_eq!(Platform::parse("Linux/x86_64").unwrap().to_string(), "linux/amd64");
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//").is_err());
+        assert_eq!(Platform::parse("linux/amd64/v1").unwrap().to_string(), "linux/amd64");
+        assert_eq!(Platform::parse("linux/amd64/v3").unwrap().to_string(), "linux/amd64/v3");
+        assert_eq!(Platform::parse("linux/arm/6").unwrap().to_string(), "linux/arm/v6");
+        assert_eq!(Platform::parse("linux/arm64/v8.2").unwrap().to_string(), "linux/arm64/v8.2");
+        assert_eq!(Platform::parse("linux/i686").unwrap().to_string(), "linux/386");
+    }
+
+    #[test]
+    fn only_linux_and_known_architectures_and_variants() {
+        let err = |p: &str| Platform::parse(p).unwrap_err();
+        assert!(err("windows/amd64").contains("Linux images only"), "{}", err("windows/amd64"));
+        assert!(err("darwin/arm64").contains("not `darwin`"));
+        assert!(err("linux/mips").contains("`mips` is not an architecture"));
+        assert!(err("linux/amd64/v9").contains("`v9` is not a variant of amd64"));
+        assert!(err("linux/arm/v8").contains("arm has v5, v6 and v7"));
+        assert!(err("linux/s390x/v2").contains("has no variants"));
+        assert!(err("linux/arm64/v10").contains("not a variant of arm64"));
+        for known in KNOWN_ARCHITECTURES {
+            assert!(Platform::parse(&format!("linux/{known}")).unwrap().elf_machine().is_some(), "{known}");
+        }
     }
 }

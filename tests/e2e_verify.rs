@@ -6,7 +6,7 @@
 
 mod e2e_support;
 
-use e2e_support::{docker_cmd, e2e, image_files, run_cmd, BUILD_TIMEOUT, RUN_TIMEOUT};
+use e2e_support::{docker_cmd, e2e, image_files, run_cmd, Exported, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// `docker buildx build --progress plain -f <spec> <context> <extra>`: (success, all output).
 fn build(spec: &str, context: &str, extra: &[&str]) -> (bool, String) {
@@ -126,4 +126,27 @@ fn a_failing_run_is_shown_at_its_spec_line() {
     assert!(log.contains("run-fails.yaml:7"), "the failing step is not located at its line:\n{log}");
     assert!(log.contains(">>>     - echo \"this step fails\""), "the failing line is not marked:\n{log}");
     assert!(log.contains("exit code: 3"), "BuildKit's exit code is lost:\n{log}");
+}
+
+/// Warnings found when the spec is checked reach buildx's output through the frontend; copies into `/tmp`
+/// and a home leave them as the rootfs makes them (1777 root, 0700 nonroot) in the stacked image, where
+/// the copies' parents would otherwise be root's 0755.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn check_warnings_reach_buildx_and_copies_into_tmp_and_a_home_keep_their_modes() {
+    let _e2e = e2e();
+    let image = "scratchkit-e2e/into-rootfs-dirs";
+    let (ok, log) = build("tests/e2e-fixtures/into-rootfs-dirs.yaml", "tests/e2e-fixtures/src", &["--load", "-t", image, "--build-arg", "VERSON=1.2"]);
+    assert!(ok, "{log}");
+    for want in ["build arg `VERSON` is not used: no `args:` entry declares it", "did you mean `VERSION`?", "mode 0666 makes `/srv/version` world-writable"] {
+        assert!(log.contains(want), "no warning `{want}` in:\n{log}");
+    }
+    let entries = Exported::new(image).entries();
+    let entry = |path: &str| entries.iter().find(|e| e.path == path).unwrap_or_else(|| panic!("no {path} in {entries:?}")).clone();
+    let (tmp, home) = (entry("tmp"), entry("home/nonroot"));
+    assert_eq!((tmp.kind, tmp.mode, tmp.uid), ('d', 0o1777, 0), "{tmp:?}");
+    assert_eq!((home.kind, home.mode, home.uid, home.gid), ('d', 0o700, 65532, 65532), "{home:?}");
+    assert_eq!(entry("home/nonroot/.config/app.yaml").uid, 65532);
+    assert_eq!(entry("tmp/seed.db").kind, '-');
+    assert_eq!(entry("srv/version").mode, 0o666);
 }

@@ -919,7 +919,7 @@ fn a_data_file_the_spec_asks_for_must_be_in_the_builder() {
     assert!(error.contains("apt-get install netbase"), "{error}");
     // The optional file is only a warning, shown with the error.
     assert!(error.contains("warning: the builder image has no `/etc/mime.types`"), "{error}");
-    assert!(error.contains("1 error found"), "{error}");
+    assert!(error.contains("1 error and 1 warning found"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
 }
 

@@ -30,6 +30,26 @@ fn bad_fixtures_fail_with_their_snapshots() {
     }
 }
 
+/// Legal but risky specs under tests/fixtures/warn/ compile, and their rendered warnings are snapshots.
+/// A fixture's `# build-arg: NAME=VALUE` lines are passed as `--build-arg`s.
+#[test]
+fn warn_fixtures_compile_with_their_warnings() {
+    use scratchkit::compile::compile;
+    use scratchkit::plan::PlanInputs;
+    for path in fixtures("warn") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = stem(&path);
+        let build_args = text.lines().filter_map(|l| l.strip_prefix("# build-arg: ")?.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let compiled = compile(&text, "scratch.yaml", &PlanInputs { build_args, ..PlanInputs::default() })
+            .unwrap_or_else(|e| panic!("{name}: a warn fixture failed\n{}", e.rendered));
+        assert!(compiled.warnings.errors().next().is_none());
+        let rendered = compiled.warnings.render("scratch.yaml", &text);
+        assert!(compiled.warnings.warnings().count() > 0, "{name}: no warning");
+        assert!(compiled.warnings.warnings().all(|w| w.hint.is_some()), "{name}: a warning without a hint\n{rendered}");
+        insta::assert_snapshot!(format!("warn__{name}"), rendered);
+    }
+}
+
 /// Each error class the spec promises has a fixture and says what it must.
 #[test]
 fn each_error_class_names_its_problem() {
@@ -61,6 +81,23 @@ fn each_error_class_names_its_problem() {
         ("odd-paths", "secret id `..` is not a name"),
         ("mount-points", "builder.cache path `/proc/self/cwd` is under `/proc`"),
         ("ca-from-directory", "must name one file"),
+        ("copy-into-root", "is copied into `/`: what the build leaves there would cover the root filesystem"),
+        ("copy-over-rootfs", "`/etc/passwd` is written by `rootfs.users` and `rootfs.groups`: this copy would replace it"),
+        ("copy-over-rootfs", "set `rootfs.nsswitch: false` to ship your own"),
+        ("copy-over-rootfs", "`/tmp` is the directory `rootfs.tmp` makes (mode 1777)"),
+        ("copy-over-rootfs", "`/etc` holds `/etc/passwd`"),
+        ("copy-over-rootfs", "`/usr/share/zoneinfo/UTC` is inside `/usr/share/zoneinfo`, which `rootfs.timezones` writes"),
+        ("copy-over-rootfs", "`/home/nonroot` is the directory the home of `nonroot` makes"),
+        ("platforms", "scratchkit builds Linux images only"),
+        ("platforms", "`mips` is not an architecture scratchkit builds for"),
+        ("platforms", "`v8` is not a variant of arm"),
+        ("reserved-args", "arg `PATH` would be overridden in every `run`"),
+        ("reserved-args", "arg `TARGETARCH` would be overridden in every `run`"),
+        ("package-metadata-without-builder", "there is no builder to describe packages of"),
+        ("unknown-group", "did you mean `data`? groups are: root, app, nogroup, data"),
+        ("cmd-not-in-image", "cmd[0] `/usr/bin/app` is not in the image"),
+        ("load-and-plan-errors", "unknown key `chache` in `builder`"),
+        ("load-and-plan-errors", "mode `0855` is not an octal number"),
     ];
     for (name, needle) in cases {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/bad/{name}.yaml"));
@@ -94,6 +131,16 @@ fn build_args_cannot_forge_passwd_or_group_rows() {
         assert!(err.rendered.contains(needle), "{arg}={value:?}: expected `{needle}` in\n{}", err.rendered);
         assert!(!err.rendered.contains("\nevil"), "{arg}={value:?}: a raw newline reached the output\n{}", err.rendered);
     }
+}
+
+/// After a value of the wrong type only the loader's errors are shown: the plan would see the value
+/// missing and say so a second time.
+#[test]
+fn a_wrong_type_does_not_cascade_into_plan_errors() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/wrong-type-hides-cascade.yaml");
+    let err = build(&std::fs::read_to_string(path).unwrap(), "scratch.yaml").err().unwrap();
+    let messages: Vec<&str> = err.diagnostics.items.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["`rootfs.users[].uid` must be a single value, found a list"], "{}", err.rendered);
 }
 
 #[test]
@@ -156,4 +203,11 @@ fn legal_input_that_used_to_be_refused() {
     assert_eq!(dests, ["/opt/app", "/usr/lib/lib.so"], "`/opt/x/..` and `/usr/lib/.` name directories");
     assert_eq!(plan.image.cmd, Some(vec![String::new()]));
     assert!(plan.image.env.contains(&("FOO".to_string(), String::new())), "{:?}", plan.image.env);
+
+    // A directory copied without a trailing `/` may hold the entrypoint; `$$` is a literal `$`.
+    let text = "args: {V: \"1\"}\nbuilder: {image: golang:1.23, run: go build -o /out/static/app .}\n\
+                copy: [{from: /out/static, to: /srv/}]\n\
+                image: {entrypoint: [/srv/static/app], labels: {note: \"$${V} is ${V}\"}}\n";
+    let plan = compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+    assert_eq!(plan.image.labels, [("note".to_string(), "${V} is 1".to_string())]);
 }

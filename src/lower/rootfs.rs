@@ -269,7 +269,9 @@ pub fn debug_shell(plan: &Plan, busybox_image: State) -> Layer {
 /// The files `copy:` lists, in one layer: the only one that changes when the code does.
 pub fn application(plan: &Plan, sources: &Sources) -> Layer {
     let ts = timestamp(plan);
-    let mut actions = Vec::new();
+    // The rootfs directories the copies go into, made again as the rootfs makes them: otherwise making
+    // the copies' parents here would give `/tmp` or a home root's 0755 in the stacked image.
+    let mut actions: Vec<FileAction> = plan.app_dirs.iter().flat_map(|d| exact_dir(&d.path, d.mode, d.owner, ts)).collect();
     for Copy { from, dest, contents, mode, owner: o, .. } in &plan.copies {
         let options = CopyOptions {
             mode: mode.map(Mode::bits),

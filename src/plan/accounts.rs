@@ -212,7 +212,7 @@ impl Accounts {
     }
 
     /// Resolves `name`, `name:group`, `uid` or `uid:gid` against this database.
-    pub fn resolve(&self, text: &str) -> Result<Owner, String> {
+    pub fn resolve(&self, text: &str) -> Result<Owner, Unknown> {
         let (user, group) = match text.split_once(':') {
             Some((u, g)) => (u, Some(g)),
             None => (text, None),
@@ -221,14 +221,14 @@ impl Accounts {
             Ok(uid) => (uid, self.uid_index.get(&uid).map_or(uid, |&i| self.users[i].gid)),
             Err(_) => match self.user(user) {
                 Some(a) => (a.uid, a.gid),
-                None => return Err(format!("no user named `{user}`")),
+                None => return Err(Unknown::User(user.to_string())),
             },
         };
         let gid = match group {
             None => primary_gid,
             Some(g) => match g.parse::<u32>() {
                 Ok(gid) => gid,
-                Err(_) => self.group_gid(g).ok_or_else(|| format!("no group named `{g}`"))?,
+                Err(_) => self.group_gid(g).ok_or_else(|| Unknown::Group(g.to_string()))?,
             },
         };
         Ok(Owner { uid, gid })
@@ -239,9 +239,30 @@ impl Accounts {
         self.users.iter().map(|u| u.name.as_str())
     }
 
+    /// Names of groups, for "did you mean" hints.
+    pub fn group_names(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().map(|g| g.name.as_str())
+    }
+
     /// Home directories, root's `/root` included, which the image gets with mode 0700 and their user as owner.
     pub fn homes(&self) -> Vec<&Account> {
         self.users.iter().filter(|u| u.home.as_str() != "/" && u.home.as_str() != NO_HOME).collect()
+    }
+}
+
+/// The name in an owner that the image's accounts do not have.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unknown {
+    User(String),
+    Group(String),
+}
+
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unknown::User(u) => write!(f, "no user named `{u}`"),
+            Unknown::Group(g) => write!(f, "no group named `{g}`"),
+        }
     }
 }
 
@@ -284,7 +305,7 @@ mod tests {
         assert_eq!(a.resolve("1000:1000").unwrap(), Owner { uid: 1000, gid: 1000 });
         assert_eq!(a.resolve("0").unwrap(), Owner::ROOT);
         assert!(a.resolve("nobody").is_err());
-        assert!(a.resolve("root:wheel").is_err());
+        assert_eq!(a.resolve("root:wheel"), Err(Unknown::Group("wheel".into())));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub struct Substituted {
     pub too_long: bool,
 }
 
-/// Replaces `${NAME}` with the arg's value. Undeclared names are left as written and reported, so fields
+/// Replaces `${NAME}` with the arg's value, and `$$` with `$` (so `$${NAME}` is a literal `${NAME}`). Undeclared names are left as written and reported, so fields
 /// can refuse them. (`run` commands are never substituted: the args are their environment.)
 ///
 /// The result is at most `limit` bytes (or the text's own length): `${A}${A}…` cannot multiply an arg's
@@ -22,9 +22,22 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>, limit: usize) -> 
     let mut undeclared = Vec::new();
     let mut rest = text;
     let mut offset = 0;
-    while let Some(start) = rest.find("${") {
+    while let Some(start) = rest.find('$') {
         out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
+        let after_dollar = &rest[start + 1..];
+        if let Some(after_escape) = after_dollar.strip_prefix('$') {
+            // `$$` is one literal `$`: `$${NAME}` is the text `${NAME}`.
+            out.push('$');
+            offset += start + 2;
+            rest = after_escape;
+            continue;
+        }
+        let Some(after) = after_dollar.strip_prefix('{') else {
+            out.push('$');
+            offset += start + 1;
+            rest = after_dollar;
+            continue;
+        };
         match after.find('}') {
             Some(end) if is_name(&after[..end]) => {
                 let name = &after[..end];
@@ -69,6 +82,16 @@ mod tests {
         assert_eq!(s.text, "v1.2-${ARCH} ${x:-y} $HOME");
         assert_eq!(s.undeclared, vec![("ARCH".to_string(), 12)]);
         assert!(!s.too_long);
+    }
+
+    #[test]
+    fn a_doubled_dollar_is_one_literal_dollar() {
+        let args = BTreeMap::from([("V".to_string(), "1".to_string())]);
+        let s = substitute("$${V} ${V} $$$${V} $${NOPE} a$b $", &args, 100);
+        assert_eq!(s.text, "${V} 1 $${V} ${NOPE} a$b $");
+        assert!(s.undeclared.is_empty(), "an escaped name is not a reference");
+        let s = substitute("$$${V}", &args, 100);
+        assert_eq!(s.text, "$1");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, NO_HOME};
+use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME};
 use super::args::{is_name, substitute};
+use super::claims::{Claims, Kind, Meets};
 use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
@@ -67,6 +68,108 @@ fn list_some<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
     match count.saturating_sub(shown.len()) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+/// Why an arg cannot have this name: the builder sets it in every `run` after the args.
+fn reserved_arg(name: &str) -> Option<&'static str> {
+    match name {
+        "PATH" => Some("the builder image's `PATH` is kept; set another with `builder.env: {PATH: ...}`"),
+        "TARGETPLATFORM" | "TARGETOS" | "TARGETARCH" | "TARGETVARIANT" | "BUILDPLATFORM" | "BUILDOS" | "BUILDARCH" => {
+            Some("the builder sets it for each platform: `run` commands have it without declaring it (`$TARGETARCH`); remove this entry")
+        }
+        "SSH_AUTH_SOCK" => Some("`builder.ssh: true` sets it to the forwarded agent; remove this entry"),
+        _ => None,
+    }
+}
+
+/// Build args BuildKit and its clients pass on their own, which a spec need not declare.
+fn is_buildkit_arg(name: &str) -> bool {
+    const KNOWN: &[&str] =
+        &["SOURCE_DATE_EPOCH", "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"];
+    const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
+    name.starts_with("BUILDKIT_") || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// What each rootfs piece writes, with the way to take it over on purpose.
+fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Claims {
+    let path = |p: &str| AbsPath::parse(p).expect("constant path");
+    let off = |key: &str| format!("set `rootfs.{key}: false` to ship your own");
+    let mut claims = Claims::default();
+    for piece in rootfs {
+        match piece {
+            Piece::Accounts(_) => {
+                for file in ["/etc/passwd", "/etc/group"] {
+                    claims.add(
+                        path(file),
+                        Kind::File,
+                        "`rootfs.users` and `rootfs.groups`",
+                        "the image's accounts are written from `rootfs.users` and `rootfs.groups`: list them there instead of copying the file",
+                    );
+                }
+            }
+            Piece::Homes(_) => {
+                for a in accounts.homes() {
+                    claims.add(
+                        a.home.path().clone(),
+                        Kind::Dir { mode: Mode::new(0o700), owner: Owner { uid: a.uid, gid: a.gid } },
+                        format!("the home of `{}`", a.name),
+                        format!("copy into it rather than onto it (`to: {}/.config/`), or give `{}` another `home:`", a.home, a.name),
+                    );
+                }
+            }
+            Piece::Tmp => claims.add(
+                path("/tmp"),
+                Kind::Dir { mode: Mode::new(0o1777), owner: Owner::ROOT },
+                "`rootfs.tmp`",
+                "copy into it rather than onto it (`to: /tmp/data/`), or set `rootfs.tmp: false` to ship your own",
+            ),
+            Piece::Nsswitch => claims.add(path("/etc/nsswitch.conf"), Kind::File, "`rootfs.nsswitch`", off("nsswitch")),
+            Piece::CaCertificates(_) => claims.add(
+                path(CA_BUNDLE),
+                Kind::File,
+                "`rootfs.ca-certificates`",
+                "take another bundle with `rootfs.ca-certificates: {from: ...}`, or set `rootfs.ca-certificates: false` to ship your own",
+            ),
+            Piece::DataFile { file, .. } => claims.add(path(file.path()), Kind::File, format!("`rootfs.{}`", file.key()), off(file.key())),
+            Piece::Timezones(Zones::All) => {
+                claims.add(path(ZONEINFO), Kind::Tree, "`rootfs.timezones`", "set `rootfs.timezones: none` to ship your own zone files")
+            }
+            Piece::Timezones(Zones::Only(names)) => {
+                for zone in names.iter().filter_map(|z| path(ZONEINFO).join(z).ok()) {
+                    claims.add(zone, Kind::File, "`rootfs.timezones`", "leave the zone out of `rootfs.timezones` to ship your own");
+                }
+            }
+            Piece::Dirs(dirs) => {
+                for d in dirs {
+                    claims.add(
+                        d.path.clone(),
+                        Kind::Dir { mode: d.mode, owner: d.owner },
+                        "`rootfs.dirs`",
+                        format!("copy into it rather than onto it (`to: {}/data/`), or remove it from `rootfs.dirs`", d.path),
+                    );
+                }
+            }
+            Piece::Files(files) => {
+                for f in files {
+                    claims.add(f.path.clone(), Kind::File, "`rootfs.files`", "remove it from `rootfs.files` or from `copy`");
+                }
+            }
+        }
+    }
+    if package_metadata {
+        claims.add(path("/etc/os-release"), Kind::File, "`rootfs.package-metadata`", off("package-metadata"));
+        claims.add(path("/var/lib/dpkg/status.d"), Kind::Tree, "`rootfs.package-metadata`", off("package-metadata"));
+    }
+    claims
+}
+
+/// The hint for a name no account has: a suggestion (when `suggest`), and some of the names there are.
+fn name_hint<'a, I: Iterator<Item = &'a str>>(name: &str, what: &str, place: &str, suggest: bool, names: impl Fn() -> I, count: usize) -> String {
+    let listed = list_some(names(), count);
+    match if suggest { did_you_mean(name, names()) } else { None } {
+        Some(n) if n != name => format!("did you mean `{n}`? {what} are: {listed}"),
+        _ => format!("define it under {place}, or write a number; {what} are: {listed}"),
     }
 }
 
@@ -180,6 +283,36 @@ impl Planner {
         }
     }
 
+    /// Legal but risky modes, as warnings: setuid/setgid on what may be a program, and world-writable
+    /// bits, except on a directory with the sticky bit (the `/tmp` pattern: only owners remove files).
+    fn risky_mode(&mut self, span: Span, path: &AbsPath, mode: Mode, directory: bool) {
+        let bits = mode.bits();
+        if !directory && bits & 0o6000 != 0 {
+            let which = match bits & 0o6000 {
+                0o4000 => "setuid",
+                0o2000 => "setgid",
+                _ => "setuid and setgid",
+            };
+            let whose = if bits & 0o4000 != 0 { "owner's" } else { "group's" };
+            self.warn(
+                span,
+                format!("mode {mode} of `{path}` is {which}: it runs with its {whose} rights whoever starts it"),
+                "a scratch image rarely needs this; drop the leading 4/2/6 (e.g. \"0755\") unless the program is meant to",
+            );
+        }
+        if bits & 0o002 != 0 && !(directory && bits & 0o1000 != 0) {
+            self.warn(
+                span,
+                format!("mode {mode} makes `{path}` world-writable"),
+                if directory {
+                    "any user of the container can replace what is in it; use \"0755\", or \"1777\" (sticky, like /tmp) for a shared scratch directory"
+                } else {
+                    "any user of the container can change it; use \"0644\" or \"0755\""
+                },
+            );
+        }
+    }
+
     fn mode(&mut self, s: &Str) -> Option<Mode> {
         let text = self.text(s);
         let m = Mode::parse(&text);
@@ -216,6 +349,16 @@ impl Planner {
             },
         };
         let package_metadata = builder.is_some() && spec.rootfs.package_metadata.as_ref().is_none_or(|t| t.value);
+        if let (None, Some(t)) = (&spec.builder, &spec.rootfs.package_metadata) {
+            if t.value {
+                self.error(
+                    t.span,
+                    "there is no builder to describe packages of",
+                    "package metadata lists the builder's Debian packages whose files the image has; remove `package-metadata: true` or add a `builder`",
+                );
+            }
+        }
+        let app_dirs = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -232,13 +375,17 @@ impl Planner {
             Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
-        Plan { builder, copies, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, app_dirs, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
         for (name, default) in &spec.args {
             if !is_name(&name.value) {
                 self.error(name.span, format!("`{}` is not a valid arg name", name.value), "use letters, digits and `_`, starting with a letter");
+                continue;
+            }
+            if let Some(hint) = reserved_arg(&name.value) {
+                self.error(name.span, format!("arg `{}` would be overridden in every `run`", name.value), hint);
                 continue;
             }
             let value = inputs.build_args.get(&name.value).cloned().unwrap_or_else(|| default.value.clone());
@@ -255,6 +402,18 @@ impl Planner {
                 continue;
             }
             self.args.insert(name.value.clone(), value);
+        }
+        // A `--build-arg` that nothing reads is most often a typo: say so, but build.
+        let declared: HashSet<&str> = spec.args.iter().map(|(n, _)| n.value.as_str()).collect();
+        for name in inputs.build_args.keys().filter(|n| !declared.contains(n.as_str()) && !is_buildkit_arg(n)) {
+            self.suggestions = self.suggestions.saturating_sub(1);
+            let suggestion = if self.suggestions > 0 { did_you_mean(name, declared.iter().copied()) } else { None };
+            let hint = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("declare it under `args:` (e.g. `args: {{{name}: default}}`) to use it, or drop the --build-arg"),
+            };
+            let message = format!("build arg `{}` is not used: no `args:` entry declares it", crate::diag::escape(name, 64));
+            self.diags.push(Diagnostic::warning(None, message).hint(hint));
         }
     }
 
@@ -542,15 +701,13 @@ impl Planner {
         match accounts.resolve(&text) {
             Ok(o) => o,
             Err(why) => {
-                let user = text.split(':').next().unwrap_or_default();
-                // Suggestions cost a pass over the users each; the first few errors get them, which is
+                // Suggestions cost a pass over the names each; the first few errors get them, which is
                 // all a reader sees, so a spec with many bad owners stays linear.
                 self.suggestions = self.suggestions.saturating_sub(1);
-                let suggestion = if self.suggestions > 0 { did_you_mean(user, accounts.names()) } else { None };
-                let listed = list_some(accounts.names(), accounts.users().len());
-                let hint = match suggestion {
-                    Some(n) if n != user => format!("did you mean `{n}`? users are: {listed}"),
-                    _ => format!("define it under `rootfs.users`, or write a number; users are: {listed}"),
+                let suggest = self.suggestions > 0;
+                let hint = match &why {
+                    Unknown::User(u) => name_hint(u, "users", "`rootfs.users`", suggest, || accounts.names(), accounts.users().len()),
+                    Unknown::Group(g) => name_hint(g, "groups", "`rootfs.groups`", suggest, || accounts.group_names(), accounts.groups().len()),
                 };
                 self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
@@ -631,7 +788,21 @@ impl Planner {
                 self.error(from.span, "a file cannot be copied onto `/`", "give it a destination with `to:`");
                 continue;
             }
+            if dest.as_str() == "/" {
+                // Whatever the build left in the directory would land over users, certificates and /tmp
+                // unseen, and no path in it could be checked before the build.
+                self.error(
+                    c.span,
+                    format!("`{}` is copied into `/`: what the build leaves there would cover the root filesystem", crate::diag::escape(&from.value, 64)),
+                    "copy it into a directory of its own (`to: /app/`), or each part where it goes (`{from: /out/bin/, to: /usr/local/bin/}`)",
+                );
+                continue;
+            }
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
+            if let (Some(m), Some(written)) = (mode, &c.mode) {
+                // A copy's mode applies to every file it copies, a directory's included.
+                self.risky_mode(written.span, &dest, m, false);
+            }
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             if let Some(line) = dests.get(&dest) {
                 self.error(c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
@@ -641,6 +812,53 @@ impl Planner {
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
         out
+    }
+
+    /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the rootfs directories
+    /// the copies go into, which the application layer makes again with their mode and owner.
+    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Vec<DirEntry> {
+        let claims = rootfs_claims(rootfs, accounts, package_metadata);
+        let mut inside = vec![false; claims.claims.len()];
+        for (copy, (meets, dirs)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
+            for d in dirs {
+                inside[d] = true;
+            }
+            let dest = &copy.dest;
+            match meets {
+                Meets::Free => {}
+                Meets::Above(_) if copy.contents => {}
+                Meets::Equal(i) | Meets::Below(i) => {
+                    let c = &claims.claims[i];
+                    let message = match c.kind {
+                        Kind::Dir { mode, .. } => format!("`{dest}` is the directory {} makes (mode {mode}): a copy onto it replaces it", c.by),
+                        Kind::File | Kind::Tree if dest == &c.path => format!("`{dest}` is written by {}: this copy would replace it", c.by),
+                        Kind::File | Kind::Tree => format!("`{dest}` is inside `{}`, which {} writes", c.path, c.by),
+                    };
+                    self.error(copy.span, message, c.hint.clone());
+                }
+                Meets::Above(i) => {
+                    let c = &claims.claims[i];
+                    self.error(
+                        copy.span,
+                        format!("`{dest}` holds `{}` ({}): a file copied onto it would hide what the rootfs puts there", c.path, c.by),
+                        format!("to copy a directory's contents into `{dest}`, end `from` with `/` (e.g. `{{from: /out{dest}/, to: {dest}/}}`)"),
+                    );
+                }
+            }
+        }
+        let mut dirs: Vec<DirEntry> = claims
+            .claims
+            .into_iter()
+            .zip(inside)
+            .filter_map(|(c, inside)| match c.kind {
+                Kind::Dir { mode, owner } if inside => Some(DirEntry { path: c.path, mode, owner }),
+                _ => None,
+            })
+            .collect();
+        // Parents before what is inside them.
+        dirs.sort_by(|a, b| a.path.cmp(&b.path));
+        dirs.dedup_by(|a, b| a.path == b.path);
+        dirs
     }
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
@@ -764,6 +982,9 @@ impl Planner {
             .filter_map(|d| {
                 let path = self.abs_path(d.path.as_ref()?, "dir path")?;
                 let mode = d.mode.as_ref().map_or(Some(Mode::new(0o755)), |m| self.mode(m))?;
+                if let Some(written) = &d.mode {
+                    self.risky_mode(written.span, &path, mode, true);
+                }
                 let owner = d.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
                 Some(DirEntry { path, mode, owner })
             })
@@ -783,6 +1004,9 @@ impl Planner {
             let Some(path) = self.abs_path(path, "file path") else { continue };
             let content = self.text(content);
             let Some(mode) = f.mode.as_ref().map_or(Some(Mode::new(0o644)), |m| self.mode(m)) else { continue };
+            if let Some(written) = &f.mode {
+                self.risky_mode(written.span, &path, mode, false);
+            }
             let owner = f.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             files.push(FileEntry { path, content, mode, owner });
         }
@@ -795,13 +1019,15 @@ impl Planner {
         let i = &spec.image;
         let list = |p: &mut Self, l: &Spanned<Vec<Str>>| l.value.iter().map(|s| p.text(s)).collect::<Vec<_>>();
         let cmd = i.cmd.as_ref().map(|c| list(self, c));
+        let cmd_span = i.cmd.as_ref().map(|c| c.value.first().map_or(c.span, |s| s.span));
         let (entrypoint, entrypoint_span) = match &i.entrypoint {
             Some(e) => (Some(list(self, e)).filter(|e| !e.is_empty()), e.span),
             None => {
                 let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
                 match (files.as_slice(), &cmd) {
                     ([only], _) => (Some(vec![only.dest.to_string()]), only.span),
-                    (_, Some(_)) => (None, spec.copy_span),
+                    // `cmd[0]` is the program: later checks of it point there.
+                    (_, Some(_)) => (None, cmd_span.unwrap_or(spec.copy_span)),
                     (_, None) => {
                         if !copies.is_empty() {
                             self.error(
@@ -815,9 +1041,14 @@ impl Planner {
                 }
             }
         };
-        let program = entrypoint.as_ref().or(cmd.as_ref()).and_then(|v| v.first());
-        if let Some(program) = program {
-            self.check_program(program, entrypoint_span, copies, rootfs);
+        // Without an entrypoint, `cmd[0]` is the program: its errors name `cmd` and point at it.
+        let program = match (&entrypoint, &cmd, cmd_span) {
+            (Some(e), _, _) => e.first().map(|p| (p, "entrypoint", entrypoint_span)),
+            (None, Some(c), Some(span)) => c.first().map(|p| (p, "cmd[0]", span)),
+            _ => None,
+        };
+        if let Some((program, what, span)) = program {
+            self.check_program(program, what, span, copies, spec.copy.len(), rootfs);
         }
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
@@ -873,32 +1104,37 @@ impl Planner {
         ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal }
     }
 
-    /// An absolute entrypoint must be something the image will contain: a copied file or a file
-    /// below a copied directory. (Whether it is executable is checked once the builder has run.)
-    fn check_program(&mut self, program: &str, span: Span, copies: &[Copy], rootfs: &[Piece]) {
+    /// An absolute entrypoint must be something the image will contain: a copied file, or a file below
+    /// a copied directory (`from: /out/` or `from: /out/bin`, which may be a directory too). Whether it
+    /// is there and executable is checked once the builder has run.
+    fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], spec_copies: usize, rootfs: &[Piece]) {
         let path = match AbsPath::parse(program) {
             Ok(path) => path,
             Err(PathError::Relative | PathError::Empty) => {
                 self.error(
                     span,
-                    format!("entrypoint `{}` is not an absolute path", program.escape_debug()),
+                    format!("{what} `{}` is not an absolute path", program.escape_debug()),
                     "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`",
                 );
                 return;
             }
             Err(e) => {
-                self.path_error(span, "entrypoint", program, e);
+                self.path_error(span, what, program, e);
                 return;
             }
         };
-        let copied = copies.iter().any(|c| if c.contents { path.starts_with(&c.dest) } else { c.dest == path });
+        let copied = copies.iter().any(|c| path.starts_with(&c.dest));
         let written = rootfs.iter().any(|p| matches!(p, Piece::Files(fs) if fs.iter().any(|f| f.path == path)));
-        if !copied && !written {
-            let dests: Vec<String> = copies.iter().map(|c| c.dest.to_string()).collect();
+        // A copy entry with an error of its own may be the one meant to hold it: that error is enough.
+        let refused = copies.len() < spec_copies;
+        if !copied && !written && !refused {
             self.error(
                 span,
-                format!("entrypoint `{path}` is not in the image"),
-                format!("the image contains only what `copy` lists ({}); copy it there or fix the path", dests.join(", ")),
+                format!("{what} `{path}` is not in the image"),
+                format!(
+                    "the image contains only what `copy` lists ({}); copy it there or fix the path",
+                    list_some(copies.iter().map(|c| c.dest.as_str()), copies.len())
+                ),
             );
         }
     }

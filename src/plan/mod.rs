@@ -4,6 +4,7 @@
 mod accounts;
 mod args;
 mod build;
+mod claims;
 mod paths;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
@@ -26,6 +27,10 @@ pub const ZONEINFO: &str = "/usr/share/zoneinfo";
 pub struct Plan {
     pub builder: Option<Builder>,
     pub copies: Vec<Copy>,
+    /// Directories the rootfs makes with a mode and owner (`/tmp`, homes, `rootfs.dirs`) that copies go
+    /// into, parents first: the application layer makes them again, the same, so that making the copies'
+    /// parents there does not turn them into root's 0755 when the layers are stacked.
+    pub app_dirs: Vec<DirEntry>,
     /// In the order they are laid down; each becomes its own layer.
     pub rootfs: Vec<Piece>,
     pub libraries: Libraries,

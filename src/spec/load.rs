@@ -9,6 +9,15 @@ use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 
 /// Parses the text of a spec file. On failure every problem found is returned, not just the first.
 pub fn load(text: &str) -> Result<Spec, Diagnostics> {
+    match load_partial(text) {
+        (Some(spec), diags) if !diags.has_errors() => Ok(spec),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// [`load`], and the spec as far as it was read even with problems (`None` when the text is not YAML), so
+/// a caller can look further.
+pub fn load_partial(text: &str) -> (Option<Spec>, Diagnostics) {
     // Before the parser recurses into it: a nesting depth the parser survives, and one document.
     if let Err(problem) = super::scan::scan(text) {
         let d = match problem {
@@ -17,7 +26,7 @@ pub fn load(text: &str) -> Result<Spec, Diagnostics> {
             super::scan::Problem::SecondDocument(span) => Diagnostic::error(span, "a second YAML document starts here")
                 .hint("a spec is one document: remove this line and what follows, or move it to a file of its own"),
         };
-        return Err(Diagnostics::one(d));
+        return (None, Diagnostics::one(d));
     }
     // prevent_coercion: a quoted scalar is a string (`FOO: ""` is empty, not null; `"true"` is not a boolean).
     let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping().prevent_coercion(true);
@@ -26,16 +35,12 @@ pub fn load(text: &str) -> Result<Spec, Diagnostics> {
         Err(e) => {
             let mut ds = Diagnostics::default();
             ds.push(load_error(e, text));
-            return Err(ds);
+            return (None, ds);
         }
     };
     let mut r = Reader { diags: Diagnostics::default() };
     let spec = r.section(&root, &keys::SPEC);
-    if r.diags.has_errors() {
-        Err(r.diags.sorted())
-    } else {
-        Ok(spec)
-    }
+    (Some(spec), r.diags.sorted())
 }
 
 fn load_error(e: LoadError, text: &str) -> Diagnostic {

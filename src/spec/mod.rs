@@ -11,7 +11,7 @@ mod load;
 pub mod scan;
 pub mod schema;
 
-pub use load::load;
+pub use load::{load, load_partial};
 
 use crate::diag::Span;
 

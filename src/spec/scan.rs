@@ -21,11 +21,22 @@ pub enum Problem {
 }
 
 pub fn scan(text: &str) -> Result<(), Problem> {
+    count(text).map(|_| ())
+}
+
+/// The most keys and items a spec may have. The YAML tree and the spec cost a few hundred bytes for each
+/// however short it is (`copy: [a,a,a,…]`), so the number, not the size, bounds the memory of a check: at
+/// this limit it stays under 100 MB. A real spec has a few hundred.
+pub const MAX_VALUES: usize = 100_000;
+
+/// [`scan`], and how many keys and items the text has, over-estimated: every `key:` separator, block
+/// `- `/`? ` indicator and flow `,`, outside comments, quoted scalars and block scalars.
+pub fn count(text: &str) -> Result<usize, Problem> {
     let mut scanner = Scanner::default();
     for (n, line) in text.lines().enumerate() {
         scanner.line(n + 1, line)?;
     }
-    Ok(())
+    Ok(scanner.values)
 }
 
 /// What carries over from one line to the next.
@@ -42,6 +53,8 @@ struct Scanner {
     seen_content: bool,
     /// A `...` ended the document: any more content is a second one.
     ended: bool,
+    /// Keys and items so far (see [`count`]).
+    values: usize,
 }
 
 /// Where a line's content stands.
@@ -143,6 +156,7 @@ impl Scanner {
                 ' ' | '\t' => {}
                 '#' if prev.is_none_or(|p| p == ' ' || p == '\t') => break,
                 '-' | '?' if at_value && self.flow == 0 && separated => {
+                    self.values += 1;
                     depth += 1;
                     line.too_deep(depth + self.flow, i)?;
                 }
@@ -162,8 +176,10 @@ impl Scanner {
                     self.flow -= 1;
                     at_value = false;
                 }
-                ',' if self.flow > 0 => at_value = true,
-                ':' if separated || self.flow > 0 => at_value = true,
+                ',' | ':' if self.flow > 0 || (c == ':' && separated) => {
+                    self.values += 1;
+                    at_value = true;
+                }
                 '|' | '>' if at_value && self.flow == 0 => {
                     self.block_scalar = Some(line.indent);
                     break;
@@ -245,6 +261,13 @@ mod tests {
         // An apostrophe inside a plain scalar does not start a quoted scalar that would hide the rest.
         let hidden = format!("run: echo don't\nx: {}\n", "[".repeat(100));
         assert!(depth_error(&hidden).is_some());
+    }
+
+    #[test]
+    fn keys_and_items_are_counted_outside_quotes_comments_and_block_scalars() {
+        assert_eq!(count("copy: [a, b, c]\n"), Ok(3));
+        assert_eq!(count("copy:\n  - {from: a, to: b}\nimage: golang:1.23\n"), Ok(6));
+        assert_eq!(count("run: |\n  - a, b: c\nx: \"a, b: c\" # - d, e: f\n"), Ok(2));
     }
 
     #[test]
