@@ -88,7 +88,8 @@ fn is_buildkit_arg(name: &str) -> bool {
     const KNOWN: &[&str] =
         &["SOURCE_DATE_EPOCH", "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"];
     const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
-    name.starts_with("BUILDKIT_") || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+    // SCRATCHKIT_ALLOW_OLD_BUILDKIT is read by the frontend itself (see `frontend::ALLOW_OLD_BUILDKIT`).
+    name.starts_with("BUILDKIT_") || name == "SCRATCHKIT_ALLOW_OLD_BUILDKIT" || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// What each rootfs piece writes, with the way to take it over on purpose.
