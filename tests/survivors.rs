@@ -43,10 +43,13 @@ fn a_long_but_allowed_expansion_is_kept() {
 }
 
 #[test]
-fn undeclared_names_are_reported_at_their_offset_after_a_shell_default() {
+fn undeclared_names_are_reported_at_their_offset_after_a_shell_default_or_an_escape() {
     let args = BTreeMap::new();
-    let s = substitute("ab${x:-y}-${NOPE}", &args, 1 << 20);
-    assert_eq!(s.undeclared, vec![("NOPE".to_string(), 10)]);
+    let s = substitute("abc${x:-y}-${NOPE}", &args, 1 << 20);
+    assert_eq!(s.undeclared, vec![("NOPE".to_string(), 11)]);
+    // After a `$$` escape too.
+    let s = substitute("x$${A}${NOPE}", &args, 1 << 20);
+    assert_eq!(s.undeclared, vec![("NOPE".to_string(), 6)]);
 }
 
 #[test]
