@@ -28,7 +28,7 @@ fn copies(n: usize) -> String {
 fn users(n: usize) -> String {
     let mut s = format!("{BUILDER}copy: [{{from: /out/app, owner: u{}}}]\nrootfs:\n  users:\n", n - 1);
     for i in 0..n {
-        s.push_str(&format!("    - {{name: u{i}, uid: {}}}\n", 10_000 + i));
+        s.push_str(&format!("    - {{name: u{i}, uid: {}}}\n", 100_000 + i));
     }
     s
 }

@@ -138,7 +138,7 @@ fn check_warnings_reach_buildx_and_copies_into_tmp_and_a_home_keep_their_modes()
     let image = "scratchkit-e2e/into-rootfs-dirs";
     let (ok, log) = build("tests/e2e-fixtures/into-rootfs-dirs.yaml", "tests/e2e-fixtures/src", &["--load", "-t", image, "--build-arg", "VERSON=1.2"]);
     assert!(ok, "{log}");
-    for want in ["build arg `VERSON` is not used: no `args:` entry declares it", "did you mean `VERSION`?", "mode 0666 makes `/srv/version` world-writable"] {
+    for want in ["build arg `VERSON` is not used: no `args:` entry declares it; did you mean `VERSION`?", "mode 0666 makes `/srv/version` world-writable"] {
         assert!(log.contains(want), "no warning `{want}` in:\n{log}");
     }
     let entries = Exported::new(image).entries();
@@ -149,4 +149,5 @@ fn check_warnings_reach_buildx_and_copies_into_tmp_and_a_home_keep_their_modes()
     assert_eq!(entry("home/nonroot/.config/app.yaml").uid, 65532);
     assert_eq!(entry("tmp/seed.db").kind, '-');
     assert_eq!(entry("srv/version").mode, 0o666);
+    run_image(image);
 }

@@ -409,11 +409,13 @@ impl Planner {
         for name in inputs.build_args.keys().filter(|n| !declared.contains(n.as_str()) && !is_buildkit_arg(n)) {
             self.suggestions = self.suggestions.saturating_sub(1);
             let suggestion = if self.suggestions > 0 { did_you_mean(name, declared.iter().copied()) } else { None };
-            let hint = match suggestion {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("declare it under `args:` (e.g. `args: {{{name}: default}}`) to use it, or drop the --build-arg"),
+            // buildx shows a warning's message, not its hint: the suggestion goes in the message.
+            let shown = crate::diag::escape(name, 64);
+            let message = match suggestion {
+                Some(s) => format!("build arg `{shown}` is not used: no `args:` entry declares it; did you mean `{s}`?"),
+                None => format!("build arg `{shown}` is not used: no `args:` entry declares it"),
             };
-            let message = format!("build arg `{}` is not used: no `args:` entry declares it", crate::diag::escape(name, 64));
+            let hint = format!("declare it under `args:` (e.g. `args: {{{shown}: default}}`) to use it, or drop the --build-arg");
             self.diags.push(Diagnostic::warning(None, message).hint(hint));
         }
     }
