@@ -990,7 +990,7 @@ fn outline_subrequest_lists_the_build_args() {
     run_frontend(&mut fake, &[("requestid", "frontend.outline")]);
 
     let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
-    assert_eq!(outline["args"][0], json!({ "name": "GREETING", "value": "hello" }));
+    assert_eq!((&outline["args"][0]["name"], &outline["args"][0]["value"]), (&json!("GREETING"), &json!("hello")));
     assert!(fake.definitions(Kind::Builder).is_empty(), "a subrequest ran the build");
 }
 
@@ -1474,4 +1474,41 @@ fn copy_from_an_unknown_or_unreadable_named_context_is_a_located_error() {
     run_frontend(&mut fake, &[("context:assets", "git://example.com/assets.git")]);
     let error = fake.error();
     assert!(error.contains("scratch.yaml:4:5") && error.contains("`git` context"), "{error}");
+}
+
+#[test]
+fn outline_lists_args_with_defaults_secrets_ssh_and_caches_where_the_spec_declares_them() {
+    let mut fake = FakeGateway::modern(&fixture("ok/full.yaml"));
+    run_frontend(&mut fake, &[("requestid", "frontend.outline"), ("target", "debug")]);
+
+    let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
+    let at = |line: usize, character: usize| json!({ "sourceIndex": 0, "ranges": [{ "start": { "line": line, "character": character }, "end": { "line": line, "character": character } }] });
+    assert_eq!(outline["name"], "debug");
+    assert_eq!(outline["args"], json!([{ "name": "VERSION", "description": "declared in `args`", "value": "dev", "location": at(5, 3) }]));
+    assert_eq!(outline["secrets"], json!([{ "name": "netrc", "required": true, "location": at(13, 18) }]));
+    assert_eq!(outline["ssh"], json!([{ "name": "default", "required": true, "location": at(14, 8) }]));
+    assert_eq!(outline["cache"], json!([{ "ID": "/root/.cache/go-build", "location": at(12, 11) }, { "ID": "/go/pkg/mod", "location": at(12, 34) }]));
+    let txt = text(&fake.metadata()["result.txt"]);
+    for line in [
+        "TARGET:      debug",
+        "BUILD ARG   VALUE",
+        "VERSION     dev",
+        "SECRET   REQUIRED",
+        "netrc    true",
+        "SSH       REQUIRED",
+        "default   true",
+        "/go/pkg/mod",
+    ] {
+        assert!(txt.lines().any(|l| l == line), "no line {line:?} in:\n{txt}");
+    }
+    assert!(fake.definitions(Kind::Builder).is_empty(), "a subrequest ran the build");
+}
+
+#[test]
+fn outline_of_a_spec_without_builder_lists_nothing_but_the_target() {
+    let mut fake = FakeGateway::modern("copy: [app]\n");
+    run_frontend(&mut fake, &[("requestid", "frontend.outline")]);
+    let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
+    assert_eq!(outline["name"], "default");
+    assert_eq!((outline["args"].clone(), outline["secrets"].clone(), outline["ssh"].clone()), (json!([]), json!([]), json!([])));
 }
