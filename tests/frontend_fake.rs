@@ -1484,7 +1484,7 @@ fn outline_lists_args_with_defaults_secrets_ssh_and_caches_where_the_spec_declar
     let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
     let at = |line: usize, character: usize| json!({ "sourceIndex": 0, "ranges": [{ "start": { "line": line, "character": character }, "end": { "line": line, "character": character } }] });
     assert_eq!(outline["name"], "debug");
-    assert_eq!(outline["args"], json!([{ "name": "VERSION", "description": "declared in `args`", "value": "dev", "location": at(5, 3) }]));
+    assert_eq!(outline["args"], json!([{ "name": "VERSION", "value": "dev", "location": at(5, 3) }]));
     assert_eq!(outline["secrets"], json!([{ "name": "netrc", "required": true, "location": at(13, 18) }]));
     assert_eq!(outline["ssh"], json!([{ "name": "default", "required": true, "location": at(14, 8) }]));
     assert_eq!(outline["cache"], json!([{ "ID": "/root/.cache/go-build", "location": at(12, 11) }, { "ID": "/go/pkg/mod", "location": at(12, 34) }]));

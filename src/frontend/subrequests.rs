@@ -96,8 +96,7 @@ fn outline(text: &str, inputs: &PlanInputs) -> Metadata {
     let Ok(s) = spec::load(text) else {
         return result(head, "the spec does not parse; run --call check\n".into());
     };
-    let args: Vec<Value> =
-        s.args.iter().map(|(k, v)| json!({ "name": k.value, "description": "declared in `args`", "value": v.value, "location": location(k.span) })).collect();
+    let args: Vec<Value> = s.args.iter().map(|(k, v)| json!({ "name": k.value, "value": v.value, "location": location(k.span) })).collect();
     let builder = s.builder.unwrap_or_default();
     let secrets: Vec<Value> =
         builder.secrets.iter().filter_map(|x| x.id.as_ref()).map(|id| json!({ "name": id.value, "required": true, "location": location(id.span) })).collect();
