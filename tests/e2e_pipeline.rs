@@ -221,3 +221,34 @@ fn init_then_build_then_run_a_c_project() {
     assert_eq!(init_build_run(&project, with_make, "scratchkit-init-c").trim(), "hello from make");
     let _ = run_cmd(docker_cmd().args(["image", "rm", with_make]), RUN_TIMEOUT);
 }
+
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn a_frontend_pushed_to_a_registry_and_pinned_by_digest_builds() {
+    let _e2e = e2e();
+    let registry = e2e_support::REGISTRY;
+    let out = run_cmd(Command::new("curl").args(["-fsS", "--max-time", "10", &format!("http://{registry}/v2/")]), RUN_TIMEOUT);
+    assert!(out.ok, "no registry answers on {registry} (run scripts/registry.sh; scripts/test.sh does)\n{}", out.all());
+    // As the README says: push, read the digest, pin it.
+    let tag = format!("{registry}/scratchkit-e2e/frontend:pinned");
+    must(docker_cmd().args(["tag", &frontend_image(), &tag]));
+    must(docker_cmd().args(["push", &tag]));
+    let digest = must(docker_cmd().args(["buildx", "imagetools", "inspect", &tag, "--format", "{{json .Manifest.Digest}}"]));
+    let digest = digest.trim().trim_matches('"').to_string();
+    assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
+    let _ = run_cmd(docker_cmd().args(["image", "rm", &tag]), RUN_TIMEOUT);
+
+    let dir = scratch_dir("pinned");
+    let pinned = format!("{registry}/scratchkit-e2e/frontend@{digest}");
+    write(&dir, &[("go.mod", "module example.com/pinned\n\ngo 1.19\n"), ("main.go", GO_MAIN)]);
+    write(
+        &dir,
+        &[("scratch.yaml", &format!("# syntax={pinned}\nbuilder:\n  image: {BUILDER_IMAGE}\n  run: CGO_ENABLED=0 go build -o /out/app .\ncopy: [/out/app]\n"))],
+    );
+    let image = "scratchkit-e2e/pipeline-pinned";
+    // Docker's own `buildx build`, no BUILDKIT_SYNTAX: only the syntax line names the frontend.
+    let log = must(e2e_support::buildx_dockerfile().args(["-f", dir.join("scratch.yaml").to_str().unwrap(), "--load", "-t", image, dir.to_str().unwrap()]));
+    assert!(log.contains(&digest), "the build did not resolve the pinned frontend:\n{log}");
+    assert_eq!(run_image(image).trim(), "hello from the pipeline");
+    let _ = run_cmd(docker_cmd().args(["image", "rm", image]), RUN_TIMEOUT);
+}
