@@ -45,6 +45,13 @@ if ! syft version 2>/dev/null | grep -q "^Version: *$SYFT_VERSION$"; then
   syft version >/dev/null || { echo "syft $SYFT_VERSION is not on PATH after pip install" >&2; exit 1; }
 fi
 
+# make, for tests/e2e_pipeline.rs: `scratchkit init` in a C project runs `make`, and the local builder image has
+# none, so the test adds the host's (Debian 12 on both sides) to a derived builder image.
+if ! command -v make >/dev/null; then
+  step "make"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null
+fi
+
 # The local SBOM generator (busybox + the syft above) for the attestation tests in tests/e2e_sbom.rs.
 step "sbom generator";  scripts/sbom-generator.sh
 

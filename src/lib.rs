@@ -10,6 +10,7 @@ pub mod compile;
 pub mod diag;
 pub mod frontend;
 pub mod gateway;
+pub mod init;
 pub mod llb;
 pub mod lower;
 pub mod plan;

@@ -82,6 +82,26 @@ enum Command {
         #[arg(long)]
         overview: bool,
     },
+    /// Write a first scratch.yaml for the Go (go.mod), Rust (Cargo.toml) or C (Makefile) project in a
+    /// directory, and print the command that builds it.
+    ///
+    /// The spec names the builder image, runs the build with the language's caches mounted (Go's build and
+    /// module caches, cargo's registry and target directory), copies the binary to /usr/local/bin and makes
+    /// it the entrypoint. An existing scratch.yaml is kept unless --force.
+    Init {
+        /// The project directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The frontend image for the `# syntax=` line; pin yours by digest (`registry/scratchkit@sha256:…`).
+        #[arg(long, value_name = "IMAGE", default_value = scratchkit::init::DEFAULT_FRONTEND)]
+        frontend: String,
+        /// The builder image (default: the language's image: golang:<go.mod version>, rust:1-bookworm, gcc:14-bookworm).
+        #[arg(long, value_name = "IMAGE")]
+        builder: Option<String>,
+        /// Replace an existing scratch.yaml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -173,6 +193,7 @@ fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Load
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Frontend => Ok(scratchkit::frontend::serve_stdio()),
+        Command::Init { dir, frontend, builder, force } => init(&dir, &frontend, builder.as_deref(), force),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "scratchkit", &mut script);
@@ -221,6 +242,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 emit(&prost::Message::encode_to_vec(&def))
             }
+        }
+    }
+}
+
+/// `scratchkit init`: writes the spec, says what it found on stderr and prints the build command on stdout.
+fn init(dir: &Path, frontend: &str, builder: Option<&str>, force: bool) -> anyhow::Result<ExitCode> {
+    match scratchkit::init::init(dir, frontend, builder, force) {
+        Ok(w) => {
+            eprintln!("wrote {} for the {} program `{}`; build it with:", w.path.display(), w.project.language(), w.project.binary());
+            emit(format!("{}\n", w.command).as_bytes())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
         }
     }
 }

@@ -113,3 +113,95 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// A fresh directory under the target's temporary directory with these files.
+fn project(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("init").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn init_writes_a_spec_that_checks_for_go_rust_and_c_and_prints_the_build_command() {
+    let cases = [
+        (
+            "go",
+            vec![("go.mod", "module example.com/tools/hello/v2\n\ngo 1.22.1\n"), ("main.go", "package main\n\nfunc main() {}\n")],
+            "hello",
+            "golang:1.22",
+            "go build -trimpath -o /out/hello .",
+        ),
+        (
+            "go-cmd",
+            vec![("go.mod", "module example.com/svc\n"), ("lib.go", "package svc\n"), ("cmd/server/main.go", "package main\n")],
+            "server",
+            "golang:1.23",
+            "go build -trimpath -o /out/server ./cmd/server",
+        ),
+        (
+            "rust",
+            vec![("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n"), ("Cargo.lock", ""), ("src/main.rs", "fn main() {}\n")],
+            "tool",
+            "rust:1-bookworm",
+            "cargo build --release --locked",
+        ),
+        (
+            "c",
+            vec![("Makefile", "all: hello\nhello: hello.c\n\tcc -O2 -o hello hello.c\nclean:\n\trm -f hello\n"), ("hello.c", "int main(void) { return 0; }\n")],
+            "hello",
+            "gcc:14-bookworm",
+            "make hello",
+        ),
+    ];
+    for (name, files, binary, builder, run) in cases {
+        let dir = project(name, &files);
+        let out = scratchkit(&["init", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        let d = dir.display();
+        assert_eq!(stdout(&out), format!("docker buildx build -f {d}/scratch.yaml -t {binary} --load {d}\n"), "{name}");
+        assert!(stderr(&out).contains(&format!("program `{binary}`")), "{name}: {}", stderr(&out));
+        let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
+        assert!(spec.starts_with("# syntax=scratchkit:dev\n"), "{name}: {spec}");
+        assert!(spec.contains(&format!("  image: {builder}\n")) && spec.contains(run), "{name}: {spec}");
+        assert!(spec.contains(&format!("entrypoint: [/usr/local/bin/{binary}]")), "{name}: {spec}");
+        // What init writes is a valid spec, without warnings.
+        let check = scratchkit(&["check", dir.join("scratch.yaml").to_str().unwrap()]);
+        assert_eq!(check.status.code(), Some(0), "{name}: {}\n{spec}", stderr(&check));
+        assert!(!stderr(&check).contains("warning"), "{name}: {}", stderr(&check));
+    }
+}
+
+#[test]
+fn init_keeps_an_existing_spec_unless_forced_and_takes_the_frontend_and_builder() {
+    let dir = project("force", &[("go.mod", "module m\n"), ("main.go", "package main\n"), ("scratch.yaml", "mine\n")]);
+    let d = dir.to_str().unwrap();
+    let out = scratchkit(&["init", d]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("scratch.yaml already exists; pass --force"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(dir.join("scratch.yaml")).unwrap(), "mine\n");
+    assert!(stdout(&out).is_empty());
+
+    let pinned = "127.0.0.1:5000/scratchkit@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let out = scratchkit(&["init", "--force", "--frontend", pinned, "--builder", "scratchkit-test/go:bookworm", d]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
+    assert!(spec.starts_with(&format!("# syntax={pinned}\n")) && spec.contains("  image: scratchkit-test/go:bookworm\n"), "{spec}");
+}
+
+#[test]
+fn init_elsewhere_says_what_it_looks_for() {
+    let dir = project("python", &[("setup.py", "")]);
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no go.mod, Cargo.toml or C Makefile in"), "{}", stderr(&out));
+    assert!(!dir.join("scratch.yaml").exists());
+    let dir = project("workspace", &[("Cargo.toml", "[workspace]\nmembers = [\"a\"]\n")]);
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Cargo.toml: it names no `[package]`"), "{}", stderr(&out));
+}

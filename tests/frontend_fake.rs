@@ -990,7 +990,7 @@ fn outline_subrequest_lists_the_build_args() {
     run_frontend(&mut fake, &[("requestid", "frontend.outline")]);
 
     let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
-    assert_eq!(outline["args"][0], json!({ "name": "GREETING", "value": "hello" }));
+    assert_eq!((&outline["args"][0]["name"], &outline["args"][0]["value"]), (&json!("GREETING"), &json!("hello")));
     assert!(fake.definitions(Kind::Builder).is_empty(), "a subrequest ran the build");
 }
 
@@ -1388,4 +1388,127 @@ fn a_scan_arg_that_is_neither_a_boolean_nor_the_builder_stage_is_an_error() {
     run_frontend_attesting(&mut fake, &[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "final")], true);
     let error = fake.error();
     assert!(error.contains("BUILDKIT_SBOM_SCAN_STAGE names stage `final`") && error.contains("true, false or builder"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Named contexts (`--build-context NAME=…`)
+// ---------------------------------------------------------------------------------------------------
+
+const MIRROR: &str = "127.0.0.1:5000/mirror/golang:1.23";
+
+#[test]
+fn a_build_context_named_like_the_builder_image_replaces_it_pinned() {
+    for name in ["golang:1.23", "docker.io/library/golang:1.23"] {
+        let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+        let mirror = format!("docker-image://{MIRROR}");
+        run_frontend(&mut fake, &[(&format!("context:{name}"), &mirror)]);
+        fake.images();
+        // Only the mirror is resolved, and the builder runs on it, pinned to its digest.
+        assert_eq!(fake.resolved, [(MIRROR.to_string(), Platform::linux_amd64())], "{name}");
+        let ids: Vec<String> = sources(fake.only(Kind::Builder)).into_iter().map(|s| s.identifier).collect();
+        assert!(ids.contains(&format!("docker-image://{MIRROR}@{DIGEST}")), "{name}: {ids:?}");
+        assert!(!ids.iter().any(|i| i.contains("docker.io/library/golang")), "{name}: {ids:?}");
+        let (_, meta) = the_exec(fake.only(Kind::Builder));
+        assert!(meta.env.contains(&"GOPATH=/go".to_string()), "the mirror's Env: {:?}", meta.env);
+    }
+}
+
+#[test]
+fn a_context_for_another_image_or_platform_leaves_the_builder_alone() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("context:golang:1.22", "docker-image://x/golang:1.22"), ("context:golang:1.23::linux/arm64", "docker-image://x/arm")]);
+    fake.images();
+    assert_eq!(fake.resolved, [("docker.io/library/golang:1.23".to_string(), Platform::linux_amd64())]);
+}
+
+#[test]
+fn a_local_directory_cannot_replace_the_builder_image() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("context:golang:1.23", "local:golang:1.23")]);
+    let error = fake.error();
+    assert!(error.contains("scratch.yaml:3:10"), "{error}");
+    assert!(error.contains("a local directory; the builder must be an image") && error.contains("golang:1.23=docker-image://"), "{error}");
+    assert!(fake.definitions(Kind::Builder).is_empty());
+}
+
+const NAMED_COPY: &str = "builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy:\n  - /out/app\n  - {from: \"context:assets:static/\", to: /srv/}\n";
+
+#[test]
+fn copy_from_a_named_context_reads_that_local_directory_minus_its_dockerignore() {
+    let mut fake = FakeGateway::modern(NAMED_COPY).with_dockerignore("*.tmp\n");
+    run_frontend(&mut fake, &[("context:assets", "local:assets"), ("local-sessionid:assets", "session-2")]);
+    fake.images();
+    let image = fake.only(Kind::Image);
+    let assets: Vec<pb::SourceOp> = sources(image).into_iter().filter(|s| s.identifier == "local://assets").collect();
+    assert_eq!(assets.len(), 1, "{:#}", render(image));
+    assert_eq!(assets[0].attrs.get("local.session").map(String::as_str), Some("session-2"));
+    assert_eq!(assets[0].attrs.get("local.sharedkeyhint").map(String::as_str), Some("context:assets"));
+    assert_eq!(assets[0].attrs.get("local.excludepatterns").map(String::as_str), Some(r#"["*.tmp"]"#));
+    // Its .dockerignore was read from that local, not the main context's.
+    let ignores: Vec<String> = fake.definitions(Kind::DockerIgnore).iter().flat_map(|d| sources(d)).map(|s| s.identifier).collect();
+    assert!(ignores.contains(&"local://assets".to_string()) && ignores.contains(&"local://context".to_string()), "{ignores:?}");
+    // The copy reads `static/` of that context into /srv.
+    assert!(copy_destinations(image).iter().any(|d| d.starts_with("/srv")), "{:?}", copy_destinations(image));
+    assert!(rendered_ops(image).iter().any(|op| op.to_string().contains("\"/static/\"") || op.to_string().contains("\"/static\"")), "{:#}", render(image));
+}
+
+#[test]
+fn copy_from_a_named_image_context_reads_the_image() {
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("context:assets", "docker-image://busybox:musl")]);
+    fake.images();
+    let ids: Vec<String> = sources(fake.only(Kind::Image)).into_iter().map(|s| s.identifier).collect();
+    assert!(ids.contains(&"docker-image://docker.io/library/busybox:musl".to_string()), "{ids:?}");
+}
+
+#[test]
+fn copy_from_an_unknown_or_unreadable_named_context_is_a_located_error() {
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    assert!(error.contains("scratch.yaml:4:5") && error.contains("no build context named `assets`"), "{error}");
+    assert!(error.contains("--build-context assets=<directory>"), "{error}");
+    assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
+
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("context:assets", "git://example.com/assets.git")]);
+    let error = fake.error();
+    assert!(error.contains("scratch.yaml:4:5") && error.contains("`git` context"), "{error}");
+}
+
+#[test]
+fn outline_lists_args_with_defaults_secrets_ssh_and_caches_where_the_spec_declares_them() {
+    let mut fake = FakeGateway::modern(&fixture("ok/full.yaml"));
+    run_frontend(&mut fake, &[("requestid", "frontend.outline"), ("target", "debug")]);
+
+    let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
+    let at = |line: usize, character: usize| json!({ "sourceIndex": 0, "ranges": [{ "start": { "line": line, "character": character }, "end": { "line": line, "character": character } }] });
+    assert_eq!(outline["name"], "debug");
+    assert_eq!(outline["args"], json!([{ "name": "VERSION", "value": "dev", "location": at(5, 3) }]));
+    assert_eq!(outline["secrets"], json!([{ "name": "netrc", "required": true, "location": at(13, 18) }]));
+    assert_eq!(outline["ssh"], json!([{ "name": "default", "required": true, "location": at(14, 8) }]));
+    assert_eq!(outline["cache"], json!([{ "ID": "/root/.cache/go-build", "location": at(12, 11) }, { "ID": "/go/pkg/mod", "location": at(12, 34) }]));
+    let txt = text(&fake.metadata()["result.txt"]);
+    for line in [
+        "TARGET:      debug",
+        "BUILD ARG   VALUE",
+        "VERSION     dev",
+        "SECRET   REQUIRED",
+        "netrc    true",
+        "SSH       REQUIRED",
+        "default   true",
+        "/go/pkg/mod",
+    ] {
+        assert!(txt.lines().any(|l| l == line), "no line {line:?} in:\n{txt}");
+    }
+    assert!(fake.definitions(Kind::Builder).is_empty(), "a subrequest ran the build");
+}
+
+#[test]
+fn outline_of_a_spec_without_builder_lists_nothing_but_the_target() {
+    let mut fake = FakeGateway::modern("copy: [app]\n");
+    run_frontend(&mut fake, &[("requestid", "frontend.outline")]);
+    let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
+    assert_eq!(outline["name"], "default");
+    assert_eq!((outline["args"].clone(), outline["secrets"].clone(), outline["ssh"].clone()), (json!([]), json!([]), json!([])));
 }

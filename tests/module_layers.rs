@@ -10,6 +10,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("platform", &[]),
     ("proto", &[]),
     ("reference", &[]),
+    ("init", &[]),
     ("spec", &["diag"]),
     ("plan", &["diag", "platform", "reference", "spec"]),
     ("compile", &["diag", "plan", "spec"]),

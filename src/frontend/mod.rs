@@ -4,6 +4,7 @@
 
 mod attestations;
 mod builder_fs;
+mod contexts;
 mod failure;
 mod serve;
 pub mod subrequests;
@@ -135,13 +136,20 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
     ctx.labels = options.labels();
     let spec = SpecText { text: &text, filename: &filename };
+    let named = contexts::NamedContexts::from_options(options);
+    let unknown = contexts::check_copies(&plan, &named, &build_platform);
+    if unknown.has_errors() {
+        return Err(Failure(unknown.render(&filename, &text)).into());
+    }
     let sbom = sbom_generator(g, &caps, options, &plan, &ctx, &mut warnings);
-    let (builders, sbom) = join(resolve_builders(g, &plan, &ctx, spec), sbom).await;
+    let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, &plan, &named, options, p, ctx.resolve_mode.as_deref())));
+    let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, &plan, &ctx, &named, spec), sbom), copy_sources).await;
     let builders = builders?;
     let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(Failure)?, sbom: sbom? };
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
-    let builds = plan.platforms.iter().map(|platform| {
+    let builds = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
         let mut ctx = ctx.clone();
+        ctx.named_contexts = named_contexts;
         if let Some((pinned, env)) = builders.get(&runs_on(&plan, &build_platform, platform)) {
             ctx.builder_ref = Some(pinned.clone());
             ctx.builder_env = env.clone();
@@ -202,14 +210,20 @@ fn runs_on(plan: &Plan, build_platform: &Platform, platform: &Platform) -> Platf
 }
 
 /// The builder image pinned to its digest, with its `Env`, for each platform a builder runs on.
-async fn resolve_builders<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, spec: SpecText<'_>) -> Result<BTreeMap<Platform, (String, Vec<String>)>, Failure> {
+async fn resolve_builders<G: Gateway>(
+    g: &G,
+    plan: &Plan,
+    ctx: &Context,
+    named: &contexts::NamedContexts,
+    spec: SpecText<'_>,
+) -> Result<BTreeMap<Platform, (String, Vec<String>)>, Failure> {
     if plan.builder.is_none() {
         return Ok(BTreeMap::new());
     }
     let mut wanted: Vec<Platform> = plan.platforms.iter().map(|p| runs_on(plan, &ctx.build_platform, p)).collect();
     wanted.sort();
     wanted.dedup();
-    let resolved = join_all(wanted.iter().map(|p| resolve_builder(g, plan, spec, p, ctx.resolve_mode.as_deref()))).await;
+    let resolved = join_all(wanted.iter().map(|p| resolve_builder(g, plan, named, spec, p, ctx.resolve_mode.as_deref()))).await;
     wanted.into_iter().zip(resolved).map(|(p, r)| r.map(|v| (p, v))).collect()
 }
 
@@ -344,13 +358,23 @@ async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Resu
 
 /// `.dockerignore` at the context root, if there is one.
 async fn read_dockerignore<G: Gateway>(g: &G, options: &Options) -> Vec<String> {
+    read_dockerignore_of(g, &options.context_local(), options.session_id.as_deref()).await
+}
+
+/// `.dockerignore` at the root of the client's local `local`, if there is one.
+async fn read_dockerignore_of<G: Gateway>(g: &G, local: &str, session: Option<&str>) -> Vec<String> {
     let mut attrs = BTreeMap::new();
     attrs.insert("local.followpaths".to_string(), serde_json::json!([".dockerignore"]).to_string());
-    attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
-    if let Some(s) = &options.session_id {
-        attrs.insert("local.session".to_string(), s.clone());
+    let (hint, name) = if local == "context" {
+        ("context".to_string(), "[internal] load .dockerignore".to_string())
+    } else {
+        (format!("context:{local}-.dockerignore"), format!("[context {local}] load .dockerignore"))
+    };
+    attrs.insert("local.sharedkeyhint".to_string(), hint);
+    if let Some(s) = session {
+        attrs.insert("local.session".to_string(), s.to_string());
     }
-    let local = State::local(&options.context_local(), attrs).named("[internal] load .dockerignore");
+    let local = State::local(local, attrs).named(name);
     let Ok(ref_id) = g.solve(marshal(&local, false), &[]).await else {
         return Vec::new();
     };
@@ -361,9 +385,12 @@ async fn read_dockerignore<G: Gateway>(g: &G, options: &Options) -> Vec<String> 
 }
 
 /// Resolves the builder image to a digest and its `Env`, so execs get the image's PATH.
+/// A `--build-context` named like the builder image replaces it: that image is resolved, pinned and its
+/// `Env` used instead.
 async fn resolve_builder<G: Gateway>(
     g: &G,
     plan: &Plan,
+    named: &contexts::NamedContexts,
     spec: SpecText<'_>,
     platform: &Platform,
     resolve_mode: Option<&str>,
@@ -371,16 +398,27 @@ async fn resolve_builder<G: Gateway>(
     let Some(b) = &plan.builder else {
         return Ok((String::new(), Vec::new()));
     };
-    let normalized = reference::normalize(&b.image);
+    let located = |d: Diagnostic| Failure(Diagnostics::one(d).render(spec.filename, spec.text));
+    let (image, replaced_by) = match named.for_image(&b.image, platform) {
+        None => (b.image.clone(), None),
+        Some((key, contexts::Location::Image(r))) if r != "scratch" => (r, Some(key)),
+        Some((key, other)) => return Err(located(contexts::not_an_image(b.image_span, &b.image, &key, &other))),
+    };
+    let normalized = reference::normalize(&image);
     let resolved = match g.resolve_image_config(&normalized, platform, resolve_mode.unwrap_or("default")).await {
         Ok(r) => r,
         Err(e) => {
-            let mut ds = Diagnostics::default();
-            ds.push(
-                Diagnostic::error(b.image_span, format!("cannot resolve builder image `{}` for {platform}: {e}", b.image))
-                    .hint("check the name and tag; with no registry access the image must already be in the builder's image store"),
-            );
-            return Err(Failure(ds.render(spec.filename, spec.text)));
+            let (message, hint) = match &replaced_by {
+                None => (
+                    format!("cannot resolve builder image `{}` for {platform}: {e}", b.image),
+                    "check the name and tag; with no registry access the image must already be in the builder's image store".to_string(),
+                ),
+                Some(key) => (
+                    format!("cannot resolve `{image}`, which `--build-context {key}=…` puts in place of the builder image `{}`, for {platform}: {e}", b.image),
+                    format!("check the reference after `{key}=docker-image://`"),
+                ),
+            };
+            return Err(located(Diagnostic::error(b.image_span, message).hint(hint)));
         }
     };
     let env = serde_json::from_slice::<serde_json::Value>(&resolved.config)
@@ -388,6 +426,6 @@ async fn resolve_builder<G: Gateway>(
         .and_then(|c| c.pointer("/config/Env").cloned())
         .and_then(|e| serde_json::from_value::<Vec<String>>(e).ok())
         .unwrap_or_default();
-    let pinned = if resolved.digest.is_empty() { normalized } else { reference::pin(&b.image, &resolved.digest) };
+    let pinned = if resolved.digest.is_empty() { normalized } else { reference::pin(&image, &resolved.digest) };
     Ok((pinned, env))
 }

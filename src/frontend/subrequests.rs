@@ -31,7 +31,7 @@ pub fn answer(request: &str, text: &str, filename: &str, inputs: &PlanInputs) ->
     match request {
         LINT => lint(text, filename, inputs),
         TARGETS_REQUEST => targets(),
-        OUTLINE => outline(text),
+        OUTLINE => outline(text, inputs),
         _ => describe(),
     }
 }
@@ -82,26 +82,60 @@ fn targets() -> Metadata {
     result(json!({ "targets": list }), txt)
 }
 
-/// `--call outline`: the build args the spec declares, its secrets and whether it uses ssh.
-fn outline(text: &str) -> Metadata {
+/// `--call outline`, shaped as the Dockerfile frontend's (BuildKit `frontend/subrequests/outline`): the
+/// target, the build args the spec declares with their defaults, the secrets and the SSH agent the builder
+/// mounts (each required: a build without them fails), and its cache mounts, each with its spec location.
+fn outline(text: &str, inputs: &PlanInputs) -> Metadata {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let target = inputs.target.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "default".into());
+    let description = TARGETS.iter().find(|(name, _)| *name == target).map(|(_, d)| *d).unwrap_or_default();
+    let head = json!({ "name": target, "description": description });
     if text.len() > crate::compile::MAX_SPEC_BYTES {
-        return result(json!({ "name": "default" }), "the spec is too large; run --call check\n".into());
+        return result(head, "the spec is too large; run --call check\n".into());
     }
     let Ok(s) = spec::load(text) else {
-        return result(json!({ "name": "default" }), "the spec does not parse; run --call check\n".into());
+        return result(head, "the spec does not parse; run --call check\n".into());
     };
-    let args: Vec<Value> = s.args.iter().map(|(k, v)| json!({ "name": k.value, "value": v.value })).collect();
+    let args: Vec<Value> = s.args.iter().map(|(k, v)| json!({ "name": k.value, "value": v.value, "location": location(k.span) })).collect();
     let builder = s.builder.unwrap_or_default();
-    let secrets: Vec<Value> = builder.secrets.iter().filter_map(|x| x.id.as_ref()).map(|id| json!({ "name": id.value, "required": true })).collect();
-    let ssh: Vec<Value> = if builder.ssh.is_some_and(|s| s.value) { vec![json!({ "name": "default", "required": true })] } else { vec![] };
-    let mut txt = String::from("BUILD ARG   DEFAULT\n");
-    for (k, v) in &s.args {
-        let (k, v) = (crate::diag::escape(&k.value, crate::diag::MAX_MESSAGE), crate::diag::escape(&v.value, crate::diag::MAX_MESSAGE));
-        txt.push_str(&format!("{k:<11} {v}\n"));
-    }
-    for x in &secrets {
-        txt.push_str(&format!("secret: {}\n", x["name"].as_str().unwrap_or_default()));
-    }
-    result(json!({ "name": "default", "args": args, "secrets": secrets, "ssh": ssh }), txt)
+    let secrets: Vec<Value> =
+        builder.secrets.iter().filter_map(|x| x.id.as_ref()).map(|id| json!({ "name": id.value, "required": true, "location": location(id.span) })).collect();
+    let ssh: Vec<Value> = match builder.ssh {
+        Some(on) if on.value => vec![json!({ "name": "default", "required": true, "location": location(on.span) })],
+        _ => Vec::new(),
+    };
+    let cache: Vec<Value> = builder.cache.iter().map(|c| json!({ "ID": c.value, "location": location(c.span) })).collect();
+    let json = json!({ "name": head["name"], "description": head["description"], "args": args, "secrets": secrets, "ssh": ssh, "cache": cache });
+    result(json.clone(), print_outline(&json))
+}
+
+/// A spec position as BuildKit's `pb.Location` (one source, the spec).
+fn location(span: crate::diag::Span) -> Value {
+    let at = json!({ "line": span.line, "character": span.column });
+    json!({ "sourceIndex": 0, "ranges": [{ "start": at, "end": at }] })
+}
+
+/// The outline as buildx prints it: the target, then one table per kind (values escaped for a terminal).
+fn print_outline(o: &Value) -> String {
+    let field = |v: &Value, key: &str| crate::diag::escape(v[key].as_str().unwrap_or_default(), crate::diag::MAX_MESSAGE);
+    let list = |key: &str| o[key].as_array().cloned().unwrap_or_default();
+    let mut out = format!("TARGET:      {}\nDESCRIPTION: {}\n\n", field(o, "name"), field(o, "description"));
+    let table = |out: &mut String, header: [&str; 2], rows: Vec<[String; 2]>| {
+        if rows.is_empty() {
+            return;
+        }
+        let width = rows.iter().map(|r| r[0].chars().count()).chain([header[0].len()]).max().unwrap_or(0) + 3;
+        out.push_str(format!("{:<width$}{}", header[0], header[1]).trim_end());
+        out.push('\n');
+        for [a, b] in rows {
+            out.push_str(format!("{a:<width$}{b}").trim_end());
+            out.push('\n');
+        }
+        out.push('\n');
+    };
+    table(&mut out, ["BUILD ARG", "VALUE"], list("args").iter().map(|a| [field(a, "name"), field(a, "value")]).collect());
+    table(&mut out, ["SECRET", "REQUIRED"], list("secrets").iter().map(|a| [field(a, "name"), "true".into()]).collect());
+    table(&mut out, ["SSH", "REQUIRED"], list("ssh").iter().map(|a| [field(a, "name"), "true".into()]).collect());
+    table(&mut out, ["CACHE", ""], list("cache").iter().map(|a| [field(a, "ID"), String::new()]).collect());
+    out
 }

@@ -46,6 +46,9 @@ pub struct Context {
     pub absent: Vec<String>,
     /// The builder packages whose files the image has, found by `verify` (`rootfs.package-metadata`).
     pub packages: PackageMetadata,
+    /// The named contexts `context:NAME:path` copies read (`--build-context`); a name not here is read
+    /// from the client's local directory of that name, which is what buildx sends for `NAME=./dir`.
+    pub named_contexts: BTreeMap<String, State>,
 }
 
 /// What scanners read to see the builder packages in the image, the way distroless writes it.
@@ -83,6 +86,7 @@ impl Context {
             source: None,
             absent: Vec::new(),
             packages: PackageMetadata::default(),
+            named_contexts: BTreeMap::new(),
         }
     }
 }
@@ -105,7 +109,9 @@ pub fn lower(plan: &Plan, ctx: &Context) -> Vec<Lowered> {
 pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowered {
     let context = build_context(ctx);
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
-    let sources = Sources { builder: builder.clone().unwrap_or_default(), context };
+    let named = plan.copies.iter().filter_map(|c| if let Source::Named { name, .. } = &c.from { Some(name) } else { None });
+    let named = named.map(|n| (n.clone(), ctx.named_contexts.get(n).cloned().unwrap_or_else(|| named_local(n, n, ctx.session_id.as_deref())))).collect();
+    let sources = Sources { builder: builder.clone().unwrap_or_default(), context, named };
     let mut layers = rootfs::pieces(plan, &sources, &ctx.absent, ctx.copy_excludes);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
@@ -172,6 +178,8 @@ pub(crate) fn located(source: Option<&Arc<SourceFile>>, spans: &[Span]) -> Optio
 pub(crate) struct Sources {
     pub builder: State,
     pub context: State,
+    /// The named contexts the copies read, by name.
+    pub named: BTreeMap<String, State>,
 }
 
 impl Sources {
@@ -179,6 +187,8 @@ impl Sources {
         match source {
             Source::Builder(p) => (&self.builder, p.to_string()),
             Source::Context(p) => (&self.context, format!("/{p}")),
+            // `lower_platform` puts every name the copies use in the map.
+            Source::Named { name, path } => (self.named.get(name).unwrap_or(&self.context), format!("/{path}")),
         }
     }
 }
@@ -196,4 +206,14 @@ pub fn build_context(ctx: &Context) -> State {
         attrs.insert("local.excludepatterns".to_string(), json);
     }
     State::local("context", attrs).named("[context] load build context")
+}
+
+/// The client's local directory `local` as the named context `name` (`--build-context name=./dir`).
+pub fn named_local(name: &str, local: &str, session_id: Option<&str>) -> State {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("local.sharedkeyhint".to_string(), format!("context:{name}"));
+    if let Some(s) = session_id {
+        attrs.insert("local.session".to_string(), s.to_string());
+    }
+    State::local(local, attrs).named(format!("[context {name}] load from client"))
 }

@@ -723,6 +723,15 @@ impl Planner {
         let text = self.text(s);
         let is_dir = text.ends_with('/');
         if let Some(rel) = text.strip_prefix("context:") {
+            if let Some((name, rel)) = rel.split_once(':').filter(|(name, _)| is_context_name(name)) {
+                return match context_path(rel) {
+                    Ok(path) => Some((Source::Named { name: name.to_string(), path }, is_dir)),
+                    Err(e) => {
+                        self.path_error(s.span, &format!("path in context `{name}`"), rel, e);
+                        None
+                    }
+                };
+            }
             return match context_path(rel) {
                 Ok(p) => Some((Source::Context(p), is_dir)),
                 Err(e) => {
@@ -772,7 +781,7 @@ impl Planner {
                     let Some(base) = self.abs_path(to, "copy destination") else { continue };
                     let name = match &source {
                         Source::Builder(p) => p.file_name().map(str::to_string),
-                        Source::Context(p) => p.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string),
+                        Source::Context(p) | Source::Named { path: p, .. } => p.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string),
                     };
                     match (to_dir && !is_dir, name) {
                         (true, Some(name)) => base.join(&name).unwrap_or(base),
@@ -781,7 +790,7 @@ impl Planner {
                 }
                 None => match &source {
                     Source::Builder(p) => p.clone(),
-                    Source::Context(p) => match AbsPath::parse(&format!("/{p}")) {
+                    Source::Context(p) | Source::Named { path: p, .. } => match AbsPath::parse(&format!("/{p}")) {
                         Ok(d) => d,
                         Err(_) => continue,
                     },
@@ -906,6 +915,11 @@ impl Planner {
                     {
                         self.error(from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
                     }
+                    Some((Source::Named { .. }, _)) => self.error(
+                        from.span,
+                        "`ca-certificates.from` reads the builder or the main build context, not a named context",
+                        "copy the bundle from the named context with `copy` instead, or use `context:<path>`",
+                    ),
                     Some((source, _)) => pieces.push(Piece::CaCertificates(source)),
                     None => {}
                 }
@@ -1182,6 +1196,23 @@ mod tests {
     fn with_args(text: &str, args: &[(&str, &str)]) -> Result<(Plan, Diagnostics), Diagnostics> {
         let build_args = args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         plan(&spec::load(text).expect("the spec loads"), &PlanInputs { build_args, ..PlanInputs::default() })
+    }
+
+    #[test]
+    fn context_name_colon_path_reads_a_named_context() {
+        let spec = "builder: {image: golang:1.23, run: make}\nimage: {entrypoint: [/out/app]}\ncopy:\n  - /out/app\n  - {from: \"context:web-1.x:dist/\", to: /srv/}\n  - {from: \"context:./a:b\", to: /x}\n  - {from: \"context:Web:y\", to: /y}\n  - {from: \"context:web:z\"}\n";
+        let froms: Vec<(Source, String)> = ok(spec).copies.into_iter().map(|c| (c.from, c.dest.to_string())).collect();
+        assert_eq!(froms[1], (Source::Named { name: "web-1.x".into(), path: "dist".into() }, "/srv".into()));
+        // Not a context name (`./`, upper case): a path of the main context.
+        assert_eq!(froms[2], (Source::Context("a:b".into()), "/x".into()));
+        assert_eq!(froms[3], (Source::Context("Web:y".into()), "/y".into()));
+        // No `to`: the path, as for the main context.
+        assert_eq!(froms[4], (Source::Named { name: "web".into(), path: "z".into() }, "/z".into()));
+        let errs = errors("builder: {image: golang:1.23, run: make}\ncopy:\n  - {from: \"context:web:../x\", to: /x}\n");
+        assert!(errs.iter().any(|e| e.contains("path in context `web` `../x` escapes")), "{errs:?}");
+        let errs = errors("builder: {image: golang:1.23, run: make}\ncopy: [/out/app]\nrootfs: {ca-certificates: {from: \"context:certs:ca.pem\"}}\n");
+        assert!(errs.iter().any(|e| e.contains("not a named context")), "{errs:?}");
+        assert!(is_context_name("a") && is_context_name("0x_y.z-1") && !is_context_name("") && !is_context_name("-a") && !is_context_name("a/b"));
     }
 
     #[test]

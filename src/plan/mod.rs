@@ -108,6 +108,20 @@ pub enum Source {
     Builder(AbsPath),
     /// A normalized path relative to the build context root (`""` is the root).
     Context(String),
+    /// `context:NAME:path`: a path in the named context `NAME` (`--build-context NAME=…`), normalized as
+    /// for [`Source::Context`].
+    Named {
+        name: String,
+        path: String,
+    },
+}
+
+/// The name of a named context in `context:NAME:path`: lower-case letters and digits, then also `.`,
+/// `_` and `-` (the names the Dockerfile frontend can look up; no `/` or `:`, so the path is unambiguous).
+pub fn is_context_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
