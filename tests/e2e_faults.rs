@@ -327,7 +327,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Unpacks an OCI layout tar and returns every blob's name and bytes, gzip blobs (the layers) decompressed.
+/// Unpacks an OCI layout tar and returns every blob's name and bytes, gzip blobs (the layers) decompressed,
+/// and `index.json`.
 fn oci_blobs(layout_tar: &Path, into: &Path) -> Vec<(String, Vec<u8>)> {
     std::fs::create_dir_all(into).unwrap();
     let out = run_cmd(Command::new("tar").arg("-xf").arg(layout_tar).arg("-C").arg(into), RUN_TIMEOUT);
@@ -346,6 +347,7 @@ fn oci_blobs(layout_tar: &Path, into: &Path) -> Vec<(String, Vec<u8>)> {
         blobs.push((name, bytes));
     }
     assert!(blobs.len() >= 3, "an image has at least a manifest, a config and a layer: {blobs:?}");
+    blobs.push(("index.json".to_string(), std::fs::read(into.join("index.json")).expect("an OCI layout has index.json")));
     blobs
 }
 
@@ -396,7 +398,7 @@ fn a_secret_reaches_no_layer_and_no_config() {
             found_in = hits;
         } else {
             assert!(hits.is_empty(), "the secret is in the image: {hits:?}");
-            record_time(&format!("e2e_faults: the 32-byte secret is in none of the {} blobs of the OCI image", blobs.len()));
+            record_time(&format!("e2e_faults: the 32-byte secret is in none of the {} files of the OCI image", blobs.len()));
         }
     }
     // The control: had the secret reached a layer, the search above would have said so.
