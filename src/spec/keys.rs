@@ -291,7 +291,12 @@ pub static COPY: Section<CopyEntry> = Section {
             "from",
             Read::Text(|c, v| c.from = Some(v)),
             "add `from: /path/in/builder`",
-            doc("absolute path or `context:<path>`", "required", "A path in the builder, or `context:<path>` in the build context.", "copy"),
+            doc(
+                "absolute path, `context:<path>` or `context:<name>:<path>`",
+                "required",
+                "A path in the builder, `context:<path>` in the build context, or `context:<name>:<path>` in the named context `<name>`.",
+                "copy",
+            ),
         ),
         optional(
             "to",
