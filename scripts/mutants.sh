@@ -18,6 +18,7 @@ if [[ $# -ge 1 ]]; then
 fi
 
 # No debug info: each mutant is one incremental rebuild, and most of its time is codegen and linking.
+mkdir -p "$out"
 export CARGO_PROFILE_DEV_DEBUG=0
 exec cargo mutants \
   -f 'src/plan/**' -f 'src/lower/**' -f 'src/verify/**' -f 'src/llb/**' \
