@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e_support::{buildx, docker_cmd, e2e, run_cmd, Out, BUILDER_IMAGE, BUILD_TIMEOUT, RUN_TIMEOUT};
+use e2e_support::{buildx, docker_cmd, e2e, run_cmd, Out, BUILDER_IMAGE, BUILD_TIMEOUT, FRONTEND_IMAGE, RUN_TIMEOUT};
 
 /// A fresh directory under the target dir for one test's contexts and outputs, removed on drop.
 struct Scratch(PathBuf);
@@ -31,6 +31,12 @@ impl Scratch {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    /// Writes a spec at `rel` under the `# syntax=` line the examples carry ([`buildx`] swaps the frontend
+    /// by build arg when `$SCRATCHKIT_FRONTEND` names another).
+    fn write_spec(&self, rel: &str, body: impl AsRef<str>) -> PathBuf {
+        self.write(rel, format!("# syntax={FRONTEND_IMAGE}\n{}", body.as_ref()))
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -134,7 +140,7 @@ fn twenty_different_specs_build_at_once_and_each_image_is_its_own() {
                 10_000 + n
             );
             let dir = scratch.path(&format!("spec{n}"));
-            scratch.write(&format!("spec{n}/scratch.yaml"), spec);
+            scratch.write_spec(&format!("spec{n}/scratch.yaml"), spec);
             scratch.write(&format!("spec{n}/main.c"), HELLO_C);
             (n, dir, format!("scratchkit-e2e/faults-load-{n}"))
         })
@@ -234,7 +240,7 @@ fn a_frontend_killed_mid_build_tags_nothing_and_the_next_build_works() {
     let scratch = Scratch::new("kill");
     let context = scratch.path("ctx");
     let spec = format!("args:\n  N: killed\n  FAULT_ID: none\n{}copy: [/out/hello]\n", hello_builder(&["sleep 30"]));
-    scratch.write("ctx/scratch.yaml", spec);
+    scratch.write_spec("ctx/scratch.yaml", spec);
     scratch.write("ctx/main.c", HELLO_C);
     let tag = "scratchkit-e2e/faults-killed";
     remove_tags(&[tag]);
@@ -277,7 +283,7 @@ fn a_failing_builder_tags_nothing_and_the_next_build_works() {
     let scratch = Scratch::new("fail");
     let context = scratch.path("ctx");
     let spec = format!("args:\n  N: recovered\n  FAIL: \"1\"\n{}copy: [/out/hello]\n", hello_builder(&["if [ \"$FAIL\" = 1 ]; then exit 1; fi"]));
-    scratch.write("ctx/scratch.yaml", spec);
+    scratch.write_spec("ctx/scratch.yaml", spec);
     scratch.write("ctx/main.c", HELLO_C);
     let (taken, fresh) = ("scratchkit-e2e/faults-failing", "scratchkit-e2e/faults-failing-new");
     remove_tags(&[taken, fresh]);
@@ -380,7 +386,7 @@ fn a_secret_reaches_no_layer_and_no_config() {
     let mut found_in = Vec::new();
     for leak in [false, true] {
         let name = if leak { "control" } else { "image" };
-        scratch.write(&format!("{name}/scratch.yaml"), spec(leak));
+        scratch.write_spec(&format!("{name}/scratch.yaml"), spec(leak));
         scratch.write(&format!("{name}/main.c"), HELLO_C);
         let layout = scratch.path(&format!("{name}.oci.tar"));
         let output = format!("type=oci,dest={}", layout.display());
@@ -439,7 +445,7 @@ fn a_context_symlink_cannot_read_outside_the_context() {
             "args:\n  N: symlink\n{}copy: [/out/hello, /out/builder-view{leak}]\nimage:\n  entrypoint: [/out/hello]\n",
             hello_builder(&[read_in_builder])
         );
-        scratch.write("ctx/scratch.yaml", spec);
+        scratch.write_spec("ctx/scratch.yaml", spec);
         let tag = "scratchkit-e2e/faults-symlink";
         remove_tags(&[tag]);
         let out = build_in(&scratch.path("ctx"), &["--load", "-t", tag]);
