@@ -11,6 +11,9 @@ step() { echo "==> $*" >&2; }
 step "docker engine";   scripts/install-docker.sh
 step "builder image";   scripts/builder-image.sh
 step "busybox image";   scripts/busybox-image.sh
+# For tests/e2e_frontend_release.rs: the release Dockerfile's Rust stage, made from the image above and the
+# host's toolchain (no rust:1-bookworm pull).
+step "rust builder image"; scripts/rust-builder-image.sh
 step "arm64 emulation"; scripts/emulation.sh
 step "frontend image";  scripts/frontend-image.sh
 # For tests/e2e_remote.rs: a registry on 127.0.0.1:5000 and a second engine (Debian's newest, unpacked beside the
@@ -61,6 +64,28 @@ rm -f "$times"
 # The Docker and Python cross-check tests are #[ignore]d so plain `cargo test` reports them as ignored;
 # here everything they need is in place, so they run.
 cargo test "$@" -- --include-ignored
+
+# The same core end-to-end suites on the second BuildKit (the remote engine, docker.io 28.5 from sid): every
+# pitfall, the errors buildx shows, build args, and the build-time verification. The other suites (release,
+# pipeline, scanners, faults) run on the first engine only, to keep CI within its time; they exercise buildx
+# and exporter features more than BuildKit's solver. Skipped when arguments pick tests (a partial run).
+if [ $# -eq 0 ] && [ "${SCRATCHKIT_SECOND_ENGINE:-1}" != 0 ]; then
+  step "end-to-end on the second engine"
+  remote=unix:///run/scratchkit-remote/docker.sock
+  for image in scratchkit:dev scratchkit-test/go:bookworm scratchkit-test/busybox:static; do
+    docker save "$image" | DOCKER_HOST=$remote docker load --quiet >/dev/null \
+      || { echo "loading $image into the remote engine failed" >&2; exit 1; }
+  done
+  echo "engine: $(DOCKER_HOST=$remote docker version --format '{{.Server.Version}}')" >&2
+  DOCKER_HOST=$remote cargo test --test e2e --test e2e_verify -- --include-ignored
+fi
+
+# A short fuzz run (issue 9: seconds in CI; scripts/fuzz.sh documents the longer one) over spec → plan → lower
+# → marshal, seeded from every spec in the repository. A crash fails the run and leaves its input behind.
+if [ $# -eq 0 ] && [ "${SCRATCHKIT_FUZZ_SECONDS:-20}" != 0 ]; then
+  step "fuzz (${SCRATCHKIT_FUZZ_SECONDS:-20} s)"
+  scripts/fuzz.sh "${SCRATCHKIT_FUZZ_SECONDS:-20}"
+fi
 
 if [ -s "$times" ]; then
   step "end-to-end build times"
