@@ -25,6 +25,11 @@ die() { log "error: $*"; exit 1; }
 
 [[ $RUN_SECONDS =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number, got '$RUN_SECONDS'"
 command -v cargo >/dev/null || die "cargo not found"
+# libfuzzer-sys compiles libFuzzer's C++ sources.
+if ! command -v c++ >/dev/null; then
+  log "installing g++ (libFuzzer is C++)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null || die "cannot install g++"
+fi
 
 # `^0.13` → `cargo-fuzz 0.13.`: the version line an installed match prints.
 want_prefix="cargo-fuzz $(sed -E 's/^[\^~=]?//; s/\.\*$//' <<<"$CARGO_FUZZ_VERSION")."
