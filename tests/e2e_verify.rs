@@ -43,6 +43,7 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
         ("unknown-user", "7:9", "no user named `ghost`"),
         ("missing-output", "5:8", "`/out/server` does not exist in the builder"),
         ("entrypoint-not-in-image", "7:15", "entrypoint `/usr/local/bin/app` is not in the image"),
+        ("contents-over-passwd", "7:5", "`/out/etc/passwd` would be copied onto `/etc/passwd`, which `rootfs.users` and `rootfs.groups` writes"),
     ];
     let mut failures = Vec::new();
     let cases = cases.iter().map(|(c, a, m)| (*c, *a, *m, "tests/e2e-fixtures/src")).chain([(

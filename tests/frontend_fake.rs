@@ -864,6 +864,32 @@ fn missing_ca_bundle_names_the_package_to_install() {
     assert!(error.contains("scratch.yaml:3:10"), "{error}");
 }
 
+/// A copy of a directory's contents into `/etc/` is legal at check time; what the directory holds is only
+/// known after `run`. A `passwd` or `nsswitch.conf` among it would replace the rootfs's files unseen.
+#[test]
+fn a_copied_directory_holding_passwd_or_nsswitch_is_refused_after_the_build() {
+    let spec = "# syntax=scratchkit:dev\nbuilder:\n  image: golang:1.23\n  run: make\ncopy:\n  - /out/app\n  - {from: /out/etc/, to: /etc/}\n";
+    let mut fake = FakeGateway::modern(spec)
+        .with_file("/out/etc", DIR | 0o755)
+        .with_file("/out/etc/app.toml", 0o644)
+        .with_file("/out/etc/passwd", 0o644)
+        .with_file("/out/etc/nsswitch.conf", 0o644);
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    assert!(error.contains("`/out/etc/passwd` would be copied onto `/etc/passwd`, which `rootfs.users` and `rootfs.groups` writes"), "{error}");
+    assert!(error.contains("`/out/etc/nsswitch.conf` would be copied onto `/etc/nsswitch.conf`, which `rootfs.nsswitch` writes"), "{error}");
+    assert!(error.contains("set `rootfs.nsswitch: false` to ship your own"), "{error}");
+    // The copy entry's line: `  - {from: /out/etc/, to: /etc/}`.
+    assert!(error.contains("scratch.yaml:7:5"), "{error}");
+    assert!(!error.contains("app.toml"), "{error}");
+    assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
+
+    // Without those two files, the same spec builds, and the contents land in /etc.
+    let mut fake = FakeGateway::modern(spec).with_file("/out/etc", DIR | 0o755).with_file("/out/etc/app.toml", 0o644);
+    run_frontend(&mut fake, &[]);
+    assert_eq!(fake.images().0.len(), 1);
+}
+
 /// Every path the image's file ops copy to.
 fn copy_destinations(def: &pb::Definition) -> Vec<String> {
     rendered_ops(def).iter().filter_map(|op| op["file"].as_array()).flatten().filter_map(|a| a["dest"].as_str().map(str::to_string)).collect()

@@ -359,7 +359,7 @@ impl Planner {
                 );
             }
         }
-        let app_dirs = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
+        let (app_dirs, rootfs_files) = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -376,7 +376,7 @@ impl Planner {
             Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
-        Plan { builder, copies, app_dirs, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, app_dirs, rootfs_files, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
@@ -827,8 +827,9 @@ impl Planner {
     }
 
     /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the rootfs directories
-    /// the copies go into, which the application layer makes again with their mode and owner.
-    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Vec<DirEntry> {
+    /// the copies go into, which the application layer makes again with their mode and owner, and the
+    /// files the rootfs writes (for the build-time check of directory contents).
+    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> (Vec<DirEntry>, Vec<RootfsFile>) {
         let claims = rootfs_claims(rootfs, accounts, package_metadata);
         let mut inside = vec![false; claims.claims.len()];
         for (copy, (meets, dirs)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
@@ -858,19 +859,20 @@ impl Planner {
                 }
             }
         }
-        let mut dirs: Vec<DirEntry> = claims
-            .claims
-            .into_iter()
-            .zip(inside)
-            .filter_map(|(c, inside)| match c.kind {
-                Kind::Dir { mode, owner } if inside => Some(DirEntry { path: c.path, mode, owner }),
-                _ => None,
-            })
-            .collect();
+        let mut dirs = Vec::new();
+        let mut files = Vec::new();
+        for (c, inside) in claims.claims.into_iter().zip(inside) {
+            match c.kind {
+                Kind::Dir { mode, owner } if inside => dirs.push(DirEntry { path: c.path, mode, owner }),
+                Kind::Dir { .. } => {}
+                Kind::File | Kind::Tree => files.push(RootfsFile { path: c.path, by: c.by, hint: c.hint }),
+            }
+        }
         // Parents before what is inside them.
         dirs.sort_by(|a, b| a.path.cmp(&b.path));
         dirs.dedup_by(|a, b| a.path == b.path);
-        dirs
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        (dirs, files)
     }
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {

@@ -31,6 +31,9 @@ pub struct Plan {
     /// into, parents first: the application layer makes them again, the same, so that making the copies'
     /// parents there does not turn them into root's 0755 when the layers are stacked.
     pub app_dirs: Vec<DirEntry>,
+    /// The files and trees the rootfs writes, sorted by path. A copy of a directory's contents can only be
+    /// checked against them once the builder has run (`verify` looks for the same names in its source).
+    pub rootfs_files: Vec<RootfsFile>,
     /// In the order they are laid down; each becomes its own layer.
     pub rootfs: Vec<Piece>,
     pub libraries: Libraries,
@@ -44,6 +47,15 @@ pub struct Plan {
     pub target: Target,
     /// Where the debug target takes its shell from.
     pub debug_image: String,
+}
+
+/// A file (or the tree of one) that a rootfs piece writes, with what writes it and how to take it over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootfsFile {
+    pub path: AbsPath,
+    /// As messages name it: "`rootfs.users` and `rootfs.groups`".
+    pub by: String,
+    pub hint: String,
 }
 
 /// What `--target` selects.

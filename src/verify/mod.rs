@@ -61,9 +61,11 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
     // Every file the checks need is read at once (each read is a round trip and a snapshot mount in
     // BuildKit); the findings are then reported in spec order.
     let copies: Vec<(&Copy, &AbsPath)> = plan.copies.iter().filter_map(|c| if let Source::Builder(p) = &c.from { Some((c, p)) } else { None }).collect();
-    let (inspected, rootfs_problems) = join(join_all(copies.iter().map(|(copy, path)| inspect_copy(fs, copy, path))), check_rootfs(fs, plan)).await;
+    let ((inspected, rootfs_problems), hidden) =
+        join(join(join_all(copies.iter().map(|(copy, path)| inspect_copy(fs, copy, path))), check_rootfs(fs, plan)), contents_over_rootfs(fs, plan)).await;
 
     let ds = &mut out.diagnostics;
+    ds.extend(hidden);
     let mut dynamic = Vec::new();
     for ((copy, path), found) in copies.into_iter().zip(inspected) {
         if let Some(info) = check_copy(ds, plan, platform, copy, path, found) {
@@ -112,6 +114,42 @@ pub fn copied(plan: &Plan, libraries: &[String], absent: &[String]) -> packages:
         }
     }
     out
+}
+
+/// At most this many names are looked up for [`contents_over_rootfs`]; a spec would need thousands of
+/// directory copies over thousands of `rootfs.files` to reach it.
+const MAX_CONTENTS_LOOKUPS: usize = 10_000;
+
+/// A copy of a directory's contents (`from: /out/etc/`, `to: /etc/`) cannot be checked against what the
+/// rootfs writes until the builder has run: if the directory holds `passwd`, the application layer would
+/// silently replace the rootfs's `/etc/passwd`. Each file the rootfs writes below the destination is looked
+/// up at the same place below the source.
+async fn contents_over_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> Diagnostics {
+    let mut lookups = Vec::new();
+    for copy in plan.copies.iter().filter(|c| c.contents) {
+        let Source::Builder(from) = &copy.from else { continue };
+        let prefix = format!("{}/", copy.dest.as_str().trim_end_matches('/'));
+        // `rootfs_files` is sorted by path, so the files below the destination are one run of it.
+        let first = plan.rootfs_files.partition_point(|f| f.path.as_str() < prefix.as_str());
+        for file in plan.rootfs_files[first..].iter().take_while(|f| f.path.as_str().starts_with(&prefix)) {
+            if let Ok(source) = from.join(&file.path.as_str()[prefix.len()..]) {
+                lookups.push((copy, file, source));
+            }
+        }
+    }
+    lookups.truncate(MAX_CONTENTS_LOOKUPS);
+    let found = join_all(lookups.iter().map(|(_, _, source)| fs.stat(source.as_str()))).await;
+    let mut ds = Diagnostics::default();
+    for ((copy, file, source), found) in lookups.into_iter().zip(found) {
+        if found.is_ok() {
+            ds.push(Diagnostic::error(copy.span, format!("`{source}` would be copied onto `{}`, which {} writes", file.path, file.by)).hint(format!(
+                "leave it out of `{}/`; or {}",
+                source.parent().map_or_else(String::new, |p| p.to_string()).trim_end_matches('/'),
+                file.hint
+            )));
+        }
+    }
+    ds
 }
 
 /// What the builder has at a copy's source: its stat (None if absent) and, for a file, its ELF facts.
