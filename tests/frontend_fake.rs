@@ -959,6 +959,19 @@ fn entrypoint_without_execute_bit_hints_at_mode() {
     assert!(error.contains(r#"mode: "0755""#), "{error}");
 }
 
+/// With `cmd` and no entrypoint, `cmd[0]` is the program: the build-time error names it and points at it.
+#[test]
+fn cmd_program_without_execute_bit_is_named_cmd() {
+    let spec = "# syntax=scratchkit:dev\nbuilder:\n  image: golang:1.23\n  run: make\ncopy: [/out/app, /out/tool]\nimage:\n  cmd: [/out/tool, --serve]\n";
+    let mut fake = FakeGateway::modern(spec).with_file("/out/tool", 0o644);
+    run_frontend(&mut fake, &[]);
+
+    let error = fake.error();
+    assert!(error.contains("cmd[0] `/out/tool` is not executable (mode 0644)"), "{error}");
+    // Line 7, `  cmd: [/out/tool, --serve]`: the first item.
+    assert!(error.contains("scratch.yaml:7:9"), "{error}");
+}
+
 #[test]
 fn independent_requests_are_in_flight_together() {
     // The spec and .dockerignore are read together, and so are the checks of the builder's output

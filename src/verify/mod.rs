@@ -290,19 +290,24 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
 
 /// The program the image starts must be a file with an execute bit (after the copy's `mode:`).
 fn check_entrypoint(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, stat: &FileStat) {
-    let program = plan.image.entrypoint.as_ref().or(plan.image.cmd.as_ref()).and_then(|e| e.first());
+    // Without an entrypoint, `cmd[0]` is the program, and the messages name it so (as the plan's do).
+    let (program, what) = match (&plan.image.entrypoint, &plan.image.cmd) {
+        (Some(e), _) => (e.first(), "entrypoint"),
+        (None, Some(c)) => (c.first(), "cmd[0]"),
+        (None, None) => (None, "entrypoint"),
+    };
     if program.map(String::as_str) != Some(copy.dest.as_str()) {
         return;
     }
     let mode = copy.mode.map_or(stat.mode & 0o7777, |m| m.bits());
     if stat.is_dir {
         ds.push(
-            Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is a directory in the builder", copy.dest))
-                .hint("point the entrypoint at the binary inside it"),
+            Diagnostic::error(plan.image.entrypoint_span, format!("{what} `{}` is a directory in the builder", copy.dest))
+                .hint(format!("point the {what} at the binary inside it")),
         );
     } else if mode & 0o111 == 0 {
         ds.push(
-            Diagnostic::error(plan.image.entrypoint_span, format!("entrypoint `{}` is not executable (mode {:04o})", copy.dest, mode))
+            Diagnostic::error(plan.image.entrypoint_span, format!("{what} `{}` is not executable (mode {:04o})", copy.dest, mode))
                 .hint("give its copy entry `mode: \"0755\"`"),
         );
     }
