@@ -60,6 +60,20 @@ impl State {
     }
 }
 
+/// An op's bytes as Go's deterministic marshalling writes them: the plain fields in tag order, then the
+/// `op` oneof (Go writes a oneof after the other fields; prost would write it at its tag, before
+/// `platform`). BuildKit v0.18 and newer decode every op a frontend sends and marshal it again to get its
+/// digest; with other bytes the digests change, and the source map, keyed by digest, no longer finds the
+/// failing step (measured with BuildKit v0.25: a failing `run` was shown at line 1). Two concatenated
+/// encodings of one message are one message to any protobuf decoder.
+pub fn encode_op(op: &pb::Op) -> Vec<u8> {
+    let mut bytes = pb::Op { op: None, ..op.clone() }.encode_to_vec();
+    if let Some(oneof) = &op.op {
+        bytes.extend(pb::Op { op: Some(oneof.clone()), ..Default::default() }.encode_to_vec());
+    }
+    bytes
+}
+
 struct Marshaller<'a> {
     options: &'a MarshalOptions,
     /// Vertex address → digest, so shared subgraphs are encoded once.
@@ -126,7 +140,7 @@ impl Marshaller<'_> {
             }
         };
         let op = pb::Op { inputs: inputs.0, op: Some(op), platform: platform.map(to_pb_platform), constraints: Some(pb::WorkerConstraints::default()) };
-        let bytes = op.encode_to_vec();
+        let bytes = encode_op(&op);
         let digest = digest_of(&bytes);
         if self.emitted.insert(digest.clone(), ()).is_none() {
             self.def.push(bytes);
@@ -327,6 +341,32 @@ mod tests {
 
     fn decode(def: &pb::Definition) -> Vec<pb::Op> {
         def.def.iter().map(|b| pb::Op::decode(b.as_slice()).unwrap()).collect()
+    }
+
+    /// The field numbers at the top level of one encoded message, in the order they are written.
+    fn top_level_tags(mut bytes: &[u8]) -> Vec<u64> {
+        let mut tags = Vec::new();
+        while !bytes.is_empty() {
+            let key = prost::encoding::decode_varint(&mut bytes).unwrap();
+            tags.push(key >> 3);
+            let wire = prost::encoding::WireType::try_from(key & 7).unwrap();
+            prost::encoding::skip_field(wire, (key >> 3) as u32, &mut bytes, prost::encoding::DecodeContext::default()).unwrap();
+        }
+        tags
+    }
+
+    #[test]
+    fn ops_are_written_in_gos_field_order_with_the_oneof_last() {
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
+        let def = img.run(Exec::shell("true")).marshal(&MarshalOptions::default());
+        // The image source: platform (10), constraints (11), then the oneof `source` (3).
+        assert_eq!(top_level_tags(&def.def[0]), vec![10, 11, 3]);
+        // The exec (no platform of its own here): its input (1), constraints, then `exec` (2).
+        assert_eq!(top_level_tags(&def.def[1]), vec![1, 11, 2]);
+        // Still one message to a decoder, equal to what was meant.
+        let exec = pb::Op::decode(def.def[1].as_slice()).unwrap();
+        assert!(matches!(exec.op, Some(pb::op::Op::Exec(_))) && exec.constraints.is_some());
+        assert_eq!(encode_op(&exec), def.def[1]);
     }
 
     #[test]

@@ -13,6 +13,6 @@ mod state;
 
 pub use exec::{Exec, Mount, MountKind, Network};
 pub use file::{CopyOptions, FileAction};
-pub use marshal::{digest_of, to_pb_platform, MarshalOptions};
+pub use marshal::{digest_of, encode_op, to_pb_platform, MarshalOptions};
 pub use render::render;
 pub use state::{Source, SourceFile, SourceLocation, State};
