@@ -66,9 +66,7 @@ fn build_spec(tag: &str, spec: &str, context: &str, extra: &[&str]) -> String {
 
 /// `docker run --rm --network none <extra…> <image>`; fails the test unless the program exits 0.
 fn run_image(image: &str, extra: &[&str]) -> String {
-    let mut cmd = Command::new(docker());
-    cmd.args(["run", "--rm", "--network", "none"]).args(extra).arg(image);
-    let out = run_cmd(&mut cmd, RUN_TIMEOUT);
+    let out = e2e_support::run_container(&[&["--network", "none"], extra].concat(), image);
     assert!(out.ok, "running {image} {extra:?} failed\n{}", out.all());
     eprint!("{}", out.stdout);
     out.stdout

@@ -118,6 +118,24 @@ impl Out {
     }
 }
 
+/// `docker run` of `image` with `args`, not attached: started detached, waited for, and its output read back
+/// with `docker logs`. Once in CI, an attached `docker run` of examples/tz exited 0 with empty stdout, while
+/// the same image prints its line on every other run: the output of a container that exits at once can be
+/// lost on the attach path, and the log driver keeps it. (`args` must not hold `--rm`: the logs go with it.)
+pub fn run_container(args: &[&str], image: &str) -> Out {
+    assert!(!args.contains(&"--rm"), "run_container removes the container itself");
+    let started = run_cmd(Command::new(docker()).args(["run", "-d"]).args(args).arg(image), RUN_TIMEOUT);
+    if !started.ok {
+        return started;
+    }
+    let id = started.stdout.trim().to_string();
+    let waited = run_cmd(Command::new(docker()).args(["wait", &id]), RUN_TIMEOUT);
+    let logs = run_cmd(Command::new(docker()).args(["logs", &id]), RUN_TIMEOUT);
+    let _ = run_cmd(Command::new(docker()).args(["rm", "-f", &id]), RUN_TIMEOUT);
+    let code = waited.stdout.trim().parse::<i32>().ok();
+    Out { ok: waited.ok && logs.ok && code == Some(0), code, stdout: logs.stdout, stderr: format!("{}{}", logs.stderr, waited.stderr) }
+}
+
 /// Runs a command to completion with a deadline, capturing both streams.
 pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
     let shown = format!("{cmd:?}");
