@@ -44,7 +44,7 @@ fn python_protobuf_decodes_every_fixture_as_we_meant() {
             for input in op["inputs"].as_array().unwrap() {
                 assert!(seen.contains(input[0].as_str().unwrap()), "{name}: input {input} is not an earlier op");
             }
-            assert_eq!(op["reencodes_identically"], true, "{name}: python re-encodes {} differently", op["digest"]);
+            assert_eq!(op["reencodes_identically"], true, "{name}: python, writing in Go's field order, re-encodes {} differently", op["digest"]);
             seen.insert(op["digest"].as_str().unwrap());
         }
 

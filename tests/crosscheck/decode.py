@@ -14,6 +14,20 @@ def message_class(pool, name):
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
 
 
+def go_order(op, op_class):
+    """Op's bytes as Go's protobuf writes them: the fields in number order, the `op` oneof last
+    (BuildKit v0.18+ re-marshals ops this way, so our digests must match it)."""
+    kind = op.WhichOneof("op")
+    rest = op_class()
+    rest.CopyFrom(op)
+    if kind is None:
+        return rest.SerializeToString(deterministic=True)
+    rest.ClearField(kind)
+    only = op_class()
+    getattr(only, kind).CopyFrom(getattr(op, kind))
+    return rest.SerializeToString(deterministic=True) + only.SerializeToString(deterministic=True)
+
+
 def main():
     fds = descriptor_pb2.FileDescriptorSet()
     with open(sys.argv[1], "rb") as f:
@@ -34,8 +48,8 @@ def main():
             "digest": "sha256:" + hashlib.sha256(raw).hexdigest(),
             "kind": op.WhichOneof("op"),
             "inputs": [[i.digest, i.index] for i in op.inputs],
-            # Re-encoding must give back the same bytes: no unknown or duplicated fields.
-            "reencodes_identically": op.SerializeToString(deterministic=True) == raw,
+            # Re-encoding in Go's order must give back the same bytes: no unknown or duplicated fields.
+            "reencodes_identically": go_order(op, op_class) == raw,
         }
         if op.HasField("platform"):
             entry["platform"] = f"{op.platform.OS}/{op.platform.Architecture}"
