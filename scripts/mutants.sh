@@ -3,6 +3,7 @@
 # does a test notice when the code is broken on purpose?
 #
 #   scripts/mutants.sh [K/N]      # one shard, e.g. 0/4; without it, every mutant (hours on 2 cores)
+#   MUTANTS_JOBS=2 scripts/mutants.sh   # two mutants built and tested at once (each in its own copy of the tree)
 #
 # Needs `cargo install cargo-mutants`. Results go to mutants-runs/all/mutants.out/ (or
 # mutants-runs/K-of-N/…): caught.txt, missed.txt, timeout.txt, unviable.txt. The end-to-end tests are left out (they need Docker and minutes
@@ -22,6 +23,6 @@ mkdir -p "$out"
 export CARGO_PROFILE_DEV_DEBUG=0
 exec cargo mutants \
   -f 'src/plan/**' -f 'src/lower/**' -f 'src/verify/**' -f 'src/llb/**' \
-  "${shard[@]}" --timeout 300 --build-timeout 900 --output "$out" \
+  "${shard[@]}" --jobs "${MUTANTS_JOBS:-1}" --timeout 300 --build-timeout 900 --output "$out" \
   -- --lib --test cli --test determinism --test elf_host --test frontend_fake --test golden \
      --test module_layers --test schema --test survivors
