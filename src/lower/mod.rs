@@ -217,3 +217,18 @@ pub fn named_local(name: &str, local: &str, session_id: Option<&str>) -> State {
     }
     State::local(local, attrs).named(format!("[context {name}] load from client"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_takes_the_lines_of_real_spans_only() {
+        let file = Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\nb\nc\n".to_vec(), language: "yaml".into() });
+        // Line 0 is "no span" (a default the user did not write): it has no line to show.
+        assert!(located(Some(&file), &[Span::new(0, 0, 0)]).is_none());
+        let at = located(Some(&file), &[Span::new(0, 0, 0), Span::new(3, 5, 2)]).expect("a location");
+        assert_eq!(at.lines, [(3, 3)]);
+        assert!(located(None, &[Span::new(3, 5, 2)]).is_none(), "no source file, no location");
+    }
+}
