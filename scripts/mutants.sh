@@ -25,4 +25,4 @@ exec cargo mutants \
   -f 'src/plan/**' -f 'src/lower/**' -f 'src/verify/**' -f 'src/llb/**' \
   "${shard[@]}" --jobs "${MUTANTS_JOBS:-1}" --timeout 300 --build-timeout 900 --output "$out" \
   -- --lib --test cli --test determinism --test elf_host --test frontend_fake --test golden \
-     --test module_layers --test schema --test survivors
+     --test module_layers --test schema --test survivors --test verify_builder

@@ -424,6 +424,22 @@ mod tests {
     }
 
     #[test]
+    fn each_location_points_at_its_own_file_and_equal_files_are_one() {
+        let file = |name: &str| Arc::new(SourceFile { filename: name.into(), data: b"x\ny\nz\n".to_vec(), language: "yaml".into() });
+        let (spec, other, spec_again) = (file("scratch.yaml"), file("other.yaml"), file("scratch.yaml"));
+        let at = |f: &Arc<SourceFile>, line| SourceLocation { file: f.clone(), lines: vec![(line, line)] };
+        let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None).located(at(&spec, 1));
+        let first = img.run(Exec::shell("true")).located(at(&other, 2));
+        let second = first.run(Exec::shell("false")).located(at(&spec_again, 3));
+        let def = second.marshal(&MarshalOptions::default());
+        let source = def.source.expect("a source map");
+        let names: Vec<&str> = source.infos.iter().map(|i| i.filename.as_str()).collect();
+        assert_eq!(names, ["scratch.yaml", "other.yaml"], "an equal file (another Arc) is sent once");
+        let index = |bytes: &Vec<u8>| source.locations[&digest_of(bytes)].locations[0].source_index;
+        assert_eq!([index(&def.def[0]), index(&def.def[1]), index(&def.def[2])], [0, 1, 0]);
+    }
+
+    #[test]
     fn ignore_cache_marks_every_op_and_the_terminal() {
         let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
         let def = img.run(Exec::shell("true")).marshal(&MarshalOptions { ignore_cache: true });

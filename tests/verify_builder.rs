@@ -1,0 +1,217 @@
+//! The build-time checks (`verify::builder_output`) on a builder filesystem laid out in a temporary
+//! directory: each test writes exactly the files its case needs, with real ELF binaries from the host's gcc
+//! where the case is about ELF. Written for mutants that survived the fake-gateway tests (the README's
+//! mutation figures).
+
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use scratchkit::compile::compile;
+use scratchkit::plan::{Plan, PlanInputs};
+use scratchkit::platform::Platform;
+use scratchkit::verify::{builder_output, copied, FileStat, Filesystem, Verified};
+
+const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
+
+/// A builder's root filesystem in a fresh temporary directory.
+struct Tree {
+    root: PathBuf,
+}
+
+impl Tree {
+    /// A builder with what the default rootfs takes: the CA bundle, a zone database with two zones and the
+    /// three data files.
+    fn builder(name: &str) -> Tree {
+        let root = std::env::temp_dir().join(format!("scratchkit-verify-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        Tree { root }
+            .file("/etc/ssl/certs/ca-certificates.crt", b"-----BEGIN CERTIFICATE-----\n", 0o644)
+            .file("/usr/share/zoneinfo/UTC", b"TZif2", 0o644)
+            .file("/usr/share/zoneinfo/Europe/Amsterdam", b"TZif2", 0o644)
+            .file("/etc/services", b"http 80/tcp\n", 0o644)
+            .file("/etc/protocols", b"tcp 6 TCP\n", 0o644)
+            .file("/etc/mime.types", b"text/plain txt\n", 0o644)
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.root.join(p.trim_start_matches('/'))
+    }
+
+    fn file(self, path: &str, bytes: &[u8], mode: u32) -> Tree {
+        let to = self.path(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, bytes).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode)).unwrap();
+        self
+    }
+
+    fn dir(self, path: &str) -> Tree {
+        std::fs::create_dir_all(self.path(path)).unwrap();
+        self
+    }
+
+    fn without(self, path: &str) -> Tree {
+        let p = self.path(path);
+        if p.is_dir() {
+            std::fs::remove_dir_all(p).unwrap();
+        } else {
+            std::fs::remove_file(p).unwrap();
+        }
+        self
+    }
+
+    /// The host's loader and libc at a Debian amd64 builder's paths.
+    fn with_glibc(self) -> Tree {
+        let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
+        self.file(LOADER, &host(LOADER), 0o755).file(LIBC, &host(LIBC), 0o755)
+    }
+
+    /// dpkg's database with one package, ca-certificates, whose script generates the CA bundle.
+    fn with_dpkg(self) -> Tree {
+        self.file("/var/lib/dpkg/info/ca-certificates.list", b"/usr/share/ca-certificates\n", 0o644).file(
+            "/var/lib/dpkg/status",
+            b"Package: ca-certificates\nStatus: install ok installed\nArchitecture: all\nVersion: 20230311\n\n",
+            0o644,
+        )
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+impl Filesystem for Tree {
+    async fn stat(&self, path: &str) -> Result<FileStat, String> {
+        let m = std::fs::metadata(self.path(path)).map_err(|e| format!("stat {path}: {e}"))?;
+        Ok(FileStat { is_dir: m.is_dir(), mode: m.permissions().mode() & 0o7777, size: m.len() })
+    }
+    async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+        let mut f = std::fs::File::open(self.path(path)).map_err(|e| format!("open {path}: {e}"))?;
+        f.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        f.take(length).read_to_end(&mut buf).map_err(|e| format!("read {path}: {e}"))?;
+        Ok(buf)
+    }
+    async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
+        let entries = std::fs::read_dir(self.path(path)).map_err(|e| format!("readdir {path}: {e}"))?;
+        Ok(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+    }
+}
+
+fn plan(spec: &str) -> Plan {
+    compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("the spec does not compile:\n{}", e.rendered)).plan
+}
+
+fn verify(tree: &Tree, spec: &str) -> Verified {
+    let plan = plan(spec);
+    let platform = Platform::linux_amd64();
+    let run = builder_output(tree, &plan, &platform);
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run).expect("the builder's output is readable")
+}
+
+fn messages(v: &Verified) -> Vec<String> {
+    v.diagnostics.items.iter().map(|d| d.message.clone()).collect()
+}
+
+/// A C program from the host's gcc, linked against the host's glibc, with extra linker flags.
+fn gcc(name: &str, flags: &[&str]) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-gcc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, out) = (dir.join(format!("{name}.c")), dir.join(name));
+    std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
+    let status = Command::new("gcc").arg("-o").arg(&out).arg(&src).args(flags).status().expect("gcc runs");
+    assert!(status.success(), "gcc failed for {name}");
+    std::fs::read(&out).unwrap()
+}
+
+const SCRIPT: &[u8] = b"#!/bin/sh\necho hi\n";
+
+fn spec(copy: &str, rest: &str) -> String {
+    format!("builder:\n  image: golang:1.23\n  run: make\ncopy:\n{copy}{rest}")
+}
+
+#[test]
+fn a_clean_builder_gives_no_diagnostic() {
+    let tree = Tree::builder("clean").file("/out/app", SCRIPT, 0o755);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.absent.is_empty() && v.libraries.is_empty());
+}
+
+#[test]
+fn a_directory_copied_whole_is_not_read_as_elf() {
+    let tree = Tree::builder("dir-whole").file("/out/app", SCRIPT, 0o755).dir("/out/static").file("/out/static/index.html", b"<p>", 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n  - {from: /out/static, to: /srv/static}\n", "image:\n  entrypoint: [/out/app]\n"));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+}
+
+#[test]
+fn the_zone_database_and_each_listed_zone_must_be_in_the_builder() {
+    let tree = Tree::builder("zones").file("/out/app", SCRIPT, 0o755).without("/usr/share/zoneinfo");
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert_eq!(messages(&v), ["the builder image has no time zone database at `/usr/share/zoneinfo`"]);
+
+    let tree = Tree::builder("zone-list").file("/out/app", SCRIPT, 0o755);
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  timezones: [Europe/Amsterdam, Asia/Tokyo]\n"));
+    assert_eq!(messages(&v), ["time zone `Asia/Tokyo` is not in the builder's `/usr/share/zoneinfo`"]);
+}
+
+#[test]
+fn contents_copied_below_etc_ssl_may_not_replace_the_ca_bundle() {
+    // The first file the rootfs writes (in path order) is not below `/etc/ssl/`: the lookup must start at
+    // the destination's own run of files, not at the beginning.
+    let tree = Tree::builder("ssl-contents").file("/out/app", SCRIPT, 0o755).file("/out/ssl/certs/ca-certificates.crt", b"mine", 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n  - {from: /out/ssl/, to: /etc/ssl/}\n", "image:\n  entrypoint: [/out/app]\n"));
+    let found = messages(&v);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`/out/ssl/certs/ca-certificates.crt` would be copied onto `/etc/ssl/certs/ca-certificates.crt`"), "{found:?}");
+}
+
+#[test]
+fn package_metadata_is_looked_up_only_when_asked_and_the_checks_passed() {
+    let tree = Tree::builder("dpkg").file("/out/app", SCRIPT, 0o755).with_dpkg();
+    let names = |v: &Verified| v.packages.packages.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    // The control: by default the CA bundle's package is found.
+    assert_eq!(names(&verify(&tree, &spec("  - /out/app\n", ""))), ["ca-certificates"]);
+    assert!(names(&verify(&tree, &spec("  - /out/app\n", "rootfs:\n  package-metadata: false\n"))).is_empty());
+    // After an error nothing is described: the build stops.
+    let failed = verify(&tree, &spec("  - /out/app\n  - /out/missing\n", "image:\n  entrypoint: [/out/app]\n"));
+    assert!(failed.diagnostics.has_errors());
+    assert!(names(&failed).is_empty());
+}
+
+#[test]
+fn the_copied_paths_name_each_listed_zone_and_only_the_data_files_the_builder_has() {
+    let plan = plan(&spec("  - /out/app\n", "rootfs:\n  timezones: [Europe/Amsterdam, UTC]\n"));
+    let c = copied(&plan, &[], &["/etc/services".to_string()]);
+    for want in ["/usr/share/zoneinfo/Europe/Amsterdam", "/usr/share/zoneinfo/UTC", "/etc/protocols", "/etc/mime.types", "/out/app"] {
+        assert!(c.files.iter().any(|f| f == want), "{want} is not in {:?}", c.files);
+    }
+    assert!(!c.files.iter().any(|f| f == "/etc/services"), "an absent data file is described: {:?}", c.files);
+    assert!(!c.trees.iter().any(|(t, _)| t == "/usr/share/zoneinfo"), "a zone list is not the whole tree: {:?}", c.trees);
+}
+
+#[test]
+fn a_binary_that_finds_libraries_through_origin_must_keep_its_directory() {
+    let moved_msg = "finds libraries relative to its own directory ($ORIGIN)";
+    for (name, runpath) in [("origin", "$ORIGIN/../lib"), ("origin-braced", "${ORIGIN}/../lib")] {
+        let exe = gcc(name, &[&format!("-Wl,-rpath,{runpath}"), "-Wl,--enable-new-dtags"]);
+        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &exe, 0o755);
+        let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
+        assert!(messages(&moved).iter().any(|m| m.contains(moved_msg)), "{runpath}: {:?}", messages(&moved));
+        let kept = verify(&tree, &spec("  - /out/bin/app\n", ""));
+        assert!(!messages(&kept).iter().any(|m| m.contains(moved_msg)), "{runpath}: {:?}", messages(&kept));
+        assert!(kept.libraries.iter().any(|l| l == LIBC), "{:?}", kept.libraries);
+    }
+    // Without $ORIGIN a binary may move anywhere.
+    let plain = gcc("plain", &[]);
+    let tree = Tree::builder("plain").with_glibc().file("/out/bin/app", &plain, 0o755);
+    let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
+    assert!(!messages(&moved).iter().any(|m| m.contains(moved_msg)), "{:?}", messages(&moved));
+}
