@@ -67,3 +67,37 @@ fn the_created_time_is_right_on_a_leap_day_at_the_end_of_a_400_year_cycle() {
         assert_eq!(config.created.as_deref(), Some(want), "epoch {epoch}");
     }
 }
+
+/// The builder's exec environment for `spec`, with `image_env` as the builder image's `Env`.
+fn builder_env(spec: &str, image_env: &[&str]) -> Vec<String> {
+    use prost::Message;
+    use scratchkit::proto::pb;
+    let plan = compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+    let mut ctx = scratchkit::lower::Context::new(Platform::linux_amd64());
+    ctx.builder_env = image_env.iter().map(|s| s.to_string()).collect();
+    let lowered = scratchkit::lower::lower_platform(&plan, &ctx, &Platform::linux_amd64());
+    let def = lowered.builder.expect("a builder stage").marshal(&scratchkit::llb::MarshalOptions::default());
+    let execs: Vec<pb::ExecOp> = def
+        .def
+        .iter()
+        .filter_map(|bytes| match pb::Op::decode(bytes.as_slice()).unwrap().op {
+            Some(pb::op::Op::Exec(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(execs.len(), 1, "one run command, one exec");
+    execs[0].meta.as_ref().unwrap().env.clone()
+}
+
+#[test]
+fn the_spec_env_wins_over_the_image_env_and_the_args_and_the_image_env_over_the_args() {
+    let spec = "args: {MODE: fast, LEVEL: \"1\"}\nbuilder:\n  image: golang:1.23\n  run: make\n  env: {MODE: slow, PATH: /spec/bin}\ncopy: [/out/app]\n";
+    let env = builder_env(spec, &["PATH=/image/bin", "LEVEL=image"]);
+    let get = |k: &str| env.iter().filter(|kv| kv.split_once('=').unwrap().0 == k).cloned().collect::<Vec<_>>();
+    assert_eq!(get("MODE"), ["MODE=slow"], "{env:?}");
+    assert_eq!(get("PATH"), ["PATH=/spec/bin"], "{env:?}");
+    assert_eq!(get("LEVEL"), ["LEVEL=image"], "like ARG, an ENV of the image wins: {env:?}");
+    // A name twice in the image's Env: the later one wins, as a later `ENV` replaces an earlier one.
+    let env = builder_env(BUILDER, &["GOPATH=/first", "GOPATH=/go"]);
+    assert!(env.contains(&"GOPATH=/go".to_string()) && !env.contains(&"GOPATH=/first".to_string()), "{env:?}");
+}

@@ -155,4 +155,15 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
+
+    #[test]
+    fn the_century_terms_hold_around_the_first_of_march() {
+        // The algorithm's years start on 1 March, and the century correction moves that boundary by days:
+        // only dates beside it, in later centuries of the 400-year era, show a wrong term.
+        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert_eq!(rfc3339(4_107_542_400), "2100-03-01T00:00:00Z");
+        assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+        assert_eq!(rfc3339(7_263_216_000), "2200-03-01T00:00:00Z");
+        assert_eq!(rfc3339(13_574_606_400), "2400-02-29T12:00:00Z");
+    }
 }
