@@ -211,3 +211,40 @@ fn legal_input_that_used_to_be_refused() {
     let plan = compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
     assert_eq!(plan.image.labels, [("note".to_string(), "${V} is 1".to_string())]);
 }
+
+/// What lowering adds once the builder has run (the libraries and package metadata layers) and the debug
+/// target's busybox, with `SOURCE_DATE_EPOCH`: each copy's options (owner, mode, symlinks, timestamps) are
+/// in the snapshot. A package whose name is not a Debian package name is left out.
+#[test]
+fn the_layers_from_the_builders_output_render_to_their_snapshot() {
+    use scratchkit::compile::compile;
+    use scratchkit::llb::{render, MarshalOptions};
+    use scratchkit::lower::{lower_platform, Context, PackageFiles, PackageMetadata};
+    use scratchkit::plan::PlanInputs;
+    use scratchkit::platform::Platform;
+
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml")).unwrap();
+    let inputs =
+        PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(), target: Some("debug".into()), ..PlanInputs::default() };
+    let plan = compile(&text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
+    let mut ctx = Context::new(Platform::linux_amd64());
+    ctx.libraries = vec!["/lib64/ld-linux-x86-64.so.2".into(), "/lib/x86_64-linux-gnu/libc.so.6".into()];
+    let package = |name: &str, md5sums: &str, copyright: Option<&str>| PackageFiles {
+        name: name.into(),
+        stanza: format!("Package: {name}\nStatus: install ok installed\n"),
+        md5sums: md5sums.into(),
+        copyright: copyright.map(str::to_string),
+    };
+    ctx.packages = PackageMetadata {
+        packages: vec![
+            package("libc6", "0123456789abcdef0123456789abcdef  lib/x86_64-linux-gnu/libc.so.6\n", Some("/usr/share/doc/libc6/copyright")),
+            package("tzdata", "", None),
+            package("../../etc/passwd", "", None),
+        ],
+        os_release: Some("/usr/lib/os-release".into()),
+    };
+    let lowered = lower_platform(&plan, &ctx, &Platform::linux_amd64());
+    let llb = render(&lowered.image.marshal(&MarshalOptions::default()));
+    assert!(!llb.to_string().contains("../../etc/passwd"), "a package name became a path");
+    insta::assert_json_snapshot!("builder_output_layers", llb);
+}
