@@ -4,6 +4,7 @@
 #
 #   scripts/mutants.sh [K/N]      # one shard, e.g. 0/4; without it, every mutant (hours on 2 cores)
 #   MUTANTS_JOBS=2 scripts/mutants.sh   # two mutants built and tested at once (each in its own copy of the tree)
+#   MUTANTS_ITERATE=1 scripts/mutants.sh  # test again only what the last run in that directory missed (and new mutants)
 #
 # Needs `cargo install cargo-mutants`. Results go to mutants-runs/all/mutants.out/ (or
 # mutants-runs/K-of-N/…): caught.txt, missed.txt, timeout.txt, unviable.txt. The end-to-end tests are left out (they need Docker and minutes
@@ -20,9 +21,11 @@ fi
 
 # No debug info: each mutant is one incremental rebuild, and most of its time is codegen and linking.
 mkdir -p "$out"
+iterate=()
+[[ -n "${MUTANTS_ITERATE:-}" ]] && iterate=(--iterate)
 export CARGO_PROFILE_DEV_DEBUG=0
 exec cargo mutants \
   -f 'src/plan/**' -f 'src/lower/**' -f 'src/verify/**' -f 'src/llb/**' \
-  "${shard[@]}" --jobs "${MUTANTS_JOBS:-1}" --timeout 300 --build-timeout 900 --output "$out" \
+  "${shard[@]}" "${iterate[@]}" --jobs "${MUTANTS_JOBS:-1}" --timeout 300 --build-timeout 900 --output "$out" \
   -- --lib --test cli --test determinism --test elf_host --test frontend_fake --test golden \
      --test module_layers --test schema --test survivors --test verify_builder

@@ -210,3 +210,217 @@ fn a_large_library_is_read_in_a_few_small_reads() {
     let size = std::fs::metadata(libc).unwrap().len();
     assert!(size > 1 << 20, "libc is {size} bytes: the check above would prove nothing");
 }
+
+/// A builder laid out in a temp dir (files linked or copied from the host), for the loader's search
+/// rules that the host's own layout does not show: ld.so.conf includes, other machines, musl.
+struct Builder {
+    root: std::path::PathBuf,
+}
+
+impl Builder {
+    fn new(name: &str) -> Builder {
+        let root = std::env::temp_dir().join(format!("scratchkit-builder-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        Builder { root }
+    }
+    fn put(&self, path: &str, bytes: &[u8]) -> &Self {
+        let at = self.root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, bytes).unwrap();
+        self
+    }
+    fn fs(&self) -> HostFs {
+        HostFs::new(&self.root.display().to_string())
+    }
+}
+
+/// `bin/app`, needing `libabsent.so` (which no builder has) and libc; `flags` go to the link.
+fn app_needing_an_absent_library(name: &str, flags: &[&str]) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-absent-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("absent.c"), "int absent(void) { return 0; }\n").unwrap();
+    std::fs::write(dir.join("main.c"), "int absent(void);\nint main(void) { return absent(); }\n").unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    gcc(&["-shared", "-fPIC", "-o", "libabsent.so", "absent.c"]);
+    let mut link = vec!["-o", "app", "main.c", "-L.", "-labsent"];
+    link.extend(flags);
+    gcc(&link);
+    std::fs::read(dir.join("app")).unwrap()
+}
+
+/// The same file claiming another `e_machine` (the loader and we read nothing else to tell).
+fn for_machine(mut elf: Vec<u8>, machine: u16) -> Vec<u8> {
+    elf[18..20].copy_from_slice(&machine.to_le_bytes());
+    elf
+}
+
+/// Where `libabsent.so` was looked for: the search path, in order.
+fn searched_for_the_absent_library(builder: &Builder) -> Vec<String> {
+    let fs = builder.fs();
+    let info = block_on(inspect(&fs, "/bin/app")).unwrap().expect("an ELF file");
+    let c = block_on(closure(&fs, &[("/bin/app".to_string(), info)])).unwrap();
+    let absent: Vec<_> = c.missing.iter().filter(|m| m.library == "libabsent.so").collect();
+    assert_eq!(absent.len(), 1, "{:?}", c.missing);
+    absent[0].searched.clone()
+}
+
+#[test]
+fn ld_so_conf_is_read_with_its_includes_comments_and_separators() {
+    let b = Builder::new("ldconf");
+    b.put("/bin/app", &app_needing_an_absent_library("ldconf", &[]))
+        .put("/etc/ld.so.conf", b"# a comment\ninclude /etc/ld.so.conf.d/lib*.conf\ninclude\nhwcap 1 /hw\n/opt/a   # after a path\n")
+        // `lib*.conf` takes lib.conf (the star may match nothing) and libx.conf; not other.conf, lib.conf.bak or libconf.
+        .put("/etc/ld.so.conf.d/lib.conf", b"/opt/star-empty\n")
+        .put("/etc/ld.so.conf.d/libx.conf", b"/opt/x\ninclude /etc/nested/*.conf\n")
+        .put("/etc/ld.so.conf.d/other.conf", b"/opt/other\n")
+        .put("/etc/ld.so.conf.d/lib.conf.bak", b"/opt/bak\n")
+        .put("/etc/ld.so.conf.d/libconf", b"/opt/libconf\n")
+        // Includes itself: read a bounded number of times, its directories searched once.
+        .put("/etc/nested/n.conf", b"/opt/n1:/opt/n2,/opt/n3\t/opt/n4 relative\ninclude /etc/nested/n.conf\n");
+    let mut want: Vec<&str> = vec!["/opt/a", "/opt/star-empty", "/opt/x", "/opt/n1", "/opt/n2", "/opt/n3", "/opt/n4"];
+    want.extend(["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"]);
+    assert_eq!(searched_for_the_absent_library(&b), want);
+}
+
+#[test]
+fn an_include_that_is_one_file_is_read_as_that_file() {
+    let b = Builder::new("ldconf-one");
+    b.put("/bin/app", &app_needing_an_absent_library("ldconf-one", &[]))
+        .put("/etc/ld.so.conf", b"include /etc/ld.so.conf.d/only.conf\n")
+        .put("/etc/ld.so.conf.d/only.conf", b"/opt/only\n")
+        .put("/etc/ld.so.conf.d/unnamed.conf", b"/opt/unnamed\n");
+    assert_eq!(searched_for_the_absent_library(&b)[..2], ["/opt/only", "/lib/x86_64-linux-gnu"]);
+}
+
+#[test]
+fn each_machine_searches_its_own_multiarch_directories() {
+    let app = app_needing_an_absent_library("machines", &[]);
+    for (machine, triplet) in [
+        (183, "aarch64-linux-gnu"),
+        (40, "arm-linux-gnueabihf"),
+        (3, "i386-linux-gnu"),
+        (243, "riscv64-linux-gnu"),
+        (21, "powerpc64le-linux-gnu"),
+        (22, "s390x-linux-gnu"),
+    ] {
+        let b = Builder::new(&format!("machine-{machine}"));
+        b.put("/bin/app", &for_machine(app.clone(), machine));
+        let searched = searched_for_the_absent_library(&b);
+        assert_eq!(searched[..2], [format!("/lib/{triplet}"), format!("/usr/lib/{triplet}")], "machine {machine}");
+        assert!(!searched.iter().any(|d| d.contains("x86_64")), "machine {machine}: {searched:?}");
+    }
+}
+
+#[test]
+fn a_library_for_another_machine_is_skipped_like_the_loader_does() {
+    let host_libc = std::fs::read("/lib/x86_64-linux-gnu/libc.so.6").unwrap();
+    let b = Builder::new("skip-machine");
+    b.put("/bin/app", &compile_c_bytes("skip-machine"))
+        .put("/lib64/ld-linux-x86-64.so.2", b"the loader")
+        .put("/lib/x86_64-linux-gnu/libc.so.6", &for_machine(host_libc.clone(), 183))
+        .put("/usr/lib/x86_64-linux-gnu/libc.so.6", &host_libc);
+    let fs = b.fs();
+    let info = block_on(inspect(&fs, "/bin/app")).unwrap().unwrap();
+    let c = block_on(closure(&fs, &[("/bin/app".to_string(), info)])).unwrap();
+    assert!(c.missing.is_empty(), "{:?}", c.missing);
+    assert_eq!(c.files, ["/lib64/ld-linux-x86-64.so.2", "/usr/lib/x86_64-linux-gnu/libc.so.6"]);
+}
+
+/// A dynamic hello world, as bytes.
+fn compile_c_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(compile_c(name, HELLO, &[])).unwrap()
+}
+
+const MUSL: &str = "-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1";
+
+#[test]
+fn musl_reads_its_path_file_and_resolves_libc_to_itself() {
+    let b = Builder::new("musl-path");
+    b.put("/bin/app", &app_needing_an_absent_library("musl-path", &[MUSL]))
+        .put("/lib/ld-musl-x86_64.so.1", b"musl")
+        .put("/etc/ld-musl-x86_64.path", b"/opt/musl:/opt/other\n/opt/third\nrelative\n")
+        // glibc's files mean nothing to musl.
+        .put("/etc/ld.so.cache", b"glibc's cache")
+        .put("/etc/ld.so.conf", b"/opt/glibc\n");
+    assert_eq!(searched_for_the_absent_library(&b), ["/opt/musl", "/opt/other", "/opt/third"]);
+    let fs = b.fs();
+    let info = block_on(inspect(&fs, "/bin/app")).unwrap().unwrap();
+    assert_eq!(info.interpreter.as_deref(), Some("/lib/ld-musl-x86_64.so.1"));
+    assert!(info.needed.contains(&"libc.so.6".to_string()), "{:?}", info.needed);
+    let c = block_on(closure(&fs, &[("/bin/app".to_string(), info)])).unwrap();
+    assert_eq!(c.files, ["/lib/ld-musl-x86_64.so.1"], "musl's libc is its loader; no ld.so.cache");
+    assert_eq!(c.missing.len(), 1, "only libabsent.so: {:?}", c.missing);
+}
+
+#[test]
+fn musl_without_a_path_file_searches_its_defaults() {
+    let b = Builder::new("musl-default");
+    b.put("/bin/app", &app_needing_an_absent_library("musl-default", &[MUSL]))
+        .put("/lib/ld-musl-x86_64.so.1", b"musl")
+        .put("/etc/ld-musl-x86_64.path", b"\n# nothing absolute\n");
+    assert_eq!(searched_for_the_absent_library(&b), ["/lib", "/usr/local/lib", "/usr/lib"]);
+}
+
+/// `bytes` with a little-endian field of the ELF64 header replaced.
+fn patched(mut elf: Vec<u8>, offset: usize, value: &[u8]) -> Vec<u8> {
+    elf[offset..offset + value.len()].copy_from_slice(value);
+    elf
+}
+
+#[test]
+fn a_truncated_elf_header_is_an_error_not_data() {
+    let b = Builder::new("truncated");
+    b.put("/sixteen", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    let err = block_on(inspect(&b.fs(), "/sixteen")).expect_err("16 bytes of ELF header");
+    assert!(err.contains("bad ELF header"), "{err}");
+}
+
+#[test]
+fn a_corrupt_header_cannot_make_us_read_the_whole_file() {
+    // 2 MiB of padding after a real binary: a table size taken on trust would read all of it.
+    let mut exe = compile_c_bytes("corrupt");
+    exe.resize(exe.len() + (2 << 20), 0);
+    let b = Builder::new("corrupt");
+    // 65535 section headers of 64 bytes (4 MiB): not plausible, so not read (and no `.debug_info` either way).
+    b.put("/sections", &patched(exe.clone(), 60, &u16::MAX.to_le_bytes()));
+    let fs = b.fs();
+    let info = block_on(inspect(&fs, "/sections")).unwrap().expect("still ELF");
+    assert_eq!(info.needed, ["libc.so.6"]);
+    assert!(fs.bytes_read.get() < 256 << 10, "read {} bytes", fs.bytes_read.get());
+
+    // Program headers of 65535 × 56 bytes, and exactly 1 MiB (32768 × 32): the first is refused as
+    // implausible before any read, the second is read (and its entries are then too short to parse).
+    b.put("/phdrs", &patched(exe.clone(), 56, &u16::MAX.to_le_bytes()));
+    let err = block_on(inspect(&b.fs(), "/phdrs")).unwrap_err();
+    assert!(err.contains("implausible program header table"), "{err}");
+    b.put("/phdrs-1mib", &patched(patched(exe, 54, &32u16.to_le_bytes()), 56, &32768u16.to_le_bytes()));
+    let err = block_on(inspect(&b.fs(), "/phdrs-1mib")).unwrap_err();
+    assert!(err.contains("bad program headers"), "1 MiB is the cap, not over it: {err}");
+}
+
+#[test]
+fn an_oversized_dynamic_section_is_refused() {
+    let exe = compile_c_bytes("dynamic-size");
+    let elf = goblin::elf::Elf::parse(&exe).unwrap();
+    let (index, _) = elf.program_headers.iter().enumerate().find(|(_, p)| p.p_type == goblin::elf::program_header::PT_DYNAMIC).unwrap();
+    // p_filesz is at +32 in an ELF64 program header.
+    let at = elf.header.e_phoff as usize + index * elf.header.e_phentsize as usize + 32;
+    let b = Builder::new("dynamic-size");
+    b.put("/over", &patched(exe.clone(), at, &((1u64 << 20) + 1).to_le_bytes()));
+    let err = block_on(inspect(&b.fs(), "/over")).unwrap_err();
+    assert!(err.contains("implausible dynamic section"), "{err}");
+    b.put("/at-cap", &patched(exe, at, &(1u64 << 20).to_le_bytes()));
+    if let Err(err) = block_on(inspect(&b.fs(), "/at-cap")) {
+        assert!(!err.contains("implausible"), "1 MiB is the cap, not over it: {err}");
+    }
+}
+
+#[test]
+fn a_position_independent_executable_with_a_loader_is_not_static_pie() {
+    let exe = compile_c("pie", HELLO, &["-pie", "-fPIE"]);
+    let info = block_on(inspect(&HostFs::new("/"), &exe)).unwrap().unwrap();
+    assert!(info.is_dynamic());
+    assert!(!info.static_pie);
+    assert_eq!(info.machine_name(), "X86_64");
+}
