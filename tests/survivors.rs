@@ -101,3 +101,160 @@ fn the_spec_env_wins_over_the_image_env_and_the_args_and_the_image_env_over_the_
     let env = builder_env(BUILDER, &["GOPATH=/first", "GOPATH=/go"]);
     assert!(env.contains(&"GOPATH=/go".to_string()) && !env.contains(&"GOPATH=/first".to_string()), "{env:?}");
 }
+
+/// Each diagnostic as (message, hint, line) for a spec that is expected to compile or not.
+fn diagnostics(text: &str, build_args: &[(&str, &str)]) -> Vec<(scratchkit::diag::Severity, String, String, Option<usize>)> {
+    let inputs = PlanInputs { build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..PlanInputs::default() };
+    let ds = match compile(text, "scratch.yaml", &inputs) {
+        Ok(c) => c.warnings,
+        Err(e) => e.diagnostics,
+    };
+    ds.items.iter().map(|d| (d.severity, d.message.clone(), d.hint.clone().unwrap_or_default(), d.span.map(|s| s.line))).collect()
+}
+
+fn plan(text: &str, build_args: &[(&str, &str)]) -> scratchkit::plan::Plan {
+    let inputs = PlanInputs { build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..PlanInputs::default() };
+    compile(text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan
+}
+
+#[test]
+fn ssh_auth_sock_is_reserved_for_the_forwarded_agent() {
+    let ds = diagnostics(&format!("args: {{SSH_AUTH_SOCK: /tmp/agent}}\n{BUILDER}"), &[]);
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    assert!(ds[0].1.contains("would be overridden in every `run`") && ds[0].2.contains("builder.ssh"), "{ds:?}");
+}
+
+#[test]
+fn an_invalid_source_date_epoch_is_located_at_its_own_args_entry() {
+    let ds = diagnostics(&format!("args:\n  A: x\n  SOURCE_DATE_EPOCH: soon\n{BUILDER}"), &[]);
+    let epoch: Vec<_> = ds.iter().filter(|d| d.1.contains("SOURCE_DATE_EPOCH")).collect();
+    assert_eq!(epoch.len(), 1, "{ds:?}");
+    assert_eq!(epoch[0].3, Some(3), "{ds:?}");
+}
+
+#[test]
+fn only_root_itself_may_be_listed_with_uid_0() {
+    let users = |list: &str| errors(&format!("{BUILDER}rootfs:\n  users: {list}\n"), &[]);
+    assert!(users("[{name: root, uid: 0}, {name: app, uid: 1000}]").is_empty());
+    assert_eq!(users("[{name: root, uid: 1000}]").len(), 1, "root with another uid");
+    assert_eq!(users("[{name: admin, uid: 0}]").len(), 1, "another name with uid 0");
+}
+
+#[test]
+fn a_context_file_copied_into_a_directory_keeps_its_name() {
+    let p = plan("copy:\n  - {from: \"context:conf/app.toml\", to: /etc/app/}\n  - {from: \"context:conf/other.toml\", to: /etc/other.toml}\nimage: {entrypoint: [/etc/app/app.toml]}\n", &[]);
+    let dests: Vec<&str> = p.copies.iter().map(|c| c.dest.as_str()).collect();
+    assert_eq!(dests, ["/etc/app/app.toml", "/etc/other.toml"]);
+}
+
+#[test]
+fn the_ca_bundle_must_be_one_file() {
+    for from in ["/", "/etc/ssl/certs/", "context:.", "context:certs/"] {
+        let ds = diagnostics(&format!("{BUILDER}rootfs:\n  ca-certificates: {{from: \"{from}\"}}\n"), &[]);
+        let errors: Vec<_> = ds.iter().filter(|d| d.0 == scratchkit::diag::Severity::Error).collect();
+        assert_eq!(errors.len(), 1, "{from}: {ds:?}");
+        assert!(errors[0].1.contains("must name one file"), "{from}: {ds:?}");
+    }
+    assert!(errors(&format!("{BUILDER}rootfs:\n  ca-certificates: {{from: \"context:certs/ca.pem\"}}\n"), &[]).is_empty());
+}
+
+#[test]
+fn all_time_zones_need_a_builder() {
+    let spec = "copy: [{from: \"context:app\", to: /app}]\nimage: {entrypoint: [/app]}\nrootfs:\n  timezones: all\n";
+    let errs = errors(spec, &[]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("no builder to take time zones from"), "{errs:?}");
+}
+
+#[test]
+fn tz_is_a_warning_only_when_time_zones_are_off() {
+    let tz_warnings =
+        |rootfs: &str, env: &str| diagnostics(&format!("{BUILDER}{rootfs}image:\n  env: {env}\n"), &[]).into_iter().filter(|d| d.1.contains("TZ")).count();
+    assert_eq!(tz_warnings("rootfs: {timezones: none}\n", "{TZ: Europe/Amsterdam}"), 1);
+    assert_eq!(tz_warnings("", "{TZ: Europe/Amsterdam}"), 0);
+    assert_eq!(tz_warnings("rootfs: {timezones: none}\n", "{TZZ: x}"), 0, "another name");
+}
+
+#[test]
+fn port_0_is_not_a_port() {
+    let errs = errors(&format!("{BUILDER}image:\n  expose: [\"0\", \"0/udp\", \"1\"]\n"), &[]);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+}
+
+#[test]
+fn a_build_arg_of_exactly_the_limit_is_taken_and_one_byte_more_is_not() {
+    let limit = 256 * 1024; // MAX_ARG_VALUE
+    let spec = format!("args: {{BIG: x}}\n{BUILDER}");
+    assert!(errors(&spec, &[("BIG", &"b".repeat(limit))]).is_empty());
+    assert_eq!(errors(&spec, &[("BIG", &"b".repeat(limit + 1))]).len(), 1);
+}
+
+#[test]
+fn only_the_first_unused_build_args_get_a_suggestion() {
+    // Each suggestion is a pass over the declared names: a few, then none, so many typos stay linear.
+    let declared: String = (0..40).map(|i| format!("NAME_{i:02}: x, ")).collect();
+    let spec = format!("args: {{{declared}}}\n{BUILDER}");
+    let typos: Vec<(String, String)> = (0..40).map(|i| (format!("NAME_{i:02}X"), "v".to_string())).collect();
+    let args: Vec<(&str, &str)> = typos.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let ds = diagnostics(&spec, &args);
+    let unused: Vec<_> = ds.iter().filter(|d| d.1.contains("is not used")).collect();
+    assert_eq!(unused.len(), 40, "{ds:?}");
+    let suggested = unused.iter().filter(|d| d.1.contains("did you mean")).count();
+    assert_eq!(suggested, 31, "the first 31 of 40");
+}
+
+#[test]
+fn only_the_first_unknown_owners_get_a_suggestion() {
+    let copies: String = (0..40).map(|i| format!("  - {{from: /out/f{i}, to: /f{i}, owner: nonrooot}}\n")).collect();
+    let spec = format!("builder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n{copies}");
+    let errs = errors(&spec, &[]);
+    let hints: Vec<_> = diagnostics(&spec, &[]).into_iter().filter(|d| d.1.contains("owner `nonrooot`")).map(|d| d.2).collect();
+    assert_eq!(hints.len(), 40, "{errs:?}");
+    assert_eq!(hints.iter().filter(|h| h.contains("did you mean `nonroot`")).count(), 31, "{hints:?}");
+    assert!(hints[39].contains("users are: "), "{}", hints[39]);
+}
+
+#[test]
+fn the_whole_spec_may_grow_by_8_mib_through_build_args_and_the_excess_is_one_error() {
+    // 200 KiB per value: under the per-value limit; 40 of them (8000 KiB) fit the total, 45 do not.
+    let long = "v".repeat(200 * 1024);
+    let spec = |n: usize| {
+        let env: String = (0..n).map(|i| format!("V{i}: \"${{LONG}}\", ")).collect();
+        format!("args: {{LONG: x, SHORT: x}}\n{BUILDER}image:\n  env: {{{env}LAST: \"${{SHORT}}\"}}\n")
+    };
+    let args = [("LONG", long.as_str()), ("SHORT", "short")];
+    assert!(errors(&spec(40), &args).is_empty());
+    let errs = errors(&spec(45), &args);
+    assert_eq!(errs.len(), 1, "reported once: {:?}", errs.iter().map(|e| &e[..e.len().min(80)]).collect::<Vec<_>>());
+    assert!(errs[0].contains("in all"), "{}", errs[0]);
+}
+
+#[test]
+fn each_value_over_the_limit_is_its_own_error() {
+    // 200 KiB twice is 400 KiB, over the 256 KiB a value may have: A and C are errors. Had the first
+    // spent the spec's whole allowance, C would pass unexpanded and unreported.
+    let long = "v".repeat(200 * 1024);
+    let spec = format!("args: {{LONG: x, SHORT: x}}\n{BUILDER}image:\n  env: {{A: \"${{LONG}}${{LONG}}\", B: \"${{SHORT}}\", C: \"${{LONG}}${{LONG}}\"}}\n");
+    let errs = errors(&spec, &[("LONG", &long), ("SHORT", "short")]);
+    assert_eq!(errs.len(), 2, "{:?}", errs.iter().map(|e| &e[..e.len().min(80)]).collect::<Vec<_>>());
+    assert!(errs.iter().all(|e| e.contains("longer than 256 KiB once its build args are substituted")), "{errs:?}");
+}
+
+#[test]
+fn a_substitution_that_exactly_fills_the_limit_is_kept() {
+    let args: BTreeMap<String, String> = [("A".to_string(), "12345".to_string())].into();
+    let s = substitute("${A}xyz", &args, 8);
+    assert!(!s.too_long);
+    assert_eq!(s.text, "12345xyz");
+    assert!(substitute("${A}xyz", &args, 7).too_long);
+    assert!(!substitute("p${A}", &args, 6).too_long);
+    assert!(substitute("p${A}", &args, 5).too_long, "the limit is at least the text's own length, 5");
+}
+
+#[test]
+fn an_undeclared_name_after_a_lone_dollar_is_reported_at_its_offset() {
+    let s = substitute("a$b${NOPE}", &BTreeMap::new(), 1 << 20);
+    assert_eq!(s.undeclared, vec![("NOPE".to_string(), 3)]);
+    let s = substitute("$x$y${NOPE}", &BTreeMap::new(), 1 << 20);
+    assert_eq!(s.undeclared, vec![("NOPE".to_string(), 4)]);
+}
