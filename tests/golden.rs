@@ -213,7 +213,7 @@ fn legal_input_that_used_to_be_refused() {
 }
 
 /// What lowering adds once the builder has run (the libraries and package metadata layers) and the debug
-/// target's busybox, with `SOURCE_DATE_EPOCH`: each copy's options (owner, mode, symlinks, timestamps) are
+/// target's busybox, and a listed zone, with `SOURCE_DATE_EPOCH`: each copy's options (owner, mode, symlinks, timestamps) are
 /// in the snapshot. A package whose name is not a Debian package name is left out.
 #[test]
 fn the_layers_from_the_builders_output_render_to_their_snapshot() {
@@ -223,7 +223,8 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     use scratchkit::plan::PlanInputs;
     use scratchkit::platform::Platform;
 
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml")).unwrap();
+    // The fixture ends inside `rootfs:`; one listed zone adds the per-zone copies.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml")).unwrap() + "  timezones: [Europe/Amsterdam]\n";
     let inputs =
         PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(), target: Some("debug".into()), ..PlanInputs::default() };
     let plan = compile(&text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
