@@ -224,7 +224,8 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     use scratchkit::platform::Platform;
 
     // The fixture ends inside `rootfs:`; one listed zone adds the per-zone copies.
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml")).unwrap() + "  timezones: [Europe/Amsterdam]\n";
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml")).unwrap() + "  timezones: [Europe/Amsterdam]\n";
     let inputs =
         PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(), target: Some("debug".into()), ..PlanInputs::default() };
     let plan = compile(&text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
