@@ -258,3 +258,14 @@ fn an_undeclared_name_after_a_lone_dollar_is_reported_at_its_offset() {
     let s = substitute("$x$y${NOPE}", &BTreeMap::new(), 1 << 20);
     assert_eq!(s.undeclared, vec![("NOPE".to_string(), 4)]);
 }
+
+#[test]
+fn an_unknown_group_hint_counts_the_groups_it_does_not_show() {
+    let groups: String = (0..12).map(|i| format!("{{name: g{i:02}, gid: {}}}, ", 3000 + i)).collect();
+    let spec = format!("{BUILDER}rootfs:\n  groups: [{groups}]\ncopy:\n  - {{from: /out/f, to: /f, owner: \"nonroot:zzzzzzzz\"}}\n");
+    let spec = spec.replace("copy: [/out/app]\n", "");
+    let hints: Vec<String> = diagnostics(&spec, &[]).into_iter().filter(|d| d.1.contains("zzzzzzzz")).map(|d| d.2).collect();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    // root, nonroot, nobody's nogroup and the 12 listed: 10 shown, the rest counted.
+    assert!(hints[0].contains("groups are: ") && hints[0].ends_with(" more"), "{}", hints[0]);
+}

@@ -169,7 +169,8 @@ fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) 
 fn name_hint<'a, I: Iterator<Item = &'a str>>(name: &str, what: &str, place: &str, suggest: bool, names: impl Fn() -> I, count: usize) -> String {
     let listed = list_some(names(), count);
     match if suggest { did_you_mean(name, names()) } else { None } {
-        Some(n) if n != name => format!("did you mean `{n}`? {what} are: {listed}"),
+        // `resolve` and the name lists agree, so a suggestion is never the name itself.
+        Some(n) => format!("did you mean `{n}`? {what} are: {listed}"),
         _ => format!("define it under {place}, or write a number; {what} are: {listed}"),
     }
 }
@@ -689,7 +690,6 @@ impl Planner {
                 }
                 home
             }
-            None if uid == 0 => PasswdPath::parse("/root").expect("constant path"),
             None => PasswdPath::parse(&format!("/home/{name}")).expect("a valid name is a valid file name"),
         };
         let shell = match &u.shell {
