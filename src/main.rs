@@ -41,10 +41,13 @@ enum Command {
     },
     /// Print the marshalled pb.Definition (what `buildctl build` reads on stdin), or with --json a view.
     ///
-    /// The frontend learns three things from BuildKit that this command cannot: the builder image's digest
-    /// and `Env` (give them with --builder-ref and --builder-env, or the image is referenced by tag with no
-    /// Env), and the shared libraries the binaries need (found in the builder's output after it ran; give
-    /// them with --library). With those, the graph is the one the frontend sends.
+    /// The frontend learns things from BuildKit that this command cannot: the builder image's digest and
+    /// `Env` (give them with --builder-ref and --builder-env, or the image is referenced by tag with no Env),
+    /// and the shared libraries the binaries need (found in the builder's output after it ran; give them
+    /// with --library). It also reads the builder's dpkg database, so this graph has no `[rootfs] package
+    /// metadata` layer; it keeps the optional data files (`/etc/services`…) that the frontend leaves out
+    /// when the builder lacks them; and a `context:NAME:…` copy reads the client's local directory NAME,
+    /// as for `--build-context NAME=./dir`, where the frontend takes whatever that flag names (an image too).
     Llb {
         #[command(flatten)]
         spec: SpecArgs,

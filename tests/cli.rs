@@ -78,6 +78,32 @@ fn llb_takes_what_the_frontend_learns_from_buildkit() {
     // Without the flags there is no libraries layer: the difference the help text describes.
     let plain = scratchkit(&["llb", "--json", "tests/fixtures/ok/dynamic-cgo.yaml"]);
     assert!(!stdout(&plain).contains("[rootfs] libraries"));
+    // Neither is there the package metadata the frontend reads from the builder, and the help says so.
+    assert!(!stdout(&plain).contains("[rootfs] package metadata"));
+    let help = stdout(&scratchkit(&["llb", "--help"]));
+    assert!(help.contains("package") && help.contains("--library") && help.contains("--build-context"), "{help}");
+}
+
+#[test]
+fn check_reads_at_most_one_byte_past_the_size_limit() {
+    // An endless file is refused after 1 MiB + 1 byte, not read into memory.
+    let out = scratchkit(&["check", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("larger than 1024 KiB"), "{}", stderr(&out));
+    // A regular file one byte over the limit gets the same error; one at the limit is read (and parsed).
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("size-limit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pad = |n: usize| format!("copy: [context:app]\n#{}\n", "x".repeat(n));
+    let base = pad(0).len();
+    let over = dir.join("over.yaml");
+    std::fs::write(&over, pad(1024 * 1024 + 1 - base)).unwrap();
+    let at = dir.join("at.yaml");
+    std::fs::write(&at, pad(1024 * 1024 - base)).unwrap();
+    let out = scratchkit(&["check", over.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("larger than 1024 KiB"), "{}", stderr(&out));
+    let out = scratchkit(&["check", at.to_str().unwrap()]);
+    assert!(!stderr(&out).contains("larger than"), "{}", stderr(&out));
 }
 
 #[test]

@@ -8,7 +8,7 @@ pub struct Exec {
     pub args: Vec<String>,
     /// `NAME=value`, in the order given.
     pub env: Vec<String>,
-    /// Runs as root: the builder stage needs no other user.
+    /// The working directory (execs run as root: the builder stage needs no other user).
     pub cwd: String,
     pub network: Network,
     pub mounts: Vec<Mount>,

@@ -628,11 +628,13 @@ impl Planner {
     /// A uid or gid: a whole number from 0 to 4294967294 (4294967295 is `(uid_t)-1`, "no user").
     fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
         let text = self.text(s);
-        let numeric = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        // `-1` is a number too, just not a uid: it gets the range, not "not a number".
+        let digits = text.strip_prefix('-').unwrap_or(&text);
+        let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
         match text.parse::<u32>() {
             Ok(n) if n != u32::MAX => Some(n),
             _ if numeric => {
-                self.error(s.span, format!("{what} {text} is out of range"), format!("a {what} is at most 4294967294; Linux images use 1000-60000 or 65532"));
+                self.error(s.span, format!("{what} {text} is out of range"), format!("a {what} is from 0 to 4294967294; Linux images use 1000-60000 or 65532"));
                 None
             }
             _ => {
@@ -1160,7 +1162,18 @@ impl Planner {
 
     fn platforms(&mut self, spec: &spec::Spec, inputs: &PlanInputs) -> Vec<Platform> {
         if !inputs.platforms.is_empty() {
-            return inputs.platforms.clone();
+            // `--platform linux/amd64,linux/amd64`: built once, as a repeat in the spec is.
+            let mut out: Vec<Platform> = Vec::new();
+            for p in &inputs.platforms {
+                if out.contains(p) {
+                    self.diags.push(
+                        Diagnostic::warning(None, format!("platform `{p}` is requested twice")).hint("it is built once; remove the repeat from `--platform`"),
+                    );
+                } else {
+                    out.push(p.clone());
+                }
+            }
+            return out;
         }
         let mut out = Vec::new();
         for p in &spec.platforms {
@@ -1182,6 +1195,14 @@ mod tests {
     use super::*;
 
     const BUILDER: &str = "builder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy: [/out/app]\n";
+
+    #[test]
+    fn a_platform_requested_twice_is_built_once_with_a_warning() {
+        let inputs = PlanInputs { platforms: vec![Platform::linux_amd64(), Platform::linux_amd64()], ..PlanInputs::default() };
+        let (plan, warnings) = plan(&spec::load(BUILDER).expect("the spec loads"), &inputs).expect("it plans");
+        assert_eq!(plan.platforms, [Platform::linux_amd64()]);
+        assert!(warnings.warnings().any(|w| w.message == "platform `linux/amd64` is requested twice"), "{warnings:?}");
+    }
 
     fn planned(text: &str) -> Result<(Plan, Diagnostics), Diagnostics> {
         plan(&spec::load(text).expect("the spec loads"), &PlanInputs::default())
