@@ -26,7 +26,13 @@ pub struct PlanInputs {
 
 /// Validates a spec and fills its defaults. Warnings come back with the plan; errors instead of it.
 pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics), Diagnostics> {
-    let mut p = Planner { diags: Diagnostics::default(), args: BTreeMap::new(), suggestions: SUGGESTIONS, expansion_left: MAX_EXPANDED_TOTAL };
+    let mut p = Planner {
+        diags: Diagnostics::default(),
+        args: BTreeMap::new(),
+        suggestions: SUGGESTIONS,
+        expansion_left: MAX_EXPANDED_TOTAL,
+        failed_users: HashSet::new(),
+    };
     let plan = p.plan(spec, inputs);
     if p.diags.has_errors() {
         Err(p.diags.sorted())
@@ -42,6 +48,9 @@ struct Planner {
     suggestions: usize,
     /// How many more bytes substitution may add to the spec's values.
     expansion_left: usize,
+    /// Listed users whose entry has an error: not in the image, but not unknown either, so naming them
+    /// elsewhere (a group member, an owner) adds no second error for the same mistake.
+    failed_users: HashSet<String>,
 }
 
 /// The longest value substitution may produce, and the most it may add over the whole spec.
@@ -543,6 +552,7 @@ impl Planner {
             }
             if let Some(other) = uids.get(&u.uid) {
                 self.error(span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
+                self.failed_users.insert(u.name.to_string());
                 continue;
             }
             if !names.insert(u.name.clone()) {
@@ -556,6 +566,7 @@ impl Planner {
                         format!("users `{other}` and `{}` share the home `{}`", u.name, u.home),
                         format!("a home belongs to one user (it is owned by it, mode 0700); give `{}` its own, or `home: {NO_HOME}`", u.name),
                     );
+                    self.failed_users.insert(u.name.to_string());
                     continue;
                 }
                 homes.insert(u.home.path().clone(), u.name.clone());
@@ -584,7 +595,7 @@ impl Planner {
                 let Some(m) = self.account_name(s, "group member") else { continue };
                 if user_names.contains(m.as_str()) {
                     members.push(m);
-                } else {
+                } else if !self.failed_users.contains(m.as_str()) {
                     self.error(s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
                 }
             }
@@ -670,6 +681,15 @@ impl Planner {
             return None;
         };
         let name = self.account_name(name, "user")?;
+        let account = self.user_fields(u, name.clone());
+        if account.is_none() {
+            self.failed_users.insert(name.to_string());
+        }
+        account
+    }
+
+    /// The rest of a user entry, once its name is valid.
+    fn user_fields(&mut self, u: &spec::User, name: AccountName) -> Option<Account> {
         let Some(uid_s) = &u.uid else {
             self.error(u.span, format!("user `{name}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
             return None;
@@ -705,6 +725,8 @@ impl Planner {
         let text = self.text(s);
         match accounts.resolve(&text) {
             Ok(o) => o,
+            // That user's own entry already has the error.
+            Err(Unknown::User(u) | Unknown::Group(u)) if self.failed_users.contains(&u) => Owner::ROOT,
             Err(why) => {
                 // Suggestions cost a pass over the names each; the first few errors get them, which is
                 // all a reader sees, so a spec with many bad owners stays linear.
