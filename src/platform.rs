@@ -74,6 +74,22 @@ impl Platform {
     }
 }
 
+/// Debian's multiarch directory name (`/usr/lib/<triplet>`) for an ELF `e_machine`: where the checks look
+/// for a machine's libraries.
+pub fn debian_multiarch(machine: u16) -> Option<&'static str> {
+    use goblin::elf::header::{EM_386, EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64};
+    Some(match machine {
+        EM_X86_64 => "x86_64-linux-gnu",
+        EM_AARCH64 => "aarch64-linux-gnu",
+        EM_ARM => "arm-linux-gnueabihf",
+        EM_386 => "i386-linux-gnu",
+        EM_RISCV => "riscv64-linux-gnu",
+        EM_PPC64 => "powerpc64le-linux-gnu",
+        EM_S390 => "s390x-linux-gnu",
+        _ => return None,
+    })
+}
+
 /// The architectures [`Platform::parse`] accepts: those with an ELF machine the checks compare against.
 pub const KNOWN_ARCHITECTURES: &[&str] = &["amd64", "arm64", "arm", "386", "riscv64", "ppc64le", "s390x"];
 
@@ -108,6 +124,19 @@ impl fmt::Display for Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_architecture_has_its_elf_machine_and_multiarch_directory() {
+        let dirs: Vec<&str> = KNOWN_ARCHITECTURES
+            .iter()
+            .map(|a| Platform::parse(&format!("linux/{a}")).unwrap().elf_machine().and_then(debian_multiarch).expect("a machine and a directory"))
+            .collect();
+        assert_eq!(
+            dirs,
+            ["x86_64-linux-gnu", "aarch64-linux-gnu", "arm-linux-gnueabihf", "i386-linux-gnu", "riscv64-linux-gnu", "powerpc64le-linux-gnu", "s390x-linux-gnu"]
+        );
+        assert_eq!(debian_multiarch(0), None);
+    }
 
     #[test]
     fn elf_machines_are_the_ones_binaries_carry() {

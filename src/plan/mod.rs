@@ -10,7 +10,7 @@ mod paths;
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
 pub use build::{plan, PlanInputs};
-pub use paths::{context_path, names_directory, AbsPath, Mode, PathError};
+pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 
 use crate::diag::Span;
 use crate::platform::Platform;

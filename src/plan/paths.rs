@@ -69,19 +69,39 @@ fn normalize_components(text: &str) -> Result<Vec<&str>, PathError> {
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Err(PathError::Control(c));
     }
+    lexical_components(text, AtRoot::Escapes).ok_or(PathError::Escapes)
+}
+
+/// What a `..` with nothing left to remove does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AtRoot {
+    /// It escapes the root: a spec path that does this is refused.
+    Escapes,
+    /// It stays at the root, as the kernel and the loader treat `/..`.
+    Stays,
+}
+
+/// The one lexical walk over a path's components: `None` when a `..` escapes and that is refused.
+fn lexical_components(text: &str, at_root: AtRoot) -> Option<Vec<&str>> {
     let mut parts = Vec::new();
     for c in text.split('/') {
         match c {
             "" | "." => {}
             ".." => {
-                if parts.pop().is_none() {
-                    return Err(PathError::Escapes);
+                if parts.pop().is_none() && at_root == AtRoot::Escapes {
+                    return None;
                 }
             }
             c => parts.push(c),
         }
     }
-    Ok(parts)
+    Some(parts)
+}
+
+/// Folds `.` and `..` lexically, as the loader does (`$ORIGIN/../lib` → `/app/lib`; `..` at `/` stays `/`).
+/// Unlike a spec path, a path found in a binary or a package list cannot be refused, so it is clamped.
+pub fn fold_clamped(path: &str) -> String {
+    format!("/{}", lexical_components(path, AtRoot::Stays).unwrap_or_default().join("/"))
 }
 
 /// True when the last component of `text` names a directory: `/opt/`, `/opt/.`, `/opt/x/..`, `.`.
@@ -126,6 +146,15 @@ impl fmt::Display for Mode {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn folding_a_loader_path_clamps_at_the_root() {
+        assert_eq!(fold_clamped("/app/bin/../lib"), "/app/lib");
+        assert_eq!(fold_clamped("/usr/lib/x/../y/./z"), "/usr/lib/y/z");
+        assert_eq!(fold_clamped("/../../etc//passwd"), "/etc/passwd");
+        assert_eq!(fold_clamped("lib"), "/lib");
+        assert_eq!(fold_clamped("/"), "/");
+    }
+
     use super::*;
 
     #[test]

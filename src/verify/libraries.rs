@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use futures_util::future::{join3, join_all};
 
 use super::elf::{inspect, ElfInfo};
-use super::path::fold;
 use super::Filesystem;
+use crate::plan::fold_clamped as fold;
 
 /// A library that no search directory has.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,20 +25,6 @@ pub struct Closure {
     /// Builder paths to copy to the same place in the image, sorted.
     pub files: Vec<String>,
     pub missing: Vec<Missing>,
-}
-
-/// Debian's multiarch directory name for an ELF machine.
-fn multiarch(machine: u16) -> Option<&'static str> {
-    Some(match machine {
-        62 => "x86_64-linux-gnu",
-        183 => "aarch64-linux-gnu",
-        40 => "arm-linux-gnueabihf",
-        3 => "i386-linux-gnu",
-        243 => "riscv64-linux-gnu",
-        21 => "powerpc64le-linux-gnu",
-        22 => "s390x-linux-gnu",
-        _ => return None,
-    })
 }
 
 /// musl resolves these names to itself (the interpreter is the C library).
@@ -139,7 +125,7 @@ async fn system_dirs<F: Filesystem>(fs: &F, interpreter: &str, machine: u16, is_
         return ["/lib", "/usr/local/lib", "/usr/lib"].map(String::from).to_vec();
     }
     let mut dirs = ld_so_conf(fs).await;
-    if let Some(triplet) = multiarch(machine) {
+    if let Some(triplet) = crate::platform::debian_multiarch(machine) {
         dirs.push(format!("/lib/{triplet}"));
         dirs.push(format!("/usr/lib/{triplet}"));
     }

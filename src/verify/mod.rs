@@ -7,7 +7,6 @@
 pub mod elf;
 pub mod libraries;
 pub mod packages;
-mod path;
 
 use elf::ElfInfo;
 

@@ -63,7 +63,7 @@ pub struct Metadata {
 
 /// `.`/`..` folded, and on a merged-/usr system `/lib/...` written as `/usr/lib/...`.
 pub fn canonical(path: &str, merged_usr: bool) -> String {
-    let folded = super::path::fold(path);
+    let folded = crate::plan::fold_clamped(path);
     let first = folded[1..].split('/').next().unwrap_or_default();
     if merged_usr && MERGED.contains(&first) {
         format!("/usr{folded}")
