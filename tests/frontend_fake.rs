@@ -792,6 +792,27 @@ fn ops_point_back_at_their_spec_lines() {
 }
 
 #[test]
+fn rootfs_layers_point_back_at_their_keys() {
+    let spec = fixture("ok/smallest.yaml")
+        + "rootfs:\n  users: [{name: app, uid: 10001}]\n  groups: [{name: data, gid: 2000}]\n  tmp: true\n  ca-certificates: true\n  \
+           dirs:\n    - {path: /data, owner: app}\n  files:\n    - {path: /etc/motd, content: hi}\n";
+    let mut fake = fake_with_dynamic_app(FakeGateway::modern(&spec));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let image = fake.only(Kind::Image);
+    // users (8) and groups (9) make the accounts, users the home, then tmp (10); nsswitch is a default.
+    let accounts = "[rootfs] users, home, tmp, nsswitch";
+    assert_eq!(source_lines(image, accounts), [(8, 8), (9, 9), (8, 8), (10, 10)]);
+    assert_eq!(source_lines(image, &format!("[internal] stage {accounts}")), source_lines(image, accounts), "the staging op too");
+    // ca-certificates (11); services, protocols and mime types are defaults the spec does not write.
+    assert_eq!(source_lines(image, "[rootfs] ca-certificates, services, protocols, mime-types"), [(11, 11)]);
+    assert_eq!(source_lines(image, "[rootfs] dirs, files"), [(13, 13), (15, 15)]);
+    // Neither key is written: the libraries and the package metadata are shown at the copy they serve.
+    assert_eq!(source_lines(image, "[rootfs] libraries"), [(6, 6)]);
+    assert_eq!(source_lines(image, "[rootfs] timezones"), []);
+}
+
+#[test]
 fn bad_spec_returns_its_rendered_error() {
     let mut fake = FakeGateway::modern(&fixture("bad/unknown-key.yaml"));
     run_frontend(&mut fake, &[("filename", "scratch.yaml")]);

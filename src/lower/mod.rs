@@ -152,7 +152,13 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
 fn layer_state(plan: &Plan, ctx: &Context, base: State, layer: rootfs::Layer, present: &BTreeSet<String>) -> State {
     let ts = rootfs::timestamp(plan);
     let tops = layer.tops();
+    // Both ops carry the spec lines: the staging one is where a copy from the builder fails.
+    let at = located(ctx.source.as_ref(), &layer.spans);
     let staged = State::scratch().file(layer.actions).named(format!("[internal] stage {}", layer.name));
+    let staged = match &at {
+        Some(at) => staged.located(at.clone()),
+        None => staged,
+    };
     let actions = tops
         .into_iter()
         .map(|top| {
@@ -161,7 +167,7 @@ fn layer_state(plan: &Plan, ctx: &Context, base: State, layer: rootfs::Layer, pr
         })
         .collect();
     let layer_op = base.file(actions).named(layer.name);
-    match located(ctx.source.as_ref(), &layer.spans) {
+    match at {
         Some(at) => layer_op.located(at),
         None => layer_op,
     }

@@ -120,7 +120,8 @@ pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String], copy_excludes: 
         .map(|run| {
             let names: Vec<&str> = run.iter().map(|p| p.name()).collect();
             let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p, copy_excludes)).collect();
-            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions), spans: Vec::new() }
+            let spans = names.iter().flat_map(|n| plan.rootfs_spans.get(n).into_iter().flatten().copied()).collect();
+            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions), spans }
         })
         .collect()
 }
@@ -222,7 +223,16 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
             CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
         actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));
     }
-    Layer { name: "[rootfs] libraries".into(), actions, spans: Vec::new() }
+    Layer { name: "[rootfs] libraries".into(), actions, spans: key_or_builder_copies(plan, "libraries") }
+}
+
+/// The spec lines of a layer that follows from the builder's copies: its own key where the spec writes it,
+/// else the copies it serves.
+fn key_or_builder_copies(plan: &Plan, key: &str) -> Vec<Span> {
+    match plan.rootfs_spans.get(key) {
+        Some(spans) => spans.clone(),
+        None => plan.copies.iter().filter(|c| matches!(c.from, Source::Builder(_))).map(|c| c.span).collect(),
+    }
 }
 
 /// `/var/lib/dpkg/status.d/<package>` and `<package>.md5sums` written from what `verify` read in the
@@ -255,7 +265,7 @@ pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) 
     if let Some(os_release) = &meta.os_release {
         actions.extend(copied(os_release, "/etc/os-release"));
     }
-    Layer { name: "[rootfs] package metadata".into(), actions: without_repeated_parents(actions), spans: Vec::new() }
+    Layer { name: "[rootfs] package metadata".into(), actions: without_repeated_parents(actions), spans: key_or_builder_copies(plan, "package metadata") }
 }
 
 /// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).

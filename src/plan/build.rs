@@ -101,6 +101,39 @@ fn is_buildkit_arg(name: &str) -> bool {
     name.starts_with("BUILDKIT_") || name == "SCRATCHKIT_ALLOW_OLD_BUILDKIT" || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
+/// Where the spec writes each rootfs piece, keyed by [`Piece::name`]. The accounts come from `users` and
+/// `groups`, the homes from `users`.
+fn rootfs_spans(r: &spec::Rootfs) -> BTreeMap<&'static str, Vec<Span>> {
+    let toggle = |t: &Option<Spanned<bool>>| t.iter().map(|t| t.span).collect::<Vec<_>>();
+    let users: Vec<Span> = r.users.iter().map(|u| u.span).collect();
+    let ca = match &r.ca_certificates {
+        Some(Toggle::Off(s) | Toggle::On(s)) => vec![*s],
+        Some(Toggle::With(from)) => vec![from.span],
+        None => Vec::new(),
+    };
+    let zones = match &r.timezones {
+        Some(spec::Timezones::Word(w)) => vec![w.span],
+        Some(spec::Timezones::List(span, _)) => vec![*span],
+        None => Vec::new(),
+    };
+    let spans = [
+        ("users", users.iter().copied().chain(r.groups.iter().map(|g| g.span)).collect()),
+        ("home", users),
+        ("tmp", toggle(&r.tmp)),
+        ("nsswitch", toggle(&r.nsswitch)),
+        ("ca-certificates", ca),
+        (DataFile::Services.key(), toggle(&r.services)),
+        (DataFile::Protocols.key(), toggle(&r.protocols)),
+        (DataFile::MimeTypes.key(), toggle(&r.mime_types)),
+        ("timezones", zones),
+        ("dirs", r.dirs.iter().map(|d| d.span).collect()),
+        ("files", r.files.iter().map(|f| f.span).collect()),
+        ("package metadata", toggle(&r.package_metadata)),
+        ("libraries", r.libraries.iter().map(|l| l.span).collect()),
+    ];
+    spans.into_iter().filter(|(_, s): &(&str, Vec<Span>)| !s.is_empty()).collect()
+}
+
 /// What each rootfs piece writes, with the way to take it over on purpose.
 fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Claims {
     let path = |p: &str| AbsPath::parse(p).expect("constant path");
@@ -386,7 +419,8 @@ impl Planner {
             Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
-        Plan { builder, copies, app_dirs, rootfs_files, rootfs, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        let rootfs_spans = rootfs_spans(&spec.rootfs);
+        Plan { builder, copies, app_dirs, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {

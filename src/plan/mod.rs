@@ -12,6 +12,8 @@ pub use args::substitute;
 pub use build::{plan, PlanInputs};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 
+use std::collections::BTreeMap;
+
 use crate::diag::Span;
 use crate::platform::Platform;
 
@@ -36,6 +38,9 @@ pub struct Plan {
     pub rootfs_files: Vec<RootfsFile>,
     /// In the order they are laid down; each becomes its own layer.
     pub rootfs: Vec<Piece>,
+    /// Where the spec writes each piece, by [`Piece::name`] (and `package metadata`, `libraries`): the
+    /// lines BuildKit shows for its layer. A piece the spec leaves to its default has none.
+    pub rootfs_spans: BTreeMap<&'static str, Vec<Span>>,
     pub libraries: Libraries,
     /// `rootfs.package-metadata`: describe the builder packages whose files the image has (on with a builder).
     pub package_metadata: bool,
