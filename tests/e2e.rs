@@ -291,9 +291,7 @@ fn runtime_files_serve_go_and_c_programs() {
         ("runtime-files-c-off", "examples/runtime-files-c", &["runtime-files-c: FAIL: getservbyname*", "runtime-files-c: FAIL: getprotobyname*"][..]),
     ] {
         let image = build_spec(name, &format!("tests/e2e-fixtures/{name}.yaml"), context, &[]);
-        let mut cmd = Command::new(docker());
-        cmd.args(["run", "--rm", "--network", "none", &image]);
-        let out = run_cmd(&mut cmd, RUN_TIMEOUT);
+        let out = e2e_support::run_container(&["--network", "none"], &image);
         assert!(!out.ok, "{name} passed without the files:\n{}", out.all());
         assert_lines(&out.stderr, fails);
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use e2e_support::{buildx, docker_cmd, e2e, run_cmd, Out, BUILDER_IMAGE, BUILD_TIMEOUT, FRONTEND_IMAGE, RUN_TIMEOUT};
+use e2e_support::{buildx, docker_cmd, e2e, run_cmd, run_container, Out, BUILDER_IMAGE, BUILD_TIMEOUT, FRONTEND_IMAGE, RUN_TIMEOUT};
 
 /// A fresh directory under the target dir for one test's contexts and outputs, removed on drop.
 struct Scratch(PathBuf);
@@ -77,9 +77,9 @@ fn build_in(context: &Path, extra: &[&str]) -> Out {
     run_cmd(buildx().arg("-f").arg(context.join("scratch.yaml")).args(extra).arg(context), BUILD_TIMEOUT)
 }
 
-/// `docker run --rm --network none <image>`: its output, or a panic with it.
+/// `docker run --network none <image>` (detached, see `run_container`): its output, or a panic with it.
 fn run_image(image: &str) -> String {
-    let out = run_cmd(docker_cmd().args(["run", "--rm", "--network", "none", image]), RUN_TIMEOUT);
+    let out = run_container(&["--network", "none"], image);
     assert!(out.ok, "{image} failed:\n{}", out.all());
     out.stdout
 }

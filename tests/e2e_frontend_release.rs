@@ -130,7 +130,7 @@ fn the_release_dockerfile_builds_offline_and_its_image_serves_as_the_frontend() 
     assert!(out.ok, "the build with the released frontend failed:\n{log}");
     assert!(log.contains(&digest), "the build did not resolve the released frontend by its digest:\n{log}");
     assert!(log.contains(BUILDER_IMAGE), "the build did not run the spec's builder:\n{log}");
-    let run = run_cmd(docker_cmd().args(["run", "--rm", "--network", "none", "--add-host", "example.com:127.0.0.1", built]), RUN_TIMEOUT);
+    let run = e2e_support::run_container(&["--network", "none", "--add-host", "example.com:127.0.0.1"], built);
     assert!(run.ok, "running {built} failed\n{}", run.all());
     assert_lines(
         &run.stdout,

@@ -53,7 +53,7 @@ fn buildkit_0_8_is_refused_at_once_and_builds_with_the_opt_in() {
     let tag = "scratchkit-e2e/old-allowed";
     let built = build_smallest(tag, &["--build-arg", "SCRATCHKIT_ALLOW_OLD_BUILDKIT=true"]);
     assert!(built.ok, "the opt-in build failed on BuildKit v0.8:\n{}", built.all());
-    let run = run_cmd(docker_on(OLD_HOST).args(["run", "--rm", "--network", "none", "--add-host", "example.com:127.0.0.1", tag]), RUN_TIMEOUT);
+    let run = run_container_on(OLD_HOST, &["--network", "none", "--add-host", "example.com:127.0.0.1"], tag);
     // What works: the chain of layers (no /etc/etc), certificates, users, time zones, the resolver.
     assert_lines(
         &run.stdout,

@@ -13,7 +13,7 @@ mod e2e_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e_support::{buildx, docker_cmd, e2e, frontend_image, run_cmd, Exported, BUILDER_IMAGE, BUILD_TIMEOUT, RUN_TIMEOUT};
+use e2e_support::{buildx, docker_cmd, e2e, frontend_image, run_cmd, run_container, Exported, BUILDER_IMAGE, BUILD_TIMEOUT, RUN_TIMEOUT};
 
 /// A fresh directory for one test's files.
 fn scratch_dir(name: &str) -> PathBuf {
@@ -44,7 +44,7 @@ fn must(cmd: &mut Command) -> String {
 }
 
 fn run_image(image: &str) -> String {
-    let out = run_cmd(docker_cmd().args(["run", "--rm", "--network", "none", image]), RUN_TIMEOUT);
+    let out = run_container(&["--network", "none"], image);
     assert!(out.ok, "{image} failed:\n{}", out.all());
     out.stdout
 }

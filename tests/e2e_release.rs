@@ -11,7 +11,7 @@ mod e2e_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e_support::{docker_cmd, e2e, run_cmd, run_step, BUILD_TIMEOUT};
+use e2e_support::{docker_cmd, e2e, run_cmd, run_in_container, run_output, run_step, BUILD_TIMEOUT};
 
 /// Runs a command with the build deadline; returns (success, stdout + stderr).
 fn run(cmd: &mut Command) -> (bool, String) {
@@ -155,7 +155,7 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
         format!("CACHE_DIR=/cache/go-build-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
     let image = "scratchkit-e2e/release-cache";
     let first = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
-    let output = must(docker_cmd().args(["run", "--rm", "--network", "none", image]));
+    let output = run_output(&["--network", "none"], image);
     assert!(output.contains("cached=0"), "the new cache mount should start empty: {output}");
 
     let again = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
@@ -173,7 +173,7 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
     let main = dir.join("main.go");
     std::fs::write(&main, std::fs::read_to_string(&main).unwrap() + "\n// edited\n").unwrap();
     must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
-    let output = must(docker_cmd().args(["run", "--rm", "--network", "none", image]));
+    let output = run_output(&["--network", "none"], image);
     assert!(!output.contains("cached=0") && output.contains("cached="), "the cache mount did not persist: {output}");
 }
 
@@ -239,13 +239,16 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
     let (default, debug) = ("scratchkit-e2e/release-default", "scratchkit-e2e/release-debug");
     must(&mut buildx(&dir, &["--load", "-t", default]));
     must(&mut buildx(&dir, &["--load", "-t", debug, "--target", "debug"]));
-    let shell = |image: &str| run(docker_cmd().args(["run", "--rm", "--network", "none", "--entrypoint", "/busybox", image, "sh", "-c", "id -u; ls /out"]));
+    let shell = |image: &str| {
+        let out = run_in_container(&["--network", "none", "--entrypoint", "/busybox"], image, &["sh", "-c", "id -u; ls /out"]);
+        (out.ok, format!("{}{}", out.stdout, out.stderr))
+    };
     let (ok, out) = shell(debug);
     assert!(ok, "no shell in the debug image:\n{out}");
     assert!(out.contains("65532") && out.contains("app"), "{out}");
     let (ok, out) = shell(default);
     assert!(!ok, "the default image has /busybox:\n{out}");
-    let app = must(docker_cmd().args(["run", "--rm", "--network", "none", debug]));
+    let app = run_output(&["--network", "none"], debug);
     assert!(app.contains("release: version=dev"), "{app}");
 
     let targets = must(&mut buildx(&dir, &["--call", "targets"]));
@@ -270,6 +273,6 @@ fn a_target_platform_builder_runs_emulated() {
     // And the image runs (emulated too) as the platform it was built for.
     let image = "scratchkit-e2e/release-emulated";
     must(&mut buildx(&dir, &["--platform", "linux/arm64", "--load", "-t", image]));
-    let output = must(docker_cmd().args(["run", "--rm", "--network", "none", "--platform", "linux/arm64", image]));
+    let output = run_output(&["--network", "none", "--platform", "linux/arm64"], image);
     assert_eq!(output.trim(), "aarch64", "{output}");
 }

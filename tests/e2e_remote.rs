@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use e2e_support::{
-    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, run_step, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY, RUN_TIMEOUT,
+    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, run_step, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY,
 };
 
 const CERTS: &[&str] = &["certs: system pool ok (*", "certs: tls handshake ok"];
@@ -152,7 +152,7 @@ fn the_remote_engine_builds_from_the_registry_pushes_and_the_image_runs_on_the_f
 
     let out = timed("pull smallest on the first engine", docker_cmd().args(["pull", "--quiet", &image]));
     assert!(out.ok, "pulling {image} on the first engine failed\n{}", out.all());
-    let run = run_cmd(docker_cmd().args(["run", "--rm", "--network", "none", "--add-host", "example.com:127.0.0.1", &image]), RUN_TIMEOUT);
+    let run = e2e_support::run_container(&["--network", "none", "--add-host", "example.com:127.0.0.1"], &image);
     assert!(run.ok, "running {image} failed\n{}", run.all());
     for lines in [CERTS, TMP, USER, TZ, DNS] {
         assert_lines(&run.stdout, lines);

@@ -72,10 +72,8 @@ fn syft_json(tar: &Path) -> (BTreeMap<(String, String), String>, String, serde_j
 
 /// `dpkg-query -W` in the builder image: package → version.
 fn builder_versions(packages: &[&str]) -> BTreeMap<String, String> {
-    let out = run_cmd(
-        docker_cmd().args(["run", "--rm", "--network", "none", BUILDER_IMAGE, "dpkg-query", "-W", "-f", "${Package} ${Version}\\n"]).args(packages),
-        RUN_TIMEOUT,
-    );
+    let query: Vec<&str> = ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n"].into_iter().chain(packages.iter().copied()).collect();
+    let out = e2e_support::run_in_container(&["--network", "none"], BUILDER_IMAGE, &query);
     assert!(out.ok, "dpkg-query failed:\n{}", out.all());
     out.stdout.lines().filter_map(|l| l.split_once(' ')).map(|(p, v)| (p.to_string(), v.to_string())).collect()
 }

@@ -6,7 +6,7 @@
 
 mod e2e_support;
 
-use e2e_support::{docker_cmd, e2e, image_files, run_cmd, Exported, BUILD_TIMEOUT, RUN_TIMEOUT};
+use e2e_support::{e2e, image_files, run_cmd, Exported, BUILD_TIMEOUT};
 
 /// `docker buildx build --progress plain -f <spec> <context> <extra>`: (success, all output).
 fn build(spec: &str, context: &str, extra: &[&str]) -> (bool, String) {
@@ -15,7 +15,7 @@ fn build(spec: &str, context: &str, extra: &[&str]) -> (bool, String) {
 }
 
 fn run_image(image: &str) -> String {
-    let out = run_cmd(docker_cmd().args(["run", "--rm", "--network", "none", image]), RUN_TIMEOUT);
+    let out = e2e_support::run_container(&["--network", "none"], image);
     let text = format!("{}{}", out.stdout, out.stderr);
     assert!(out.ok, "{image} failed:\n{text}");
     text

@@ -122,16 +122,39 @@ impl Out {
 /// with `docker logs`. Once in CI, an attached `docker run` of examples/tz exited 0 with empty stdout, while
 /// the same image prints its line on every other run: the output of a container that exits at once can be
 /// lost on the attach path, and the log driver keeps it. (`args` must not hold `--rm`: the logs go with it.)
+/// Every e2e test runs its containers through this (or [`run_container_on`]); under load in CI an attached
+/// run of the 20-builds test lost its output the same way.
 pub fn run_container(args: &[&str], image: &str) -> Out {
+    run_container_with(docker_cmd, args, image, &[])
+}
+
+/// [`run_container`] with a command after the image (`docker run … IMAGE dpkg-query -W`).
+pub fn run_in_container(args: &[&str], image: &str, command: &[&str]) -> Out {
+    run_container_with(docker_cmd, args, image, command)
+}
+
+/// [`run_container`] on the engine at `host` (`DOCKER_HOST`).
+pub fn run_container_on(host: &str, args: &[&str], image: &str) -> Out {
+    run_container_with(|| docker_on(host), args, image, &[])
+}
+
+/// [`run_container`] then its output (stdout and stderr), or a panic with it.
+pub fn run_output(args: &[&str], image: &str) -> String {
+    let out = run_container(args, image);
+    assert!(out.ok, "{image} failed:\n{}", out.all());
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+fn run_container_with(docker: impl Fn() -> Command, args: &[&str], image: &str, command: &[&str]) -> Out {
     assert!(!args.contains(&"--rm"), "run_container removes the container itself");
-    let started = run_cmd(Command::new(docker()).args(["run", "-d"]).args(args).arg(image), RUN_TIMEOUT);
+    let started = run_cmd(docker().args(["run", "-d"]).args(args).arg(image).args(command), RUN_TIMEOUT);
     if !started.ok {
         return started;
     }
     let id = started.stdout.trim().to_string();
-    let waited = run_cmd(Command::new(docker()).args(["wait", &id]), RUN_TIMEOUT);
-    let logs = run_cmd(Command::new(docker()).args(["logs", &id]), RUN_TIMEOUT);
-    let _ = run_cmd(Command::new(docker()).args(["rm", "-f", &id]), RUN_TIMEOUT);
+    let waited = run_cmd(docker().args(["wait", &id]), RUN_TIMEOUT);
+    let logs = run_cmd(docker().args(["logs", &id]), RUN_TIMEOUT);
+    let _ = run_cmd(docker().args(["rm", "-f", &id]), RUN_TIMEOUT);
     let code = waited.stdout.trim().parse::<i32>().ok();
     Out { ok: waited.ok && logs.ok && code == Some(0), code, stdout: logs.stdout, stderr: format!("{}{}", logs.stderr, waited.stderr) }
 }
