@@ -5,6 +5,7 @@
 #   scripts/mutants.sh [K/N]      # one shard, e.g. 0/4; without it, every mutant (hours on 2 cores)
 #   MUTANTS_JOBS=2 scripts/mutants.sh   # two mutants built and tested at once (each in its own copy of the tree)
 #   MUTANTS_ITERATE=1 scripts/mutants.sh  # test again only what the last run in that directory missed (and new mutants)
+#   MUTANTS_SHUFFLE=1 scripts/mutants.sh  # random order: a run stopped early is a fair sample
 #
 # Needs `cargo install cargo-mutants`. Results go to mutants-runs/all/mutants.out/ (or
 # mutants-runs/K-of-N/…): caught.txt, missed.txt, timeout.txt, unviable.txt. The end-to-end tests are left out (they need Docker and minutes
@@ -23,6 +24,9 @@ fi
 mkdir -p "$out"
 iterate=()
 [[ -n "${MUTANTS_ITERATE:-}" ]] && iterate=(--iterate)
+# In random order, so a run stopped early has tested a fair sample of every module.
+order=()
+[[ -n "${MUTANTS_SHUFFLE:-}" ]] && order=(--shuffle)
 export CARGO_PROFILE_DEV_DEBUG=0
 # Each mutant relinks every test binary below; mold (Debian's `mold`) links them several times faster than ld.
 if command -v mold >/dev/null; then
@@ -32,6 +36,6 @@ fi
 # modules, so they are not rebuilt for each one.
 exec cargo mutants \
   -f 'src/plan/**' -f 'src/lower/**' -f 'src/verify/**' -f 'src/llb/**' \
-  "${shard[@]}" "${iterate[@]}" --jobs "${MUTANTS_JOBS:-1}" --timeout 300 --build-timeout 900 --output "$out" \
+  "${shard[@]}" "${iterate[@]}" "${order[@]}" --jobs "${MUTANTS_JOBS:-1}" --timeout 300 --build-timeout 900 --output "$out" \
   -- --lib --test cli --test determinism --test elf_host --test frontend_fake --test golden \
      --test survivors --test verify_builder
