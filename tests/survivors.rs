@@ -269,3 +269,12 @@ fn an_unknown_group_hint_counts_the_groups_it_does_not_show() {
     // root, nonroot, nobody's nogroup and the 12 listed: 10 shown, the rest counted.
     assert!(hints[0].contains("groups are: ") && hints[0].ends_with(" more"), "{}", hints[0]);
 }
+
+#[test]
+fn a_uid_that_is_no_number_says_so_and_a_negative_one_is_out_of_range() {
+    let users = |list: &str| errors(&format!("{BUILDER}rootfs:\n  users: {list}\n"), &[]);
+    assert_eq!(users("[{name: app, uid: abc}]"), ["uid `abc` is not a number"]);
+    assert_eq!(users("[{name: app, uid: \"1e3\"}]"), ["uid `1e3` is not a number"]);
+    assert_eq!(users("[{name: app, uid: -1}]"), ["uid -1 is out of range"]);
+    assert_eq!(users("[{name: app, uid: \"-\"}]"), ["uid `-` is not a number"]);
+}

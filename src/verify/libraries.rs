@@ -70,16 +70,15 @@ fn search_dirs(info: &ElfInfo, path: &str, exe_rpath: &[String], system: &[Strin
 async fn ld_so_conf<F: Filesystem>(fs: &F) -> Vec<String> {
     let mut dirs = Vec::new();
     let mut level = vec!["/etc/ld.so.conf".to_string()];
-    for depth in 0..=4 {
+    // Five levels at most: a file that includes itself is read five times, its directories kept once each.
+    for _ in 0..5 {
         let texts = join_all(level.iter().map(|file| fs.read_at(file, 0, 1 << 16))).await;
         let mut next = Vec::new();
         for bytes in texts.into_iter().flatten() {
             for line in String::from_utf8_lossy(&bytes).lines() {
                 let line = line.split('#').next().unwrap_or_default().trim();
                 if let Some(pattern) = line.strip_prefix("include").map(str::trim).filter(|p| !p.is_empty()) {
-                    if depth < 4 {
-                        next.extend(glob(fs, pattern).await);
-                    }
+                    next.extend(glob(fs, pattern).await);
                 } else if !line.is_empty() && !line.starts_with("hwcap") {
                     dirs.extend(line.split([' ', '\t', ':', ',']).filter(|d| d.starts_with('/')).map(str::to_string));
                 }
