@@ -19,11 +19,12 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
     if let Some(at) = located(ctx.source.as_ref(), &[b.image_span]) {
         image = image.located(at);
     }
+    // Symlinks are not followed (the default, pinned by the golden snapshots): a context link stays a link.
     let copy = FileAction::Copy {
         from: context.clone(),
         src: "/".into(),
         dest: format!("{}/", b.workdir.as_str().trim_end_matches('/')),
-        options: CopyOptions { contents_only: true, create_dest_path: true, follow_symlinks: false, ..CopyOptions::default() },
+        options: CopyOptions { contents_only: true, create_dest_path: true, ..CopyOptions::default() },
     };
     let mut state = image.file(vec![copy]).named(format!("[builder] COPY context {}", b.workdir));
     let env = environment(b, ctx, target);
