@@ -417,6 +417,25 @@ fn an_oversized_dynamic_section_is_refused() {
 }
 
 #[test]
+fn an_implausible_dynamic_string_table_is_not_read() {
+    // DT_STRSZ set past the 1 MiB cap in a binary padded with 2 MiB: taken on trust, it would be read whole.
+    let mut exe = compile_c_bytes("strsz");
+    let elf = goblin::elf::Elf::parse(&exe).unwrap();
+    let dynamic = elf.program_headers.iter().find(|p| p.p_type == goblin::elf::program_header::PT_DYNAMIC).unwrap();
+    let strsz = (0..dynamic.p_filesz as usize / 16)
+        .map(|i| dynamic.p_offset as usize + i * 16)
+        .find(|&at| u64::from_le_bytes(exe[at..at + 8].try_into().unwrap()) == goblin::elf::dynamic::DT_STRSZ)
+        .expect("a DT_STRSZ entry");
+    exe.resize(exe.len() + (2 << 20), 0);
+    let b = Builder::new("strsz");
+    b.put("/over", &patched(exe, strsz + 8, &((2u64 << 20) + 1).to_le_bytes()));
+    let fs = b.fs();
+    let info = block_on(inspect(&fs, "/over")).unwrap().expect("still ELF");
+    assert!(info.needed.is_empty(), "names read from an implausible table: {:?}", info.needed);
+    assert!(fs.bytes_read.get() < 256 << 10, "read {} bytes", fs.bytes_read.get());
+}
+
+#[test]
 fn a_position_independent_executable_with_a_loader_is_not_static_pie() {
     let exe = compile_c("pie", HELLO, &["-pie", "-fPIE"]);
     let info = block_on(inspect(&HostFs::new("/"), &exe)).unwrap().unwrap();

@@ -19,6 +19,8 @@ const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
 /// A builder's root filesystem in a fresh temporary directory.
 struct Tree {
     root: PathBuf,
+    /// The largest `length` a read asked for: BuildKit answers a read in one gRPC message (4 MiB at most).
+    largest_read: std::cell::Cell<u64>,
 }
 
 impl Tree {
@@ -28,7 +30,7 @@ impl Tree {
         let root = std::env::temp_dir().join(format!("scratchkit-verify-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        Tree { root }
+        Tree { root, largest_read: std::cell::Cell::new(0) }
             .file("/etc/ssl/certs/ca-certificates.crt", b"-----BEGIN CERTIFICATE-----\n", 0o644)
             .file("/usr/share/zoneinfo/UTC", b"TZif2", 0o644)
             .file("/usr/share/zoneinfo/Europe/Amsterdam", b"TZif2", 0o644)
@@ -92,6 +94,7 @@ impl Filesystem for Tree {
         Ok(FileStat { is_dir: m.is_dir(), mode: m.permissions().mode() & 0o7777, size: m.len() })
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+        self.largest_read.set(self.largest_read.get().max(length));
         let mut f = std::fs::File::open(self.path(path)).map_err(|e| format!("open {path}: {e}"))?;
         f.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
         let mut buf = Vec::new();
@@ -184,6 +187,16 @@ fn package_metadata_is_looked_up_only_when_asked_and_the_checks_passed() {
     let failed = verify(&tree, &spec("  - /out/app\n  - /out/missing\n", "image:\n  entrypoint: [/out/app]\n"));
     assert!(failed.diagnostics.has_errors());
     assert!(names(&failed).is_empty());
+}
+
+#[test]
+fn no_read_asks_for_more_than_a_grpc_message_holds() {
+    // tonic's default limit is 4 MiB for the whole message: a read of dpkg's status must leave room for
+    // the message's own fields, or a large status file fails the build instead of being read.
+    let tree = Tree::builder("read-size").file("/out/app", SCRIPT, 0o755).with_dpkg();
+    assert_eq!(verify(&tree, &spec("  - /out/app\n", "")).packages.packages.len(), 1);
+    let largest = tree.largest_read.get();
+    assert!(largest > 1 << 20 && largest <= (4 << 20) - (64 << 10), "largest read {largest}");
 }
 
 #[test]
