@@ -183,6 +183,8 @@ fn package_metadata_is_looked_up_only_when_asked_and_the_checks_passed() {
     // The control: by default the CA bundle's package is found.
     assert_eq!(names(&verify(&tree, &spec("  - /out/app\n", ""))), ["ca-certificates"]);
     assert!(names(&verify(&tree, &spec("  - /out/app\n", "rootfs:\n  package-metadata: false\n"))).is_empty());
+    // The bundle is what makes ca-certificates an owner (its script generates it): without it, no stanza.
+    assert!(names(&verify(&tree, &spec("  - /out/app\n", "rootfs:\n  ca-certificates: false\n"))).is_empty());
     // After an error nothing is described: the build stops.
     let failed = verify(&tree, &spec("  - /out/app\n  - /out/missing\n", "image:\n  entrypoint: [/out/app]\n"));
     assert!(failed.diagnostics.has_errors());
