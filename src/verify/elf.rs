@@ -138,7 +138,7 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         }
         None => None,
     };
-    let dynamic_strings = dynamic.as_ref().map(|d| (d.info.strtab as u64, d.info.strsz as u64)).filter(|&(_, size)| size > 0 && size <= MAX_TABLE);
+    let dynamic_strings = dynamic.as_ref().map(|d| (d.info.strtab as u64, d.info.strsz as u64)).filter(|&(_, size)| (1..=MAX_TABLE).contains(&size));
     file.fetch(fs, path, &[section_names, dynamic_strings].into_iter().flatten().collect::<Vec<_>>()).await?;
 
     if let (Some(sections), Some(range)) = (&sections, section_names) {
@@ -171,5 +171,5 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
 /// Where the section headers are, if plausible: they tell whether `.debug_info` is there.
 fn section_table(header: &goblin::elf::Header) -> Option<(u64, u64)> {
     let size = u64::from(header.e_shentsize) * u64::from(header.e_shnum);
-    (header.e_shoff != 0 && size != 0 && size <= MAX_TABLE).then_some((header.e_shoff, size))
+    (header.e_shoff != 0 && (1..=MAX_TABLE).contains(&size)).then_some((header.e_shoff, size))
 }
