@@ -143,9 +143,9 @@ pub fn run_output(args: &[&str], image: &str) -> String {
 }
 
 fn run_container_with(docker: impl Fn() -> Command, args: &[&str], image: &str, command: &[&str]) -> Out {
-    // Measured on this engine (docker.io 26.1.5, containerd 1.6) with four loops running a scratch image
-    // that prints one line: 5 of 280 runs exited 0 with no output at all, detached as attached, and reading
-    // `docker logs` again for 3 s never brought it back. The line is lost before the log driver; a run that
+    // Measured on this engine (docker.io 26.1.5, containerd 1.6) with three or four loops at once running a
+    // scratch image that prints one line: 7 of 280 runs exited 0 with no output at all (none of 60 in a
+    // single loop), and reading `docker logs` again for 3 s never brought it back. The line is lost before the log driver; a run that
     // exits 0 and says nothing is therefore run again (the tests' programs only read the image, so a second
     // run is the same check). A program that really prints nothing still fails its assertion, three runs later.
     let mut out = run_container_once(&docker, args, image, command);
