@@ -231,3 +231,16 @@ fn init_elsewhere_says_what_it_looks_for() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("Cargo.toml: it names no `[package]`"), "{}", stderr(&out));
 }
+
+#[test]
+fn config_honours_source_date_epoch_and_warns_on_a_bad_one() {
+    let out = scratchkit(&["config", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "tests/fixtures/ok/smallest.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z");
+    let bad = scratchkit(&["config", "--build-arg", "SOURCE_DATE_EPOCH=soon", "tests/fixtures/ok/smallest.yaml"]);
+    assert_eq!(bad.status.code(), Some(0), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("`SOURCE_DATE_EPOCH` is `soon`, not a number of seconds"), "{}", stderr(&bad));
+    let config: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert!(config.get("created").is_none(), "a bad epoch gives no `created`: {config}");
+}

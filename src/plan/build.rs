@@ -474,8 +474,10 @@ impl Planner {
             _ => {
                 // Located at the `args:` entry when the spec declares it; from the command line it has no line.
                 let span = spec.args.iter().find(|(name, _)| name.value == NAME).map(|(name, _)| name.span);
-                let message =
-                    format!("`{NAME}` is `{}`, not a number of seconds since 1970: file times and `created` fall back to 0", crate::diag::escape(&value, 64));
+                let message = format!(
+                    "`{NAME}` is `{}`, not a number of seconds since 1970: file times fall back to 0 and the image has no `created`",
+                    crate::diag::escape(&value, 64)
+                );
                 self.diags.push(Diagnostic::warning(span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
                 None
             }
