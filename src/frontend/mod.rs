@@ -124,6 +124,10 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         );
     }
     ctx.copy_excludes = caps.has_llb("file.copy.includeexcludepatterns");
+    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself.
+    if ctx.copy_excludes {
+        ctx.probe = verify::planned_reads(&plan);
+    }
     if !ctx.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
         warnings.push(
             Diagnostic::warning(
@@ -248,24 +252,37 @@ async fn build_one<G: Gateway>(
     let mut lowered = lower::lower_platform(plan, &ctx, platform);
     if let Some(builder) = &lowered.builder {
         let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
-        // The solve is lazy: this first stat runs the build, so its error is the build's own failure.
+        // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but
+        // on a build whose steps are all cached it fetches only the probe's layer, not the builder image.
         let started = Instant::now();
-        g.stat_file(&builder_ref, ".").await?;
+        let probe_ref = match &lowered.probe {
+            Some(probe) => solved_probe(g, probe, solving).await?,
+            None => None,
+        };
+        if probe_ref.is_none() {
+            // So this is the build's own failure, if any.
+            g.stat_file(&builder_ref, ".").await?;
+        }
         built_during = Some((started, Instant::now()));
-        let verified = verify::builder_output(&BuilderFs::new(g, &builder_ref), plan, platform).await?;
+        let fs = match &probe_ref {
+            Some(probe_ref) => BuilderFs::new(g, &builder_ref).with_probe(probe_ref, ctx.probe.clone()),
+            None => {
+                ctx.probe.clear(); // the image's copies take the paths from the builder too
+                BuilderFs::new(g, &builder_ref)
+            }
+        };
+        let verified = verify::builder_output(&fs, plan, platform).await?;
         let problems = verified.diagnostics;
         if problems.has_errors() {
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
         }
         warnings.extend(problems);
-        if !verified.libraries.is_empty() || !verified.absent.is_empty() || verified.packages != Default::default() {
-            // The libraries become one more layer and absent data files are left out; lowering again is
-            // cheap and keeps `lower` pure.
-            ctx.libraries = verified.libraries;
-            ctx.absent = verified.absent;
-            ctx.packages = package_metadata(verified.packages);
-            lowered = lower::lower_platform(plan, &ctx, platform);
-        }
+        // The libraries become one more layer and absent data files are left out; lowering again is
+        // cheap and keeps `lower` pure.
+        ctx.libraries = verified.libraries;
+        ctx.absent = verified.absent;
+        ctx.packages = package_metadata(verified.packages);
+        lowered = lower::lower_platform(plan, &ctx, platform);
     }
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
@@ -274,6 +291,20 @@ async fn build_one<G: Gateway>(
         None => Vec::new(),
     };
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
+}
+
+/// The probe solved and built, or `None` when it failed: a probe fails when a directory it starts from is
+/// missing (a copy from `/out/app` without `/out`), or when the builder failed, and either way the builder
+/// is then read directly (its own stat reports the build's failure). A failed probe never fails the build.
+async fn solved_probe<G: Gateway>(g: &G, probe: &State, solving: &Solving) -> Result<Option<String>, Failed> {
+    let probe_ref = g.solve(marshal(probe, solving.no_cache), &solving.cache_imports).await?;
+    match g.stat_file(&probe_ref, ".").await {
+        Ok(_) => Ok(Some(probe_ref)),
+        Err(e) => {
+            eprintln!("scratchkit: the probe of the builder's output failed, reading the builder itself: {}", e.message);
+            Ok(None)
+        }
+    }
 }
 
 /// What verify found in the builder's dpkg database, as lowering takes it.

@@ -18,6 +18,10 @@ pub struct CopyOptions {
     pub contents_only: bool,
     pub create_dest_path: bool,
     pub allow_wildcard: bool,
+    /// With `allow_wildcard`: a pattern that matches nothing copies nothing instead of failing.
+    pub allow_empty_wildcard: bool,
     pub timestamp: Option<i64>,
+    /// Only these paths below the source are copied (patterns relative to it).
+    pub include_patterns: Vec<String>,
     pub exclude_patterns: Vec<String>,
 }

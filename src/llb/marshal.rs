@@ -242,7 +242,7 @@ impl Marshaller<'_> {
             ),
             FileAction::Copy { from, src, dest, options: o } => {
                 let secondary = self.input_index(inputs, from);
-                if !o.exclude_patterns.is_empty() {
+                if !o.exclude_patterns.is_empty() || !o.include_patterns.is_empty() {
                     caps.push("file.copy.includeexcludepatterns");
                 }
                 (
@@ -256,7 +256,9 @@ impl Marshaller<'_> {
                         dir_copy_contents: o.contents_only,
                         create_dest_path: o.create_dest_path,
                         allow_wildcard: o.allow_wildcard,
+                        allow_empty_wildcard: o.allow_empty_wildcard,
                         timestamp: o.timestamp.unwrap_or(-1),
+                        include_patterns: o.include_patterns.clone(),
                         exclude_patterns: o.exclude_patterns.clone(),
                         ..Default::default()
                     }),

@@ -143,6 +143,12 @@ fn file_action(a: &pb::FileAction) -> Value {
     };
     if let (Value::Object(v), Value::Object(b)) = (&mut v, body) {
         v.extend(b);
+        // Shown only when set, so graphs without wildcards render as before.
+        if let Some(Action::Copy(c)) = &a.action {
+            if c.allow_wildcard {
+                v.insert("wildcard".into(), json!(if c.allow_empty_wildcard { "may match nothing" } else { "must match" }));
+            }
+        }
     }
     v
 }

@@ -3,6 +3,7 @@
 
 mod builder;
 mod config;
+pub mod probe;
 mod rootfs;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use crate::diag::Span;
 use crate::llb::{CopyOptions, FileAction, SourceFile, SourceLocation, State};
-use crate::plan::{Plan, Source, Target};
+use crate::plan::{probe_path, BuilderRead, Plan, Source, Target};
 use crate::platform::Platform;
 
 /// What lowering needs from outside the plan (filled by the gateway, or by the CLI with defaults).
@@ -49,6 +50,9 @@ pub struct Context {
     /// The named contexts `context:NAME:path` copies read (`--build-context`); a name not here is read
     /// from the client's local directory of that name, which is what buildx sends for `NAME=./dir`.
     pub named_contexts: BTreeMap<String, State>,
+    /// The builder paths to read through a probe state (`verify::planned_reads`); empty: no probe, the
+    /// checks and copies read the builder itself.
+    pub probe: Vec<BuilderRead>,
 }
 
 /// What scanners read to see the builder packages in the image, the way distroless writes it.
@@ -87,6 +91,7 @@ impl Context {
             absent: Vec::new(),
             packages: PackageMetadata::default(),
             named_contexts: BTreeMap::new(),
+            probe: Vec::new(),
         }
     }
 }
@@ -97,6 +102,9 @@ pub struct Lowered {
     pub platform: Platform,
     /// The builder's final filesystem, which the gateway may solve and inspect before the image.
     pub builder: Option<State>,
+    /// The builder paths the checks read, copied out of the builder (see [`probe`]): the checks read this
+    /// small state, and the image's copies of those paths take them from it.
+    pub probe: Option<State>,
     pub image: State,
     pub config: ImageConfig,
 }
@@ -111,7 +119,8 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, ctx, platform, &context));
     let named = plan.copies.iter().filter_map(|c| if let Source::Named { name, .. } = &c.from { Some(name) } else { None });
     let named = named.map(|n| (n.clone(), ctx.named_contexts.get(n).cloned().unwrap_or_else(|| named_local(n, n, ctx.session_id.as_deref())))).collect();
-    let sources = Sources { builder: builder.clone().unwrap_or_default(), context, named };
+    let probe = builder.as_ref().filter(|_| !ctx.probe.is_empty()).map(|b| probe::state(&ctx.probe, b));
+    let sources = Sources { builder: builder.clone().unwrap_or_default(), probe: probe.clone().map(|p| (p, ctx.probe.clone())), context, named };
     let mut layers = rootfs::pieces(plan, &sources, &ctx.absent, ctx.copy_excludes);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
@@ -137,7 +146,7 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
             state
         })
     };
-    Lowered { platform: platform.clone(), builder, image, config: image_config(plan, platform).with_labels(&ctx.labels) }
+    Lowered { platform: platform.clone(), builder, probe, image, config: image_config(plan, platform).with_labels(&ctx.labels) }
 }
 
 /// One layer on `base`. The layer is assembled in an internal state, then each of its top-level entries
@@ -183,6 +192,8 @@ pub(crate) fn located(source: Option<&Arc<SourceFile>>, spans: &[Span]) -> Optio
 /// The states copies can come from.
 pub(crate) struct Sources {
     pub builder: State,
+    /// The probe and the reads it holds: a builder path a read holds whole is copied from there.
+    pub probe: Option<(State, Vec<BuilderRead>)>,
     pub context: State,
     /// The named contexts the copies read, by name.
     pub named: BTreeMap<String, State>,
@@ -191,7 +202,13 @@ pub(crate) struct Sources {
 impl Sources {
     pub fn of(&self, source: &Source) -> (&State, String) {
         match source {
-            Source::Builder(p) => (&self.builder, p.to_string()),
+            Source::Builder(p) => match &self.probe {
+                Some((probe, reads)) => match probe_path(reads, p.as_str(), true) {
+                    Some(inside) => (probe, inside),
+                    None => (&self.builder, p.to_string()),
+                },
+                None => (&self.builder, p.to_string()),
+            },
             Source::Context(p) => (&self.context, format!("/{p}")),
             // `lower_platform` puts every name the copies use in the map.
             Source::Named { name, path } => (self.named.get(name).unwrap_or(&self.context), format!("/{path}")),

@@ -6,11 +6,13 @@ mod args;
 mod build;
 mod claims;
 mod paths;
+mod reads;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
 pub use build::{plan, PlanInputs};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
+pub use reads::{probe_path, probe_root, BuilderRead};
 
 use std::collections::BTreeMap;
 

@@ -13,7 +13,7 @@ use elf::ElfInfo;
 use futures_util::future::{join, join_all};
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::plan::{AbsPath, Copy, DataFile, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
+use crate::plan::{AbsPath, BuilderRead, Copy, DataFile, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
 /// What the checks need to know of a path (symlinks already followed).
@@ -90,6 +90,45 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
         out.packages = packages::find(fs, &copied(plan, &out.libraries, &out.absent)).await;
     }
     Ok(out)
+}
+
+/// What the checks will read of the builder, as far as the plan tells: the copies' sources, the rootfs
+/// pieces taken from the builder and, for `rootfs.package-metadata`, the dpkg database, os-release and the
+/// copyright files. The shared libraries a dynamic binary needs are known only once it is read: those
+/// reads go to the builder itself. A path with glob characters, or the whole root, is left to the builder
+/// too (the probe looks paths up with a pattern).
+pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
+    let mut reads = Vec::new();
+    if plan.builder.is_none() {
+        return reads;
+    }
+    for copy in &plan.copies {
+        if let Source::Builder(path) = &copy.from {
+            reads.push(BuilderRead::at(path.as_str()));
+        }
+    }
+    for piece in &plan.rootfs {
+        match piece {
+            Piece::CaCertificates(Source::Builder(path)) => reads.push(BuilderRead::at(path.as_str())),
+            Piece::DataFile { file, .. } => reads.push(BuilderRead::at(file.path())),
+            Piece::Timezones(Zones::All) => reads.push(BuilderRead::at(ZONEINFO).except(&["right"])),
+            Piece::Timezones(Zones::Only(names)) => reads.extend(names.iter().map(|n| BuilderRead::at(&format!("{ZONEINFO}/{n}")))),
+            _ => {}
+        }
+    }
+    if plan.package_metadata {
+        // From /var/lib, so that a builder without dpkg (Alpine) is a builder without its database.
+        reads.push(BuilderRead::at(packages::DPKG_STATUS).from("/var/lib"));
+        reads.push(BuilderRead::at(packages::DPKG_INFO).from("/var/lib").only(&["*.list", "*.md5sums"], true));
+        reads.extend(packages::OS_RELEASE.iter().map(|p| BuilderRead::at(p)));
+        // A package's doc directory may be a symlink to another's, which the pattern does not follow: a
+        // copyright file not found here is looked for in the builder.
+        reads.push(BuilderRead::at("/usr/share/doc").only(&["*/copyright"], false));
+    }
+    let plain = |p: &str| p != "/" && !p.contains(['*', '?', '[', '\\']);
+    let mut seen = std::collections::BTreeSet::new();
+    reads.retain(|r| plain(&r.path) && seen.insert(r.path.clone()));
+    reads
 }
 
 /// Every builder path the image takes: rootfs pieces, libraries, and the spec's own copies.

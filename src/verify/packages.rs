@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures_util::future::{join, join3, join_all};
+use futures_util::future::{join, join_all};
 
 use super::Filesystem;
 
@@ -168,19 +168,32 @@ async fn read_text<F: Filesystem>(fs: &F, path: String) -> Option<String> {
     fs.read_at(&path, 0, READ_LIMIT).await.ok().map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
+/// Whether `path` is, holds, or is inside a directory that merged /usr gives two names (`/lib`, `/usr/lib`):
+/// only then can the merge change which package owns it. Everywhere else (`/etc`, `/usr/share`, the
+/// application's own paths) the question is not asked, which spares listing two large directories.
+fn touches_merged(path: &str) -> bool {
+    let folded = crate::plan::fold_clamped(path);
+    let mut parts = folded[1..].split('/');
+    match (parts.next().unwrap_or_default(), parts.next()) {
+        ("", _) | ("usr", None) => true,
+        ("usr", Some(second)) => MERGED.contains(&second),
+        (first, _) => MERGED.contains(&first),
+    }
+}
+
+/// ReadDir follows no symlink, and stat follows all of them, so "is /lib a symlink to /usr/lib" is asked as
+/// "do they list the same entries": a merged-/usr system's two names for one directory.
+async fn merged_usr<F: Filesystem>(fs: &F) -> bool {
+    let (lib, usr_lib) = join(fs.read_dir("/lib"), fs.read_dir("/usr/lib")).await;
+    matches!((&lib, &usr_lib), (Ok(a), Ok(b)) if !a.is_empty() && a == b)
+}
+
 /// Finds the owning packages of what is copied and reads what the image needs about them.
 /// A builder without a dpkg database gives empty metadata.
 pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
-    let (info, lib, usr_lib) = join3(fs.read_dir(DPKG_INFO), fs.read_dir("/lib"), fs.read_dir("/usr/lib")).await;
-    let Ok(info) = info else {
+    let Ok(info) = fs.read_dir(DPKG_INFO).await else {
         return Metadata::default(); // no dpkg: nothing to describe (see the module comment)
     };
-    // ReadDir follows no symlink, and stat follows all of them, so "is /lib a symlink to /usr/lib" is
-    // asked as "do they list the same entries": a merged-/usr system's two names for one directory.
-    let merged_usr = matches!((&lib, &usr_lib), (Ok(a), Ok(b)) if !a.is_empty() && a == b);
-    let mut files: BTreeSet<String> = copied.files.iter().map(|f| canonical(f, merged_usr)).collect();
-    let trees: Vec<(String, Vec<String>)> = copied.trees.iter().map(|(t, ex)| (canonical(t, merged_usr), ex.clone())).collect();
-
     let names: Vec<String> = info.into_iter().map(|n| n.rsplit('/').next().unwrap_or_default().to_string()).collect();
     let lists: Vec<(&str, &str)> = names.iter().filter_map(|n| list_name(n)).collect();
     let os_release = async {
@@ -196,6 +209,9 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
         join(read_text(fs, DPKG_STATUS.to_string()), os_release),
     )
     .await;
+    let merged_usr = copied.files.iter().chain(os_release.iter()).chain(copied.trees.iter().map(|(t, _)| t)).any(|p| touches_merged(p)) && merged_usr(fs).await;
+    let mut files: BTreeSet<String> = copied.files.iter().map(|f| canonical(f, merged_usr)).collect();
+    let trees: Vec<(String, Vec<String>)> = copied.trees.iter().map(|(t, ex)| (canonical(t, merged_usr), ex.clone())).collect();
 
     // os-release is copied too, and belongs to a package (Debian: base-files).
     if let Some(path) = &os_release {
