@@ -15,6 +15,7 @@
 #
 # Usage: bench/cache.sh [APP...]     (default: smallest)
 # Env:   RUNS=3  DOCKER=docker  REMOTE_HOST=unix:///run/scratchkit-remote/docker.sock  BUILD_TIMEOUT=600
+#        LOG_DIR=DIR keeps each timed build's plain progress log there (where the time went).
 # Needs: scripts/test.sh's setup (builder and frontend images, scripts/registry.sh, scripts/remote-engine.sh).
 # Runtime on 2 cores, default app, RUNS=3: about 8 minutes (each prune of the remote engine takes ~30 s).
 set -euo pipefail
@@ -109,6 +110,7 @@ for app in "${APPS[@]}"; do
         cached[$app,$variant]+="n"
       fi
       log "$app $variant run $run: ${ms} ms (compile from cache: ${cached[$app,$variant]: -1})"
+      if [ -n "${LOG_DIR:-}" ]; then mkdir -p "$LOG_DIR" && cp "$dir.log" "$LOG_DIR/$app-$variant-$run.log"; fi
       local_docker image rm "bench/$app-$variant:warm" >/dev/null 2>&1 || true
     done
   done

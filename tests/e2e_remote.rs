@@ -133,6 +133,24 @@ fn build_on(host: Option<&str>, spec: &Path, context: &Path, extra: &[&str]) -> 
     cmd
 }
 
+/// The download and extraction lines of the `[builder] FROM` step in a plain progress log: BuildKit prints
+/// them only when it pulls the image's layers (`#8 sha256:… 52.4MB / 260MB`, `#8 extracting sha256:…`).
+fn builder_layers_pulled(log: &str) -> Vec<String> {
+    let Some(step) = log.lines().find(|l| l.contains("[builder] FROM")).and_then(|l| l.split(' ').next()) else {
+        return Vec::new();
+    };
+    let prefix = format!("{step} ");
+    log.lines().filter(|l| l.starts_with(&prefix) && (l.contains("extracting") || l.contains(" / "))).map(str::to_string).collect()
+}
+
+#[test]
+fn a_pull_shows_as_download_and_extraction_lines_of_the_from_step() {
+    let pulled = "#8 [builder] FROM r/go\n#8 resolve r/go done\n#8 sha256:ab 52.43MB / 260.1MB 2.1s\n#8 extracting sha256:ab 10.6s done\n#8 DONE 13.1s\n#9 [app] x\n#9 sha256:cd 3MB / 3MB done\n";
+    assert_eq!(builder_layers_pulled(pulled).len(), 2);
+    let lazy = "#8 [builder] FROM r/go\n#8 resolve r/go done\n#8 DONE 0.0s\n#12 [internal] probe\n#12 sha256:cd 4MB / 4MB done\n";
+    assert!(builder_layers_pulled(lazy).is_empty());
+}
+
 fn layers(image: &str) -> Vec<String> {
     let out = must(docker_cmd().args(["image", "inspect", "-f", "{{json .RootFS.Layers}}", image]));
     serde_json::from_str(out.trim()).unwrap()
@@ -228,6 +246,12 @@ fn a_registry_cache_from_the_first_engine_makes_the_remote_builder_step_cached()
     assert!(remote.contains(&format!("importing cache manifest from {cache}")), "the remote build did not import {cache}\n{remote}");
     // The proof that the RUN did not run again is below: the image carries the first engine's stamp. The
     // progress shows the step `CACHED`, or (when the cached result must be pulled first) as a download.
+
+    // Nor is the builder image pulled: the checks read the probe's small layer from the cache, as a
+    // hand-written Dockerfile's cached `COPY --from` never reads the builder (it was 260 MB, 13 s here).
+    let pulled = builder_layers_pulled(&remote);
+    assert!(pulled.is_empty(), "the remote build pulled the builder image although every step was cached:\n{}\n{remote}", pulled.join("\n"));
+    assert!(remote.contains("[internal] probe the builder's output"), "no probe in the remote build\n{remote}");
 
     // Both images, pulled on the first engine: the same layers, since the remote one reused the cached build.
     for image in [&first_image, &remote_image] {
