@@ -360,8 +360,12 @@ impl FakeGateway {
             // As BuildKit's wildcard copy does: the directory a pattern starts from must exist.
             if kind == Kind::Probe {
                 let copies = probe_copies(&self.solved_ref(ref_id)?.def);
-                if let Some(missing) = copies.iter().find(|c| !self.has_dir(&c.from)) {
-                    return Err(GatewayError::new(format!("lstat {}: no such file or directory", missing.from)));
+                // A literal copy fails without its path; a pattern without the directory it starts from.
+                for copy in &copies {
+                    let needed = copy.from.as_deref().unwrap_or(&copy.path);
+                    if !self.builder_files.contains_key(needed) && !self.has_dir(needed) {
+                        return Err(GatewayError::new(format!("lstat {needed}: no such file or directory")));
+                    }
                 }
             }
             return Ok(FileStat { mode: DIR | 0o755, ..FileStat::default() });
@@ -540,11 +544,12 @@ fn head_name(def: &pb::Definition) -> String {
     terminal.inputs.first().map(|i| name_of(def, &i.digest)).unwrap_or_default()
 }
 
-/// One copy of the probe: the builder path it copies (its pattern read back), where the pattern starts,
-/// and its include and exclude patterns. The copy to `/N` is the N-th.
+/// One copy of the probe: the builder path it copies (its pattern read back), where the pattern starts
+/// (`None`: a literal copy, which fails without the path), and its include and exclude patterns. The copy
+/// to `/N` is the N-th.
 struct ProbeCopy {
     path: String,
-    from: String,
+    from: Option<String>,
     include: Vec<String>,
     exclude: Vec<String>,
 }
@@ -557,16 +562,21 @@ fn probe_copies(def: &pb::Definition) -> Vec<ProbeCopy> {
         .iter()
         .filter_map(|a| if let Some(pb::file_action::Action::Copy(c)) = &a.action { Some(c) } else { None })
         .map(|c| {
-            assert!(c.allow_wildcard && c.allow_empty_wildcard, "a probe copy that fails on a missing path: {c:?}");
-            // `/var/lib/[d]pkg/info` or `/out/[\.]env`: one character class, right below where the pattern starts.
+            let (include, exclude) = (c.include_patterns.clone(), c.exclude_patterns.clone());
+            if !c.allow_wildcard {
+                assert!(!c.src.contains('['), "a literal probe copy with a pattern: {c:?}");
+                return ProbeCopy { path: c.src.clone(), from: None, include, exclude };
+            }
+            assert!(c.allow_empty_wildcard, "a probe pattern that fails on a missing path: {c:?}");
+            // `/var/lib/[d]pkg/info` or `/etc/[\\.]env`: one character class, right below where the pattern starts.
             let open = c.src.find('[').expect("a probe pattern has a class");
             let close = open + c.src[open..].find(']').expect("the class closes");
             let from = c.src[..open].trim_end_matches('/');
             ProbeCopy {
                 path: format!("{}{}{}", &c.src[..open], c.src[open + 1..close].trim_start_matches('\\'), &c.src[close + 1..]),
-                from: if from.is_empty() { "/".into() } else { from.into() },
-                include: c.include_patterns.clone(),
-                exclude: c.exclude_patterns.clone(),
+                from: Some(if from.is_empty() { "/".into() } else { from.into() }),
+                include,
+                exclude,
             }
         })
         .collect()

@@ -20,35 +20,41 @@ pub fn state(reads: &[BuilderRead], builder: &State) -> State {
     let actions = reads
         .iter()
         .enumerate()
-        .map(|(i, read)| FileAction::Copy {
-            from: builder.clone(),
-            src: pattern(read),
-            dest: probe_root(i),
-            options: CopyOptions {
-                follow_symlinks: true,
-                allow_wildcard: true,
-                allow_empty_wildcard: true,
-                include_patterns: read.only.clone(),
-                exclude_patterns: read.except.clone(),
-                ..CopyOptions::default()
-            },
+        .map(|(i, read)| {
+            let (src, allow_wildcard) = match &read.optional_below {
+                Some(dir) => (pattern(&read.path, dir), true),
+                None => (read.path.clone(), false),
+            };
+            FileAction::Copy {
+                from: builder.clone(),
+                src,
+                dest: probe_root(i),
+                options: CopyOptions {
+                    follow_symlinks: true,
+                    allow_wildcard,
+                    allow_empty_wildcard: allow_wildcard,
+                    include_patterns: read.only.clone(),
+                    exclude_patterns: read.except.clone(),
+                    ..CopyOptions::default()
+                },
+            }
         })
         .collect();
     State::scratch().file(actions).named(NAME)
 }
 
-/// `read.path` with the first component below `read.from` made a one-character class (`/var/lib/[d]pkg/info`),
-/// so that BuildKit resolves it as a pattern starting at `from`.
-pub fn pattern(read: &BuilderRead) -> String {
-    let from = read.from.trim_end_matches('/');
-    let Some(rest) = read.path.strip_prefix(from).and_then(|r| r.strip_prefix('/')).filter(|r| !r.is_empty()) else {
-        return read.path.clone(); // not below `from`: `verify` never says so; a literal copy still works
+/// `path` with its first component below `dir` made a one-character class (`/var/lib/[d]pkg/info`), so that
+/// BuildKit resolves it as a pattern starting at `dir`.
+pub fn pattern(path: &str, dir: &str) -> String {
+    let dir = dir.trim_end_matches('/');
+    let Some(rest) = path.strip_prefix(dir).and_then(|r| r.strip_prefix('/')).filter(|r| !r.is_empty()) else {
+        return path.to_string(); // not below `dir`: `verify` never says so; a literal copy still works
     };
     let mut chars = rest.chars();
     let first = chars.next().unwrap_or_default();
     // Inside a class a backslash takes the next character literally (Go's filepath.Match, which BuildKit uses).
     let class = if first.is_ascii_alphanumeric() { format!("[{first}]") } else { format!("[\\{first}]") };
-    format!("{from}/{class}{}", chars.as_str())
+    format!("{dir}/{class}{}", chars.as_str())
 }
 
 #[cfg(test)]
@@ -56,17 +62,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_pattern_starts_below_from() {
-        assert_eq!(pattern(&BuilderRead::at("/out/app")), "/out/[a]pp");
-        assert_eq!(pattern(&BuilderRead::at("/app")), "/[a]pp");
-        assert_eq!(pattern(&BuilderRead::at("/var/lib/dpkg/info").from("/var/lib")), "/var/lib/[d]pkg/info");
-        assert_eq!(pattern(&BuilderRead::at("/out/.hidden")), "/out/[\\.]hidden");
-        assert_eq!(pattern(&BuilderRead::at("/out/é")), "/out/[\\é]");
+    fn the_pattern_starts_below_the_directory() {
+        assert_eq!(pattern("/out/app", "/out"), "/out/[a]pp");
+        assert_eq!(pattern("/var/lib/dpkg/info", "/var/lib"), "/var/lib/[d]pkg/info");
+        assert_eq!(pattern("/var/lib/dpkg/info", "/var/lib/"), "/var/lib/[d]pkg/info");
+        assert_eq!(pattern("/etc/.hidden", "/etc"), "/etc/[\\.]hidden");
+        assert_eq!(pattern("/etc/é", "/etc"), "/etc/[\\é]");
     }
 
     #[test]
-    fn a_read_not_below_from_is_copied_as_it_is() {
-        assert_eq!(pattern(&BuilderRead::at("/out/app").from("/etc")), "/out/app");
-        assert_eq!(pattern(&BuilderRead::at("/out/app").from("/out/app")), "/out/app");
+    fn a_path_not_below_the_directory_is_copied_as_it_is() {
+        assert_eq!(pattern("/out/app", "/etc"), "/out/app");
+        assert_eq!(pattern("/out/app", "/out/app"), "/out/app");
+        assert_eq!(pattern("/out/apps", "/out/app"), "/out/apps");
+    }
+
+    #[test]
+    fn a_needed_path_is_copied_as_it_is_and_an_optional_one_may_match_nothing() {
+        let reads = [BuilderRead::at("/app"), BuilderRead::at("/etc/services").optional_below("/etc")];
+        let def = state(&reads, &State::image("docker.io/library/golang:1", &crate::platform::Platform::linux_amd64(), None))
+            .marshal(&crate::llb::MarshalOptions::default());
+        let text = format!("{:#}", crate::llb::render(&def));
+        assert!(text.contains("\"copy\": \"/app\""), "{text}");
+        assert!(text.contains("\"copy\": \"/etc/[s]ervices\""), "{text}");
+        assert_eq!(text.matches("may match nothing").count(), 1, "{text}");
+        assert!(text.contains("\"dest\": \"/0\"") && text.contains("\"dest\": \"/1\""), "{text}");
     }
 }

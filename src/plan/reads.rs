@@ -12,9 +12,11 @@ use super::fold_clamped;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuilderRead {
     pub path: String,
-    /// The deepest ancestor of `path` that the builder surely has. The probe looks for `path` from there, so
-    /// that a directory missing in between means "absent" (as the checks expect), not a failed probe.
-    pub from: String,
+    /// `None`: the build fails without the path, so the probe copies it as it is (and fails without it,
+    /// which sends the checks to the builder to say so). `Some(dir)`: the path may be absent; the probe
+    /// looks for it with a pattern starting at `dir`, the deepest ancestor the builder surely has, which
+    /// BuildKit walks (so `dir` should be small; never `/`).
+    pub optional_below: Option<String>,
     /// Only the names below `path` that match these patterns are read (empty: all).
     pub only: Vec<String>,
     /// Names below `path` the checks never read (the zone database's `right/`).
@@ -25,22 +27,14 @@ pub struct BuilderRead {
 }
 
 impl BuilderRead {
-    /// A file or tree looked for from its parent directory.
+    /// A file or tree the build needs.
     pub fn at(path: &str) -> Self {
-        let from = match path.rfind('/') {
-            Some(0) | None => "/".to_string(),
-            Some(i) => path[..i].to_string(),
-        };
-        BuilderRead { path: path.to_string(), from, only: Vec::new(), except: Vec::new(), exhaustive: true }
+        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), except: Vec::new(), exhaustive: true }
     }
 
-    pub fn from(mut self, ancestor: &str) -> Self {
-        self.from = ancestor.to_string();
-        self
-    }
-
-    pub fn except(mut self, names: &[&str]) -> Self {
-        self.except = names.iter().map(|n| n.to_string()).collect();
+    /// A file or tree that may be absent, looked for from `ancestor`.
+    pub fn optional_below(mut self, ancestor: &str) -> Self {
+        self.optional_below = Some(ancestor.to_string());
         self
     }
 
@@ -78,24 +72,17 @@ mod tests {
     fn reads() -> Vec<BuilderRead> {
         vec![
             BuilderRead::at("/out/app"),
-            BuilderRead::at("/usr/share/zoneinfo").from("/usr/share").except(&["right"]),
-            BuilderRead::at("/usr/share/doc").only(&["*/copyright"], false),
+            BuilderRead::at("/usr/share/zoneinfo").only(&["zone.tab"], false),
+            BuilderRead::at("/usr/share/doc").optional_below("/usr/share").only(&["*/copyright"], false),
             BuilderRead::at("/usr/share/doc/extra"),
         ]
-    }
-
-    #[test]
-    fn a_read_parent_is_its_directory() {
-        assert_eq!(BuilderRead::at("/out/app").from, "/out");
-        assert_eq!(BuilderRead::at("/app").from, "/");
-        assert!(BuilderRead::at("/app").exhaustive);
     }
 
     #[test]
     fn paths_map_into_the_innermost_read() {
         let r = reads();
         assert_eq!(probe_path(&r, "/out/app", true).as_deref(), Some("/0"));
-        assert_eq!(probe_path(&r, "/usr/share/zoneinfo/Europe/Amsterdam", true).as_deref(), Some("/1/Europe/Amsterdam"));
+        assert_eq!(probe_path(&r, "/usr/share/zoneinfo/zone.tab", false).as_deref(), Some("/1/zone.tab"));
         assert_eq!(probe_path(&r, "/usr/share/doc/extra/README", false).as_deref(), Some("/3/README"));
         assert_eq!(probe_path(&r, "/usr/share/doc/libc6/copyright", false).as_deref(), Some("/2/libc6/copyright"));
         // Paths are folded first, as the loader and dpkg's lists may spell them.

@@ -110,7 +110,8 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
     for piece in &plan.rootfs {
         match piece {
             Piece::CaCertificates(Source::Builder(path)) => reads.push(BuilderRead::at(path.as_str())),
-            Piece::DataFile { file, .. } => reads.push(BuilderRead::at(file.path())),
+            Piece::DataFile { file, requested: Some(_) } => reads.push(BuilderRead::at(file.path())),
+            Piece::DataFile { file, requested: None } => reads.push(BuilderRead::at(file.path()).optional_below("/etc")),
             // Only whether the database is there is checked: a few files show it (the image's copy of the
             // whole tree reads the builder, which a cached build never unpacks for it).
             Piece::Timezones(Zones::All) => reads.push(BuilderRead::at(ZONEINFO).only(&["zone.tab", "zone1970.tab", "UTC"], false)),
@@ -120,12 +121,13 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
     }
     if plan.package_metadata {
         // From /var/lib, so that a builder without dpkg (Alpine) is a builder without its database.
-        reads.push(BuilderRead::at(packages::DPKG_STATUS).from("/var/lib"));
-        reads.push(BuilderRead::at(packages::DPKG_INFO).from("/var/lib").only(&["*.list", "*.md5sums"], true));
-        reads.extend(packages::OS_RELEASE.iter().map(|p| BuilderRead::at(p)));
+        reads.push(BuilderRead::at(packages::DPKG_STATUS).optional_below("/var/lib"));
+        reads.push(BuilderRead::at(packages::DPKG_INFO).optional_below("/var/lib").only(&["*.list", "*.md5sums"], true));
+        reads.push(BuilderRead::at("/etc/os-release").optional_below("/etc"));
+        reads.push(BuilderRead::at("/usr/lib/os-release").optional_below("/usr/lib"));
         // A package's doc directory may be a symlink to another's, which the pattern does not follow: a
         // copyright file not found here is looked for in the builder.
-        reads.push(BuilderRead::at("/usr/share/doc").only(&["*/copyright"], false));
+        reads.push(BuilderRead::at("/usr/share/doc").optional_below("/usr/share").only(&["*/copyright"], false));
     }
     let plain = |p: &str| p != "/" && !p.contains(['*', '?', '[', '\\']);
     let mut seen = std::collections::BTreeSet::new();
