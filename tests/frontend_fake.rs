@@ -328,12 +328,11 @@ impl FakeGateway {
         }
         self.probe_reads.push(path.into());
         let probe = probe_copies(&self.solved_ref(ref_id)?.def);
-        let (index, rest) = path.trim_start_matches('/').split_once('/').map_or((path.trim_start_matches('/'), ""), |(i, r)| (i, r));
-        let Some(copy) = index.parse::<usize>().ok().and_then(|i| probe.get(i)) else {
+        let Some((copy, rest)) = probe_location(&probe, path) else {
             return Ok(None);
         };
         let excluded = rest.split('/').next().is_some_and(|first| copy.exclude.iter().any(|e| e == first));
-        let included = copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, rest));
+        let included = copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rest));
         if excluded || (!rest.is_empty() && !included) {
             return Ok(None);
         }
@@ -354,6 +353,10 @@ impl FakeGateway {
             return Err(GatewayError::new(format!("stat {path}: {ref_id} is a {kind:?}, not the builder")));
         }
         if path == "." {
+            if kind == Kind::Builder {
+                // The stat that runs the build: on a build whose steps are all cached, it pulls the builder.
+                self.builder_reads.push(path.into());
+            }
             if let Some(message) = &self.build_failure {
                 return Err(GatewayError { message: message.clone(), details: self.build_failure_details.clone() });
             }
@@ -387,9 +390,8 @@ impl FakeGateway {
         names.dedup();
         if kind == Kind::Probe {
             // What the probe's include patterns left out is not there.
-            let (index, local) = path.trim_start_matches('/').split_once('/').unwrap_or((path.trim_start_matches('/'), ""));
             let copies = probe_copies(&self.solved_ref(ref_id)?.def);
-            if let Some(copy) = index.parse::<usize>().ok().and_then(|i| copies.get(i)) {
+            if let Some((copy, local)) = probe_location(&copies, path) {
                 let rel = |n: &str| if local.is_empty() { n.to_string() } else { format!("{local}/{n}") };
                 names.retain(|n| copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rel(n))));
             }
@@ -549,6 +551,8 @@ fn head_name(def: &pb::Definition) -> String {
 /// to `/N` is the N-th.
 struct ProbeCopy {
     path: String,
+    /// Where in the probe: `/N/<name>`.
+    dest: String,
     from: Option<String>,
     include: Vec<String>,
     exclude: Vec<String>,
@@ -565,7 +569,7 @@ fn probe_copies(def: &pb::Definition) -> Vec<ProbeCopy> {
             let (include, exclude) = (c.include_patterns.clone(), c.exclude_patterns.clone());
             if !c.allow_wildcard {
                 assert!(!c.src.contains('['), "a literal probe copy with a pattern: {c:?}");
-                return ProbeCopy { path: c.src.clone(), from: None, include, exclude };
+                return ProbeCopy { path: c.src.clone(), dest: c.dest.clone(), from: None, include, exclude };
             }
             assert!(c.allow_empty_wildcard, "a probe pattern that fails on a missing path: {c:?}");
             // `/var/lib/[d]pkg/info` or `/etc/[\\.]env`: one character class, right below where the pattern starts.
@@ -574,12 +578,25 @@ fn probe_copies(def: &pb::Definition) -> Vec<ProbeCopy> {
             let from = c.src[..open].trim_end_matches('/');
             ProbeCopy {
                 path: format!("{}{}{}", &c.src[..open], c.src[open + 1..close].trim_start_matches('\\'), &c.src[close + 1..]),
+                dest: c.dest.clone(),
                 from: Some(if from.is_empty() { "/".into() } else { from.into() }),
                 include,
                 exclude,
             }
         })
         .collect()
+}
+
+/// The probe copy that holds probe path `path`, and the rest of the path below it.
+fn probe_location<'a>(copies: &'a [ProbeCopy], path: &str) -> Option<(&'a ProbeCopy, String)> {
+    copies.iter().find_map(|c| {
+        let rest = path.strip_prefix(c.dest.as_str())?;
+        match rest.strip_prefix('/') {
+            _ if rest.is_empty() => Some((c, String::new())),
+            Some(rest) => Some((c, rest.to_string())),
+            None => None,
+        }
+    })
 }
 
 /// `*` within one path component, as BuildKit's include patterns match.
@@ -735,7 +752,7 @@ fn a_static_binary_is_checked_through_the_probe_without_reading_the_builder() {
     let app = actions_of(image, "[internal] stage [app] /out/app");
     let app_src: Vec<&str> = app.iter().filter_map(|a| a["copy"].as_str()).collect();
     let index = held.iter().position(|h| h == "/out/app").unwrap();
-    assert_eq!(app_src, [format!("/{index}")], "{app:#?}");
+    assert_eq!(app_src, [format!("/{index}/app")], "{app:#?}");
 }
 
 #[test]

@@ -230,3 +230,53 @@ fn a_binary_that_finds_libraries_through_origin_must_keep_its_directory() {
     let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
     assert!(!messages(&moved).iter().any(|m| m.contains(moved_msg)), "{:?}", messages(&moved));
 }
+
+// ---------------------------------------------------------------------------------------------------
+// What the probe copies out of the builder (`planned_reads`)
+// ---------------------------------------------------------------------------------------------------
+
+fn reads_of(spec: &str) -> Vec<scratchkit::plan::BuilderRead> {
+    scratchkit::verify::planned_reads(&plan(spec))
+}
+
+#[test]
+fn needed_paths_are_read_as_they_are_and_optional_ones_from_a_small_directory() {
+    let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n");
+    let find = |path: &str| reads.iter().find(|r| r.path == path).unwrap_or_else(|| panic!("no read of {path}: {reads:#?}"));
+    for needed in ["/out/app", "/etc/ssl/certs/ca-certificates.crt"] {
+        assert_eq!(find(needed).optional_below, None, "{needed}");
+        assert!(find(needed).exhaustive, "{needed}");
+    }
+    // Data files nobody asked for may be absent: the image then goes without them.
+    assert_eq!(find("/etc/services").optional_below.as_deref(), Some("/etc"));
+    // Whether the zone database is there, from a few of its files: a miss is not final.
+    assert!(!find("/usr/share/zoneinfo").only.is_empty() && !find("/usr/share/zoneinfo").exhaustive);
+    // The dpkg database, from /var/lib (a builder without dpkg has no /var/lib/dpkg).
+    assert_eq!(find("/var/lib/dpkg/status").optional_below.as_deref(), Some("/var/lib"));
+    assert!(find("/var/lib/dpkg/info").flat);
+    assert!(!find("/usr/share/doc").exhaustive);
+    assert!(reads.iter().all(|r| r.optional_below.as_deref() != Some("/")), "a pattern from / walks the whole builder: {reads:#?}");
+}
+
+#[test]
+fn a_data_file_the_spec_asks_for_is_needed() {
+    let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\nrootfs:\n  services: true\n");
+    let services = reads.iter().find(|r| r.path == "/etc/services").expect("a read of /etc/services");
+    assert_eq!(services.optional_below, None);
+}
+
+#[test]
+fn the_root_and_paths_with_glob_characters_are_left_to_the_builder() {
+    let spec = "builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n  - {from: \"/out/a[1]*\", to: /x}\n  - {from: /, to: /y/}\nimage:\n  entrypoint: [/out/app]\n";
+    let reads = reads_of(spec);
+    let paths: Vec<&str> = reads.iter().map(|r| r.path.as_str()).collect();
+    assert!(paths.contains(&"/out/app"), "{paths:?}");
+    assert!(!paths.iter().any(|p| *p == "/" || p.contains('[')), "{paths:?}");
+}
+
+#[test]
+fn without_package_metadata_or_a_builder_nothing_of_dpkg_is_read() {
+    let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\nrootfs:\n  package-metadata: false\n");
+    assert!(!reads.iter().any(|r| r.path.starts_with("/var/lib/dpkg") || r.path == "/usr/share/doc"), "{reads:#?}");
+    assert!(reads_of("copy:\n  - {from: context:app, to: /app}\nimage:\n  entrypoint: [/app]\n").is_empty());
+}

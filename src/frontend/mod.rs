@@ -256,7 +256,7 @@ async fn build_one<G: Gateway>(
         // on a build whose steps are all cached it fetches only the probe's layer, not the builder image.
         let started = Instant::now();
         let probe_ref = match &lowered.probe {
-            Some(probe) => solved_probe(g, probe, solving).await?,
+            Some(probe) => solved_probe(g, probe, solving).await,
             None => None,
         };
         if probe_ref.is_none() {
@@ -293,16 +293,19 @@ async fn build_one<G: Gateway>(
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
 }
 
-/// The probe solved and built, or `None` when it failed: a probe fails when a directory it starts from is
-/// missing (a copy from `/out/app` without `/out`), or when the builder failed, and either way the builder
-/// is then read directly (its own stat reports the build's failure). A failed probe never fails the build.
-async fn solved_probe<G: Gateway>(g: &G, probe: &State, solving: &Solving) -> Result<Option<String>, Failed> {
-    let probe_ref = g.solve(marshal(probe, solving.no_cache), &solving.cache_imports).await?;
-    match g.stat_file(&probe_ref, ".").await {
-        Ok(_) => Ok(Some(probe_ref)),
+/// The probe solved and built, or `None` when it failed: when a path the build needs is missing (the
+/// checks then say which), when the builder failed (its own stat then reports it), or when BuildKit refuses
+/// the probe itself. Either way the builder is read as before: a failed probe never fails the build.
+async fn solved_probe<G: Gateway>(g: &G, probe: &State, solving: &Solving) -> Option<String> {
+    let built = async {
+        let probe_ref = g.solve(marshal(probe, solving.no_cache), &solving.cache_imports).await?;
+        g.stat_file(&probe_ref, ".").await.map(|_| probe_ref)
+    };
+    match built.await {
+        Ok(probe_ref) => Some(probe_ref),
         Err(e) => {
             eprintln!("scratchkit: the probe of the builder's output failed, reading the builder itself: {}", e.message);
-            Ok(None)
+            None
         }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::diag::Span;
 use crate::llb::{CopyOptions, FileAction, SourceFile, SourceLocation, State};
-use crate::plan::{probe_path, BuilderRead, Plan, Source, Target};
+use crate::plan::{in_probe, BuilderRead, Plan, Source, Target};
 use crate::platform::Platform;
 
 /// What lowering needs from outside the plan (filled by the gateway, or by the CLI with defaults).
@@ -192,7 +192,7 @@ pub(crate) fn located(source: Option<&Arc<SourceFile>>, spans: &[Span]) -> Optio
 /// The states copies can come from.
 pub(crate) struct Sources {
     pub builder: State,
-    /// The probe and the reads it holds: a builder path a read holds whole is copied from there.
+    /// The probe and the reads it holds: a builder path that is an exhaustive read's own is copied from there.
     pub probe: Option<(State, Vec<BuilderRead>)>,
     pub context: State,
     /// The named contexts the copies read, by name.
@@ -202,12 +202,10 @@ pub(crate) struct Sources {
 impl Sources {
     pub fn of(&self, source: &Source) -> (&State, String) {
         match source {
-            Source::Builder(p) => match &self.probe {
-                Some((probe, reads)) => match probe_path(reads, p.as_str(), true) {
-                    Some(inside) => (probe, inside),
-                    None => (&self.builder, p.to_string()),
-                },
-                None => (&self.builder, p.to_string()),
+            // From the probe only what it holds as a read of its own: what the checks saw at that very path.
+            Source::Builder(p) => match self.probe.as_ref().and_then(|(probe, reads)| Some((probe, in_probe(reads, p.as_str())?))) {
+                Some((probe, found)) if found.miss_is_final() => (probe, found.path),
+                _ => (&self.builder, p.to_string()),
             },
             Source::Context(p) => (&self.context, format!("/{p}")),
             // `lower_platform` puts every name the copies use in the map.

@@ -1,10 +1,10 @@
 //! The probe: a scratch state holding copies of only the builder paths the checks read
-//! ([`crate::plan::BuilderRead`]), each at its own top-level entry (`/0`, `/1`, ...).
+//! ([`crate::plan::BuilderRead`]), each in a directory of its own (`/0/app`, `/1/services`, ...).
 //!
-//! Each read is a wildcard copy whose pattern matches only the path itself (`/out/[a]pp`): BuildKit copies
-//! a literal path that is not there as an error, a pattern that matches nothing as nothing. So a missing
-//! file is a missing file in the probe, which the checks report in their own words. The pattern starts
-//! below the read's `from`, which must exist: BuildKit walks it (a cold build's only extra cost).
+//! A path the build needs is copied as it is: without it the probe fails, and the checks read the builder,
+//! which says in their words what is missing. A path that may be absent is a wildcard copy whose pattern
+//! matches only that path (`/etc/[s]ervices`): BuildKit copies a pattern that matches nothing as nothing. It
+//! starts at the read's `optional_below` directory, which BuildKit walks (a cold build's only extra cost).
 //!
 //! The image's copies of these paths read the probe too, so what was checked is what ships, and the probe
 //! is part of the image's graph: a `mode=max` cache export carries it, and a build that imports that cache
@@ -28,9 +28,10 @@ pub fn state(reads: &[BuilderRead], builder: &State) -> State {
             FileAction::Copy {
                 from: builder.clone(),
                 src,
-                dest: probe_root(i),
+                dest: probe_root(i, read),
                 options: CopyOptions {
                     follow_symlinks: true,
+                    create_dest_path: true,
                     allow_wildcard,
                     allow_empty_wildcard: allow_wildcard,
                     include_patterns: read.only.clone(),
@@ -86,6 +87,8 @@ mod tests {
         assert!(text.contains("\"copy\": \"/app\""), "{text}");
         assert!(text.contains("\"copy\": \"/etc/[s]ervices\""), "{text}");
         assert_eq!(text.matches("may match nothing").count(), 1, "{text}");
-        assert!(text.contains("\"dest\": \"/0\"") && text.contains("\"dest\": \"/1\""), "{text}");
+        assert!(text.contains("\"dest\": \"/0/app\"") && text.contains("\"dest\": \"/1/services\""), "{text}");
+        // Following the path's own symlink: Debian's /etc/os-release is one.
+        assert_eq!(text.matches("\"follow_symlink\": true").count(), 2, "{text}");
     }
 }

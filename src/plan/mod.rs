@@ -12,7 +12,7 @@ pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Ow
 pub use args::substitute;
 pub use build::{plan, PlanInputs};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
-pub use reads::{probe_path, probe_root, BuilderRead};
+pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 
 use std::collections::BTreeMap;
 

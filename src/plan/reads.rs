@@ -24,17 +24,25 @@ pub struct BuilderRead {
     /// Whether what the probe lacks of it the builder lacks too. Not so where `only` cannot follow the
     /// builder's symlinks (a `/usr/share/doc/<package>` that links to another package's directory).
     pub exhaustive: bool,
+    /// A directory of plain files (dpkg's `info`): a miss below it is as final as one at its own path, since
+    /// no symlink there can point outside the probe.
+    pub flat: bool,
 }
 
 impl BuilderRead {
     /// A file or tree the build needs.
     pub fn at(path: &str) -> Self {
-        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), except: Vec::new(), exhaustive: true }
+        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), except: Vec::new(), exhaustive: true, flat: false }
     }
 
     /// A file or tree that may be absent, looked for from `ancestor`.
     pub fn optional_below(mut self, ancestor: &str) -> Self {
         self.optional_below = Some(ancestor.to_string());
+        self
+    }
+
+    pub fn flat(mut self) -> Self {
+        self.flat = true;
         self
     }
 
@@ -45,24 +53,45 @@ impl BuilderRead {
     }
 }
 
-/// Where the probe keeps read `index`: each read is copied to a top-level entry of its own, so no two reads
-/// can overlap (a tree and a file inside it, or two trees, would otherwise nest one copy in another).
-pub fn probe_root(index: usize) -> String {
-    format!("/{index}")
+/// Where the probe keeps read `index`: each read is copied to a directory of its own, under its own name
+/// (`/0/app`), so no two reads can overlap (a tree and a file inside it would otherwise nest one copy in
+/// another), and a copy out of the probe names what it copies as a copy out of the builder would: copied onto
+/// an existing directory, BuildKit puts the source in it under the source's base name.
+pub fn probe_root(index: usize, read: &BuilderRead) -> String {
+    let name = read.path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("root");
+    format!("/{index}/{name}")
 }
 
-/// The probe path that holds builder path `path`, if a read covers it: the innermost read at or above it.
-/// With `exhaustive_only`, only reads whose absence is the builder's absence count (what a copy into the
-/// image may rely on).
-pub fn probe_path(reads: &[BuilderRead], path: &str, exhaustive_only: bool) -> Option<String> {
+/// Where a builder path is in the probe, and what the probe can say of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InProbe {
+    pub path: String,
+    /// The path is a read's own path, not something below it. Below a read, a symlink the builder
+    /// resolves through its own root (`lib.so.1 -> /usr/local/lib/lib.so.1.2`) points into nothing in the
+    /// probe, so only a file found there is certain.
+    pub own: bool,
+    /// The read is exhaustive: at its own path, a miss in the probe is a miss in the builder.
+    pub exhaustive: bool,
+    /// The read is flat: below it too.
+    pub flat: bool,
+}
+
+impl InProbe {
+    /// Whether a miss here is final (the builder has nothing there either).
+    pub fn miss_is_final(&self) -> bool {
+        self.exhaustive && (self.own || self.flat)
+    }
+}
+
+/// Where builder path `path` is in the probe, if a read holds it: the innermost read at or above it.
+pub fn in_probe(reads: &[BuilderRead], path: &str) -> Option<InProbe> {
     let path = fold_clamped(path);
     reads
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.exhaustive || !exhaustive_only)
-        .filter_map(|(i, r)| path.strip_prefix(r.path.as_str()).filter(|rest| rest.is_empty() || rest.starts_with('/')).map(|rest| (r.path.len(), i, rest)))
-        .max_by_key(|(len, _, _)| *len)
-        .map(|(_, i, rest)| format!("{}{rest}", probe_root(i)))
+        .filter_map(|(i, r)| path.strip_prefix(r.path.as_str()).filter(|rest| rest.is_empty() || rest.starts_with('/')).map(|rest| (i, r, rest)))
+        .max_by_key(|(_, r, _)| r.path.len())
+        .map(|(i, r, rest)| InProbe { path: format!("{}{rest}", probe_root(i, r)), own: rest.is_empty(), exhaustive: r.exhaustive, flat: r.flat })
 }
 
 #[cfg(test)]
@@ -75,32 +104,42 @@ mod tests {
             BuilderRead::at("/usr/share/zoneinfo").only(&["zone.tab"], false),
             BuilderRead::at("/usr/share/doc").optional_below("/usr/share").only(&["*/copyright"], false),
             BuilderRead::at("/usr/share/doc/extra"),
+            BuilderRead::at("/var/lib/dpkg/info").optional_below("/var/lib").only(&["*.list"], true).flat(),
         ]
     }
 
     #[test]
-    fn paths_map_into_the_innermost_read() {
+    fn paths_map_into_the_innermost_read_under_their_own_name() {
         let r = reads();
-        assert_eq!(probe_path(&r, "/out/app", true).as_deref(), Some("/0"));
-        assert_eq!(probe_path(&r, "/usr/share/zoneinfo/zone.tab", false).as_deref(), Some("/1/zone.tab"));
-        assert_eq!(probe_path(&r, "/usr/share/doc/extra/README", false).as_deref(), Some("/3/README"));
-        assert_eq!(probe_path(&r, "/usr/share/doc/libc6/copyright", false).as_deref(), Some("/2/libc6/copyright"));
+        let at = |p: &str| in_probe(&r, p).map(|found| found.path);
+        assert_eq!(at("/out/app").as_deref(), Some("/0/app"));
+        assert_eq!(at("/usr/share/zoneinfo/zone.tab").as_deref(), Some("/1/zoneinfo/zone.tab"));
+        assert_eq!(at("/usr/share/doc/extra/README").as_deref(), Some("/3/extra/README"));
+        assert_eq!(at("/usr/share/doc/libc6/copyright").as_deref(), Some("/2/doc/libc6/copyright"));
         // Paths are folded first, as the loader and dpkg's lists may spell them.
-        assert_eq!(probe_path(&r, "/out/../out/app", true).as_deref(), Some("/0"));
+        assert_eq!(at("/out/../out/app").as_deref(), Some("/0/app"));
     }
 
     #[test]
-    fn a_partial_read_does_not_count_for_copies() {
+    fn a_miss_is_final_only_at_an_exhaustive_reads_own_path() {
         let r = reads();
-        assert_eq!(probe_path(&r, "/usr/share/doc/libc6/copyright", true), None);
-        assert_eq!(probe_path(&r, "/usr/share/doc/extra/README", true).as_deref(), Some("/3/README"));
+        let final_miss = |p: &str| in_probe(&r, p).map(|found| found.miss_is_final());
+        assert_eq!(final_miss("/out/app"), Some(true));
+        assert_eq!(final_miss("/usr/share/doc/extra"), Some(true));
+        // Below a read, a symlink resolved through the builder's root may point outside the probe.
+        assert_eq!(final_miss("/usr/share/doc/extra/README"), Some(false));
+        // A partial read vouches for nothing it lacks.
+        assert_eq!(final_miss("/usr/share/zoneinfo"), Some(false));
+        assert_eq!(final_miss("/usr/share/doc/libc6/copyright"), Some(false));
+        // Below a flat read, as at its own path.
+        assert_eq!(final_miss("/var/lib/dpkg/info/libc6.list"), Some(true));
     }
 
     #[test]
     fn a_name_that_only_starts_like_a_read_is_not_in_it() {
         let r = reads();
-        assert_eq!(probe_path(&r, "/out/app2", false), None);
-        assert_eq!(probe_path(&r, "/out", false), None);
-        assert_eq!(probe_path(&r, "/usr/share/zoneinfo-extra", false), None);
+        assert_eq!(in_probe(&r, "/out/app2"), None);
+        assert_eq!(in_probe(&r, "/out"), None);
+        assert_eq!(in_probe(&r, "/usr/share/zoneinfo-extra"), None);
     }
 }

@@ -122,9 +122,10 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
     if plan.package_metadata {
         // From /var/lib, so that a builder without dpkg (Alpine) is a builder without its database.
         reads.push(BuilderRead::at(packages::DPKG_STATUS).optional_below("/var/lib"));
-        reads.push(BuilderRead::at(packages::DPKG_INFO).optional_below("/var/lib").only(&["*.list", "*.md5sums"], true));
-        reads.push(BuilderRead::at("/etc/os-release").optional_below("/etc"));
-        reads.push(BuilderRead::at("/usr/lib/os-release").optional_below("/usr/lib"));
+        reads.push(BuilderRead::at(packages::DPKG_INFO).optional_below("/var/lib").only(&["*.list", "*.md5sums"], true).flat());
+        // Debian and Ubuntu have /etc/os-release (a symlink the copy follows); the fallback `/usr/lib/os-release`
+        // is left to the builder, as walking /usr/lib for it would cost every cold build.
+        reads.push(BuilderRead::at(packages::OS_RELEASE[0]).optional_below("/etc"));
         // A package's doc directory may be a symlink to another's, which the pattern does not follow: a
         // copyright file not found here is looked for in the builder.
         reads.push(BuilderRead::at("/usr/share/doc").optional_below("/usr/share").only(&["*/copyright"], false));
