@@ -40,7 +40,7 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
     {
         if let Some((ref_id, found)) = self.in_probe(path) {
             // A listing through a read with `only` patterns names only what they matched.
-            if !(listing && !found.exhaustive) {
+            if !listing || found.exhaustive {
                 let final_miss = found.miss_is_final();
                 let answer = call(ref_id.to_string(), found.path).await;
                 if answer.is_ok() || final_miss {
