@@ -566,6 +566,8 @@ fn probe_copies(def: &pb::Definition) -> Vec<ProbeCopy> {
         .iter()
         .filter_map(|a| if let Some(pb::file_action::Action::Copy(c)) = &a.action { Some(c) } else { None })
         .map(|c| {
+            // BuildKit refuses a copy into a directory that is not there (`/N`) unless told to make it.
+            assert!(c.create_dest_path, "a probe copy into a missing directory: {c:?}");
             let (include, exclude) = (c.include_patterns.clone(), c.exclude_patterns.clone());
             if !c.allow_wildcard {
                 assert!(!c.src.contains('['), "a literal probe copy with a pattern: {c:?}");

@@ -280,3 +280,46 @@ fn without_package_metadata_or_a_builder_nothing_of_dpkg_is_read() {
     assert!(!reads.iter().any(|r| r.path.starts_with("/var/lib/dpkg") || r.path == "/usr/share/doc"), "{reads:#?}");
     assert!(reads_of("copy:\n  - {from: context:app, to: /app}\nimage:\n  entrypoint: [/app]\n").is_empty());
 }
+
+#[test]
+fn zones_the_spec_lists_are_needed_one_by_one() {
+    let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\nrootfs:\n  timezones: [Europe/Amsterdam, UTC]\n");
+    for zone in ["/usr/share/zoneinfo/Europe/Amsterdam", "/usr/share/zoneinfo/UTC"] {
+        let read = reads.iter().find(|r| r.path == zone).unwrap_or_else(|| panic!("no read of {zone}: {reads:#?}"));
+        assert_eq!(read.optional_below, None, "{zone}");
+    }
+    assert!(!reads.iter().any(|r| r.path == "/usr/share/zoneinfo"), "{reads:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Merged /usr, asked only where it matters (`packages::find`)
+// ---------------------------------------------------------------------------------------------------
+
+fn owners(tree: &Tree, copied: &[&str]) -> Vec<String> {
+    let copied = scratchkit::verify::packages::Copied { files: copied.iter().map(|f| f.to_string()).collect(), trees: Vec::new() };
+    let found = tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(scratchkit::verify::packages::find(tree, &copied));
+    found.packages.into_iter().map(|p| p.name).collect()
+}
+
+/// A dpkg builder whose `libfoo` lists its library under `/usr/lib` and whose `/lib` is `dir`'s own.
+fn dpkg_builder(name: &str) -> Tree {
+    Tree::builder(name)
+        .file("/var/lib/dpkg/status", b"Package: libfoo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\n", 0o644)
+        .file("/var/lib/dpkg/info/libfoo.list", b"/usr/lib/x86_64-linux-gnu/libfoo.so.1\n", 0o644)
+        .file("/usr/lib/x86_64-linux-gnu/libfoo.so.1", b"\x7fELF", 0o644)
+}
+
+#[test]
+fn a_split_usr_builder_keeps_lib_and_usr_lib_apart() {
+    // /lib and /usr/lib are two directories: the copied /lib file is not the one dpkg lists under /usr/lib.
+    let tree = dpkg_builder("split-usr").file("/lib/x86_64-linux-gnu/libfoo.so.1", b"\x7fELF", 0o644).file("/usr/lib/os-release", b"ID=debian\n", 0o644);
+    assert_eq!(owners(&tree, &["/lib/x86_64-linux-gnu/libfoo.so.1"]), Vec::<String>::new());
+    assert_eq!(owners(&tree, &["/usr/lib/x86_64-linux-gnu/libfoo.so.1"]), ["libfoo"]);
+}
+
+#[test]
+fn a_merged_usr_builder_has_one_directory_under_two_names() {
+    let tree = dpkg_builder("merged-usr");
+    std::os::unix::fs::symlink("usr/lib", tree.path("/lib")).unwrap();
+    assert_eq!(owners(&tree, &["/lib/x86_64-linux-gnu/libfoo.so.1"]), ["libfoo"]);
+}

@@ -35,7 +35,6 @@ pub fn state(reads: &[BuilderRead], builder: &State) -> State {
                     allow_wildcard,
                     allow_empty_wildcard: allow_wildcard,
                     include_patterns: read.only.clone(),
-                    exclude_patterns: read.except.clone(),
                     ..CopyOptions::default()
                 },
             }
@@ -80,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_needed_path_is_copied_as_it_is_and_an_optional_one_may_match_nothing() {
-        let reads = [BuilderRead::at("/app"), BuilderRead::at("/etc/services").optional_below("/etc")];
+        let reads = [BuilderRead::at("/app"), BuilderRead::at("/etc/services").optional_below("/etc").only(&["*.conf"], true)];
         let def = state(&reads, &State::image("docker.io/library/golang:1", &crate::platform::Platform::linux_amd64(), None))
             .marshal(&crate::llb::MarshalOptions::default());
         let text = format!("{:#}", crate::llb::render(&def));
@@ -90,5 +89,8 @@ mod tests {
         assert!(text.contains("\"dest\": \"/0/app\"") && text.contains("\"dest\": \"/1/services\""), "{text}");
         // Following the path's own symlink: Debian's /etc/os-release is one.
         assert_eq!(text.matches("\"follow_symlink\": true").count(), 2, "{text}");
+        assert!(text.contains("\"include\": [\n") && text.contains("\"*.conf\""), "{text}");
+        // `/0` does not exist: BuildKit refuses a copy into a missing directory unless told to make it.
+        assert_eq!(text.matches("\"create_dest_path\": true").count(), 2, "{text}");
     }
 }

@@ -19,8 +19,6 @@ pub struct BuilderRead {
     pub optional_below: Option<String>,
     /// Only the names below `path` that match these patterns are read (empty: all).
     pub only: Vec<String>,
-    /// Names below `path` the checks never read (the zone database's `right/`).
-    pub except: Vec<String>,
     /// Whether what the probe lacks of it the builder lacks too. Not so where `only` cannot follow the
     /// builder's symlinks (a `/usr/share/doc/<package>` that links to another package's directory).
     pub exhaustive: bool,
@@ -32,7 +30,7 @@ pub struct BuilderRead {
 impl BuilderRead {
     /// A file or tree the build needs.
     pub fn at(path: &str) -> Self {
-        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), except: Vec::new(), exhaustive: true, flat: false }
+        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), exhaustive: true, flat: false }
     }
 
     /// A file or tree that may be absent, looked for from `ancestor`.
