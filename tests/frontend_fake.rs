@@ -123,6 +123,8 @@ struct FakeGateway {
     /// Every path the frontend read (stat, read, readdir) of the builder itself and of the probe.
     builder_reads: Vec<String>,
     probe_reads: Vec<String>,
+    /// BuildKit refuses to solve the probe (as one that cannot read an op would).
+    refuse_probe: bool,
 }
 
 impl FakeGateway {
@@ -146,6 +148,7 @@ impl FakeGateway {
             peak_in_flight: 0,
             builder_reads: Vec::new(),
             probe_reads: Vec::new(),
+            refuse_probe: false,
         }
         // Directories every Linux builder has (the probe looks for its paths from them).
         .with_file("/etc", DIR | 0o755)
@@ -296,6 +299,9 @@ impl FakeGateway {
 
     fn solve(&mut self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError> {
         let kind = self.classify(&def);
+        if kind == Kind::Probe && self.refuse_probe {
+            return Err(GatewayError::new("failed to load LLB: unknown file action".to_string()));
+        }
         self.solved.push(Solved { kind, def, cache_imports: cache_imports.to_vec() });
         Ok(format!("ref-{}", self.solved.len() - 1))
     }
@@ -332,7 +338,7 @@ impl FakeGateway {
             return Ok(None);
         };
         let excluded = rest.split('/').next().is_some_and(|first| copy.exclude.iter().any(|e| e == first));
-        let included = copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rest));
+        let included = copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rest) || glob_parent(p, &rest));
         if excluded || (!rest.is_empty() && !included) {
             return Ok(None);
         }
@@ -393,7 +399,7 @@ impl FakeGateway {
             let copies = probe_copies(&self.solved_ref(ref_id)?.def);
             if let Some((copy, local)) = probe_location(&copies, path) {
                 let rel = |n: &str| if local.is_empty() { n.to_string() } else { format!("{local}/{n}") };
-                names.retain(|n| copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rel(n))));
+                names.retain(|n| copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rel(n)) || glob_parent(p, &rel(n))));
             }
         }
         if names.is_empty() && !self.builder_files.get(&dir).is_some_and(FileStat::is_dir) {
@@ -601,10 +607,21 @@ fn probe_location<'a>(copies: &'a [ProbeCopy], path: &str) -> Option<(&'a ProbeC
     })
 }
 
+/// The builder path a copy from the probe (`/N/<name>/...`) takes, or `None` for a copy not from the probe.
+fn from_probe(copies: &[ProbeCopy], src: &str) -> Option<String> {
+    probe_location(copies, src).map(|(copy, rest)| if rest.is_empty() { copy.path.clone() } else { format!("{}/{rest}", copy.path) })
+}
+
 /// `*` within one path component, as BuildKit's include patterns match.
 fn glob_matches(pattern: &str, path: &str) -> bool {
     let (pattern, path): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
     pattern.len() == path.len() && pattern.iter().zip(&path).all(|(p, n)| component_matches(p.as_bytes(), n.as_bytes()))
+}
+
+/// Whether `path` is a directory on the way to what `pattern` matches: BuildKit copies those too.
+fn glob_parent(pattern: &str, path: &str) -> bool {
+    let (pattern, path): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    path.len() < pattern.len() && pattern.iter().zip(&path).all(|(p, n)| component_matches(p.as_bytes(), n.as_bytes()))
 }
 
 fn component_matches(p: &[u8], n: &[u8]) -> bool {
@@ -745,16 +762,46 @@ fn a_static_binary_is_checked_through_the_probe_without_reading_the_builder() {
     assert!(!fake.probe_reads.is_empty());
     // What the probe holds: the copy, the rootfs pieces, the dpkg database, os-release and copyright files.
     let held: Vec<String> = probe_copies(fake.only(Kind::Probe)).into_iter().map(|c| c.path).collect();
-    for path in ["/out/app", CA_BUNDLE, ZONEINFO, SERVICES, "/var/lib/dpkg/status", "/var/lib/dpkg/info", "/etc/os-release", "/usr/share/doc"] {
+    for path in ["/out/app", CA_BUNDLE, ZONEINFO, SERVICES, "/var/lib/dpkg", "/etc/os-release", "/usr/share/doc"] {
         assert!(held.iter().any(|h| h == path), "the probe lacks {path}: {held:?}");
     }
-    // The image's copies read the probe: what was checked ships, and a cache export carries the probe.
+    // The image's copies of what the checks read as such take it from the probe: what was checked ships,
+    // and a cache export carries the probe. The zone tree and copyright files, which the probe holds only
+    // in part, come from the builder.
     let image = fake.only(Kind::Image);
     assert!(op_names(image).iter().any(|n| n == scratchkit::lower::probe::NAME), "the image does not use the probe");
-    let app = actions_of(image, "[internal] stage [app] /out/app");
-    let app_src: Vec<&str> = app.iter().filter_map(|a| a["copy"].as_str()).collect();
-    let index = held.iter().position(|h| h == "/out/app").unwrap();
-    assert_eq!(app_src, [format!("/{index}/app")], "{app:#?}");
+    let probe = probe_copies(fake.only(Kind::Probe));
+    let sources = |stage: &str| -> Vec<(Option<String>, String)> {
+        let actions = actions_of(image, stage);
+        assert!(!actions.is_empty(), "no op named {stage}");
+        actions.iter().filter_map(|a| a["copy"].as_str()).map(|src| (from_probe(&probe, src), src.to_string())).collect()
+    };
+    let from_the_probe =
+        |stage: &str| -> Vec<String> { sources(stage).into_iter().map(|(p, src)| p.unwrap_or_else(|| panic!("{src} is not from the probe"))).collect() };
+    assert_eq!(from_the_probe("[internal] stage [app] /out/app"), ["/out/app"]);
+    let mut etc = from_the_probe("[internal] stage [rootfs] ca-certificates, services, protocols, mime-types");
+    etc.sort();
+    assert_eq!(etc, [MIME_TYPES, PROTOCOLS, SERVICES, CA_BUNDLE]);
+    assert_eq!(sources("[internal] stage [rootfs] timezones"), [(None, ZONEINFO.to_string())]);
+    let metadata = sources("[internal] stage [rootfs] package metadata");
+    assert!(metadata.contains(&(Some("/etc/os-release".into()), metadata.iter().find(|(p, _)| p.is_some()).map(|(_, s)| s.clone()).unwrap_or_default())));
+    assert!(metadata.iter().any(|(p, src)| p.is_none() && src == "/usr/share/doc/ca-certificates/copyright"), "{metadata:?}");
+}
+
+#[test]
+fn a_name_missing_from_a_held_directory_is_not_looked_for_in_the_builder() {
+    // A copy of a directory's contents into /etc: whether it holds passwd, group, ... is asked below the
+    // copied directory; the probe's listing of it answers for the builder.
+    let spec = format!("{}  - {{from: /out/etc/, to: /etc/}}\nimage:\n  entrypoint: [/out/app]\n", fixture("ok/smallest.yaml"));
+    let mut fake = FakeGateway::modern(&spec).with_file("/out/etc", DIR | 0o755).with_file("/out/etc/app.conf", 0o644);
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    assert!(!fake.probe_reads.is_empty());
+    assert!(!fake.builder_reads.iter().any(|p| p.starts_with("/out/etc")), "{:?}", fake.builder_reads);
+    // And one that is there is found, through the probe.
+    let mut fake = FakeGateway::modern(&spec).with_file("/out/etc", DIR | 0o755).with_file("/out/etc/app.conf", 0o644).with_file("/out/etc/passwd", 0o644);
+    run_frontend(&mut fake, &[]);
+    assert!(fake.error().contains("`/out/etc/passwd` would be copied onto `/etc/passwd`"), "{}", fake.error());
 }
 
 #[test]
@@ -778,6 +825,16 @@ fn a_probe_that_fails_leaves_the_builder_to_be_read_and_the_image_without_it() {
     assert!(fake.builder_reads.iter().any(|p| p == "/out/app"), "{:?}", fake.builder_reads);
     let image = fake.only(Kind::Image);
     assert!(!op_names(image).iter().any(|n| n == scratchkit::lower::probe::NAME), "the image copies from a probe that failed");
+}
+
+#[test]
+fn a_probe_buildkit_refuses_to_solve_is_dropped_too() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    fake.refuse_probe = true;
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    assert!(fake.builder_reads.iter().any(|p| p == "/out/app"), "{:?}", fake.builder_reads);
+    assert!(!op_names(fake.only(Kind::Image)).iter().any(|n| n == scratchkit::lower::probe::NAME));
 }
 
 #[test]
@@ -1445,11 +1502,17 @@ fn the_owning_packages_of_copied_builder_files_get_dpkg_metadata_in_one_layer() 
     assert!(files["/var/lib/dpkg/status.d/ca-certificates"].contains("Version: 20230311+deb12u1\n"));
     assert!(staged.iter().filter(|a| a.get("mkfile").is_some()).all(|a| a["mode"] == "0644"), "{staged:#?}");
 
-    // Copied from the builder: os-release (found at /usr/lib, through the probe that read it) and the
-    // copyright files it has (from the builder itself: the probe cannot vouch for a missing one).
+    // Copied from the builder itself: os-release (found at /usr/lib, which the probe does not hold) and the
+    // copyright files it has (the probe cannot vouch for a missing one).
     let probe = probe_copies(fake.only(Kind::Probe));
-    let builder_path = |src: &str| src.strip_prefix('/').and_then(|i| i.parse::<usize>().ok()).map_or(src.to_string(), |i| probe[i].path.clone());
-    let copies: BTreeMap<String, String> = staged.iter().filter_map(|a| Some((a["dest"].as_str()?.to_string(), builder_path(a["copy"].as_str()?)))).collect();
+    let copies: BTreeMap<String, String> = staged
+        .iter()
+        .filter_map(|a| {
+            let src = a["copy"].as_str()?;
+            assert_eq!(from_probe(&probe, src), None, "{src} is copied from the probe");
+            Some((a["dest"].as_str()?.to_string(), src.to_string()))
+        })
+        .collect();
     let expected: BTreeMap<String, String> = [
         ("/etc/os-release", "/usr/lib/os-release"),
         ("/usr/share/doc/libc6/copyright", "/usr/share/doc/libc6/copyright"),

@@ -31,6 +31,23 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
         Some((ref_id.as_str(), in_probe(reads, path)?))
     }
 
+    /// Whether `path`, below the read at `root`, is missing from the probe's listing of its directory or,
+    /// where that directory is missing too, of the nearest one above it that the probe lists. A name that
+    /// is listed but cannot be read through (a symlink to outside what was copied) is not an answer.
+    async fn listed_without(&self, ref_id: &str, root: &str, path: &str) -> bool {
+        let mut path = path.to_string();
+        while let Some((dir, name)) = path.rsplit_once('/') {
+            if dir.len() < root.len() {
+                return false;
+            }
+            match self.gateway.read_dir(ref_id, dir).await {
+                Ok(names) => return !names.iter().any(|n| n == name),
+                Err(_) => path = dir.to_string(),
+            }
+        }
+        false
+    }
+
     /// `call` on the probe where it holds `path`; on the builder when it does not, or when its miss (or,
     /// for a listing, its answer) may not be the builder's.
     async fn read<T, F, Fut>(&self, path: &str, listing: bool, call: F) -> Result<T, String>
@@ -42,8 +59,13 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
             // A listing through a read with `only` patterns names only what they matched.
             if !listing || found.exhaustive {
                 let final_miss = found.miss_is_final();
-                let answer = call(ref_id.to_string(), found.path).await;
+                let answer = call(ref_id.to_string(), found.path.clone()).await;
                 if answer.is_ok() || final_miss {
+                    return answer;
+                }
+                // Below a whole read, a name its directory lists without is not in the builder either (the
+                // directory itself, reached through a symlink pointing outside the probe, would not list).
+                if found.whole && self.listed_without(ref_id, &found.root, &found.path).await {
                     return answer;
                 }
             }

@@ -64,6 +64,8 @@ pub fn probe_root(index: usize, read: &BuilderRead) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InProbe {
     pub path: String,
+    /// Where the read itself is in the probe (`/0/etc` for a path below `/out/etc`).
+    pub root: String,
     /// The path is a read's own path, not something below it. Below a read, a symlink the builder
     /// resolves through its own root (`lib.so.1 -> /usr/local/lib/lib.so.1.2`) points into nothing in the
     /// probe, so only a file found there is certain.
@@ -72,6 +74,9 @@ pub struct InProbe {
     pub exhaustive: bool,
     /// The read is flat: below it too.
     pub flat: bool,
+    /// The read is exhaustive and has no `only` patterns: every entry of every directory below it is in
+    /// the probe (a symlink as a symlink), so a name its directory's listing lacks is not in the builder.
+    pub whole: bool,
 }
 
 impl InProbe {
@@ -89,7 +94,14 @@ pub fn in_probe(reads: &[BuilderRead], path: &str) -> Option<InProbe> {
         .enumerate()
         .filter_map(|(i, r)| path.strip_prefix(r.path.as_str()).filter(|rest| rest.is_empty() || rest.starts_with('/')).map(|rest| (i, r, rest)))
         .max_by_key(|(_, r, _)| r.path.len())
-        .map(|(i, r, rest)| InProbe { path: format!("{}{rest}", probe_root(i, r)), own: rest.is_empty(), exhaustive: r.exhaustive, flat: r.flat })
+        .map(|(i, r, rest)| InProbe {
+            path: format!("{}{rest}", probe_root(i, r)),
+            root: probe_root(i, r),
+            own: rest.is_empty(),
+            exhaustive: r.exhaustive,
+            flat: r.flat,
+            whole: r.exhaustive && r.only.is_empty(),
+        })
 }
 
 #[cfg(test)]
@@ -131,6 +143,15 @@ mod tests {
         assert_eq!(final_miss("/usr/share/doc/libc6/copyright"), Some(false));
         // Below a flat read, as at its own path.
         assert_eq!(final_miss("/var/lib/dpkg/info/libc6.list"), Some(true));
+    }
+
+    #[test]
+    fn a_read_without_patterns_is_whole() {
+        let r = reads();
+        let whole = |p: &str| in_probe(&r, p).map(|found| found.whole);
+        assert_eq!(whole("/usr/share/doc/extra/README"), Some(true));
+        assert_eq!(whole("/usr/share/zoneinfo/zone.tab"), Some(false));
+        assert_eq!(whole("/usr/share/doc/libc6/copyright"), Some(false));
     }
 
     #[test]

@@ -120,9 +120,9 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
         }
     }
     if plan.package_metadata {
-        // From /var/lib, so that a builder without dpkg (Alpine) is a builder without its database.
-        reads.push(BuilderRead::at(packages::DPKG_STATUS).optional_below("/var/lib"));
-        reads.push(BuilderRead::at(packages::DPKG_INFO).optional_below("/var/lib").only(&["*.list", "*.md5sums"], true).flat());
+        // The database, from /var/lib: a builder without dpkg (Alpine) is a builder without it, and a
+        // symlinked /var/lib/dpkg is followed (the pattern matches the link; the copy follows it).
+        reads.push(BuilderRead::at(packages::DPKG).optional_below("/var/lib").only(&["status", "info/*.list", "info/*.md5sums"], true).flat());
         // Debian and Ubuntu have /etc/os-release (a symlink the copy follows); the fallback `/usr/lib/os-release`
         // is left to the builder, as walking /usr/lib for it would cost every cold build.
         reads.push(BuilderRead::at(packages::OS_RELEASE[0]).optional_below("/etc"));

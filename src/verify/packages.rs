@@ -17,6 +17,7 @@ use futures_util::future::{join, join_all};
 
 use super::Filesystem;
 
+pub const DPKG: &str = "/var/lib/dpkg";
 pub const DPKG_INFO: &str = "/var/lib/dpkg/info";
 pub const DPKG_STATUS: &str = "/var/lib/dpkg/status";
 /// Where distroless (and so every scanner) expects one stanza per package.
