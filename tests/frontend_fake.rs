@@ -125,6 +125,9 @@ struct FakeGateway {
     probe_reads: Vec<String>,
     /// BuildKit refuses to solve the probe (as one that cannot read an op would).
     refuse_probe: bool,
+    /// Builder symlinks with absolute targets, by path: the builder resolves them through its own root;
+    /// copied into the probe below a read's own path, they point into nothing.
+    links: BTreeMap<String, String>,
 }
 
 impl FakeGateway {
@@ -149,6 +152,7 @@ impl FakeGateway {
             builder_reads: Vec::new(),
             probe_reads: Vec::new(),
             refuse_probe: false,
+            links: BTreeMap::new(),
         }
         // Directories every Linux builder has (the probe looks for its paths from them).
         .with_file("/etc", DIR | 0o755)
@@ -186,6 +190,14 @@ impl FakeGateway {
     fn with_bytes(mut self, path: &str, mode: u32, bytes: Vec<u8>) -> Self {
         self.builder_files.insert(path.into(), FileStat { mode, size: bytes.len() as i64, linkname: String::new() });
         self.builder_bytes.insert(path.into(), bytes);
+        self
+    }
+
+    /// A symlink at `path` to the absolute `target`, which the builder has.
+    fn with_link(mut self, path: &str, target: &str) -> Self {
+        let stat = self.builder_files.get(target).cloned().unwrap_or_else(|| panic!("{target} is not in the builder"));
+        self.builder_files.insert(path.into(), stat);
+        self.links.insert(path.into(), target.into());
         self
     }
 
@@ -343,6 +355,10 @@ impl FakeGateway {
             return Ok(None);
         }
         let inside = if rest.is_empty() { copy.path.clone() } else { format!("{}/{rest}", copy.path) };
+        if !rest.is_empty() && self.links.contains_key(&inside) {
+            // Copied as a link below the read's own path: its absolute target is not in the probe.
+            return Ok(None);
+        }
         // The copy follows the symlinks of its source path; the fake's builder has none.
         Ok((self.builder_files.contains_key(&inside) || self.has_dir(&inside)).then_some(inside))
     }
@@ -825,6 +841,20 @@ fn a_probe_that_fails_leaves_the_builder_to_be_read_and_the_image_without_it() {
     assert!(fake.builder_reads.iter().any(|p| p == "/out/app"), "{:?}", fake.builder_reads);
     let image = fake.only(Kind::Image);
     assert!(!op_names(image).iter().any(|n| n == scratchkit::lower::probe::NAME), "the image copies from a probe that failed");
+}
+
+#[test]
+fn a_name_listed_in_a_held_directory_but_not_readable_there_is_looked_for_in_the_builder() {
+    // /out/etc/passwd links to the builder's /etc/passwd: the builder resolves it, the probe cannot.
+    let spec = format!("{}  - {{from: /out/etc/, to: /etc/}}\nimage:\n  entrypoint: [/out/app]\n", fixture("ok/smallest.yaml"));
+    let mut fake = FakeGateway::modern(&spec)
+        .with_file("/out/etc", DIR | 0o755)
+        .with_file("/out/etc/app.conf", 0o644)
+        .with_file("/etc/passwd", 0o644)
+        .with_link("/out/etc/passwd", "/etc/passwd");
+    run_frontend(&mut fake, &[]);
+    assert!(fake.error().contains("`/out/etc/passwd` would be copied onto `/etc/passwd`"), "{}", fake.error());
+    assert!(fake.builder_reads.iter().any(|p| p == "/out/etc/passwd"), "{:?}", fake.builder_reads);
 }
 
 #[test]

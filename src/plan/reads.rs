@@ -152,6 +152,8 @@ mod tests {
         assert_eq!(whole("/usr/share/doc/extra/README"), Some(true));
         assert_eq!(whole("/usr/share/zoneinfo/zone.tab"), Some(false));
         assert_eq!(whole("/usr/share/doc/libc6/copyright"), Some(false));
+        // Exhaustive for what the checks read, but its listings show only what the patterns matched.
+        assert_eq!(whole("/var/lib/dpkg/info/libc6.list"), Some(false));
     }
 
     #[test]
