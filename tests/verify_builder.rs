@@ -243,10 +243,10 @@ fn reads_of(spec: &str) -> Vec<scratchkit::plan::BuilderRead> {
 fn needed_paths_are_read_as_they_are_and_optional_ones_from_a_small_directory() {
     let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n");
     let find = |path: &str| reads.iter().find(|r| r.path == path).unwrap_or_else(|| panic!("no read of {path}: {reads:#?}"));
-    for needed in ["/out/app", "/etc/ssl/certs/ca-certificates.crt"] {
-        assert_eq!(find(needed).optional_below, None, "{needed}");
-        assert!(find(needed).exhaustive, "{needed}");
-    }
+    assert_eq!(find("/etc/ssl/certs/ca-certificates.crt").optional_below, None);
+    // A copy's source is looked for from its directory: the checks, not a failed probe, say it is missing.
+    assert_eq!(find("/out/app").optional_below.as_deref(), Some("/out"));
+    assert!(find("/out/app").exhaustive && find("/etc/ssl/certs/ca-certificates.crt").exhaustive);
     // Data files nobody asked for may be absent: the image then goes without them.
     assert_eq!(find("/etc/services").optional_below.as_deref(), Some("/etc"));
     // Whether the zone database is there, from a few of its files: a miss is not final.
@@ -272,6 +272,8 @@ fn the_root_and_paths_with_glob_characters_are_left_to_the_builder() {
     let spec = "builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n  - {from: \"/out/a[1]*\", to: /x}\n  - {from: /, to: /y/}\nimage:\n  entrypoint: [/out/app]\n";
     let reads = reads_of(spec);
     let paths: Vec<&str> = reads.iter().map(|r| r.path.as_str()).collect();
+    let top = reads_of("builder:\n  image: golang:1\n  run: go build -o /app .\ncopy:\n  - /app\n");
+    assert_eq!(top.iter().find(|r| r.path == "/app").map(|r| r.optional_below.clone()), Some(None), "a pattern from / walks the whole builder");
     assert!(paths.contains(&"/out/app"), "{paths:?}");
     assert!(!paths.iter().any(|p| *p == "/" || p.contains('[')), "{paths:?}");
 }
