@@ -253,6 +253,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 fn init(dir: &Path, frontend: &str, builder: Option<&str>, force: bool) -> anyhow::Result<ExitCode> {
     match scratchkit::init::init(dir, frontend, builder, force) {
         Ok(w) => {
+            for note in &w.notes {
+                eprintln!("note: {note}");
+            }
             eprintln!("wrote {} for the {} program `{}`; build it with:", w.path.display(), w.project.language(), w.project.binary());
             emit(format!("{}\n", w.command).as_bytes())
         }

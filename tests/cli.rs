@@ -244,3 +244,148 @@ fn config_honours_source_date_epoch_and_warns_on_a_bad_one() {
     let config: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
     assert!(config.get("created").is_none(), "a bad epoch gives no `created`: {config}");
 }
+
+/// Parses a written spec with the spec loader: what the frontend would read, not what the text looks like.
+fn loaded(dir: &std::path::Path) -> serde_json::Value {
+    let out = scratchkit(&["llb", "--json", dir.join("scratch.yaml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn init_passes_over_a_cmd_directory_whose_name_is_yaml_and_shell() {
+    // A cloned repository's directory name tried to add keys to the spec and run a shell in the builder.
+    let hostile = "0;id>&2;echo\n  network: host\n  ssh: true\n#";
+    let dir = project("hostile-cmd", &[("go.mod", "module example.com/svc\n"), ("lib.go", "package svc\n")]);
+    std::fs::create_dir_all(dir.join("cmd").join(hostile)).unwrap();
+    std::fs::write(dir.join("cmd").join(hostile).join("main.go"), "package main\n").unwrap();
+    std::fs::create_dir_all(dir.join("cmd/server")).unwrap();
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(r#"note: passed over cmd/"0;id>&2;echo\n  network: host\n  ssh: true\n#": no Go package can have that name"#),
+        "{}",
+        stderr(&out)
+    );
+    let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
+    assert!(!spec.contains("network") && !spec.contains("ssh") && !spec.contains(";id"), "{spec}");
+    assert!(spec.contains("go build -trimpath -o /out/server ./cmd/server"), "{spec}");
+    // Alone, it is passed over too: the module root is built.
+    std::fs::remove_dir_all(dir.join("cmd/server")).unwrap();
+    let out = scratchkit(&["init", "--force", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
+    assert!(!spec.contains("network") && !spec.contains("ssh") && spec.contains("-o /out/svc .\n"), "{spec}");
+    let check = scratchkit(&["check", dir.join("scratch.yaml").to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+}
+
+#[test]
+fn init_refuses_names_no_toolchain_accepts() {
+    let cases = [
+        ("bad-module", "go.mod", "module example.com/a;id\n", "the module path \"example.com/a;id\" is not a Go module path"),
+        ("bad-crate", "Cargo.toml", "[package]\nname = \"x\\n  network: host\"\n", r#"the binary name "x\n  network: host" is not one cargo accepts"#),
+        ("bad-bin", "Cargo.toml", "[package]\nname = \"ok\"\n[[bin]]\nname = \"$(id)\"\n", r#"the binary name "$(id)" is not one cargo accepts"#),
+    ];
+    for (name, file, text, message) in cases {
+        let dir = project(name, &[(file, text)]);
+        let out = scratchkit(&["init", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{name}: {}", stderr(&out));
+        assert!(std::fs::symlink_metadata(dir.join("scratch.yaml")).is_err(), "{name}");
+    }
+    // A flag value lands on the `# syntax=` comment line, which nothing can quote.
+    let dir = project("bad-frontend", &[("go.mod", "module m\n"), ("main.go", "package main\n")]);
+    let out = scratchkit(&["init", "--frontend", "x\nbuilder: {image: evil}", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(r"--frontend `x\nbuilder: {image: evil}` is not an image reference"), "{}", stderr(&out));
+}
+
+#[test]
+fn init_reads_names_as_the_toolchains_do_and_prints_a_valid_tag() {
+    let dir = project(
+        "comments",
+        &[("go.mod", "module example.com/Hello_Svc // our service\n\ngo 1.22 // minimum\n"), ("main.go", "// Package main.\npackage main // x\n")],
+    );
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(" -t hello-svc --load "), "{}", stdout(&out));
+    let spec = loaded(&dir);
+    assert_eq!(spec["config"]["config"]["Entrypoint"], serde_json::json!(["/usr/local/bin/Hello_Svc"]), "{spec}");
+
+    let dir = project("toml-comment", &[("Cargo.toml", "[package]\nname = \"MyTool\" # the CLI\nversion = \"0.1.0\"\n")]);
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(" -t mytool --load "), "{}", stdout(&out));
+    let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
+    assert!(spec.contains("/release/MyTool /out/") && spec.contains("entrypoint: [/usr/local/bin/MyTool]"), "{spec}");
+}
+
+#[test]
+fn init_never_writes_through_a_symlink_at_the_spec_path() {
+    let dir = project("symlinked-spec", &[("go.mod", "module m\n"), ("main.go", "package main\n")]);
+    let outside = project("symlinked-spec-outside", &[("authorized_keys", "keep\n")]);
+    let target = outside.join("authorized_keys");
+    let dangling = outside.join("created-by-init");
+    std::os::unix::fs::symlink(&dangling, dir.join("scratch.yaml")).unwrap();
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("scratch.yaml already exists; pass --force"), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(&dangling).is_err(), "init created the link's target");
+
+    std::fs::remove_file(dir.join("scratch.yaml")).unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("scratch.yaml")).unwrap();
+    let out = scratchkit(&["init", "--force", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n", "init wrote through the link");
+    let meta = std::fs::symlink_metadata(dir.join("scratch.yaml")).unwrap();
+    assert!(meta.file_type().is_file(), "the link is replaced by the spec itself");
+    assert!(std::fs::read_dir(&dir).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")), "no temporary file is left");
+}
+
+#[test]
+fn init_reads_only_bounded_regular_files() {
+    let dir = project("go-mod-zero", &[("main.go", "package main\n")]);
+    std::os::unix::fs::symlink("/dev/zero", dir.join("go.mod")).unwrap();
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("go.mod: it is not a regular file"), "{}", stderr(&out));
+
+    // A FIFO would block a reader until someone writes: it must be refused without being opened.
+    let dir = project("cargo-fifo", &[]);
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = Command::new("mkfifo").arg(dir.join("Cargo.toml")).status().expect("mkfifo runs");
+    assert!(made.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .args(["init", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("init hung on a FIFO named Cargo.toml");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Cargo.toml: it is not a regular file"), "{}", stderr(&out));
+}
+
+#[test]
+fn init_gives_two_rust_projects_of_one_name_their_own_target_directory() {
+    let files = [("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n"), ("src/main.rs", "fn main() {}\n")];
+    let (a, b) = (project("rust-twin-a", &files), project("rust-twin-b", &files));
+    let target_dir = |dir: &std::path::Path| {
+        assert_eq!(scratchkit(&["init", dir.to_str().unwrap()]).status.code(), Some(0));
+        // The builder's environment as the frontend would send it.
+        let graph = loaded(dir).to_string();
+        let dir = graph.split("\"CARGO_TARGET_DIR=").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_string();
+        assert!(dir.starts_with("/cache/target/tool-") && graph.contains(&format!("cp {dir}/release/tool /out/")), "{graph}");
+        dir
+    };
+    assert_ne!(target_dir(&a), target_dir(&b));
+}

@@ -4,7 +4,8 @@
 //!   unknown name fails with its spec location;
 //! - `--annotation` reaches the exported OCI manifest;
 //! - `--call outline` lists the args with their defaults, the secrets and the SSH agent;
-//! - `scratchkit init` then the command it prints then `docker run`, for a Go and a C project.
+//! - `scratchkit init` then the command it prints then `docker run`, for a Go, a C and two Rust projects of
+//!   one package name (each ships its own program).
 //!
 //! Ignored by plain `cargo test` (they need Docker); scripts/test.sh runs them.
 
@@ -194,6 +195,29 @@ fn init_then_build_then_run_a_go_project() {
     let dir = scratch_dir("init-go");
     write(&dir, &[("go.mod", "module example.com/scratchkit-init-go\n\ngo 1.19\n"), ("main.go", GO_MAIN)]);
     assert_eq!(init_build_run(&dir, BUILDER_IMAGE, "scratchkit-init-go").trim(), "hello from the pipeline");
+}
+
+/// The Rust builder `scripts/rust-builder-image.sh` makes (the host's toolchain on the builder image).
+const RUST_IMAGE: &str = "scratchkit-test/rust:bookworm";
+
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn init_gives_two_rust_projects_of_one_name_each_its_own_binary() {
+    // Both build `twin` in a target directory that is a cache mount shared by every build on the engine:
+    // with one directory for both, cargo found the first project's build fresh and the second image
+    // shipped the first program.
+    let _e2e = e2e();
+    let dir = scratch_dir("init-rust-twins");
+    // Both written first, so the second's sources are older than the first's build, as with any two
+    // checkouts: cargo's mtime check then cannot tell them apart.
+    let twins = [("a", "first twin"), ("b", "second twin")];
+    for (project, says) in twins {
+        let main = format!("fn main() {{ println!(\"{says}\"); }}\n");
+        write(&dir.join(project), &[("Cargo.toml", "[package]\nname = \"twin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"), ("src/main.rs", &main)]);
+    }
+    for (project, says) in twins {
+        assert_eq!(init_build_run(&dir.join(project), RUST_IMAGE, "twin").trim(), says);
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("platform", &[]),
     ("proto", &[]),
     ("reference", &[]),
-    ("init", &[]),
+    ("init", &["reference"]),
     ("spec", &["diag"]),
     ("plan", &["diag", "platform", "reference", "spec"]),
     ("compile", &["diag", "plan", "spec"]),
