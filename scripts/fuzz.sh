@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes spec → plan → lower → marshal (fuzz/fuzz_targets/spec_to_llb.rs) with cargo-fuzz and libFuzzer.
+# Fuzzes spec → plan → lower → marshal (fuzz/fuzz_targets/spec_to_llb.rs) and `scratchkit init` on project
+# trees (fuzz/fuzz_targets/init_project.rs) with cargo-fuzz and libFuzzer.
 # Usage: scripts/fuzz.sh [SECONDS]   (default 30; the build before it takes a few minutes the first time)
 #
 # Built with debug assertions and overflow checks (an overflow is a finding too).
@@ -19,6 +20,8 @@ JOBS=${FUZZ_JOBS:-1}
 CARGO_FUZZ_VERSION=${CARGO_FUZZ_VERSION:-'^0.13'}
 TARGET=spec_to_llb
 CORPUS=fuzz/corpus/$TARGET
+INIT_TARGET=init_project
+INIT_CORPUS=fuzz/corpus/$INIT_TARGET
 
 log() { echo "fuzz: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -39,7 +42,7 @@ if ! cargo fuzz --version 2>/dev/null | grep -qF "$want_prefix"; then
 fi
 log "$(cargo fuzz --version)"
 
-mkdir -p "$CORPUS"
+mkdir -p "$CORPUS" "$INIT_CORPUS"
 seeds=0
 for f in tests/fixtures/ok/*.yaml tests/fixtures/bad/*.yaml tests/e2e-fixtures/*.yaml examples/*/scratch.yaml fuzz/regressions/*; do
   [ -f "$f" ] || continue
@@ -47,13 +50,24 @@ for f in tests/fixtures/ok/*.yaml tests/fixtures/bad/*.yaml tests/e2e-fixtures/*
   seeds=$((seeds + 1))
 done
 log "seeded $CORPUS with $seeds files ($(find "$CORPUS" -type f | wc -l) inputs in all)"
+# init_project's input: NUL-separated records of path, SOH, content (fuzz/fuzz_targets/init_project.rs).
+printf 'go.mod\001module example.com/svc // x\n\ngo 1.22\n\000main.go\001package main\n' >"$INIT_CORPUS/seed-go"
+printf 'go.mod\001module m\n\000lib.go\001package m\n\000cmd/server/\000cmd/a;b\n  network: host/' >"$INIT_CORPUS/seed-go-cmd"
+printf 'Cargo.toml\001[package]\nname = "tool" # c\n[[bin]]\nname = "cli"\n' >"$INIT_CORPUS/seed-rust"
+printf 'Makefile\001all: hello\nhello: hello.c\n\tcc -o $@ $<\n' >"$INIT_CORPUS/seed-make"
 
 export RUSTC_BOOTSTRAP=1
 # Its own target dir (the flags differ from a normal build), whatever CARGO_TARGET_DIR says.
 # -jobs makes libFuzzer write each job's output to fuzz-<n>.log; one job writes to the terminal.
 parallel=()
 [ "$JOBS" -gt 1 ] && parallel=(-jobs="$JOBS" -workers="$JOBS")
-log "running $TARGET for ${RUN_SECONDS}s (sanitizer: $SANITIZER, jobs: $JOBS)"
-cargo fuzz run --debug-assertions --sanitizer "$SANITIZER" --target-dir fuzz/target "$TARGET" "$CORPUS" -- \
-  -max_total_time="$RUN_SECONDS" -dict=fuzz/spec.dict -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 "${parallel[@]}"
+# One target after the other, each for RUN_SECONDS: a crash in either fails the run.
+for target in "$TARGET" "$INIT_TARGET"; do
+  corpus=fuzz/corpus/$target
+  dict=()
+  [ "$target" = "$TARGET" ] && dict=(-dict=fuzz/spec.dict)
+  log "running $target for ${RUN_SECONDS}s (sanitizer: $SANITIZER, jobs: $JOBS)"
+  cargo fuzz run --debug-assertions --sanitizer "$SANITIZER" --target-dir fuzz/target "$target" "$corpus" -- \
+    -max_total_time="$RUN_SECONDS" "${dict[@]}" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "${parallel[@]}"
+done
