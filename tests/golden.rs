@@ -73,6 +73,8 @@ fn each_error_class_names_its_problem() {
         ("home-system-dir", "home `/etc` is a system directory"),
         ("shared-home", "share the home `/srv/app`"),
         ("id-out-of-range", "uid 4294967296 is out of range"),
+        ("owner-out-of-range", "owner `4294967295`: uid 4294967295 is out of range"),
+        ("owner-out-of-range", "owner `0:4294967295`: gid 4294967295 is out of range"),
         ("image-reference", "`UPPER` has upper-case letters"),
         ("control-characters", "unknown top-level key `\\u{1b}[2J\\u{1b}[31mimage`"),
         ("raw-escape", "3 | \\u{1b}[31mcopy: [/out/app]"),

@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME};
+use super::accounts::{
+    self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, IdError, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME,
+};
 use super::args::{is_name, substitute};
 use super::claims::{Claims, Kind, Meets};
 use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
@@ -675,16 +677,13 @@ impl Planner {
     /// A uid or gid: a whole number from 0 to 4294967294 (4294967295 is `(uid_t)-1`, "no user").
     fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
         let text = self.text(s);
-        // `-1` is a number too, just not a uid: it gets the range, not "not a number".
-        let digits = text.strip_prefix('-').unwrap_or(&text);
-        let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-        match text.parse::<u32>() {
-            Ok(n) if n != u32::MAX => Some(n),
-            _ if numeric => {
-                self.error(s.span, format!("{what} {text} is out of range"), format!("a {what} is from 0 to 4294967294; Linux images use 1000-60000 or 65532"));
+        match accounts::parse_id(&text) {
+            Ok(n) => Some(n),
+            Err(IdError::OutOfRange) => {
+                self.error(s.span, format!("{what} {text} is out of range"), accounts::id_range_hint(what));
                 None
             }
-            _ => {
+            Err(IdError::NotANumber) => {
                 self.error(s.span, format!("{what} `{}` is not a number", text.escape_debug()), format!("write the {what} as a whole number, e.g. 10001"));
                 None
             }
@@ -771,6 +770,7 @@ impl Planner {
                 let hint = match &why {
                     Unknown::User(u) => name_hint(u, "users", "`rootfs.users`", suggest, || accounts.names(), accounts.users().len()),
                     Unknown::Group(g) => name_hint(g, "groups", "`rootfs.groups`", suggest, || accounts.group_names(), accounts.groups().len()),
+                    Unknown::OutOfRange(what, _) => accounts::id_range_hint(what),
                 };
                 self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
