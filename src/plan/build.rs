@@ -63,6 +63,10 @@ pub const MAX_ARG_VALUE: usize = 256 * 1024;
 
 const SUGGESTIONS: usize = 32;
 
+/// The hints for a NUL byte in an environment variable and in a label.
+const ENV_NUL: &str = "an environment variable cannot hold NUL";
+const LABEL_NUL: &str = "labels are read by tools as C strings; remove the NUL byte";
+
 /// How a control character is named in messages.
 fn control_name(c: char) -> String {
     match c {
@@ -259,6 +263,17 @@ impl Planner {
         out.text
     }
 
+    /// A value that reaches a process or the image config as a C string (an environment variable, an
+    /// argument, a label, the stop signal): a NUL byte would cut it short, so it is refused, located.
+    /// Returns whether the value is free of NUL.
+    fn no_nul(&mut self, span: Span, what: &str, value: &str, hint: &str) -> bool {
+        if value.contains('\0') {
+            self.error(span, format!("{what} contains a NUL byte"), hint);
+            return false;
+        }
+        true
+    }
+
     fn abs_path(&mut self, s: &Str, what: &str) -> Option<AbsPath> {
         let text = self.text(s);
         match AbsPath::parse(&text) {
@@ -444,8 +459,7 @@ impl Planner {
                 );
                 continue;
             }
-            if value.contains('\0') {
-                self.error(name.span, format!("build arg `{}` contains a NUL byte", name.value), "an environment variable cannot hold NUL");
+            if !self.no_nul(name.span, &format!("build arg `{}`", name.value), &value, ENV_NUL) {
                 continue;
             }
             self.args.insert(name.value.clone(), value);
@@ -497,11 +511,21 @@ impl Planner {
             if !is_name(&k.value) {
                 self.error(k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
             }
-            env.push((k.value.clone(), self.text(v)));
+            let value = self.text(v);
+            self.no_nul(v.span, &format!("`builder.env.{}`", k.value), &value, ENV_NUL);
+            env.push((k.value.clone(), value));
         }
         // Commands are not substituted: the args reach them as environment variables and the shell
         // expands `${NAME}`, so a value with quotes, `;` or `$(...)` stays data.
         let run = b.run.iter().map(|r| r.value.clone()).collect();
+        for r in &b.run {
+            self.no_nul(
+                r.span,
+                "a `builder.run` command",
+                &r.value,
+                "`/bin/sh -c` takes the command as a C string; write the byte with `printf '\\0'` in the command",
+            );
+        }
         let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let cache = b.cache.iter().filter_map(|c| self.mount_point(c, "builder.cache path")).collect();
         let mut secrets = Vec::new();
@@ -1096,11 +1120,20 @@ impl Planner {
 
     fn image(&mut self, spec: &spec::Spec, copies: &[Copy], accounts: &Accounts, rootfs: &[Piece], zones_off: bool) -> ImageConfig {
         let i = &spec.image;
-        let list = |p: &mut Self, l: &Spanned<Vec<Str>>| l.value.iter().map(|s| p.text(s)).collect::<Vec<_>>();
-        let cmd = i.cmd.as_ref().map(|c| list(self, c));
+        let list = |p: &mut Self, l: &Spanned<Vec<Str>>, what: &str| {
+            l.value
+                .iter()
+                .map(|s| {
+                    let text = p.text(s);
+                    p.no_nul(s.span, what, &text, "a program's arguments are C strings: remove it");
+                    text
+                })
+                .collect::<Vec<_>>()
+        };
+        let cmd = i.cmd.as_ref().map(|c| list(self, c, "`image.cmd`"));
         let cmd_span = i.cmd.as_ref().map(|c| c.value.first().map_or(c.span, |s| s.span));
         let (entrypoint, entrypoint_span) = match &i.entrypoint {
-            Some(e) => (Some(list(self, e)).filter(|e| !e.is_empty()), e.span),
+            Some(e) => (Some(list(self, e, "`image.entrypoint`")).filter(|e| !e.is_empty()), e.span),
             None => {
                 let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
                 match (files.as_slice(), &cmd) {
@@ -1155,6 +1188,7 @@ impl Planner {
                 continue;
             }
             let value = self.text(v);
+            self.no_nul(v.span, &format!("`image.env.{}`", k.value), &value, ENV_NUL);
             if k.value == "TZ" && zones_off {
                 self.warn(k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
             }
@@ -1177,9 +1211,24 @@ impl Planner {
         }
         exposed_ports.sort();
         exposed_ports.dedup();
-        let mut labels: Vec<(String, String)> = i.labels.iter().map(|(k, v)| (k.value.clone(), self.text(v))).collect();
+        let mut labels: Vec<(String, String)> = Vec::new();
+        for (k, v) in &i.labels {
+            if k.value.is_empty() {
+                self.error(k.span, "a label has an empty name", "name it, e.g. `org.opencontainers.image.source`");
+                continue;
+            }
+            let key_ok = self.no_nul(k.span, &format!("the name of label `{}`", k.value), &k.value, LABEL_NUL);
+            let value = self.text(v);
+            if key_ok && self.no_nul(v.span, &format!("label `{}`", k.value), &value, LABEL_NUL) {
+                labels.push((k.value.clone(), value));
+            }
+        }
         labels.sort();
-        let stop_signal = i.stop_signal.as_ref().map(|s| self.text(s));
+        let stop_signal = i.stop_signal.as_ref().map(|s| {
+            let text = self.text(s);
+            self.no_nul(s.span, "`image.stop-signal`", &text, "write a signal name such as `SIGTERM`, or its number");
+            text
+        });
         ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal }
     }
 
@@ -1187,6 +1236,9 @@ impl Planner {
     /// a copied directory (`from: /out/` or `from: /out/bin`, which may be a directory too). Whether it
     /// is there and executable is checked once the builder has run.
     fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], spec_copies: usize, rootfs: &[Piece]) {
+        if program.contains('\0') {
+            return; // refused where the list was read
+        }
         let path = match AbsPath::parse(program) {
             Ok(path) => path,
             Err(PathError::Relative | PathError::Empty) => {
