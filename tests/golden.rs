@@ -84,6 +84,8 @@ fn each_error_class_names_its_problem() {
         ("nul-in-values", "the name of label `team\\u{0}` contains a NUL byte"),
         ("nul-in-values", "label `owner` contains a NUL byte"),
         ("nul-in-values", "`image.stop-signal` contains a NUL byte"),
+        ("empty-copy", "`copy` lists nothing\n --> scratch.yaml:5:1\n"),
+        ("no-entrypoint", "no entrypoint: `copy` lists 2 files, so none is the obvious one\n --> scratch.yaml:5:1\n"),
         ("image-reference", "`UPPER` has upper-case letters"),
         ("control-characters", "unknown top-level key `\\u{1b}[2J\\u{1b}[31mimage`"),
         ("raw-escape", "3 | \\u{1b}[31mcopy: [/out/app]"),
@@ -196,6 +198,10 @@ fn risky_choices_are_warnings() {
     assert!(warnings(base).is_empty(), "{:?}", warnings(base));
     let root = format!("{base}image: {{user: root}}\n");
     assert_eq!(warnings(&root), ["the image runs as root"]);
+    // Located at what makes it root: `image.user`, or the `users` key.
+    let span = |text: &str| compile(text, "scratch.yaml", &PlanInputs::default()).unwrap().warnings.items[0].span.map(|s| (s.line, s.column));
+    assert_eq!(span(&root), Some((3, 15)));
+    assert_eq!(span(&format!("{base}rootfs:\n  users: []\n")), Some((4, 3)));
     let tz = format!("{base}rootfs: {{timezones: none}}\nimage: {{env: {{TZ: Europe/Amsterdam}}}}\n");
     assert_eq!(warnings(&tz), ["`TZ` is set but `rootfs.timezones` is `none`"]);
 }

@@ -1169,7 +1169,12 @@ impl Planner {
         };
         // With other errors (users that failed to parse, say) the default user may be root by accident.
         if user.uid == 0 && !self.diags.has_errors() {
-            let span = i.user.as_ref().map_or(spec.copy_span, |u| u.span);
+            // Where it is written, or the users list that leaves no one else.
+            let span = match (&i.user, &spec.rootfs.users) {
+                (Some(u), _) => u.span,
+                (None, Some(users)) => users.span,
+                (None, None) => spec.copy_span,
+            };
             self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }
         let workdir = match &i.workdir {
