@@ -7,7 +7,7 @@ use super::accounts::{
 };
 use super::args::{is_name, substitute};
 use super::claims::{Claims, Kind, Meets};
-use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
+use super::paths::{self, context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::platform::Platform;
@@ -310,6 +310,16 @@ impl Planner {
             }
             PathError::Escapes => self.error(span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
             PathError::Empty => self.error(span, format!("{what} is empty"), "write a path such as `/out/app`"),
+            PathError::TooLong(n) => self.error(
+                span,
+                format!("{what} `{}` is {n} bytes long; Linux takes at most {}", crate::diag::escape(text, 64), paths::MAX_PATH),
+                "shorten the path; BuildKit cannot create or read it",
+            ),
+            PathError::NameTooLong(n) => self.error(
+                span,
+                format!("{what} `{}` has a name of {n} bytes; Linux takes at most {} a name", crate::diag::escape(text, 64), paths::MAX_NAME),
+                "shorten that component of the path; BuildKit cannot create or read it",
+            ),
             PathError::Control(c) => self.error(
                 span,
                 format!("{what} `{}` contains {}", text.escape_debug(), control_name(c)),
@@ -548,7 +558,13 @@ impl Planner {
             }
             let target = match &s.target {
                 Some(t) => self.mount_point(t, "secret target"),
-                None => AbsPath::parse(&format!("/run/secrets/{id_text}")).ok(),
+                None => match AbsPath::parse(&format!("/run/secrets/{id_text}")) {
+                    Ok(target) => Some(target),
+                    Err(e) => {
+                        self.path_error(id.span, "secret target", &format!("/run/secrets/{id_text}"), e);
+                        None
+                    }
+                },
             };
             if let Some(target) = target {
                 secrets.push(SecretMount { id: id_text, target });
@@ -868,7 +884,14 @@ impl Planner {
                         Source::Context(p) | Source::Named { path: p, .. } => p.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string),
                     };
                     match (to_dir && !is_dir, name) {
-                        (true, Some(name)) => base.join(&name).unwrap_or(base),
+                        (true, Some(name)) => match base.join(&name) {
+                            Ok(dest) => dest,
+                            Err(e) => {
+                                // Only a length can fail here: `name` is a component of a valid path.
+                                self.path_error(to.span, "copy destination", &format!("{base}/{name}"), e);
+                                continue;
+                            }
+                        },
                         _ => base,
                     }
                 }
@@ -876,7 +899,10 @@ impl Planner {
                     Source::Builder(p) => p.clone(),
                     Source::Context(p) | Source::Named { path: p, .. } => match AbsPath::parse(&format!("/{p}")) {
                         Ok(d) => d,
-                        Err(_) => continue,
+                        Err(e) => {
+                            self.path_error(from.span, "copy destination", &format!("/{p}"), e);
+                            continue;
+                        }
                     },
                 },
             };
@@ -1052,7 +1078,8 @@ impl Planner {
                     let valid = !z.value.is_empty()
                         && !z.value.starts_with('/')
                         && z.value.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
-                        && z.value.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+                        && z.value.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+                        && AbsPath::parse(ZONEINFO).and_then(|d| d.join(&z.value)).is_ok();
                     if valid {
                         names.push(z.value.clone());
                     } else {
