@@ -34,6 +34,7 @@ pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics
         suggestions: SUGGESTIONS,
         expansion_left: MAX_EXPANDED_TOTAL,
         failed_users: HashSet::new(),
+        caches: Vec::new(),
     };
     let plan = p.plan(spec, inputs);
     if p.diags.has_errors() {
@@ -53,6 +54,9 @@ struct Planner {
     /// Listed users whose entry has an error: not in the image, but not unknown either, so naming them
     /// elsewhere (a group member, an owner) adds no second error for the same mistake.
     failed_users: HashSet<String>,
+    /// The builder's cache mounts and where each is written: what `run` writes below one is not in the
+    /// builder's output, so no copy can take it from there.
+    caches: Vec<(AbsPath, Span)>,
 }
 
 /// The longest value substitution may produce, and the most it may add over the whole spec.
@@ -537,7 +541,20 @@ impl Planner {
             );
         }
         let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let cache = b.cache.iter().filter_map(|c| self.mount_point(c, "builder.cache path")).collect();
+        let mut cache = Vec::new();
+        for c in &b.cache {
+            let Some(path) = self.mount_point(c, "builder.cache path") else { continue };
+            if workdir.starts_with(&path) {
+                self.error(
+                    c.span,
+                    format!("the cache mount `{path}` covers `builder.workdir` `{workdir}`: `run` would not see the build context there, and what it writes there is not in the builder's output"),
+                    "mount the cache below or beside the workdir (`/src/target`, `/root/.cache/go-build`), or choose another `builder.workdir`",
+                );
+                continue;
+            }
+            self.caches.push((path.clone(), c.span));
+            cache.push(path);
+        }
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
@@ -875,6 +892,19 @@ impl Planner {
         for c in &spec.copy {
             let Some(from) = &c.from else { continue };
             let Some((source, is_dir)) = self.source(from, has_builder) else { continue };
+            if let Source::Builder(path) = &source {
+                if let Some((cache, at)) = self.caches.iter().find(|(cache, _)| path.starts_with(cache)) {
+                    let (cache, line) = (cache.clone(), at.line);
+                    self.error(
+                        from.span,
+                        format!(
+                            "`{path}` is in the cache mount `{cache}` (`builder.cache`, line {line}): a cache mount's contents are not in the builder's output"
+                        ),
+                        format!("copy it out of the cache at the end of `run` (`cp -r {path} /out/`) and copy that, or take `{cache}` out of `builder.cache`"),
+                    );
+                    continue;
+                }
+            }
             let dest = match &c.to {
                 Some(to) => {
                     let to_dir = names_directory(&to.value);
