@@ -67,6 +67,11 @@ pub const MAX_ARG_VALUE: usize = 256 * 1024;
 
 const SUGGESTIONS: usize = 32;
 
+/// The latest `SOURCE_DATE_EPOCH`: file times are nanoseconds in an `int64` (BuildKit's, and the
+/// kernel's), which end in 2262, long before `created`'s four-digit year (9999) does.
+pub const MAX_EPOCH: i64 = i64::MAX / 1_000_000_000;
+const MAX_EPOCH_TEXT: &str = "2262-04-11T23:47:16Z";
+
 /// The hints for a NUL byte in an environment variable and in a label.
 const ENV_NUL: &str = "an environment variable cannot hold NUL";
 const LABEL_NUL: &str = "labels are read by tools as C strings; remove the NUL byte";
@@ -500,7 +505,15 @@ impl Planner {
         const NAME: &str = "SOURCE_DATE_EPOCH";
         let value = self.args.get(NAME).or_else(|| inputs.build_args.get(NAME))?.clone();
         match value.trim().parse::<i64>() {
-            Ok(secs) if secs >= 0 && !value.trim().is_empty() => Some(secs),
+            Ok(secs) if (0..=MAX_EPOCH).contains(&secs) && !value.trim().is_empty() => Some(secs),
+            Ok(secs) if secs > MAX_EPOCH => {
+                let span = spec.args.iter().find(|(name, _)| name.value == NAME).map(|(name, _)| name.span);
+                let message = format!(
+                    "`{NAME}` is {secs}, later than {MAX_EPOCH_TEXT}, the last second a layer's file times can hold: file times fall back to 0 and the image has no `created`"
+                );
+                self.diags.push(Diagnostic::warning(span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                None
+            }
             _ => {
                 // Located at the `args:` entry when the spec declares it; from the command line it has no line.
                 let span = spec.args.iter().find(|(name, _)| name.value == NAME).map(|(name, _)| name.span);
@@ -1418,6 +1431,17 @@ mod tests {
         assert_eq!(with_args(&declared, &[("SOURCE_DATE_EPOCH", "1700000001")]).unwrap().0.epoch, Some(1_700_000_001));
         assert_eq!(with_args(&declared, &[]).unwrap().0.epoch, Some(0));
         assert_eq!(ok(BUILDER).epoch, None);
+    }
+
+    #[test]
+    fn a_source_date_epoch_past_what_file_times_hold_is_a_warning_and_no_created() {
+        assert_eq!(with_args(BUILDER, &[("SOURCE_DATE_EPOCH", &MAX_EPOCH.to_string())]).unwrap().0.epoch, Some(9_223_372_036));
+        // 2262-04-11T23:47:17Z; 10000-01-01T00:00:00Z, whose `created` was `10000-01-01T00:00:00Z`; i64::MAX.
+        for late in ["9223372037", "253402300800", "9223372036854775807"] {
+            let (plan, warnings) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", late)]).unwrap();
+            assert_eq!(plan.epoch, None, "{late}");
+            assert!(warnings.warnings().any(|w| w.message.contains("later than 2262-04-11T23:47:16Z")), "{late}: {warnings:?}");
+        }
     }
 
     #[test]
