@@ -1059,6 +1059,20 @@ fn a_malformed_cache_imports_option_is_an_error_not_ignored() {
     assert!(fake.error().contains("cache-imports"), "{}", fake.error());
 }
 
+/// A 200 KB option is quoted cut, as diagnostics are: its start, `…`, and its size (it was echoed whole,
+/// and serde's reason quoted the value a second time).
+#[test]
+fn a_huge_bad_cache_imports_option_is_quoted_cut() {
+    // A list of one string: serde's reason quotes the string too.
+    let option = format!("[\"{}\\u001b\"]", "x".repeat(200_000));
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("cache-imports", &option)]);
+    let error = fake.error();
+    assert!(error.starts_with("cannot read the cache-imports option `[\"xxx"), "{error}");
+    assert!(error.len() < 1000, "{} bytes: {}…", error.len(), &error[..200]);
+    assert!(error.contains("…` (200010 bytes): invalid type: string \"xxx"), "{error}");
+}
+
 #[test]
 fn label_flags_reach_the_image_config_and_win_over_the_spec() {
     let spec = format!("{}image:\n  labels: {{team: spec, keep: spec}}\n", fixture("ok/smallest.yaml"));

@@ -73,6 +73,27 @@ fn each_error_class_names_its_problem() {
         ("home-system-dir", "home `/etc` is a system directory"),
         ("shared-home", "share the home `/srv/app`"),
         ("id-out-of-range", "uid 4294967296 is out of range"),
+        ("owner-out-of-range", "owner `4294967295`: uid 4294967295 is out of range"),
+        ("owner-out-of-range", "owner `0:4294967295`: gid 4294967295 is out of range"),
+        ("nul-in-values", "`builder.env.GOFLAGS` contains a NUL byte"),
+        ("nul-in-values", "a `builder.run` command contains a NUL byte"),
+        ("nul-in-values", "`image.entrypoint` contains a NUL byte"),
+        ("nul-in-values", "`image.cmd` contains a NUL byte"),
+        ("nul-in-values", "`image.env.MODE` contains a NUL byte"),
+        ("nul-in-values", "a label has an empty name"),
+        ("nul-in-values", "the name of label `team\\u{0}` contains a NUL byte"),
+        ("nul-in-values", "label `owner` contains a NUL byte"),
+        ("nul-in-values", "`image.stop-signal` contains a NUL byte"),
+        ("path-too-long", "has a name of 256 bytes; Linux takes at most 255 a name"),
+        ("path-too-long", "is 4101 bytes long; Linux takes at most 4095"),
+        ("path-too-long", "is 4096 bytes long; Linux takes at most 4095"),
+        ("path-too-long", "context path `nnnn"),
+        ("cache-over-outputs", "the cache mount `/work` covers `builder.workdir` `/work/src`"),
+        ("cache-over-outputs", "`/cache/target/release/app` is in the cache mount `/cache/target` (`builder.cache`, line 7): a cache mount's contents are not in the builder's output"),
+        ("cache-over-outputs", "`/cache/target` is in the cache mount `/cache/target`"),
+        ("cache-over-outputs", "`/usr/local/cargo/registry/index` is in the cache mount `/usr/local/cargo/registry`"),
+        ("empty-copy", "`copy` lists nothing\n --> scratch.yaml:5:1\n"),
+        ("no-entrypoint", "no entrypoint: `copy` lists 2 files, so none is the obvious one\n --> scratch.yaml:5:1\n"),
         ("image-reference", "`UPPER` has upper-case letters"),
         ("control-characters", "unknown top-level key `\\u{1b}[2J\\u{1b}[31mimage`"),
         ("raw-escape", "3 | \\u{1b}[31mcopy: [/out/app]"),
@@ -185,6 +206,10 @@ fn risky_choices_are_warnings() {
     assert!(warnings(base).is_empty(), "{:?}", warnings(base));
     let root = format!("{base}image: {{user: root}}\n");
     assert_eq!(warnings(&root), ["the image runs as root"]);
+    // Located at what makes it root: `image.user`, or the `users` key.
+    let span = |text: &str| compile(text, "scratch.yaml", &PlanInputs::default()).unwrap().warnings.items[0].span.map(|s| (s.line, s.column));
+    assert_eq!(span(&root), Some((3, 15)));
+    assert_eq!(span(&format!("{base}rootfs:\n  users: []\n")), Some((4, 3)));
     let tz = format!("{base}rootfs: {{timezones: none}}\nimage: {{env: {{TZ: Europe/Amsterdam}}}}\n");
     assert_eq!(warnings(&tz), ["`TZ` is set but `rootfs.timezones` is `none`"]);
 }

@@ -17,7 +17,7 @@ use futures_util::future::{join, join_all};
 
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::gateway::{parse_dockerignore, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
+use crate::gateway::{parse_dockerignore, BadCacheImports, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
 use crate::llb::{SourceFile, State};
 use crate::lower::{self, Context};
 use crate::plan::{Piece, Plan, PlanInputs, RunsOn, Zones};
@@ -149,7 +149,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, &plan, &named, options, p, ctx.resolve_mode.as_deref())));
     let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, &plan, &ctx, &named, spec), sbom), copy_sources).await;
     let builders = builders?;
-    let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(Failure)?, sbom: sbom? };
+    let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(bad_cache_imports)?, sbom: sbom? };
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
     let builds = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
         let mut ctx = ctx.clone();
@@ -170,6 +170,20 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     }
     report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
     Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
+}
+
+/// How many characters of a client's option a message quotes: an option may be any size, and the
+/// message is printed whole by buildx.
+const QUOTED_OPTION: usize = 200;
+
+fn bad_cache_imports(e: BadCacheImports) -> Failure {
+    let escape = |s: &str| crate::diag::escape(s, QUOTED_OPTION);
+    Failure(format!(
+        "cannot read the cache-imports option `{}` ({} bytes): {}; pass `--cache-from type=registry,ref=<ref>` (buildx sends it as a JSON list)",
+        escape(&e.option),
+        e.option.len(),
+        escape(&e.reason)
+    ))
 }
 
 /// How the build's own solves are made: `--no-cache`, and the caches `--cache-from` names (BuildKit

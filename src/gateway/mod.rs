@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use crate::platform::Platform;
 use crate::proto::pb;
 
-pub use options::{parse_dockerignore, Options};
+pub use options::{parse_dockerignore, BadCacheImports, Options};
 
 /// A request BuildKit refused or failed. `details` are BuildKit's own structured error details (the
 /// `google.rpc.Status` details: the failing vertex, its source lines, the exec's exit code); a frontend

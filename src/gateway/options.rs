@@ -58,7 +58,7 @@ impl Options {
 
     /// The caches to import (`--cache-from`): the `cache-imports` option, a JSON list of `{Type, Attrs}`,
     /// or, from older clients, `cache-from`, comma-separated registry references.
-    pub fn cache_imports(&self) -> Result<Vec<CacheImport>, String> {
+    pub fn cache_imports(&self) -> Result<Vec<CacheImport>, BadCacheImports> {
         #[derive(serde::Deserialize)]
         struct Entry {
             #[serde(rename = "Type")]
@@ -67,7 +67,7 @@ impl Options {
             attrs: BTreeMap<String, String>,
         }
         if let Some(json) = self.get("cache-imports").filter(|j| !j.trim().is_empty()) {
-            let entries: Vec<Entry> = serde_json::from_str(json).map_err(|e| format!("cannot read the cache-imports option {json:?}: {e}"))?;
+            let entries: Vec<Entry> = serde_json::from_str(json).map_err(|e| BadCacheImports { option: json.to_string(), reason: e.to_string() })?;
             return Ok(entries.into_iter().map(|e| CacheImport { kind: e.kind, attrs: e.attrs }).collect());
         }
         let refs = self.get("cache-from").unwrap_or_default();
@@ -88,6 +88,14 @@ impl Options {
     pub fn no_cache(&self) -> bool {
         self.get("no-cache") == Some("")
     }
+}
+
+/// A `cache-imports` option that is not the JSON list buildx sends: the option and the parser's reason,
+/// both as given (either may be as long as the option: the frontend cuts them for the message).
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadCacheImports {
+    pub option: String,
+    pub reason: String,
 }
 
 /// `.dockerignore` lines as BuildKit's `local.excludepatterns` wants them.
@@ -138,7 +146,7 @@ mod tests {
         assert!(legacy.iter().all(|i| i.kind == "registry"));
 
         assert!(with(&[]).cache_imports().unwrap().is_empty());
-        assert!(with(&[("cache-imports", "not json")]).cache_imports().unwrap_err().contains("cache-imports"));
+        assert_eq!(with(&[("cache-imports", "not json")]).cache_imports().unwrap_err().option, "not json");
     }
 
     #[test]

@@ -154,6 +154,9 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        // The latest epoch the plan takes: `created` is a valid RFC 3339 time, and file times fit.
+        assert_eq!(rfc3339(crate::plan::MAX_EPOCH), "2262-04-11T23:47:16Z");
+        assert!(crate::plan::MAX_EPOCH.checked_mul(1_000_000_000).is_some());
     }
 
     #[test]

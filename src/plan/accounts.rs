@@ -217,18 +217,20 @@ impl Accounts {
             Some((u, g)) => (u, Some(g)),
             None => (text, None),
         };
-        let (uid, primary_gid) = match user.parse::<u32>() {
+        let (uid, primary_gid) = match parse_id(user) {
             Ok(uid) => (uid, self.uid_index.get(&uid).map_or(uid, |&i| self.users[i].gid)),
-            Err(_) => match self.user(user) {
+            Err(IdError::OutOfRange) => return Err(Unknown::OutOfRange("uid", user.to_string())),
+            Err(IdError::NotANumber) => match self.user(user) {
                 Some(a) => (a.uid, a.gid),
                 None => return Err(Unknown::User(user.to_string())),
             },
         };
         let gid = match group {
             None => primary_gid,
-            Some(g) => match g.parse::<u32>() {
+            Some(g) => match parse_id(g) {
                 Ok(gid) => gid,
-                Err(_) => self.group_gid(g).ok_or_else(|| Unknown::Group(g.to_string()))?,
+                Err(IdError::OutOfRange) => return Err(Unknown::OutOfRange("gid", g.to_string())),
+                Err(IdError::NotANumber) => self.group_gid(g).ok_or_else(|| Unknown::Group(g.to_string()))?,
             },
         };
         Ok(Owner { uid, gid })
@@ -250,11 +252,39 @@ impl Accounts {
     }
 }
 
-/// The name in an owner that the image's accounts do not have.
+/// Why an owner does not resolve: a name the image's accounts do not have, or a number that is no id.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unknown {
     User(String),
     Group(String),
+    /// `uid` or `gid`, and the number as written.
+    OutOfRange(&'static str, String),
+}
+
+/// Why a uid or gid was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum IdError {
+    /// A whole number (`-1` too), but not a valid id.
+    OutOfRange,
+    NotANumber,
+}
+
+/// A uid or gid: a whole number from 0 to 4294967294 (4294967295 is `(uid_t)-1`, "no user", which
+/// `chown` reads as "leave it"). The one rule for user entries, groups and owners.
+pub fn parse_id(text: &str) -> Result<u32, IdError> {
+    // `-1` is a number too, just not an id: it gets the range, not "not a number".
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<u32>() {
+        Ok(n) if n != u32::MAX => Ok(n),
+        _ if numeric => Err(IdError::OutOfRange),
+        _ => Err(IdError::NotANumber),
+    }
+}
+
+/// The hint for an id out of range.
+pub fn id_range_hint(what: &str) -> String {
+    format!("a {what} is from 0 to 4294967294; Linux images use 1000-60000 or 65532")
 }
 
 impl std::fmt::Display for Unknown {
@@ -262,6 +292,7 @@ impl std::fmt::Display for Unknown {
         match self {
             Unknown::User(u) => write!(f, "no user named `{u}`"),
             Unknown::Group(g) => write!(f, "no group named `{g}`"),
+            Unknown::OutOfRange(what, n) => write!(f, "{what} {n} is out of range"),
         }
     }
 }
@@ -306,6 +337,11 @@ mod tests {
         assert_eq!(a.resolve("0").unwrap(), Owner::ROOT);
         assert!(a.resolve("nobody").is_err());
         assert_eq!(a.resolve("root:wheel"), Err(Unknown::Group("wheel".into())));
+        // Numbers out of the id range are refused as user entries' are, not taken or looked up as names.
+        assert_eq!(a.resolve("4294967295"), Err(Unknown::OutOfRange("uid", "4294967295".into())));
+        assert_eq!(a.resolve("-1"), Err(Unknown::OutOfRange("uid", "-1".into())));
+        assert_eq!(a.resolve("0:4294967296"), Err(Unknown::OutOfRange("gid", "4294967296".into())));
+        assert_eq!(a.resolve("4294967294:0").unwrap(), Owner { uid: 4294967294, gid: 0 });
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::accounts::{self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME};
+use super::accounts::{
+    self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, IdError, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME,
+};
 use super::args::{is_name, substitute};
 use super::claims::{Claims, Kind, Meets};
-use super::paths::{context_path, names_directory, AbsPath, Mode, PathError};
+use super::paths::{self, context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use crate::platform::Platform;
@@ -32,6 +34,7 @@ pub fn plan(spec: &spec::Spec, inputs: &PlanInputs) -> Result<(Plan, Diagnostics
         suggestions: SUGGESTIONS,
         expansion_left: MAX_EXPANDED_TOTAL,
         failed_users: HashSet::new(),
+        caches: Vec::new(),
     };
     let plan = p.plan(spec, inputs);
     if p.diags.has_errors() {
@@ -51,6 +54,9 @@ struct Planner {
     /// Listed users whose entry has an error: not in the image, but not unknown either, so naming them
     /// elsewhere (a group member, an owner) adds no second error for the same mistake.
     failed_users: HashSet<String>,
+    /// The builder's cache mounts and where each is written: what `run` writes below one is not in the
+    /// builder's output, so no copy can take it from there.
+    caches: Vec<(AbsPath, Span)>,
 }
 
 /// The longest value substitution may produce, and the most it may add over the whole spec.
@@ -60,6 +66,15 @@ pub const MAX_EXPANDED_TOTAL: usize = 8 * 1024 * 1024;
 pub const MAX_ARG_VALUE: usize = 256 * 1024;
 
 const SUGGESTIONS: usize = 32;
+
+/// The latest `SOURCE_DATE_EPOCH`: file times are nanoseconds in an `int64` (BuildKit's, and the
+/// kernel's), which end in 2262, long before `created`'s four-digit year (9999) does.
+pub const MAX_EPOCH: i64 = i64::MAX / 1_000_000_000;
+const MAX_EPOCH_TEXT: &str = "2262-04-11T23:47:16Z";
+
+/// The hints for a NUL byte in an environment variable and in a label.
+const ENV_NUL: &str = "an environment variable cannot hold NUL";
+const LABEL_NUL: &str = "labels are read by tools as C strings; remove the NUL byte";
 
 /// How a control character is named in messages.
 fn control_name(c: char) -> String {
@@ -257,6 +272,17 @@ impl Planner {
         out.text
     }
 
+    /// A value that reaches a process or the image config as a C string (an environment variable, an
+    /// argument, a label, the stop signal): a NUL byte would cut it short, so it is refused, located.
+    /// Returns whether the value is free of NUL.
+    fn no_nul(&mut self, span: Span, what: &str, value: &str, hint: &str) -> bool {
+        if value.contains('\0') {
+            self.error(span, format!("{what} contains a NUL byte"), hint);
+            return false;
+        }
+        true
+    }
+
     fn abs_path(&mut self, s: &Str, what: &str) -> Option<AbsPath> {
         let text = self.text(s);
         match AbsPath::parse(&text) {
@@ -293,6 +319,16 @@ impl Planner {
             }
             PathError::Escapes => self.error(span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
             PathError::Empty => self.error(span, format!("{what} is empty"), "write a path such as `/out/app`"),
+            PathError::TooLong(n) => self.error(
+                span,
+                format!("{what} `{}` is {n} bytes long; Linux takes at most {}", crate::diag::escape(text, 64), paths::MAX_PATH),
+                "shorten the path; BuildKit cannot create or read it",
+            ),
+            PathError::NameTooLong(n) => self.error(
+                span,
+                format!("{what} `{}` has a name of {n} bytes; Linux takes at most {} a name", crate::diag::escape(text, 64), paths::MAX_NAME),
+                "shorten that component of the path; BuildKit cannot create or read it",
+            ),
             PathError::Control(c) => self.error(
                 span,
                 format!("{what} `{}` contains {}", text.escape_debug(), control_name(c)),
@@ -442,8 +478,7 @@ impl Planner {
                 );
                 continue;
             }
-            if value.contains('\0') {
-                self.error(name.span, format!("build arg `{}` contains a NUL byte", name.value), "an environment variable cannot hold NUL");
+            if !self.no_nul(name.span, &format!("build arg `{}`", name.value), &value, ENV_NUL) {
                 continue;
             }
             self.args.insert(name.value.clone(), value);
@@ -470,7 +505,15 @@ impl Planner {
         const NAME: &str = "SOURCE_DATE_EPOCH";
         let value = self.args.get(NAME).or_else(|| inputs.build_args.get(NAME))?.clone();
         match value.trim().parse::<i64>() {
-            Ok(secs) if secs >= 0 && !value.trim().is_empty() => Some(secs),
+            Ok(secs) if (0..=MAX_EPOCH).contains(&secs) && !value.trim().is_empty() => Some(secs),
+            Ok(secs) if secs > MAX_EPOCH => {
+                let span = spec.args.iter().find(|(name, _)| name.value == NAME).map(|(name, _)| name.span);
+                let message = format!(
+                    "`{NAME}` is {secs}, later than {MAX_EPOCH_TEXT}, the last second a layer's file times can hold: file times fall back to 0 and the image has no `created`"
+                );
+                self.diags.push(Diagnostic::warning(span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                None
+            }
             _ => {
                 // Located at the `args:` entry when the spec declares it; from the command line it has no line.
                 let span = spec.args.iter().find(|(name, _)| name.value == NAME).map(|(name, _)| name.span);
@@ -495,13 +538,36 @@ impl Planner {
             if !is_name(&k.value) {
                 self.error(k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
             }
-            env.push((k.value.clone(), self.text(v)));
+            let value = self.text(v);
+            self.no_nul(v.span, &format!("`builder.env.{}`", k.value), &value, ENV_NUL);
+            env.push((k.value.clone(), value));
         }
         // Commands are not substituted: the args reach them as environment variables and the shell
         // expands `${NAME}`, so a value with quotes, `;` or `$(...)` stays data.
         let run = b.run.iter().map(|r| r.value.clone()).collect();
+        for r in &b.run {
+            self.no_nul(
+                r.span,
+                "a `builder.run` command",
+                &r.value,
+                "`/bin/sh -c` takes the command as a C string; write the byte with `printf '\\0'` in the command",
+            );
+        }
         let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let cache = b.cache.iter().filter_map(|c| self.mount_point(c, "builder.cache path")).collect();
+        let mut cache = Vec::new();
+        for c in &b.cache {
+            let Some(path) = self.mount_point(c, "builder.cache path") else { continue };
+            if workdir.starts_with(&path) {
+                self.error(
+                    c.span,
+                    format!("the cache mount `{path}` covers `builder.workdir` `{workdir}`: `run` would not see the build context there, and what it writes there is not in the builder's output"),
+                    "mount the cache below or beside the workdir (`/src/target`, `/root/.cache/go-build`), or choose another `builder.workdir`",
+                );
+                continue;
+            }
+            self.caches.push((path.clone(), c.span));
+            cache.push(path);
+        }
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
@@ -522,7 +588,13 @@ impl Planner {
             }
             let target = match &s.target {
                 Some(t) => self.mount_point(t, "secret target"),
-                None => AbsPath::parse(&format!("/run/secrets/{id_text}")).ok(),
+                None => match AbsPath::parse(&format!("/run/secrets/{id_text}")) {
+                    Ok(target) => Some(target),
+                    Err(e) => {
+                        self.path_error(id.span, "secret target", &format!("/run/secrets/{id_text}"), e);
+                        None
+                    }
+                },
             };
             if let Some(target) = target {
                 secrets.push(SecretMount { id: id_text, target });
@@ -675,16 +747,13 @@ impl Planner {
     /// A uid or gid: a whole number from 0 to 4294967294 (4294967295 is `(uid_t)-1`, "no user").
     fn id(&mut self, s: &Str, what: &str) -> Option<u32> {
         let text = self.text(s);
-        // `-1` is a number too, just not a uid: it gets the range, not "not a number".
-        let digits = text.strip_prefix('-').unwrap_or(&text);
-        let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-        match text.parse::<u32>() {
-            Ok(n) if n != u32::MAX => Some(n),
-            _ if numeric => {
-                self.error(s.span, format!("{what} {text} is out of range"), format!("a {what} is from 0 to 4294967294; Linux images use 1000-60000 or 65532"));
+        match accounts::parse_id(&text) {
+            Ok(n) => Some(n),
+            Err(IdError::OutOfRange) => {
+                self.error(s.span, format!("{what} {text} is out of range"), accounts::id_range_hint(what));
                 None
             }
-            _ => {
+            Err(IdError::NotANumber) => {
                 self.error(s.span, format!("{what} `{}` is not a number", text.escape_debug()), format!("write the {what} as a whole number, e.g. 10001"));
                 None
             }
@@ -771,6 +840,7 @@ impl Planner {
                 let hint = match &why {
                     Unknown::User(u) => name_hint(u, "users", "`rootfs.users`", suggest, || accounts.names(), accounts.users().len()),
                     Unknown::Group(g) => name_hint(g, "groups", "`rootfs.groups`", suggest, || accounts.group_names(), accounts.groups().len()),
+                    Unknown::OutOfRange(what, _) => accounts::id_range_hint(what),
                 };
                 self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
@@ -835,6 +905,19 @@ impl Planner {
         for c in &spec.copy {
             let Some(from) = &c.from else { continue };
             let Some((source, is_dir)) = self.source(from, has_builder) else { continue };
+            if let Source::Builder(path) = &source {
+                if let Some((cache, at)) = self.caches.iter().find(|(cache, _)| path.starts_with(cache)) {
+                    let (cache, line) = (cache.clone(), at.line);
+                    self.error(
+                        from.span,
+                        format!(
+                            "`{path}` is in the cache mount `{cache}` (`builder.cache`, line {line}): a cache mount's contents are not in the builder's output"
+                        ),
+                        format!("copy it out of the cache at the end of `run` (`cp -r {path} /out/`) and copy that, or take `{cache}` out of `builder.cache`"),
+                    );
+                    continue;
+                }
+            }
             let dest = match &c.to {
                 Some(to) => {
                     let to_dir = names_directory(&to.value);
@@ -844,7 +927,14 @@ impl Planner {
                         Source::Context(p) | Source::Named { path: p, .. } => p.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string),
                     };
                     match (to_dir && !is_dir, name) {
-                        (true, Some(name)) => base.join(&name).unwrap_or(base),
+                        (true, Some(name)) => match base.join(&name) {
+                            Ok(dest) => dest,
+                            Err(e) => {
+                                // Only a length can fail here: `name` is a component of a valid path.
+                                self.path_error(to.span, "copy destination", &format!("{base}/{name}"), e);
+                                continue;
+                            }
+                        },
                         _ => base,
                     }
                 }
@@ -852,7 +942,10 @@ impl Planner {
                     Source::Builder(p) => p.clone(),
                     Source::Context(p) | Source::Named { path: p, .. } => match AbsPath::parse(&format!("/{p}")) {
                         Ok(d) => d,
-                        Err(_) => continue,
+                        Err(e) => {
+                            self.path_error(from.span, "copy destination", &format!("/{p}"), e);
+                            continue;
+                        }
                     },
                 },
             };
@@ -1028,7 +1121,8 @@ impl Planner {
                     let valid = !z.value.is_empty()
                         && !z.value.starts_with('/')
                         && z.value.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
-                        && z.value.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+                        && z.value.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+                        && AbsPath::parse(ZONEINFO).and_then(|d| d.join(&z.value)).is_ok();
                     if valid {
                         names.push(z.value.clone());
                     } else {
@@ -1096,11 +1190,20 @@ impl Planner {
 
     fn image(&mut self, spec: &spec::Spec, copies: &[Copy], accounts: &Accounts, rootfs: &[Piece], zones_off: bool) -> ImageConfig {
         let i = &spec.image;
-        let list = |p: &mut Self, l: &Spanned<Vec<Str>>| l.value.iter().map(|s| p.text(s)).collect::<Vec<_>>();
-        let cmd = i.cmd.as_ref().map(|c| list(self, c));
+        let list = |p: &mut Self, l: &Spanned<Vec<Str>>, what: &str| {
+            l.value
+                .iter()
+                .map(|s| {
+                    let text = p.text(s);
+                    p.no_nul(s.span, what, &text, "a program's arguments are C strings: remove it");
+                    text
+                })
+                .collect::<Vec<_>>()
+        };
+        let cmd = i.cmd.as_ref().map(|c| list(self, c, "`image.cmd`"));
         let cmd_span = i.cmd.as_ref().map(|c| c.value.first().map_or(c.span, |s| s.span));
         let (entrypoint, entrypoint_span) = match &i.entrypoint {
-            Some(e) => (Some(list(self, e)).filter(|e| !e.is_empty()), e.span),
+            Some(e) => (Some(list(self, e, "`image.entrypoint`")).filter(|e| !e.is_empty()), e.span),
             None => {
                 let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
                 match (files.as_slice(), &cmd) {
@@ -1136,7 +1239,12 @@ impl Planner {
         };
         // With other errors (users that failed to parse, say) the default user may be root by accident.
         if user.uid == 0 && !self.diags.has_errors() {
-            let span = i.user.as_ref().map_or(spec.copy_span, |u| u.span);
+            // Where it is written, or the users list that leaves no one else.
+            let span = match (&i.user, &spec.rootfs.users) {
+                (Some(u), _) => u.span,
+                (None, Some(users)) => users.span,
+                (None, None) => spec.copy_span,
+            };
             self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }
         let workdir = match &i.workdir {
@@ -1155,6 +1263,7 @@ impl Planner {
                 continue;
             }
             let value = self.text(v);
+            self.no_nul(v.span, &format!("`image.env.{}`", k.value), &value, ENV_NUL);
             if k.value == "TZ" && zones_off {
                 self.warn(k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
             }
@@ -1177,9 +1286,24 @@ impl Planner {
         }
         exposed_ports.sort();
         exposed_ports.dedup();
-        let mut labels: Vec<(String, String)> = i.labels.iter().map(|(k, v)| (k.value.clone(), self.text(v))).collect();
+        let mut labels: Vec<(String, String)> = Vec::new();
+        for (k, v) in &i.labels {
+            if k.value.is_empty() {
+                self.error(k.span, "a label has an empty name", "name it, e.g. `org.opencontainers.image.source`");
+                continue;
+            }
+            let key_ok = self.no_nul(k.span, &format!("the name of label `{}`", k.value), &k.value, LABEL_NUL);
+            let value = self.text(v);
+            if key_ok && self.no_nul(v.span, &format!("label `{}`", k.value), &value, LABEL_NUL) {
+                labels.push((k.value.clone(), value));
+            }
+        }
         labels.sort();
-        let stop_signal = i.stop_signal.as_ref().map(|s| self.text(s));
+        let stop_signal = i.stop_signal.as_ref().map(|s| {
+            let text = self.text(s);
+            self.no_nul(s.span, "`image.stop-signal`", &text, "write a signal name such as `SIGTERM`, or its number");
+            text
+        });
         ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal }
     }
 
@@ -1187,6 +1311,9 @@ impl Planner {
     /// a copied directory (`from: /out/` or `from: /out/bin`, which may be a directory too). Whether it
     /// is there and executable is checked once the builder has run.
     fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], spec_copies: usize, rootfs: &[Piece]) {
+        if program.contains('\0') {
+            return; // refused where the list was read
+        }
         let path = match AbsPath::parse(program) {
             Ok(path) => path,
             Err(PathError::Relative | PathError::Empty) => {
@@ -1304,6 +1431,17 @@ mod tests {
         assert_eq!(with_args(&declared, &[("SOURCE_DATE_EPOCH", "1700000001")]).unwrap().0.epoch, Some(1_700_000_001));
         assert_eq!(with_args(&declared, &[]).unwrap().0.epoch, Some(0));
         assert_eq!(ok(BUILDER).epoch, None);
+    }
+
+    #[test]
+    fn a_source_date_epoch_past_what_file_times_hold_is_a_warning_and_no_created() {
+        assert_eq!(with_args(BUILDER, &[("SOURCE_DATE_EPOCH", &MAX_EPOCH.to_string())]).unwrap().0.epoch, Some(9_223_372_036));
+        // 2262-04-11T23:47:17Z; 10000-01-01T00:00:00Z, whose `created` was `10000-01-01T00:00:00Z`; i64::MAX.
+        for late in ["9223372037", "253402300800", "9223372036854775807"] {
+            let (plan, warnings) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", late)]).unwrap();
+            assert_eq!(plan.epoch, None, "{late}");
+            assert!(warnings.warnings().any(|w| w.message.contains("later than 2262-04-11T23:47:16Z")), "{late}: {warnings:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod reads;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
-pub use build::{plan, PlanInputs};
+pub use build::{plan, PlanInputs, MAX_EPOCH};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 

@@ -15,7 +15,16 @@ pub enum PathError {
     Empty,
     /// NUL, newline or another control character: no file name a build should produce has one.
     Control(char),
+    /// Longer than Linux takes (`ENAMETOOLONG`): the whole path, in bytes.
+    TooLong(usize),
+    /// A component longer than a file name may be, in bytes.
+    NameTooLong(usize),
 }
+
+/// The longest path Linux takes: `PATH_MAX` (4096) counts the closing NUL.
+pub const MAX_PATH: usize = 4095;
+/// The longest file name (`NAME_MAX`).
+pub const MAX_NAME: usize = 255;
 
 impl AbsPath {
     pub fn root() -> Self {
@@ -69,7 +78,16 @@ fn normalize_components(text: &str) -> Result<Vec<&str>, PathError> {
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Err(PathError::Control(c));
     }
-    lexical_components(text, AtRoot::Escapes).ok_or(PathError::Escapes)
+    let parts = lexical_components(text, AtRoot::Escapes).ok_or(PathError::Escapes)?;
+    if let Some(long) = parts.iter().find(|p| p.len() > MAX_NAME) {
+        return Err(PathError::NameTooLong(long.len()));
+    }
+    // As an absolute path (`/a/b`): where a context path lands in the image when `to` is left out.
+    let whole: usize = parts.iter().map(|p| p.len() + 1).sum();
+    if whole > MAX_PATH {
+        return Err(PathError::TooLong(whole));
+    }
+    Ok(parts)
 }
 
 /// What a `..` with nothing left to remove does.
@@ -169,6 +187,15 @@ mod tests {
         assert_eq!(AbsPath::parse("/a\nb"), Err(PathError::Control('\n')));
         assert_eq!(context_path("a/../b").unwrap(), "b");
         assert_eq!(context_path("../b"), Err(PathError::Escapes));
+        // Linux's limits, on the normalized path: 255 bytes a name, 4095 in all.
+        let name = "n".repeat(255);
+        let deep = format!("/{}", vec![name.as_str(); 15].join("/")); // 15 × 256 = 3840 bytes
+        assert_eq!(AbsPath::parse(&deep).unwrap().as_str().len(), 3840);
+        assert_eq!(AbsPath::parse(&format!("/{name}x")), Err(PathError::NameTooLong(256)));
+        assert_eq!(AbsPath::parse(&format!("{deep}/{}", "m".repeat(254))).unwrap().as_str().len(), 4095);
+        assert_eq!(AbsPath::parse(&format!("{deep}/{}", "m".repeat(255))), Err(PathError::TooLong(4096)));
+        assert_eq!(AbsPath::parse(&format!("{deep}/{}/..", "m".repeat(255))).unwrap().as_str().len(), 3840, "`..` folded first");
+        assert_eq!(context_path(&format!("{}/{}", &deep[1..], "m".repeat(255))), Err(PathError::TooLong(4096)));
         assert!(names_directory("/opt/.") && names_directory("/opt/x/..") && names_directory("/opt/") && !names_directory("/opt"));
         assert_eq!(AbsPath::parse("/a/b").unwrap().parent().unwrap().as_str(), "/a");
         assert_eq!(AbsPath::parse("/a").unwrap().parent().unwrap().as_str(), "/");

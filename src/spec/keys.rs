@@ -170,7 +170,10 @@ pub static SPEC: Section<Spec> = Section {
         ),
         required(
             "copy",
-            list!(COPY, |s, entries| s.copy = entries),
+            Read::Nested(Shape::ListOf(&COPY), |r, node, s| {
+                s.copy_span = r.key_span();
+                s.copy = r.items(node, &COPY);
+            }),
             "list the files the image needs, e.g. `copy: [/out/app]`",
             doc(
                 "list of paths or `{from, to, mode, owner}`",
@@ -341,8 +344,8 @@ pub static ROOTFS: Section<Rootfs> = Section {
         optional(
             "users",
             Read::Nested(Shape::ListOf(&USER), |r, node, t| {
-                let span = super::load::node_span(node);
-                t.users = Some(Spanned::new(r.items(node, &USER), span));
+                let key = r.key_span();
+                t.users = Some(Spanned::new(r.items(node, &USER), key));
             }),
             doc(
                 "list of `{name, uid, gid, home, shell}`",

@@ -38,7 +38,7 @@ pub fn load_partial(text: &str) -> (Option<Spec>, Diagnostics) {
             return (None, ds);
         }
     };
-    let mut r = Reader { diags: Diagnostics::default() };
+    let mut r = Reader { diags: Diagnostics::default(), key: Span::new(1, 1, 1) };
     let spec = r.section(&root, &keys::SPEC);
     (Some(spec), r.diags.sorted())
 }
@@ -114,6 +114,9 @@ fn kind(n: &Node) -> &'static str {
 /// Reads nodes into spec values, collecting every problem instead of stopping at the first.
 pub struct Reader {
     diags: Diagnostics,
+    /// The key whose value is being read: a nested reader that keeps where its key was written (the
+    /// `copy` list, for messages about the list as a whole) takes it from here.
+    key: Span,
 }
 
 impl Reader {
@@ -146,7 +149,10 @@ impl Reader {
         for (k, v) in map.iter() {
             let name = k.as_str();
             match section.field(name) {
-                Some(field) => self.field(field, &key_path(section.path, name), v, &mut value),
+                Some(field) => {
+                    self.key = scalar_span(k);
+                    self.field(field, &key_path(section.path, name), v, &mut value)
+                }
                 None if name.starts_with("x-") => {}
                 None => self.unknown_key(section, scalar_span(k), name),
             }
@@ -162,6 +168,11 @@ impl Reader {
             }
         }
         value
+    }
+
+    /// Where the key of the value being read was written.
+    pub(super) fn key_span(&self) -> Span {
+        self.key
     }
 
     /// A list whose items are read with the section's table.

@@ -41,7 +41,7 @@ pub struct Spec {
     pub builder: Option<Builder>,
     /// Files and directories that make up the application, at least one.
     pub copy: Vec<CopyEntry>,
-    /// Where `copy:` was written (or the top of the file when it is missing).
+    /// Where the `copy` key was written (or the top of the file when it is missing).
     pub copy_span: Span,
     /// The pieces of a working root filesystem; each is on by default.
     pub rootfs: Rootfs,
@@ -113,7 +113,7 @@ pub struct Rootfs {
     pub ca_certificates: Option<Toggle<Str>>,
     /// `all`, `none`, or a list of zone names.
     pub timezones: Option<Timezones>,
-    /// Users besides root; default `[{name: nonroot, uid: 65532}]`.
+    /// Users besides root, and where the `users` key was written; default `[{name: nonroot, uid: 65532}]`.
     pub users: Option<Spanned<Vec<User>>>,
     pub groups: Vec<Group>,
     pub tmp: Option<Spanned<bool>>,
