@@ -416,6 +416,17 @@ impl Planner {
         let builder = spec.builder.as_ref().and_then(|b| self.builder(b));
         let accounts = self.accounts(&spec.rootfs);
         let copies = self.copies(spec, builder.is_some(), &accounts);
+        // A builder without `run` is a file source (a program copied out of a published image): only one
+        // that nothing is copied from is a mistake worth a warning.
+        if let (Some(b), Some(written)) = (&builder, &spec.builder) {
+            if b.run.is_empty() && !copies.iter().any(|c| matches!(c.from, Source::Builder(_))) {
+                self.warn(
+                    written.span,
+                    "the builder is not used: it has no `run` commands and nothing is copied from it",
+                    "add `run: <build command>`, copy from it, or drop `builder` to copy from the build context",
+                );
+            }
+        }
         let (rootfs, zones_off) = self.rootfs(&spec.rootfs, &accounts, builder.is_some());
         let libraries = match &spec.rootfs.libraries {
             None => Libraries::Auto,
@@ -617,9 +628,6 @@ impl Planner {
                 RunsOn::BuildPlatform
             }
         };
-        if b.run.is_empty() {
-            self.warn(b.span, "the builder has no `run` commands", "add `run: <build command>`, or drop `builder` to copy from the build context");
-        }
         Some(Builder {
             image: image?,
             image_span: b.image.as_ref().map_or(b.span, |i| i.span),
