@@ -1860,6 +1860,27 @@ fn copy_from_an_unknown_or_unreadable_named_context_is_a_located_error() {
     assert!(error.contains("scratch.yaml:4:5") && error.contains("`git` context"), "{error}");
 }
 
+/// A context for one platform (`NAME::<platform>`) is checked against each target platform, not the
+/// build platform: it serves an arm64 image built on amd64, and a platform without one is an error.
+#[test]
+fn named_contexts_are_checked_for_each_target_platform() {
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("platform", "linux/arm64"), ("context:assets::linux/arm64", "local:assets")]);
+    let (images, _) = fake.images();
+    assert_eq!(images.len(), 1);
+
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets::linux/amd64", "local:assets")]);
+    let error = fake.error();
+    assert!(error.contains("scratch.yaml:4:5") && error.contains("no build context named `assets` was passed for linux/arm64"), "{error}");
+    assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
+
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets", "local:assets"), ("context:assets::linux/arm64", "git://x/y.git")]);
+    let error = fake.error();
+    assert!(error.contains("build context `assets` for linux/arm64 is a `git` context"), "{error}");
+}
+
 #[test]
 fn outline_lists_args_with_defaults_secrets_ssh_and_caches_where_the_spec_declares_them() {
     let mut fake = FakeGateway::modern(&fixture("ok/full.yaml"));
