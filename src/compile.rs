@@ -55,22 +55,30 @@ fn leaves_values_in_place(d: &Diagnostic) -> bool {
     d.message.starts_with("unknown key ") || d.message.starts_with("unknown top-level key ")
 }
 
+/// The bounds every reader of a spec checks before the parser builds anything (`compile`, and
+/// `--call outline`, which reads the spec without planning it): the size, and the number of keys and list
+/// items, since a spec's memory grows with its values, not its bytes. (The nesting depth and a second
+/// document are found by `spec::load`'s own scan.) `text` is without its byte order mark.
+pub fn check_limits(text: &str) -> Result<(), Diagnostics> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(too_large(text.len()));
+    }
+    if let Ok(values) = spec::scan::count(text) {
+        if values > spec::scan::MAX_VALUES {
+            let d = Diagnostic::error(None, format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES))
+                .hint("a spec has a few hundred; is this the right file?");
+            return Err(Diagnostics::one(d));
+        }
+    }
+    Ok(())
+}
+
 /// Loads and plans a spec; `filename` is only used to render diagnostics. A leading UTF-8 byte order mark
 /// is ignored, as YAML allows.
 pub fn compile(text: &str, filename: &str, inputs: &PlanInputs) -> Result<Compiled, SpecError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let fail = |d: Diagnostics| SpecError { rendered: d.render(filename, text), diagnostics: d };
-    if text.len() > MAX_SPEC_BYTES {
-        return Err(fail(too_large(text.len())));
-    }
-    // Counted before the parser builds its tree: a spec's memory grows with its values, not its bytes.
-    if let Ok(values) = spec::scan::count(text) {
-        if values > spec::scan::MAX_VALUES {
-            let d = Diagnostic::error(None, format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES))
-                .hint("a spec has a few hundred; is this the right file?");
-            return Err(fail(Diagnostics::one(d)));
-        }
-    }
+    check_limits(text).map_err(fail)?;
     let spec = match spec::load_partial(text) {
         (Some(spec), ds) if !ds.has_errors() => spec,
         (Some(spec), mut ds) if ds.errors().all(leaves_values_in_place) && ds.omitted_errors == 0 => {

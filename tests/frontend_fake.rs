@@ -1350,6 +1350,36 @@ fn a_spec_error_carries_no_buildkit_details() {
     assert!(fake.returned_details.is_empty());
 }
 
+/// A spec over the item limit (here 1 MiB of `copy: [a,a,…]`, 524,000 items) is refused by every entry
+/// point before the parser builds its tree: a build, `--call check` and `--call outline` (which parsed it
+/// whole: 227 MB).
+#[test]
+fn every_entry_point_refuses_a_spec_over_the_item_limit() {
+    let head = "args: {VERSION: dev}\nbuilder: {image: golang:1.23, run: make}\ncopy: [";
+    let items = (scratchkit::compile::MAX_SPEC_BYTES - head.len() - 2) / 2;
+    let spec = format!("{head}{}]\n", vec!["a"; items].join(","));
+    assert!(spec.len() <= scratchkit::compile::MAX_SPEC_BYTES);
+    let refused = "the spec has more than 100000 keys and list items";
+
+    let mut fake = FakeGateway::modern(&spec);
+    run_frontend(&mut fake, &[]);
+    assert!(fake.error().contains(refused), "build: {}", fake.error());
+
+    let mut fake = FakeGateway::modern(&spec);
+    run_frontend(&mut fake, &[("requestid", "frontend.lint")]);
+    let txt = String::from_utf8_lossy(&fake.metadata()["result.txt"]).into_owned();
+    assert!(txt.contains(refused), "check: {txt}");
+
+    let mut fake = FakeGateway::modern(&spec);
+    run_frontend(&mut fake, &[("requestid", "frontend.outline")]);
+    let txt = String::from_utf8_lossy(&fake.metadata()["result.txt"]).into_owned();
+    assert!(txt.starts_with(refused) && txt.ends_with("; run --call check\n"), "outline: {txt}");
+    let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
+    assert_eq!(outline, json!({ "name": "default", "description": TARGETS_DEFAULT }), "no args read from the spec");
+}
+
+const TARGETS_DEFAULT: &str = "the FROM-scratch image, without a shell";
+
 #[test]
 fn unknown_subrequest_is_refused_in_words_buildx_understands() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
@@ -1858,6 +1888,27 @@ fn copy_from_an_unknown_or_unreadable_named_context_is_a_located_error() {
     run_frontend(&mut fake, &[("context:assets", "git://example.com/assets.git")]);
     let error = fake.error();
     assert!(error.contains("scratch.yaml:4:5") && error.contains("`git` context"), "{error}");
+}
+
+/// A context for one platform (`NAME::<platform>`) is checked against each target platform, not the
+/// build platform: it serves an arm64 image built on amd64, and a platform without one is an error.
+#[test]
+fn named_contexts_are_checked_for_each_target_platform() {
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("platform", "linux/arm64"), ("context:assets::linux/arm64", "local:assets")]);
+    let (images, _) = fake.images();
+    assert_eq!(images.len(), 1);
+
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets::linux/amd64", "local:assets")]);
+    let error = fake.error();
+    assert!(error.contains("scratch.yaml:4:5") && error.contains("no build context named `assets` was passed for linux/arm64"), "{error}");
+    assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
+
+    let mut fake = FakeGateway::modern(NAMED_COPY);
+    run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets", "local:assets"), ("context:assets::linux/arm64", "git://x/y.git")]);
+    let error = fake.error();
+    assert!(error.contains("build context `assets` for linux/arm64 is a `git` context"), "{error}");
 }
 
 #[test]

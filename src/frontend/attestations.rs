@@ -56,6 +56,13 @@ pub fn request(options: &Options, declared: &[(String, String)]) -> Result<Optio
         let (key, value) = field.split_once('=').unwrap_or((field.as_str(), ""));
         match key {
             "generator" => generator = value.to_string(),
+            // buildx writes `--sbom=false` (and bake's `disabled = true`) as `disabled=true`.
+            "disabled" => match parse_bool(value) {
+                Some(true) => return Ok(None),
+                Some(false) => {}
+                None => return Err(Failure(format!("--sbom has disabled={}: use true or false", crate::diag::escape(value, 64)))),
+            },
+            "type" => {}
             _ => {
                 params.insert(key.to_string(), value.to_string());
             }
@@ -256,6 +263,18 @@ mod tests {
         assert_eq!(request(&options(&[("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true")]), &[]).unwrap(), None, "no --sbom");
         let off = options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "false"), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "0")]);
         assert_eq!(request(&off, &[]).unwrap(), None);
+    }
+
+    #[test]
+    fn a_disabled_sbom_asks_for_no_scan() {
+        let stage = ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true");
+        for off in ["disabled=true", "type=sbom,disabled=true", "generator=g:1,disabled=1"] {
+            assert_eq!(request(&options(&[("attest:sbom", off), stage]), &[]).unwrap(), None, "{off}");
+        }
+        let on = request(&options(&[("attest:sbom", "type=sbom,disabled=false,generator=g:1"), stage]), &[]).unwrap().unwrap();
+        assert!(on.stage && on.params.is_empty(), "{on:?}");
+        let e = request(&options(&[("attest:sbom", "disabled=maybe"), stage]), &[]).unwrap_err();
+        assert!(e.0.contains("disabled=maybe"), "{}", e.0);
     }
 
     #[test]

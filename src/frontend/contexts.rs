@@ -74,23 +74,37 @@ fn familiar(reference: &str) -> String {
     short.strip_suffix(":latest").unwrap_or(short).to_string()
 }
 
-/// Every `context:NAME:path` copy of the plan whose context was not passed, or is of a kind copies cannot
-/// read, as located errors (all of them at once).
-pub fn check_copies(plan: &Plan, contexts: &NamedContexts, platform: &Platform) -> Diagnostics {
+/// Every `context:NAME:path` copy of the plan whose context was not passed for one of the target
+/// platforms, or is of a kind copies cannot read, as located errors (all of them at once). Each platform
+/// is checked: `NAME::<platform>` serves that platform only, and the copy reads the context of the image's.
+pub fn check_copies(plan: &Plan, contexts: &NamedContexts) -> Diagnostics {
     let mut ds = Diagnostics::default();
     for copy in &plan.copies {
         let Source::Named { name, .. } = &copy.from else { continue };
-        match contexts.for_copy(name, platform) {
-            None => {
-                ds.push(Diagnostic::error(copy.span, format!("no build context named `{name}` was passed")).hint(format!(
+        let found: Vec<(&Platform, Option<Location>)> = plan.platforms.iter().map(|p| (p, contexts.for_copy(name, p))).collect();
+        let missing: Vec<String> = found.iter().filter(|(_, l)| l.is_none()).map(|(p, _)| p.to_string()).collect();
+        if missing.len() == found.len() {
+            ds.push(
+                Diagnostic::error(copy.span, format!("no build context named `{name}` was passed")).hint(format!(
                     "pass one: `docker buildx build --build-context {name}=<directory> …`, or write `context:<path>` for the main build context"
-                )))
-            }
-            Some(Location::Other(scheme)) => ds.push(
-                Diagnostic::error(copy.span, format!("build context `{name}` is a `{scheme}` context; copies read directories and images"))
+                )),
+            );
+            continue;
+        }
+        if !missing.is_empty() {
+            ds.push(
+                Diagnostic::error(copy.span, format!("no build context named `{name}` was passed for {}", missing.join(", "))).hint(format!(
+                    "`{name}::<platform>` serves that platform only: pass `{name}` for every platform, or one for each of {}",
+                    missing.join(", ")
+                )),
+            );
+        }
+        if let Some((platform, Some(Location::Other(scheme)))) = found.iter().find(|(_, l)| matches!(l, Some(Location::Other(_)))) {
+            let which = if found.len() > 1 { format!(" for {platform}") } else { String::new() };
+            ds.push(
+                Diagnostic::error(copy.span, format!("build context `{name}`{which} is a `{scheme}` context; copies read directories and images"))
                     .hint(format!("pass `--build-context {name}=<directory>` or `{name}=docker-image://<image>`")),
-            ),
-            Some(_) => {}
+            );
         }
     }
     ds

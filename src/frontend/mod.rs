@@ -141,7 +141,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     ctx.labels = options.labels();
     let spec = SpecText { text: &text, filename: &filename };
     let named = contexts::NamedContexts::from_options(options);
-    let unknown = contexts::check_copies(&plan, &named, &build_platform);
+    let unknown = contexts::check_copies(&plan, &named);
     if unknown.has_errors() {
         return Err(Failure(unknown.render(&filename, &text)).into());
     }

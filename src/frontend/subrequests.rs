@@ -90,8 +90,10 @@ fn outline(text: &str, inputs: &PlanInputs) -> Metadata {
     let target = inputs.target.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "default".into());
     let description = TARGETS.iter().find(|(name, _)| *name == target).map(|(_, d)| *d).unwrap_or_default();
     let head = json!({ "name": target, "description": description });
-    if text.len() > crate::compile::MAX_SPEC_BYTES {
-        return result(head, "the spec is too large; run --call check\n".into());
+    // The limits a build and `--call check` apply, before the parser builds anything.
+    if let Err(d) = crate::compile::check_limits(text) {
+        let why = d.items.first().map_or_else(String::new, |d| crate::diag::escape(&d.message, crate::diag::MAX_MESSAGE));
+        return result(head, format!("{why}; run --call check\n"));
     }
     let Ok(s) = spec::load(text) else {
         return result(head, "the spec does not parse; run --call check\n".into());
