@@ -181,14 +181,14 @@ impl FakeGateway {
     }
 
     fn with_file(mut self, path: &str, mode: u32) -> Self {
-        self.builder_files.insert(path.into(), FileStat { mode, size: 10, linkname: String::new() });
+        self.builder_files.insert(path.into(), FileStat { mode, size: 10, ..FileStat::default() });
         self
     }
 
     /// A builder file with these contents (e.g. a real ELF binary, so the checks and the library
     /// closure run on it).
     fn with_bytes(mut self, path: &str, mode: u32, bytes: Vec<u8>) -> Self {
-        self.builder_files.insert(path.into(), FileStat { mode, size: bytes.len() as i64, linkname: String::new() });
+        self.builder_files.insert(path.into(), FileStat { mode, size: bytes.len() as i64, ..FileStat::default() });
         self.builder_bytes.insert(path.into(), bytes);
         self
     }

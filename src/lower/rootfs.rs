@@ -170,7 +170,7 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
             v.extend(plain_file("/etc/group", &a.group(), ts).into_iter().skip(1));
             v
         }
-        Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner }| exact_dir(path, Mode::new(0o700), *owner, ts)).collect(),
+        Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner, .. }| exact_dir(path, Mode::new(0o700), *owner, ts)).collect(),
         Piece::Tmp => exact_dir(&AbsPath::parse("/tmp").expect("constant path"), Mode::new(0o1777), Owner::ROOT, ts),
         Piece::Nsswitch => plain_file("/etc/nsswitch.conf", NSSWITCH, ts),
         Piece::CaCertificates(from) => {

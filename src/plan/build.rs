@@ -923,7 +923,7 @@ impl Planner {
         let mut files = Vec::new();
         for (c, inside) in claims.claims.into_iter().zip(inside) {
             match c.kind {
-                Kind::Dir { mode, owner } if inside => dirs.push(DirEntry { path: c.path, mode, owner }),
+                Kind::Dir { mode, owner } if inside => dirs.push(DirEntry { path: c.path, mode, owner, span: None }),
                 Kind::Dir { .. } => {}
                 Kind::File | Kind::Tree => files.push(RootfsFile { path: c.path, by: c.by, hint: c.hint }),
             }
@@ -937,7 +937,12 @@ impl Planner {
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
         let mut pieces = vec![Piece::Accounts(accounts.clone())];
-        let homes: Vec<Home> = accounts.homes().into_iter().map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid } }).collect();
+        let listed = |name: &str| r.users.as_ref().and_then(|l| l.value.iter().find(|u| u.name.as_ref().is_some_and(|n| n.value == name))).map(|u| u.span);
+        let homes: Vec<Home> = accounts
+            .homes()
+            .into_iter()
+            .map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid }, span: listed(a.name.as_str()) })
+            .collect();
         if !homes.is_empty() {
             pieces.push(Piece::Homes(homes));
         }
@@ -1065,7 +1070,7 @@ impl Planner {
                     self.risky_mode(written.span, &path, mode, true);
                 }
                 let owner = d.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
-                Some(DirEntry { path, mode, owner })
+                Some(DirEntry { path, mode, owner, span: Some(d.span) })
             })
             .collect();
         for d in r.dirs.iter().filter(|d| d.path.is_none()) {
@@ -1087,7 +1092,7 @@ impl Planner {
                 self.risky_mode(written.span, &path, mode, false);
             }
             let owner = f.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
-            files.push(FileEntry { path, content, mode, owner });
+            files.push(FileEntry { path, content, mode, owner, span: f.span });
         }
         if !files.is_empty() {
             pieces.push(Piece::Files(files));
@@ -1180,7 +1185,8 @@ impl Planner {
         let mut labels: Vec<(String, String)> = i.labels.iter().map(|(k, v)| (k.value.clone(), self.text(v))).collect();
         labels.sort();
         let stop_signal = i.stop_signal.as_ref().map(|s| self.text(s));
-        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal }
+        let accept = i.accept.iter().filter_map(|a| Some((self.abs_path(a, "accepted path")?, a.span))).collect();
+        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept }
     }
 
     /// An absolute entrypoint must be something the image will contain: a copied file, or a file below

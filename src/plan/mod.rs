@@ -242,6 +242,8 @@ impl DataFile {
 pub struct Home {
     pub path: AbsPath,
     pub owner: Owner,
+    /// The `rootfs.users` entry that gives the home; `None` for the default user.
+    pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,6 +258,8 @@ pub struct DirEntry {
     pub path: AbsPath,
     pub mode: Mode,
     pub owner: Owner,
+    /// The `rootfs.dirs` entry, for the image check's findings; `None` for a directory another piece makes.
+    pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,6 +268,7 @@ pub struct FileEntry {
     pub content: String,
     pub mode: Mode,
     pub owner: Owner,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,4 +292,6 @@ pub struct ImageConfig {
     pub exposed_ports: Vec<String>,
     pub labels: Vec<(String, String)>,
     pub stop_signal: Option<String>,
+    /// `image.accept`: findings of the image check at these paths, or below them, are not errors.
+    pub accept: Vec<(AbsPath, Span)>,
 }

@@ -5,6 +5,7 @@
 //! frontend adapts a solved gateway ref to it, tests adapt a host directory or an in-memory tree.
 
 pub mod elf;
+pub mod image;
 pub mod libraries;
 pub mod packages;
 
