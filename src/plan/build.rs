@@ -134,6 +134,14 @@ fn rootfs_spans(r: &spec::Rootfs) -> BTreeMap<&'static str, Vec<Span>> {
     spans.into_iter().filter(|(_, s): &(&str, Vec<Span>)| !s.is_empty()).collect()
 }
 
+/// The last component of a copy's source, if it has one.
+fn source_name(from: &Source) -> Option<&str> {
+    match from {
+        Source::Builder(p) => p.file_name(),
+        Source::Context(p) | Source::Named { path: p, .. } => p.rsplit('/').next().filter(|s| !s.is_empty()),
+    }
+}
+
 /// What each rootfs piece writes, with the way to take it over on purpose.
 fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Claims {
     let path = |p: &str| AbsPath::parse(p).expect("constant path");
@@ -883,7 +891,35 @@ impl Planner {
             dests.insert(dest.clone(), c.span.line);
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
+        self.copies_into_copies(&out);
         out
+    }
+
+    /// A copy whose `to` is above an earlier copy's `to` lands inside the directory that one made: BuildKit
+    /// puts a file or a directory copied onto an existing directory inside it (`/opt/app/app`). A copy of
+    /// a directory's contents (`from: /out/site/`) merges into it, as meant.
+    fn copies_into_copies(&mut self, copies: &[Copy]) {
+        let by_dest: BTreeMap<&str, usize> = copies.iter().enumerate().map(|(i, c)| (c.dest.as_str(), i)).collect();
+        for (i, c) in copies.iter().enumerate().filter(|(_, c)| !c.contents) {
+            // The destinations below `c.dest` are one run of the sorted map: from `dest/` up to `dest0`.
+            let (low, high) = (format!("{}/", c.dest), format!("{}0", c.dest));
+            let earlier = by_dest.range(low.as_str()..high.as_str()).map(|(_, j)| *j).filter(|j| *j < i).min();
+            if let Some(inner) = earlier.map(|j| &copies[j]) {
+                self.error(
+                    c.span,
+                    format!(
+                        "`{}` is copied after `{}`, which is inside it: by then `{}` is a directory, and this copy would land inside it",
+                        c.dest, inner.dest, c.dest
+                    ),
+                    format!(
+                        "list this entry before line {} if `from` is a directory; a file cannot have files below it: give it another `to:` (e.g. `{}/{}`)",
+                        inner.span.line,
+                        c.dest,
+                        source_name(&c.from).unwrap_or("app")
+                    ),
+                );
+            }
+        }
     }
 
     /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the rootfs directories
@@ -929,7 +965,7 @@ impl Planner {
             }
         }
         // Parents before what is inside them.
-        dirs.sort_by(|a, b| a.path.cmp(&b.path));
+
         dirs.dedup_by(|a, b| a.path == b.path);
         files.sort_by(|a, b| a.path.cmp(&b.path));
         (dirs, files)
@@ -977,8 +1013,11 @@ impl Planner {
             Some(Toggle::With(from)) => {
                 match self.source(from, has_builder) {
                     // The bundle is one file: a directory (`/`, `certs/`) would be copied onto its path.
+                    // The bundle's own directories (`/etc/ssl/certs`) are directories in every builder.
                     Some((source, is_dir))
-                        if is_dir || matches!(&source, Source::Builder(p) if p.as_str() == "/") || source == Source::Context(String::new()) =>
+                        if is_dir
+                            || matches!(&source, Source::Builder(p) if CA_BUNDLE.starts_with(&format!("{}/", p.as_str().trim_end_matches('/'))))
+                            || source == Source::Context(String::new()) =>
                     {
                         self.error(from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
                     }
@@ -1076,6 +1115,28 @@ impl Planner {
         for d in r.dirs.iter().filter(|d| d.path.is_none()) {
             self.error(d.span, "a dir has no `path`", "write `{path: /data, mode: \"0750\"}`");
         }
+        // A path listed twice the same way is made once; two different ways cannot both hold.
+        let mut first: HashMap<AbsPath, DirEntry> = HashMap::new();
+        let dirs: Vec<DirEntry> = dirs
+            .into_iter()
+            .filter(|d| match first.get(&d.path) {
+                None => {
+                    first.insert(d.path.clone(), d.clone());
+                    true
+                }
+                Some(f) if f.mode == d.mode && f.owner == d.owner => false,
+                Some(f) => {
+                    let line = f.span.map_or(0, |s| s.line);
+                    self.error(
+                        d.span.unwrap_or_default(),
+                        format!("`{}` is listed twice in `rootfs.dirs`, with another mode or owner than on line {line}", d.path),
+                        "keep one entry for it",
+                    );
+                    false
+                }
+            })
+            .collect();
+
         if !dirs.is_empty() {
             pieces.push(Piece::Dirs(dirs));
         }
@@ -1400,6 +1461,42 @@ mod tests {
                 "group `app` is defined twice: user `app` already has a primary group of that name (gid 10001)",
                 "gid 65534 is already used",
             ]
+        );
+    }
+
+    #[test]
+    fn a_copy_onto_a_directory_an_earlier_copy_made_is_an_error() {
+        let spec = "builder: {image: golang, run: make}\ncopy: [{from: /out/conf/app.toml, to: /opt/app/conf/app.toml}, {from: /out/app, to: /opt/app}]\nimage: {entrypoint: [/opt/app]}\n";
+        let errs = errors(spec);
+        assert_eq!(
+            errs,
+            ["`/opt/app` is copied after `/opt/app/conf/app.toml`, which is inside it: by then `/opt/app` is a directory, and this copy would land inside it"]
+        );
+        // Listed first (a directory copied whole, then a file into it), or a directory's contents: fine.
+        ok("builder: {image: golang, run: make}\ncopy: [{from: /out/app, to: /opt/app}, {from: /out/conf/app.toml, to: /opt/app/conf/app.toml}]\nimage: {entrypoint: [/opt/app/bin/app]}\n");
+        ok("builder: {image: golang, run: make}\ncopy: [{from: /out/conf/app.toml, to: /opt/app/conf/app.toml}, {from: /out/site/, to: /opt/app/}, /out/app]\nimage: {entrypoint: [/out/app]}\n");
+        // A sibling that only shares a prefix is not inside.
+        ok("builder: {image: golang, run: make}\ncopy: [{from: /out/a, to: /opt/app2/a}, {from: /out/app, to: /opt/app}]\nimage: {entrypoint: [/opt/app]}\n");
+    }
+
+    #[test]
+    fn a_ca_bundle_from_its_own_directory_is_an_error() {
+        for from in ["/etc/ssl/certs", "/etc/ssl", "/etc/ssl/certs/"] {
+            let spec = format!("builder: {{image: golang, run: make}}\ncopy: [/out/app]\nrootfs: {{ca-certificates: {{from: {from}}}}}\n");
+            assert_eq!(errors(&spec), ["`ca-certificates.from` must name one file, the PEM bundle"], "{from}");
+        }
+        ok("builder: {image: golang, run: make}\ncopy: [/out/app]\nrootfs: {ca-certificates: {from: /etc/ssl/certs/ca-bundle.pem}}\n");
+    }
+
+    #[test]
+    fn a_dir_listed_twice_is_made_once_and_two_ways_is_an_error() {
+        let plan = ok("copy: [context:app]\nrootfs: {dirs: [/data/a, /data, /data/a]}\n");
+        let Some(Piece::Dirs(dirs)) = plan.rootfs.iter().find(|p| matches!(p, Piece::Dirs(_))) else { panic!("no dirs") };
+        let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["/data/a", "/data"]);
+        assert_eq!(
+            errors("copy: [context:app]\nrootfs: {dirs: [/data, {path: /data, mode: \"0700\"}]}\n"),
+            ["`/data` is listed twice in `rootfs.dirs`, with another mode or owner than on line 2"]
         );
     }
 }
