@@ -267,7 +267,7 @@ fn the_walk_lists_each_directory_once_and_a_script_needs_its_interpreter() {
     bytes.insert("/out/app".to_string(), b"#!/bin/sh\necho hi\n".to_vec());
     let fs = Memory { entries: good(), bytes, lists: std::cell::Cell::new(0) };
     let plan = planned(SPEC);
-    let ds = run(check(&fs, &plan, &Platform::linux_amd64())).expect("reads");
+    let ds = run(check(&fs, &plan, &Platform::linux_amd64())).expect("reads").diagnostics;
     let dirs = good().values().filter(|e| e.kind == Kind::Dir).count();
     assert_eq!(fs.lists.get(), dirs + 1, "each directory and the root, once");
     let messages: Vec<&str> = ds.items.iter().map(|d| d.message.as_str()).collect();

@@ -18,6 +18,9 @@ use crate::plan::{AbsPath, Copy, Home, Mode, Owner, Piece, Plan, Source, Zones, 
 
 use super::{PackageMetadata, Sources};
 
+/// The name in Debian's zoneinfo that links out of it, to `/etc/localtime`; left out of the image's copy.
+pub const ZONE_LINK_OUT: &str = "localtime";
+
 /// Where distroless keeps one dpkg status stanza per package, and scanners look for them.
 const STATUS_D: &str = "/var/lib/dpkg/status.d";
 
@@ -248,7 +251,9 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
                 Zones::All => {
                     let from = Source::Builder(root.clone());
                     // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
-                    let exclude_patterns = if copy_excludes { vec!["right".into()] } else { Vec::new() };
+                    // Debian's `localtime` is a link to the builder's `/etc/localtime`, which the image has not:
+                    // it would dangle (the image check says so), and programs read `/etc/localtime` itself.
+                    let exclude_patterns = if copy_excludes { vec!["right".into(), ZONE_LINK_OUT.into()] } else { Vec::new() };
                     let options = CopyOptions { exclude_patterns, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
                     copy_in(layout, sources, &from, &root, options)
                 }

@@ -281,8 +281,18 @@ pub struct Facts<'a> {
     pub shebang: Option<String>,
 }
 
+/// What the check found, and how much of the image it read (for the frontend's log).
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub diagnostics: Diagnostics,
+    /// Entries of the image (directories listed: those that are directories).
+    pub entries: usize,
+    /// ELF files whose headers were read.
+    pub elves: usize,
+}
+
 /// Reads the image and checks it: the walk, the ELF headers, the loader's search; then [`findings`].
-pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Diagnostics, ReadError> {
+pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Checked, ReadError> {
     let tree = read_tree(fs).await.map_err(ReadError)?;
     let view = InImage { tree: &tree, fs };
     let program = program(plan).and_then(|(p, _)| tree.follow(p).ok()).filter(|(_, e)| e.kind == Kind::File).map(|(real, _)| real);
@@ -317,7 +327,8 @@ pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Resu
         }
         _ => None,
     };
-    Ok(findings(&tree, plan, &Facts { platform, elves, missing, shebang }))
+    let (entries, count) = (tree.len(), elves.len());
+    Ok(Checked { diagnostics: findings(&tree, plan, &Facts { platform, elves, missing, shebang }), entries, elves: count })
 }
 
 fn is_library_name(path: &str) -> bool {
