@@ -273,3 +273,32 @@ fn the_walk_lists_each_directory_once_and_a_script_needs_its_interpreter() {
     let messages: Vec<&str> = ds.items.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages, ["entrypoint `/out/app` is a script for `/bin/sh`, which the image cannot run"]);
 }
+
+#[test]
+fn a_home_its_user_cannot_reach_is_an_error_at_the_user() {
+    let spec = "copy: [context:app]\nrootfs:\n  users: [{name: app, uid: 1000, home: /srv/app}]\n  dirs: [{path: /srv, mode: \"0700\"}]\nimage: {entrypoint: [/app]}\n";
+    let mut entries = good();
+    entries.retain(|p, _| !p.starts_with("/home") && !p.starts_with("/data") && !p.starts_with("/out") && !p.starts_with("/srv") && p != "/etc/app.conf");
+    entries.insert("/app".into(), e(Kind::File, 0o755, 0, 0));
+    entries.insert("/srv".into(), e(Kind::Dir, 0o700, 0, 0));
+    entries.insert("/srv/app".into(), e(Kind::Dir, 0o700, 1000, 1000));
+    let all = found_in(entries, spec);
+    let messages: Vec<&str> = all.iter().map(|(m, _)| m.as_str()).collect();
+    assert!(messages.contains(&"the home `/srv/app` cannot be reached by its user (uid 1000): `/srv` is a directory, 0:0 0700"), "{all:#?}");
+    assert!(all.iter().any(|(m, line)| m.starts_with("the home") && *line == 3), "{all:#?}");
+}
+
+#[test]
+fn a_zone_link_into_another_region_names_the_zone_to_add() {
+    let plan = planned(SPEC);
+    let platform = Platform::linux_amd64();
+    let mut entries = good();
+    entries.insert("/usr/share/zoneinfo/Europe/Nicosia".into(), e(Kind::Symlink("../Asia/Nicosia".into()), 0o777, 0, 0));
+    let facts = Facts { platform: &platform, elves: BTreeMap::new(), missing: Vec::new(), shebang: None };
+    let ds = findings(&Tree::new(entries), &plan, &facts);
+    assert_eq!(ds.items.len(), 1, "{ds:?}");
+    let d = &ds.items[0];
+    assert_eq!(d.message, "`/usr/share/zoneinfo/Europe/Nicosia` is a symlink to `../Asia/Nicosia`, which does not resolve in the image: `/usr/share/zoneinfo/Asia` is not in the image");
+    assert_eq!(d.hint.as_deref(), Some("add `Asia/Nicosia` to `rootfs.timezones`, or list `/usr/share/zoneinfo/Europe/Nicosia` under `image.accept`"));
+    assert_eq!(d.span.map(|s| s.line), Some(7));
+}

@@ -582,6 +582,7 @@ impl Planner {
         let mut uids: HashMap<u32, AccountName> = users.iter().map(|u| (u.uid, u.name.clone())).collect();
         let mut names: HashSet<AccountName> = users.iter().map(|u| u.name.clone()).collect();
         let mut homes: HashMap<AbsPath, AccountName> = HashMap::new();
+        let mut home_spans: Vec<(AbsPath, u32, Span)> = Vec::new();
         for (u, span) in listed {
             if u.name.as_str() == "root" && u.uid == 0 {
                 continue; // root is always present; listing it is harmless
@@ -616,8 +617,10 @@ impl Planner {
                 homes.insert(u.home.path().clone(), u.name.clone());
             }
             uids.insert(u.uid, u.name.clone());
+            home_spans.push((u.home.path().clone(), u.uid, span));
             users.push(u);
         }
+        self.nested_homes(&users, &home_spans);
         let user_names: HashSet<&str> = users.iter().map(|u| u.name.as_str()).collect();
         // nogroup (65534) is in every image, like nobody.
         let mut extra = vec![accounts::nogroup()];
@@ -666,6 +669,22 @@ impl Planner {
             }
         }
         Accounts::new(users, groups)
+    }
+
+    /// Homes are 0700: a home inside another user's home cannot be reached by its own user.
+    fn nested_homes(&mut self, users: &[Account], listed: &[(AbsPath, u32, Span)]) {
+        let with_home: Vec<&Account> = users.iter().filter(|u| u.home.as_str() != NO_HOME && u.home.as_str() != "/").collect();
+        for (home, uid, span) in listed.iter().filter(|(_, uid, _)| *uid != 0) {
+            let outer = with_home.iter().find(|o| o.uid != *uid && home.as_str().starts_with(&format!("{}/", o.home.as_str().trim_end_matches('/'))));
+            if let Some(outer) = outer {
+                let name = users.iter().find(|u| u.uid == *uid).map_or_else(String::new, |u| u.name.to_string());
+                self.error(
+                    *span,
+                    format!("the home of `{name}` (`{home}`) is inside the home of `{}`, which only `{}` may enter (mode 0700)", outer.name, outer.name),
+                    format!("give `{name}` a home of its own, e.g. `home: /home/{name}`"),
+                );
+            }
+        }
     }
 
     /// A user or group name after substitution, checked by useradd's rule.
@@ -1498,5 +1517,12 @@ mod tests {
             errors("copy: [context:app]\nrootfs: {dirs: [/data, {path: /data, mode: \"0700\"}]}\n"),
             ["`/data` is listed twice in `rootfs.dirs`, with another mode or owner than on line 2"]
         );
+    }
+
+    #[test]
+    fn a_home_inside_another_users_home_is_an_error_at_the_inner_user() {
+        let spec = "copy: [context:app]\nrootfs:\n  users:\n    - {name: inner, uid: 1001, home: /home/app/inner}\n    - {name: app, uid: 1000}\n";
+        assert_eq!(errors(spec), ["the home of `inner` (`/home/app/inner`) is inside the home of `app`, which only `app` may enter (mode 0700)"]);
+        ok("copy: [context:app]\nrootfs:\n  users: [{name: app, uid: 1000}, {name: other, uid: 1001, home: /home/app2}]\n");
     }
 }

@@ -18,7 +18,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use super::elf::{self, ElfInfo};
 use super::{libraries, FileStat, Filesystem, ReadError};
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::plan::{AbsPath, Owner, Piece, Plan, Zones, CA_BUNDLE, ZONEINFO};
+use crate::plan::{fold_clamped, AbsPath, Owner, Piece, Plan, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
 /// What a directory entry is, as `lstat` sees it.
@@ -531,6 +531,7 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
         out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(span, message).hint(hint) });
     };
     let hint = "a later layer or copy made it again: report this as a scratchkit bug, or list the path under `image.accept`";
+    let mut blocked = Vec::new();
     for piece in &plan.rootfs {
         match piece {
             Piece::Tmp => {
@@ -542,6 +543,14 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
                 for h in homes {
                     let span = h.span.or_else(|| first_below(plan, h.path.as_str()));
                     want(&h.path, Kind::Dir, 0o700, h.owner, "the home".into(), span, hint);
+                    let user = User { uid: h.owner.uid, gids: vec![h.owner.gid] };
+                    if let Some((dir, e)) = blocked_on_the_way(tree, h.path.as_str(), &user) {
+                        let message = format!("the home `{}` cannot be reached by its user ({user}): `{dir}` is {}", h.path, described(&e));
+                        blocked.push(Finding {
+                            path: h.path.to_string(),
+                            diagnostic: Diagnostic::error(span, message).hint("give the user a home outside that directory"),
+                        });
+                    }
                 }
             }
             Piece::Dirs(dirs) => {
@@ -557,6 +566,7 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
             _ => {}
         }
     }
+    out.extend(blocked);
 }
 
 /// The CA bundle, the data files and the zone database: regular files the user can read, in directories
@@ -628,7 +638,13 @@ fn check_links(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
         let Kind::Symlink(target) = &e.kind else { continue };
         if let Err(why) = tree.resolve(path, true) {
             let message = format!("`{path}` is a symlink to `{target}`, which does not resolve in the image: {why}");
-            let hint = format!("copy what it points to as well, or list `{path}` under `image.accept` if it is meant to dangle (a volume mounted there)");
+            // A zone region (`Europe`) may link to a zone of another (`../Asia/Nicosia`): name it.
+            let pointed = if target.starts_with('/') { target.clone() } else { format!("{}/{target}", parent(path)) };
+            let zone = fold_clamped(&pointed).strip_prefix(&format!("{ZONEINFO}/")).map(str::to_string).filter(|_| at_or_below(path, ZONEINFO));
+            let hint = match zone {
+                Some(zone) => format!("add `{zone}` to `rootfs.timezones`, or list `{path}` under `image.accept`"),
+                None => format!("copy what it points to as well, or list `{path}` under `image.accept` if it is meant to dangle (a volume mounted there)"),
+            };
             out.push(Finding { path: path.clone(), diagnostic: Diagnostic::error(origin(plan, path), message).hint(hint) });
         }
     }
