@@ -293,14 +293,21 @@ async fn build_one<G: Gateway>(
         lowered = lower::lower_platform(plan, &ctx, platform);
     }
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
-    let checked = if ctx.copy_excludes {
+    // What an old BuildKit cannot do, and the build warned about, is not held against the image: before
+    // v0.9 a copy cannot leave Debian's dangling `zoneinfo/localtime` link out, and before v0.10 (no
+    // MergeOp) file operations drop special bits (`/tmp` is 0777).
+    let mut lost = Vec::new();
+    if !ctx.copy_excludes {
+        lost.extend(crate::plan::AbsPath::parse(&format!("{}/{}", crate::plan::ZONEINFO, lower::ZONE_LINK_OUT)));
+    }
+    if !ctx.merge {
+        lost.extend(verify::image::special_bit_paths(plan));
+    }
+    let checked = if lost.is_empty() {
         check_image(g, &ref_id, plan, platform, spec, solving.readdir).await?
     } else {
-        // Before BuildKit v0.9 a copy cannot leave Debian's dangling `zoneinfo/localtime` link out.
         let mut plan = plan.clone();
-        if let Ok(link) = crate::plan::AbsPath::parse(&format!("{}/{}", crate::plan::ZONEINFO, lower::ZONE_LINK_OUT)) {
-            plan.image.accept.push((link, crate::diag::Span::default()));
-        }
+        plan.image.accept.extend(lost.into_iter().map(|p| (p, crate::diag::Span::default())));
         check_image(g, &ref_id, &plan, platform, spec, solving.readdir).await?
     };
     warnings.extend(checked);

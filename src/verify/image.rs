@@ -395,6 +395,21 @@ pub fn findings(tree: &Tree, plan: &Plan, facts: &Facts) -> Diagnostics {
     ds
 }
 
+/// The paths the plan gives setuid, setgid or sticky bits (`/tmp`, such `rootfs.dirs` and `rootfs.files`):
+/// a BuildKit without MergeOp drops those bits, as the build warns.
+pub fn special_bit_paths(plan: &Plan) -> Vec<AbsPath> {
+    let mut out = Vec::new();
+    for piece in &plan.rootfs {
+        match piece {
+            Piece::Tmp => out.extend(AbsPath::parse("/tmp")),
+            Piece::Dirs(dirs) => out.extend(dirs.iter().filter(|d| d.mode.bits() & 0o7000 != 0).map(|d| d.path.clone())),
+            Piece::Files(files) => out.extend(files.iter().filter(|f| f.mode.bits() & 0o7000 != 0).map(|f| f.path.clone())),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The spec key that put `path` in the image: the last copy at or above it, a `rootfs.files` or
 /// `rootfs.dirs` entry, a user's home, the piece that writes it; else the builder image (libraries).
 fn origin(plan: &Plan, path: &str) -> Option<Span> {
