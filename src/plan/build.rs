@@ -410,7 +410,7 @@ impl Planner {
                 );
             }
         }
-        let (app_dirs, rootfs_files) = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
+        let rootfs_files = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -428,7 +428,7 @@ impl Planner {
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
         let rootfs_spans = rootfs_spans(&spec.rootfs);
-        Plan { builder, copies, app_dirs, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
@@ -941,16 +941,12 @@ impl Planner {
         }
     }
 
-    /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the rootfs directories
-    /// the copies go into, which the application layer makes again with their mode and owner, and the
-    /// files the rootfs writes (for the build-time check of directory contents).
-    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> (Vec<DirEntry>, Vec<RootfsFile>) {
+    /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the files the rootfs
+    /// writes (for the build-time check of directory contents). (The rootfs directories the copies go
+    /// into are made again by the application layer: `lower` knows them from the pieces.)
+    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Vec<RootfsFile> {
         let claims = rootfs_claims(rootfs, accounts, package_metadata);
-        let mut inside = vec![false; claims.claims.len()];
-        for (copy, (meets, dirs)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
-            for d in dirs {
-                inside[d] = true;
-            }
+        for (copy, (meets, _)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
             let dest = &copy.dest;
             match meets {
                 Meets::Free => {}
@@ -974,20 +970,14 @@ impl Planner {
                 }
             }
         }
-        let mut dirs = Vec::new();
-        let mut files = Vec::new();
-        for (c, inside) in claims.claims.into_iter().zip(inside) {
-            match c.kind {
-                Kind::Dir { mode, owner } if inside => dirs.push(DirEntry { path: c.path, mode, owner, span: None }),
-                Kind::Dir { .. } => {}
-                Kind::File | Kind::Tree => files.push(RootfsFile { path: c.path, by: c.by, hint: c.hint }),
-            }
-        }
-        // Parents before what is inside them.
-
-        dirs.dedup_by(|a, b| a.path == b.path);
+        let mut files: Vec<RootfsFile> = claims
+            .claims
+            .into_iter()
+            .filter(|c| matches!(c.kind, Kind::File | Kind::Tree))
+            .map(|c| RootfsFile { path: c.path, by: c.by, hint: c.hint })
+            .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        (dirs, files)
+        files
     }
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {

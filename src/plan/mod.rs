@@ -31,10 +31,6 @@ pub const ZONEINFO: &str = "/usr/share/zoneinfo";
 pub struct Plan {
     pub builder: Option<Builder>,
     pub copies: Vec<Copy>,
-    /// Directories the rootfs makes with a mode and owner (`/tmp`, homes, `rootfs.dirs`) that copies go
-    /// into, parents first: the application layer makes them again, the same, so that making the copies'
-    /// parents there does not turn them into root's 0755 when the layers are stacked.
-    pub app_dirs: Vec<DirEntry>,
     /// The files and trees the rootfs writes, sorted by path. A copy of a directory's contents can only be
     /// checked against them once the builder has run (`verify` looks for the same names in its source).
     pub rootfs_files: Vec<RootfsFile>,
@@ -258,7 +254,7 @@ pub struct DirEntry {
     pub path: AbsPath,
     pub mode: Mode,
     pub owner: Owner,
-    /// The `rootfs.dirs` entry, for the image check's findings; `None` for a directory another piece makes.
+    /// The `rootfs.dirs` entry, for the image check's findings.
     pub span: Option<Span>,
 }
 
