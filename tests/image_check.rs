@@ -302,3 +302,20 @@ fn a_zone_link_into_another_region_names_the_zone_to_add() {
     assert_eq!(d.hint.as_deref(), Some("add `Asia/Nicosia` to `rootfs.timezones`, or list `/usr/share/zoneinfo/Europe/Nicosia` under `image.accept`"));
     assert_eq!(d.span.map(|s| s.line), Some(7));
 }
+
+#[test]
+fn a_dynamic_program_without_its_loader_in_the_image_is_an_error_at_its_copy() {
+    // The host's own `true`: dynamically linked, so it needs a loader and libc the image does not have.
+    let program = std::fs::read("/bin/true").expect("the host has /bin/true");
+    let mut bytes = BTreeMap::new();
+    bytes.insert("/out/app".to_string(), program);
+    let fs = Memory { entries: good(), bytes, lists: std::cell::Cell::new(0) };
+    let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
+    assert_eq!(checked.elves, 1);
+    let found: Vec<(String, Option<usize>)> = checked.diagnostics.items.iter().map(|d| (d.message.clone(), d.span.map(|s| s.line))).collect();
+    assert!(
+        found.iter().any(|(m, line)| m.starts_with("`/out/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image") && *line == Some(4)),
+        "{found:#?}"
+    );
+    assert!(found.iter().any(|(m, _)| m.starts_with("`/out/app` needs `libc.so.6`, which is not in the image (searched")), "{found:#?}");
+}
