@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use scratchkit::plan::{Plan, PlanInputs, CA_BUNDLE, ZONEINFO};
 use scratchkit::platform::Platform;
-use scratchkit::verify::image::{check, findings, Entry, Facts, ImageFs, Kind, Tree, Unresolved};
+use scratchkit::verify::image::{check, findings, ld_so_cache_dirs, Entry, Facts, ImageFs, Kind, Tree, Unresolved};
 use scratchkit::verify::libraries;
 
 const SPEC: &str = "\
@@ -318,4 +318,54 @@ fn a_dynamic_program_without_its_loader_in_the_image_is_an_error_at_its_copy() {
         "{found:#?}"
     );
     assert!(found.iter().any(|(m, _)| m.starts_with("`/out/app` needs `libc.so.6`, which is not in the image (searched")), "{found:#?}");
+}
+
+/// glibc's cache with one library: header, one entry, the strings (offsets from the header).
+fn ld_so_cache(key: &str, path: &str) -> Vec<u8> {
+    let mut bytes = b"glibc-ld.so.cache1.1".to_vec();
+    bytes.extend(1u32.to_le_bytes()); // libraries
+    let strings = 48 + 24;
+    let table = format!("{key}\0{path}\0");
+    bytes.extend((table.len() as u32).to_le_bytes());
+    bytes.extend([0u8; 4 + 4 + 12]); // flags, extension offset, unused
+    bytes.extend(0x303i32.to_le_bytes());
+    bytes.extend((strings as u32).to_le_bytes());
+    bytes.extend(((strings + key.len() + 1) as u32).to_le_bytes());
+    bytes.extend([0u8; 4 + 8]);
+    bytes.extend(table.as_bytes());
+    bytes
+}
+
+#[test]
+fn libraries_are_found_through_the_images_ld_so_cache() {
+    assert_eq!(ld_so_cache_dirs(&ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6")), ["/usr/local/lib"]);
+    assert!(ld_so_cache_dirs(b"not a cache").is_empty());
+    let program = std::fs::read("/bin/true").expect("the host has /bin/true");
+    let with = |cache: bool| {
+        let mut entries = good();
+        let mut bytes = BTreeMap::new();
+        bytes.insert("/out/app".to_string(), program.clone());
+        for (path, contents) in [
+            ("/lib64", None),
+            ("/lib64/ld-linux-x86-64.so.2", Some(b"loader".to_vec())),
+            ("/usr/local", None),
+            ("/usr/local/lib", None),
+            ("/usr/local/lib/libc.so.6", Some(b"libc".to_vec())),
+        ] {
+            let kind = if contents.is_some() { Kind::File } else { Kind::Dir };
+            entries.insert(path.to_string(), e(kind, 0o755, 0, 0));
+            bytes.extend(contents.map(|c| (path.to_string(), c)));
+        }
+        if cache {
+            let cache = ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6");
+            entries.insert("/etc/ld.so.cache".into(), Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: cache.len() as u64 });
+            bytes.insert("/etc/ld.so.cache".into(), cache);
+        }
+        let fs = Memory { entries, bytes, lists: std::cell::Cell::new(0) };
+        let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
+        checked.diagnostics.items.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
+    };
+    let without = with(false);
+    assert!(without.len() == 1 && without[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image"), "{without:#?}");
+    assert_eq!(with(true), Vec::<String>::new());
 }

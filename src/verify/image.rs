@@ -294,7 +294,14 @@ pub struct Checked {
 /// Reads the image and checks it: the walk, the ELF headers, the loader's search; then [`findings`].
 pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Checked, ReadError> {
     let tree = read_tree(fs).await.map_err(ReadError)?;
-    let view = InImage { tree: &tree, fs };
+    let mut view = InImage { tree: &tree, fs, ld_so_conf: None };
+    // The image has glibc's cache, not the `ld.so.conf` it was built from: its directories stand in for it.
+    if tree.get(LD_SO_CONF).is_none() && tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE) {
+        let cache = fs.read_at(LD_SO_CACHE, 0, MAX_CACHE).await.unwrap_or_default();
+        let dirs = ld_so_cache_dirs(&cache);
+        view.ld_so_conf = (!dirs.is_empty()).then(|| dirs.join("\n").into_bytes());
+    }
+    let view = view;
     let program = program(plan).and_then(|(p, _)| tree.follow(p).ok()).filter(|(_, e)| e.kind == Kind::File).map(|(real, _)| real);
     let mut candidates: Vec<String> =
         tree.entries.iter().filter(|(p, e)| e.kind == Kind::File && (e.mode & 0o111 != 0 || is_library_name(p))).map(|(p, _)| p.clone()).collect();
@@ -345,11 +352,44 @@ fn program(plan: &Plan) -> Option<(&str, &'static str)> {
     }
 }
 
+const LD_SO_CONF: &str = "/etc/ld.so.conf";
+const LD_SO_CACHE: &str = "/etc/ld.so.cache";
+/// A cache of every library of a large distribution is a few hundred KiB.
+const MAX_CACHE: u64 = 4 << 20;
+
+/// The directories of the libraries glibc's `/etc/ld.so.cache` names (format `glibc-ld.so.cache1.1`,
+/// little-endian; offsets count from its header), sorted. The loader looks a name up in the cache before
+/// the default directories: a library `ldconfig` found through `ld.so.conf` (`/usr/local/lib`) is found
+/// there, and searching the cache's directories finds it the same way.
+pub fn ld_so_cache_dirs(bytes: &[u8]) -> Vec<String> {
+    const MAGIC: &[u8] = b"glibc-ld.so.cache1.1";
+    const HEADER: usize = 48;
+    const ENTRY: usize = 24;
+    let Some(start) = bytes.windows(MAGIC.len()).position(|w| w == MAGIC) else {
+        return Vec::new();
+    };
+    let u32_at = |at: usize| bytes.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    let count = u32_at(start + MAGIC.len()).unwrap_or(0) as usize;
+    let mut dirs = BTreeSet::new();
+    for i in 0..count {
+        // An entry: flags, key, value (the library's path), os version, hwcap.
+        let Some(value) = u32_at(start + HEADER + i * ENTRY + 8) else { break };
+        let Some(text) = bytes.get(start.saturating_add(value as usize)..) else { continue };
+        let path = String::from_utf8_lossy(text.split(|b| *b == 0).next().unwrap_or_default()).to_string();
+        if path.starts_with('/') {
+            dirs.insert(parent(&path).to_string());
+        }
+    }
+    dirs.into_iter().collect()
+}
+
 /// The image as [`Filesystem`] for the ELF reader and the loader's search: symlinks followed in the tree,
-/// bytes read at the real path.
+/// bytes read at the real path; `/etc/ld.so.conf`, when the image has only the cache, lists the cache's
+/// directories.
 struct InImage<'a, F> {
     tree: &'a Tree,
     fs: &'a F,
+    ld_so_conf: Option<Vec<u8>>,
 }
 
 impl<F: ImageFs> Filesystem for InImage<'_, F> {
@@ -358,6 +398,11 @@ impl<F: ImageFs> Filesystem for InImage<'_, F> {
         Ok(FileStat { is_dir: e.kind == Kind::Dir, mode: e.mode & 0o777, size: e.size })
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
+        if let Some(conf) = self.ld_so_conf.as_ref().filter(|_| path == LD_SO_CONF) {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX).min(conf.len());
+            let end = start.saturating_add(usize::try_from(length).unwrap_or(usize::MAX)).min(conf.len());
+            return Ok(conf[start..end].to_vec());
+        }
         let (real, e) = self.tree.follow(path).map_err(|e| e.to_string())?;
         if e.kind != Kind::File {
             return Err(format!("`{path}` is not a regular file"));
