@@ -1993,3 +1993,19 @@ fn a_buildkit_that_drops_special_bits_is_not_failed_for_tmp() {
     run_frontend(&mut fake, &[]);
     assert!(matches!(&fake.answer, Some(Answer::Error(m)) if m.contains("`/tmp` should be a directory, 0:0 1777")), "{:?}", fake.answer);
 }
+
+/// The walk keeps at most 16 listings in flight (each is a snapshot mount in BuildKit), however wide the
+/// image.
+#[test]
+fn the_image_is_read_with_bounded_concurrency() {
+    let mut image = right_image();
+    for i in 0..64 {
+        image.insert(format!("/srv{i}"), FileStat { mode: DIR | 0o755, ..FileStat::default() });
+    }
+    let mut fake = FakeGateway::modern(NO_BUILDER);
+    fake.image = Some(image);
+    run_frontend(&mut fake, &[]);
+    assert!(matches!(fake.answer, Some(Answer::Images { .. })), "{:?}", fake.answer);
+    assert_eq!(fake.image_lists.len(), 6 + 64);
+    assert!(fake.peak_in_flight <= 16, "{} requests in flight at once", fake.peak_in_flight);
+}
