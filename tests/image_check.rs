@@ -369,3 +369,31 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
     assert!(without.len() == 1 && without[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image"), "{without:#?}");
     assert_eq!(with(true), Vec::<String>::new());
 }
+
+#[test]
+fn a_shared_library_in_the_image_needs_its_libraries_too() {
+    let program = std::fs::read("/bin/true").expect("the host has /bin/true");
+    let library = std::fs::read("/lib/x86_64-linux-gnu/libm.so.6").expect("the host has libm");
+    let with_libc = |libc: bool| {
+        let mut entries = good();
+        let mut bytes = BTreeMap::new();
+        bytes.insert("/out/app".to_string(), program.clone());
+        bytes.insert("/srv/site/ext.so".to_string(), library.clone());
+        entries.insert("/srv/site/ext.so".into(), e(Kind::File, 0o644, 0, 0));
+        let mut files = vec![("/lib64", None), ("/lib64/ld-linux-x86-64.so.2", Some(b"loader".to_vec())), ("/lib", None), ("/lib/x86_64-linux-gnu", None)];
+        if libc {
+            files.push(("/lib/x86_64-linux-gnu/libc.so.6", Some(b"libc".to_vec())));
+        }
+        for (path, contents) in files {
+            let kind = if contents.is_some() { Kind::File } else { Kind::Dir };
+            entries.insert(path.to_string(), e(kind, 0o755, 0, 0));
+            bytes.extend(contents.map(|c| (path.to_string(), c)));
+        }
+        let fs = Memory { entries, bytes, lists: std::cell::Cell::new(0) };
+        let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
+        checked.diagnostics.items.iter().map(|d| (d.message.clone(), d.span.map(|s| s.line))).collect::<Vec<_>>()
+    };
+    assert_eq!(with_libc(true), []);
+    let found = with_libc(false);
+    assert!(found.iter().any(|(m, line)| m.starts_with("`/srv/site/ext.so` needs `libc.so.6`, which is not in the image") && *line == Some(4)), "{found:#?}");
+}

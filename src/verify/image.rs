@@ -325,7 +325,18 @@ pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Resu
         }
     }
     drop(inspected);
-    let roots: Vec<(String, ElfInfo)> = elves.iter().filter(|(_, i)| i.is_dynamic()).map(|(p, i)| (p.clone(), i.clone())).collect();
+    // A shared library has no loader of its own: it is loaded by the image's loader for its machine (a
+    // Python extension, a plugin), so its `DT_NEEDED` are searched as that loader would. Without one in the
+    // image, nothing there can load it.
+    let loaders: BTreeMap<u16, String> = elves.values().filter_map(|i| Some((i.machine, i.interpreter.clone()?))).collect();
+    let roots: Vec<(String, ElfInfo)> = elves
+        .iter()
+        .filter_map(|(p, i)| match (&i.interpreter, loaders.get(&i.machine)) {
+            (Some(_), _) => Some((p.clone(), i.clone())),
+            (None, Some(loader)) if !i.needed.is_empty() => Some((p.clone(), ElfInfo { interpreter: Some(loader.clone()), ..i.clone() })),
+            _ => None,
+        })
+        .collect();
     let missing = if roots.is_empty() { Vec::new() } else { libraries::closure(&view, &roots).await.map_err(ReadError)?.missing };
     let shebang = match &program {
         Some(p) if !elves.contains_key(p) => {
