@@ -18,6 +18,8 @@ pub struct Missing {
     pub library: String,
     pub needed_by: String,
     pub searched: Vec<String>,
+    /// Found, but it cannot be read as ELF (this says why): the loader could not use it either.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -160,7 +162,7 @@ pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Resu
             Ok(_) => {
                 files.insert(interp.clone());
             }
-            Err(_) => missing.push(Missing { library: interp.clone(), needed_by: root.clone(), searched: vec![] }),
+            Err(_) => missing.push(Missing { library: interp.clone(), needed_by: root.clone(), searched: vec![], unreadable: None }),
         }
         if !musl && cache_stat.is_ok() {
             files.insert("/etc/ld.so.cache".to_string());
@@ -186,9 +188,10 @@ pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Resu
             });
             let results = join_all(lookups).await;
             for (name, resolved) in needed.into_iter().zip(results) {
-                match resolved? {
-                    None => missing.push(Missing { library: name.clone(), needed_by: path.clone(), searched: dirs.clone() }),
-                    Some((lib_path, lib_info)) => {
+                match resolved {
+                    Err(e) => missing.push(Missing { library: name.clone(), needed_by: path.clone(), searched: Vec::new(), unreadable: Some(e) }),
+                    Ok(None) => missing.push(Missing { library: name.clone(), needed_by: path.clone(), searched: dirs.clone(), unreadable: None }),
+                    Ok(Some((lib_path, lib_info))) => {
                         found.insert(key(name), lib_path.clone());
                         files.insert(lib_path.clone());
                         if visited.insert(lib_path.clone()) {
@@ -205,7 +208,8 @@ pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Resu
 }
 
 /// The first `dir/name` that exists and, if it is ELF, is for `machine` (the loader skips others).
-/// Every candidate is checked for existence at once; only existing ones are read, in search order.
+/// Every candidate is checked for existence at once; only existing ones are read, in search order. One
+/// that cannot be read is an error naming it, never skipped: a name it needs could be lost with it.
 async fn find<F: Filesystem>(fs: &F, name: &str, dirs: &[String], machine: u16) -> Result<Option<(String, Option<ElfInfo>)>, String> {
     let candidates: Vec<String> = if name.contains('/') { vec![name.to_string()] } else { dirs.iter().map(|d| join(d, name)).collect() };
     let exists = join_all(candidates.iter().map(|c| fs.stat(c))).await;
@@ -216,7 +220,7 @@ async fn find<F: Filesystem>(fs: &F, name: &str, dirs: &[String], machine: u16) 
         match inspect(fs, &candidate).await {
             Ok(Some(info)) if info.machine != machine => continue,
             Ok(info) => return Ok(Some((candidate, info))),
-            Err(_) => continue,
+            Err(e) => return Err(e),
         }
     }
     Ok(None)

@@ -75,6 +75,13 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
         let closure = libraries::closure(fs, &dynamic).await.map_err(ReadError)?;
         for m in &closure.missing {
             let span = plan.copies.iter().find(|c| matches!(&c.from, Source::Builder(p) if p.as_str() == m.needed_by)).map_or(builder.image_span, |c| c.span);
+            if let Some(e) = &m.unreadable {
+                ds.push(
+                    Diagnostic::error(span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
+                        .hint("the library may be corrupt: reinstall the package that provides it in the builder image"),
+                );
+                continue;
+            }
             let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
             ds.push(
                 Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
@@ -230,7 +237,8 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
         Ok(Some(info)) => info,
         Ok(None) => return None,
         Err(e) => {
-            ds.push(Diagnostic::warning(copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
+            // Not a warning: what it needs is unknown, so the image could not be checked to run.
+            ds.push(Diagnostic::error(copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
             return None;
         }
     };
