@@ -995,6 +995,35 @@ fn a_real_dynamic_binary_gets_its_loader_and_libc_in_the_libraries_layer() {
     }
 }
 
+/// The builder paths the `[rootfs] libraries` layer copies.
+fn library_copies(image: &pb::Definition) -> Vec<String> {
+    rendered_ops(image)
+        .iter()
+        .filter(|op| op["name"].as_str() == Some("[internal] stage [rootfs] libraries"))
+        .flat_map(|op| op["file"].as_array().cloned().unwrap_or_default())
+        .filter_map(|action| action["copy"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_dynamic_binary_inside_a_copied_directory_gets_its_loader_and_libc() {
+    let spec = "builder:\n  image: golang:1.23\n  run: make\ncopy:\n  - {from: /out/tree, to: /opt/app}\nimage:\n  entrypoint: [/opt/app/bin/app]\n";
+    let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
+    let mut fake = FakeGateway::modern(spec)
+        .with_file("/out/tree", DIR | 0o755)
+        .with_file("/out/tree/bin", DIR | 0o755)
+        .with_bytes("/out/tree/bin/app", 0o755, compiled_c_program())
+        .with_bytes("/out/tree/README", 0o644, b"not a program, and long enough to be looked at: only its first bytes are read".to_vec())
+        .with_bytes(LOADER, 0o755, host(LOADER))
+        .with_bytes(LIBC, 0o755, host(LIBC));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let copies = library_copies(fake.only(Kind::Image));
+    for wanted in [LOADER, LIBC] {
+        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
+    }
+}
+
 #[test]
 fn a_static_script_gets_no_libraries_layer() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));

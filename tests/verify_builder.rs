@@ -212,23 +212,176 @@ fn the_copied_paths_name_each_listed_zone_and_only_the_data_files_the_builder_ha
     assert!(!c.trees.iter().any(|(t, _)| t == "/usr/share/zoneinfo"), "a zone list is not the whole tree: {:?}", c.trees);
 }
 
+/// `bin/app` needing `libgreet.so` through `runpath` (e.g. `$ORIGIN/../lib`), and `libgreet.so`, as bytes.
+fn app_and_library(name: &str, runpath: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-greet-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("greet.c"), "#include <stdio.h>\nvoid greet(void) { puts(\"hi\"); }\n").unwrap();
+    std::fs::write(dir.join("main.c"), "void greet(void);\nint main(void) { greet(); return 0; }\n").unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    gcc(&["-shared", "-fPIC", "-o", "libgreet.so", "greet.c"]);
+    gcc(&["-o", "app", "main.c", "-L.", "-lgreet", &format!("-Wl,--enable-new-dtags,-rpath,{runpath}")]);
+    (std::fs::read(dir.join("app")).unwrap(), std::fs::read(dir.join("libgreet.so")).unwrap())
+}
+
 #[test]
-fn a_binary_that_finds_libraries_through_origin_must_keep_its_directory() {
-    let moved_msg = "finds libraries relative to its own directory ($ORIGIN)";
+fn origin_is_the_directory_the_image_has_the_file_in() {
+    let moved_msg = "finds libraries relative to its own directory ($ORIGIN), but is copied to `/usr/local/bin/app`, where `libgreet.so` is not found";
     for (name, runpath) in [("origin", "$ORIGIN/../lib"), ("origin-braced", "${ORIGIN}/../lib")] {
-        let exe = gcc(name, &[&format!("-Wl,-rpath,{runpath}"), "-Wl,--enable-new-dtags"]);
-        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &exe, 0o755);
-        let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
+        let (app, lib) = app_and_library(name, runpath);
+        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &app, 0o755).file("/out/lib/libgreet.so", &lib, 0o755);
+        // Moved alone: its library is not where $ORIGIN/../lib points in the image.
+        let moved = verify(
+            &tree,
+            &spec(
+                "  - {from: /out/bin/app, to: /usr/local/bin/app}
+",
+                "",
+            ),
+        );
         assert!(messages(&moved).iter().any(|m| m.contains(moved_msg)), "{runpath}: {:?}", messages(&moved));
-        let kept = verify(&tree, &spec("  - /out/bin/app\n", ""));
-        assert!(!messages(&kept).iter().any(|m| m.contains(moved_msg)), "{runpath}: {:?}", messages(&kept));
-        assert!(kept.libraries.iter().any(|l| l == LIBC), "{:?}", kept.libraries);
+        // Kept in place: the library is brought from the same place in the builder.
+        let kept = verify(
+            &tree,
+            &spec(
+                "  - /out/bin/app
+",
+                "",
+            ),
+        );
+        assert!(kept.diagnostics.items.is_empty(), "{runpath}: {:?}", messages(&kept));
+        assert!(kept.libraries.iter().any(|l| l == "/out/lib/libgreet.so") && kept.libraries.iter().any(|l| l == LIBC), "{:?}", kept.libraries);
     }
+    let (app, lib) = app_and_library("origin-moved-along", "$ORIGIN/../lib");
+    let tree = Tree::builder("origin-moved-along").with_glibc().file("/out/bin/app", &app, 0o755).file("/out/lib/libgreet.so", &lib, 0o755);
+    // Moved with its library to the same place relative to it: the copy provides it, nothing is brought.
+    let along = verify(
+        &tree,
+        &spec(
+            "  - {from: /out/bin/app, to: /opt/app/bin/app}
+  - {from: /out/lib, to: /opt/app/lib}
+",
+            "image:
+  entrypoint: [/opt/app/bin/app]
+",
+        ),
+    );
+    assert!(along.diagnostics.items.is_empty(), "{:?}", messages(&along));
+    assert!(!along.libraries.iter().any(|l| l.contains("greet")), "the copy ships it: {:?}", along.libraries);
+    assert!(along.libraries.iter().any(|l| l == LIBC), "{:?}", along.libraries);
+    // A whole tree: its files are read, and their $ORIGIN is where the image has them.
+    let whole = verify(
+        &tree,
+        &spec(
+            "  - {from: /out, to: /opt/app}
+",
+            "image:
+  entrypoint: [/opt/app/bin/app]
+",
+        ),
+    );
+    assert!(whole.diagnostics.items.is_empty(), "{:?}", messages(&whole));
+    assert!(whole.libraries.iter().any(|l| l == LIBC) && whole.libraries.iter().any(|l| l == LOADER), "{:?}", whole.libraries);
+    assert!(!whole.libraries.iter().any(|l| l.contains("greet")), "{:?}", whole.libraries);
+    // Only the tree of the program: its library is not in the image, and the error is at that copy.
+    let half = verify(
+        &tree,
+        &spec(
+            "  - /out/lib/libgreet.so
+  - {from: /out/bin, to: /opt/bin}
+",
+            "image:
+  entrypoint: [/opt/bin/app]
+",
+        ),
+    );
+    let found = messages(&half);
+    assert!(
+        found.iter().any(|m| m.starts_with("`/out/bin/app` finds libraries relative to its own directory ($ORIGIN), but is copied to `/opt/bin/app`")),
+        "{found:?}"
+    );
+    assert_eq!(half.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
     // Without $ORIGIN a binary may move anywhere.
     let plain = gcc("plain", &[]);
     let tree = Tree::builder("plain").with_glibc().file("/out/bin/app", &plain, 0o755);
-    let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
-    assert!(!messages(&moved).iter().any(|m| m.contains(moved_msg)), "{:?}", messages(&moved));
+    let moved = verify(
+        &tree,
+        &spec(
+            "  - {from: /out/bin/app, to: /usr/local/bin/app}
+",
+            "",
+        ),
+    );
+    assert!(moved.diagnostics.items.is_empty(), "{:?}", messages(&moved));
+}
+
+#[test]
+fn the_files_inside_a_copied_directory_have_their_libraries() {
+    // A Python-like tree: a program-less directory of extension modules, one of them needing a library
+    // that only the builder's system directories have, one needing a library no one has.
+    let (_, lib) = app_and_library("tree-ext", "/nowhere");
+    let needs_absent = {
+        let dir = std::env::temp_dir().join(format!("scratchkit-verify-absent-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.c"), "int absent(void) { return 0; }\n").unwrap();
+        std::fs::write(dir.join("m.c"), "int absent(void);\nint module(void) { return absent(); }\n").unwrap();
+        let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+        gcc(&["-shared", "-fPIC", "-o", "libabsent.so", "a.c"]);
+        gcc(&["-shared", "-fPIC", "-o", "m.so", "m.c", "-L.", "-labsent"]);
+        std::fs::read(dir.join("m.so")).unwrap()
+    };
+    let tree = Tree::builder("tree-ext")
+        .with_glibc()
+        .file("/out/app", SCRIPT, 0o755)
+        .file("/usr/lib/x86_64-linux-gnu/libgreet.so", &lib, 0o644)
+        .file("/usr/lib/py/lib-dynload/greet_ext.so", &lib, 0o644)
+        .file("/usr/lib/py/lib-dynload/deeper/more/greet_ext2.so", &lib, 0o644)
+        .file("/usr/lib/py/os.py", b"import sys\n# a module, not ELF: only its first bytes are read\n", 0o644);
+    let v = verify(
+        &tree,
+        &spec(
+            "  - /out/app
+  - /usr/lib/py
+",
+            "image:
+  entrypoint: [/out/app]
+",
+        ),
+    );
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.libraries.iter().any(|l| l == LIBC), "a library in a copied tree gets libc: {:?}", v.libraries);
+
+    let tree = tree.file("/usr/lib/py/lib-dynload/needs_absent.so", &needs_absent, 0o644);
+    let v = verify(
+        &tree,
+        &spec(
+            "  - /out/app
+  - /usr/lib/py
+",
+            "image:
+  entrypoint: [/out/app]
+",
+        ),
+    );
+    let found = messages(&v);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`/usr/lib/py/lib-dynload/needs_absent.so` needs `libabsent.so`, which is not in the builder"), "{found:?}");
+    assert_eq!(v.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
+    // With `libraries: none` the tree is not looked into.
+    let none = verify(
+        &tree,
+        &spec(
+            "  - /out/app
+  - /usr/lib/py
+",
+            "image:
+  entrypoint: [/out/app]
+rootfs:
+  libraries: none
+",
+        ),
+    );
+    assert!(none.diagnostics.items.is_empty(), "{:?}", messages(&none));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -7,8 +7,10 @@
 pub mod elf;
 pub mod libraries;
 pub mod packages;
+pub mod trees;
 
 use elf::ElfInfo;
+use libraries::{Layout, Root};
 
 use futures_util::future::{join, join_all};
 
@@ -25,6 +27,25 @@ pub struct FileStat {
     pub size: u64,
 }
 
+/// What a directory entry is, symlinks not followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    /// With its target as written.
+    Symlink(String),
+    /// A device, pipe or socket; or, from a listing that follows symlinks, a link that leads nowhere.
+    Other,
+}
+
+/// One entry of [`Filesystem::list`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub kind: Kind,
+    pub size: u64,
+}
+
 /// Read access to one filesystem. Paths are absolute inside it.
 #[allow(async_fn_in_trait)]
 pub trait Filesystem {
@@ -32,6 +53,21 @@ pub trait Filesystem {
     /// Up to `length` bytes at `offset`.
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String>;
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String>;
+    /// A directory's entries with what each is. The default stats each name, which follows symlinks (a
+    /// link shows as what it leads to); a filesystem that can tell links says so.
+    async fn list(&self, path: &str) -> Result<Vec<Entry>, String> {
+        let names = self.read_dir(path).await?;
+        let paths: Vec<String> = names.iter().map(|n| format!("{}/{n}", path.trim_end_matches('/'))).collect();
+        let stats = join_all(paths.iter().map(|p| self.stat(p))).await;
+        Ok(names
+            .into_iter()
+            .zip(stats)
+            .map(|(name, stat)| match stat {
+                Ok(s) => Entry { name, kind: if s.is_dir { Kind::Dir } else { Kind::File }, size: s.size },
+                Err(_) => Entry { name, kind: Kind::Other, size: 0 },
+            })
+            .collect())
+    }
 }
 
 /// The builder's output could not be read: the check itself failed (not a problem with the spec).
@@ -65,28 +101,31 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
 
     let ds = &mut out.diagnostics;
     ds.extend(hidden);
-    let mut dynamic = Vec::new();
-    for ((copy, path), found) in copies.into_iter().zip(inspected) {
+    let mut roots = Vec::new();
+    let mut trees = Vec::new();
+    for ((copy, path), found) in copies.iter().zip(inspected) {
+        if found.stat.is_some_and(|s| s.is_dir) && plan.libraries == Libraries::Auto {
+            trees.push((*copy, *path));
+        }
         if let Some(info) = check_copy(ds, plan, platform, copy, path, found) {
-            dynamic.push((path.to_string(), info));
+            roots.push(Root { image: copy.dest.to_string(), builder: path.to_string(), info, dlopened: Vec::new() });
         }
     }
-    if !dynamic.is_empty() {
-        let closure = libraries::closure(fs, &dynamic).await.map_err(ReadError)?;
-        for m in &closure.missing {
-            let span = plan.copies.iter().find(|c| matches!(&c.from, Source::Builder(p) if p.as_str() == m.needed_by)).map_or(builder.image_span, |c| c.span);
-            if let Some(e) = &m.unreadable {
-                ds.push(
-                    Diagnostic::error(span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
-                        .hint("the library may be corrupt: reinstall the package that provides it in the builder image"),
-                );
-                continue;
+    // The files inside copied directories, each tree walked on its own (a few requests at a time).
+    let walked = join_all(trees.iter().map(|(copy, path)| trees::walk(fs, path.as_str(), copy.dest.as_str()))).await;
+    for ((copy, path), walked) in trees.iter().zip(walked) {
+        match walked {
+            Ok(walked) => roots.extend(tree_roots(ds, platform, copy, path, walked)),
+            Err(e) => {
+                ds.push(Diagnostic::error(copy.span, format!("cannot look into `{path}`: {e}")).hint("the libraries its files need cannot be found without it"))
             }
-            let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
-            ds.push(
-                Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
-                    .hint("install the package that provides it in the builder image, or link statically"),
-            );
+        }
+    }
+    if roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty()) {
+        let layout = Layout::new(copies.iter().map(|(copy, path)| (copy.dest.to_string(), path.to_string())).collect());
+        let closure = libraries::closure_in(fs, &roots, &layout).await;
+        for m in &closure.missing {
+            ds.push(missing_library(plan, builder.image_span, m));
         }
         out.libraries = closure.files;
     }
@@ -97,6 +136,58 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
         out.packages = packages::find(fs, &copied(plan, &out.libraries, &out.absent)).await;
     }
     Ok(out)
+}
+
+/// The ELF files a copied tree holds, for the closure: those for the target machine (others are named in
+/// one warning), and an error for each that cannot be read.
+fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &AbsPath, walked: trees::Walked) -> Vec<Root> {
+    for (file, e) in &walked.unreadable {
+        ds.push(
+            Diagnostic::error(copy.span, format!("cannot read `{file}` (in `{path}`) as ELF: {e}"))
+                .hint("the file may be corrupt; leave it out of the directory"),
+        );
+    }
+    let want = platform.elf_machine();
+    let (roots, foreign): (Vec<_>, Vec<_>) = walked.elf.into_iter().partition(|(_, info)| want.is_none_or(|m| m == info.machine));
+    if let Some((file, info)) = foreign.first() {
+        let more = if foreign.len() > 1 { format!(" and {} more", foreign.len() - 1) } else { String::new() };
+        ds.push(
+            Diagnostic::warning(
+                copy.span,
+                format!("`{}`{more} in `{path}` is built for {}, not {platform}: its libraries are not looked for", file.builder, info.machine_name()),
+            )
+            .hint("leave files for other machines out of the directory"),
+        );
+    }
+    roots.into_iter().map(|(file, info)| Root { image: file.image, builder: file.builder, info, dlopened: Vec::new() }).collect()
+}
+
+/// The error for a library the closure did not find, at the copy that brings the file needing it.
+fn missing_library(plan: &Plan, fallback: crate::diag::Span, m: &libraries::Missing) -> Diagnostic {
+    let copy = plan
+        .copies
+        .iter()
+        .filter(|c| matches!(c.from, Source::Builder(_)))
+        .filter(|c| m.root == c.dest.as_str() || m.root.strip_prefix(c.dest.as_str().trim_end_matches('/')).is_some_and(|r| r.starts_with('/')))
+        .max_by_key(|c| c.dest.as_str().len());
+    let span = copy.map_or(fallback, |c| c.span);
+    let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
+    if let Some(e) = &m.unreadable {
+        Diagnostic::error(span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
+            .hint("the library may be corrupt: reinstall the package that provides it in the builder image")
+    } else if m.origin_moved {
+        Diagnostic::error(
+            span,
+            format!(
+                "`{}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`, where `{}` is not found{searched}",
+                m.needed_by, m.needed_by_image, m.library
+            ),
+        )
+        .hint(format!("copy it to the same directory (e.g. `to: {}`) or its libraries along with it, or link it without an $ORIGIN RUNPATH", m.needed_by))
+    } else {
+        Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
+            .hint("install the package that provides it in the builder image, or link statically")
+    }
 }
 
 /// What the checks will read of the builder, as far as the plan tells: the copies' sources, the rootfs
@@ -267,14 +358,6 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
                 .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
         );
         return None;
-    }
-    let moved = copy.dest.parent() != path.parent();
-    let uses_origin = info.rpath.iter().chain(&info.runpath).any(|d| d.contains("$ORIGIN") || d.contains("${ORIGIN}"));
-    if moved && uses_origin {
-        ds.push(
-            Diagnostic::error(copy.span, format!("`{path}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`", copy.dest))
-                .hint(format!("copy it to the same directory (e.g. `to: {path}`), or link it without an $ORIGIN RUNPATH")),
-        );
     }
     Some(info)
 }
