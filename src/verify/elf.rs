@@ -9,7 +9,7 @@ use goblin::container::Ctx;
 use goblin::elf::dynamic::{Dynamic, DT_NEEDED, DT_RPATH, DT_RUNPATH};
 use goblin::elf::header::ET_DYN;
 use goblin::elf::program_header::{ProgramHeader, PT_DYNAMIC, PT_INTERP};
-use goblin::elf::section_header::SectionHeader;
+use goblin::elf::section_header::{SectionHeader, SHT_DYNSYM};
 
 use super::Filesystem;
 
@@ -32,6 +32,9 @@ pub struct ElfInfo {
     pub debug_info: bool,
     /// Where the dynamic string table is (file offset, size): names are read from it on demand.
     pub dynstr: Option<(u64, u64)>,
+    /// Where the dynamic symbol table is (file offset, size), from the section headers.
+    pub dynsym: Option<(u64, u64)>,
+    pub big_endian: bool,
 }
 
 impl ElfInfo {
@@ -194,7 +197,7 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
     let section_table = section_table(&header);
     file.fetch(fs, path, &[interp, dynamic_table, section_table].into_iter().flatten().collect::<Vec<_>>()).await?;
 
-    let mut info = ElfInfo { machine: header.e_machine, is_64: ctx.is_big(), ..ElfInfo::default() };
+    let mut info = ElfInfo { machine: header.e_machine, is_64: ctx.is_big(), big_endian: !ctx.is_little_endian(), ..ElfInfo::default() };
     if let Some(range) = interp {
         info.interpreter = Some(String::from_utf8_lossy(file.bytes(range)).trim_end_matches('\0').to_string());
     }
@@ -203,6 +206,8 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         let shifted: Vec<u8> = std::iter::once(0).chain(file.bytes(range).iter().copied()).collect();
         SectionHeader::parse(&shifted, 1, header.e_shnum as usize, ctx).ok()
     });
+    let symbol_size = symbol_size(info.is_64);
+    info.dynsym = sections.iter().flatten().find(|s| s.sh_type == SHT_DYNSYM && s.sh_entsize == symbol_size).map(|s| (s.sh_offset, s.sh_size));
     let section_names = sections.as_ref().and_then(|s| s.get(header.e_shstrndx as usize)).filter(|n| n.sh_size <= MAX_TABLE).map(|n| (n.sh_offset, n.sh_size));
     let dynamic = match dynamic_ph {
         // goblin reads the section at its header's offset: hand it the section alone, moved to offset 0.
@@ -250,6 +255,38 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
     info.runpath = paths(DT_RUNPATH);
     info.rpath = paths(DT_RPATH);
     Ok(Some(info))
+}
+
+fn symbol_size(is_64: bool) -> u64 {
+    if is_64 {
+        goblin::elf::sym::sym64::SIZEOF_SYM as u64
+    } else {
+        goblin::elf::sym::sym32::SIZEOF_SYM as u64
+    }
+}
+
+/// Which of `wanted` the file imports: names of undefined symbols in its dynamic symbol table (the
+/// functions it calls in a library). The table is read in [`CHUNK`]s, and only the names of undefined
+/// symbols, in [`BLOCK`]s around them.
+pub async fn imports<F: Filesystem>(fs: &F, path: &str, info: &ElfInfo, wanted: &[&str]) -> Result<Vec<String>, String> {
+    let (Some((offset, size)), Some(strings)) = (info.dynsym, info.dynstr) else {
+        return Ok(Vec::new());
+    };
+    let bytes = read_span(fs, path, offset, size).await?;
+    if (bytes.len() as u64) < size {
+        return Err(format!("{path}: the dynamic symbol table ({size} bytes at {offset}) runs past the end of the file"));
+    }
+    let container = if info.is_64 { goblin::container::Container::Big } else { goblin::container::Container::Little };
+    let endian = if info.big_endian { goblin::container::Endian::Big } else { goblin::container::Endian::Little };
+    let ctx = Ctx::new(container, endian);
+    let count = (size / symbol_size(info.is_64)) as usize;
+    let symbols = goblin::elf::sym::Sym::parse(&bytes, 0, count, ctx).map_err(|e| format!("{path}: bad dynamic symbol table: {e}"))?;
+    let undefined: BTreeSet<u64> = symbols.iter().filter(|s| s.st_shndx == 0 && s.st_name != 0).map(|s| s.st_name as u64).collect();
+    if undefined.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names = strings_at(fs, path, strings, &undefined).await?;
+    Ok(wanted.iter().filter(|w| names.values().any(|n| n == *w)).map(|w| w.to_string()).collect())
 }
 
 /// Where the section headers are, if plausible: they tell whether `.debug_info` is there.

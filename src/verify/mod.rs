@@ -4,13 +4,16 @@
 //! The checks read the builder's output through [`Filesystem`], a trait of this module's own: the
 //! frontend adapts a solved gateway ref to it, tests adapt a host directory or an in-memory tree.
 
+mod closure;
+pub mod dlopen;
 pub mod elf;
 pub mod libraries;
+pub mod links;
 pub mod packages;
 pub mod trees;
 
 use elf::ElfInfo;
-use libraries::{Layout, Root};
+use libraries::Root;
 
 use futures_util::future::{join, join_all};
 
@@ -89,9 +92,9 @@ pub struct Verified {
 /// Checks the builder's filesystem (already built) against the plan.
 pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Verified, ReadError> {
     let mut out = Verified::default();
-    let Some(builder) = &plan.builder else {
+    if plan.builder.is_none() {
         return Ok(out);
-    };
+    }
 
     // Every file the checks need is read at once (each read is a round trip and a snapshot mount in
     // BuildKit); the findings are then reported in spec order.
@@ -111,24 +114,7 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
             roots.push(Root { image: copy.dest.to_string(), builder: path.to_string(), info, dlopened: Vec::new() });
         }
     }
-    // The files inside copied directories, each tree walked on its own (a few requests at a time).
-    let walked = join_all(trees.iter().map(|(copy, path)| trees::walk(fs, path.as_str(), copy.dest.as_str()))).await;
-    for ((copy, path), walked) in trees.iter().zip(walked) {
-        match walked {
-            Ok(walked) => roots.extend(tree_roots(ds, platform, copy, path, walked)),
-            Err(e) => {
-                ds.push(Diagnostic::error(copy.span, format!("cannot look into `{path}`: {e}")).hint("the libraries its files need cannot be found without it"))
-            }
-        }
-    }
-    if roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty()) {
-        let layout = Layout::new(copies.iter().map(|(copy, path)| (copy.dest.to_string(), path.to_string())).collect());
-        let closure = libraries::closure_in(fs, &roots, &layout).await;
-        for m in &closure.missing {
-            ds.push(missing_library(plan, builder.image_span, m));
-        }
-        out.libraries = closure.files;
-    }
+    out.libraries = closure::of_image(fs, plan, platform, &copies, roots, &trees, ds).await;
     let (rootfs_problems, absent) = rootfs_problems;
     out.diagnostics.extend(rootfs_problems);
     out.absent = absent;
@@ -136,58 +122,6 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
         out.packages = packages::find(fs, &copied(plan, &out.libraries, &out.absent)).await;
     }
     Ok(out)
-}
-
-/// The ELF files a copied tree holds, for the closure: those for the target machine (others are named in
-/// one warning), and an error for each that cannot be read.
-fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &AbsPath, walked: trees::Walked) -> Vec<Root> {
-    for (file, e) in &walked.unreadable {
-        ds.push(
-            Diagnostic::error(copy.span, format!("cannot read `{file}` (in `{path}`) as ELF: {e}"))
-                .hint("the file may be corrupt; leave it out of the directory"),
-        );
-    }
-    let want = platform.elf_machine();
-    let (roots, foreign): (Vec<_>, Vec<_>) = walked.elf.into_iter().partition(|(_, info)| want.is_none_or(|m| m == info.machine));
-    if let Some((file, info)) = foreign.first() {
-        let more = if foreign.len() > 1 { format!(" and {} more", foreign.len() - 1) } else { String::new() };
-        ds.push(
-            Diagnostic::warning(
-                copy.span,
-                format!("`{}`{more} in `{path}` is built for {}, not {platform}: its libraries are not looked for", file.builder, info.machine_name()),
-            )
-            .hint("leave files for other machines out of the directory"),
-        );
-    }
-    roots.into_iter().map(|(file, info)| Root { image: file.image, builder: file.builder, info, dlopened: Vec::new() }).collect()
-}
-
-/// The error for a library the closure did not find, at the copy that brings the file needing it.
-fn missing_library(plan: &Plan, fallback: crate::diag::Span, m: &libraries::Missing) -> Diagnostic {
-    let copy = plan
-        .copies
-        .iter()
-        .filter(|c| matches!(c.from, Source::Builder(_)))
-        .filter(|c| m.root == c.dest.as_str() || m.root.strip_prefix(c.dest.as_str().trim_end_matches('/')).is_some_and(|r| r.starts_with('/')))
-        .max_by_key(|c| c.dest.as_str().len());
-    let span = copy.map_or(fallback, |c| c.span);
-    let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
-    if let Some(e) = &m.unreadable {
-        Diagnostic::error(span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
-            .hint("the library may be corrupt: reinstall the package that provides it in the builder image")
-    } else if m.origin_moved {
-        Diagnostic::error(
-            span,
-            format!(
-                "`{}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`, where `{}` is not found{searched}",
-                m.needed_by, m.needed_by_image, m.library
-            ),
-        )
-        .hint(format!("copy it to the same directory (e.g. `to: {}`) or its libraries along with it, or link it without an $ORIGIN RUNPATH", m.needed_by))
-    } else {
-        Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
-            .hint("install the package that provides it in the builder image, or link statically")
-    }
 }
 
 /// What the checks will read of the builder, as far as the plan tells: the copies' sources, the rootfs
