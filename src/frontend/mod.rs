@@ -250,6 +250,16 @@ async fn build_one<G: Gateway>(
     let mut warnings = Diagnostics::default();
     let mut built_during = None;
     let mut lowered = lower::lower_platform(plan, &ctx, platform);
+    let mut from_context = context_files(g, plan, &ctx, platform).await?;
+    if lowered.builder.is_none() {
+        // Without a builder, nothing else is checked: the context's files must need nothing.
+        let found = std::mem::take(&mut from_context.diagnostics);
+        if found.has_errors() {
+            return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
+        }
+        warnings.extend(found);
+    }
+    let mut from_context = Some(from_context);
     if let Some(builder) = &lowered.builder {
         let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
         // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but
@@ -271,7 +281,7 @@ async fn build_one<G: Gateway>(
                 BuilderFs::new(g, &builder_ref)
             }
         };
-        let verified = verify::builder_output(&fs, plan, platform).await?;
+        let verified = verify::builder_output_with(&fs, plan, platform, from_context.take().unwrap_or_default()).await?;
         let problems = verified.diagnostics;
         if problems.has_errors() {
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
@@ -291,6 +301,16 @@ async fn build_one<G: Gateway>(
         None => Vec::new(),
     };
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
+}
+
+/// What the files `copy` takes from the build context need, read from the context itself (the same
+/// vertex the image copies them from, so it is sent once).
+async fn context_files<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, platform: &Platform) -> Result<verify::context::FromContext, Failed> {
+    if !verify::context::copies_from_context(plan) {
+        return Ok(verify::context::FromContext::default());
+    }
+    let context_ref = g.solve(marshal(&lower::build_context(ctx), false), &[]).await?;
+    Ok(verify::context::context_files(&BuilderFs::new(g, &context_ref), plan, platform).await)
 }
 
 /// The probe solved and built, or `None` when it failed: when a path the build needs is missing (the

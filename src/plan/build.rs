@@ -380,6 +380,12 @@ impl Planner {
         let builder = spec.builder.as_ref().and_then(|b| self.builder(b));
         let accounts = self.accounts(&spec.rootfs);
         let copies = self.copies(spec, builder.is_some(), &accounts);
+        // A builder without `run` still serves: it has the libraries of binaries copied from a context.
+        if let (Some(b), Some(written)) = (&builder, &spec.builder) {
+            if b.run.is_empty() && copies.iter().all(|c| matches!(c.from, Source::Builder(_))) {
+                self.warn(written.span, "the builder has no `run` commands", "add `run: <build command>`, or drop `builder` to copy from the build context");
+            }
+        }
         let (rootfs, zones_off) = self.rootfs(&spec.rootfs, &accounts, builder.is_some());
         let libraries = match &spec.rootfs.libraries {
             None => Libraries::Auto,
@@ -545,9 +551,6 @@ impl Planner {
                 RunsOn::BuildPlatform
             }
         };
-        if b.run.is_empty() {
-            self.warn(b.span, "the builder has no `run` commands", "add `run: <build command>`, or drop `builder` to copy from the build context");
-        }
         Some(Builder {
             image: image?,
             image_span: b.image.as_ref().map_or(b.span, |i| i.span),
@@ -1260,6 +1263,18 @@ mod tests {
         let (plan, warnings) = plan(&spec::load(BUILDER).expect("the spec loads"), &inputs).expect("it plans");
         assert_eq!(plan.platforms, [Platform::linux_amd64()]);
         assert!(warnings.warnings().any(|w| w.message == "platform `linux/amd64` is requested twice"), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_builder_without_run_is_worth_a_warning_only_when_nothing_comes_from_a_context() {
+        let no_run = |copy: &str| {
+            let (_, warnings) = planned(&format!("builder:\n  image: debian:bookworm-slim\ncopy: [\"{copy}\"]\n")).expect("it plans");
+            let warned = warnings.warnings().any(|w| w.message == "the builder has no `run` commands");
+            warned
+        };
+        assert!(no_run("/usr/bin/env"));
+        // It provides the libraries of a binary from the build context.
+        assert!(!no_run("context:hello"));
     }
 
     fn planned(text: &str) -> Result<(Plan, Diagnostics), Diagnostics> {

@@ -9,20 +9,29 @@ use super::libraries::{self, Layout, Root};
 use super::trees::{self, Placed};
 use super::{dlopen, links, Diagnostic, Diagnostics};
 use crate::diag::Span;
-use crate::plan::{AbsPath, Copy, Plan, Source};
+use crate::plan::{AbsPath, Copy, Plan};
 use crate::platform::Platform;
 
+/// The builder copies of the spec.
+pub struct Copies<'a> {
+    /// Every copy from the builder, with its source.
+    pub all: &'a [(&'a Copy, &'a AbsPath)],
+    /// Those of directories, to look into.
+    pub trees: &'a [(&'a Copy, &'a AbsPath)],
+}
+
 /// The builder paths the image needs besides its copies, sorted, none inside another; the problems go
-/// to `ds`. `roots` are the dynamic files `copy` lists; `trees` the directories it copies.
+/// to `ds`. `roots` are the dynamic files `copy` lists; `from_context` the build context's.
 pub async fn of_image<F: super::Filesystem>(
     fs: &F,
     plan: &Plan,
     platform: &Platform,
-    copies: &[(&Copy, &AbsPath)],
+    Copies { all: copies, trees }: Copies<'_>,
     mut roots: Vec<Root>,
-    trees: &[(&Copy, &AbsPath)],
+    from_context: (Vec<Root>, Vec<(String, u16)>),
     ds: &mut Diagnostics,
 ) -> Vec<String> {
+    let (context_roots, context_iconv) = from_context;
     let fallback = plan.builder.as_ref().map(|b| b.image_span).unwrap_or_default();
     let span_of = |image: &str| span_of(plan, image).unwrap_or(fallback);
     // The files inside copied directories, each tree walked on its own (a few requests at a time).
@@ -43,7 +52,10 @@ pub async fn of_image<F: super::Filesystem>(
     let mut brought: Vec<String> = Vec::new();
     let mut layout_copies: Vec<(String, String)> = copies.iter().map(|(copy, path)| (copy.dest.to_string(), path.to_string())).collect();
 
-    let scan = dlopen::scan(fs, &mut roots).await;
+    let mut scan = dlopen::scan(fs, &mut roots).await;
+    // The context's files were read where they are.
+    roots.extend(context_roots);
+    scan.iconv.extend(context_iconv);
     for (image, e) in &scan.unreadable {
         ds.push(Diagnostic::error(span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
     }
@@ -59,6 +71,7 @@ pub async fn of_image<F: super::Filesystem>(
                         builder: f.builder,
                         info,
                         dlopened: Vec::new(),
+                        context: false,
                     }));
                     layout_copies.push((dir.clone(), dir.clone()));
                     brought.push(dir);
@@ -125,11 +138,10 @@ fn provided_by_rootfs(plan: &Plan, image: &str) -> bool {
     plan.rootfs_files.iter().any(|f| under(f.path.as_str())) || plan.app_dirs.iter().any(|d| d.path.as_str() == image)
 }
 
-/// The span of the builder copy that puts `image` in the image (the deepest one).
+/// The span of the copy that puts `image` in the image (the deepest one).
 fn span_of(plan: &Plan, image: &str) -> Option<Span> {
     plan.copies
         .iter()
-        .filter(|c| matches!(c.from, Source::Builder(_)))
         .filter(|c| image == c.dest.as_str() || image.strip_prefix(c.dest.as_str().trim_end_matches('/')).is_some_and(|r| r.starts_with('/')))
         .max_by_key(|c| c.dest.as_str().len())
         .map(|c| c.span)
@@ -156,7 +168,7 @@ fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &Abs
             .hint("leave files for other machines out of the directory"),
         );
     }
-    roots.into_iter().map(|(file, info)| Root { image: file.image, builder: file.builder, info, dlopened: Vec::new() }).collect()
+    roots.into_iter().map(|(file, info)| Root { image: file.image, builder: file.builder, info, dlopened: Vec::new(), context: false }).collect()
 }
 
 /// The error for a library the closure did not find, at the copy that brings the file needing it.

@@ -73,12 +73,15 @@ pub struct Root {
     pub info: ElfInfo,
     /// Libraries the C library opens for it by name, without `DT_NEEDED` (`libgcc_s.so.1`).
     pub dlopened: Vec<String>,
+    /// From the build context, not the builder: `builder` is then how messages name it
+    /// (`context:hello`), and its imports were read already.
+    pub context: bool,
 }
 
 impl Root {
     /// A file at the same path in the builder and the image.
     pub fn at(path: &str, info: ElfInfo) -> Root {
-        Root { image: path.to_string(), builder: path.to_string(), info, dlopened: Vec::new() }
+        Root { image: path.to_string(), builder: path.to_string(), info, dlopened: Vec::new(), context: false }
     }
 }
 
@@ -317,7 +320,7 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                     needed_by: obj.builder.clone(),
                     needed_by_image: obj.image.clone(),
                     root: root.image.clone(),
-                    origin_moved: unreadable.is_none() && uses_origin(&obj.info) && parent(&obj.image) != parent(&obj.builder),
+                    origin_moved: unreadable.is_none() && uses_origin(&obj.info) && obj.builder.starts_with('/') && parent(&obj.image) != parent(&obj.builder),
                     searched,
                     unreadable,
                 };

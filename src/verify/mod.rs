@@ -5,6 +5,7 @@
 //! frontend adapts a solved gateway ref to it, tests adapt a host directory or an in-memory tree.
 
 mod closure;
+pub mod context;
 pub mod dlopen;
 pub mod elf;
 pub mod libraries;
@@ -91,6 +92,12 @@ pub struct Verified {
 
 /// Checks the builder's filesystem (already built) against the plan.
 pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Verified, ReadError> {
+    builder_output_with(fs, plan, platform, context::FromContext::default()).await
+}
+
+/// [`builder_output`], with what the files copied from the build context need ([`context::context_files`]):
+/// the builder provides their libraries too.
+pub async fn builder_output_with<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, from_context: context::FromContext) -> Result<Verified, ReadError> {
     let mut out = Verified::default();
     if plan.builder.is_none() {
         return Ok(out);
@@ -111,10 +118,12 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
             trees.push((*copy, *path));
         }
         if let Some(info) = check_copy(ds, plan, platform, copy, path, found) {
-            roots.push(Root { image: copy.dest.to_string(), builder: path.to_string(), info, dlopened: Vec::new() });
+            roots.push(Root { image: copy.dest.to_string(), builder: path.to_string(), info, dlopened: Vec::new(), context: false });
         }
     }
-    out.libraries = closure::of_image(fs, plan, platform, &copies, roots, &trees, ds).await;
+    ds.extend(from_context.diagnostics);
+    let shipped = closure::Copies { all: &copies, trees: &trees };
+    out.libraries = closure::of_image(fs, plan, platform, shipped, roots, (from_context.roots, from_context.iconv), ds).await;
     let (rootfs_problems, absent) = rootfs_problems;
     out.diagnostics.extend(rootfs_problems);
     out.absent = absent;
