@@ -197,6 +197,8 @@ pub fn copied(plan: &Plan, libraries: &[String], absent: &[String]) -> packages:
         }
     }
     out.files.extend(libraries.iter().cloned());
+    // A library path may be a directory brought whole (glibc's gconv modules, a symlink's target).
+    out.trees.extend(libraries.iter().map(|l| (l.clone(), Vec::new())));
     for copy in &plan.copies {
         if let Source::Builder(path) = &copy.from {
             // A file, or a directory copied whole: both ways, the builder's packages own what is below it.
