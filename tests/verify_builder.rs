@@ -425,6 +425,11 @@ fn the_files_inside_a_copied_directory_have_their_libraries() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("`/usr/lib/py/lib-dynload/needs_absent.so` needs `libabsent.so`, which is not in the builder"), "{found:?}");
     assert_eq!(v.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
+    // A file that starts like ELF but is cut short (test data) is named in a warning, not an error.
+    let cut = Tree::builder("tree-cut").with_glibc().file("/out/app", SCRIPT, 0o755).file("/usr/lib/py/testdata/cut.so", &lib[..200], 0o644);
+    let v = verify(&cut, &spec("  - /out/app\n  - /usr/lib/py\n", "image:\n  entrypoint: [/out/app]\n"));
+    assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
+    assert!(messages(&v).iter().any(|m| m.starts_with("cannot read `/usr/lib/py/testdata/cut.so` in `/usr/lib/py` as ELF")), "{:?}", messages(&v));
     // With `libraries: none` the tree is not looked into.
     let none = verify(
         &tree,
