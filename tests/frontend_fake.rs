@@ -250,7 +250,7 @@ impl FakeGateway {
                 return Kind::Builder;
             }
             let only_context = ops.iter().filter(|o| o.op.is_some()).count() == 1
-                && sources(def).iter().any(|s| s.identifier == "local://context" && !s.attrs.contains_key("local.followpaths"));
+                && sources(def).iter().any(|s| s.identifier.starts_with("local://") && !s.attrs.contains_key("local.followpaths"));
             return if only_context { Kind::Context } else { Kind::Image };
         }
         let head_is_exec = head(def).is_some_and(|o| matches!(o.op, Some(pb::op::Op::Exec(_))));
@@ -1065,6 +1065,14 @@ fn a_dynamic_binary_from_the_context_without_a_builder_is_a_located_error() {
     let mut fake = FakeGateway::modern(spec).with_context_file("/hello", b"#!/bin/sh\necho hi, as a long enough script to be looked at\n".to_vec());
     run_frontend(&mut fake, &[]);
     fake.images();
+}
+
+#[test]
+fn a_dynamic_binary_from_a_named_context_without_a_builder_is_a_located_error() {
+    let mut fake = FakeGateway::modern("copy:\n  - {from: \"context:web:bin/hello\", to: /hello}\n").with_context_file("/bin/hello", compiled_c_program());
+    run_frontend(&mut fake, &[("context:web", "local:web")]);
+    let error = fake.error();
+    assert!(error.contains("`context:web:bin/hello` is dynamically linked") && error.contains("scratch.yaml:2:5"), "{error}");
 }
 
 #[test]

@@ -303,14 +303,23 @@ async fn build_one<G: Gateway>(
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
 }
 
-/// What the files `copy` takes from the build context need, read from the context itself (the same
-/// vertex the image copies them from, so it is sent once).
+/// What the files `copy` takes from the build context and named contexts need, read from each context
+/// itself (the same vertex the image copies them from, so it is sent once).
 async fn context_files<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, platform: &Platform) -> Result<verify::context::FromContext, Failed> {
-    if !verify::context::copies_from_context(plan) {
-        return Ok(verify::context::FromContext::default());
+    let names = verify::context::contexts_copied_from(plan);
+    let states: Vec<State> = names
+        .iter()
+        .map(|name| match name {
+            None => lower::build_context(ctx),
+            Some(n) => ctx.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, ctx.session_id.as_deref())),
+        })
+        .collect();
+    let solved = join_all(states.iter().map(|s| g.solve(marshal(s, false), &[]))).await;
+    let mut contexts = Vec::new();
+    for (name, ref_id) in names.into_iter().zip(solved) {
+        contexts.push((name, BuilderFs::new(g, &ref_id?)));
     }
-    let context_ref = g.solve(marshal(&lower::build_context(ctx), false), &[]).await?;
-    Ok(verify::context::context_files(&BuilderFs::new(g, &context_ref), plan, platform).await)
+    Ok(verify::context::context_files(plan, platform, &contexts).await)
 }
 
 /// The probe solved and built, or `None` when it failed: when a path the build needs is missing (the

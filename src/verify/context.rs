@@ -1,5 +1,5 @@
-//! Files copied from the build context (a binary built earlier in CI: the goreleaser and `cargo build`
-//! pattern). One that is dynamically linked needs a loader and libraries the context does not hold: with
+//! Files copied from the build context or a named context (a binary built earlier in CI: the goreleaser
+//! and `cargo build` pattern). One that is dynamically linked needs a loader and libraries the context does not hold: with
 //! a builder image they are taken from it (with or without `run`), as for the builder's own files;
 //! without one the build stops at its copy entry.
 
@@ -21,17 +21,53 @@ pub struct FromContext {
     pub iconv: Vec<(String, u16)>,
 }
 
-/// Whether the plan copies a file from the build context (then it is worth reading).
-pub fn copies_from_context(plan: &Plan) -> bool {
-    plan.copies.iter().any(|c| matches!(c.from, Source::Context(_)) && !c.contents)
+/// The contexts the plan copies files from: `None` for the build context, else the named context's name.
+pub fn contexts_copied_from(plan: &Plan) -> Vec<Option<String>> {
+    let mut names: Vec<Option<String>> = plan.copies.iter().filter(|c| !c.contents).filter_map(|c| context_of(&c.from).map(|(name, _)| name)).collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
-/// Reads each file `copy` takes from the build context (`fs` is the context, paths from its root).
-/// Directories are not looked into.
-pub async fn context_files<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform) -> FromContext {
+/// The context a source is in and its path there (from the context's root), if it is in one.
+fn context_of(source: &Source) -> Option<(Option<String>, String)> {
+    match source {
+        Source::Builder(_) => None,
+        Source::Context(p) => Some((None, format!("/{p}"))),
+        Source::Named { name, path } => Some((Some(name.clone()), format!("/{path}"))),
+    }
+}
+
+/// How the spec names a context's file: `context:hello`, `context:web:dist/app`.
+fn shown(name: Option<&str>, path: &str) -> String {
+    match name {
+        None => format!("context:{}", path.trim_start_matches('/')),
+        Some(name) => format!("context:{name}:{}", path.trim_start_matches('/')),
+    }
+}
+
+/// Reads each file `copy` takes from a context; `contexts` are the ones [`contexts_copied_from`] names,
+/// each readable from its root. Directories are not looked into.
+pub async fn context_files<F: Filesystem>(plan: &Plan, platform: &Platform, contexts: &[(Option<String>, F)]) -> FromContext {
     let mut out = FromContext::default();
-    let copies: Vec<(&crate::plan::Copy, String)> =
-        plan.copies.iter().filter(|c| !c.contents).filter_map(|c| if let Source::Context(p) = &c.from { Some((c, format!("/{p}"))) } else { None }).collect();
+    for (name, fs) in contexts {
+        let one = of_one(fs, plan, platform, name.as_deref()).await;
+        out.diagnostics.extend(one.diagnostics);
+        out.roots.extend(one.roots);
+        out.iconv.extend(one.iconv);
+    }
+    out
+}
+
+/// [`context_files`] for one context.
+async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context: Option<&str>) -> FromContext {
+    let mut out = FromContext::default();
+    let copies: Vec<(&crate::plan::Copy, String)> = plan
+        .copies
+        .iter()
+        .filter(|c| !c.contents)
+        .filter_map(|c| context_of(&c.from).filter(|(name, _)| name.as_deref() == context).map(|(_, path)| (c, path)))
+        .collect();
     let found = join_all(copies.iter().map(|(_, path)| async move {
         match fs.stat(path).await {
             // A path the context lacks is BuildKit's to report, when the image copies it.
@@ -43,7 +79,7 @@ pub async fn context_files<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platfo
     .await;
     let ds = &mut out.diagnostics;
     for ((copy, path), found) in copies.into_iter().zip(found) {
-        let shown = format!("context:{}", path.trim_start_matches('/'));
+        let shown = shown(context, &path);
         let info = match found {
             Ok(Some(info)) => info,
             Ok(None) => continue,
@@ -89,7 +125,7 @@ pub async fn context_files<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platfo
     }
     out.iconv = scan.iconv;
     for root in &mut out.roots {
-        root.builder = format!("context:{}", root.builder.trim_start_matches('/'));
+        root.builder = shown(context, &root.builder);
         root.context = true;
     }
     out
