@@ -1,6 +1,7 @@
 //! The files inside copied directories, as the image will have them: each directory is listed (a few
-//! requests in flight at a time), each regular file large enough to be ELF is opened for its first four
-//! bytes only, and the ELF ones are read like a copied binary. Symlinks are not followed (the copy keeps
+//! requests in flight at a time), each regular file large enough to be ELF and not named like a source,
+//! text or data file is opened for its first four bytes only, and the ELF ones are read like a copied
+//! binary. Symlinks are not followed (the copy keeps
 //! them as links); they are returned for the caller to check where they lead.
 
 use futures_util::stream::{self, StreamExt};
@@ -13,6 +14,98 @@ const CONCURRENT: usize = 32;
 
 /// The smallest ELF file: a 32-bit ELF header is 52 bytes.
 const MIN_ELF: u64 = 52;
+
+/// Name endings of files that are never ELF (sources, text, data, archives, images): not opened. Each read
+/// is a gateway request, and a runtime's tree is mostly these (a Python stdlib's `.py`/`.pyc`, a
+/// `node_modules`' `.js`/`.json`/`.md`). A shared library's name ends in `.so` or `.so.N`; an executable's
+/// usually has no dot.
+const NOT_ELF: &[&str] = &[
+    ".py",
+    ".pyc",
+    ".pyi",
+    ".pyo",
+    ".pth",
+    ".txt",
+    ".md",
+    ".rst",
+    ".html",
+    ".htm",
+    ".css",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".ts",
+    ".mts",
+    ".cts",
+    ".json",
+    ".map",
+    ".xml",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".properties",
+    ".h",
+    ".hpp",
+    ".c",
+    ".cc",
+    ".cpp",
+    ".go",
+    ".rs",
+    ".java",
+    ".class",
+    ".jar",
+    ".zip",
+    ".gz",
+    ".bz2",
+    ".xz",
+    ".zst",
+    ".tar",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".ico",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".otf",
+    ".pem",
+    ".crt",
+    ".der",
+    ".po",
+    ".mo",
+    ".sh",
+    ".pl",
+    ".pm",
+    ".rb",
+    ".php",
+    ".lua",
+    ".tcl",
+    ".el",
+    ".elc",
+    ".info",
+    ".csv",
+    ".sql",
+    ".db",
+    ".sqlite",
+    ".dat",
+    ".tzif",
+    ".mod",
+    ".sum",
+    ".lock",
+    ".license",
+    ".LICENSE",
+    ".typed",
+];
+
+/// Whether a file of this name may be ELF (and is opened to see).
+fn may_be_elf(name: &str) -> bool {
+    !NOT_ELF.iter().any(|ending| name.len() > ending.len() && name.ends_with(ending))
+}
 
 /// One file of a copied tree: where the builder has it, where the image will.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +143,7 @@ pub async fn walk<F: Filesystem>(fs: &F, from: &str, to: &str) -> Result<Walked,
                 let placed = Placed { builder: join(&dir.builder, &entry.name), image: join(&dir.image, &entry.name) };
                 match entry.kind {
                     Kind::Dir => next.push(placed),
-                    Kind::File if entry.size >= MIN_ELF => files.push(placed),
+                    Kind::File if entry.size >= MIN_ELF && may_be_elf(&entry.name) => files.push(placed),
                     Kind::Symlink(target) => out.links.push((placed, target)),
                     Kind::File | Kind::Other => {}
                 }
@@ -76,4 +169,21 @@ pub async fn walk<F: Filesystem>(fs: &F, from: &str, to: &str) -> Result<Walked,
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_and_programs_are_opened_sources_and_data_are_not() {
+        for name in ["libssl.so.3", "_ssl.cpython-311-x86_64-linux-gnu.so", "java", "node", "libjvm.so", "app.bin", "x.node"] {
+            assert!(may_be_elf(name), "{name}");
+        }
+        for name in ["os.py", "os.cpython-311.pyc", "index.js", "package.json", "README.md", "rt.jar", "cacerts.pem"] {
+            assert!(!may_be_elf(name), "{name}");
+        }
+        // A name that is only the ending is a file of its own (a hidden file), opened.
+        assert!(may_be_elf(".py"));
+    }
 }
