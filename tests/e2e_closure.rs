@@ -97,3 +97,18 @@ fn a_dynamic_binary_from_the_context_without_a_builder_is_a_located_error() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Debian's Go SDK directory copied whole: `bin/go` inside it is dynamically linked, and its `src` is a
+/// relative symlink out of the directory (to `/usr/share/go-1.19/src`). Before, the build was green and
+/// the image failed with `exec /usr/lib/go-1.19/bin/go: no such file or directory`; with the loader alone,
+/// `go list std` would fail for want of `src`.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn a_directory_copied_whole_runs_its_program_with_its_symlinked_parts() {
+    let _e2e = e2e();
+    let dir = "tests/e2e-fixtures/go-sdk";
+    let out = build_and_run(&format!("{dir}/scratch.yaml"), dir, "scratchkit-e2e/go-sdk");
+    for package in ["archive/tar", "net/http", "unicode/utf8"] {
+        assert!(out.lines().any(|l| l == package), "no `{package}` in:\n{out}");
+    }
+}
