@@ -374,6 +374,30 @@ fn origin_is_the_directory_the_image_has_the_file_in() {
 }
 
 #[test]
+fn a_library_the_tree_ships_under_its_soname_satisfies_the_others() {
+    // As the JDK: lib/libjava.so needs `libjvm.so` with no search path to it; lib/server/libjvm.so has that
+    // soname and is loaded first, by its path, so glibc takes it for the name.
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-gcc-soname-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("server")).unwrap();
+    std::fs::write(dir.join("jvm.c"), "int jvm(void) { return 0; }\n").unwrap();
+    std::fs::write(dir.join("java.c"), "int jvm(void);\nint java(void) { return jvm(); }\n").unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    gcc(&["-shared", "-fPIC", "-o", "server/libjvm.so", "-Wl,-soname,libjvm.so", "jvm.c"]);
+    gcc(&["-shared", "-fPIC", "-o", "libjava.so", "java.c", "-Lserver", "-ljvm"]);
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    let tree = Tree::builder("soname").with_glibc().file("/out/app", SCRIPT, 0o755).file("/opt/jdk/lib/libjava.so", &read("libjava.so"), 0o644);
+    let spec_text = spec("  - /out/app\n  - /opt/jdk\n", "image:\n  entrypoint: [/out/app]\n");
+    let without = verify(&tree, &spec_text);
+    assert!(
+        messages(&without).iter().any(|m| m.starts_with("`/opt/jdk/lib/libjava.so` needs `libjvm.so`, which is not in the builder")),
+        "{:?}",
+        messages(&without)
+    );
+    let with = verify(&tree.file("/opt/jdk/lib/server/libjvm.so", &read("server/libjvm.so"), 0o644), &spec_text);
+    assert!(with.diagnostics.items.is_empty(), "{:?}", messages(&with));
+}
+
+#[test]
 fn the_files_inside_a_copied_directory_have_their_libraries() {
     // A Python-like tree: a program-less directory of extension modules, one of them needing a library
     // that only the builder's system directories have, one needing a library no one has.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::{join, join_all};
 use goblin::container::Ctx;
-use goblin::elf::dynamic::{Dynamic, DT_NEEDED, DT_RPATH, DT_RUNPATH};
+use goblin::elf::dynamic::{Dynamic, DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
 use goblin::elf::header::ET_DYN;
 use goblin::elf::program_header::{ProgramHeader, PT_DYNAMIC, PT_INTERP};
 use goblin::elf::section_header::{SectionHeader, SHT_DYNSYM};
@@ -24,6 +24,8 @@ pub struct ElfInfo {
     /// `PT_INTERP`: the dynamic loader, absent for static binaries.
     pub interpreter: Option<String>,
     pub needed: Vec<String>,
+    /// `DT_SONAME`: the name a library is known by once loaded.
+    pub soname: Option<String>,
     pub runpath: Vec<String>,
     pub rpath: Vec<String>,
     /// Position independent and without an interpreter: a static-pie executable (or a shared library).
@@ -220,7 +222,7 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         None => None,
     };
     info.static_pie = dynamic.is_some() && info.interpreter.is_none() && header.e_type == ET_DYN;
-    let tags = [DT_NEEDED, DT_RUNPATH, DT_RPATH];
+    let tags = [DT_NEEDED, DT_RUNPATH, DT_RPATH, DT_SONAME];
     let entries: Vec<(u64, u64)> = dynamic.iter().flat_map(|d| &d.dyns).filter(|d| tags.contains(&d.d_tag)).map(|d| (d.d_tag, d.d_val)).collect();
     let table = dynamic.as_ref().map(|d| (d.info.strtab as u64, d.info.strsz as u64)).filter(|&(at, _)| at != 0);
     if !entries.is_empty() && table.is_none() {
@@ -252,6 +254,7 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
             .collect()
     };
     info.needed = entries.iter().filter(|&&(t, _)| t == DT_NEEDED).map(|&(_, at)| name(at)).collect();
+    info.soname = entries.iter().find(|&&(t, _)| t == DT_SONAME).map(|&(_, at)| name(at));
     info.runpath = paths(DT_RUNPATH);
     info.rpath = paths(DT_RPATH);
     Ok(Some(info))

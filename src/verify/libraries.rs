@@ -247,6 +247,11 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
     // loader, too, takes a library already loaded by its name).
     let mut found: BTreeMap<String, Located> = BTreeMap::new();
     let mut visited: BTreeSet<String> = BTreeSet::new();
+    // The libraries the image ships among the roots, by `machine:soname`. glibc satisfies a `DT_NEEDED` name
+    // with a library already loaded under that soname: the JDK's `lib/*.so` need `libjvm.so`, which no search
+    // path finds (it is in `lib/server`) and the launcher loads first by its path.
+    let loaded: BTreeMap<String, String> =
+        roots.iter().filter_map(|r| r.info.soname.as_ref().map(|so| (format!("{}:{so}", r.info.machine), r.image.clone()))).collect();
     // Whether the builder has glibc's cache, asked with the first glibc program's other lookups.
     let mut has_cache: Option<bool> = None;
     for root in roots {
@@ -326,6 +331,7 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                 };
                 match resolved {
                     Err(e) => missing.push(lost(Some(e), Vec::new())),
+                    Ok(None) if loaded.contains_key(&key(name)) => {}
                     Ok(None) => missing.push(lost(None, dirs.clone())),
                     Ok(Some((at, lib_info))) => {
                         found.insert(key(name), at.clone());
