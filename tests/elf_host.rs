@@ -171,8 +171,30 @@ fn debug_information_is_noticed() {
     let with = compile_c("debug", HELLO, &["-g"]);
     let without = compile_c("stripped", HELLO, &["-s"]);
     let fs = HostFs::new("/");
-    assert!(block_on(inspect(&fs, &with)).unwrap().unwrap().debug_info);
-    assert!(!block_on(inspect(&fs, &without)).unwrap().unwrap().debug_info);
+    // What `strip` removes, as binutils' own `strip` measures it: the file shrinks by exactly that much
+    // (the section header table and `.shstrtab` shrink too, so allow their few hundred bytes).
+    let stripped = std::path::PathBuf::from(format!("{with}.stripped"));
+    assert!(std::process::Command::new("strip").arg("-o").arg(&stripped).arg(&with).status().unwrap().success());
+    let saved = std::fs::metadata(&with).unwrap().len() - std::fs::metadata(&stripped).unwrap().len();
+    let strippable = block_on(inspect(&fs, &with)).unwrap().unwrap().strippable;
+    assert!(strippable <= saved && saved - strippable < 1024, "strippable {strippable}, strip saved {saved}");
+    assert_eq!(block_on(inspect(&fs, &without)).unwrap().unwrap().strippable, 0);
+}
+
+#[test]
+fn only_a_file_that_is_mostly_debug_information_is_worth_a_warning() {
+    use scratchkit::verify::worth_stripping;
+    const MIB: u64 = 1 << 20;
+    // A default Go build: 1.7 of 5.5 MB.
+    assert!(!worth_stripping(1_711_000, 5_467_070));
+    // A C++ program built with -g: 35 of 50 MB.
+    assert!(worth_stripping(35 * MIB, 50 * MIB));
+    // Exactly half, and a mebibyte: on both edges.
+    assert!(worth_stripping(MIB, 2 * MIB));
+    assert!(!worth_stripping(MIB - 1, 2 * MIB - 2));
+    assert!(!worth_stripping(MIB, 2 * MIB + 1));
+    // A small program with -g: mostly debug information, but a few KiB.
+    assert!(!worth_stripping(12_000, 16_000));
 }
 
 #[test]

@@ -701,3 +701,31 @@ fn a_file_copied_where_another_copy_puts_files_is_an_error() {
     );
     assert_eq!(messages(&v), ["`/out/app` is a file, but the copy to `/opt/app/conf/app.toml` (line 6) puts files inside `/opt/app`"]);
 }
+
+/// A static C program with `extra` bytes of one more debug section (`objcopy --add-section`).
+fn static_with_debug(name: &str, extra: usize) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-debug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (plain, padded, pad) = (dir.join(format!("{name}.plain")), dir.join(name), dir.join(format!("{name}.pad")));
+    std::fs::write(&plain, gcc(name, &["-static", "-g"])).unwrap();
+    std::fs::write(&pad, vec![0x5a; extra]).unwrap();
+    let section = format!(".debug_pad={}", pad.display());
+    let status = Command::new("objcopy").args(["--add-section", &section]).arg(&plain).arg(&padded).status().expect("objcopy runs");
+    assert!(status.success(), "objcopy failed for {name}");
+    std::fs::read(&padded).unwrap()
+}
+
+#[test]
+fn debug_information_is_a_warning_only_when_stripping_would_halve_the_file() {
+    // A static hello-world is about 800 KiB: 2 MiB of debug information is most of the file.
+    let mostly_debug = static_with_debug("mostly-debug", 2 << 20);
+    let tree = Tree::builder("debug-mostly").file("/out/app", &mostly_debug, 0o755);
+    let found = messages(&verify(&tree, &spec("  - /out/app\n", "")));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`/out/app` is ") && found[0].contains("% debug information and symbols: stripping would save 2."), "{found:?}");
+    // A third of the file, as in a default Go build: no warning.
+    let some_debug = static_with_debug("some-debug", 300 << 10);
+    let tree = Tree::builder("debug-some").file("/out/app", &some_debug, 0o755);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+}

@@ -9,7 +9,7 @@ use goblin::container::Ctx;
 use goblin::elf::dynamic::{Dynamic, DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME};
 use goblin::elf::header::ET_DYN;
 use goblin::elf::program_header::{ProgramHeader, PT_DYNAMIC, PT_INTERP};
-use goblin::elf::section_header::{SectionHeader, SHT_DYNSYM};
+use goblin::elf::section_header::{SectionHeader, SHT_DYNSYM, SHT_NOBITS};
 
 use super::Filesystem;
 
@@ -30,8 +30,9 @@ pub struct ElfInfo {
     pub rpath: Vec<String>,
     /// Position independent and without an interpreter: a static-pie executable (or a shared library).
     pub static_pie: bool,
-    /// Has `.debug_info`: `strip` (or Go's `-ldflags=-s -w`) would make it smaller.
-    pub debug_info: bool,
+    /// The bytes `strip` (or Go's `-ldflags=-s -w`) would remove: the `.debug_*`/`.zdebug_*` sections and the
+    /// symbol table with its strings (`.symtab`, `.strtab`).
+    pub strippable: u64,
     /// Where the dynamic string table is (file offset, size): names are read from it on demand.
     pub dynstr: Option<(u64, u64)>,
     /// Where the dynamic symbol table is (file offset, size), from the section headers.
@@ -243,7 +244,10 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
 
     if let (Some(sections), Some(range)) = (&sections, section_names) {
         let names = file.bytes(range);
-        info.debug_info = sections.iter().any(|s| names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()) == Some(b".debug_info".as_slice()));
+        let name = |s: &SectionHeader| names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()).unwrap_or_default();
+        let strippable = |n: &[u8]| n.starts_with(b".debug_") || n.starts_with(b".zdebug_") || n == b".symtab" || n == b".strtab";
+        // SHT_NOBITS sections take no room in the file.
+        info.strippable = sections.iter().filter(|s| s.sh_type != SHT_NOBITS && strippable(name(s))).map(|s| s.sh_size).fold(0u64, u64::saturating_add);
     }
     let name = |at: u64| names.get(&at).cloned().unwrap_or_default();
     let paths = |tag: u64| -> Vec<String> {
@@ -292,7 +296,7 @@ pub async fn imports<F: Filesystem>(fs: &F, path: &str, info: &ElfInfo, wanted: 
     Ok(wanted.iter().filter(|w| names.values().any(|n| n == *w)).map(|w| w.to_string()).collect())
 }
 
-/// Where the section headers are, if plausible: they tell whether `.debug_info` is there.
+/// Where the section headers are, if plausible: they tell what `strip` would remove.
 fn section_table(header: &goblin::elf::Header) -> Option<(u64, u64)> {
     let size = u64::from(header.e_shentsize) * u64::from(header.e_shnum);
     (header.e_shoff != 0 && (1..=MAX_TABLE).contains(&size)).then_some((header.e_shoff, size))

@@ -261,6 +261,19 @@ async fn inspect_copy<F: Filesystem>(fs: &F, copy: &Copy, path: &AbsPath) -> Fou
 }
 
 /// The problems with one copied file; returns its ELF facts when it needs the library closure.
+/// Whether debug information is worth a warning: only when stripping would at least halve the file and save
+/// a mebibyte. A default Go build is about a third DWARF and symbols (measured: 1.7 of 5.5 MB for a
+/// hello-world), which teams ship knowingly; a warning on every such build would teach users to ignore
+/// warnings. A file that is mostly debug information (a C or C++ program built with `-g`) is a mistake.
+pub fn worth_stripping(strippable: u64, size: u64) -> bool {
+    strippable >= 1 << 20 && strippable.saturating_mul(2) >= size
+}
+
+/// `n` bytes in MiB with one decimal (`1.6 MiB`).
+fn mib(n: u64) -> String {
+    format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
+}
+
 fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Copy, path: &AbsPath, found: Found) -> Option<ElfInfo> {
     let Some(stat) = found.stat else {
         ds.push(
@@ -301,10 +314,14 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
             return None;
         }
     }
-    if info.debug_info {
+    if worth_stripping(info.strippable, stat.size) {
+        let share = info.strippable * 100 / stat.size.max(1);
         ds.push(
-            Diagnostic::warning(copy.span, format!("`{path}` carries debug information"))
-                .hint("strip it to shrink the image (Go: `-ldflags=\"-s -w\"`; C: `strip` or `-s`)"),
+            Diagnostic::warning(
+                copy.span,
+                format!("`{path}` is {share}% debug information and symbols: stripping would save {} of its {}", mib(info.strippable), mib(stat.size)),
+            )
+            .hint("strip it (Go: `-ldflags=\"-s -w\"`; C: `strip` or `-s`; Rust: `strip = true` in the release profile)"),
         );
     }
     if !info.is_dynamic() {
