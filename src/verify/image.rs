@@ -441,7 +441,7 @@ pub fn findings(tree: &Tree, plan: &Plan, facts: &Facts) -> Diagnostics {
     check_readable(tree, plan, &user, &mut out);
     check_links(tree, plan, &mut out);
     check_libraries(plan, facts, &mut out);
-    let accepted = |path: &str| plan.image.accept.iter().any(|(a, _)| at_or_below(path, a.as_str()));
+    let accepted = |path: &str| plan.image.accepts(path);
     let mut ds = Diagnostics::default();
     for f in out {
         if !accepted(&f.path) {
@@ -687,7 +687,7 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
                 Kind::File => user.can(e, 4),
                 _ => true,
             };
-            if !ok && !plan.image.accept.iter().any(|(a, _)| at_or_below(path, a.as_str())) {
+            if !ok && !plan.image.accepts(path) {
                 unreadable.push(format!("`{path}` ({})", described(e)));
             }
         }
