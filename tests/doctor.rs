@@ -386,3 +386,22 @@ fn the_command_exits_0_clean_1_problems_2_unreadable() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("neither `index.json`"), "{out}");
 }
+
+#[test]
+fn a_program_is_found_in_path_or_the_working_directory_as_docker_run_finds_it() {
+    let mut img = fixed();
+    // The program moves to /srv: `./app` must be looked up there, not at the root.
+    img.layers.push(layer(vec![E::File(".wh.app", 0o644, vec![]), E::File("srv/app", 0o755, static_program())]));
+    img.config = json!({ "Entrypoint": ["./app"], "WorkingDir": "/srv", "User": "nonroot" });
+    assert_eq!(codes(&one(&written(img, "workdir"))), Vec::<&str>::new());
+
+    let mut img = fixed();
+    img.config = json!({ "Cmd": ["app"], "Env": ["PATH=/usr/bin:/bin"], "User": "nonroot" });
+    let r = one(&written(img, "path"));
+    assert_eq!(codes(&r), ["program"], "{r:#?}");
+    assert_eq!(r.findings[0].problem, "cmd[0] `app` is not in any directory of PATH");
+
+    let mut img = fixed();
+    img.config = json!({ "Cmd": ["app"], "Env": ["PATH=/usr/bin:/"], "User": "nonroot" });
+    assert_eq!(codes(&one(&written(img, "path2"))), Vec::<&str>::new());
+}

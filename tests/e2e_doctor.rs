@@ -86,6 +86,31 @@ fn a_cgo_program_copied_without_its_libraries_names_them_and_the_loader() {
 
 #[test]
 #[ignore = "needs Docker; run by scripts/test.sh"]
+fn an_amd64_program_in_the_arm64_image_of_an_oci_index_is_an_error_there() {
+    let _e2e = e2e();
+    // The classic cross-build slip: the builder runs on the build platform and GOARCH is not set.
+    let dir = context(
+        "multi",
+        "FROM --platform=$BUILDPLATFORM BUILDER AS build\nWORKDIR /src\nCOPY main.go .\nRUN CGO_ENABLED=0 go build -o /app main.go\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n",
+        &[("main.go", HELLO)],
+    );
+    let archive = dir.join("oci.tar");
+    let output = format!("type=oci,dest={}", archive.display());
+    let out = run_cmd(e2e_support::buildx_dockerfile().args(["--platform", "linux/amd64,linux/arm64", "--output", &output]).arg(&dir), BUILD_TIMEOUT);
+    assert!(out.ok, "building: {}", out.all());
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--json", "--fail-on", "error"]).arg(&archive).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let got: Vec<(&str, Vec<&str>)> =
+        report["images"].as_array().unwrap().iter().map(|i| (i["platform"].as_str().unwrap(), codes(i["findings"].as_array().unwrap()))).collect();
+    let arm: Vec<&str> = ["platform"].iter().chain(NAIVE).copied().collect();
+    assert_eq!(got, [("linux/amd64", NAIVE.to_vec()), ("linux/arm64", arm)], "{report:#}");
+    assert_eq!(report["images"][1]["findings"][0]["problem"], "entrypoint `/app` is built for X86_64, but the image is for linux/arm64");
+    // Only the arm64 image has an error: `--fail-on error` fails for it.
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+#[ignore = "needs Docker; run by scripts/test.sh"]
 fn a_shell_form_cmd_in_an_image_without_a_shell_is_an_error() {
     let _e2e = e2e();
     let (code, findings) = built(

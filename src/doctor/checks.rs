@@ -119,9 +119,13 @@ fn program(config: &Value, tree: &Tree) -> (Vec<String>, Option<String>) {
     let cmd = strings(config.get("Cmd"));
     let argv = if entrypoint.is_empty() { cmd } else { entrypoint.into_iter().chain(cmd).collect() };
     let Some(first) = argv.first() else { return (argv, None) };
+    if first.starts_with('/') {
+        return (argv.clone(), Some(first.clone()));
+    }
     if first.contains('/') {
-        let absolute = if first.starts_with('/') { first.clone() } else { format!("/{first}") };
-        return (argv.clone(), Some(absolute));
+        // `./app` is found from the working directory, as `docker run` starts it.
+        let workdir = config.get("WorkingDir").and_then(Value::as_str).filter(|w| w.starts_with('/')).unwrap_or("/");
+        return (argv.clone(), Some(format!("{}/{first}", workdir.trim_end_matches('/'))));
     }
     let env = strings(config.get("Env"));
     let path = env.iter().find_map(|e| e.strip_prefix("PATH=")).unwrap_or(DEFAULT_PATH).to_string();
