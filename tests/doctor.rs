@@ -405,3 +405,23 @@ fn a_program_is_found_in_path_or_the_working_directory_as_docker_run_finds_it() 
     img.config = json!({ "Cmd": ["app"], "Env": ["PATH=/usr/bin:/"], "User": "nonroot" });
     assert_eq!(codes(&one(&written(img, "path2"))), Vec::<&str>::new());
 }
+
+#[test]
+fn what_the_runtime_mounts_and_system_users_homes_are_not_findings() {
+    let mut img = fixed();
+    img.layers.push(layer(vec![
+        // Debian's base images: `/dev/stdout` resolves once the runtime mounts `/proc`.
+        E::Link("dev/stdout", "/proc/self/fd/1"),
+        // A system user whose spool directory the image has not: no program of the image uses it.
+        E::File(
+            "etc/passwd",
+            0o644,
+            b"root:x:0:0:root:/root:/sbin/nologin\nlp:x:7:7:lp:/var/spool/lpd:/usr/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\napp:x:1000:1000::/home/app:/bin/false\n"
+                .to_vec(),
+        ),
+    ]));
+    let r = one(&written(img, "runtime"));
+    // The person-added user `app` (uid 1000) without its home is one; `lp` and `/dev/stdout` are not.
+    assert_eq!(codes(&r), ["home"], "{r:#?}");
+    assert_eq!(r.findings[0].problem, "the home `/home/app` of user `app` is not a directory in the image");
+}

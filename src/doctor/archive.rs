@@ -10,19 +10,22 @@ use serde_json::Value;
 
 use super::layers::{Limits, MemFs};
 
-/// The files of the input: a directory on disk, or a tar archive read into memory.
+/// The files of the input: a directory on disk, or a tar archive indexed by name (data offset and size),
+/// read from the file when needed rather than held in memory.
 enum Store {
     Dir(PathBuf),
-    Tar(BTreeMap<String, Vec<u8>>),
+    Tar(PathBuf, BTreeMap<String, (u64, u64)>),
 }
 
 /// An index nested deeper than this is refused (a real one is one or two levels).
 const MAX_DEPTH: usize = 4;
 /// A manifest, index or config larger than this is not JSON a tool wrote.
 const MAX_JSON: u64 = 16 << 20;
+/// Files in an archive: a `docker save` of a large image has a few hundred.
+const MAX_FILES: usize = 100_000;
 
 impl Store {
-    fn open(path: &Path, limits: &Limits) -> Result<Store, String> {
+    fn open(path: &Path) -> Result<Store, String> {
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         if meta.is_dir() {
             return Ok(Store::Dir(path.to_path_buf()));
@@ -30,54 +33,56 @@ impl Store {
         let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         let mut archive = tar::Archive::new(std::io::BufReader::new(file));
         let mut files = BTreeMap::new();
-        let mut bytes = 0u64;
         let not_tar = |e: std::io::Error| format!("`{}` is neither a directory nor a tar archive: {e}", path.display());
         for entry in archive.entries().map_err(not_tar)? {
-            let mut entry = entry.map_err(not_tar)?;
+            let entry = entry.map_err(not_tar)?;
             if entry.header().entry_type() != tar::EntryType::Regular {
                 continue;
             }
-            let name = entry.path().map_err(not_tar)?.to_string_lossy().trim_start_matches("./").to_string();
-            bytes += entry.size();
-            if bytes > limits.bytes {
-                return Err(format!("`{}` holds more than {} MiB: doctor reads at most that", path.display(), limits.bytes >> 20));
+            if files.len() >= MAX_FILES {
+                return Err(format!("`{}` has more than {MAX_FILES} files: doctor reads at most that", path.display()));
             }
-            let mut data = Vec::new();
-            entry.read_to_end(&mut data).map_err(not_tar)?;
-            files.insert(name, data);
+            let name = entry.path().map_err(not_tar)?.to_string_lossy().trim_start_matches("./").to_string();
+            files.insert(name, (entry.raw_file_position(), entry.size()));
         }
-        Ok(Store::Tar(files))
+        Ok(Store::Tar(path.to_path_buf(), files))
     }
 
     fn has(&self, name: &str) -> bool {
         match self {
             Store::Dir(d) => d.join(name).is_file(),
-            Store::Tar(files) => files.contains_key(name),
+            Store::Tar(_, files) => files.contains_key(name),
         }
     }
 
-    /// The file `name` (relative, checked to stay inside the input).
-    fn read(&self, name: &str, max: u64) -> Result<Vec<u8>, String> {
+    /// The file `name` (relative, checked to stay inside the input) as a stream, and its size.
+    fn open_file(&self, name: &str) -> Result<(Box<dyn Read>, u64), String> {
         if name.starts_with('/') || name.split('/').any(|c| c == "..") {
             return Err(format!("`{name}` points outside the image archive"));
         }
-        let data = match self {
+        match self {
             Store::Dir(d) => {
                 let file = std::fs::File::open(d.join(name)).map_err(|e| format!("cannot read `{name}` in the image layout: {e}"))?;
-                let mut data = Vec::new();
-                file.take(max + 1).read_to_end(&mut data).map_err(|e| format!("cannot read `{name}` in the image layout: {e}"))?;
-                data
+                let size = file.metadata().map_err(|e| format!("cannot read `{name}` in the image layout: {e}"))?.len();
+                Ok((Box::new(std::io::BufReader::new(file)), size))
             }
-            Store::Tar(files) => files.get(name).cloned().ok_or_else(|| format!("the archive has no `{name}`"))?,
-        };
-        if data.len() as u64 > max {
-            return Err(format!("`{name}` is larger than {} MiB: doctor reads at most that", max >> 20));
+            Store::Tar(path, files) => {
+                let &(offset, size) = files.get(name).ok_or_else(|| format!("the archive has no `{name}`"))?;
+                let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)).map_err(|e| format!("cannot read `{name}` in the archive: {e}"))?;
+                Ok((Box::new(std::io::BufReader::new(file.take(size))), size))
+            }
         }
-        Ok(data)
     }
 
     fn json(&self, name: &str) -> Result<Value, String> {
-        serde_json::from_slice(&self.read(name, MAX_JSON)?).map_err(|e| format!("`{name}` is not valid JSON: {e}"))
+        let (file, size) = self.open_file(name)?;
+        if size > MAX_JSON {
+            return Err(format!("`{name}` is larger than {} MiB: doctor reads at most that", MAX_JSON >> 20));
+        }
+        let mut data = Vec::new();
+        file.take(MAX_JSON).read_to_end(&mut data).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        serde_json::from_slice(&data).map_err(|e| format!("`{name}` is not valid JSON: {e}"))
     }
 }
 
@@ -112,8 +117,8 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn open(path: &Path, limits: &Limits) -> Result<Input, String> {
-        let store = Store::open(path, limits)?;
+    pub fn open(path: &Path) -> Result<Input, String> {
+        let store = Store::open(path)?;
         let mut images = Vec::new();
         if store.has("index.json") {
             let index = store.json("index.json")?;
@@ -132,19 +137,24 @@ impl Input {
 
     /// The root filesystem of `image`: its layers applied in order.
     pub fn rootfs(&self, image: &Image, limits: Limits) -> Result<MemFs, String> {
-        let mut fs = MemFs::new(limits);
+        // The program's name, wherever `PATH` or a symlink puts it: a script's `#!` line is read.
+        let program = ["Entrypoint", "Cmd"].iter().find_map(|k| image.config.get(*k)?.as_array()?.first()?.as_str().map(str::to_string));
+        let mut fs = MemFs::new(limits).keeping(program.and_then(|p| p.rsplit('/').next().map(str::to_string)));
         for (i, layer) in image.layers.iter().enumerate() {
-            let data = self.store.read(layer, limits.bytes)?;
             let at = |e: String| format!("layer {} (`{layer}`) of {}: {e}", i + 1, image.name);
-            match data.get(..4) {
-                Some([0x1f, 0x8b, ..]) => fs.apply(flate2::read::GzDecoder::new(data.as_slice())).map_err(at)?,
-                Some([0x28, 0xb5, 0x2f, 0xfd]) => {
+            let (file, _) = self.store.open_file(layer)?;
+            // The compression is told by the first bytes, as containerd does, not by the media type.
+            let mut file = std::io::BufReader::new(file);
+            let magic = std::io::BufRead::fill_buf(&mut file).map_err(|e| at(e.to_string()))?.get(..4).map(<[u8]>::to_vec).unwrap_or_default();
+            match magic.as_slice() {
+                [0x1f, 0x8b, ..] => fs.apply(flate2::read::GzDecoder::new(file)).map_err(at)?,
+                [0x28, 0xb5, 0x2f, 0xfd] => {
                     return Err(at(
                         "it is zstd-compressed, which doctor does not read: export the image with gzip layers (`--output type=oci,compression=gzip,dest=…`)"
                             .into(),
                     ))
                 }
-                _ => fs.apply(data.as_slice()).map_err(at)?,
+                _ => fs.apply(file).map_err(at)?,
             }
         }
         Ok(fs)

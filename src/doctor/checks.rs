@@ -253,6 +253,12 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         if home.is_empty() || *home == "/" || *home == "/nonexistent" {
             continue;
         }
+        // The image's user and the users a person added (Debian's system users keep homes like
+        // `/var/spool/lpd` that no program of the image uses).
+        let uid = f.get(2).and_then(|u| u.parse::<u32>().ok());
+        if uid != Some(user.uid) && !uid.is_some_and(|u| (1000..65534).contains(&u)) {
+            continue;
+        }
         if !tree.follow(home).is_ok_and(|(_, e)| e.kind == Kind::Dir) {
             found(
                 &mut out,
@@ -332,6 +338,11 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         }
     }
     for (path, target, why) in image::dangling_links(&tree) {
+        // The runtime mounts `/proc`, `/dev` and `/sys`: `/dev/stdout` → `/proc/self/fd/1` resolves there.
+        let mounted = |p: &str| ["/proc", "/dev", "/sys"].iter().any(|m| p == *m || p.starts_with(&format!("{m}/")));
+        if mounted(&path) || matches!(&why, image::Unresolved::Missing(p) if mounted(p)) {
+            continue;
+        }
         found(
             &mut out,
             Severity::Warning,

@@ -3,7 +3,7 @@
 //! lower layers put there) and then adds its entries. The result is read through [`ImageFs`], the trait
 //! the final-image check of a build reads BuildKit's image through.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use crate::verify::image::{Entry, ImageFs, Kind};
 /// How much of an image is held in memory: a limit that is hit is an error, never a silent drop.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Bytes of file contents held at once, over all layers.
+    /// Bytes of file contents held at once, over all layers (only the files the checks read are held).
     pub bytes: u64,
     /// Entries (files, directories, links) in the filesystem or in one layer.
     pub entries: usize,
@@ -48,6 +48,8 @@ pub struct MemFs {
     nodes: BTreeMap<String, Node>,
     bytes: u64,
     limits: Limits,
+    /// File names whose contents are kept wherever they are (the program's, looked up later).
+    names: BTreeSet<String>,
 }
 
 /// `./usr/bin/` → `/usr/bin`; `None` for a path that climbs out with `..` (no layer tool writes one).
@@ -87,7 +89,20 @@ impl MemFs {
     pub fn new(limits: Limits) -> Self {
         let mut nodes = BTreeMap::new();
         nodes.insert("/".to_string(), dir_node());
-        MemFs { nodes, bytes: 0, limits }
+        MemFs { nodes, bytes: 0, limits, names: BTreeSet::new() }
+    }
+
+    /// Keeps the contents of files with these names too (the program the config starts).
+    pub fn keeping(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.names.extend(names);
+        self
+    }
+
+    /// Whose contents the checks read, so are kept: executables and libraries (ELF headers), `/etc`
+    /// (users, groups, the loader's configuration) and the program; the rest is only listed.
+    fn kept(&self, path: &str, mode: u32) -> bool {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        mode & 0o111 != 0 || name.ends_with(".so") || name.contains(".so.") || path.starts_with("/etc/") || self.names.contains(name)
     }
 
     fn limits(&self) -> Limits {
@@ -185,15 +200,15 @@ impl MemFs {
                 _ => Kind::Other,
             };
             let mut data = Vec::new();
-            if kind == Kind::File {
-                let size = entry.size();
+            let size = entry.size();
+            if kind == Kind::File && self.kept(&path, mode) {
                 bytes += size;
                 if self.bytes + bytes > limits.bytes {
                     return Err(format!("the image holds more than {} MiB of files (at `{path}`): doctor reads at most that", limits.bytes >> 20));
                 }
                 entry.read_to_end(&mut data).map_err(|e| format!("reading `{path}` from a layer: {e}"))?;
             }
-            let size = data.len() as u64;
+            let size = if kind == Kind::File { size } else { 0 };
             changes.push(Change::Add(path, Node { entry: Entry { kind, mode, uid, gid, size }, data: Arc::new(data) }));
         }
         // A layer's whiteouts hide what the layers below it put there, never its own entries.
@@ -236,6 +251,9 @@ impl ImageFs for MemFs {
         let node = self.nodes.get(path).ok_or_else(|| format!("`{path}` is not in the image"))?;
         if node.entry.kind != Kind::File {
             return Err(format!("`{path}` is not a regular file"));
+        }
+        if node.data.len() as u64 != node.entry.size {
+            return Err(format!("`{path}`: doctor keeps only the files it checks"));
         }
         let data = node.data.as_slice();
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());

@@ -24,7 +24,7 @@ pub struct Report {
 
 /// Reads the input at `path` and checks every image in it. An error means it could not be read.
 pub fn doctor(path: &Path, limits: Limits) -> Result<Vec<Report>, String> {
-    let input = archive::Input::open(path, &limits)?;
+    let input = archive::Input::open(path)?;
     let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| e.to_string())?;
     let mut reports = Vec::new();
     for image in &input.images {
