@@ -157,13 +157,24 @@ ENTRYPOINT ["/app"]
 
 #[test]
 #[ignore = "needs Docker; run by scripts/test.sh"]
-fn a_scratchkit_example_image_is_clean() {
+fn every_scratchkit_example_image_is_clean() {
     let _e2e = e2e();
-    let image = "scratchkit-e2e/doctor-example-certs";
-    let out = run_cmd(e2e_support::buildx().args(["-f", "examples/certs/scratch.yaml", "--load", "-t", image, "examples/certs"]), BUILD_TIMEOUT);
-    assert!(out.ok, "building examples/certs: {}", out.all());
-    let dir = context("example-certs", "", &[]);
-    let (code, findings) = doctor_of(image, &dir);
-    assert_eq!(codes(&findings), Vec::<&str>::new(), "{findings:#?}");
-    assert_eq!(code, Some(0));
+    let examples = e2e_support::repo().join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&examples).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut checked = 0;
+    for name in names.iter().filter(|n| *n != "bad") {
+        // `subdir` keeps its spec in `deploy/`, with the context one level up.
+        let spec = ["scratch.yaml", "deploy/scratch.yaml"].iter().map(|s| format!("examples/{name}/{s}")).find(|s| e2e_support::repo().join(s).is_file());
+        let Some(spec) = spec else { continue };
+        let image = format!("scratchkit-e2e/doctor-example-{name}");
+        let out = run_cmd(e2e_support::buildx().args(["-f", &spec, "--load", "-t", &image, &format!("examples/{name}")]), BUILD_TIMEOUT);
+        assert!(out.ok, "building {spec}: {}", out.all());
+        let dir = context(&format!("example-{name}"), "", &[]);
+        let (code, findings) = doctor_of(&image, &dir);
+        assert_eq!(codes(&findings), Vec::<&str>::new(), "{name}: {findings:#?}");
+        assert_eq!(code, Some(0), "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} examples were checked");
 }
