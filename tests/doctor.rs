@@ -271,7 +271,9 @@ fn whiteouts_delete_what_lower_layers_put_there() {
     img.layers.push(layer(vec![E::File("etc/ssl/certs/.wh.ca-certificates.crt", 0o644, vec![]), E::File("etc/.wh.passwd", 0o644, vec![])]));
     let r = one(&written(img, "whiteout2"));
     // With no passwd, `User: nonroot` cannot be resolved and the container does not start.
-    assert_eq!(codes(&r), ["user", "passwd", "root", "ca-certificates"], "{r:#?}");
+    assert_eq!(codes(&r), ["user", "passwd", "ca-certificates"], "{r:#?}");
+    assert_eq!(r.findings[0].problem, "`User` `nonroot` is not in the image's /etc/passwd");
+    assert_eq!(r.findings[0].severity, scratchkit::doctor::Severity::Error);
 }
 
 #[test]

@@ -64,8 +64,9 @@ fn colon_lines(text: &str) -> Vec<Vec<&str>> {
     text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| l.split(':').collect()).collect()
 }
 
-/// The image's user from the config's `User`, as `docker run` resolves it (root when it cannot).
-fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut Vec<Finding>) -> User {
+/// The image's user from the config's `User`, as `docker run` resolves it; `None` (after a finding) when it
+/// cannot, and the container does not start.
+fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut Vec<Finding>) -> Option<User> {
     let users = passwd.map(colon_lines).unwrap_or_default();
     let groups = group.map(colon_lines).unwrap_or_default();
     let (u, g) = spec.split_once(':').map_or((spec, None), |(u, g)| (u, Some(g)));
@@ -90,7 +91,7 @@ fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut
             Some(f) => (f[2].parse().unwrap_or(0), Some(u.to_string()), f[3].parse().unwrap_or(0)),
             None => {
                 unknown(out, &format!("`{u}`"));
-                (0, None, 0)
+                return None;
             }
         }
     };
@@ -101,6 +102,7 @@ fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut
             gid = f[2].parse().unwrap_or(0);
         } else {
             unknown(out, &format!("group `{g}`"));
+            return None;
         }
     }
     if uid == 0 && name.is_none() {
@@ -110,7 +112,7 @@ fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut
     if let Some(name) = &name {
         gids.extend(groups.iter().filter(|f| f.len() > 3 && f[3].split(',').any(|m| m == name)).filter_map(|f| f[2].parse::<u32>().ok()));
     }
-    User { uid, gids }
+    Some(User { uid, gids })
 }
 
 /// The program the config starts, with `PATH` applied to a bare name, and how messages name it.
@@ -141,7 +143,9 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
     let passwd = text(&tree, fs, "/etc/passwd").await;
     let group = text(&tree, fs, "/etc/group").await;
     let user_spec = config.get("User").and_then(Value::as_str).unwrap_or_default();
-    let user = resolve_user(user_spec, passwd.as_deref(), group.as_deref(), &mut out);
+    let resolved = resolve_user(user_spec, passwd.as_deref(), group.as_deref(), &mut out);
+    // What follows is checked as root when the user cannot be resolved: its own finding says the rest.
+    let user = resolved.clone().unwrap_or(User { uid: 0, gids: vec![0] });
     let (argv, program) = program(config, &tree);
     let env = strings(config.get("Env"));
     let what = if strings(config.get("Entrypoint")).is_empty() { "cmd[0]" } else { "entrypoint" };
@@ -228,7 +232,9 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "rootfs.groups",
         );
     }
-    if user.uid == 0 {
+    if resolved.is_none() {
+        // Already said: the container does not start.
+    } else if user.uid == 0 {
         let how = if user_spec.is_empty() { "the config sets no `User`".to_string() } else { format!("`User` is `{user_spec}`") };
         found(
             &mut out,
