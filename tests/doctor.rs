@@ -427,3 +427,15 @@ fn what_the_runtime_mounts_and_system_users_homes_are_not_findings() {
     assert_eq!(codes(&r), ["home"], "{r:#?}");
     assert_eq!(r.findings[0].problem, "the home `/home/app` of user `app` is not a directory in the image");
 }
+
+#[test]
+fn a_zstd_layer_is_a_clear_error() {
+    let mut img = naive();
+    // zstd's magic number, then anything: doctor tells by the first bytes, not the media type.
+    img.layers.push(vec![0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
+    let dir = temp("zstd");
+    oci(&[img], false).write_dir(&dir);
+    let err = doctor(&dir, Limits::default()).unwrap_err();
+    assert!(err.starts_with("layer 2 (`blobs/sha256/") && err.contains("it is zstd-compressed, which doctor does not read"), "{err}");
+    assert_eq!(cli(&[dir.to_str().unwrap()]).0, Some(2));
+}
