@@ -439,3 +439,13 @@ fn a_zstd_layer_is_a_clear_error() {
     assert!(err.starts_with("layer 2 (`blobs/sha256/") && err.contains("it is zstd-compressed, which doctor does not read"), "{err}");
     assert_eq!(cli(&[dir.to_str().unwrap()]).0, Some(2));
 }
+
+#[test]
+fn a_passwd_too_large_to_read_is_an_error_not_a_partial_read() {
+    let mut img = fixed();
+    let mut passwd = b"root:x:0:0:root:/root:/sbin/nologin\n".repeat(30_000);
+    passwd.extend(b"nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n");
+    img.layers.push(layer(vec![E::File("etc/passwd", 0o644, passwd)]));
+    let err = doctor(&written(img, "bigpasswd"), Limits::default()).unwrap_err();
+    assert!(err.contains("`/etc/passwd` is larger than 1 MiB: doctor reads at most that"), "{err}");
+}

@@ -39,7 +39,7 @@ fn found(out: &mut Vec<Finding>, severity: Severity, code: &'static str, problem
 
 /// Docker's `PATH` when the config sets none.
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/// Text files (`/etc/passwd`…) larger than this are read only this far.
+/// Text files (`/etc/passwd`…) larger than this are not read: the image cannot be checked.
 const MAX_TEXT: u64 = 1 << 20;
 /// Where distributions keep the CA bundle (Debian, Fedora, Alpine, SUSE); Go and OpenSSL try these.
 const CA_FILES: &[&str] = &[CA_BUNDLE, "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem", "/etc/pki/tls/cacert.pem", "/etc/ssl/ca-bundle.pem"];
@@ -50,13 +50,17 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
-/// The file at `path` (symlinks followed), as text.
-async fn text(tree: &Tree, fs: &MemFs, path: &str) -> Option<String> {
-    let (real, e) = tree.follow(path).ok()?;
+/// The file at `path` (symlinks followed), as text; `None` when it is not a regular file in the image.
+async fn text(tree: &Tree, fs: &MemFs, path: &str) -> Result<Option<String>, ReadError> {
+    let Ok((real, e)) = tree.follow(path) else { return Ok(None) };
     if e.kind != Kind::File {
-        return None;
+        return Ok(None);
     }
-    fs.read_at(&real, 0, MAX_TEXT).await.ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+    if e.size > MAX_TEXT {
+        return Err(ReadError(format!("`{path}` is larger than {} MiB: doctor reads at most that", MAX_TEXT >> 20)));
+    }
+    let bytes = fs.read_at(&real, 0, MAX_TEXT).await.map_err(|e| ReadError(format!("reading `{path}`: {e}")))?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// `name:x:uid:gid:gecos:home:shell` lines, or `name:x:gid:members` for groups: the fields by line.
@@ -140,8 +144,8 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
     let mut out = Vec::new();
     let platform = Platform::parse(platform).map_err(|e| ReadError(format!("the image's platform `{platform}`: {e}")))?;
     let tree = image::read_tree(fs).await.map_err(ReadError)?;
-    let passwd = text(&tree, fs, "/etc/passwd").await;
-    let group = text(&tree, fs, "/etc/group").await;
+    let passwd = text(&tree, fs, "/etc/passwd").await?;
+    let group = text(&tree, fs, "/etc/group").await?;
     let user_spec = config.get("User").and_then(Value::as_str).unwrap_or_default();
     let resolved = resolve_user(user_spec, passwd.as_deref(), group.as_deref(), &mut out);
     // What follows is checked as root when the user cannot be resolved: its own finding says the rest.
