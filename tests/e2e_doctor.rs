@@ -157,6 +157,32 @@ ENTRYPOINT ["/app"]
 
 #[test]
 #[ignore = "needs Docker; run by scripts/test.sh"]
+fn the_production_ready_hand_written_image_still_lacks_two_things() {
+    let _e2e = e2e();
+    // `examples/certs/Dockerfile.handwritten`: the baseline bench/compare.sh measures scratchkit against.
+    let image = "scratchkit-e2e/doctor-handwritten";
+    let out =
+        run_cmd(e2e_support::buildx_dockerfile().args(["-f", "examples/certs/Dockerfile.handwritten", "--load", "-t", image, "examples/certs"]), BUILD_TIMEOUT);
+    assert!(out.ok, "building: {}", out.all());
+    let (code, findings) = doctor_of(image, &context("handwritten", "", &[]));
+    let got: Vec<(&str, &str, &str)> =
+        findings.iter().map(|f| (f["code"].as_str().unwrap(), f["problem"].as_str().unwrap(), f["fix"].as_str().unwrap())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "symlink",
+                "`/usr/share/zoneinfo/localtime` is a symlink to `/etc/localtime`, which does not resolve: `/etc/localtime` is not in the image",
+                "rootfs.timezones"
+            ),
+            ("package-metadata", "no package database, yet the CA bundle and the zone database come from a distribution", "rootfs.package-metadata"),
+        ]
+    );
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+#[ignore = "needs Docker; run by scripts/test.sh"]
 fn every_scratchkit_example_image_is_clean() {
     let _e2e = e2e();
     let examples = e2e_support::repo().join("examples");

@@ -46,6 +46,15 @@ const CA_FILES: &[&str] = &[CA_BUNDLE, "/etc/pki/tls/certs/ca-bundle.crt", "/etc
 /// Package databases scanners read: dpkg (distroless's `status.d`), apk, rpm.
 const PACKAGE_DBS: &[&str] = &["/var/lib/dpkg/status.d", "/var/lib/dpkg/status", "/lib/apk/db/installed", "/var/lib/rpm", "/usr/lib/sysimage/rpm"];
 
+/// `a`, `a and b`, `a, b and c`.
+fn listed(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
@@ -359,19 +368,27 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "symlink",
             format!("`{path}` is a symlink to `{target}`, which does not resolve: {why}"),
             "whatever opens it fails: `no such file or directory`",
-            "copy",
+            // Debian's `zoneinfo/localtime` → `/etc/localtime` is one: `rootfs.timezones` leaves it out.
+            if path.starts_with(&format!("{ZONEINFO}/")) { "rootfs.timezones" } else { "copy" },
         );
     }
-    let packaged = tree.iter().any(|(p, e)| {
-        e.kind == Kind::File
-            && (p.starts_with(&format!("{ZONEINFO}/")) || CA_FILES.contains(&p.as_str()) || p.rsplit('/').next().is_some_and(|n| n.contains(".so")))
-    });
-    if packaged && !PACKAGE_DBS.iter().any(|p| tree.get(p).is_some()) {
+    let libraries = tree.iter().filter(|(p, e)| e.kind == Kind::File && p.rsplit('/').next().is_some_and(|n| n.ends_with(".so") || n.contains(".so."))).count();
+    let mut packaged = Vec::new();
+    if libraries > 0 {
+        packaged.push(format!("{libraries} shared librar{}", if libraries == 1 { "y" } else { "ies" }));
+    }
+    if CA_FILES.iter().any(|f| tree.get(f).is_some_and(|e| e.kind == Kind::File)) {
+        packaged.push("the CA bundle".to_string());
+    }
+    if tree.get(ZONEINFO).is_some() {
+        packaged.push("the zone database".to_string());
+    }
+    if !packaged.is_empty() && !PACKAGE_DBS.iter().any(|p| tree.get(p).is_some()) {
         found(
             &mut out,
             Severity::Warning,
             "package-metadata",
-            "distribution files (libraries, certificates, zones) and no package database".into(),
+            format!("no package database, yet {} come from a distribution", listed(&packaged)),
             "scanners see only the binaries: CVEs of those packages are not reported",
             "rootfs.package-metadata",
         );
