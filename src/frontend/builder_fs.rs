@@ -4,6 +4,9 @@
 //! libraries of a dynamic binary) touches the builder itself, which on a build whose steps all come from a
 //! cache is what makes BuildKit fetch the builder image.
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
 use crate::gateway::Gateway;
 use crate::plan::{in_probe, BuilderRead, InProbe};
 use crate::verify::{FileStat, Filesystem};
@@ -12,11 +15,20 @@ pub struct BuilderFs<'g, G> {
     gateway: &'g G,
     ref_id: String,
     probe: Option<(String, Vec<BuilderRead>)>,
+    /// The paths looked for by name that the probe answered at their own path (see [`Self::held_by_name`]).
+    held: Mutex<BTreeSet<String>>,
 }
 
 impl<'g, G: Gateway> BuilderFs<'g, G> {
     pub fn new(gateway: &'g G, ref_id: &str) -> Self {
-        BuilderFs { gateway, ref_id: ref_id.to_string(), probe: None }
+        BuilderFs { gateway, ref_id: ref_id.to_string(), probe: None, held: Mutex::default() }
+    }
+
+    /// The builder paths looked for by name ([`BuilderRead::by_name`]) that the probe held as themselves:
+    /// read there with their own symlink followed, as a copy out of the probe follows it. The others (a
+    /// symlink there points outside the probe) are copied into the image from the builder.
+    pub fn held_by_name(&self) -> BTreeSet<String> {
+        self.held.lock().map(|h| h.clone()).unwrap_or_default()
     }
 
     /// Reads what `reads` cover from the solved probe `probe_ref`.
@@ -60,6 +72,11 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
             if !listing || found.exhaustive {
                 let final_miss = found.miss_is_final();
                 let answer = call(ref_id.to_string(), found.path.clone()).await;
+                if answer.is_ok() && found.by_name && found.own {
+                    if let Ok(mut held) = self.held.lock() {
+                        held.insert(path.to_string());
+                    }
+                }
                 if answer.is_ok() || final_miss {
                     return answer;
                 }

@@ -272,6 +272,7 @@ async fn build_one<G: Gateway>(
             }
         };
         let verified = verify::builder_output(&fs, plan, platform).await?;
+        ctx.probe_held = fs.held_by_name();
         let problems = verified.diagnostics;
         if problems.has_errors() {
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
