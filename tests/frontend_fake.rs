@@ -927,6 +927,19 @@ fn copies_out_of_one_directory_walk_it_once() {
 }
 
 #[test]
+fn the_checks_have_at_most_16_gateway_requests_in_flight() {
+    // 60 files checked at once, 16 requests at a time, whether the probe has them, lacks them (its listing
+    // says so) or holds a link to outside it (then read in the builder).
+    let n = 60;
+    let missing = (0..n).fold(sibling_copies(n), |fake, i| fake.without_file(&format!("/out/files/f{i:04}")));
+    let linked = (0..n).fold(sibling_copies(n).with_file("/opt/data", 0o644), |fake, i| fake.with_link(&format!("/out/files/f{i:04}"), "/opt/data"));
+    for (what, mut fake) in [("found", sibling_copies(n)), ("missing", missing), ("linked", linked)] {
+        run_frontend(&mut fake, &[]);
+        assert_eq!(fake.peak_in_flight, 16, "{what}");
+    }
+}
+
+#[test]
 fn a_copied_symlink_is_read_and_copied_from_the_builder() {
     // The probe copies the entries of /out as they are: /out/app, a link to /opt/app, points outside it.
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_file("/opt/app", 0o755).with_link("/out/app", "/opt/app");
