@@ -217,7 +217,7 @@ impl Sources {
         match source {
             // From the probe only what it holds as a read of its own: what the checks saw at that very path.
             Source::Builder(p) => match self.probe.as_ref().and_then(|(probe, reads)| Some((probe, in_probe(reads, p.as_str())?))) {
-                Some((probe, found)) if found.miss_is_final() || (found.by_name && found.own && self.held.contains(p.as_str())) => (probe, found.path),
+                Some((probe, found)) if found.miss_is_final() || self.held.contains(p.as_str()) => (probe, found.path),
                 _ => (&self.builder, p.to_string()),
             },
             Source::Context(p) => (&self.context, format!("/{p}")),
