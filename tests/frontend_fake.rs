@@ -927,6 +927,17 @@ fn copies_out_of_one_directory_walk_it_once() {
 }
 
 #[test]
+fn a_layer_of_many_copies_is_named_by_its_first_eight() {
+    let mut fake = sibling_copies(300);
+    run_frontend(&mut fake, &[]);
+    let names = op_names(fake.only(Kind::Image));
+    let app =
+        "[app] /out/app /out/files/f0000 /out/files/f0001 /out/files/f0002 /out/files/f0003 /out/files/f0004 /out/files/f0005 /out/files/f0006 and 293 more";
+    assert!(names.iter().any(|n| n == app), "{:?}", names.iter().filter(|n| n.contains("[app]")).map(|n| &n[..n.len().min(200)]).collect::<Vec<_>>());
+    assert!(names.iter().all(|n| n.len() < 300), "a name grows with the copies");
+}
+
+#[test]
 fn the_checks_have_at_most_16_gateway_requests_in_flight() {
     // 60 files checked at once, 16 requests at a time, whether the probe has them, lacks them (its listing
     // says so) or holds a link to outside it (then read in the builder).
