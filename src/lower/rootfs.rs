@@ -301,6 +301,5 @@ pub fn application(plan: &Plan, sources: &Sources) -> Layer {
 }
 
 /// At most this many destinations name the application layer in the build's progress: BuildKit sends a
-/// step's name with each of its status updates and keeps them in the build's record (10,000 copies named in
-/// full: a 180 KB name on three steps, and a record over BuildKit's 16 MiB message limit).
+/// step's name with each of its status updates (10,000 copies named in full: a 180 KB name on three steps).
 const NAMED_COPIES: usize = 8;
