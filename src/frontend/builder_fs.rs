@@ -3,20 +3,52 @@
 //! With a probe (see [`crate::lower::probe`]), a path a read holds is read there; only the rest (the
 //! libraries of a dynamic binary) touches the builder itself, which on a build whose steps all come from a
 //! cache is what makes BuildKit fetch the builder image.
+//!
+//! The checks ask for every file at once; at most [`MAX_IN_FLIGHT`] of their requests are sent at a time.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Mutex;
+
+use tokio::sync::Semaphore;
 
 use crate::gateway::Gateway;
 use crate::plan::{in_probe, BuilderRead, InProbe};
 use crate::verify::{Entry, FileStat, Filesystem, Kind};
 
+/// The most gateway requests of the checks in flight at once. BuildKit answers them over the one stdio
+/// connection, mounting the ref for each, so more at once gain nothing once that connection is busy, while
+/// each holds an answer in memory on both sides (a binary's first 16 KiB, a section table up to 1 MiB, a
+/// dpkg list up to 4 MiB): unbounded, 10,000 copies were 10,000 requests at once. 16 keep the connection
+/// busy (a round trip on a local daemon is well under a millisecond) and bound the answers held.
+pub const MAX_IN_FLIGHT: usize = 16;
+
 pub struct BuilderFs<'g, G> {
     gateway: &'g G,
     ref_id: String,
     probe: Option<(String, Vec<BuilderRead>)>,
+    permits: Semaphore,
+    /// The paths looked for by name that the probe answered at their own path (see [`Self::held_by_name`]).
+    held: Mutex<BTreeSet<String>>,
 }
 
 impl<'g, G: Gateway> BuilderFs<'g, G> {
     pub fn new(gateway: &'g G, ref_id: &str) -> Self {
-        BuilderFs { gateway, ref_id: ref_id.to_string(), probe: None }
+        BuilderFs { gateway, ref_id: ref_id.to_string(), probe: None, permits: Semaphore::new(MAX_IN_FLIGHT), held: Mutex::default() }
+    }
+
+    /// The builder paths looked for by name ([`BuilderRead::by_name`]) that the probe held as themselves:
+    /// read there with their own symlink followed, as a copy out of the probe follows it. The others (a
+    /// symlink there points outside the probe) are copied into the image from the builder.
+    pub fn held_by_name(&self) -> BTreeSet<String> {
+        self.held.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    /// `request`, once fewer than [`MAX_IN_FLIGHT`] others are in flight.
+    async fn limited<T>(&self, request: impl Future<Output = T>) -> T {
+        // The semaphore is never closed; were it, the request would just go unbounded.
+        let _permit = self.permits.acquire().await.ok();
+        request.await
     }
 
     /// Reads what `reads` cover from the solved probe `probe_ref`.
@@ -40,7 +72,7 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
             if dir.len() < root.len() {
                 return false;
             }
-            match self.gateway.read_dir(ref_id, dir).await {
+            match self.limited(self.gateway.read_dir(ref_id, dir)).await {
                 Ok(names) => return !names.iter().any(|n| n == name),
                 Err(_) => path = dir.to_string(),
             }
@@ -59,7 +91,12 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
             // A listing through a read with `only` patterns names only what they matched.
             if !listing || found.exhaustive {
                 let final_miss = found.miss_is_final();
-                let answer = call(ref_id.to_string(), found.path.clone()).await;
+                let answer = self.limited(call(ref_id.to_string(), found.path.clone())).await;
+                if answer.is_ok() && found.by_name && found.own {
+                    if let Ok(mut held) = self.held.lock() {
+                        held.insert(path.to_string());
+                    }
+                }
                 if answer.is_ok() || final_miss {
                     return answer;
                 }
@@ -70,7 +107,7 @@ impl<'g, G: Gateway> BuilderFs<'g, G> {
                 }
             }
         }
-        call(self.ref_id.clone(), path.to_string()).await
+        self.limited(call(self.ref_id.clone(), path.to_string())).await
     }
 }
 

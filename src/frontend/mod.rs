@@ -304,6 +304,7 @@ async fn build_one<G: Gateway>(
             }
         };
         let verified = verify::builder_output_with(&fs, plan, platform, from_context.take().unwrap_or_default()).await?;
+        ctx.probe_held = fs.held_by_name();
         let problems = verified.diagnostics;
         if problems.has_errors() {
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());

@@ -54,6 +54,10 @@ pub struct Context {
     /// The builder paths to read through a probe state (`verify::planned_reads`); empty: no probe, the
     /// checks and copies read the builder itself.
     pub probe: Vec<BuilderRead>,
+    /// The builder paths looked for by name in the probe that the checks found there as themselves (see
+    /// `BuilderRead::by_name`): the image's copies of those take them from the probe; of the other such
+    /// reads (a symlink there, copied as the link), from the builder.
+    pub probe_held: BTreeSet<String>,
 }
 
 /// What scanners read to see the builder packages in the image, the way distroless writes it.
@@ -93,6 +97,7 @@ impl Context {
             packages: PackageMetadata::default(),
             named_contexts: BTreeMap::new(),
             probe: Vec::new(),
+            probe_held: BTreeSet::new(),
         }
     }
 }
@@ -121,7 +126,13 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     let named = plan.copies.iter().filter_map(|c| if let Source::Named { name, .. } = &c.from { Some(name) } else { None });
     let named = named.map(|n| (n.clone(), ctx.named_contexts.get(n).cloned().unwrap_or_else(|| named_local(n, n, ctx.session_id.as_deref())))).collect();
     let probe = builder.as_ref().filter(|_| !ctx.probe.is_empty()).map(|b| probe::state(&ctx.probe, b));
-    let sources = Sources { builder: builder.clone().unwrap_or_default(), probe: probe.clone().map(|p| (p, ctx.probe.clone())), context, named };
+    let sources = Sources {
+        builder: builder.clone().unwrap_or_default(),
+        probe: probe.clone().map(|p| (p, ctx.probe.clone())),
+        held: ctx.probe_held.clone(),
+        context,
+        named,
+    };
     let mut layers = rootfs::pieces(plan, &sources, &ctx.absent, ctx.copy_excludes);
     if !ctx.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, &sources, &ctx.libraries));
@@ -195,6 +206,8 @@ pub(crate) struct Sources {
     pub builder: State,
     /// The probe and the reads it holds: a builder path that is an exhaustive read's own is copied from there.
     pub probe: Option<(State, Vec<BuilderRead>)>,
+    /// Of the reads looked for by name, the paths the checks found in the probe ([`Context::probe_held`]).
+    pub held: BTreeSet<String>,
     pub context: State,
     /// The named contexts the copies read, by name.
     pub named: BTreeMap<String, State>,
@@ -205,7 +218,7 @@ impl Sources {
         match source {
             // From the probe only what it holds as a read of its own: what the checks saw at that very path.
             Source::Builder(p) => match self.probe.as_ref().and_then(|(probe, reads)| Some((probe, in_probe(reads, p.as_str())?))) {
-                Some((probe, found)) if found.miss_is_final() => (probe, found.path),
+                Some((probe, found)) if found.miss_is_final() || self.held.contains(p.as_str()) => (probe, found.path),
                 _ => (&self.builder, p.to_string()),
             },
             Source::Context(p) => (&self.context, format!("/{p}")),

@@ -340,6 +340,12 @@ pub fn application(plan: &Plan, sources: &Sources) -> Layer {
         };
         actions.extend(copy_in(&mut layout, sources, from, dest, options));
     }
-    let names: Vec<String> = plan.copies.iter().map(|c| c.dest.to_string()).collect();
-    Layer { name: format!("[app] {}", names.join(" ")), actions, spans: plan.copies.iter().map(|c| c.span).collect() }
+    let names: Vec<String> = plan.copies.iter().take(NAMED_COPIES).map(|c| c.dest.to_string()).collect();
+    let more = plan.copies.len().saturating_sub(NAMED_COPIES);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    Layer { name: format!("[app] {}{more}", names.join(" ")), actions, spans: plan.copies.iter().map(|c| c.span).collect() }
 }
+
+/// At most this many destinations name the application layer in the build's progress: BuildKit sends a
+/// step's name with each of its status updates (10,000 copies named in full: a 180 KB name on three steps).
+const NAMED_COPIES: usize = 8;

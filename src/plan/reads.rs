@@ -25,17 +25,30 @@ pub struct BuilderRead {
     /// A directory of plain files (dpkg's `info`): a miss below it is as final as one at its own path, since
     /// no symlink there can point outside the probe.
     pub flat: bool,
+    /// Looked for by name in its directory (`optional_below` is its parent), by one copy for all such reads
+    /// of that directory: one walk of the directory in all, where a pattern per read walks it once each
+    /// (1,000 copies from one directory: 1,000 walks of it). That copy takes the entry as it is: a symlink
+    /// at the path is copied as the link, which may point outside the probe.
+    pub by_name: bool,
 }
 
 impl BuilderRead {
     /// A file or tree the build needs.
     pub fn at(path: &str) -> Self {
-        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), exhaustive: true, flat: false }
+        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), exhaustive: true, flat: false, by_name: false }
     }
 
     /// A file or tree that may be absent, looked for from `ancestor`.
     pub fn optional_below(mut self, ancestor: &str) -> Self {
         self.optional_below = Some(ancestor.to_string());
+        self
+    }
+
+    /// A file or tree that may be absent, looked for by name in its parent directory (see `by_name`).
+    pub fn by_name(mut self) -> Self {
+        let parent = self.path.rsplit_once('/').map(|(dir, _)| if dir.is_empty() { "/" } else { dir });
+        self.optional_below = parent.map(str::to_string);
+        self.by_name = true;
         self
     }
 
@@ -54,17 +67,29 @@ impl BuilderRead {
 /// Where the probe keeps read `index`: each read is copied to a directory of its own, under its own name
 /// (`/0/app`), so no two reads can overlap (a tree and a file inside it would otherwise nest one copy in
 /// another), and a copy out of the probe names what it copies as a copy out of the builder would: copied onto
-/// an existing directory, BuildKit puts the source in it under the source's base name.
-pub fn probe_root(index: usize, read: &BuilderRead) -> String {
+/// an existing directory, BuildKit puts the source in it under the source's base name. The reads looked for
+/// by name in one directory share the directory of the first of them (`/0/app`, `/0/lib`): each is one name
+/// of the builder's directory, so they cannot overlap either.
+pub fn probe_root(reads: &[BuilderRead], index: usize) -> String {
+    let read = &reads[index];
     let name = read.path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("root");
-    format!("/{index}/{name}")
+    format!("{}/{name}", probe_dir(reads, index))
+}
+
+/// The directory of the probe that holds read `index` (`/0`).
+fn probe_dir(reads: &[BuilderRead], index: usize) -> String {
+    let read = &reads[index];
+    let first = if read.by_name { reads.iter().position(|r| r.by_name && r.optional_below == read.optional_below).unwrap_or(index) } else { index };
+    format!("/{first}")
 }
 
 /// Where a builder path is in the probe, and what the probe can say of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InProbe {
     pub path: String,
-    /// Where the read itself is in the probe (`/0/etc` for a path below `/out/etc`).
+    /// Where the read itself is in the probe (`/0/etc` for a path below `/out/etc`); for a read looked
+    /// for by name, the directory that holds it (`/0`), whose listing names what its builder directory has
+    /// of the names looked for there.
     pub root: String,
     /// The path is a read's own path, not something below it. Below a read, a symlink the builder
     /// resolves through its own root (`lib.so.1 -> /usr/local/lib/lib.so.1.2`) points into nothing in the
@@ -77,12 +102,15 @@ pub struct InProbe {
     /// The read is exhaustive and has no `only` patterns: every entry of every directory below it is in
     /// the probe (a symlink as a symlink), so a name its directory's listing lacks is not in the builder.
     pub whole: bool,
+    /// The read was looked for by name: its own path may be a symlink that points out of the probe.
+    pub by_name: bool,
 }
 
 impl InProbe {
-    /// Whether a miss here is final (the builder has nothing there either).
+    /// Whether a miss here is final (the builder has nothing there either). Not so at a read looked for
+    /// by name: a symlink there is copied as the link; the listing of its directory answers instead.
     pub fn miss_is_final(&self) -> bool {
-        self.exhaustive && (self.own || self.flat)
+        self.exhaustive && !self.by_name && (self.own || self.flat)
     }
 }
 
@@ -95,12 +123,13 @@ pub fn in_probe(reads: &[BuilderRead], path: &str) -> Option<InProbe> {
         .filter_map(|(i, r)| path.strip_prefix(r.path.as_str()).filter(|rest| rest.is_empty() || rest.starts_with('/')).map(|rest| (i, r, rest)))
         .max_by_key(|(_, r, _)| r.path.len())
         .map(|(i, r, rest)| InProbe {
-            path: format!("{}{rest}", probe_root(i, r)),
-            root: probe_root(i, r),
+            path: format!("{}{rest}", probe_root(reads, i)),
+            root: if r.by_name { probe_dir(reads, i) } else { probe_root(reads, i) },
             own: rest.is_empty(),
             exhaustive: r.exhaustive,
             flat: r.flat,
             whole: r.exhaustive && r.only.is_empty(),
+            by_name: r.by_name,
         })
 }
 
@@ -154,6 +183,31 @@ mod tests {
         assert_eq!(whole("/usr/share/doc/libc6/copyright"), Some(false));
         // Exhaustive for what the checks read, but its listings show only what the patterns matched.
         assert_eq!(whole("/var/lib/dpkg/info/libc6.list"), Some(false));
+    }
+
+    #[test]
+    fn the_reads_looked_for_by_name_in_one_directory_share_its_place_in_the_probe() {
+        let r = vec![
+            BuilderRead::at("/out/app").by_name(),
+            BuilderRead::at("/etc/services").optional_below("/etc"),
+            BuilderRead::at("/out/lib").by_name(),
+            BuilderRead::at("/out/bin/tool").by_name(),
+            BuilderRead::at("/out/bin/other").by_name(),
+        ];
+        assert_eq!(r[2].optional_below.as_deref(), Some("/out"));
+        assert_eq!(BuilderRead::at("/app").by_name().optional_below.as_deref(), Some("/"));
+        let at = |p: &str| in_probe(&r, p).expect("in the probe");
+        assert_eq!(at("/out/app").path, "/0/app");
+        assert_eq!(at("/etc/services").path, "/1/services");
+        assert_eq!(at("/out/lib/x.so").path, "/0/lib/x.so");
+        assert_eq!(at("/out/bin/other").path, "/3/other");
+        // Their directory's listing answers for a miss, not the miss itself: a symlink there is copied as the link.
+        let lib = at("/out/lib");
+        assert_eq!((lib.root.as_str(), lib.own, lib.by_name, lib.whole), ("/0", true, true, true));
+        assert!(!lib.miss_is_final());
+        assert_eq!(at("/out/bin/other").root, "/3");
+        assert_eq!(at("/etc/services").root, "/1/services");
+        assert!(at("/etc/services").miss_is_final());
     }
 
     #[test]

@@ -146,14 +146,11 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
     }
     for copy in &plan.copies {
         if let Source::Builder(path) = &copy.from {
-            // Looked for from its directory, so that a build that did not write it (a common mistake) is
-            // told so by the checks, not by a failed probe step in the progress. A top-level path is copied
-            // as it is: a pattern from `/` would walk the whole builder.
+            // Looked for by name in its directory, so that a build that did not write it (a common mistake)
+            // is told so by the checks, not by a failed probe step in the progress. A top-level path is
+            // copied as it is: looking in `/` would walk the whole builder.
             let read = BuilderRead::at(path.as_str());
-            reads.push(match path.parent().filter(|p| p.as_str() != "/") {
-                Some(dir) => read.optional_below(dir.as_str()),
-                None => read,
-            });
+            reads.push(if path.parent().is_some_and(|p| p.as_str() != "/") { read.by_name() } else { read });
         }
     }
     for piece in &plan.rootfs {
