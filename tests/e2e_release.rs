@@ -121,6 +121,26 @@ fn source_date_epoch_builds_are_reproducible() {
     assert_eq!(first, second, "two clean builds of the same sources differ");
 }
 
+/// A `SOURCE_DATE_EPOCH` past what file times hold (here 10000-01-01) is a warning, and the image gets no
+/// `created` from it. The frontend wrote `created: 10000-01-01T00:00:00Z`, which BuildKit's exporter
+/// refuses: "invalid image config for export: parsing time …", so the build failed.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn a_source_date_epoch_past_2262_builds_with_a_warning_and_no_created_from_it() {
+    let _e2e = e2e();
+    let dir = workspace("late-epoch");
+    let log = must(&mut buildx(&dir, &["--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=253402300800", "--output", "type=oci,dest=late.tar"]));
+    assert!(log.contains("`SOURCE_DATE_EPOCH` is 253402300800, later than 2262-04-11T23:47:16Z"), "{log}");
+    let oci = dir.join("late");
+    untar(&dir.join("late.tar"), &oci);
+    let index = read_json(&oci.join("index.json"));
+    let manifest = blob(&oci, index["manifests"][0]["digest"].as_str().unwrap());
+    let config = blob(&oci, manifest["config"]["digest"].as_str().unwrap());
+    // BuildKit writes the export time when the frontend's config has none.
+    let created = config["created"].as_str().unwrap_or_default();
+    assert!(!created.starts_with("10000"), "created {created}");
+}
+
 #[test]
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn a_code_change_changes_only_the_application_layer() {

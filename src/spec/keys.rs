@@ -26,6 +26,10 @@ pub struct Field<T: 'static> {
     pub read: Read<T>,
     /// When the key is missing from its mapping: the hint of the error. `None`: the key is optional.
     pub required: Option<&'static str>,
+    /// An entry of a list without it is refused by `plan`, with a message of its own once the rest of
+    /// the entry is read (``a user has no `name` ``): the loader reads it as optional, the schema marks
+    /// it required.
+    pub needed: bool,
     pub doc: Doc,
 }
 
@@ -60,9 +64,13 @@ pub enum Read<T: 'static> {
 #[derive(Clone, Copy)]
 pub enum Shape {
     Text,
+    /// A single value, or nothing (an unquoted empty value is the empty string).
+    TextOrNothing,
     Word(&'static [&'static str]),
     Flag,
-    List { single: bool },
+    List {
+        single: bool,
+    },
     Names,
     Mapping(&'static dyn Keys),
     ListOf(&'static dyn Keys),
@@ -105,7 +113,7 @@ impl<T> Keys for Section<T> {
         self.shorthand
     }
     fn keys(&self) -> Vec<KeyInfo> {
-        self.fields.iter().map(|f| KeyInfo { key: f.key, doc: &f.doc, shape: f.read.shape(), required: f.required.is_some() }).collect()
+        self.fields.iter().map(|f| KeyInfo { key: f.key, doc: &f.doc, shape: f.read.shape(), required: f.required.is_some() || f.needed }).collect()
     }
 }
 
@@ -140,11 +148,16 @@ const fn doc(ty: &'static str, default: &'static str, about: &'static str, ancho
 }
 
 const fn optional<T>(key: &'static str, read: Read<T>, doc: Doc) -> Field<T> {
-    Field { key, read, required: None, doc }
+    Field { key, read, required: None, needed: false, doc }
 }
 
 const fn required<T>(key: &'static str, read: Read<T>, hint: &'static str, doc: Doc) -> Field<T> {
-    Field { key, read, required: Some(hint), doc }
+    Field { key, read, required: Some(hint), needed: false, doc }
+}
+
+/// A key a list entry needs, which `plan` checks (see [`Field::needed`]).
+const fn needed<T>(key: &'static str, read: Read<T>, doc: Doc) -> Field<T> {
+    Field { key, read, required: None, needed: true, doc }
 }
 
 pub static SPEC: Section<Spec> = Section {
@@ -276,7 +289,7 @@ pub static SECRET: Section<Secret> = Section {
     new: |span| Secret { span, id: None, target: None },
     shorthand: None,
     fields: &[
-        optional("id", Read::Text(|s, v| s.id = Some(v)), doc("name", "required", "The id given with `--secret id=…`.", "buildersecrets")),
+        needed("id", Read::Text(|s, v| s.id = Some(v)), doc("name", "required", "The id given with `--secret id=…`.", "buildersecrets")),
         optional(
             "target",
             Read::Text(|s, v| s.target = Some(v)),
@@ -437,8 +450,8 @@ pub static USER: Section<User> = Section {
     new: |span| User { span, name: None, uid: None, gid: None, home: None, shell: None },
     shorthand: None,
     fields: &[
-        optional("name", Read::Text(|u, v| u.name = Some(v)), doc("name", "required", "The user name (useradd's rule, at most 32 characters).", "rootfsusers")),
-        optional("uid", Read::Text(|u, v| u.uid = Some(v)), doc("number", "required", "The numeric user id.", "rootfsusers")),
+        needed("name", Read::Text(|u, v| u.name = Some(v)), doc("name", "required", "The user name (useradd's rule, at most 32 characters).", "rootfsusers")),
+        needed("uid", Read::Text(|u, v| u.uid = Some(v)), doc("number", "required", "The numeric user id.", "rootfsusers")),
         optional(
             "gid",
             Read::Text(|u, v| u.gid = Some(v)),
@@ -462,8 +475,8 @@ pub static GROUP: Section<Group> = Section {
     new: |span| Group { span, name: None, gid: None, members: Vec::new() },
     shorthand: None,
     fields: &[
-        optional("name", Read::Text(|g, v| g.name = Some(v)), doc("name", "required", "The group name.", "rootfsgroups")),
-        optional("gid", Read::Text(|g, v| g.gid = Some(v)), doc("number", "required", "The numeric group id.", "rootfsgroups")),
+        needed("name", Read::Text(|g, v| g.name = Some(v)), doc("name", "required", "The group name.", "rootfsgroups")),
+        needed("gid", Read::Text(|g, v| g.gid = Some(v)), doc("number", "required", "The numeric group id.", "rootfsgroups")),
         optional(
             "members",
             Read::List { single: true, set: |g, v| g.members = v.value },
@@ -477,7 +490,7 @@ pub static DIR: Section<Dir> = Section {
     new: |span| Dir { span, path: None, mode: None, owner: None },
     shorthand: Some("path"),
     fields: &[
-        optional("path", Read::Text(|d, v| d.path = Some(v)), doc("absolute path", "required", "The directory.", "rootfsdirs")),
+        needed("path", Read::Text(|d, v| d.path = Some(v)), doc("absolute path", "required", "The directory.", "rootfsdirs")),
         optional("mode", Read::Text(|d, v| d.mode = Some(v)), doc("mode", "`0755`", "Its mode, octal.", "rootfsdirs")),
         optional("owner", Read::Text(|d, v| d.owner = Some(v)), doc("owner", "`root`", "Its owner.", "rootfsdirs")),
     ],
@@ -488,11 +501,11 @@ pub static FILE: Section<File> = Section {
     new: |span| File { span, path: None, content: None, mode: None, owner: None },
     shorthand: None,
     fields: &[
-        optional("path", Read::Text(|f, v| f.path = Some(v)), doc("absolute path", "required", "The file.", "rootfsfiles")),
-        optional(
+        needed("path", Read::Text(|f, v| f.path = Some(v)), doc("absolute path", "required", "The file.", "rootfsfiles")),
+        needed(
             "content",
             // An empty file is legitimate: `content: ""`, and also an unquoted empty value.
-            Read::Nested(Shape::Text, |r, node, f| f.content = r.any_scalar(node, "rootfs.files[].content")),
+            Read::Nested(Shape::TextOrNothing, |r, node, f| f.content = r.any_scalar(node, "rootfs.files[].content")),
             doc("text", "required", "Its content, written as is.", "rootfsfiles"),
         ),
         optional("mode", Read::Text(|f, v| f.mode = Some(v)), doc("mode", "`0644`", "Its mode, octal.", "rootfsfiles")),

@@ -98,6 +98,16 @@ pub(super) fn node_span(n: &Node) -> Span {
     }
 }
 
+/// A boolean, quoted or not (`"true"` too, as the docs and the schema say); `yes`, `on`, `1` are not.
+/// marked-yaml coerces only unquoted scalars, which `prevent_coercion` keeps strings elsewhere.
+fn flag(s: &MarkedScalarNode) -> Option<bool> {
+    match s.as_str() {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
 fn is_null(s: &MarkedScalarNode) -> bool {
     s.may_coerce() && matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL")
 }
@@ -247,7 +257,7 @@ impl Reader {
 
     fn boolean(&mut self, node: &Node, what: &str) -> Option<Spanned<bool>> {
         if let Node::Scalar(s) = node {
-            if let Some(b) = s.as_bool() {
+            if let Some(b) = flag(s) {
                 return Some(Spanned::new(b, scalar_span(s)));
             }
         }
@@ -308,7 +318,7 @@ impl Reader {
                 let list = self.strings(node, "rootfs.timezones", false)?;
                 Some(Timezones::List(list.span, list.value))
             }
-            Node::Scalar(s) => match s.as_bool() {
+            Node::Scalar(s) => match flag(s) {
                 Some(true) => Some(Timezones::Word(Spanned::new("all".into(), scalar_span(s)))),
                 Some(false) => Some(Timezones::Word(Spanned::new("none".into(), scalar_span(s)))),
                 None => self.string(node, "rootfs.timezones").map(Timezones::Word),
@@ -351,6 +361,20 @@ mod tests {
         assert_eq!(msgs.len(), 2, "{msgs:?}");
         assert!(msgs[0].0.contains("`bulder`") && msgs[0].1.contains("`builder`"));
         assert!(msgs[1].0.contains("`tmpp`") && msgs[1].1.contains("`tmp`"));
+    }
+
+    #[test]
+    fn booleans_are_read_quoted_or_not() {
+        let spec = load("copy: [/a]\nrootfs: {tmp: \"false\", nsswitch: 'False', services: FALSE, timezones: \"false\", ca-certificates: \"true\"}\nbuilder: {image: x, ssh: \"TRUE\"}\n").unwrap();
+        let r = &spec.rootfs;
+        assert_eq!([&r.tmp, &r.nsswitch, &r.services].map(|t| t.as_ref().map(|t| t.value)), [Some(false); 3]);
+        assert!(matches!(&r.timezones, Some(Timezones::Word(w)) if w.value == "none"));
+        assert!(matches!(r.ca_certificates, Some(Toggle::On(_))));
+        assert_eq!(spec.builder.unwrap().ssh.map(|s| s.value), Some(true));
+        for word in ["yes", "\"yes\"", "on", "1", "\"1\"", "tRUE"] {
+            let err = load(&format!("copy: [/a]\nrootfs: {{tmp: {word}}}\n")).unwrap_err();
+            assert!(err.items[0].message.contains("must be true or false"), "{word}: {err:?}");
+        }
     }
 
     #[test]

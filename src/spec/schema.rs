@@ -1,9 +1,11 @@
 //! The JSON schema of `scratch.yaml` and the key overview of `docs/spec.md`, generated from the key tables
 //! in [`super::keys`], so editors, docs and the loader cannot disagree about which keys exist.
 //!
-//! The schema describes what the loader accepts, not everything `scratchkit check` checks: values are
+//! The schema describes the shape `scratchkit check` accepts, not everything it checks: values are
 //! scalars (the loader reads every scalar as the text written, so `uid: 10001` and `mode: 0755` are fine),
-//! and paths, names, modes and references are checked later, after `${NAME}` substitution.
+//! the keys a list entry needs are required (the plan refuses an entry without them), and paths, names,
+//! modes and references are checked later, after `${NAME}` substitution. `tests/schema.rs` runs one corpus
+//! through both and fails where they disagree.
 
 use serde_json::{json, Map, Value};
 
@@ -39,6 +41,7 @@ fn scalar() -> Value {
 fn shape(of: &Shape) -> Value {
     match of {
         Shape::Text => scalar(),
+        Shape::TextOrNothing => json!({"type": ["string", "number", "boolean", "null"]}),
         Shape::Word(words) => json!({"enum": words}),
         // Quoted booleans are accepted too (`"true"`); `yes`/`no`/`on`/`off` are not.
         Shape::Flag => json!({"anyOf": [{"type": "boolean"}, {"enum": ["true", "True", "TRUE", "false", "False", "FALSE"]}]}),
@@ -117,8 +120,40 @@ mod tests {
         let copy_item = &schema["properties"]["copy"]["items"]["anyOf"];
         assert_eq!(copy_item[0], scalar(), "the shorthand `- /out/app`");
         assert_eq!(copy_item[1]["required"], json!(["from"]));
-        let users = &schema["properties"]["rootfs"]["properties"]["users"]["items"]["properties"];
-        assert_eq!(users.as_object().unwrap().keys().collect::<Vec<_>>(), ["name", "uid", "gid", "home", "shell"]);
+        let users = &schema["properties"]["rootfs"]["properties"]["users"]["items"];
+        assert_eq!(users["properties"].as_object().unwrap().keys().collect::<Vec<_>>(), ["name", "uid", "gid", "home", "shell"]);
+        // Keys a list entry needs are required in the schema, though `plan` is what refuses their absence.
+        assert_eq!(users["required"], json!(["name", "uid"]));
+        let rootfs = &schema["properties"]["rootfs"]["properties"];
+        assert_eq!(rootfs["groups"]["items"]["required"], json!(["name", "gid"]));
+        assert_eq!(rootfs["dirs"]["items"]["anyOf"][1]["required"], json!(["path"]));
+        assert_eq!(rootfs["files"]["items"]["required"], json!(["path", "content"]));
+        assert_eq!(schema["properties"]["builder"]["properties"]["secrets"]["items"]["required"], json!(["id"]));
+        assert_eq!(rootfs["files"]["items"]["properties"]["content"]["type"], json!(["string", "number", "boolean", "null"]));
+    }
+
+    /// The docs' "required" and the schema's cannot drift apart.
+    #[test]
+    fn every_key_documented_as_required_is_required() {
+        fn walk(section: &dyn Keys, out: &mut Vec<String>) {
+            for key in section.keys() {
+                if key.doc.default.starts_with("required") != key.required {
+                    out.push(format!("{}.{}", section.path(), key.key));
+                }
+                let nested: Vec<Shape> = match key.shape {
+                    Shape::AnyOf(shapes) => shapes.to_vec(),
+                    other => vec![other],
+                };
+                for shape in nested {
+                    if let Shape::Mapping(inner) | Shape::ListOf(inner) = shape {
+                        walk(inner, out);
+                    }
+                }
+            }
+        }
+        let mut disagree = Vec::new();
+        walk(&SPEC, &mut disagree);
+        assert!(disagree.is_empty(), "documented as required or not, and marked otherwise: {disagree:?}");
     }
 
     #[test]
