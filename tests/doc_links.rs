@@ -1,6 +1,7 @@
 //! Every relative link in the Markdown docs points at a file that exists, and a `#anchor` at a heading
 //! of that file: the docs are split over many pages, and a moved page must not leave a dead link behind.
-//! Links into code (`[x](https://…)`) are left alone: they need a network.
+//! A link starting with `/` is from the repository root, as GitHub reads it. Links with a scheme
+//! (`https://…`) are left alone: they need a network.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -237,6 +238,8 @@ fn a_broken_link_is_found() {
     assert!(found("see [gone](docs/no-such-page.md).").len() == 1);
     assert!(found("see [anchor](docs/spec.md#no-such-heading).").len() == 1);
     assert!(found("[up](../outside.md)").len() == 1);
+    assert!(found("[rooted](/docs/spec.md#rootfs)").is_empty());
+    assert!(found("[rooted](/docs/no-such-page.md)").len() == 1);
     assert!(found("[ref]: docs/missing.md").len() == 1);
     // Code is not prose, and other schemes are not ours.
     assert!(found("`[a](missing.md)`").is_empty());
