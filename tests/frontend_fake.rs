@@ -128,6 +128,11 @@ struct FakeGateway {
     /// Builder symlinks with absolute targets, by path: the builder resolves them through its own root;
     /// copied into the probe below a read's own path, they point into nothing.
     links: BTreeMap<String, String>,
+    /// The assembled image, by path, as `ReadDir` lists it (with owners and link targets). With one, the
+    /// fake advertises `readdir` and the frontend checks the image.
+    image: Option<BTreeMap<String, FileStat>>,
+    /// Paths of the image the frontend listed.
+    image_lists: Vec<String>,
 }
 
 impl FakeGateway {
@@ -153,6 +158,8 @@ impl FakeGateway {
             probe_reads: Vec::new(),
             refuse_probe: false,
             links: BTreeMap::new(),
+            image: None,
+            image_lists: Vec::new(),
         }
         // Directories every Linux builder has (the probe looks for its paths from them).
         .with_file("/etc", DIR | 0o755)
@@ -181,14 +188,14 @@ impl FakeGateway {
     }
 
     fn with_file(mut self, path: &str, mode: u32) -> Self {
-        self.builder_files.insert(path.into(), FileStat { mode, size: 10, linkname: String::new() });
+        self.builder_files.insert(path.into(), FileStat { mode, size: 10, ..FileStat::default() });
         self
     }
 
     /// A builder file with these contents (e.g. a real ELF binary, so the checks and the library
     /// closure run on it).
     fn with_bytes(mut self, path: &str, mode: u32, bytes: Vec<u8>) -> Self {
-        self.builder_files.insert(path.into(), FileStat { mode, size: bytes.len() as i64, linkname: String::new() });
+        self.builder_files.insert(path.into(), FileStat { mode, size: bytes.len() as i64, ..FileStat::default() });
         self.builder_bytes.insert(path.into(), bytes);
         self
     }
@@ -297,8 +304,9 @@ impl FakeGateway {
 /// The fake's answers; [`Shared`] hands them to the frontend through the `&self` trait.
 impl FakeGateway {
     fn ping(&mut self) -> Result<Caps, GatewayError> {
+        let readdir = self.image.as_ref().map(|_| "readdir".to_string());
         Ok(Caps {
-            frontend: MODERN_FRONTEND_CAPS.iter().map(|c| c.to_string()).collect(),
+            frontend: MODERN_FRONTEND_CAPS.iter().map(|c| c.to_string()).chain(readdir).collect(),
             llb: self.llb_caps.clone(),
             worker_platforms: vec![Platform::linux_amd64()],
         })
@@ -371,6 +379,9 @@ impl FakeGateway {
 
     fn stat_file(&mut self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
+        if kind == Kind::Image && path == "." && self.image.is_some() {
+            return Ok(FileStat { mode: DIR | 0o755, ..FileStat::default() });
+        }
         if !matches!(kind, Kind::Builder | Kind::Probe) {
             return Err(GatewayError::new(format!("stat {path}: {ref_id} is a {kind:?}, not the builder")));
         }
@@ -422,6 +433,20 @@ impl FakeGateway {
             return Err(missing());
         }
         Ok(names)
+    }
+
+    /// The image's entries right below `path`, named as BuildKit's ReadDir names them.
+    fn read_dir_stats(&mut self, ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
+        let kind = self.solved_ref(ref_id)?.kind;
+        let Some(image) = self.image.as_ref().filter(|_| kind == Kind::Image) else {
+            return Err(GatewayError::new(format!("readdir {path}: {ref_id} is a {kind:?}")));
+        };
+        self.image_lists.push(path.into());
+        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        Ok(image
+            .iter()
+            .filter_map(|(p, stat)| p.strip_prefix(&prefix).filter(|n| !n.is_empty() && !n.contains('/')).map(|n| FileStat { path: n.into(), ..stat.clone() }))
+            .collect())
     }
 
     fn warn(&mut self, warning: &Warning) -> Result<(), GatewayError> {
@@ -484,6 +509,9 @@ impl Gateway for Shared<'_> {
     }
     async fn read_dir(&self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
         self.call(|f| f.read_dir(ref_id, path)).await
+    }
+    async fn read_dir_stats(&self, ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
+        self.call(|f| f.read_dir_stats(ref_id, path)).await
     }
     async fn warn(&self, warning: &Warning) -> Result<(), GatewayError> {
         self.call(|f| f.warn(warning)).await
@@ -1946,4 +1974,103 @@ fn outline_of_a_spec_without_builder_lists_nothing_but_the_target() {
     let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
     assert_eq!(outline["name"], "default");
     assert_eq!((outline["args"].clone(), outline["secrets"].clone(), outline["ssh"].clone()), (json!([]), json!([]), json!([])));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The image check: the assembled image, read through ReadDir, as its user meets it
+// ---------------------------------------------------------------------------------------------------
+
+const SYMLINK: u32 = 1 << 27;
+const STICKY: u32 = 1 << 20;
+
+/// What SMALLEST_NO_BUILDER's image holds when it is right: `/app` 0755, `/tmp` 1777, nonroot's home.
+fn right_image() -> BTreeMap<String, FileStat> {
+    let stat = |mode: u32, uid: u32| FileStat { mode, uid, gid: uid, size: 10, ..FileStat::default() };
+    [
+        ("/app", stat(0o755, 0)),
+        ("/etc", stat(DIR | 0o755, 0)),
+        ("/etc/passwd", stat(0o644, 0)),
+        ("/etc/group", stat(0o644, 0)),
+        ("/etc/nsswitch.conf", stat(0o644, 0)),
+        ("/root", stat(DIR | 0o700, 0)),
+        ("/home", stat(DIR | 0o755, 0)),
+        ("/home/nonroot", stat(DIR | 0o700, 65532)),
+        ("/tmp", stat(DIR | STICKY | 0o777, 0)),
+    ]
+    .into_iter()
+    .map(|(p, s)| (p.to_string(), s))
+    .collect()
+}
+
+const NO_BUILDER: &str = "copy: [{from: context:app, to: /app}]\n";
+
+#[test]
+fn the_image_is_listed_once_per_directory_and_a_right_one_is_returned() {
+    let mut fake = FakeGateway::modern(NO_BUILDER);
+    fake.image = Some(right_image());
+    run_frontend(&mut fake, &[]);
+    assert!(matches!(fake.answer, Some(Answer::Images { .. })), "{:?}", fake.answer);
+    let mut listed = fake.image_lists.clone();
+    listed.sort();
+    assert_eq!(listed, ["/", "/etc", "/home", "/home/nonroot", "/root", "/tmp"]);
+}
+
+#[test]
+fn a_wrong_image_fails_the_build_with_located_errors() {
+    let mut fake = FakeGateway::modern(NO_BUILDER);
+    let mut image = right_image();
+    image.insert("/tmp".into(), FileStat { mode: DIR | 0o755, ..FileStat::default() });
+    image.insert("/app".into(), FileStat { mode: 0o744, ..FileStat::default() });
+    image.insert("/etc/motd".into(), FileStat { mode: SYMLINK | 0o777, linkname: "/run/motd".into(), ..FileStat::default() });
+    fake.image = Some(image);
+    run_frontend(&mut fake, &[]);
+    let Some(Answer::Error(message)) = &fake.answer else { panic!("the build succeeded: {:?}", fake.answer) };
+    for want in [
+        "entrypoint `/app` cannot be executed by the image's user (uid 65532): it is a file, 0:0 0744",
+        "--> scratch.yaml:1:8",
+        "`rootfs.tmp`: `/tmp` should be a directory, 0:0 1777, but in the image it is a directory, 0:0 0755",
+        "`/etc/motd` is a symlink to `/run/motd`, which does not resolve in the image",
+    ] {
+        assert!(message.contains(want), "no `{want}` in:\n{message}");
+    }
+}
+
+#[test]
+fn without_readdir_the_image_is_not_read() {
+    let mut fake = FakeGateway::modern(NO_BUILDER);
+    run_frontend(&mut fake, &[]);
+    assert!(matches!(fake.answer, Some(Answer::Images { .. })), "{:?}", fake.answer);
+    assert!(fake.image_lists.is_empty());
+}
+
+/// Without MergeOp, file operations drop special bits (the build warns): `/tmp` at 0777 is not held
+/// against the image, which a current BuildKit's image would be.
+#[test]
+fn a_buildkit_that_drops_special_bits_is_not_failed_for_tmp() {
+    let mut image = right_image();
+    image.insert("/tmp".into(), FileStat { mode: DIR | 0o777, ..FileStat::default() });
+    let mut fake = FakeGateway::old_buildkit(NO_BUILDER);
+    fake.image = Some(image.clone());
+    run_frontend(&mut fake, &[ALLOW_OLD]);
+    assert!(matches!(fake.answer, Some(Answer::Images { .. })), "{:?}", fake.answer);
+    let mut fake = FakeGateway::modern(NO_BUILDER);
+    fake.image = Some(image);
+    run_frontend(&mut fake, &[]);
+    assert!(matches!(&fake.answer, Some(Answer::Error(m)) if m.contains("`/tmp` should be a directory, 0:0 1777")), "{:?}", fake.answer);
+}
+
+/// The walk keeps at most 16 listings in flight (each is a snapshot mount in BuildKit), however wide the
+/// image.
+#[test]
+fn the_image_is_read_with_bounded_concurrency() {
+    let mut image = right_image();
+    for i in 0..64 {
+        image.insert(format!("/srv{i}"), FileStat { mode: DIR | 0o755, ..FileStat::default() });
+    }
+    let mut fake = FakeGateway::modern(NO_BUILDER);
+    fake.image = Some(image);
+    run_frontend(&mut fake, &[]);
+    assert!(matches!(fake.answer, Some(Answer::Images { .. })), "{:?}", fake.answer);
+    assert_eq!(fake.image_lists.len(), 6 + 64);
+    assert!(fake.peak_in_flight <= 16, "{} requests in flight at once", fake.peak_in_flight);
 }

@@ -327,3 +327,21 @@ fn a_merged_usr_builder_has_one_directory_under_two_names() {
     std::os::unix::fs::symlink("usr/lib", tree.path("/lib")).unwrap();
     assert_eq!(owners(&tree, &["/lib/x86_64-linux-gnu/libfoo.so.1"]), ["libfoo"]);
 }
+
+#[test]
+fn a_ca_bundle_that_is_a_directory_in_the_builder_is_an_error() {
+    let tree = Tree::builder("ca-dir").file("/out/app", SCRIPT, 0o755).file("/etc/pki/certs/one.pem", b"-----BEGIN", 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  ca-certificates: {from: /etc/pki/certs}\n"));
+    assert_eq!(messages(&v), ["the CA bundle `/etc/pki/certs` is a directory in the builder"]);
+}
+
+#[test]
+fn a_file_copied_where_another_copy_puts_files_is_an_error() {
+    // Listed first, the plan cannot tell: `/out/app` might be a directory copied whole.
+    let tree = Tree::builder("file-under").file("/out/app", SCRIPT, 0o755).file("/out/app.toml", b"x", 0o644);
+    let v = verify(
+        &tree,
+        &spec("  - {from: /out/app, to: /opt/app}\n  - {from: /out/app.toml, to: /opt/app/conf/app.toml}\n", "image:\n  entrypoint: [/opt/app]\n"),
+    );
+    assert_eq!(messages(&v), ["`/out/app` is a file, but the copy to `/opt/app/conf/app.toml` (line 6) puts files inside `/opt/app`"]);
+}

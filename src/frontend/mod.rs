@@ -6,6 +6,7 @@ mod attestations;
 mod builder_fs;
 mod contexts;
 mod failure;
+mod image_fs;
 mod serve;
 pub mod subrequests;
 
@@ -149,7 +150,12 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, &plan, &named, options, p, ctx.resolve_mode.as_deref())));
     let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, &plan, &ctx, &named, spec), sbom), copy_sources).await;
     let builders = builders?;
-    let solving = Solving { no_cache: options.no_cache(), cache_imports: options.cache_imports().map_err(bad_cache_imports)?, sbom: sbom? };
+    let solving = Solving {
+        no_cache: options.no_cache(),
+        cache_imports: options.cache_imports().map_err(bad_cache_imports)?,
+        sbom: sbom?,
+        readdir: caps.frontend.contains("readdir"),
+    };
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
     let builds = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
         let mut ctx = ctx.clone();
@@ -193,6 +199,8 @@ struct Solving {
     cache_imports: Vec<CacheImport>,
     /// The SBOM generator the frontend runs itself (`BUILDKIT_SBOM_SCAN_STAGE`/`_CONTEXT`), if any.
     sbom: Option<attestations::Generator>,
+    /// The gateway can list directories (`ReadDir`): the image is checked.
+    readdir: bool,
 }
 
 /// The SBOM generator to run with the build, when `--sbom` and a scan arg ask the frontend to scan more
@@ -299,12 +307,58 @@ async fn build_one<G: Gateway>(
         lowered = lower::lower_platform(plan, &ctx, platform);
     }
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
+    // What an old BuildKit cannot do, and the build warned about, is not held against the image: before
+    // v0.9 a copy cannot leave Debian's dangling `zoneinfo/localtime` link out, and before v0.10 (no
+    // MergeOp) file operations drop special bits (`/tmp` is 0777).
+    let mut lost = Vec::new();
+    if !ctx.copy_excludes {
+        lost.extend(crate::plan::AbsPath::parse(&format!("{}/{}", crate::plan::ZONEINFO, lower::ZONE_LINK_OUT)));
+    }
+    if !ctx.merge {
+        lost.extend(verify::image::special_bit_paths(plan));
+    }
+    let checked = if lost.is_empty() {
+        check_image(g, &ref_id, plan, platform, spec, solving.readdir).await?
+    } else {
+        let mut plan = plan.clone();
+        plan.image.accept.extend(lost.into_iter().map(|p| (p, crate::diag::Span::default())));
+        check_image(g, &ref_id, &plan, platform, spec, solving.readdir).await?
+    };
+    warnings.extend(checked);
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
     let attestations = match &solving.sbom {
         Some(generator) => vec![generator.attest(g, &lowered, &ctx, solving.no_cache).await?],
         None => Vec::new(),
     };
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
+}
+
+/// The assembled image, checked as its user will meet it (see [`verify::image`]); returns its warnings.
+/// The image is built here (its first read), so a failing step is reported as BuildKit's own error.
+/// Without `ReadDir` (no BuildKit has lacked it since v0.8) the image cannot be walked: the log says so.
+///
+/// The check is pure over [`verify::image::ImageFs`], so it can move into a cached `ExecOp` of
+/// scratchkit's own static binary with the image mounted read-only (architecture.md, "Checking the
+/// product"): a warm rebuild would then read only its verdict instead of walking the image here.
+async fn check_image<G: Gateway>(g: &G, ref_id: &str, plan: &Plan, platform: &Platform, spec: SpecText<'_>, readdir: bool) -> Result<Diagnostics, Failed> {
+    if ref_id.is_empty() {
+        return Ok(Diagnostics::default());
+    }
+    if !readdir {
+        eprintln!("scratchkit: this BuildKit has no ReadDir: the image for {platform} is not checked");
+        return Ok(Diagnostics::default());
+    }
+    g.stat_file(ref_id, ".").await?;
+    let started = Instant::now();
+    let checked = verify::image::check(&image_fs::ImageRef::new(g, ref_id), plan, platform)
+        .await
+        .map_err(|e| Failure(format!("cannot check the image for {platform}: {e}")))?;
+    eprintln!("scratchkit: image check for {platform}: {} entries, {} ELF files, {} ms", checked.entries, checked.elves, started.elapsed().as_millis());
+    let found = checked.diagnostics;
+    if found.has_errors() {
+        return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
+    }
+    Ok(found)
 }
 
 /// The probe solved and built, or `None` when it failed: when a path the build needs is missing (the

@@ -145,10 +145,16 @@ impl Gateway for StdioGateway {
         Ok(entries.into_iter().map(|e| e.path).collect())
     }
 
+    async fn read_dir_stats(&self, ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
+        let request = fe::ReadDirRequest { r#ref: ref_id.to_string(), dir_path: path.to_string(), include_pattern: String::new() };
+        let entries = self.client.clone().read_dir(request).await.map_err(err)?.into_inner().entries;
+        Ok(entries.into_iter().map(|e| FileStat { path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, size: e.size, linkname: e.linkname }).collect())
+    }
+
     async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let request = fe::StatFileRequest { r#ref: ref_id.to_string(), path: path.to_string() };
         let stat = self.client.clone().stat_file(request).await.map_err(err)?.into_inner().stat.unwrap_or_default();
-        Ok(FileStat { mode: stat.mode, size: stat.size, linkname: stat.linkname })
+        Ok(FileStat { path: String::new(), mode: stat.mode, uid: stat.uid, gid: stat.gid, size: stat.size, linkname: stat.linkname })
     }
 
     async fn warn(&self, w: &super::Warning) -> Result<(), GatewayError> {

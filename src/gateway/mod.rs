@@ -66,20 +66,44 @@ pub struct CacheImport {
 /// File metadata as the gateway reports it (Go `os.FileMode` bits in `mode`).
 #[derive(Clone, Debug, Default)]
 pub struct FileStat {
+    /// The entry's name in a directory listing (`ReadDir`); empty from `StatFile`.
+    pub path: String,
     pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
     pub size: i64,
     pub linkname: String,
 }
 
 impl FileStat {
     const DIR: u32 = 1 << 31;
+    const SYMLINK: u32 = 1 << 27;
+    /// Device, named pipe, socket, character device: none of them a file or a directory.
+    const SPECIAL: u32 = (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21);
+    const SETUID: u32 = 1 << 23;
+    const SETGID: u32 = 1 << 22;
+    const STICKY: u32 = 1 << 20;
 
     pub fn is_dir(&self) -> bool {
         self.mode & Self::DIR != 0
     }
 
+    pub fn is_symlink(&self) -> bool {
+        self.mode & Self::SYMLINK != 0
+    }
+
+    pub fn is_special(&self) -> bool {
+        self.mode & Self::SPECIAL != 0
+    }
+
     pub fn permissions(&self) -> u32 {
         self.mode & 0o777
+    }
+
+    /// The permission bits with setuid, setgid and sticky as `chmod` writes them (`0o1777`).
+    pub fn mode_bits(&self) -> u32 {
+        let special = [(Self::SETUID, 0o4000), (Self::SETGID, 0o2000), (Self::STICKY, 0o1000)];
+        special.iter().filter(|(go, _)| self.mode & go != 0).fold(self.permissions(), |m, (_, bit)| m | bit)
     }
 }
 
@@ -137,6 +161,10 @@ pub trait Gateway {
     }
     /// The names of a directory's entries.
     async fn read_dir(&self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
+        Err(GatewayError::new(format!("cannot list {path}: ReadDir is not available")))
+    }
+    /// A directory's entries with their metadata, as `lstat` sees them (symlinks not followed).
+    async fn read_dir_stats(&self, _ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
         Err(GatewayError::new(format!("cannot list {path}: ReadDir is not available")))
     }
     /// A warning shown in the build output (BuildKit ≥0.10, cap `gateway.warnings`). The default drops it.

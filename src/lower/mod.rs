@@ -9,6 +9,7 @@ mod rootfs;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use config::{image_config, ImageConfig, RootFs, RunConfig};
+pub use rootfs::ZONE_LINK_OUT;
 
 use std::sync::Arc;
 

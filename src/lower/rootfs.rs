@@ -10,11 +10,16 @@
 //! (so `mkdir /tmp 1777` would give 0755), whereas a copy with a mode is a plain chmod. Directories and
 //! user files whose mode matters are therefore staged in a tiny internal state and copied into place.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::diag::Span;
 use crate::llb::{CopyOptions, FileAction, State};
 use crate::plan::{AbsPath, Copy, Home, Mode, Owner, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 
 use super::{PackageMetadata, Sources};
+
+/// The name in Debian's zoneinfo that links out of it, to `/etc/localtime`; left out of the image's copy.
+pub const ZONE_LINK_OUT: &str = "localtime";
 
 /// Where distroless keeps one dpkg status stanza per package, and scanners look for them.
 const STATUS_D: &str = "/var/lib/dpkg/status.d";
@@ -56,10 +61,92 @@ fn owner(o: Owner) -> Option<(u32, u32)> {
     Some((o.uid, o.gid))
 }
 
-/// `mkdir -p` of a path's parent, root-owned 0755, at our timestamp.
-fn parent_dirs(path: &AbsPath, ts: i64) -> Option<FileAction> {
-    let parent = path.parent()?;
-    (parent.as_str() != "/").then(|| FileAction::Mkdir { path: parent.to_string(), mode: 0o755, make_parents: true, owner: Some((0, 0)), timestamp: Some(ts) })
+/// The directories whose mode and owner the plan decides (`/tmp`, the homes, `rootfs.dirs`; the first of a
+/// path wins, as in the plan's claims). Whichever layer makes one, as itself or on the way to something
+/// inside it, makes it so: the layers are stacked, and a directory of an upper layer (root's 0755 made on
+/// the way to a file) would replace the lower one's mode and owner.
+fn planned_dirs(plan: &Plan) -> BTreeMap<String, (Mode, Owner)> {
+    let mut dirs = BTreeMap::new();
+    for piece in &plan.rootfs {
+        let listed: Vec<(&AbsPath, Mode, Owner)> = match piece {
+            Piece::Tmp => vec![(tmp_path(), Mode::new(0o1777), Owner::ROOT)],
+            Piece::Homes(homes) => homes.iter().map(|h| (&h.path, Mode::new(0o700), h.owner)).collect(),
+            Piece::Dirs(ds) => ds.iter().map(|d| (&d.path, d.mode, d.owner)).collect(),
+            _ => Vec::new(),
+        };
+        for (path, mode, owner) in listed {
+            dirs.entry(path.to_string()).or_insert((mode, owner));
+        }
+    }
+    dirs
+}
+
+fn tmp_path() -> &'static AbsPath {
+    static TMP: std::sync::OnceLock<AbsPath> = std::sync::OnceLock::new();
+    TMP.get_or_init(|| AbsPath::parse("/tmp").expect("constant path"))
+}
+
+/// The directories one layer has made so far. Each is made once, parents first, so no directory is ever
+/// copied onto an existing one (which BuildKit nests: `<dir>/empty`) and the planned ones are made with
+/// their mode and owner wherever the layer passes through them, in any order the spec lists them.
+struct Layout<'p> {
+    planned: &'p BTreeMap<String, (Mode, Owner)>,
+    made: BTreeSet<String>,
+    ts: i64,
+}
+
+impl<'p> Layout<'p> {
+    fn new(planned: &'p BTreeMap<String, (Mode, Owner)>, ts: i64) -> Self {
+        Layout { planned, made: BTreeSet::new(), ts }
+    }
+
+    /// Makes every directory above `path` not made yet: a run of unplanned ones with one `mkdir -p`
+    /// (root-owned 0755, at our timestamp), a planned one exactly.
+    fn parents(&mut self, path: &AbsPath) -> Vec<FileAction> {
+        let mut actions = Vec::new();
+        let mut plain: Option<String> = None;
+        let mut above = String::new();
+        let components: Vec<&str> = path.as_str().split('/').filter(|c| !c.is_empty()).collect();
+        for c in components.iter().take(components.len().saturating_sub(1)) {
+            above = format!("{above}/{c}");
+            if !self.made.insert(above.clone()) {
+                continue;
+            }
+            match self.planned.get(&above) {
+                Some(&(mode, owner)) => {
+                    actions.extend(plain.take().map(|p| self.mkdir_p(p)));
+                    actions.push(self.exact(&above, mode, owner));
+                }
+                None => plain = Some(above.clone()),
+            }
+        }
+        actions.extend(plain.map(|p| self.mkdir_p(p)));
+        actions
+    }
+
+    /// `path` as a directory of its own (with its planned mode and owner if it has them), unless made.
+    fn dir(&mut self, path: &AbsPath, mode: Mode, owner: Owner) -> Vec<FileAction> {
+        let mut actions = self.parents(path);
+        if self.made.insert(path.to_string()) {
+            let (mode, owner) = self.planned.get(path.as_str()).copied().unwrap_or((mode, owner));
+            actions.push(self.exact(path.as_str(), mode, owner));
+        }
+        actions
+    }
+
+    fn mkdir_p(&self, path: String) -> FileAction {
+        FileAction::Mkdir { path, mode: 0o755, make_parents: true, owner: Some((0, 0)), timestamp: Some(self.ts) }
+    }
+
+    /// A copy of an empty directory: exact for every mode bit, where mkdir is subject to the umask.
+    fn exact(&self, path: &str, mode: Mode, o: Owner) -> FileAction {
+        FileAction::Copy {
+            from: empty_dir(),
+            src: "/empty".into(),
+            dest: path.to_string(),
+            options: CopyOptions { mode: Some(mode.bits()), owner: owner(o), timestamp: Some(self.ts), ..CopyOptions::default() },
+        }
+    }
 }
 
 /// An empty directory to copy from when a directory needs an exact mode.
@@ -69,22 +156,11 @@ fn empty_dir() -> State {
         .named("[internal] empty directory")
 }
 
-fn exact_dir(path: &AbsPath, mode: Mode, o: Owner, ts: i64) -> Vec<FileAction> {
-    let mut actions: Vec<FileAction> = parent_dirs(path, ts).into_iter().collect();
-    actions.push(FileAction::Copy {
-        from: empty_dir(),
-        src: "/empty".into(),
-        dest: path.to_string(),
-        options: CopyOptions { mode: Some(mode.bits()), owner: owner(o), timestamp: Some(ts), ..CopyOptions::default() },
-    });
-    actions
-}
-
-fn exact_file(path: &AbsPath, content: &str, mode: Mode, o: Owner, ts: i64) -> Vec<FileAction> {
+fn exact_file(layout: &mut Layout, path: &AbsPath, content: &str, mode: Mode, o: Owner, ts: i64) -> Vec<FileAction> {
     let staged = State::scratch()
         .file(vec![FileAction::Mkfile { path: "/file".into(), mode: 0o644, data: content.as_bytes().to_vec(), owner: None, timestamp: Some(ts) }])
         .named(format!("[internal] content of {path}"));
-    let mut actions: Vec<FileAction> = parent_dirs(path, ts).into_iter().collect();
+    let mut actions = layout.parents(path);
     actions.push(FileAction::Copy {
         from: staged,
         src: "/file".into(),
@@ -95,16 +171,16 @@ fn exact_file(path: &AbsPath, content: &str, mode: Mode, o: Owner, ts: i64) -> V
 }
 
 /// A root-owned 0644 file; mkfile is exact for these bits.
-fn plain_file(path: &str, content: &str, ts: i64) -> Vec<FileAction> {
+fn plain_file(layout: &mut Layout, path: &str, content: &str, ts: i64) -> Vec<FileAction> {
     let p = AbsPath::parse(path).expect("constant path");
-    let mut actions: Vec<FileAction> = parent_dirs(&p, ts).into_iter().collect();
+    let mut actions = layout.parents(&p);
     actions.push(FileAction::Mkfile { path: path.into(), mode: 0o644, data: content.as_bytes().to_vec(), owner: Some((0, 0)), timestamp: Some(ts) });
     actions
 }
 
-fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOptions, ts: i64) -> Vec<FileAction> {
+fn copy_in(layout: &mut Layout, sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOptions) -> Vec<FileAction> {
     let (state, src) = sources.of(from);
-    let mut actions: Vec<FileAction> = parent_dirs(dest, ts).into_iter().collect();
+    let mut actions = layout.parents(dest);
     actions.push(FileAction::Copy { from: state.clone(), src, dest: dest.to_string(), options });
     actions
 }
@@ -115,29 +191,15 @@ fn copy_in(sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOption
 pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String], copy_excludes: bool) -> Vec<Layer> {
     let kept: Vec<&Piece> =
         plan.rootfs.iter().filter(|p| !matches!(p, Piece::DataFile { file, requested: None } if absent.iter().any(|a| a == file.path()))).collect();
+    let planned = planned_dirs(plan);
     // A run of consecutive pieces of one kind is one layer (see `LayerKind`).
     kept.chunk_by(|a, b| layer_kind(a) == layer_kind(b) && layer_kind(a) != LayerKind::Own)
         .map(|run| {
             let names: Vec<&str> = run.iter().map(|p| p.name()).collect();
-            let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p, copy_excludes)).collect();
+            let mut layout = Layout::new(&planned, timestamp(plan));
+            let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p, copy_excludes, &mut layout)).collect();
             let spans = names.iter().flat_map(|n| plan.rootfs_spans.get(n).into_iter().flatten().copied()).collect();
-            Layer { name: format!("[rootfs] {}", names.join(", ")), actions: without_repeated_parents(actions), spans }
-        })
-        .collect()
-}
-
-/// Each piece makes the parents of its files (`mkdir -p /etc`, root 0755, our time); within a layer once is enough.
-fn without_repeated_parents(actions: Vec<FileAction>) -> Vec<FileAction> {
-    let mut made: Vec<String> = Vec::new();
-    actions
-        .into_iter()
-        .filter(|a| match a {
-            FileAction::Mkdir { path, make_parents: true, .. } if made.contains(path) => false,
-            FileAction::Mkdir { path, make_parents: true, .. } => {
-                made.push(path.clone());
-                true
-            }
-            _ => true,
+            Layer { name: format!("[rootfs] {}", names.join(", ")), actions, spans }
         })
         .collect()
 }
@@ -161,27 +223,27 @@ fn layer_kind(piece: &Piece) -> LayerKind {
     }
 }
 
-fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: bool) -> Vec<FileAction> {
+fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: bool, layout: &mut Layout) -> Vec<FileAction> {
     let ts = timestamp(plan);
     let copied_ts = plan.epoch.map(|_| ts);
     match piece {
         Piece::Accounts(a) => {
-            let mut v = plain_file("/etc/passwd", &a.passwd(), ts);
-            v.extend(plain_file("/etc/group", &a.group(), ts).into_iter().skip(1));
+            let mut v = plain_file(layout, "/etc/passwd", &a.passwd(), ts);
+            v.extend(plain_file(layout, "/etc/group", &a.group(), ts));
             v
         }
-        Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner }| exact_dir(path, Mode::new(0o700), *owner, ts)).collect(),
-        Piece::Tmp => exact_dir(&AbsPath::parse("/tmp").expect("constant path"), Mode::new(0o1777), Owner::ROOT, ts),
-        Piece::Nsswitch => plain_file("/etc/nsswitch.conf", NSSWITCH, ts),
+        Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner, .. }| layout.dir(path, Mode::new(0o700), *owner)).collect(),
+        Piece::Tmp => layout.dir(tmp_path(), Mode::new(0o1777), Owner::ROOT),
+        Piece::Nsswitch => plain_file(layout, "/etc/nsswitch.conf", NSSWITCH, ts),
         Piece::CaCertificates(from) => {
             let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
             let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
-            copy_in(sources, from, &dest, options, ts)
+            copy_in(layout, sources, from, &dest, options)
         }
         Piece::DataFile { file, .. } => {
             let path = AbsPath::parse(file.path()).expect("constant path");
             let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
-            copy_in(sources, &Source::Builder(path.clone()), &path, options, ts)
+            copy_in(layout, sources, &Source::Builder(path.clone()), &path, options)
         }
         Piece::Timezones(zones) => {
             let root = AbsPath::parse(ZONEINFO).expect("constant path");
@@ -189,24 +251,27 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
                 Zones::All => {
                     let from = Source::Builder(root.clone());
                     // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
-                    let exclude_patterns = if copy_excludes { vec!["right".into()] } else { Vec::new() };
+                    // Debian's `localtime` is a link to the builder's `/etc/localtime`, which the image has not:
+                    // it would dangle (the image check says so), and programs read `/etc/localtime` itself.
+                    let exclude_patterns = if copy_excludes { vec!["right".into(), ZONE_LINK_OUT.into()] } else { Vec::new() };
                     let options = CopyOptions { exclude_patterns, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
-                    copy_in(sources, &from, &root, options, ts)
+                    copy_in(layout, sources, &from, &root, options)
                 }
+                // A name may be a directory (`Europe`): the copy keeps the builder's modes, since one mode
+                // for the whole tree would be 0644 on its directories too, which no one but root can enter.
                 Zones::Only(names) => names
                     .iter()
                     .filter_map(|z| root.join(z).ok())
                     .flat_map(|path| {
                         let from = Source::Builder(path.clone());
-                        let options =
-                            CopyOptions { follow_symlinks: true, owner: Some((0, 0)), mode: Some(0o644), timestamp: copied_ts, ..CopyOptions::default() };
-                        copy_in(sources, &from, &path, options, ts)
+                        let options = CopyOptions { follow_symlinks: true, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                        copy_in(layout, sources, &from, &path, options)
                     })
                     .collect(),
             }
         }
-        Piece::Dirs(dirs) => dirs.iter().flat_map(|d| exact_dir(&d.path, d.mode, d.owner, ts)).collect(),
-        Piece::Files(files) => files.iter().flat_map(|f| exact_file(&f.path, &f.content, f.mode, f.owner, ts)).collect(),
+        Piece::Dirs(dirs) => dirs.iter().flat_map(|d| layout.dir(&d.path, d.mode, d.owner)).collect(),
+        Piece::Files(files) => files.iter().flat_map(|f| exact_file(layout, &f.path, &f.content, f.mode, f.owner, ts)).collect(),
     }
 }
 
@@ -214,6 +279,8 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
 /// so the dynamic loader finds them under the names it looks for.
 pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
     let ts = timestamp(plan);
+    let planned = planned_dirs(plan);
+    let mut layout = Layout::new(&planned, ts);
     let mut actions = Vec::new();
     for p in paths {
         let Ok(path) = AbsPath::parse(p) else {
@@ -221,7 +288,7 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
         };
         let options =
             CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
-        actions.extend(copy_in(sources, &Source::Builder(path.clone()), &path, options, ts));
+        actions.extend(copy_in(&mut layout, sources, &Source::Builder(path.clone()), &path, options));
     }
     Layer { name: "[rootfs] libraries".into(), actions, spans: key_or_builder_copies(plan, "libraries") }
 }
@@ -240,13 +307,15 @@ fn key_or_builder_copies(plan: &Plan, key: &str) -> Vec<Span> {
 /// what syft and trivy read in distroless images.
 pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) -> Layer {
     let ts = timestamp(plan);
-    let copied = |from: &str, to: &str| -> Vec<FileAction> {
+    let planned = planned_dirs(plan);
+    let mut layout = Layout::new(&planned, ts);
+    let copied = |layout: &mut Layout, from: &str, to: &str| -> Vec<FileAction> {
         let (Ok(from), Ok(to)) = (AbsPath::parse(from), AbsPath::parse(to)) else {
             return Vec::new();
         };
         let options =
             CopyOptions { follow_symlinks: true, mode: Some(0o644), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
-        copy_in(sources, &Source::Builder(from), &to, options, ts)
+        copy_in(layout, sources, &Source::Builder(from), &to, options)
     };
     let mut actions = Vec::new();
     for p in &meta.packages {
@@ -254,18 +323,18 @@ pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) 
         if p.name.is_empty() || !p.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c)) {
             continue;
         }
-        actions.extend(plain_file(&format!("{STATUS_D}/{}", p.name), &p.stanza, ts));
+        actions.extend(plain_file(&mut layout, &format!("{STATUS_D}/{}", p.name), &p.stanza, ts));
         if !p.md5sums.is_empty() {
-            actions.extend(plain_file(&format!("{STATUS_D}/{}.md5sums", p.name), &p.md5sums, ts));
+            actions.extend(plain_file(&mut layout, &format!("{STATUS_D}/{}.md5sums", p.name), &p.md5sums, ts));
         }
         if let Some(copyright) = &p.copyright {
-            actions.extend(copied(copyright, &format!("/usr/share/doc/{}/copyright", p.name)));
+            actions.extend(copied(&mut layout, copyright, &format!("/usr/share/doc/{}/copyright", p.name)));
         }
     }
     if let Some(os_release) = &meta.os_release {
-        actions.extend(copied(os_release, "/etc/os-release"));
+        actions.extend(copied(&mut layout, os_release, "/etc/os-release"));
     }
-    Layer { name: "[rootfs] package metadata".into(), actions: without_repeated_parents(actions), spans: key_or_builder_copies(plan, "package metadata") }
+    Layer { name: "[rootfs] package metadata".into(), actions, spans: key_or_builder_copies(plan, "package metadata") }
 }
 
 /// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).
@@ -279,9 +348,11 @@ pub fn debug_shell(plan: &Plan, busybox_image: State) -> Layer {
 /// The files `copy:` lists, in one layer: the only one that changes when the code does.
 pub fn application(plan: &Plan, sources: &Sources) -> Layer {
     let ts = timestamp(plan);
-    // The rootfs directories the copies go into, made again as the rootfs makes them: otherwise making
+    // The rootfs directories the copies go into are made again as the rootfs makes them: otherwise making
     // the copies' parents here would give `/tmp` or a home root's 0755 in the stacked image.
-    let mut actions: Vec<FileAction> = plan.app_dirs.iter().flat_map(|d| exact_dir(&d.path, d.mode, d.owner, ts)).collect();
+    let planned = planned_dirs(plan);
+    let mut layout = Layout::new(&planned, ts);
+    let mut actions = Vec::new();
     for Copy { from, dest, contents, mode, owner: o, .. } in &plan.copies {
         let options = CopyOptions {
             mode: mode.map(Mode::bits),
@@ -292,7 +363,7 @@ pub fn application(plan: &Plan, sources: &Sources) -> Layer {
             timestamp: plan.epoch.map(|_| ts),
             ..CopyOptions::default()
         };
-        actions.extend(copy_in(sources, from, dest, options, ts));
+        actions.extend(copy_in(&mut layout, sources, from, dest, options));
     }
     let names: Vec<String> = plan.copies.iter().map(|c| c.dest.to_string()).collect();
     Layer { name: format!("[app] {}", names.join(" ")), actions, spans: plan.copies.iter().map(|c| c.span).collect() }

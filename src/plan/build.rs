@@ -149,6 +149,14 @@ fn rootfs_spans(r: &spec::Rootfs) -> BTreeMap<&'static str, Vec<Span>> {
     spans.into_iter().filter(|(_, s): &(&str, Vec<Span>)| !s.is_empty()).collect()
 }
 
+/// The last component of a copy's source, if it has one.
+fn source_name(from: &Source) -> Option<&str> {
+    match from {
+        Source::Builder(p) => p.file_name(),
+        Source::Context(p) | Source::Named { path: p, .. } => p.rsplit('/').next().filter(|s| !s.is_empty()),
+    }
+}
+
 /// What each rootfs piece writes, with the way to take it over on purpose.
 fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Claims {
     let path = |p: &str| AbsPath::parse(p).expect("constant path");
@@ -449,7 +457,7 @@ impl Planner {
                 );
             }
         }
-        let (app_dirs, rootfs_files) = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
+        let rootfs_files = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
@@ -467,7 +475,7 @@ impl Planner {
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
         let rootfs_spans = rootfs_spans(&spec.rootfs);
-        Plan { builder, copies, app_dirs, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
@@ -654,6 +662,7 @@ impl Planner {
         let mut uids: HashMap<u32, AccountName> = users.iter().map(|u| (u.uid, u.name.clone())).collect();
         let mut names: HashSet<AccountName> = users.iter().map(|u| u.name.clone()).collect();
         let mut homes: HashMap<AbsPath, AccountName> = HashMap::new();
+        let mut home_spans: Vec<(AbsPath, u32, Span)> = Vec::new();
         for (u, span) in listed {
             if u.name.as_str() == "root" && u.uid == 0 {
                 continue; // root is always present; listing it is harmless
@@ -688,8 +697,10 @@ impl Planner {
                 homes.insert(u.home.path().clone(), u.name.clone());
             }
             uids.insert(u.uid, u.name.clone());
+            home_spans.push((u.home.path().clone(), u.uid, span));
             users.push(u);
         }
+        self.nested_homes(&users, &home_spans);
         let user_names: HashSet<&str> = users.iter().map(|u| u.name.as_str()).collect();
         // nogroup (65534) is in every image, like nobody.
         let mut extra = vec![accounts::nogroup()];
@@ -738,6 +749,22 @@ impl Planner {
             }
         }
         Accounts::new(users, groups)
+    }
+
+    /// Homes are 0700: a home inside another user's home cannot be reached by its own user.
+    fn nested_homes(&mut self, users: &[Account], listed: &[(AbsPath, u32, Span)]) {
+        let with_home: Vec<&Account> = users.iter().filter(|u| u.home.as_str() != NO_HOME && u.home.as_str() != "/").collect();
+        for (home, uid, span) in listed.iter().filter(|(_, uid, _)| *uid != 0) {
+            let outer = with_home.iter().find(|o| o.uid != *uid && home.as_str().starts_with(&format!("{}/", o.home.as_str().trim_end_matches('/'))));
+            if let Some(outer) = outer {
+                let name = users.iter().find(|u| u.uid == *uid).map_or_else(String::new, |u| u.name.to_string());
+                self.error(
+                    *span,
+                    format!("the home of `{name}` (`{home}`) is inside the home of `{}`, which only `{}` may enter (mode 0700)", outer.name, outer.name),
+                    format!("give `{name}` a home of its own, e.g. `home: /home/{name}`"),
+                );
+            }
+        }
     }
 
     /// A user or group name after substitution, checked by useradd's rule.
@@ -984,19 +1011,43 @@ impl Planner {
             dests.insert(dest.clone(), c.span.line);
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
+        self.copies_into_copies(&out);
         out
     }
 
-    /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the rootfs directories
-    /// the copies go into, which the application layer makes again with their mode and owner, and the
-    /// files the rootfs writes (for the build-time check of directory contents).
-    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> (Vec<DirEntry>, Vec<RootfsFile>) {
-        let claims = rootfs_claims(rootfs, accounts, package_metadata);
-        let mut inside = vec![false; claims.claims.len()];
-        for (copy, (meets, dirs)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
-            for d in dirs {
-                inside[d] = true;
+    /// A copy whose `to` is above an earlier copy's `to` lands inside the directory that one made: BuildKit
+    /// puts a file or a directory copied onto an existing directory inside it (`/opt/app/app`). A copy of
+    /// a directory's contents (`from: /out/site/`) merges into it, as meant.
+    fn copies_into_copies(&mut self, copies: &[Copy]) {
+        let by_dest: BTreeMap<&str, usize> = copies.iter().enumerate().map(|(i, c)| (c.dest.as_str(), i)).collect();
+        for (i, c) in copies.iter().enumerate().filter(|(_, c)| !c.contents) {
+            // The destinations below `c.dest` are one run of the sorted map: from `dest/` up to `dest0`.
+            let (low, high) = (format!("{}/", c.dest), format!("{}0", c.dest));
+            let earlier = by_dest.range(low.as_str()..high.as_str()).map(|(_, j)| *j).filter(|j| *j < i).min();
+            if let Some(inner) = earlier.map(|j| &copies[j]) {
+                self.error(
+                    c.span,
+                    format!(
+                        "`{}` is copied after `{}`, which is inside it: by then `{}` is a directory, and this copy would land inside it",
+                        c.dest, inner.dest, c.dest
+                    ),
+                    format!(
+                        "list this entry before line {} if `from` is a directory; a file cannot have files below it: give it another `to:` (e.g. `{}/{}`)",
+                        inner.span.line,
+                        c.dest,
+                        source_name(&c.from).unwrap_or("app")
+                    ),
+                );
             }
+        }
+    }
+
+    /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the files the rootfs
+    /// writes (for the build-time check of directory contents). (The rootfs directories the copies go
+    /// into are made again by the application layer: `lower` knows them from the pieces.)
+    fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Vec<RootfsFile> {
+        let claims = rootfs_claims(rootfs, accounts, package_metadata);
+        for (copy, (meets, _)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
             let dest = &copy.dest;
             match meets {
                 Meets::Free => {}
@@ -1020,25 +1071,24 @@ impl Planner {
                 }
             }
         }
-        let mut dirs = Vec::new();
-        let mut files = Vec::new();
-        for (c, inside) in claims.claims.into_iter().zip(inside) {
-            match c.kind {
-                Kind::Dir { mode, owner } if inside => dirs.push(DirEntry { path: c.path, mode, owner }),
-                Kind::Dir { .. } => {}
-                Kind::File | Kind::Tree => files.push(RootfsFile { path: c.path, by: c.by, hint: c.hint }),
-            }
-        }
-        // Parents before what is inside them.
-        dirs.sort_by(|a, b| a.path.cmp(&b.path));
-        dirs.dedup_by(|a, b| a.path == b.path);
+        let mut files: Vec<RootfsFile> = claims
+            .claims
+            .into_iter()
+            .filter(|c| matches!(c.kind, Kind::File | Kind::Tree))
+            .map(|c| RootfsFile { path: c.path, by: c.by, hint: c.hint })
+            .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        (dirs, files)
+        files
     }
 
     fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
         let mut pieces = vec![Piece::Accounts(accounts.clone())];
-        let homes: Vec<Home> = accounts.homes().into_iter().map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid } }).collect();
+        let listed = |name: &str| r.users.as_ref().and_then(|l| l.value.iter().find(|u| u.name.as_ref().is_some_and(|n| n.value == name))).map(|u| u.span);
+        let homes: Vec<Home> = accounts
+            .homes()
+            .into_iter()
+            .map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid }, span: listed(a.name.as_str()) })
+            .collect();
         if !homes.is_empty() {
             pieces.push(Piece::Homes(homes));
         }
@@ -1073,8 +1123,11 @@ impl Planner {
             Some(Toggle::With(from)) => {
                 match self.source(from, has_builder) {
                     // The bundle is one file: a directory (`/`, `certs/`) would be copied onto its path.
+                    // The bundle's own directories (`/etc/ssl/certs`) are directories in every builder.
                     Some((source, is_dir))
-                        if is_dir || matches!(&source, Source::Builder(p) if p.as_str() == "/") || source == Source::Context(String::new()) =>
+                        if is_dir
+                            || matches!(&source, Source::Builder(p) if CA_BUNDLE.starts_with(&format!("{}/", p.as_str().trim_end_matches('/'))))
+                            || source == Source::Context(String::new()) =>
                     {
                         self.error(from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
                     }
@@ -1167,12 +1220,34 @@ impl Planner {
                     self.risky_mode(written.span, &path, mode, true);
                 }
                 let owner = d.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
-                Some(DirEntry { path, mode, owner })
+                Some(DirEntry { path, mode, owner, span: Some(d.span) })
             })
             .collect();
         for d in r.dirs.iter().filter(|d| d.path.is_none()) {
             self.error(d.span, "a dir has no `path`", "write `{path: /data, mode: \"0750\"}`");
         }
+        // A path listed twice the same way is made once; two different ways cannot both hold.
+        let mut first: HashMap<AbsPath, DirEntry> = HashMap::new();
+        let dirs: Vec<DirEntry> = dirs
+            .into_iter()
+            .filter(|d| match first.get(&d.path) {
+                None => {
+                    first.insert(d.path.clone(), d.clone());
+                    true
+                }
+                Some(f) if f.mode == d.mode && f.owner == d.owner => false,
+                Some(f) => {
+                    let line = f.span.map_or(0, |s| s.line);
+                    self.error(
+                        d.span.unwrap_or_default(),
+                        format!("`{}` is listed twice in `rootfs.dirs`, with another mode or owner than on line {line}", d.path),
+                        "keep one entry for it",
+                    );
+                    false
+                }
+            })
+            .collect();
+
         if !dirs.is_empty() {
             pieces.push(Piece::Dirs(dirs));
         }
@@ -1189,7 +1264,7 @@ impl Planner {
                 self.risky_mode(written.span, &path, mode, false);
             }
             let owner = f.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
-            files.push(FileEntry { path, content, mode, owner });
+            files.push(FileEntry { path, content, mode, owner, span: f.span });
         }
         if !files.is_empty() {
             pieces.push(Piece::Files(files));
@@ -1312,7 +1387,8 @@ impl Planner {
             self.no_nul(s.span, "`image.stop-signal`", &text, "write a signal name such as `SIGTERM`, or its number");
             text
         });
-        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal }
+        let accept = i.accept.iter().filter_map(|a| Some((self.abs_path(a, "accepted path")?, a.span))).collect();
+        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept }
     }
 
     /// An absolute entrypoint must be something the image will contain: a copied file, or a file below
@@ -1541,5 +1617,48 @@ mod tests {
                 "gid 65534 is already used",
             ]
         );
+    }
+
+    #[test]
+    fn a_copy_onto_a_directory_an_earlier_copy_made_is_an_error() {
+        let spec = "builder: {image: golang, run: make}\ncopy: [{from: /out/conf/app.toml, to: /opt/app/conf/app.toml}, {from: /out/app, to: /opt/app}]\nimage: {entrypoint: [/opt/app]}\n";
+        let errs = errors(spec);
+        assert_eq!(
+            errs,
+            ["`/opt/app` is copied after `/opt/app/conf/app.toml`, which is inside it: by then `/opt/app` is a directory, and this copy would land inside it"]
+        );
+        // Listed first (a directory copied whole, then a file into it), or a directory's contents: fine.
+        ok("builder: {image: golang, run: make}\ncopy: [{from: /out/app, to: /opt/app}, {from: /out/conf/app.toml, to: /opt/app/conf/app.toml}]\nimage: {entrypoint: [/opt/app/bin/app]}\n");
+        ok("builder: {image: golang, run: make}\ncopy: [{from: /out/conf/app.toml, to: /opt/app/conf/app.toml}, {from: /out/site/, to: /opt/app/}, /out/app]\nimage: {entrypoint: [/out/app]}\n");
+        // A sibling that only shares a prefix is not inside.
+        ok("builder: {image: golang, run: make}\ncopy: [{from: /out/a, to: /opt/app2/a}, {from: /out/app, to: /opt/app}]\nimage: {entrypoint: [/opt/app]}\n");
+    }
+
+    #[test]
+    fn a_ca_bundle_from_its_own_directory_is_an_error() {
+        for from in ["/etc/ssl/certs", "/etc/ssl", "/etc/ssl/certs/"] {
+            let spec = format!("builder: {{image: golang, run: make}}\ncopy: [/out/app]\nrootfs: {{ca-certificates: {{from: {from}}}}}\n");
+            assert_eq!(errors(&spec), ["`ca-certificates.from` must name one file, the PEM bundle"], "{from}");
+        }
+        ok("builder: {image: golang, run: make}\ncopy: [/out/app]\nrootfs: {ca-certificates: {from: /etc/ssl/certs/ca-bundle.pem}}\n");
+    }
+
+    #[test]
+    fn a_dir_listed_twice_is_made_once_and_two_ways_is_an_error() {
+        let plan = ok("copy: [context:app]\nrootfs: {dirs: [/data/a, /data, /data/a]}\n");
+        let Some(Piece::Dirs(dirs)) = plan.rootfs.iter().find(|p| matches!(p, Piece::Dirs(_))) else { panic!("no dirs") };
+        let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["/data/a", "/data"]);
+        assert_eq!(
+            errors("copy: [context:app]\nrootfs: {dirs: [/data, {path: /data, mode: \"0700\"}]}\n"),
+            ["`/data` is listed twice in `rootfs.dirs`, with another mode or owner than on line 2"]
+        );
+    }
+
+    #[test]
+    fn a_home_inside_another_users_home_is_an_error_at_the_inner_user() {
+        let spec = "copy: [context:app]\nrootfs:\n  users:\n    - {name: inner, uid: 1001, home: /home/app/inner}\n    - {name: app, uid: 1000}\n";
+        assert_eq!(errors(spec), ["the home of `inner` (`/home/app/inner`) is inside the home of `app`, which only `app` may enter (mode 0700)"]);
+        ok("copy: [context:app]\nrootfs:\n  users: [{name: app, uid: 1000}, {name: other, uid: 1001, home: /home/app2}]\n");
     }
 }

@@ -31,10 +31,6 @@ pub const ZONEINFO: &str = "/usr/share/zoneinfo";
 pub struct Plan {
     pub builder: Option<Builder>,
     pub copies: Vec<Copy>,
-    /// Directories the rootfs makes with a mode and owner (`/tmp`, homes, `rootfs.dirs`) that copies go
-    /// into, parents first: the application layer makes them again, the same, so that making the copies'
-    /// parents there does not turn them into root's 0755 when the layers are stacked.
-    pub app_dirs: Vec<DirEntry>,
     /// The files and trees the rootfs writes, sorted by path. A copy of a directory's contents can only be
     /// checked against them once the builder has run (`verify` looks for the same names in its source).
     pub rootfs_files: Vec<RootfsFile>,
@@ -242,6 +238,8 @@ impl DataFile {
 pub struct Home {
     pub path: AbsPath,
     pub owner: Owner,
+    /// The `rootfs.users` entry that gives the home; `None` for the default user.
+    pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,6 +254,8 @@ pub struct DirEntry {
     pub path: AbsPath,
     pub mode: Mode,
     pub owner: Owner,
+    /// The `rootfs.dirs` entry, for the image check's findings.
+    pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,6 +264,7 @@ pub struct FileEntry {
     pub content: String,
     pub mode: Mode,
     pub owner: Owner,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,4 +288,6 @@ pub struct ImageConfig {
     pub exposed_ports: Vec<String>,
     pub labels: Vec<(String, String)>,
     pub stop_signal: Option<String>,
+    /// `image.accept`: findings of the image check at these paths, or below them, are not errors.
+    pub accept: Vec<(AbsPath, Span)>,
 }

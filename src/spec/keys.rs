@@ -568,5 +568,15 @@ pub static IMAGE: Section<Image> = Section {
             Read::Text(|i, v| i.stop_signal = Some(v)),
             doc("string", "none", "The signal that stops the container, e.g. `SIGTERM`.", "imageworkdir-env-expose-labels-stop-signal"),
         ),
+        optional(
+            "accept",
+            Read::List { single: true, set: |i, v| i.accept = v.value },
+            doc(
+                "absolute path or list of them",
+                "none",
+                "Paths (and what is below them) whose findings of the image check are accepted, not errors.",
+                "the-image-check",
+            ),
+        ),
     ],
 };

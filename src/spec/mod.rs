@@ -183,4 +183,6 @@ pub struct Image {
     pub expose: Vec<Str>,
     pub labels: Vec<(Str, Str)>,
     pub stop_signal: Option<Str>,
+    /// Paths whose findings of the image check the user accepts (a link meant to dangle until a volume is mounted).
+    pub accept: Vec<Str>,
 }

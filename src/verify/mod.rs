@@ -5,6 +5,7 @@
 //! frontend adapts a solved gateway ref to it, tests adapt a host directory or an in-memory tree.
 
 pub mod elf;
+pub mod image;
 pub mod libraries;
 pub mod packages;
 
@@ -226,6 +227,19 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
         return None;
     };
     check_entrypoint(ds, plan, copy, &stat);
+    if !stat.is_dir && !copy.contents {
+        // Another copy into it would need it to be a directory (the plan cannot know: it is a file only now).
+        let inside = format!("{}/", copy.dest);
+        if let Some(other) = plan.copies.iter().find(|c| c.dest.as_str().starts_with(&inside)) {
+            ds.push(
+                Diagnostic::error(
+                    copy.span,
+                    format!("`{path}` is a file, but the copy to `{}` (line {}) puts files inside `{}`", other.dest, other.span.line, copy.dest),
+                )
+                .hint(format!("give one of them another `to:` (e.g. `{}/{}`)", copy.dest, path.file_name().unwrap_or("app"))),
+            );
+        }
+    }
     let info = match found.elf {
         Ok(Some(info)) => info,
         Ok(None) => return None,
@@ -317,9 +331,18 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
         }
     }
     let (present, optional_present) = join(join_all(needed.iter().map(|(path, _)| fs.stat(path))), join_all(optional.iter().map(|f| fs.stat(f.path())))).await;
-    for ((_, problem), stat) in needed.into_iter().zip(present) {
-        if stat.is_err() {
-            ds.push(problem);
+    for ((path, problem), stat) in needed.into_iter().zip(present) {
+        match stat {
+            Err(_) => ds.push(problem),
+            // A directory would be copied onto the bundle's path, and the image's bundle be a directory.
+            Ok(s) if s.is_dir && plan.rootfs.iter().any(|p| matches!(p, Piece::CaCertificates(Source::Builder(b)) if b.as_str() == path)) => {
+                let span = plan.rootfs_spans.get("ca-certificates").and_then(|s| s.first().copied()).unwrap_or(builder.image_span);
+                ds.push(
+                    Diagnostic::error(span, format!("the CA bundle `{path}` is a directory in the builder"))
+                        .hint("name the PEM bundle itself, e.g. `{from: /etc/ssl/certs/ca-certificates.crt}`"),
+                );
+            }
+            Ok(_) => {}
         }
     }
     let absent: Vec<DataFile> = optional.into_iter().zip(optional_present).filter(|(_, stat)| stat.is_err()).map(|(f, _)| f).collect();
