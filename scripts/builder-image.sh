@@ -12,7 +12,9 @@ set -euo pipefail
 NAME=${1:-scratchkit-test/go:bookworm}
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-$(debian_uri)}
-INCLUDE=golang-go,ca-certificates,tzdata,netbase,media-types,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static,musl-tools
+# BUILDER_EXTRA_PACKAGES: more Debian packages (comma-separated) for a derived builder, e.g. the runtimes of
+# scripts/runtime-image.sh; they are part of the cache key.
+INCLUDE=golang-go,ca-certificates,tzdata,netbase,media-types,gcc,libc6-dev,zlib1g-dev,libsqlite3-dev,busybox-static,musl-tools${BUILDER_EXTRA_PACKAGES:+,$BUILDER_EXTRA_PACKAGES}
 CACHE_DIR=${SCRATCHKIT_CACHE:-/var/cache/scratchkit}
 DOCKER=${DOCKER:-docker}
 

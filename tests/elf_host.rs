@@ -171,8 +171,30 @@ fn debug_information_is_noticed() {
     let with = compile_c("debug", HELLO, &["-g"]);
     let without = compile_c("stripped", HELLO, &["-s"]);
     let fs = HostFs::new("/");
-    assert!(block_on(inspect(&fs, &with)).unwrap().unwrap().debug_info);
-    assert!(!block_on(inspect(&fs, &without)).unwrap().unwrap().debug_info);
+    // What `strip` removes, as binutils' own `strip` measures it: the file shrinks by exactly that much
+    // (the section header table and `.shstrtab` shrink too, so allow their few hundred bytes).
+    let stripped = std::path::PathBuf::from(format!("{with}.stripped"));
+    assert!(std::process::Command::new("strip").arg("-o").arg(&stripped).arg(&with).status().unwrap().success());
+    let saved = std::fs::metadata(&with).unwrap().len() - std::fs::metadata(&stripped).unwrap().len();
+    let strippable = block_on(inspect(&fs, &with)).unwrap().unwrap().strippable;
+    assert!(strippable <= saved && saved - strippable < 1024, "strippable {strippable}, strip saved {saved}");
+    assert_eq!(block_on(inspect(&fs, &without)).unwrap().unwrap().strippable, 0);
+}
+
+#[test]
+fn only_a_file_that_is_mostly_debug_information_is_worth_a_warning() {
+    use scratchkit::verify::worth_stripping;
+    const MIB: u64 = 1 << 20;
+    // A default Go build: 1.7 of 5.5 MB.
+    assert!(!worth_stripping(1_711_000, 5_467_070));
+    // A C++ program built with -g: 35 of 50 MB.
+    assert!(worth_stripping(35 * MIB, 50 * MIB));
+    // Exactly half, and a mebibyte: on both edges.
+    assert!(worth_stripping(MIB, 2 * MIB));
+    assert!(!worth_stripping(MIB - 1, 2 * MIB - 2));
+    assert!(!worth_stripping(MIB, 2 * MIB + 1));
+    // A small program with -g: mostly debug information, but a few KiB.
+    assert!(!worth_stripping(12_000, 16_000));
 }
 
 #[test]
@@ -417,22 +439,70 @@ fn an_oversized_dynamic_section_is_refused() {
 }
 
 #[test]
-fn an_implausible_dynamic_string_table_is_not_read() {
-    // DT_STRSZ set past the 1 MiB cap in a binary padded with 2 MiB: taken on trust, it would be read whole.
+fn a_dynamic_string_table_of_any_size_costs_only_the_blocks_of_its_names() {
+    // DT_STRSZ set to 2 MiB in a binary padded with 2 MiB: the names are still read (a table has no size
+    // limit), and only the block they are in.
     let mut exe = compile_c_bytes("strsz");
     let elf = goblin::elf::Elf::parse(&exe).unwrap();
     let dynamic = elf.program_headers.iter().find(|p| p.p_type == goblin::elf::program_header::PT_DYNAMIC).unwrap();
-    let strsz = (0..dynamic.p_filesz as usize / 16)
-        .map(|i| dynamic.p_offset as usize + i * 16)
-        .find(|&at| u64::from_le_bytes(exe[at..at + 8].try_into().unwrap()) == goblin::elf::dynamic::DT_STRSZ)
-        .expect("a DT_STRSZ entry");
+    let (dyn_offset, dyn_size) = (dynamic.p_offset as usize, dynamic.p_filesz as usize);
+    let strtab = elf.dynamic.as_ref().unwrap().info.strtab as u64;
+    let needed = elf.dynamic.as_ref().unwrap().dyns.iter().find(|d| d.d_tag == goblin::elf::dynamic::DT_NEEDED).unwrap().d_val;
+    let entry_of =
+        |tag: u64| (0..dyn_size / 16).map(|i| dyn_offset + i * 16).find(|&at| u64::from_le_bytes(exe[at..at + 8].try_into().unwrap()) == tag).unwrap();
+    let strsz = entry_of(goblin::elf::dynamic::DT_STRSZ);
+    let entry = entry_of(goblin::elf::dynamic::DT_NEEDED);
     exe.resize(exe.len() + (2 << 20), 0);
     let b = Builder::new("strsz");
-    b.put("/over", &patched(exe, strsz + 8, &((2u64 << 20) + 1).to_le_bytes()));
+    b.put("/over", &patched(exe.clone(), strsz + 8, &((2u64 << 20) + 1).to_le_bytes()));
     let fs = b.fs();
     let info = block_on(inspect(&fs, "/over")).unwrap().expect("still ELF");
-    assert!(info.needed.is_empty(), "names read from an implausible table: {:?}", info.needed);
+    assert_eq!(info.needed, ["libc.so.6"]);
     assert!(fs.bytes_read.get() < 256 << 10, "read {} bytes", fs.bytes_read.get());
+
+    // A table that runs past the end of the file cannot give a name that would lie there: an error, not
+    // a name dropped. (The padding is zeros, so the names themselves still end within the file.)
+    exe.truncate(exe.len() - (2 << 20));
+    assert_eq!(u64::from_le_bytes(exe[entry + 8..entry + 16].try_into().unwrap()), needed);
+    let past_end = exe.len() as u64 - strtab + 8;
+    let cut = patched(patched(exe.clone(), strsz + 8, &(past_end + 64).to_le_bytes()), entry + 8, &past_end.to_le_bytes());
+    b.put("/cut", &cut);
+    let err = block_on(inspect(&b.fs(), "/cut")).unwrap_err();
+    assert!(err.contains("/cut") && err.contains("runs past the end of the file"), "{err}");
+    // And a name outside the table is an error too.
+    b.put("/outside", &patched(exe, entry + 8, &u64::from(u32::MAX).to_le_bytes()));
+    let err = block_on(inspect(&b.fs(), "/outside")).unwrap_err();
+    assert!(err.contains("/outside") && err.contains("outside the dynamic string table"), "{err}");
+}
+
+#[test]
+fn a_library_with_a_dynamic_string_table_over_one_mib_keeps_its_names() {
+    // libbig.so exports 14,000 symbols with long names (a .dynstr of ~1.3 MiB, like libnode.so.108's 5 MB)
+    // and needs libm; the app needs libbig.so. Before, a table over 1 MiB was not read and libm was lost.
+    let dir = std::env::temp_dir().join(format!("scratchkit-bigstr-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    let mut big = String::from("#include <math.h>\ndouble root(double x) { return sqrt(x); }\n");
+    for i in 0..14_000 {
+        big.push_str(&format!("int a_symbol_with_a_long_name_as_cxx_mangling_makes_them_{i:06}_xxxxxxxxxxxxxxxxxxxxxxxx = {i};\n"));
+    }
+    std::fs::write(dir.join("big.c"), big).unwrap();
+    std::fs::write(dir.join("main.c"), "double root(double);\nint main(void) { return root(4.0) == 2.0 ? 0 : 1; }\n").unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    gcc(&["-shared", "-fPIC", "-fno-builtin", "-o", "lib/libbig.so", "big.c", "-lm"]);
+    gcc(&["-o", "app", "main.c", "-Llib", "-lbig", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib"]);
+    let lib = std::fs::read(dir.join("lib/libbig.so")).unwrap();
+    let strsz = goblin::elf::Elf::parse(&lib).unwrap().dynamic.unwrap().info.strsz;
+    assert!(strsz > 1 << 20, "the table is {strsz} bytes: the test would prove nothing");
+
+    let fs = HostFs::new("/");
+    let lib_path = dir.join("lib/libbig.so").display().to_string();
+    let info = block_on(inspect(&fs, &lib_path)).unwrap().expect("ELF");
+    assert!(info.needed.iter().any(|n| n == "libm.so.6"), "{:?}", info.needed);
+    let exe = dir.join("app").display().to_string();
+    let info = block_on(inspect(&fs, &exe)).unwrap().expect("ELF");
+    let c = block_on(closure(&fs, &[(exe, info)])).unwrap();
+    assert!(c.missing.is_empty(), "{:?}", c.missing);
+    assert!(c.files.iter().any(|f| f.ends_with("/libm.so.6")), "libm, needed by the library with the large table: {:?}", c.files);
 }
 
 #[test]

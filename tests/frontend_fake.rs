@@ -68,6 +68,8 @@ enum Kind {
     Builder,
     /// The probe: the builder paths the checks read, copied out of the builder (`lower::probe`).
     Probe,
+    /// The build context alone, read to check the files copied from it.
+    Context,
     /// Anything else: the final image.
     Image,
 }
@@ -133,6 +135,8 @@ struct FakeGateway {
     image: Option<BTreeMap<String, FileStat>>,
     /// Paths of the image the frontend listed.
     image_lists: Vec<String>,
+    /// Files of the build context, by path from its root (`/hello`).
+    context_files: BTreeMap<String, Vec<u8>>,
 }
 
 impl FakeGateway {
@@ -160,6 +164,7 @@ impl FakeGateway {
             links: BTreeMap::new(),
             image: None,
             image_lists: Vec::new(),
+            context_files: BTreeMap::new(),
         }
         // Directories every Linux builder has (the probe looks for its paths from them).
         .with_file("/etc", DIR | 0o755)
@@ -208,6 +213,12 @@ impl FakeGateway {
         self
     }
 
+    /// A file of the build context.
+    fn with_context_file(mut self, path: &str, bytes: Vec<u8>) -> Self {
+        self.context_files.insert(path.into(), bytes);
+        self
+    }
+
     fn without_file(mut self, path: &str) -> Self {
         assert!(self.builder_files.remove(path).is_some(), "{path} was not in the builder");
         self
@@ -241,7 +252,13 @@ impl FakeGateway {
                     return Kind::Spec;
                 }
             }
-            return Kind::Image;
+            // A builder without `run`: its image with the context copied in.
+            if head_name(def).starts_with("[builder]") {
+                return Kind::Builder;
+            }
+            let only_context = ops.iter().filter(|o| o.op.is_some()).count() == 1
+                && sources(def).iter().any(|s| s.identifier.starts_with("local://") && !s.attrs.contains_key("local.followpaths"));
+            return if only_context { Kind::Context } else { Kind::Image };
         }
         let head_is_exec = head(def).is_some_and(|o| matches!(o.op, Some(pb::op::Op::Exec(_))));
         if head_is_exec && !has_merge {
@@ -332,6 +349,7 @@ impl FakeGateway {
             Kind::Spec if path == self.spec_name => Some(self.spec.clone().into_bytes()),
             Kind::DockerIgnore if path == ".dockerignore" => self.dockerignore.clone().map(String::into_bytes),
             Kind::Builder | Kind::Probe => self.builder_path(ref_id, kind, path)?.and_then(|p| self.builder_file(&p)),
+            Kind::Context => self.context_files.get(path).cloned(),
             _ => None,
         };
         found.ok_or_else(|| GatewayError::new(format!("open {path}: no such file or directory ({kind:?} {ref_id})")))
@@ -381,6 +399,10 @@ impl FakeGateway {
         let kind = self.solved_ref(ref_id)?.kind;
         if kind == Kind::Image && path == "." && self.image.is_some() {
             return Ok(FileStat { mode: DIR | 0o755, ..FileStat::default() });
+        }
+        if kind == Kind::Context {
+            let bytes = self.context_files.get(path).ok_or_else(|| GatewayError::new(format!("stat {path}: no such file or directory")))?;
+            return Ok(FileStat { mode: 0o755, size: bytes.len() as i64, ..FileStat::default() });
         }
         if !matches!(kind, Kind::Builder | Kind::Probe) {
             return Err(GatewayError::new(format!("stat {path}: {ref_id} is a {kind:?}, not the builder")));
@@ -438,7 +460,13 @@ impl FakeGateway {
     /// The image's entries right below `path`, named as BuildKit's ReadDir names them.
     fn read_dir_stats(&mut self, ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
-        let Some(image) = self.image.as_ref().filter(|_| kind == Kind::Image) else {
+        if kind != Kind::Image {
+            // The builder and the probe: each name stat'ed, as the trait's default does.
+            let names = self.read_dir(ref_id, path)?;
+            let base = path.trim_end_matches('/');
+            return names.into_iter().map(|n| self.stat_file(ref_id, &format!("{base}/{n}")).map(|s| FileStat { path: n, ..s })).collect();
+        }
+        let Some(image) = self.image.as_ref() else {
             return Err(GatewayError::new(format!("readdir {path}: {ref_id} is a {kind:?}")));
         };
         self.image_lists.push(path.into());
@@ -1021,6 +1049,84 @@ fn a_real_dynamic_binary_gets_its_loader_and_libc_in_the_libraries_layer() {
     for wanted in [LOADER, LIBC] {
         assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
     }
+}
+
+/// The builder paths the `[rootfs] libraries` layer copies.
+fn library_copies(image: &pb::Definition) -> Vec<String> {
+    rendered_ops(image)
+        .iter()
+        .filter(|op| op["name"].as_str() == Some("[internal] stage [rootfs] libraries"))
+        .flat_map(|op| op["file"].as_array().cloned().unwrap_or_default())
+        .filter_map(|action| action["copy"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_dynamic_binary_inside_a_copied_directory_gets_its_loader_and_libc() {
+    let spec = "builder:\n  image: golang:1.23\n  run: make\ncopy:\n  - {from: /out/tree, to: /opt/app}\nimage:\n  entrypoint: [/opt/app/bin/app]\n";
+    let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
+    let mut fake = FakeGateway::modern(spec)
+        .with_file("/out/tree", DIR | 0o755)
+        .with_file("/out/tree/bin", DIR | 0o755)
+        .with_bytes("/out/tree/bin/app", 0o755, compiled_c_program())
+        .with_bytes("/out/tree/README", 0o644, b"not a program, and long enough to be looked at: only its first bytes are read".to_vec())
+        .with_bytes(LOADER, 0o755, host(LOADER))
+        .with_bytes(LIBC, 0o755, host(LIBC));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let copies = library_copies(fake.only(Kind::Image));
+    for wanted in [LOADER, LIBC] {
+        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
+    }
+}
+
+#[test]
+fn a_dynamic_binary_from_the_context_without_a_builder_is_a_located_error() {
+    let spec = "copy:\n  - hello\n";
+    let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program());
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    for want in [
+        "scratch.yaml:2:5",
+        "`context:hello` is dynamically linked: it needs /lib64/ld-linux-x86-64.so.2 and libc.so.6",
+        "without a `builder`",
+        "no `run` needed",
+    ] {
+        assert!(error.contains(want), "no `{want}` in:\n{error}");
+    }
+    assert!(fake.definitions(Kind::Image).is_empty(), "no image is solved");
+    // A static file (here a script) from the context needs nothing.
+    let mut fake = FakeGateway::modern(spec).with_context_file("/hello", b"#!/bin/sh\necho hi, as a long enough script to be looked at\n".to_vec());
+    run_frontend(&mut fake, &[]);
+    fake.images();
+}
+
+#[test]
+fn a_dynamic_binary_from_a_named_context_without_a_builder_is_a_located_error() {
+    let mut fake = FakeGateway::modern("copy:\n  - {from: \"context:web:bin/hello\", to: /hello}\n").with_context_file("/bin/hello", compiled_c_program());
+    run_frontend(&mut fake, &[("context:web", "local:web")]);
+    let error = fake.error();
+    assert!(error.contains("`context:web:bin/hello` is dynamically linked") && error.contains("scratch.yaml:2:5"), "{error}");
+}
+
+#[test]
+fn a_dynamic_binary_from_the_context_gets_its_libraries_from_the_builder_image() {
+    // A builder with no `run`: its image only provides the libraries.
+    let spec = "builder:\n  image: golang:1.23\ncopy:\n  - {from: \"context:hello\", to: /usr/local/bin/hello}\nimage:\n  entrypoint: [/usr/local/bin/hello]\n";
+    let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
+    let mut fake =
+        FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER)).with_bytes(LIBC, 0o755, host(LIBC));
+    run_frontend(&mut fake, &[]);
+    fake.images();
+    let copies = library_copies(fake.only(Kind::Image));
+    for wanted in [LOADER, LIBC] {
+        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
+    }
+    // The builder without them: the error names the context's file, at its copy entry.
+    let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER));
+    run_frontend(&mut fake, &[]);
+    let error = fake.error();
+    assert!(error.contains("`context:hello` needs `libc.so.6`, which is not in the builder") && error.contains("scratch.yaml:4:5"), "{error}");
 }
 
 #[test]

@@ -225,7 +225,8 @@ fn links_resolve_inside_the_image_never_outside() {
 fn a_missing_library_is_an_error_at_the_copy_that_brought_the_program() {
     let plan = planned(SPEC);
     let platform = Platform::linux_amd64();
-    let missing = vec![libraries::Missing { library: "libz.so.1".into(), needed_by: "/srv/site/bin/node".into(), searched: vec!["/lib".into()] }];
+    let missing =
+        vec![libraries::Missing { library: "libz.so.1".into(), needed_by: "/srv/site/bin/node".into(), searched: vec!["/lib".into()], ..Default::default() }];
     let facts = Facts { platform: &platform, elves: BTreeMap::new(), missing, shebang: None };
     let ds = findings(&Tree::new(good()), &plan, &facts);
     let d = ds.items.first().expect("a finding");

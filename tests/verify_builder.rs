@@ -11,7 +11,7 @@ use std::process::Command;
 use scratchkit::compile::compile;
 use scratchkit::plan::{Plan, PlanInputs};
 use scratchkit::platform::Platform;
-use scratchkit::verify::{builder_output, copied, FileStat, Filesystem, Verified};
+use scratchkit::verify::{builder_output, copied, Entry, FileStat, Filesystem, Kind as EntryKind, Verified};
 
 const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
@@ -88,22 +88,80 @@ impl Drop for Tree {
     }
 }
 
+impl Tree {
+    /// `path` in the tree with its symlinks followed inside the tree, as BuildKit resolves them in a
+    /// snapshot: an absolute target is taken from the tree's root, not the host's.
+    fn resolve(&self, path: &str) -> PathBuf {
+        let mut rest: std::collections::VecDeque<String> = path.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
+        let mut at: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = rest.pop_front() {
+            match c.as_str() {
+                "." => continue,
+                ".." => {
+                    at.pop();
+                    continue;
+                }
+                _ => at.push(c),
+            }
+            if let Ok(target) = std::fs::read_link(self.root.join(at.join("/"))) {
+                hops += 1;
+                assert!(hops < 40, "a symlink loop at {path}");
+                at.pop();
+                let target = target.to_string_lossy().into_owned();
+                if target.starts_with('/') {
+                    at.clear();
+                }
+                for c in target.split('/').filter(|c| !c.is_empty()).rev() {
+                    rest.push_front(c.to_string());
+                }
+            }
+        }
+        self.root.join(at.join("/"))
+    }
+
+    fn link(self, path: &str, target: &str) -> Tree {
+        let at = self.path(path);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, at).unwrap();
+        self
+    }
+}
+
 impl Filesystem for Tree {
     async fn stat(&self, path: &str) -> Result<FileStat, String> {
-        let m = std::fs::metadata(self.path(path)).map_err(|e| format!("stat {path}: {e}"))?;
+        let m = std::fs::metadata(self.resolve(path)).map_err(|e| format!("stat {path}: {e}"))?;
         Ok(FileStat { is_dir: m.is_dir(), mode: m.permissions().mode() & 0o7777, size: m.len() })
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
         self.largest_read.set(self.largest_read.get().max(length));
-        let mut f = std::fs::File::open(self.path(path)).map_err(|e| format!("open {path}: {e}"))?;
+        let mut f = std::fs::File::open(self.resolve(path)).map_err(|e| format!("open {path}: {e}"))?;
         f.seek(SeekFrom::Start(offset)).map_err(|e| e.to_string())?;
         let mut buf = Vec::new();
         f.take(length).read_to_end(&mut buf).map_err(|e| format!("read {path}: {e}"))?;
         Ok(buf)
     }
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
-        let entries = std::fs::read_dir(self.path(path)).map_err(|e| format!("readdir {path}: {e}"))?;
+        let entries = std::fs::read_dir(self.resolve(path)).map_err(|e| format!("readdir {path}: {e}"))?;
         Ok(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+    }
+    /// As BuildKit's ReadDir answers: symlinks as links, with their targets.
+    async fn list(&self, path: &str) -> Result<Vec<Entry>, String> {
+        let dir = self.resolve(path);
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("readdir {path}: {e}"))?;
+        let mut out = Vec::new();
+        for e in entries.filter_map(|e| e.ok()) {
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            let kind = if m.file_type().is_symlink() {
+                EntryKind::Symlink(std::fs::read_link(e.path()).unwrap().to_string_lossy().into_owned())
+            } else if m.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            };
+            out.push(Entry { name: e.file_name().to_string_lossy().into_owned(), kind, size: m.len() });
+        }
+        Ok(out)
     }
 }
 
@@ -212,23 +270,321 @@ fn the_copied_paths_name_each_listed_zone_and_only_the_data_files_the_builder_ha
     assert!(!c.trees.iter().any(|(t, _)| t == "/usr/share/zoneinfo"), "a zone list is not the whole tree: {:?}", c.trees);
 }
 
+/// `bin/app` needing `libgreet.so` through `runpath` (e.g. `$ORIGIN/../lib`), and `libgreet.so`, as bytes.
+fn app_and_library(name: &str, runpath: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-greet-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("greet.c"), "#include <stdio.h>\nvoid greet(void) { puts(\"hi\"); }\n").unwrap();
+    std::fs::write(dir.join("main.c"), "void greet(void);\nint main(void) { greet(); return 0; }\n").unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    gcc(&["-shared", "-fPIC", "-o", "libgreet.so", "greet.c"]);
+    gcc(&["-o", "app", "main.c", "-L.", "-lgreet", &format!("-Wl,--enable-new-dtags,-rpath,{runpath}")]);
+    (std::fs::read(dir.join("app")).unwrap(), std::fs::read(dir.join("libgreet.so")).unwrap())
+}
+
 #[test]
-fn a_binary_that_finds_libraries_through_origin_must_keep_its_directory() {
-    let moved_msg = "finds libraries relative to its own directory ($ORIGIN)";
+fn origin_is_the_directory_the_image_has_the_file_in() {
+    let moved_msg = "finds libraries relative to its own directory ($ORIGIN), but is copied to `/usr/local/bin/app`, where `libgreet.so` is not found";
     for (name, runpath) in [("origin", "$ORIGIN/../lib"), ("origin-braced", "${ORIGIN}/../lib")] {
-        let exe = gcc(name, &[&format!("-Wl,-rpath,{runpath}"), "-Wl,--enable-new-dtags"]);
-        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &exe, 0o755);
-        let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
+        let (app, lib) = app_and_library(name, runpath);
+        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &app, 0o755).file("/out/lib/libgreet.so", &lib, 0o755);
+        // Moved alone: its library is not where $ORIGIN/../lib points in the image.
+        let moved = verify(
+            &tree,
+            &spec(
+                "  - {from: /out/bin/app, to: /usr/local/bin/app}
+",
+                "",
+            ),
+        );
         assert!(messages(&moved).iter().any(|m| m.contains(moved_msg)), "{runpath}: {:?}", messages(&moved));
-        let kept = verify(&tree, &spec("  - /out/bin/app\n", ""));
-        assert!(!messages(&kept).iter().any(|m| m.contains(moved_msg)), "{runpath}: {:?}", messages(&kept));
-        assert!(kept.libraries.iter().any(|l| l == LIBC), "{:?}", kept.libraries);
+        // Kept in place: the library is brought from the same place in the builder.
+        let kept = verify(
+            &tree,
+            &spec(
+                "  - /out/bin/app
+",
+                "",
+            ),
+        );
+        assert!(kept.diagnostics.items.is_empty(), "{runpath}: {:?}", messages(&kept));
+        assert!(kept.libraries.iter().any(|l| l == "/out/lib/libgreet.so") && kept.libraries.iter().any(|l| l == LIBC), "{:?}", kept.libraries);
     }
+    let (app, lib) = app_and_library("origin-moved-along", "$ORIGIN/../lib");
+    let tree = Tree::builder("origin-moved-along").with_glibc().file("/out/bin/app", &app, 0o755).file("/out/lib/libgreet.so", &lib, 0o755);
+    // Moved with its library to the same place relative to it: the copy provides it, nothing is brought.
+    let along = verify(
+        &tree,
+        &spec(
+            "  - {from: /out/bin/app, to: /opt/app/bin/app}
+  - {from: /out/lib, to: /opt/app/lib}
+",
+            "image:
+  entrypoint: [/opt/app/bin/app]
+",
+        ),
+    );
+    assert!(along.diagnostics.items.is_empty(), "{:?}", messages(&along));
+    assert!(!along.libraries.iter().any(|l| l.contains("greet")), "the copy ships it: {:?}", along.libraries);
+    assert!(along.libraries.iter().any(|l| l == LIBC), "{:?}", along.libraries);
+    // A whole tree: its files are read, and their $ORIGIN is where the image has them.
+    let whole = verify(
+        &tree,
+        &spec(
+            "  - {from: /out, to: /opt/app}
+",
+            "image:
+  entrypoint: [/opt/app/bin/app]
+",
+        ),
+    );
+    assert!(whole.diagnostics.items.is_empty(), "{:?}", messages(&whole));
+    assert!(whole.libraries.iter().any(|l| l == LIBC) && whole.libraries.iter().any(|l| l == LOADER), "{:?}", whole.libraries);
+    assert!(!whole.libraries.iter().any(|l| l.contains("greet")), "{:?}", whole.libraries);
+    // Only the tree of the program: its library is not in the image, and the error is at that copy.
+    let half = verify(
+        &tree,
+        &spec(
+            "  - /out/lib/libgreet.so
+  - {from: /out/bin, to: /opt/bin}
+",
+            "image:
+  entrypoint: [/opt/bin/app]
+",
+        ),
+    );
+    let found = messages(&half);
+    assert!(
+        found.iter().any(|m| m.starts_with("`/out/bin/app` finds libraries relative to its own directory ($ORIGIN), but is copied to `/opt/bin/app`")),
+        "{found:?}"
+    );
+    assert_eq!(half.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
     // Without $ORIGIN a binary may move anywhere.
     let plain = gcc("plain", &[]);
     let tree = Tree::builder("plain").with_glibc().file("/out/bin/app", &plain, 0o755);
-    let moved = verify(&tree, &spec("  - {from: /out/bin/app, to: /usr/local/bin/app}\n", ""));
-    assert!(!messages(&moved).iter().any(|m| m.contains(moved_msg)), "{:?}", messages(&moved));
+    let moved = verify(
+        &tree,
+        &spec(
+            "  - {from: /out/bin/app, to: /usr/local/bin/app}
+",
+            "",
+        ),
+    );
+    assert!(moved.diagnostics.items.is_empty(), "{:?}", messages(&moved));
+}
+
+#[test]
+fn a_library_the_tree_ships_under_its_soname_satisfies_the_others() {
+    // As the JDK: lib/libjava.so needs `libjvm.so` with no search path to it; lib/server/libjvm.so has that
+    // soname and is loaded first, by its path, so glibc takes it for the name.
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-gcc-soname-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("server")).unwrap();
+    std::fs::write(dir.join("jvm.c"), "int jvm(void) { return 0; }\n").unwrap();
+    std::fs::write(dir.join("java.c"), "int jvm(void);\nint java(void) { return jvm(); }\n").unwrap();
+    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    gcc(&["-shared", "-fPIC", "-o", "server/libjvm.so", "-Wl,-soname,libjvm.so", "jvm.c"]);
+    gcc(&["-shared", "-fPIC", "-o", "libjava.so", "java.c", "-Lserver", "-ljvm"]);
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    let tree = Tree::builder("soname").with_glibc().file("/out/app", SCRIPT, 0o755).file("/opt/jdk/lib/libjava.so", &read("libjava.so"), 0o644);
+    let spec_text = spec("  - /out/app\n  - /opt/jdk\n", "image:\n  entrypoint: [/out/app]\n");
+    let without = verify(&tree, &spec_text);
+    assert!(
+        messages(&without).iter().any(|m| m.starts_with("`/opt/jdk/lib/libjava.so` needs `libjvm.so`, which is not in the builder")),
+        "{:?}",
+        messages(&without)
+    );
+    let with = verify(&tree.file("/opt/jdk/lib/server/libjvm.so", &read("server/libjvm.so"), 0o644), &spec_text);
+    assert!(with.diagnostics.items.is_empty(), "{:?}", messages(&with));
+}
+
+#[test]
+fn the_files_inside_a_copied_directory_have_their_libraries() {
+    // A Python-like tree: a program-less directory of extension modules, one of them needing a library
+    // that only the builder's system directories have, one needing a library no one has.
+    let (_, lib) = app_and_library("tree-ext", "/nowhere");
+    let needs_absent = {
+        let dir = std::env::temp_dir().join(format!("scratchkit-verify-absent-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.c"), "int absent(void) { return 0; }\n").unwrap();
+        std::fs::write(dir.join("m.c"), "int absent(void);\nint module(void) { return absent(); }\n").unwrap();
+        let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+        gcc(&["-shared", "-fPIC", "-o", "libabsent.so", "a.c"]);
+        gcc(&["-shared", "-fPIC", "-o", "m.so", "m.c", "-L.", "-labsent"]);
+        std::fs::read(dir.join("m.so")).unwrap()
+    };
+    let tree = Tree::builder("tree-ext")
+        .with_glibc()
+        .file("/out/app", SCRIPT, 0o755)
+        .file("/usr/lib/x86_64-linux-gnu/libgreet.so", &lib, 0o644)
+        .file("/usr/lib/py/lib-dynload/greet_ext.so", &lib, 0o644)
+        .file("/usr/lib/py/lib-dynload/deeper/more/greet_ext2.so", &lib, 0o644)
+        .file("/usr/lib/py/os.py", b"import sys\n# a module, not ELF: only its first bytes are read\n", 0o644);
+    let v = verify(
+        &tree,
+        &spec(
+            "  - /out/app
+  - /usr/lib/py
+",
+            "image:
+  entrypoint: [/out/app]
+",
+        ),
+    );
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.libraries.iter().any(|l| l == LIBC), "a library in a copied tree gets libc: {:?}", v.libraries);
+
+    let tree = tree.file("/usr/lib/py/lib-dynload/needs_absent.so", &needs_absent, 0o644);
+    let v = verify(
+        &tree,
+        &spec(
+            "  - /out/app
+  - /usr/lib/py
+",
+            "image:
+  entrypoint: [/out/app]
+",
+        ),
+    );
+    let found = messages(&v);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`/usr/lib/py/lib-dynload/needs_absent.so` needs `libabsent.so`, which is not in the builder"), "{found:?}");
+    assert_eq!(v.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
+    // A file that starts like ELF but is cut short (test data) is named in a warning, not an error.
+    let cut = Tree::builder("tree-cut").with_glibc().file("/out/app", SCRIPT, 0o755).file("/usr/lib/py/testdata/cut.so", &lib[..200], 0o644);
+    let v = verify(&cut, &spec("  - /out/app\n  - /usr/lib/py\n", "image:\n  entrypoint: [/out/app]\n"));
+    assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
+    assert!(messages(&v).iter().any(|m| m.starts_with("cannot read `/usr/lib/py/testdata/cut.so` in `/usr/lib/py` as ELF")), "{:?}", messages(&v));
+    // With `libraries: none` the tree is not looked into.
+    let none = verify(
+        &tree,
+        &spec(
+            "  - /out/app
+  - /usr/lib/py
+",
+            "image:
+  entrypoint: [/out/app]
+rootfs:
+  libraries: none
+",
+        ),
+    );
+    assert!(none.diagnostics.items.is_empty(), "{:?}", messages(&none));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What glibc opens without DT_NEEDED, and symlinks out of copied directories
+// ---------------------------------------------------------------------------------------------------
+
+/// A C program from `source`, from the host's gcc.
+fn gcc_source(name: &str, source: &str, flags: &[&str]) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-src-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, out) = (dir.join(format!("{name}.c")), dir.join(name));
+    std::fs::write(&src, source).unwrap();
+    let status = Command::new("gcc").arg("-o").arg(&out).arg(&src).args(flags).status().expect("gcc runs");
+    assert!(status.success(), "gcc failed for {name}");
+    std::fs::read(&out).unwrap()
+}
+
+pub const CANCEL_C: &str = "#include <pthread.h>\n#include <stdio.h>\n#include <unistd.h>\n\
+static void *run(void *a) { for (;;) pause(); return a; }\n\
+int main(void) { pthread_t t; pthread_create(&t, 0, run, 0); pthread_cancel(t); pthread_join(t, 0); puts(\"cancelled\"); return 0; }\n";
+pub const EXIT_C: &str = "#include <pthread.h>\nint main(void) { pthread_exit(0); }\n";
+pub const ICONV_C: &str = "#include <iconv.h>\n#include <stdio.h>\n#include <string.h>\n\
+int main(void) { iconv_t cd = iconv_open(\"UTF-8\", \"CP1252\"); if (cd == (iconv_t)-1) { perror(\"iconv_open\"); return 1; }\n\
+char in[] = \"caf\\xe9 \\x80\"; char out[32]; char *ip = in, *op = out; size_t il = strlen(in), ol = sizeof out - 1;\n\
+if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) { perror(\"iconv\"); return 1; } *op = 0; puts(out); return 0; }\n";
+
+const LIBGCC_S: &str = "/lib/x86_64-linux-gnu/libgcc_s.so.1";
+const GCONV: &str = "/usr/lib/x86_64-linux-gnu/gconv";
+
+fn host(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("the host has no {path}: {e}"))
+}
+
+#[test]
+fn a_program_that_cancels_or_exits_a_thread_gets_libgcc_s() {
+    for (name, source) in [("cancel", CANCEL_C), ("exit", EXIT_C)] {
+        let tree = Tree::builder(name).with_glibc().file("/out/app", &gcc_source(name, source, &["-pthread"]), 0o755).file(LIBGCC_S, &host(LIBGCC_S), 0o644);
+        let v = verify(&tree, &spec("  - /out/app\n", ""));
+        assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+        assert!(v.libraries.iter().any(|l| l == LIBGCC_S), "{name}: {:?}", v.libraries);
+        // Without it in the builder, the program would abort at run time: an error naming it.
+        let v = verify(&tree.without(LIBGCC_S), &spec("  - /out/app\n", ""));
+        let found = messages(&v);
+        assert!(found.len() == 1 && found[0].contains("calls pthread_cancel or pthread_exit, for which glibc opens `libgcc_s.so.1`"), "{name}: {found:?}");
+    }
+    // A program that does neither does not get it.
+    let tree = Tree::builder("no-cancel").with_glibc().file("/out/app", &gcc("no-cancel", &[]), 0o755).file(LIBGCC_S, &host(LIBGCC_S), 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(!v.libraries.iter().any(|l| l == LIBGCC_S), "{:?}", v.libraries);
+}
+
+#[test]
+fn a_program_that_calls_iconv_open_gets_the_gconv_modules_with_their_closure() {
+    let tree = Tree::builder("iconv").with_glibc().file("/out/app", &gcc_source("iconv", ICONV_C, &[]), 0o755);
+    let tree = ["gconv-modules", "CP1252.so", "EUC-JP.so", "libJIS.so"]
+        .iter()
+        .fold(tree, |t, f| t.file(&format!("{GCONV}/{f}"), &host(&format!("{GCONV}/{f}")), 0o644));
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.libraries.iter().any(|l| l == GCONV), "the whole directory: {:?}", v.libraries);
+    assert!(!v.libraries.iter().any(|l| l.starts_with(&format!("{GCONV}/"))), "nothing inside it twice: {:?}", v.libraries);
+    // EUC-JP.so needs libJIS.so through RUNPATH $ORIGIN: the modules' own closure is checked.
+    let v = verify(&tree.without(&format!("{GCONV}/libJIS.so")), &spec("  - /out/app\n", ""));
+    assert!(messages(&v).iter().any(|m| m.contains("EUC-JP.so` needs `libJIS.so`")), "{:?}", messages(&v));
+    // A program that does not call it gets none.
+    let plain =
+        Tree::builder("no-iconv").with_glibc().file("/out/app", &gcc("no-iconv", &[]), 0o755).file(&format!("{GCONV}/gconv-modules"), b"# none\n", 0o644);
+    assert!(!verify(&plain, &spec("  - /out/app\n", "")).libraries.iter().any(|l| l.contains("gconv")));
+    // A builder without the modules: a warning, as UTF-8 and ASCII still convert.
+    let bare = Tree::builder("iconv-bare").with_glibc().file("/out/app", &gcc_source("iconv-bare", ICONV_C, &[]), 0o755);
+    let v = verify(&bare, &spec("  - /out/app\n", ""));
+    assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
+    assert!(messages(&v).iter().any(|m| m.contains("calls iconv_open, but the builder has no glibc gconv modules")), "{:?}", messages(&v));
+}
+
+#[test]
+fn symlinks_out_of_a_copied_directory_bring_their_targets() {
+    let jdk = "/usr/lib/jvm/jdk";
+    let tree = Tree::builder("links")
+        .file("/out/app", SCRIPT, 0o755)
+        .file(&format!("{jdk}/release"), b"JAVA_VERSION=17\n", 0o644)
+        .file("/etc/java-17/security/java.security", b"securerandom.source=file:/dev/random\n", 0o644)
+        .link(&format!("{jdk}/conf/security/java.security"), "/etc/java-17/security/java.security")
+        .link(&format!("{jdk}/conf/inside"), "../release")
+        .link(&format!("{jdk}/conf/mounts"), "/proc/self/mounts")
+        .link(&format!("{jdk}/lib/cacerts"), "/etc/ssl/certs/ca-certificates.crt");
+    let copy = format!("  - /out/app\n  - {jdk}\n");
+    let v = verify(&tree, &spec(&copy, "image:\n  entrypoint: [/out/app]\n"));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    // Brought like a library; the link inside the tree, the one into /proc and the one to the rootfs's
+    // CA bundle bring nothing.
+    assert_eq!(v.libraries, ["/etc/java-17/security/java.security"]);
+
+    // A target the builder lacks too: a warning naming the link.
+    let dangling = tree.link(&format!("{jdk}/lib/src.zip"), "/usr/share/jdk/src.zip");
+    let v = verify(&dangling, &spec(&copy, "image:\n  entrypoint: [/out/app]\n"));
+    assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
+    assert_eq!(
+        messages(&v),
+        [format!("`{jdk}/lib/src.zip` is a symlink to `/usr/share/jdk/src.zip`, which the builder does not have either: it dangles in the image")]
+    );
+
+    // A relative link out of a directory copied elsewhere cannot keep its target: an error at the copy.
+    let tree = Tree::builder("links-moved").file("/out/app", SCRIPT, 0o755).file("/out/share/data", b"x", 0o644).link("/out/tree/data", "../share/data");
+    let v = verify(&tree, &spec("  - /out/app\n  - {from: /out/tree, to: /opt/tree}\n", "image:\n  entrypoint: [/out/app]\n"));
+    assert_eq!(
+        messages(&v),
+        ["`/out/tree/data` is a symlink to `../share/data`, outside the directory copied; in the image it would lead to `/opt/share/data`"]
+    );
+    assert_eq!(v.diagnostics.items[0].span.map(|s| s.line), Some(6));
+    // ... unless the image has it there through another copy.
+    let v = verify(
+        &tree,
+        &spec("  - /out/app\n  - {from: /out/tree, to: /opt/tree}\n  - {from: /out/share, to: /opt/share}\n", "image:\n  entrypoint: [/out/app]\n"),
+    );
+    assert!(v.diagnostics.items.is_empty() && v.libraries.is_empty(), "{:?} {:?}", messages(&v), v.libraries);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -344,4 +700,32 @@ fn a_file_copied_where_another_copy_puts_files_is_an_error() {
         &spec("  - {from: /out/app, to: /opt/app}\n  - {from: /out/app.toml, to: /opt/app/conf/app.toml}\n", "image:\n  entrypoint: [/opt/app]\n"),
     );
     assert_eq!(messages(&v), ["`/out/app` is a file, but the copy to `/opt/app/conf/app.toml` (line 6) puts files inside `/opt/app`"]);
+}
+
+/// A static C program with `extra` bytes of one more debug section (`objcopy --add-section`).
+fn static_with_debug(name: &str, extra: usize) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-debug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (plain, padded, pad) = (dir.join(format!("{name}.plain")), dir.join(name), dir.join(format!("{name}.pad")));
+    std::fs::write(&plain, gcc(name, &["-static", "-g"])).unwrap();
+    std::fs::write(&pad, vec![0x5a; extra]).unwrap();
+    let section = format!(".debug_pad={}", pad.display());
+    let status = Command::new("objcopy").args(["--add-section", &section]).arg(&plain).arg(&padded).status().expect("objcopy runs");
+    assert!(status.success(), "objcopy failed for {name}");
+    std::fs::read(&padded).unwrap()
+}
+
+#[test]
+fn debug_information_is_a_warning_only_when_stripping_would_halve_the_file() {
+    // A static hello-world is about 800 KiB: 2 MiB of debug information is most of the file.
+    let mostly_debug = static_with_debug("mostly-debug", 2 << 20);
+    let tree = Tree::builder("debug-mostly").file("/out/app", &mostly_debug, 0o755);
+    let found = messages(&verify(&tree, &spec("  - /out/app\n", "")));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`/out/app` is ") && found[0].contains("% debug information and symbols: stripping would save 2."), "{found:?}");
+    // A third of the file, as in a default Go build: no warning.
+    let some_debug = static_with_debug("some-debug", 300 << 10);
+    let tree = Tree::builder("debug-some").file("/out/app", &some_debug, 0o755);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
 }

@@ -6,7 +6,7 @@
 
 use crate::gateway::Gateway;
 use crate::plan::{in_probe, BuilderRead, InProbe};
-use crate::verify::{FileStat, Filesystem};
+use crate::verify::{Entry, FileStat, Filesystem, Kind};
 
 pub struct BuilderFs<'g, G> {
     gateway: &'g G,
@@ -87,5 +87,24 @@ impl<G: Gateway> Filesystem for BuilderFs<'_, G> {
     }
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
         self.read(path, true, |ref_id, path| async move { self.gateway.read_dir(&ref_id, &path).await.map_err(|e| e.message) }).await
+    }
+    async fn list(&self, path: &str) -> Result<Vec<Entry>, String> {
+        let entries = self.read(path, true, |ref_id, path| async move { self.gateway.read_dir_stats(&ref_id, &path).await.map_err(|e| e.message) }).await?;
+        Ok(entries
+            .into_iter()
+            .map(|stat| {
+                let name = stat.path.clone();
+                let kind = if stat.is_symlink() {
+                    Kind::Symlink(stat.linkname.clone())
+                } else if stat.is_dir() {
+                    Kind::Dir
+                } else if stat.is_regular() {
+                    Kind::File
+                } else {
+                    Kind::Other
+                };
+                Entry { name, kind, size: u64::try_from(stat.size).unwrap_or(0) }
+            })
+            .collect())
     }
 }

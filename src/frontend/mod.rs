@@ -272,6 +272,16 @@ async fn build_one<G: Gateway>(
     let mut warnings = Diagnostics::default();
     let mut built_during = None;
     let mut lowered = lower::lower_platform(plan, &ctx, platform);
+    let mut from_context = context_files(g, plan, &ctx, platform).await?;
+    if lowered.builder.is_none() {
+        // Without a builder, nothing else is checked: the context's files must need nothing.
+        let found = std::mem::take(&mut from_context.diagnostics);
+        if found.has_errors() {
+            return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
+        }
+        warnings.extend(found);
+    }
+    let mut from_context = Some(from_context);
     if let Some(builder) = &lowered.builder {
         let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
         // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but
@@ -293,7 +303,7 @@ async fn build_one<G: Gateway>(
                 BuilderFs::new(g, &builder_ref)
             }
         };
-        let verified = verify::builder_output(&fs, plan, platform).await?;
+        let verified = verify::builder_output_with(&fs, plan, platform, from_context.take().unwrap_or_default()).await?;
         let problems = verified.diagnostics;
         if problems.has_errors() {
             return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
@@ -359,6 +369,25 @@ async fn check_image<G: Gateway>(g: &G, ref_id: &str, plan: &Plan, platform: &Pl
         return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
     }
     Ok(found)
+}
+
+/// What the files `copy` takes from the build context and named contexts need, read from each context
+/// itself (the same vertex the image copies them from, so it is sent once).
+async fn context_files<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, platform: &Platform) -> Result<verify::context::FromContext, Failed> {
+    let names = verify::context::contexts_copied_from(plan);
+    let states: Vec<State> = names
+        .iter()
+        .map(|name| match name {
+            None => lower::build_context(ctx),
+            Some(n) => ctx.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, ctx.session_id.as_deref())),
+        })
+        .collect();
+    let solved = join_all(states.iter().map(|s| g.solve(marshal(s, false), &[]))).await;
+    let mut contexts = Vec::new();
+    for (name, ref_id) in names.into_iter().zip(solved) {
+        contexts.push((name, BuilderFs::new(g, &ref_id?)));
+    }
+    Ok(verify::context::context_files(plan, platform, &contexts).await)
 }
 
 /// The probe solved and built, or `None` when it failed: when a path the build needs is missing (the

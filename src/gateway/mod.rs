@@ -77,12 +77,15 @@ pub struct FileStat {
 
 impl FileStat {
     const DIR: u32 = 1 << 31;
+    /// Go's `os.ModeSymlink`: set in a directory listing's entries (a stat follows the link).
     const SYMLINK: u32 = 1 << 27;
     /// Device, named pipe, socket, character device: none of them a file or a directory.
     const SPECIAL: u32 = (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21);
     const SETUID: u32 = 1 << 23;
     const SETGID: u32 = 1 << 22;
     const STICKY: u32 = 1 << 20;
+    /// Go's type bits: directory, symlink, named pipe, socket, device, char device, irregular.
+    const TYPE: u32 = (1 << 31) | (1 << 27) | (1 << 25) | (1 << 24) | (1 << 26) | (1 << 21) | (1 << 19);
 
     pub fn is_dir(&self) -> bool {
         self.mode & Self::DIR != 0
@@ -94,6 +97,10 @@ impl FileStat {
 
     pub fn is_special(&self) -> bool {
         self.mode & Self::SPECIAL != 0
+    }
+
+    pub fn is_regular(&self) -> bool {
+        self.mode & Self::TYPE == 0
     }
 
     pub fn permissions(&self) -> u32 {
@@ -163,9 +170,15 @@ pub trait Gateway {
     async fn read_dir(&self, _ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
         Err(GatewayError::new(format!("cannot list {path}: ReadDir is not available")))
     }
-    /// A directory's entries with their metadata, as `lstat` sees them (symlinks not followed).
-    async fn read_dir_stats(&self, _ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
-        Err(GatewayError::new(format!("cannot list {path}: ReadDir is not available")))
+    /// A directory's entries with their metadata, as `lstat` sees them (symlinks not followed: BuildKit's
+    /// `ReadDir` answers so), each with its name in `path`. The default stats each name, which follows
+    /// symlinks.
+    async fn read_dir_stats(&self, ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
+        let names = self.read_dir(ref_id, path).await?;
+        let base = path.trim_end_matches('/');
+        let paths: Vec<String> = names.iter().map(|n| format!("{base}/{n}")).collect();
+        let stats = futures_util::future::join_all(paths.iter().map(|p| self.stat_file(ref_id, p))).await;
+        Ok(names.into_iter().zip(stats).map(|(n, s)| FileStat { path: n, ..s.unwrap_or_default() }).collect())
     }
     /// A warning shown in the build output (BuildKit ≥0.10, cap `gateway.warnings`). The default drops it.
     async fn warn(&self, _warning: &Warning) -> Result<(), GatewayError> {

@@ -61,31 +61,6 @@ fn owner(o: Owner) -> Option<(u32, u32)> {
     Some((o.uid, o.gid))
 }
 
-/// The directories whose mode and owner the plan decides (`/tmp`, the homes, `rootfs.dirs`; the first of a
-/// path wins, as in the plan's claims). Whichever layer makes one, as itself or on the way to something
-/// inside it, makes it so: the layers are stacked, and a directory of an upper layer (root's 0755 made on
-/// the way to a file) would replace the lower one's mode and owner.
-fn planned_dirs(plan: &Plan) -> BTreeMap<String, (Mode, Owner)> {
-    let mut dirs = BTreeMap::new();
-    for piece in &plan.rootfs {
-        let listed: Vec<(&AbsPath, Mode, Owner)> = match piece {
-            Piece::Tmp => vec![(tmp_path(), Mode::new(0o1777), Owner::ROOT)],
-            Piece::Homes(homes) => homes.iter().map(|h| (&h.path, Mode::new(0o700), h.owner)).collect(),
-            Piece::Dirs(ds) => ds.iter().map(|d| (&d.path, d.mode, d.owner)).collect(),
-            _ => Vec::new(),
-        };
-        for (path, mode, owner) in listed {
-            dirs.entry(path.to_string()).or_insert((mode, owner));
-        }
-    }
-    dirs
-}
-
-fn tmp_path() -> &'static AbsPath {
-    static TMP: std::sync::OnceLock<AbsPath> = std::sync::OnceLock::new();
-    TMP.get_or_init(|| AbsPath::parse("/tmp").expect("constant path"))
-}
-
 /// The directories one layer has made so far. Each is made once, parents first, so no directory is ever
 /// copied onto an existing one (which BuildKit nests: `<dir>/empty`) and the planned ones are made with
 /// their mode and owner wherever the layer passes through them, in any order the spec lists them.
@@ -191,7 +166,7 @@ fn copy_in(layout: &mut Layout, sources: &Sources, from: &Source, dest: &AbsPath
 pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String], copy_excludes: bool) -> Vec<Layer> {
     let kept: Vec<&Piece> =
         plan.rootfs.iter().filter(|p| !matches!(p, Piece::DataFile { file, requested: None } if absent.iter().any(|a| a == file.path()))).collect();
-    let planned = planned_dirs(plan);
+    let planned = plan.planned_dirs();
     // A run of consecutive pieces of one kind is one layer (see `LayerKind`).
     kept.chunk_by(|a, b| layer_kind(a) == layer_kind(b) && layer_kind(a) != LayerKind::Own)
         .map(|run| {
@@ -233,7 +208,7 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
             v
         }
         Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner, .. }| layout.dir(path, Mode::new(0o700), *owner)).collect(),
-        Piece::Tmp => layout.dir(tmp_path(), Mode::new(0o1777), Owner::ROOT),
+        Piece::Tmp => layout.dir(crate::plan::tmp_path(), Mode::new(0o1777), Owner::ROOT),
         Piece::Nsswitch => plain_file(layout, "/etc/nsswitch.conf", NSSWITCH, ts),
         Piece::CaCertificates(from) => {
             let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
@@ -279,7 +254,7 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
 /// so the dynamic loader finds them under the names it looks for.
 pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
     let ts = timestamp(plan);
-    let planned = planned_dirs(plan);
+    let planned = plan.planned_dirs();
     let mut layout = Layout::new(&planned, ts);
     let mut actions = Vec::new();
     for p in paths {
@@ -307,7 +282,7 @@ fn key_or_builder_copies(plan: &Plan, key: &str) -> Vec<Span> {
 /// what syft and trivy read in distroless images.
 pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) -> Layer {
     let ts = timestamp(plan);
-    let planned = planned_dirs(plan);
+    let planned = plan.planned_dirs();
     let mut layout = Layout::new(&planned, ts);
     let copied = |layout: &mut Layout, from: &str, to: &str| -> Vec<FileAction> {
         let (Ok(from), Ok(to)) = (AbsPath::parse(from), AbsPath::parse(to)) else {
@@ -350,7 +325,7 @@ pub fn application(plan: &Plan, sources: &Sources) -> Layer {
     let ts = timestamp(plan);
     // The rootfs directories the copies go into are made again as the rootfs makes them: otherwise making
     // the copies' parents here would give `/tmp` or a home root's 0755 in the stacked image.
-    let planned = planned_dirs(plan);
+    let planned = plan.planned_dirs();
     let mut layout = Layout::new(&planned, ts);
     let mut actions = Vec::new();
     for Copy { from, dest, contents, mode, owner: o, .. } in &plan.copies {

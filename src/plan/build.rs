@@ -423,18 +423,9 @@ impl Planner {
         self.args(spec, inputs);
         let builder = spec.builder.as_ref().and_then(|b| self.builder(b));
         let accounts = self.accounts(&spec.rootfs);
+        // A builder without `run` is legal and not warned about: it is a file source (a program copied out of
+        // a published image) or, for files copied from a context, where their libraries come from.
         let copies = self.copies(spec, builder.is_some(), &accounts);
-        // A builder without `run` is a file source (a program copied out of a published image): only one
-        // that nothing is copied from is a mistake worth a warning.
-        if let (Some(b), Some(written)) = (&builder, &spec.builder) {
-            if b.run.is_empty() && !copies.iter().any(|c| matches!(c.from, Source::Builder(_))) {
-                self.warn(
-                    written.span,
-                    "the builder is not used: it has no `run` commands and nothing is copied from it",
-                    "add `run: <build command>`, copy from it, or drop `builder` to copy from the build context",
-                );
-            }
-        }
         let (rootfs, zones_off) = self.rootfs(&spec.rootfs, &accounts, builder.is_some());
         let libraries = match &spec.rootfs.libraries {
             None => Libraries::Auto,
@@ -1471,6 +1462,16 @@ mod tests {
         let (plan, warnings) = plan(&spec::load(BUILDER).expect("the spec loads"), &inputs).expect("it plans");
         assert_eq!(plan.platforms, [Platform::linux_amd64()]);
         assert!(warnings.warnings().any(|w| w.message == "platform `linux/amd64` is requested twice"), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_builder_without_run_is_legal_without_a_warning() {
+        // A file source (a program copied out of a published image), or where a context binary's libraries
+        // come from: a warning on either would be one users learn to ignore.
+        for copy in ["/usr/bin/env", "context:hello"] {
+            let (_, warnings) = planned(&format!("builder:\n  image: debian:bookworm-slim\ncopy: [\"{copy}\"]\n")).expect("it plans");
+            assert!(warnings.items.is_empty(), "{copy}: {:?}", warnings.items);
+        }
     }
 
     fn planned(text: &str) -> Result<(Plan, Diagnostics), Diagnostics> {

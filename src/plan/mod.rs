@@ -52,6 +52,34 @@ pub struct Plan {
     pub debug_image: String,
 }
 
+impl Plan {
+    /// The directories whose mode and owner the plan decides (`/tmp`, the homes, `rootfs.dirs`; the first of
+    /// a path wins, as in the plan's claims). Whichever layer makes one, as itself or on the way to
+    /// something inside it, makes it so: the layers are stacked, and a directory of an upper layer (root's
+    /// 0755 made on the way to a file) would replace the lower one's mode and owner.
+    pub fn planned_dirs(&self) -> BTreeMap<String, (Mode, Owner)> {
+        let mut dirs = BTreeMap::new();
+        for piece in &self.rootfs {
+            let listed: Vec<(&AbsPath, Mode, Owner)> = match piece {
+                Piece::Tmp => vec![(tmp_path(), Mode::new(0o1777), Owner::ROOT)],
+                Piece::Homes(homes) => homes.iter().map(|h| (&h.path, Mode::new(0o700), h.owner)).collect(),
+                Piece::Dirs(ds) => ds.iter().map(|d| (&d.path, d.mode, d.owner)).collect(),
+                _ => Vec::new(),
+            };
+            for (path, mode, owner) in listed {
+                dirs.entry(path.to_string()).or_insert((mode, owner));
+            }
+        }
+        dirs
+    }
+}
+
+/// `/tmp`, the directory `rootfs.tmp` makes.
+pub fn tmp_path() -> &'static AbsPath {
+    static TMP: std::sync::OnceLock<AbsPath> = std::sync::OnceLock::new();
+    TMP.get_or_init(|| AbsPath::parse("/tmp").expect("constant path"))
+}
+
 /// A file (or the tree of one) that a rootfs piece writes, with what writes it and how to take it over.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RootfsFile {

@@ -13,11 +13,22 @@ use super::Filesystem;
 use crate::plan::fold_clamped as fold;
 
 /// A library that no search directory has.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Missing {
     pub library: String,
+    /// The object that needs it, as the builder has it.
     pub needed_by: String,
+    /// The same object where the image has it (`$ORIGIN` is this one's directory).
+    pub needed_by_image: String,
+    /// The image path of the file whose closure this is (a copied file, or one inside a copied tree).
+    pub root: String,
+    /// The directories searched, in the image.
     pub searched: Vec<String>,
+    /// Found, but it cannot be read as ELF (this says why): the loader could not use it either.
+    pub unreadable: Option<String>,
+    /// The object finds libraries through `$ORIGIN` and the image has it in another directory than the
+    /// builder does: the likely reason.
+    pub origin_moved: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,6 +36,53 @@ pub struct Closure {
     /// Builder paths to copy to the same place in the image, sorted.
     pub files: Vec<String>,
     pub missing: Vec<Missing>,
+}
+
+/// Where the image's files come from: each copy from the builder puts a builder path (a file, or a tree)
+/// at an image path; any other path of the image is searched in the builder at the same place, and what
+/// is found there is brought to it (the libraries layer).
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// (image path, builder path), longest image path first.
+    copies: Vec<(String, String)>,
+}
+
+impl Layout {
+    pub fn new(mut copies: Vec<(String, String)>) -> Layout {
+        copies.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
+        Layout { copies }
+    }
+
+    /// The builder path a copy puts at `image`, if one does.
+    pub fn shipped(&self, image: &str) -> Option<String> {
+        self.copies.iter().find_map(|(to, from)| {
+            if image == to {
+                return Some(from.clone());
+            }
+            let rest = image.strip_prefix(to.trim_end_matches('/')).filter(|rest| rest.starts_with('/'))?;
+            Some(format!("{}{rest}", from.trim_end_matches('/')))
+        })
+    }
+}
+
+/// An ELF file the image ships, whose closure is wanted.
+#[derive(Clone, Debug)]
+pub struct Root {
+    pub image: String,
+    pub builder: String,
+    pub info: ElfInfo,
+    /// Libraries the C library opens for it by name, without `DT_NEEDED` (`libgcc_s.so.1`).
+    pub dlopened: Vec<String>,
+    /// From the build context, not the builder: `builder` is then how messages name it
+    /// (`context:hello`), and its imports were read already.
+    pub context: bool,
+}
+
+impl Root {
+    /// A file at the same path in the builder and the image.
+    pub fn at(path: &str, info: ElfInfo) -> Root {
+        Root { image: path.to_string(), builder: path.to_string(), info, dlopened: Vec::new(), context: false }
+    }
 }
 
 /// musl resolves these names to itself (the interpreter is the C library).
@@ -135,65 +193,154 @@ async fn system_dirs<F: Filesystem>(fs: &F, interpreter: &str, machine: u16, is_
     dirs
 }
 
-/// Resolves everything the given dynamic executables need. `roots` are builder paths with their
-/// already inspected ELF information. The libraries one object needs are looked up together.
+/// Resolves everything the given dynamic executables need, each at the same path in the builder and
+/// the image. The libraries one object needs are looked up together.
 pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Result<Closure, String> {
+    let roots: Vec<Root> = roots.iter().map(|(path, info)| Root::at(path, info.clone())).collect();
+    Ok(closure_in(fs, &roots, &Layout::default()).await)
+}
+
+/// The interpreter a file without `PT_INTERP` (a shared library in a copied tree) is loaded by: that of
+/// a program of the same machine, else glibc's, or musl's when it needs musl's libc (`libc.so`).
+fn loader_of(info: &ElfInfo, roots: &[Root]) -> Option<String> {
+    if let Some(interp) = &info.interpreter {
+        return Some(interp.clone());
+    }
+    if info.needed.is_empty() {
+        return None;
+    }
+    let musl = info.needed.iter().any(|n| n == "libc.so" || n.starts_with("libc.musl-"));
+    let same = roots.iter().filter(|r| r.info.machine == info.machine).filter_map(|r| r.info.interpreter.clone());
+    let mut same = same.filter(|i| i.contains("ld-musl-") == musl);
+    // The loader's own path only tells the C library apart: a name that is not a real file is fine.
+    Some(same.next().unwrap_or_else(|| if musl { format!("/lib/ld-musl-{}.so.1", musl_arch(info.machine)) } else { String::new() }))
+}
+
+/// The `<arch>` of `/etc/ld-musl-<arch>.path`.
+fn musl_arch(machine: u16) -> &'static str {
+    match machine {
+        183 => "aarch64",
+        40 => "armhf",
+        3 => "i386",
+        243 => "riscv64",
+        21 => "powerpc64le",
+        22 => "s390x",
+        _ => "x86_64",
+    }
+}
+
+/// One object of a closure: where the image and the builder have it.
+struct Object {
+    image: String,
+    builder: String,
+    info: ElfInfo,
+}
+
+/// Resolves everything the given files need, in the image: `$ORIGIN` is each object's directory in the
+/// image, and a search directory the spec's copies fill is looked up in what they copy. What is found
+/// elsewhere in the builder is returned to be copied to the same path.
+pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) -> Closure {
     let mut files = BTreeSet::new();
     let mut missing = Vec::new();
     let mut system_cache: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // `machine:name` → where it was found; a library found once is not searched for again.
-    let mut found: BTreeMap<String, String> = BTreeMap::new();
-    for (root, info) in roots {
-        let Some(interp) = &info.interpreter else {
+    // `machine:name` → where the image has it; a library found once is not searched for again (the
+    // loader, too, takes a library already loaded by its name).
+    let mut found: BTreeMap<String, Located> = BTreeMap::new();
+    let mut visited: BTreeSet<String> = BTreeSet::new();
+    // The libraries the image ships among the roots, by `machine:soname`. glibc satisfies a `DT_NEEDED` name
+    // with a library already loaded under that soname: the JDK's `lib/*.so` need `libjvm.so`, which no search
+    // path finds (it is in `lib/server`) and the launcher loads first by its path.
+    let loaded: BTreeMap<String, String> =
+        roots.iter().filter_map(|r| r.info.soname.as_ref().map(|so| (format!("{}:{so}", r.info.machine), r.image.clone()))).collect();
+    // Whether the builder has glibc's cache, asked with the first glibc program's other lookups.
+    let mut has_cache: Option<bool> = None;
+    for root in roots {
+        let info = &root.info;
+        let Some(loader) = loader_of(info, roots) else {
             continue;
         };
-        let musl = interp.contains("ld-musl-");
+        let musl = loader.contains("ld-musl-");
         let system = async {
-            match system_cache.get(interp) {
+            match system_cache.get(&loader) {
                 Some(dirs) => dirs.clone(),
-                None => system_dirs(fs, interp, info.machine, info.is_64).await,
+                None => system_dirs(fs, &loader, info.machine, info.is_64).await,
             }
         };
-        let (interp_stat, cache_stat, system) = join3(fs.stat(interp), fs.stat("/etc/ld.so.cache"), system).await;
-        system_cache.insert(interp.clone(), system.clone());
-        match interp_stat {
-            Ok(_) => {
-                files.insert(interp.clone());
+        let interp_at = async {
+            match &info.interpreter {
+                Some(interp) => locate(fs, layout, interp).await,
+                None => None,
             }
-            Err(_) => missing.push(Missing { library: interp.clone(), needed_by: root.clone(), searched: vec![] }),
+        };
+        let wants_cache = has_cache.is_none() && !musl && info.interpreter.is_some();
+        let cache = async { wants_cache.then_some(fs.stat("/etc/ld.so.cache").await.is_ok()) };
+        let (interp_at, system, cache) = join3(interp_at, system, cache).await;
+        has_cache = has_cache.or(cache);
+        system_cache.insert(loader.clone(), system.clone());
+        if let Some(interp) = &info.interpreter {
+            match interp_at {
+                Some(at) if !at.shipped => {
+                    files.insert(at.builder);
+                }
+                Some(_) => {}
+                None => missing.push(Missing {
+                    library: interp.clone(),
+                    needed_by: root.builder.clone(),
+                    needed_by_image: root.image.clone(),
+                    root: root.image.clone(),
+                    searched: vec![],
+                    unreadable: None,
+                    origin_moved: false,
+                }),
+            }
+            if !musl && has_cache == Some(true) {
+                files.insert("/etc/ld.so.cache".to_string());
+            }
         }
-        if !musl && cache_stat.is_ok() {
-            files.insert("/etc/ld.so.cache".to_string());
-        }
-        let interp_name = interp.rsplit('/').next().unwrap_or_default();
-        let exe_rpath = if info.runpath.is_empty() { expand_origin(&info.rpath, root) } else { Vec::new() };
-        let mut queue: VecDeque<(String, ElfInfo)> = VecDeque::from([(root.clone(), info.clone())]);
-        let mut visited = BTreeSet::from([root.clone()]);
-        while let Some((path, obj)) = queue.pop_front() {
-            let dirs = search_dirs(&obj, &path, &exe_rpath, &system);
+        let interp_name = loader.rsplit('/').next().unwrap_or_default().to_string();
+        let exe_rpath = if info.runpath.is_empty() && info.interpreter.is_some() { expand_origin(&info.rpath, &root.image) } else { Vec::new() };
+        let first = Object { image: root.image.clone(), builder: root.builder.clone(), info: info.clone() };
+        let mut queue: VecDeque<(Object, Vec<String>)> = VecDeque::from([(first, root.dlopened.clone())]);
+        visited.insert(root.image.clone());
+        while let Some((obj, dlopened)) = queue.pop_front() {
+            let dirs = search_dirs(&obj.info, &obj.image, &exe_rpath, &system);
             // libc lists the loader by its soname; it is already loaded (as the interpreter).
-            let needed: Vec<&String> = obj.needed.iter().filter(|name| !(musl && musl_builtin(name)) && name.as_str() != interp_name).collect();
+            let needed: Vec<&String> =
+                obj.info.needed.iter().chain(&dlopened).filter(|name| !(musl && musl_builtin(name)) && name.as_str() != interp_name).collect();
             let key = |name: &str| format!("{}:{name}", info.machine);
             let lookups = needed.iter().map(|name| {
                 let known = found.get(&key(name)).cloned();
                 let dirs = &dirs;
                 async move {
                     match known {
-                        Some(p) => Ok(Some((p, None))),
-                        None => find(fs, name, dirs, info.machine).await,
+                        Some(at) => Ok(Some((at, None))),
+                        None => find(fs, layout, name, dirs, info.machine).await,
                     }
                 }
             });
             let results = join_all(lookups).await;
             for (name, resolved) in needed.into_iter().zip(results) {
-                match resolved? {
-                    None => missing.push(Missing { library: name.clone(), needed_by: path.clone(), searched: dirs.clone() }),
-                    Some((lib_path, lib_info)) => {
-                        found.insert(key(name), lib_path.clone());
-                        files.insert(lib_path.clone());
-                        if visited.insert(lib_path.clone()) {
+                let lost = |unreadable: Option<String>, searched: Vec<String>| Missing {
+                    library: name.clone(),
+                    needed_by: obj.builder.clone(),
+                    needed_by_image: obj.image.clone(),
+                    root: root.image.clone(),
+                    origin_moved: unreadable.is_none() && uses_origin(&obj.info) && obj.builder.starts_with('/') && parent(&obj.image) != parent(&obj.builder),
+                    searched,
+                    unreadable,
+                };
+                match resolved {
+                    Err(e) => missing.push(lost(Some(e), Vec::new())),
+                    Ok(None) if loaded.contains_key(&key(name)) => {}
+                    Ok(None) => missing.push(lost(None, dirs.clone())),
+                    Ok(Some((at, lib_info))) => {
+                        found.insert(key(name), at.clone());
+                        if !at.shipped {
+                            files.insert(at.builder.clone());
+                        }
+                        if visited.insert(at.image.clone()) {
                             if let Some(li) = lib_info {
-                                queue.push_back((lib_path, li));
+                                queue.push_back((Object { image: at.image, builder: at.builder, info: li }, Vec::new()));
                             }
                         }
                     }
@@ -201,22 +348,43 @@ pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Resu
             }
         }
     }
-    Ok(Closure { files: files.into_iter().collect(), missing })
+    Closure { files: files.into_iter().collect(), missing }
+}
+
+fn uses_origin(info: &ElfInfo) -> bool {
+    info.rpath.iter().chain(&info.runpath).any(|d| d.contains("$ORIGIN") || d.contains("${ORIGIN}"))
+}
+
+/// Where the image has a file, and where it comes from.
+#[derive(Clone, Debug)]
+struct Located {
+    image: String,
+    builder: String,
+    /// A copy of the spec puts it there (else it is brought from the same builder path).
+    shipped: bool,
+}
+
+/// The builder file behind the image path `image`: what a copy puts there, else the builder's own.
+async fn locate<F: Filesystem>(fs: &F, layout: &Layout, image: &str) -> Option<Located> {
+    if let Some(from) = layout.shipped(image) {
+        if fs.stat(&from).await.is_ok() {
+            return Some(Located { image: image.to_string(), builder: from, shipped: true });
+        }
+    }
+    fs.stat(image).await.ok().map(|_| Located { image: image.to_string(), builder: image.to_string(), shipped: false })
 }
 
 /// The first `dir/name` that exists and, if it is ELF, is for `machine` (the loader skips others).
-/// Every candidate is checked for existence at once; only existing ones are read, in search order.
-async fn find<F: Filesystem>(fs: &F, name: &str, dirs: &[String], machine: u16) -> Result<Option<(String, Option<ElfInfo>)>, String> {
+/// Every candidate is checked for existence at once; only existing ones are read, in search order. One
+/// that cannot be read is an error naming it, never skipped: a name it needs could be lost with it.
+async fn find<F: Filesystem>(fs: &F, layout: &Layout, name: &str, dirs: &[String], machine: u16) -> Result<Option<(Located, Option<ElfInfo>)>, String> {
     let candidates: Vec<String> = if name.contains('/') { vec![name.to_string()] } else { dirs.iter().map(|d| join(d, name)).collect() };
-    let exists = join_all(candidates.iter().map(|c| fs.stat(c))).await;
-    for (candidate, stat) in candidates.into_iter().zip(exists) {
-        if stat.is_err() {
-            continue;
-        }
-        match inspect(fs, &candidate).await {
+    let located = join_all(candidates.iter().map(|c| locate(fs, layout, c))).await;
+    for at in located.into_iter().flatten() {
+        match inspect(fs, &at.builder).await {
             Ok(Some(info)) if info.machine != machine => continue,
-            Ok(info) => return Ok(Some((candidate, info))),
-            Err(_) => continue,
+            Ok(info) => return Ok(Some((at, info))),
+            Err(e) => return Err(e),
         }
     }
     Ok(None)

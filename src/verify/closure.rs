@@ -1,0 +1,202 @@
+//! The closure of everything the image ships from the builder: the files `copy` lists, every ELF file
+//! inside the directories it copies, what glibc opens for them by name ([`super::dlopen`]), and the
+//! targets of the symlinks in those directories ([`super::links`]). What it needs from elsewhere in the
+//! builder is returned as builder paths to copy to the same place (the `[rootfs] libraries` layer).
+
+use futures_util::future::join_all;
+
+use super::libraries::{self, Layout, Root};
+use super::trees::{self, Placed};
+use super::{dlopen, links, Diagnostic, Diagnostics};
+use crate::diag::Span;
+use crate::plan::{AbsPath, Copy, Plan};
+use crate::platform::Platform;
+
+/// The builder copies of the spec.
+pub struct Copies<'a> {
+    /// Every copy from the builder, with its source.
+    pub all: &'a [(&'a Copy, &'a AbsPath)],
+    /// Those of directories, to look into.
+    pub trees: &'a [(&'a Copy, &'a AbsPath)],
+}
+
+/// The builder paths the image needs besides its copies, sorted, none inside another; the problems go
+/// to `ds`. `roots` are the dynamic files `copy` lists; `from_context` the build context's.
+pub async fn of_image<F: super::Filesystem>(
+    fs: &F,
+    plan: &Plan,
+    platform: &Platform,
+    Copies { all: copies, trees }: Copies<'_>,
+    mut roots: Vec<Root>,
+    from_context: (Vec<Root>, Vec<(String, u16)>),
+    ds: &mut Diagnostics,
+) -> Vec<String> {
+    let (context_roots, context_iconv) = from_context;
+    let fallback = plan.builder.as_ref().map(|b| b.image_span).unwrap_or_default();
+    let span_of = |image: &str| span_of(plan, image).unwrap_or(fallback);
+    // The files inside copied directories, each tree walked on its own (a few requests at a time).
+    let walked = join_all(trees.iter().map(|(copy, path)| trees::walk(fs, path.as_str(), copy.dest.as_str()))).await;
+    let mut found_links: Vec<(Placed, String)> = Vec::new();
+    for ((copy, path), walked) in trees.iter().zip(walked) {
+        match walked {
+            Ok(mut walked) => {
+                found_links.append(&mut walked.links);
+                roots.extend(tree_roots(ds, platform, copy, path, walked));
+            }
+            Err(e) => {
+                ds.push(Diagnostic::error(copy.span, format!("cannot look into `{path}`: {e}")).hint("the libraries its files need cannot be found without it"))
+            }
+        }
+    }
+    // Builder paths brought to the same place in the image, besides the libraries.
+    let mut brought: Vec<String> = Vec::new();
+    let mut layout_copies: Vec<(String, String)> = copies.iter().map(|(copy, path)| (copy.dest.to_string(), path.to_string())).collect();
+
+    let mut scan = dlopen::scan(fs, &mut roots).await;
+    // The context's files were read where they are.
+    roots.extend(context_roots);
+    scan.iconv.extend(context_iconv);
+    for (image, e) in &scan.unreadable {
+        ds.push(Diagnostic::error(span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
+    }
+    if let Some((user, machine)) = scan.iconv.first() {
+        match dlopen::gconv_dir(fs, *machine).await {
+            Ok(dir) => match trees::walk(fs, &dir, &dir).await {
+                Ok(walked) => {
+                    for (file, e) in &walked.unreadable {
+                        ds.push(Diagnostic::error(span_of(user), format!("cannot read `{file}` as ELF: {e}")).hint("the gconv module may be corrupt"));
+                    }
+                    roots.extend(walked.elf.into_iter().filter(|(_, info)| info.machine == *machine).map(|(f, info)| Root {
+                        image: f.image,
+                        builder: f.builder,
+                        info,
+                        dlopened: Vec::new(),
+                        context: false,
+                    }));
+                    layout_copies.push((dir.clone(), dir.clone()));
+                    brought.push(dir);
+                }
+                Err(e) => ds.push(Diagnostic::error(span_of(user), format!("cannot look into glibc's gconv modules: {e}")).hint("`iconv_open` needs them")),
+            },
+            Err(searched) => ds.push(
+                Diagnostic::warning(
+                    span_of(user),
+                    format!(
+                        "`{user}` calls iconv_open, but the builder has no glibc gconv modules (looked in {}): only UTF-8 and ASCII will convert",
+                        searched.join(", ")
+                    ),
+                )
+                .hint("install glibc's gconv modules in the builder (Fedora: `glibc-gconv-extra`; Debian and Ubuntu have them in `libc6`)"),
+            ),
+        }
+    }
+
+    let layout = Layout::new(layout_copies);
+    let provided = |image: &str| provided_by_rootfs(plan, image);
+    let verdicts = links::check(fs, &layout, &provided, &found_links).await;
+    for ((link, target), verdict) in found_links.iter().zip(verdicts) {
+        let span = span_of(&link.image);
+        match verdict {
+            links::Verdict::Inside => {}
+            links::Verdict::Bring(path) => brought.push(path),
+            links::Verdict::Dangling { target: leads_to } => ds.push(
+                Diagnostic::warning(
+                    span,
+                    format!("`{}` is a symlink to `{target}`, which the builder does not have either: it dangles in the image", link.builder),
+                )
+                .hint(format!("make `{leads_to}` in the builder, or leave the link out")),
+            ),
+            links::Verdict::Moved { target: leads_to } => ds.push(
+                Diagnostic::error(
+                    span,
+                    format!("`{}` is a symlink to `{target}`, outside the directory copied; in the image it would lead to `{leads_to}`", link.builder),
+                )
+                .hint("copy the directory to the same path as in the builder, or make the link absolute"),
+            ),
+        }
+    }
+
+    let mut files: Vec<String> = brought;
+    if roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty()) {
+        let closure = libraries::closure_in(fs, &roots, &layout).await;
+        for m in &closure.missing {
+            ds.push(missing_library(span_of(&m.root), m));
+        }
+        files.extend(closure.files);
+    }
+    files.sort();
+    files.dedup();
+    // A file inside a directory brought whole comes with it.
+    let dirs = files.clone();
+    files.retain(|f| !dirs.iter().any(|d| f.len() > d.len() && f.starts_with(d.as_str()) && f.as_bytes()[d.len()] == b'/'));
+    files
+}
+
+/// Whether a rootfs piece writes this image path (or a tree it is in).
+fn provided_by_rootfs(plan: &Plan, image: &str) -> bool {
+    let under = |dir: &str| image == dir || image.strip_prefix(dir.trim_end_matches('/')).is_some_and(|r| r.starts_with('/'));
+    plan.rootfs_files.iter().any(|f| under(f.path.as_str())) || plan.planned_dirs().contains_key(image)
+}
+
+/// The span of the copy that puts `image` in the image (the deepest one).
+fn span_of(plan: &Plan, image: &str) -> Option<Span> {
+    plan.copies
+        .iter()
+        .filter(|c| image == c.dest.as_str() || image.strip_prefix(c.dest.as_str().trim_end_matches('/')).is_some_and(|r| r.starts_with('/')))
+        .max_by_key(|c| c.dest.as_str().len())
+        .map(|c| c.span)
+}
+
+/// The ELF files a copied tree holds, for the closure: those for the target machine (others are named in
+/// one warning), and an error for each that cannot be read.
+fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &AbsPath, walked: trees::Walked) -> Vec<Root> {
+    // A tree may hold ELF files no loader opens (a toolchain's test data, truncated on purpose): named in
+    // one warning, not an error, since their libraries are not looked for.
+    if let Some((file, e)) = walked.unreadable.first() {
+        let more = if walked.unreadable.len() > 1 { format!(" (and {} more files)", walked.unreadable.len() - 1) } else { String::new() };
+        ds.push(
+            Diagnostic::warning(copy.span, format!("cannot read `{file}` in `{path}` as ELF{more}: {e}; its libraries are not looked for"))
+                .hint("if the image runs it, check that it is intact; else leave it out of the directory"),
+        );
+    }
+    let want = platform.elf_machine();
+    let (roots, foreign): (Vec<_>, Vec<_>) = walked.elf.into_iter().partition(|(_, info)| want.is_none_or(|m| m == info.machine));
+    if let Some((file, info)) = foreign.first() {
+        let more = if foreign.len() > 1 { format!(" and {} more", foreign.len() - 1) } else { String::new() };
+        ds.push(
+            Diagnostic::warning(
+                copy.span,
+                format!("`{}`{more} in `{path}` is built for {}, not {platform}: its libraries are not looked for", file.builder, info.machine_name()),
+            )
+            .hint("leave files for other machines out of the directory"),
+        );
+    }
+    roots.into_iter().map(|(file, info)| Root { image: file.image, builder: file.builder, info, dlopened: Vec::new(), context: false }).collect()
+}
+
+/// The error for a library the closure did not find, at the copy that brings the file needing it.
+fn missing_library(span: Span, m: &libraries::Missing) -> Diagnostic {
+    let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
+    if let Some(e) = &m.unreadable {
+        Diagnostic::error(span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
+            .hint("the library may be corrupt: reinstall the package that provides it in the builder image")
+    } else if m.origin_moved {
+        Diagnostic::error(
+            span,
+            format!(
+                "`{}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`, where `{}` is not found{searched}",
+                m.needed_by, m.needed_by_image, m.library
+            ),
+        )
+        .hint(format!("copy it to the same directory (e.g. `to: {}`) or its libraries along with it, or link it without an $ORIGIN RUNPATH", m.needed_by))
+    } else if m.library == dlopen::LIBGCC_S {
+        Diagnostic::error(
+            span,
+            format!("`{}` calls pthread_cancel or pthread_exit, for which glibc opens `{}`; it is not in the builder{searched}", m.needed_by, m.library),
+        )
+        .hint("install it in the builder (Debian/Ubuntu: `libgcc-s1`; Fedora: `libgcc`)")
+    } else {
+        Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
+            .hint("install the package that provides it in the builder image, or link statically")
+    }
+}
