@@ -84,4 +84,3 @@ fn debians_jdk_directory_runs_as_it_is() {
     let out = run(&build_example("java-jdk"));
     assert!(out.starts_with("java: 17.") && out.contains("\ntls: true\nzone: true\n"), "{out}");
 }
-
