@@ -8,6 +8,7 @@
 
 pub mod compile;
 pub mod diag;
+pub mod doctor;
 pub mod frontend;
 pub mod gateway;
 pub mod init;

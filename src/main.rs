@@ -105,6 +105,21 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Check an image scratchkit did not build: a `docker save` archive or an OCI layout (directory or
+    /// tar, as `--output type=oci` writes), each platform of an index; nothing is run.
+    ///
+    /// Prints each problem, what it breaks at run time and the scratch.yaml key that fixes it. Exit status:
+    /// 0 clean, 1 problems (at or above --fail-on), 2 the image could not be read.
+    Doctor {
+        /// The `docker save` archive, OCI layout directory or OCI archive.
+        image: PathBuf,
+        /// Print JSON (`{"images": [{"image", "platform", "findings": [{"severity", "code", "problem", "breaks", "fix"}]}]}`).
+        #[arg(long)]
+        json: bool,
+        /// The least severe finding that makes the exit status 1.
+        #[arg(long, value_enum, default_value = "warning")]
+        fail_on: FailOn,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -113,6 +128,12 @@ enum Command {
     /// Serve BuildKit's gateway API on stdin/stdout (what BuildKit runs; also the default when BuildKit's
     /// environment is present and no command is given).
     Frontend,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Warning,
+    Error,
 }
 
 #[derive(Args)]
@@ -196,6 +217,7 @@ fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Load
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Frontend => Ok(scratchkit::frontend::serve_stdio()),
+        Command::Doctor { image, json, fail_on } => doctor(&image, json, fail_on),
         Command::Init { dir, frontend, builder, force } => init(&dir, &frontend, builder.as_deref(), force),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -247,6 +269,26 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// `scratchkit doctor`: the report on stdout; 2 when the image cannot be read.
+fn doctor(image: &Path, json: bool, fail_on: FailOn) -> anyhow::Result<ExitCode> {
+    use scratchkit::doctor::{self, Severity};
+    let reports = match doctor::doctor(image, doctor::Limits::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let text = if json { format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({ "images": reports }))?) } else { doctor::render(&reports) };
+    emit(text.as_bytes())?;
+    let least = match fail_on {
+        FailOn::Warning => Severity::Warning,
+        FailOn::Error => Severity::Error,
+    };
+    let failing = reports.iter().flat_map(|r| &r.findings).any(|f| f.severity >= least);
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// `scratchkit init`: writes the spec, says what it found on stderr and prints the build command on stdout.

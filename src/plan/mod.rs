@@ -319,3 +319,13 @@ pub struct ImageConfig {
     /// `image.accept`: findings of the image check at these paths, or below them, are not errors.
     pub accept: Vec<(AbsPath, Span)>,
 }
+
+impl ImageConfig {
+    /// Whether `image.accept` covers `path` (it names the path or a directory above it).
+    pub fn accepts(&self, path: &str) -> bool {
+        self.accept.iter().any(|(a, _)| {
+            let dir = a.as_str();
+            dir == "/" || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}

@@ -99,6 +99,8 @@ pub async fn of_image<F: super::Filesystem>(
         match verdict {
             links::Verdict::Inside => {}
             links::Verdict::Bring(path) => brought.push(path),
+            // Accepted, it is the user's to know (`image.accept`): the image check leaves it too.
+            links::Verdict::Dangling { .. } if plan.image.accepts(&link.image) => {}
             links::Verdict::Dangling { target: leads_to } => ds.push(
                 Diagnostic::warning(
                     span,

@@ -123,8 +123,13 @@ impl Tree {
         self.entries.len() <= 1
     }
 
+    /// Every entry by path, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.entries.iter()
+    }
+
     /// The paths at or below `dir`, in order.
-    fn below<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a String, &'a Entry)> + 'a {
+    pub fn below<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a String, &'a Entry)> + 'a {
         self.entries.range(dir.to_string()..).take_while(move |(p, _)| at_or_below(p, dir))
     }
 
@@ -168,7 +173,7 @@ impl Tree {
     }
 
     /// The entry `path` leads to, with its real path.
-    fn follow(&self, path: &str) -> Result<(String, &Entry), Unresolved> {
+    pub fn follow(&self, path: &str) -> Result<(String, &Entry), Unresolved> {
         let real = self.resolve(path, true)?;
         let entry = self.entries.get(&real).ok_or_else(|| Unresolved::Missing(real.clone()))?;
         Ok((real, entry))
@@ -241,7 +246,8 @@ impl User {
         }
     }
 
-    fn can(&self, entry: &Entry, want: u32) -> bool {
+    /// `want` is the `rwx` bits (4, 2, 1) needed.
+    pub fn can(&self, entry: &Entry, want: u32) -> bool {
         self.bits(entry) & want == want
     }
 }
@@ -253,7 +259,7 @@ impl std::fmt::Display for User {
 }
 
 /// `uid:gid 0755`, as findings describe an entry.
-fn described(e: &Entry) -> String {
+pub fn described(e: &Entry) -> String {
     let kind = match &e.kind {
         Kind::File => "a file",
         Kind::Dir => "a directory",
@@ -291,8 +297,37 @@ pub struct Checked {
     pub elves: usize,
 }
 
+/// What the image is meant to run, and as whom: the part of the check that a plan gives and that an
+/// image config gives as well (`scratchkit doctor` reads images no spec describes).
+#[derive(Clone, Debug)]
+pub struct Expectations {
+    /// The program the image starts (its first `entrypoint`, else `cmd[0]`) and how messages name it.
+    pub program: Option<(String, &'static str)>,
+    pub user: User,
+}
+
+impl Expectations {
+    pub fn of(plan: &Plan) -> Self {
+        Expectations { program: program(plan).map(|(p, what)| (p.to_string(), what)), user: User::of(plan) }
+    }
+}
+
+/// The image as read: its tree and what its ELF files say.
+pub struct Inspected<'a> {
+    pub tree: Tree,
+    pub facts: Facts<'a>,
+}
+
 /// Reads the image and checks it: the walk, the ELF headers, the loader's search; then [`findings`].
 pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Checked, ReadError> {
+    let Inspected { tree, facts } = inspect(fs, &Expectations::of(plan), platform).await?;
+    let (entries, count) = (tree.len(), facts.elves.len());
+    Ok(Checked { diagnostics: findings(&tree, plan, &facts), entries, elves: count })
+}
+
+/// Reads the image: the walk, the ELF headers of the program and of every executable or library, the
+/// loader's search for each one's libraries.
+pub async fn inspect<'a, F: ImageFs>(fs: &F, expected: &Expectations, platform: &'a Platform) -> Result<Inspected<'a>, ReadError> {
     let tree = read_tree(fs).await.map_err(ReadError)?;
     let mut view = InImage { tree: &tree, fs, ld_so_conf: None };
     // The image has glibc's cache, not the `ld.so.conf` it was built from: its directories stand in for it.
@@ -302,7 +337,7 @@ pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Resu
         view.ld_so_conf = (!dirs.is_empty()).then(|| dirs.join("\n").into_bytes());
     }
     let view = view;
-    let program = program(plan).and_then(|(p, _)| tree.follow(p).ok()).filter(|(_, e)| e.kind == Kind::File).map(|(real, _)| real);
+    let program = expected.program.as_ref().and_then(|(p, _)| tree.follow(p).ok()).filter(|(_, e)| e.kind == Kind::File).map(|(real, _)| real);
     let mut candidates: Vec<String> =
         tree.entries.iter().filter(|(p, e)| e.kind == Kind::File && (e.mode & 0o111 != 0 || is_library_name(p))).map(|(p, _)| p.clone()).collect();
     candidates.extend(program.clone());
@@ -345,8 +380,7 @@ pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Resu
         }
         _ => None,
     };
-    let (entries, count) = (tree.len(), elves.len());
-    Ok(Checked { diagnostics: findings(&tree, plan, &Facts { platform, elves, missing, shebang }), entries, elves: count })
+    Ok(Inspected { facts: Facts { platform, elves, missing, shebang }, tree })
 }
 
 fn is_library_name(path: &str) -> bool {
@@ -441,7 +475,7 @@ pub fn findings(tree: &Tree, plan: &Plan, facts: &Facts) -> Diagnostics {
     check_readable(tree, plan, &user, &mut out);
     check_links(tree, plan, &mut out);
     check_libraries(plan, facts, &mut out);
-    let accepted = |path: &str| plan.image.accept.iter().any(|(a, _)| at_or_below(path, a.as_str()));
+    let accepted = |path: &str| plan.image.accepts(path);
     let mut ds = Diagnostics::default();
     for f in out {
         if !accepted(&f.path) {
@@ -525,31 +559,56 @@ fn blocked_on_the_way(tree: &Tree, real: &str, user: &User) -> Option<(String, E
     }
 }
 
-fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut Vec<Finding>) {
-    let Some((program, what)) = program(plan) else { return };
+/// How the program cannot run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramFault {
+    /// It (or a directory on the way) is not in the image.
+    Missing,
+    /// It leads to something other than a regular file (at this real path).
+    NotAFile(String),
+    NotExecutable,
+    /// A directory on the way that the user cannot pass through.
+    Unreachable,
+    /// Its ELF machine is not the image's platform.
+    WrongMachine,
+    /// A script whose interpreter the image cannot run.
+    NoInterpreter,
+}
+
+/// One reason the program cannot run: the image path it is about and the message.
+#[derive(Clone, Debug)]
+pub struct ProgramProblem {
+    pub fault: ProgramFault,
+    pub path: String,
+    pub message: String,
+    pub hint: &'static str,
+}
+
+/// Why the expected program cannot be started by the expected user, as read from the image.
+pub fn program_problems(tree: &Tree, expected: &Expectations, facts: &Facts) -> Vec<ProgramProblem> {
+    let mut out = Vec::new();
+    let Some((program, what)) = &expected.program else { return out };
+    let (program, user) = (program.as_str(), &expected.user);
     if !program.starts_with('/') {
-        return; // the plan's error
+        return out; // the plan's error; an image config's program is looked up in `PATH`
     }
-    let span = plan.image.entrypoint_span;
     let mut found =
-        |path: &str, message: String, hint: &str| out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(span, message).hint(hint) });
+        |fault: ProgramFault, path: &str, message: String, hint: &'static str| out.push(ProgramProblem { fault, path: path.to_string(), message, hint });
     let (real, entry) = match tree.follow(program) {
         Ok(f) => f,
         Err(e) => {
-            return found(program, format!("{what} `{program}` cannot be started: {e}"), "copy the program there, or fix the path");
+            found(ProgramFault::Missing, program, format!("{what} `{program}` cannot be started: {e}"), "copy the program there, or fix the path");
+            return out;
         }
     };
     if entry.kind != Kind::File {
-        let hint = match plan.copies.iter().find(|c| c.dest.as_str() != real && at_or_below(c.dest.as_str(), &real)) {
-            Some(c) => {
-                format!("the copy to `{}` (line {}) made it a directory: copy the program elsewhere, e.g. `to: {real}/{}`", c.dest, c.span.line, name_of(&real))
-            }
-            None => "point the entrypoint at the program inside it".to_string(),
-        };
-        return found(program, format!("{what} `{program}` is not a regular file in the image: it is {}", described(entry)), &hint);
+        let message = format!("{what} `{program}` is not a regular file in the image: it is {}", described(entry));
+        found(ProgramFault::NotAFile(real), program, message, "point the entrypoint at the program inside it");
+        return out;
     }
     if !user.can(entry, 1) {
         found(
+            ProgramFault::NotExecutable,
             program,
             format!("{what} `{program}` cannot be executed by the image's user ({user}): it is {}", described(entry)),
             "give its copy entry `mode: \"0755\"`, or an `owner:` that may run it",
@@ -557,6 +616,7 @@ fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut
     }
     if let Some((dir, e)) = blocked_on_the_way(tree, &real, user) {
         found(
+            ProgramFault::Unreachable,
             &dir,
             format!("{what} `{program}` cannot be reached by the image's user ({user}): `{dir}` is {}", described(&e)),
             "give that directory an `x` bit for the user",
@@ -565,6 +625,7 @@ fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut
     if let (Some(info), Some(want)) = (facts.elves.get(&real), facts.platform.elf_machine()) {
         if info.machine != want {
             found(
+                ProgramFault::WrongMachine,
                 program,
                 format!("{what} `{program}` is built for {}, but the image is for {}", info.machine_name(), facts.platform),
                 "cross-compile for the target: the builder has TARGETOS and TARGETARCH",
@@ -576,11 +637,34 @@ fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut
         let runs = interpreter.starts_with('/') && tree.follow(interpreter).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 1));
         if !runs {
             found(
+                ProgramFault::NoInterpreter,
                 program,
                 format!("{what} `{program}` is a script for `{interpreter}`, which the image cannot run"),
                 "copy the interpreter into the image, or ship a compiled program",
             );
         }
+    }
+    out
+}
+
+fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut Vec<Finding>) {
+    let expected = Expectations { program: program(plan).map(|(p, what)| (p.to_string(), what)), user: user.clone() };
+    let span = plan.image.entrypoint_span;
+    for p in program_problems(tree, &expected, facts) {
+        let hint = match &p.fault {
+            // A copy that made the program's path a directory is the likely cause: name it.
+            ProgramFault::NotAFile(real) => match plan.copies.iter().find(|c| c.dest.as_str() != real && at_or_below(c.dest.as_str(), real)) {
+                Some(c) => format!(
+                    "the copy to `{}` (line {}) made it a directory: copy the program elsewhere, e.g. `to: {real}/{}`",
+                    c.dest,
+                    c.span.line,
+                    name_of(real)
+                ),
+                None => p.hint.to_string(),
+            },
+            _ => p.hint.to_string(),
+        };
+        out.push(Finding { path: p.path, diagnostic: Diagnostic::error(span, p.message).hint(hint) });
     }
 }
 
@@ -687,7 +771,7 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
                 Kind::File => user.can(e, 4),
                 _ => true,
             };
-            if !ok && !plan.image.accept.iter().any(|(a, _)| at_or_below(path, a.as_str())) {
+            if !ok && !plan.image.accepts(path) {
                 unreadable.push(format!("`{path}` ({})", described(e)));
             }
         }
@@ -703,21 +787,31 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
     }
 }
 
-/// Every symlink leads to something in the image.
-fn check_links(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
+/// The symlinks that do not lead to anything in the image: path, target and why.
+pub fn dangling_links(tree: &Tree) -> Vec<(String, String, Unresolved)> {
+    let mut out = Vec::new();
     for (path, e) in &tree.entries {
         let Kind::Symlink(target) = &e.kind else { continue };
         if let Err(why) = tree.resolve(path, true) {
-            let message = format!("`{path}` is a symlink to `{target}`, which does not resolve in the image: {why}");
-            // A zone region (`Europe`) may link to a zone of another (`../Asia/Nicosia`): name it.
-            let pointed = if target.starts_with('/') { target.clone() } else { format!("{}/{target}", parent(path)) };
-            let zone = fold_clamped(&pointed).strip_prefix(&format!("{ZONEINFO}/")).map(str::to_string).filter(|_| at_or_below(path, ZONEINFO));
-            let hint = match zone {
-                Some(zone) => format!("add `{zone}` to `rootfs.timezones`, or list `{path}` under `image.accept`"),
-                None => format!("copy what it points to as well, or list `{path}` under `image.accept` if it is meant to dangle (a volume mounted there)"),
-            };
-            out.push(Finding { path: path.clone(), diagnostic: Diagnostic::error(origin(plan, path), message).hint(hint) });
+            out.push((path.clone(), target.clone(), why));
         }
+    }
+    out
+}
+
+/// Every symlink leads to something in the image.
+fn check_links(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
+    for (path, target, why) in dangling_links(tree) {
+        let path = &path;
+        let message = format!("`{path}` is a symlink to `{target}`, which does not resolve in the image: {why}");
+        // A zone region (`Europe`) may link to a zone of another (`../Asia/Nicosia`): name it.
+        let pointed = if target.starts_with('/') { target.clone() } else { format!("{}/{target}", parent(path)) };
+        let zone = fold_clamped(&pointed).strip_prefix(&format!("{ZONEINFO}/")).map(str::to_string).filter(|_| at_or_below(path, ZONEINFO));
+        let hint = match zone {
+            Some(zone) => format!("add `{zone}` to `rootfs.timezones`, or list `{path}` under `image.accept`"),
+            None => format!("copy what it points to as well, or list `{path}` under `image.accept` if it is meant to dangle (a volume mounted there)"),
+        };
+        out.push(Finding { path: path.clone(), diagnostic: Diagnostic::error(origin(plan, path), message).hint(hint) });
     }
 }
 
