@@ -198,8 +198,17 @@ fn every_scratchkit_example_image_is_clean() {
         assert!(out.ok, "building {spec}: {}", out.all());
         let dir = context(&format!("example-{name}"), "", &[]);
         let (code, findings) = doctor_of(&image, &dir);
-        assert_eq!(codes(&findings), Vec::<&str>::new(), "{name}: {findings:#?}");
-        assert_eq!(code, Some(0), "{name}");
+        // examples/java-jdk ships Debian's src.zip link, which dangles in the builder too and which its spec
+        // accepts (`image.accept`); the image does not carry what its spec accepted, so doctor reports it.
+        let expected: &[&str] = if name == "java-jdk" { &["symlink"] } else { &[] };
+        assert_eq!(codes(&findings), expected, "{name}: {findings:#?}");
+        if name == "java-jdk" {
+            assert!(
+                findings[0]["problem"].as_str().unwrap_or_default().starts_with("`/usr/lib/jvm/java-17-openjdk-amd64/lib/src.zip` is a symlink"),
+                "{findings:#?}"
+            );
+        }
+        assert_eq!(code, Some(if expected.is_empty() { 0 } else { 1 }), "{name}");
         checked += 1;
     }
     assert!(checked >= 15, "only {checked} examples were checked");
