@@ -158,22 +158,3 @@ fn a_dangling_link_in_the_image_fails_the_build_unless_accepted() {
     let image = built("image-dangling-accepted", "tests/e2e-fixtures/src");
     assert!(runs(&image).contains("hi"));
 }
-
-/// A dynamically linked program from the build context, without a builder (the goreleaser / `cargo build`
-/// in CI pattern): old main built it and the image failed with `exec /hello: no such file or directory`;
-/// the image check names the loader and libraries the image lacks, at the copy.
-#[test]
-#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
-fn a_dynamic_program_from_the_context_without_its_libraries_fails_at_the_copy() {
-    let _e2e = e2e();
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-image-context-dynamic");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a context directory");
-    std::fs::copy("/bin/true", dir.join("hello")).expect("the host's /bin/true, dynamically linked");
-    let spec = dir.join("scratch.yaml");
-    std::fs::write(&spec, "# syntax=scratchkit:dev\ncopy: [{from: context:hello, to: /hello}]\n").expect("the spec");
-    let (ok, log) = build(spec.to_str().expect("a UTF-8 path"), dir.to_str().expect("a UTF-8 path"), &[]);
-    for want in ["scratch.yaml:2:8", "`/hello` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image", "`/hello` needs `libc.so.6`"] {
-        assert!(!ok && log.contains(want), "want a failure with `{want}`; got ok={ok}:\n{log}");
-    }
-}
