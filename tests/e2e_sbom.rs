@@ -438,7 +438,10 @@ fn max_provenance_records_the_frontend_the_spec_the_build_args_and_spec_lines_of
     };
     let run = step_where(&|op| op["exec"]["meta"]["args"].as_array().is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.contains("go build")))));
     let image = step_where(&|op| op["source"]["identifier"].as_str().is_some_and(|i| i.contains("scratchkit-test/go:bookworm")));
-    let copy = step_where(&|op| op["file"]["actions"].as_array().is_some_and(|a| a.iter().any(|x| x["Action"]["copy"]["src"] == "/out")));
+    // The app layer's copy of `/out` onto itself (the probe also copies `/out`, into `/0`, and has no spec line).
+    let copy = step_where(&|op| {
+        op["file"]["actions"].as_array().is_some_and(|a| a.iter().any(|x| x["Action"]["copy"]["src"] == "/out" && x["Action"]["copy"]["dest"] == "/out"))
+    });
     eprintln!(
         "source map: {run} (builder run) → {:?}, {image} (builder image) → {:?}, {copy} (copy /out) → {:?}",
         lines_of(&run),
