@@ -419,32 +419,13 @@ fn the_files_inside_a_copied_directory_have_their_libraries() {
         .file("/usr/lib/py/lib-dynload/greet_ext.so", &lib, 0o644)
         .file("/usr/lib/py/lib-dynload/deeper/more/greet_ext2.so", &lib, 0o644)
         .file("/usr/lib/py/os.py", b"import sys\n# a module, not ELF: only its first bytes are read\n", 0o644);
-    let v = verify(
-        &tree,
-        &spec(
-            "  - /out/app
-  - /usr/lib/py
-",
-            "image:
-  entrypoint: [/out/app]
-",
-        ),
-    );
+    let copy_tree = spec("  - /out/app\n  - /usr/lib/py\n", "image:\n  entrypoint: [/out/app]\n");
+    let v = verify(&tree, &copy_tree);
     assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
     assert!(v.libraries.iter().any(|l| l == LIBC), "a library in a copied tree gets libc: {:?}", v.libraries);
 
     let tree = tree.file("/usr/lib/py/lib-dynload/needs_absent.so", &needs_absent, 0o644);
-    let v = verify(
-        &tree,
-        &spec(
-            "  - /out/app
-  - /usr/lib/py
-",
-            "image:
-  entrypoint: [/out/app]
-",
-        ),
-    );
+    let v = verify(&tree, &copy_tree);
     let found = messages(&v);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("`/usr/lib/py/lib-dynload/needs_absent.so` needs `libabsent.so`, which is not in the builder"), "{found:?}");
