@@ -140,6 +140,27 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
+#[test]
+fn a_copy_list_bigger_than_buildkit_can_record_is_an_error_at_the_copy_key() {
+    // 10,000 short copies built (an 8.3 MB build record); 20,000 would pass BuildKit's 16 MiB message limit
+    // once the rootfs and the probe are added, and the build would fail after its export.
+    let copies = |n: usize| (0..n).map(|i| format!("  - /out/files/f{i:06}\n")).collect::<String>();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("record");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (n, code) in [(10_000, 0), (20_000, 1)] {
+        let spec = dir.join(format!("copies-{n}.yaml"));
+        std::fs::write(&spec, format!("builder:\n  image: golang:1.23\n  run: make\ncopy:\n{}image:\n  entrypoint: [/out/files/f000000]\n", copies(n)))
+            .unwrap();
+        let out = scratchkit(&["check", spec.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(code), "{n} copies: {}", stderr(&out));
+        if code == 1 {
+            assert!(stderr(&out).contains(&format!("error: `copy` lists {n} entries")), "{}", stderr(&out));
+            assert!(stderr(&out).contains(&format!("--> copies-{n}.yaml:4:1\n")), "at the `copy` key: {}", stderr(&out));
+            assert!(stderr(&out).contains("copy whole directories"), "{}", stderr(&out));
+        }
+    }
+}
+
 /// A fresh directory under the target's temporary directory with these files.
 fn project(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("init").join(name);

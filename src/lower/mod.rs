@@ -194,11 +194,21 @@ fn layer_state(plan: &Plan, ctx: &Context, base: State, layer: rootfs::Layer, pr
     }
 }
 
-/// The spec lines of these spans, or `None` without a source file (or spans).
+/// The spec lines of these spans as ranges, or `None` without a source file (or spans). Lines next to each
+/// other are one range: BuildKit keeps each range of each op in the build's record (provenance JSON sent in
+/// one message of at most 16 MiB), and a copy list of thousands of lines is one range, not thousands.
 pub(crate) fn located(source: Option<&Arc<SourceFile>>, spans: &[Span]) -> Option<SourceLocation> {
     let file = source?;
-    let lines: Vec<(usize, usize)> = spans.iter().filter(|s| s.line > 0).map(|s| (s.line, s.line)).collect();
-    (!lines.is_empty()).then(|| SourceLocation { file: file.clone(), lines })
+    let mut lines: Vec<usize> = spans.iter().filter(|s| s.line > 0).map(|s| s.line).collect();
+    lines.sort_unstable();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for line in lines {
+        match ranges.last_mut() {
+            Some((_, end)) if line <= *end + 1 => *end = (*end).max(line),
+            _ => ranges.push((line, line)),
+        }
+    }
+    (!ranges.is_empty()).then(|| SourceLocation { file: file.clone(), lines: ranges })
 }
 
 /// The states copies can come from.
@@ -265,5 +275,12 @@ mod tests {
         let at = located(Some(&file), &[Span::new(0, 0, 0), Span::new(3, 5, 2)]).expect("a location");
         assert_eq!(at.lines, [(3, 3)]);
         assert!(located(None, &[Span::new(3, 5, 2)]).is_none(), "no source file, no location");
+    }
+
+    #[test]
+    fn a_location_joins_lines_next_to_each_other_into_one_range() {
+        let file = Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\n".repeat(9), language: "yaml".into() });
+        let spans = [7, 3, 4, 4, 5, 9].map(|line| Span::new(line, 3, 0));
+        assert_eq!(located(Some(&file), &spans).expect("a location").lines, [(3, 5), (7, 7), (9, 9)]);
     }
 }

@@ -1003,6 +1003,9 @@ impl Planner {
             out.push(Copy { from: source, dest, contents: is_dir, mode, owner, span: c.span });
         }
         self.copies_into_copies(&out);
+        if let Some((message, hint)) = super::record::over_budget(&out) {
+            self.error(spec.copy_span, message, hint);
+        }
         out
     }
 

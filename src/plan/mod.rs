@@ -7,6 +7,7 @@ mod build;
 mod claims;
 mod paths;
 mod reads;
+mod record;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
