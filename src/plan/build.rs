@@ -80,44 +80,14 @@ impl Planner {
         // a published image) or, for files copied from a context, where their libraries come from.
         let copies = self.copies(spec, builder.is_some(), &accounts);
         let (rootfs, zones_off) = self.rootfs(&spec.rootfs, &accounts, builder.is_some());
-        let libraries = match &spec.rootfs.libraries {
-            None => Libraries::Auto,
-            Some(s) => match s.value.as_str() {
-                "auto" => Libraries::Auto,
-                "none" => Libraries::None,
-                other => {
-                    self.error(s.span, format!("`libraries: {other}` is not a choice"), "write `auto` (copy what dynamic binaries need) or `none`");
-                    Libraries::Auto
-                }
-            },
-        };
-        let package_metadata = builder.is_some() && spec.rootfs.package_metadata.as_ref().is_none_or(|t| t.value);
-        if let (None, Some(t)) = (&spec.builder, &spec.rootfs.package_metadata) {
-            if t.value {
-                self.error(
-                    t.span,
-                    "there is no builder to describe packages of",
-                    "package metadata lists the builder's Debian packages whose files the image has; remove `package-metadata: true` or add a `builder`",
-                );
-            }
-        }
+        let libraries = self.libraries(&spec.rootfs);
+        let package_metadata = self.package_metadata(spec, builder.is_some());
         let rootfs_files = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
         let epoch = self.epoch(spec, inputs);
-        let target = match inputs.target.as_deref() {
-            None | Some("" | "default") => Target::Default,
-            Some("debug") => Target::Debug,
-            Some(other) => {
-                let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
-                self.error(Span::new(1, 1, 1), format!("unknown target `{other}`"), format!("the targets are: {}", names.join(", ")));
-                Target::Default
-            }
-        };
-        let debug_image = match spec.debug.as_ref().and_then(|d| d.image.as_ref()) {
-            Some(i) => self.image_ref(i, "debug.image").unwrap_or_default(),
-            None => DEFAULT_DEBUG_IMAGE.to_string(),
-        };
+        let target = self.target(inputs);
+        let debug_image = self.debug_image(spec);
         let rootfs_spans = rootfs_spans(&spec.rootfs);
         Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
     }

@@ -5,7 +5,7 @@ use super::build::Planner;
 use super::paths::AbsPath;
 use super::values::*;
 use super::*;
-use crate::spec::{self};
+use crate::spec;
 
 impl Planner {
     pub(super) fn builder(&mut self, b: &spec::Builder) -> Option<Builder> {
@@ -14,6 +14,29 @@ impl Planner {
             Some(w) => self.mount_point(w, "builder.workdir").unwrap_or_else(AbsPath::root),
             None => AbsPath::parse("/src").expect("constant path"),
         };
+        let (env, run) = self.builder_env_and_run(b);
+        let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let cache = self.caches(b, &workdir);
+        let secrets = self.secrets(b);
+        let (network, runs_on) = self.network_and_platform(b);
+        Some(Builder {
+            image: image?,
+            image_span: b.image.as_ref().map_or(b.span, |i| i.span),
+            workdir,
+            env,
+            args,
+            run,
+            run_spans: b.run.iter().map(|r| r.span).collect(),
+            cache,
+            secrets,
+            ssh: b.ssh.as_ref().is_some_and(|s| s.value),
+            network,
+            runs_on,
+        })
+    }
+
+    /// `builder.env`, checked, and `builder.run`, which is not substituted.
+    fn builder_env_and_run(&mut self, b: &spec::Builder) -> (Vec<(String, String)>, Vec<String>) {
         let mut env = Vec::new();
         for (k, v) in &b.env {
             if !is_name(&k.value) {
@@ -34,7 +57,11 @@ impl Planner {
                 "`/bin/sh -c` takes the command as a C string; write the byte with `printf '\\0'` in the command",
             );
         }
-        let args = self.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        (env, run)
+    }
+
+    /// `builder.cache`: mount points, none of which may cover the workdir.
+    fn caches(&mut self, b: &spec::Builder, workdir: &AbsPath) -> Vec<AbsPath> {
         let mut cache = Vec::new();
         for c in &b.cache {
             let Some(path) = self.mount_point(c, "builder.cache path") else { continue };
@@ -49,6 +76,10 @@ impl Planner {
             self.caches.push((path.clone(), c.span));
             cache.push(path);
         }
+        cache
+    }
+
+    fn secrets(&mut self, b: &spec::Builder) -> Vec<SecretMount> {
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
@@ -81,6 +112,11 @@ impl Planner {
                 secrets.push(SecretMount { id: id_text, target });
             }
         }
+        secrets
+    }
+
+    /// `builder.network` and `builder.platform`: one of their words each.
+    fn network_and_platform(&mut self, b: &spec::Builder) -> (Network, RunsOn) {
         let network = match b.network.as_ref().map(|n| (n, n.value.as_str())) {
             None | Some((_, "default")) => Network::Default,
             Some((_, "none")) => Network::None,
@@ -98,19 +134,6 @@ impl Planner {
                 RunsOn::BuildPlatform
             }
         };
-        Some(Builder {
-            image: image?,
-            image_span: b.image.as_ref().map_or(b.span, |i| i.span),
-            workdir,
-            env,
-            args,
-            run,
-            run_spans: b.run.iter().map(|r| r.span).collect(),
-            cache,
-            secrets,
-            ssh: b.ssh.as_ref().is_some_and(|s| s.value),
-            network,
-            runs_on,
-        })
+        (network, runs_on)
     }
 }

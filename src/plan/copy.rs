@@ -76,64 +76,10 @@ impl Planner {
         for c in &spec.copy {
             let Some(from) = &c.from else { continue };
             let Some((source, is_dir)) = self.source(from, has_builder) else { continue };
-            if let Source::Builder(path) = &source {
-                if let Some((cache, at)) = self.caches.iter().find(|(cache, _)| path.starts_with(cache)) {
-                    let (cache, line) = (cache.clone(), at.line);
-                    self.error(
-                        from.span,
-                        format!(
-                            "`{path}` is in the cache mount `{cache}` (`builder.cache`, line {line}): a cache mount's contents are not in the builder's output"
-                        ),
-                        format!("copy it out of the cache at the end of `run` (`cp -r {path} /out/`) and copy that, or take `{cache}` out of `builder.cache`"),
-                    );
-                    continue;
-                }
-            }
-            let dest = match &c.to {
-                Some(to) => {
-                    let to_dir = names_directory(&to.value);
-                    let Some(base) = self.abs_path(to, "copy destination") else { continue };
-                    let name = match &source {
-                        Source::Builder(p) => p.file_name().map(str::to_string),
-                        Source::Context(p) | Source::Named { path: p, .. } => p.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string),
-                    };
-                    match (to_dir && !is_dir, name) {
-                        (true, Some(name)) => match base.join(&name) {
-                            Ok(dest) => dest,
-                            Err(e) => {
-                                // Only a length can fail here: `name` is a component of a valid path.
-                                self.path_error(to.span, "copy destination", &format!("{base}/{name}"), e);
-                                continue;
-                            }
-                        },
-                        _ => base,
-                    }
-                }
-                None => match &source {
-                    Source::Builder(p) => p.clone(),
-                    Source::Context(p) | Source::Named { path: p, .. } => match AbsPath::parse(&format!("/{p}")) {
-                        Ok(d) => d,
-                        Err(e) => {
-                            self.path_error(from.span, "copy destination", &format!("/{p}"), e);
-                            continue;
-                        }
-                    },
-                },
-            };
-            if dest.as_str() == "/" && !is_dir {
-                self.error(from.span, "a file cannot be copied onto `/`", "give it a destination with `to:`");
+            if self.in_cache(&source, from) {
                 continue;
             }
-            if dest.as_str() == "/" {
-                // Whatever the build left in the directory would land over users, certificates and /tmp
-                // unseen, and no path in it could be checked before the build.
-                self.error(
-                    c.span,
-                    format!("`{}` is copied into `/`: what the build leaves there would cover the root filesystem", crate::diag::escape(&from.value, 64)),
-                    "copy it into a directory of its own (`to: /app/`), or each part where it goes (`{from: /out/bin/, to: /usr/local/bin/}`)",
-                );
-                continue;
-            }
+            let Some(dest) = self.copy_dest(c, from, &source, is_dir) else { continue };
             let mode = c.mode.as_ref().and_then(|m| self.mode(m));
             if let (Some(m), Some(written)) = (mode, &c.mode) {
                 // A copy's mode applies to every file it copies, a directory's included.
@@ -149,6 +95,71 @@ impl Planner {
         }
         self.copies_into_copies(&out);
         out
+    }
+
+    /// A copy from under a builder cache mount: what is there is not in the builder's output.
+    fn in_cache(&mut self, source: &Source, from: &Str) -> bool {
+        if let Source::Builder(path) = source {
+            if let Some((cache, at)) = self.caches.iter().find(|(cache, _)| path.starts_with(cache)) {
+                let (cache, line) = (cache.clone(), at.line);
+                self.error(
+                    from.span,
+                    format!(
+                        "`{path}` is in the cache mount `{cache}` (`builder.cache`, line {line}): a cache mount's contents are not in the builder's output"
+                    ),
+                    format!("copy it out of the cache at the end of `run` (`cp -r {path} /out/`) and copy that, or take `{cache}` out of `builder.cache`"),
+                );
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Where a copy lands: `to` (inside it when it ends in `/`), or the source's own path; never `/`.
+    fn copy_dest(&mut self, c: &spec::CopyEntry, from: &Str, source: &Source, is_dir: bool) -> Option<AbsPath> {
+        let dest = match &c.to {
+            Some(to) => {
+                let to_dir = names_directory(&to.value);
+                let base = self.abs_path(to, "copy destination")?;
+                let name = source_name(source);
+                match (to_dir && !is_dir, name) {
+                    (true, Some(name)) => match base.join(name) {
+                        Ok(dest) => dest,
+                        Err(e) => {
+                            // Only a length can fail here: `name` is a component of a valid path.
+                            self.path_error(to.span, "copy destination", &format!("{base}/{name}"), e);
+                            return None;
+                        }
+                    },
+                    _ => base,
+                }
+            }
+            None => match source {
+                Source::Builder(p) => p.clone(),
+                Source::Context(p) | Source::Named { path: p, .. } => match AbsPath::parse(&format!("/{p}")) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.path_error(from.span, "copy destination", &format!("/{p}"), e);
+                        return None;
+                    }
+                },
+            },
+        };
+        if dest.as_str() == "/" && !is_dir {
+            self.error(from.span, "a file cannot be copied onto `/`", "give it a destination with `to:`");
+            return None;
+        }
+        if dest.as_str() == "/" {
+            // Whatever the build left in the directory would land over users, certificates and /tmp
+            // unseen, and no path in it could be checked before the build.
+            self.error(
+                c.span,
+                format!("`{}` is copied into `/`: what the build leaves there would cover the root filesystem", crate::diag::escape(&from.value, 64)),
+                "copy it into a directory of its own (`to: /app/`), or each part where it goes (`{from: /out/bin/, to: /usr/local/bin/}`)",
+            );
+            return None;
+        }
+        Some(dest)
     }
 
     /// A copy whose `to` is above an earlier copy's `to` lands inside the directory that one made: BuildKit

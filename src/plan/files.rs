@@ -6,11 +6,23 @@ use super::accounts::{Accounts, Owner};
 use super::build::Planner;
 use super::paths::{AbsPath, Mode};
 use super::*;
-use crate::spec::{self};
+use crate::spec;
 
 impl Planner {
     /// The spec's own `dirs` and `files`.
     pub(super) fn dirs_and_files(&mut self, r: &spec::Rootfs, accounts: &Accounts, pieces: &mut Vec<Piece>) {
+        let dirs = self.dirs(r, accounts);
+        if !dirs.is_empty() {
+            pieces.push(Piece::Dirs(dirs));
+        }
+        let files = self.files(r, accounts);
+        if !files.is_empty() {
+            pieces.push(Piece::Files(files));
+        }
+    }
+
+    /// `rootfs.dirs`: a path listed twice the same way is made once.
+    fn dirs(&mut self, r: &spec::Rootfs, accounts: &Accounts) -> Vec<DirEntry> {
         let dirs: Vec<DirEntry> = r
             .dirs
             .iter()
@@ -29,8 +41,7 @@ impl Planner {
         }
         // A path listed twice the same way is made once; two different ways cannot both hold.
         let mut first: HashMap<AbsPath, DirEntry> = HashMap::new();
-        let dirs: Vec<DirEntry> = dirs
-            .into_iter()
+        dirs.into_iter()
             .filter(|d| match first.get(&d.path) {
                 None => {
                     first.insert(d.path.clone(), d.clone());
@@ -47,11 +58,10 @@ impl Planner {
                     false
                 }
             })
-            .collect();
+            .collect()
+    }
 
-        if !dirs.is_empty() {
-            pieces.push(Piece::Dirs(dirs));
-        }
+    fn files(&mut self, r: &spec::Rootfs, accounts: &Accounts) -> Vec<FileEntry> {
         let mut files = Vec::new();
         for f in &r.files {
             let (Some(path), Some(content)) = (&f.path, &f.content) else {
@@ -67,8 +77,6 @@ impl Planner {
             let owner = f.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             files.push(FileEntry { path, content, mode, owner, span: f.span });
         }
-        if !files.is_empty() {
-            pieces.push(Piece::Files(files));
-        }
+        files
     }
 }

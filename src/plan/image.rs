@@ -14,38 +14,45 @@ use crate::spec::{self, Spanned, Str};
 impl Planner {
     pub(super) fn image(&mut self, spec: &spec::Spec, copies: &[Copy], accounts: &Accounts, rootfs: &[Piece], zones_off: bool) -> ImageConfig {
         let i = &spec.image;
-        let list = |p: &mut Self, l: &Spanned<Vec<Str>>, what: &str| {
-            l.value
-                .iter()
-                .map(|s| {
-                    let text = p.text(s);
-                    p.no_nul(s.span, what, &text, "a program's arguments are C strings: remove it");
-                    text
-                })
-                .collect::<Vec<_>>()
+        let (entrypoint, cmd, entrypoint_span) = self.entrypoint_and_cmd(spec, copies, rootfs);
+        let user = self.image_user(spec, accounts);
+        let workdir = match &i.workdir {
+            Some(w) => self.abs_path(w, "image.workdir").unwrap_or_else(AbsPath::root),
+            None => AbsPath::root(),
         };
-        let cmd = i.cmd.as_ref().map(|c| list(self, c, "`image.cmd`"));
+        let env = self.image_env(i, rootfs, zones_off);
+        let exposed_ports = self.exposed_ports(i);
+        let labels = self.labels(i);
+        let stop_signal = i.stop_signal.as_ref().map(|s| {
+            let text = self.text(s);
+            self.no_nul(s.span, "`image.stop-signal`", &text, "write a signal name such as `SIGTERM`, or its number");
+            text
+        });
+        let accept = i.accept.iter().filter_map(|a| Some((self.abs_path(a, "accepted path")?, a.span))).collect();
+        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept }
+    }
+
+    /// A list of arguments (`entrypoint`, `cmd`), substituted; a NUL byte in one is an error.
+    fn arguments(&mut self, l: &Spanned<Vec<Str>>, what: &str) -> Vec<String> {
+        l.value
+            .iter()
+            .map(|s| {
+                let text = self.text(s);
+                self.no_nul(s.span, what, &text, "a program's arguments are C strings: remove it");
+                text
+            })
+            .collect()
+    }
+
+    /// `entrypoint` (or the one copied file), `cmd`, and where the program they start is written; the
+    /// program is checked to be in the image.
+    fn entrypoint_and_cmd(&mut self, spec: &spec::Spec, copies: &[Copy], rootfs: &[Piece]) -> (Option<Vec<String>>, Option<Vec<String>>, Span) {
+        let i = &spec.image;
+        let cmd = i.cmd.as_ref().map(|c| self.arguments(c, "`image.cmd`"));
         let cmd_span = i.cmd.as_ref().map(|c| c.value.first().map_or(c.span, |s| s.span));
         let (entrypoint, entrypoint_span) = match &i.entrypoint {
-            Some(e) => (Some(list(self, e, "`image.entrypoint`")).filter(|e| !e.is_empty()), e.span),
-            None => {
-                let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
-                match (files.as_slice(), &cmd) {
-                    ([only], _) => (Some(vec![only.dest.to_string()]), only.span),
-                    // `cmd[0]` is the program: later checks of it point there.
-                    (_, Some(_)) => (None, cmd_span.unwrap_or(spec.copy_span)),
-                    (_, None) => {
-                        if !copies.is_empty() {
-                            self.error(
-                                spec.copy_span,
-                                format!("no entrypoint: `copy` lists {} files, so none is the obvious one", files.len()),
-                                "set `image.entrypoint: [/path/to/binary]`",
-                            );
-                        }
-                        (None, spec.copy_span)
-                    }
-                }
-            }
+            Some(e) => (Some(self.arguments(e, "`image.entrypoint`")).filter(|e| !e.is_empty()), e.span),
+            None => self.default_entrypoint(spec, copies, cmd.is_some(), cmd_span),
         };
         // Without an entrypoint, `cmd[0]` is the program: its errors name `cmd` and point at it.
         let program = match (&entrypoint, &cmd, cmd_span) {
@@ -56,6 +63,32 @@ impl Planner {
         if let Some((program, what, span)) = program {
             self.check_program(program, what, span, copies, spec.copy.len(), rootfs);
         }
+        (entrypoint, cmd, entrypoint_span)
+    }
+
+    /// Without `image.entrypoint`: the one copied file, or none when `cmd` names the program.
+    fn default_entrypoint(&mut self, spec: &spec::Spec, copies: &[Copy], has_cmd: bool, cmd_span: Option<Span>) -> (Option<Vec<String>>, Span) {
+        let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
+        match (files.as_slice(), has_cmd) {
+            ([only], _) => (Some(vec![only.dest.to_string()]), only.span),
+            // `cmd[0]` is the program: later checks of it point there.
+            (_, true) => (None, cmd_span.unwrap_or(spec.copy_span)),
+            (_, false) => {
+                if !copies.is_empty() {
+                    self.error(
+                        spec.copy_span,
+                        format!("no entrypoint: `copy` lists {} files, so none is the obvious one", files.len()),
+                        "set `image.entrypoint: [/path/to/binary]`",
+                    );
+                }
+                (None, spec.copy_span)
+            }
+        }
+    }
+
+    /// `image.user`, or the first listed user; running as root is a warning.
+    fn image_user(&mut self, spec: &spec::Spec, accounts: &Accounts) -> Owner {
+        let i = &spec.image;
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
             // The first listed user: root and nobody are always there, listed or not.
@@ -71,10 +104,11 @@ impl Planner {
             };
             self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }
-        let workdir = match &i.workdir {
-            Some(w) => self.abs_path(w, "image.workdir").unwrap_or_else(AbsPath::root),
-            None => AbsPath::root(),
-        };
+        user
+    }
+
+    /// `PATH`, `SSL_CERT_FILE` with a CA bundle, then `image.env` (which may replace them), in order.
+    fn image_env(&mut self, i: &spec::Image, rootfs: &[Piece], zones_off: bool) -> Vec<(String, String)> {
         let has_ca = rootfs.iter().any(|p| matches!(p, Piece::CaCertificates(_)));
         let mut env: Vec<(String, String)> = vec![("PATH".into(), DEFAULT_PATH.into())];
         if has_ca {
@@ -99,6 +133,10 @@ impl Planner {
                 }
             }
         }
+        env
+    }
+
+    fn exposed_ports(&mut self, i: &spec::Image) -> Vec<String> {
         let mut exposed_ports = Vec::new();
         for e in &i.expose {
             let text = self.text(e);
@@ -110,6 +148,10 @@ impl Planner {
         }
         exposed_ports.sort();
         exposed_ports.dedup();
+        exposed_ports
+    }
+
+    fn labels(&mut self, i: &spec::Image) -> Vec<(String, String)> {
         let mut labels: Vec<(String, String)> = Vec::new();
         for (k, v) in &i.labels {
             if k.value.is_empty() {
@@ -123,13 +165,7 @@ impl Planner {
             }
         }
         labels.sort();
-        let stop_signal = i.stop_signal.as_ref().map(|s| {
-            let text = self.text(s);
-            self.no_nul(s.span, "`image.stop-signal`", &text, "write a signal name such as `SIGTERM`, or its number");
-            text
-        });
-        let accept = i.accept.iter().filter_map(|a| Some((self.abs_path(a, "accepted path")?, a.span))).collect();
-        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept }
+        labels
     }
 
     /// An absolute entrypoint must be something the image will contain: a copied file, or a file below

@@ -45,75 +45,90 @@ pub(super) fn rootfs_spans(r: &spec::Rootfs) -> BTreeMap<&'static str, Vec<Span>
 
 /// What each rootfs piece writes, with the way to take it over on purpose.
 pub(super) fn rootfs_claims(rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Claims {
-    let path = |p: &str| AbsPath::parse(p).expect("constant path");
-    let off = |key: &str| format!("set `rootfs.{key}: false` to ship your own");
     let mut claims = Claims::default();
     for piece in rootfs {
-        match piece {
-            Piece::Accounts(_) => {
-                for file in ["/etc/passwd", "/etc/group"] {
-                    claims.add(
-                        path(file),
-                        Kind::File,
-                        "`rootfs.users` and `rootfs.groups`",
-                        "the image's accounts are written from `rootfs.users` and `rootfs.groups`: list them there instead of copying the file",
-                    );
-                }
+        claim(&mut claims, piece, accounts);
+    }
+    if package_metadata {
+        let off = off_hint("package-metadata");
+        claims.add(constant_path("/etc/os-release"), Kind::File, "`rootfs.package-metadata`", off.clone());
+        claims.add(constant_path("/var/lib/dpkg/status.d"), Kind::Tree, "`rootfs.package-metadata`", off);
+    }
+    claims
+}
+
+fn constant_path(p: &str) -> AbsPath {
+    AbsPath::parse(p).expect("constant path")
+}
+
+fn off_hint(key: &str) -> String {
+    format!("set `rootfs.{key}: false` to ship your own")
+}
+
+/// What one piece writes.
+fn claim(claims: &mut Claims, piece: &Piece, accounts: &Accounts) {
+    let path = constant_path;
+    match piece {
+        Piece::Accounts(_) => {
+            for file in ["/etc/passwd", "/etc/group"] {
+                claims.add(
+                    path(file),
+                    Kind::File,
+                    "`rootfs.users` and `rootfs.groups`",
+                    "the image's accounts are written from `rootfs.users` and `rootfs.groups`: list them there instead of copying the file",
+                );
             }
-            Piece::Homes(_) => {
-                for a in accounts.homes() {
-                    claims.add(
-                        a.home.path().clone(),
-                        Kind::Dir { mode: Mode::new(0o700), owner: Owner { uid: a.uid, gid: a.gid } },
-                        format!("the home of `{}`", a.name),
-                        format!("copy into it rather than onto it (`to: {}/.config/`), or give `{}` another `home:`", a.home, a.name),
-                    );
-                }
+        }
+        Piece::Homes(_) => claim_homes(claims, accounts),
+        Piece::Tmp => claims.add(
+            path("/tmp"),
+            Kind::Dir { mode: Mode::new(0o1777), owner: Owner::ROOT },
+            "`rootfs.tmp`",
+            "copy into it rather than onto it (`to: /tmp/data/`), or set `rootfs.tmp: false` to ship your own",
+        ),
+        Piece::Nsswitch => claims.add(path("/etc/nsswitch.conf"), Kind::File, "`rootfs.nsswitch`", off_hint("nsswitch")),
+        Piece::CaCertificates(_) => claims.add(
+            path(CA_BUNDLE),
+            Kind::File,
+            "`rootfs.ca-certificates`",
+            "take another bundle with `rootfs.ca-certificates: {from: ...}`, or set `rootfs.ca-certificates: false` to ship your own",
+        ),
+        Piece::DataFile { file, .. } => claims.add(path(file.path()), Kind::File, format!("`rootfs.{}`", file.key()), off_hint(file.key())),
+        Piece::Timezones(Zones::All) => {
+            claims.add(path(ZONEINFO), Kind::Tree, "`rootfs.timezones`", "set `rootfs.timezones: none` to ship your own zone files")
+        }
+        Piece::Timezones(Zones::Only(names)) => {
+            for zone in names.iter().filter_map(|z| path(ZONEINFO).join(z).ok()) {
+                claims.add(zone, Kind::File, "`rootfs.timezones`", "leave the zone out of `rootfs.timezones` to ship your own");
             }
-            Piece::Tmp => claims.add(
-                path("/tmp"),
-                Kind::Dir { mode: Mode::new(0o1777), owner: Owner::ROOT },
-                "`rootfs.tmp`",
-                "copy into it rather than onto it (`to: /tmp/data/`), or set `rootfs.tmp: false` to ship your own",
-            ),
-            Piece::Nsswitch => claims.add(path("/etc/nsswitch.conf"), Kind::File, "`rootfs.nsswitch`", off("nsswitch")),
-            Piece::CaCertificates(_) => claims.add(
-                path(CA_BUNDLE),
-                Kind::File,
-                "`rootfs.ca-certificates`",
-                "take another bundle with `rootfs.ca-certificates: {from: ...}`, or set `rootfs.ca-certificates: false` to ship your own",
-            ),
-            Piece::DataFile { file, .. } => claims.add(path(file.path()), Kind::File, format!("`rootfs.{}`", file.key()), off(file.key())),
-            Piece::Timezones(Zones::All) => {
-                claims.add(path(ZONEINFO), Kind::Tree, "`rootfs.timezones`", "set `rootfs.timezones: none` to ship your own zone files")
+        }
+        Piece::Dirs(dirs) => {
+            for d in dirs {
+                claims.add(
+                    d.path.clone(),
+                    Kind::Dir { mode: d.mode, owner: d.owner },
+                    "`rootfs.dirs`",
+                    format!("copy into it rather than onto it (`to: {}/data/`), or remove it from `rootfs.dirs`", d.path),
+                );
             }
-            Piece::Timezones(Zones::Only(names)) => {
-                for zone in names.iter().filter_map(|z| path(ZONEINFO).join(z).ok()) {
-                    claims.add(zone, Kind::File, "`rootfs.timezones`", "leave the zone out of `rootfs.timezones` to ship your own");
-                }
-            }
-            Piece::Dirs(dirs) => {
-                for d in dirs {
-                    claims.add(
-                        d.path.clone(),
-                        Kind::Dir { mode: d.mode, owner: d.owner },
-                        "`rootfs.dirs`",
-                        format!("copy into it rather than onto it (`to: {}/data/`), or remove it from `rootfs.dirs`", d.path),
-                    );
-                }
-            }
-            Piece::Files(files) => {
-                for f in files {
-                    claims.add(f.path.clone(), Kind::File, "`rootfs.files`", "remove it from `rootfs.files` or from `copy`");
-                }
+        }
+        Piece::Files(files) => {
+            for f in files {
+                claims.add(f.path.clone(), Kind::File, "`rootfs.files`", "remove it from `rootfs.files` or from `copy`");
             }
         }
     }
-    if package_metadata {
-        claims.add(path("/etc/os-release"), Kind::File, "`rootfs.package-metadata`", off("package-metadata"));
-        claims.add(path("/var/lib/dpkg/status.d"), Kind::Tree, "`rootfs.package-metadata`", off("package-metadata"));
+}
+
+fn claim_homes(claims: &mut Claims, accounts: &Accounts) {
+    for a in accounts.homes() {
+        claims.add(
+            a.home.path().clone(),
+            Kind::Dir { mode: Mode::new(0o700), owner: Owner { uid: a.uid, gid: a.gid } },
+            format!("the home of `{}`", a.name),
+            format!("copy into it rather than onto it (`to: {}/.config/`), or give `{}` another `home:`", a.home, a.name),
+        );
     }
-    claims
 }
 
 impl Planner {

@@ -24,6 +24,15 @@ pub(super) fn name_hint<'a, I: Iterator<Item = &'a str>>(name: &str, what: &str,
 
 impl Planner {
     pub(super) fn accounts(&mut self, rootfs: &spec::Rootfs) -> Accounts {
+        let users = self.users(rootfs);
+        let (extra, extra_spans) = self.groups(rootfs, &users);
+        let groups = primary_groups(&users, &extra);
+        self.group_clashes(&groups, extra.len(), &extra_spans);
+        Accounts::new(users, groups)
+    }
+
+    /// root, nobody, then the listed users (or `nonroot` when none are listed), each valid and unique.
+    fn users(&mut self, rootfs: &spec::Rootfs) -> Vec<Account> {
         // root and nobody are in every image, listed or not.
         let mut users = vec![accounts::root(), accounts::nobody()];
         let listed: Vec<(Account, Span)> = match &rootfs.users {
@@ -72,6 +81,11 @@ impl Planner {
             users.push(u);
         }
         self.nested_homes(&users, &home_spans);
+        users
+    }
+
+    /// `nogroup` and the listed groups, with where each is written.
+    fn groups(&mut self, rootfs: &spec::Rootfs, users: &[Account]) -> (Vec<GroupEntry>, Vec<Span>) {
         let user_names: HashSet<&str> = users.iter().map(|u| u.name.as_str()).collect();
         // nogroup (65534) is in every image, like nobody.
         let mut extra = vec![accounts::nogroup()];
@@ -100,8 +114,13 @@ impl Planner {
             extra.push(GroupEntry { name, gid: gid_num, members });
             extra_spans.push(g.name.as_ref().map_or(g.span, |n| n.span));
         }
-        let groups = primary_groups(&users, &extra);
-        let primary = groups.len() - extra.len();
+        (extra, extra_spans)
+    }
+
+    /// Two groups of one name: a listed group may clash with a user's primary group or another listed one.
+    /// `groups` is the primary groups, then the `extra` ones written at `extra_spans`.
+    fn group_clashes(&mut self, groups: &[GroupEntry], extra: usize, extra_spans: &[Span]) {
+        let primary = groups.len() - extra;
         let primary_names: HashSet<&str> = groups[..primary].iter().map(|g| g.name.as_str()).collect();
         let mut group_names: HashMap<&str, u32> = HashMap::new();
         for (i, g) in groups.iter().enumerate() {
@@ -119,7 +138,6 @@ impl Planner {
                 );
             }
         }
-        Accounts::new(users, groups)
     }
 
     /// Homes are 0700: a home inside another user's home cannot be reached by its own user.
