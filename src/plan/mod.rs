@@ -4,14 +4,25 @@
 mod accounts;
 mod args;
 mod build;
+mod builder;
 mod claims;
+mod copy;
+mod debug;
+mod files;
+mod image;
+mod libraries;
 mod paths;
+mod platforms;
 mod reads;
 mod record;
+mod rootfs;
+mod users;
+mod values;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
-pub use build::{plan, PlanInputs, MAX_EPOCH};
+pub use args::MAX_EPOCH;
+pub use build::{plan, PlanInputs};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 
