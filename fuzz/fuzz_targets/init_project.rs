@@ -3,7 +3,7 @@
 //! entrypoint, no network, SSH or secrets), never a panic or a hang.
 //!
 //! Input: records split by NUL, each `path` SOH `content`; a path is made relative and its `..` dropped,
-//! a trailing `/` makes a directory. (tests/init_projects.rs runs the same property in `cargo test`.)
+//! a trailing `/` makes a directory. (tests/offline/init_projects.rs runs the same property in `cargo test`.)
 #![no_main]
 
 use std::path::{Component, Path, PathBuf};

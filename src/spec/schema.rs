@@ -4,7 +4,7 @@
 //! The schema describes the shape `scratchkit check` accepts, not everything it checks: values are
 //! scalars (the loader reads every scalar as the text written, so `uid: 10001` and `mode: 0755` are fine),
 //! the keys a list entry needs are required (the plan refuses an entry without them), and paths, names,
-//! modes and references are checked later, after `${NAME}` substitution. `tests/schema.rs` runs one corpus
+//! modes and references are checked later, after `${NAME}` substitution. `tests/offline/schema.rs` runs one corpus
 //! through both and fails where they disagree.
 
 use serde_json::{json, Map, Value};

@@ -1,0 +1,21 @@
+//! The tests that need no Docker (one binary, cargo's way): the CLI, the frontend against an in-memory
+//! gateway, the plan and its snapshots, the checks, the docs. `cargo test --test offline NAME` runs some.
+
+mod support;
+
+mod cli;
+mod determinism;
+mod doc_links;
+mod doctor;
+mod elf_host;
+mod frontend_fake;
+mod golden;
+mod image_check;
+mod init_projects;
+mod lowered_layout;
+mod module_layers;
+mod never_panics;
+mod schema;
+mod survivors;
+mod verify_builder;
+mod wire_crosscheck;
