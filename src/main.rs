@@ -161,7 +161,7 @@ fn parse_build_arg(s: &str) -> Result<(String, String), String> {
 }
 
 fn main() -> ExitCode {
-    let started_by_buildkit = std::env::var_os("BUILDKIT_FRONTEND_OPT_0").is_some() || std::env::var_os("BUILDKIT_SESSION_ID").is_some();
+    let started_by_buildkit = scratchkit::gateway::Options::in_env();
     if std::env::args_os().len() == 1 && started_by_buildkit {
         return scratchkit::frontend::serve_stdio();
     }

@@ -18,7 +18,7 @@ use futures_util::future::{join, join_all};
 
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::gateway::{parse_dockerignore, BadCacheImports, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
+use crate::gateway::{parse_dockerignore, BadOption, Built, CacheImport, Caps, Gateway, GatewayError, Options, Request, Warning};
 use crate::llb::{SourceFile, State};
 use crate::lower::{self, Context};
 use crate::plan::{Piece, Plan, PlanInputs, RunsOn, Zones};
@@ -55,16 +55,17 @@ fn union_length(spans: &[Span]) -> Duration {
 /// Runs one build and returns its result (or its error) to BuildKit exactly once.
 pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<Timings, GatewayError> {
     let mut timings = Timings::default();
-    match answer(g, options, &mut timings).await {
+    let answered = match Request::parse(options) {
+        Ok(request) => answer(g, &request, &mut timings).await,
+        Err(bad) => Err(bad_option(bad).into()),
+    };
+    match answered {
         Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await?,
         Ok(Answer::Metadata(md)) => g.return_metadata(md).await?,
         Err(Failed { message, details }) => g.return_error(message, details).await?,
     }
     Ok(timings)
 }
-
-/// The build arg that lets a BuildKit without MergeOp build anyway, with the warnings below.
-pub const ALLOW_OLD_BUILDKIT: &str = "SCRATCHKIT_ALLOW_OLD_BUILDKIT";
 
 /// Why a BuildKit before v0.10 is refused. Measured on Debian 12's docker.io 20.10 (BuildKit v0.8): its file
 /// operations drop the sticky bit, so `/tmp` would be world-writable without it (anyone could delete or
@@ -73,10 +74,10 @@ const OLD_BUILDKIT: &str = "scratchkit needs BuildKit v0.10 or newer (Docker Eng
 On older BuildKit (Debian 12's docker.io 20.10 has v0.8) file operations drop the sticky bit, so the image's /tmp would be 0777 instead of 1777. \
 Upgrade Docker or BuildKit, or build anyway with --build-arg SCRATCHKIT_ALLOW_OLD_BUILDKIT=true";
 
-async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> Result<Answer, Failed> {
+async fn answer<G: Gateway>(g: &G, options: &Request, timings: &mut Timings) -> Result<Answer, Failed> {
     let caps = g.ping().await?;
-    let filename = options.filename();
-    let request = options.get("requestid").filter(|r| !r.is_empty());
+    let filename = options.filename.clone();
+    let request = options.subrequest.as_deref();
     if let Some(request) = request {
         if !subrequests::KNOWN.contains(&request) {
             // buildx matches on this text to fall back for subrequests a frontend does not know.
@@ -86,8 +87,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
             return Ok(Answer::Metadata(subrequests::describe()));
         }
     }
-    let allow_old = options.build_args().get(ALLOW_OLD_BUILDKIT).is_some_and(|v| v == "true" || v == "1");
-    if request.is_none() && !caps.has_llb("mergeop") && !allow_old {
+    if request.is_none() && !caps.has_llb("mergeop") && !options.allow_old_buildkit {
         return Err(Failure(OLD_BUILDKIT.to_string()).into());
     }
     // The spec and the context's .dockerignore live in different locals: fetch both at once.
@@ -101,10 +101,10 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     let (text, spec_vertex) = spec?;
     let build_platform = caps.worker_platforms.first().cloned().unwrap_or_else(Platform::linux_amd64);
     let inputs = PlanInputs {
-        build_args: options.build_args(),
-        platforms: requested_platforms(options)?,
+        build_args: options.build_args.clone(),
+        platforms: options.platforms.clone(),
         default_platform: Some(build_platform.clone()),
-        target: options.get("target").map(str::to_string),
+        target: options.target.clone(),
     };
     if let Some(request) = request {
         return Ok(Answer::Metadata(subrequests::answer(request, &text, &filename, &inputs)));
@@ -115,7 +115,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     let mut ctx = Context::new(build_platform.clone());
     // A source map: BuildKit shows a failing step with its spec lines, as it does for a Dockerfile.
     ctx.source = Some(Arc::new(SourceFile { filename: filename.clone(), data: text.clone().into_bytes(), language: "yaml".into() }));
-    ctx.session_id = options.session_id.clone();
+    ctx.session_id = options.session(options.context_local()).map(str::to_string);
     ctx.context_excludes = excludes;
     ctx.merge = caps.has_llb("mergeop");
     if !ctx.merge {
@@ -138,10 +138,10 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
             .hint("upgrade BuildKit (Docker Engine 23 or newer), or list the zones you need under `rootfs.timezones`"),
         );
     }
-    ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
-    ctx.labels = options.labels();
+    ctx.resolve_mode = options.resolve_mode.map(|m| m.as_str().to_string());
+    ctx.labels = options.labels.clone();
     let spec = SpecText { text: &text, filename: &filename };
-    let named = contexts::NamedContexts::from_options(options);
+    let named = contexts::NamedContexts::from_request(options);
     let unknown = contexts::check_copies(&plan, &named);
     if unknown.has_errors() {
         return Err(Failure(unknown.render(&filename, &text)).into());
@@ -150,12 +150,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
     let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, &plan, &named, options, p, ctx.resolve_mode.as_deref())));
     let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, &plan, &ctx, &named, spec), sbom), copy_sources).await;
     let builders = builders?;
-    let solving = Solving {
-        no_cache: options.no_cache(),
-        cache_imports: options.cache_imports().map_err(bad_cache_imports)?,
-        sbom: sbom?,
-        readdir: caps.frontend.contains("readdir"),
-    };
+    let solving = Solving { no_cache: options.no_cache, cache_imports: options.cache_imports.clone(), sbom: sbom?, readdir: caps.frontend.contains("readdir") };
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
     let builds = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
         let mut ctx = ctx.clone();
@@ -175,21 +170,29 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         images.push(one.image);
     }
     report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
-    Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
+    Ok(Answer::Images(images, options.multi_platform || plan.platforms.len() > 1))
 }
 
 /// How many characters of a client's option a message quotes: an option may be any size, and the
 /// message is printed whole by buildx.
 const QUOTED_OPTION: usize = 200;
 
-fn bad_cache_imports(e: BadCacheImports) -> Failure {
+/// What is wrong with an option, and what to pass instead.
+fn bad_option(bad: BadOption) -> Failure {
     let escape = |s: &str| crate::diag::escape(s, QUOTED_OPTION);
-    Failure(format!(
-        "cannot read the cache-imports option `{}` ({} bytes): {}; pass `--cache-from type=registry,ref=<ref>` (buildx sends it as a JSON list)",
-        escape(&e.option),
-        e.option.len(),
-        escape(&e.reason)
-    ))
+    Failure(match bad {
+        BadOption::CacheImports { option, reason } => format!(
+            "cannot read the cache-imports option `{}` ({} bytes): {}; pass `--cache-from type=registry,ref=<ref>` (buildx sends it as a JSON list)",
+            escape(&option),
+            option.len(),
+            escape(&reason)
+        ),
+        BadOption::Platform(message) => message,
+        BadOption::ResolveMode(mode) => format!("image-resolve-mode `{}` is not a resolve mode: use default, pull or local", escape(&mode)),
+        BadOption::MultiPlatform(value) => format!("multi-platform `{}` is not a boolean: use true or false", escape(&value)),
+        BadOption::SbomDisabled(value) => format!("--sbom has disabled={}: use true or false", crate::diag::escape(&value, 64)),
+        BadOption::SbomEmptyGenerator => "--sbom names an empty generator: give `--sbom=generator=<image>`".to_string(),
+    })
 }
 
 /// How the build's own solves are made: `--no-cache`, and the caches `--cache-from` names (BuildKit
@@ -208,7 +211,7 @@ struct Solving {
 async fn sbom_generator<G: Gateway>(
     g: &G,
     caps: &Caps,
-    options: &Options,
+    options: &Request,
     plan: &Plan,
     ctx: &Context,
     warnings: &mut Diagnostics,
@@ -456,28 +459,16 @@ fn marshal(state: &State, no_cache: bool) -> crate::proto::pb::Definition {
     state.marshal(&crate::llb::MarshalOptions { ignore_cache: no_cache })
 }
 
-fn requested_platforms(options: &Options) -> Result<Vec<Platform>, Failure> {
-    match options.get("platform").filter(|p| !p.is_empty()) {
-        None => Ok(Vec::new()),
-        Some(list) => list.split(',').map(|p| Platform::parse(p).map_err(Failure)).collect(),
-    }
-}
-
-fn multi_platform(options: &Options, count: usize) -> bool {
-    let truthy = |v: Option<&str>| matches!(v, Some("true" | "1"));
-    count > 1 || truthy(options.get("multi-platform")) || truthy(options.get("build-arg:BUILDKIT_MULTI_PLATFORM"))
-}
-
 /// The spec is not sent to a forwarded frontend: solve the `dockerfile` local for just that file and read it.
 /// Returns the text and the digest of the vertex that loaded it (warnings attach there).
-async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Result<(String, String), Failure> {
+async fn read_spec<G: Gateway>(g: &G, options: &Request, filename: &str) -> Result<(String, String), Failure> {
     let mut attrs = BTreeMap::new();
     attrs.insert("local.followpaths".to_string(), serde_json::json!([filename]).to_string());
     attrs.insert("local.sharedkeyhint".to_string(), "dockerfile".to_string());
-    if let Some(s) = &options.session_id {
-        attrs.insert("local.session".to_string(), s.clone());
+    if let Some(s) = options.session(&options.spec_local) {
+        attrs.insert("local.session".to_string(), s.to_string());
     }
-    let local = State::local(&options.spec_local(), attrs).named(format!("[internal] load spec {filename}"));
+    let local = State::local(&options.spec_local, attrs).named(format!("[internal] load spec {filename}"));
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
     let ref_id = g.solve(def, &[]).await?;
@@ -489,8 +480,8 @@ async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Resu
 }
 
 /// `.dockerignore` at the context root, if there is one.
-async fn read_dockerignore<G: Gateway>(g: &G, options: &Options) -> Vec<String> {
-    read_dockerignore_of(g, &options.context_local(), options.session_id.as_deref()).await
+async fn read_dockerignore<G: Gateway>(g: &G, options: &Request) -> Vec<String> {
+    read_dockerignore_of(g, options.context_local(), options.session(options.context_local())).await
 }
 
 /// `.dockerignore` at the root of the client's local `local`, if there is one.
