@@ -11,7 +11,7 @@ use super::Failure;
 use crate::diag::Diagnostic;
 use crate::gateway::{self, keys, parse_bool, Bundle, Caps, Gateway, GatewayError};
 use crate::llb::{CopyOptions, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
-use crate::lower::{self, Context, Lowered};
+use crate::lower::{self, BuildInputs, Lowered};
 use crate::platform::Platform;
 use crate::reference;
 
@@ -90,7 +90,7 @@ pub async fn generator<G: Gateway>(
     g: &G,
     caps: &Caps,
     request: Request,
-    ctx: &Context,
+    build: &BuildInputs,
     warnings: &mut crate::diag::Diagnostics,
 ) -> Result<Option<Generator>, Failure> {
     if !caps.frontend.contains(CAP_ATTESTATIONS) {
@@ -104,9 +104,9 @@ pub async fn generator<G: Gateway>(
         return Ok(None);
     }
     let normalized = reference::normalize(&request.generator);
-    let platform = ctx.build_platform.clone();
+    let platform = build.build_platform.clone();
     let resolved = g
-        .resolve_image_config(&normalized, &platform, ctx.resolve_mode.as_deref().unwrap_or("default"))
+        .resolve_image_config(&normalized, &platform, build.resolve_mode.as_deref().unwrap_or("default"))
         .await
         .map_err(|e| Failure(format!("cannot resolve the SBOM generator `{}`: {e}", request.generator)))?;
     let config: serde_json::Value = serde_json::from_slice(&resolved.config)
@@ -126,7 +126,7 @@ pub async fn generator<G: Gateway>(
         env: strings("/config/Env"),
         cwd,
         platform,
-        resolve_mode: ctx.resolve_mode.clone(),
+        resolve_mode: build.resolve_mode.clone(),
         request,
     }))
 }
@@ -136,7 +136,7 @@ impl Generator {
     /// alone at the root of a state. Mounts and variables are BuildKit's, so any generator that follows the
     /// protocol works; BuildKit reads every file of the bundle as a statement, and takes the one named
     /// after the core target (`sbom.spdx.json`) as the image's own SBOM.
-    pub fn scan(&self, lowered: &Lowered, ctx: &Context) -> State {
+    pub fn scan(&self, lowered: &Lowered, build: &BuildInputs) -> State {
         let mut env = self.env.clone();
         env.push(format!("BUILDKIT_SCAN_DESTINATION={OUT}"));
         env.push(format!("BUILDKIT_SCAN_SOURCE={SOURCE}"));
@@ -152,7 +152,7 @@ impl Generator {
             }
         }
         if self.request.context {
-            mounts.push(read_only(format!("{EXTRAS}/{CORE}-context"), lower::build_context(ctx)));
+            mounts.push(read_only(format!("{EXTRAS}/{CORE}-context"), lower::build_context(build)));
             targets.push("context");
         }
         let out = FileAction::Mkdir { path: OUT.into(), mode: 0o755, make_parents: true, owner: None, timestamp: None };
@@ -171,8 +171,8 @@ impl Generator {
     }
 
     /// Solves the scan of one platform and returns it as the bundle BuildKit expects from an SBOM scan.
-    pub async fn attest<G: Gateway>(&self, g: &G, lowered: &Lowered, ctx: &Context, no_cache: bool) -> Result<Bundle, GatewayError> {
-        let def = self.scan(lowered, ctx).marshal(&MarshalOptions { ignore_cache: no_cache });
+    pub async fn attest<G: Gateway>(&self, g: &G, lowered: &Lowered, build: &BuildInputs, no_cache: bool) -> Result<Bundle, GatewayError> {
+        let def = self.scan(lowered, build).marshal(&MarshalOptions { ignore_cache: no_cache });
         let ref_id = g.solve(def, &[]).await?;
         Ok(bundle(ref_id))
     }

@@ -6,17 +6,17 @@ use crate::llb::{CopyOptions, Exec, FileAction, Mount, MountKind, Network, State
 use crate::plan::{self, Builder, RunsOn, DEFAULT_PATH};
 use crate::platform::Platform;
 
-use super::{located, Context};
+use super::{located, BuildInputs, PlatformInputs};
 use crate::reference::normalize;
 
-pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> State {
+pub fn stage(b: &Builder, build: &BuildInputs, per_platform: &PlatformInputs, target: &Platform, context: &State) -> State {
     let runs_on = match b.runs_on {
-        RunsOn::BuildPlatform => &ctx.build_platform,
+        RunsOn::BuildPlatform => &build.build_platform,
         RunsOn::TargetPlatform => target,
     };
-    let reference = ctx.builder_ref.clone().unwrap_or_else(|| normalize(&b.image));
-    let mut image = State::image(&reference, runs_on, ctx.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
-    if let Some(at) = located(ctx.source.as_ref(), &[b.image_span]) {
+    let reference = per_platform.builder_ref.clone().unwrap_or_else(|| normalize(&b.image));
+    let mut image = State::image(&reference, runs_on, build.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
+    if let Some(at) = located(build.source.as_ref(), &[b.image_span]) {
         image = image.located(at);
     }
     // Symlinks are not followed (the default, pinned by the golden snapshots): a context link stays a link.
@@ -27,7 +27,7 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
         options: CopyOptions { contents_only: true, create_dest_path: true, ..CopyOptions::default() },
     };
     let mut state = image.file(vec![copy]).named(format!("[builder] COPY context {}", b.workdir));
-    let env = environment(b, ctx, target);
+    let env = environment(b, build, per_platform, target);
     for (i, cmd) in b.run.iter().enumerate() {
         let mut exec = Exec::shell(cmd);
         exec.env = env.clone();
@@ -40,7 +40,7 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
         };
         exec.mounts = mounts(b, target);
         state = state.run(exec).named(format!("[builder] RUN {cmd}"));
-        if let Some(at) = located(ctx.source.as_ref(), b.run_spans.get(i).copied().as_slice()) {
+        if let Some(at) = located(build.source.as_ref(), b.run_spans.get(i).copied().as_slice()) {
             state = state.located(at);
         }
     }
@@ -49,7 +49,7 @@ pub fn stage(b: &Builder, ctx: &Context, target: &Platform, context: &State) -> 
 
 /// The image's env (with a PATH if it has none), the build args the image does not set, the platform
 /// variables, then the spec's env on top.
-fn environment(b: &Builder, ctx: &Context, target: &Platform) -> Vec<String> {
+fn environment(b: &Builder, build: &BuildInputs, per_platform: &PlatformInputs, target: &Platform) -> Vec<String> {
     let mut env: Vec<(String, String)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut set = |k: &str, v: String, overwrite: bool| match index.get(k) {
@@ -60,7 +60,7 @@ fn environment(b: &Builder, ctx: &Context, target: &Platform) -> Vec<String> {
             env.push((k.to_string(), v));
         }
     };
-    for (k, v) in ctx.builder_env.iter().filter_map(|kv| kv.split_once('=')) {
+    for (k, v) in per_platform.builder_env.iter().filter_map(|kv| kv.split_once('=')) {
         set(k, v.to_string(), true);
     }
     set("PATH", DEFAULT_PATH.to_string(), false);
@@ -68,7 +68,7 @@ fn environment(b: &Builder, ctx: &Context, target: &Platform) -> Vec<String> {
     for (k, v) in &b.args {
         set(k, v.clone(), false);
     }
-    let bp = &ctx.build_platform;
+    let bp = &build.build_platform;
     set("TARGETPLATFORM", target.to_string(), true);
     set("TARGETOS", target.os.clone(), true);
     set("TARGETARCH", target.architecture.clone(), true);

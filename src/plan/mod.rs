@@ -5,12 +5,14 @@ mod accounts;
 mod args;
 mod build;
 mod claims;
+mod found;
 mod paths;
 mod reads;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
 pub use build::{plan, PlanInputs, MAX_EPOCH};
+pub use found::{Found, PackageFiles, PackageMetadata};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 

@@ -88,7 +88,7 @@ pub struct Verified {
     /// Data files the spec did not ask for explicitly and the builder lacks: the image goes without them.
     pub absent: Vec<String>,
     /// The packages owning what the image takes from the builder (`rootfs.package-metadata`).
-    pub packages: packages::Metadata,
+    pub packages: crate::plan::PackageMetadata,
 }
 
 /// Checks the builder's filesystem (already built) against the plan.
