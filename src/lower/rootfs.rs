@@ -195,7 +195,7 @@ fn layer_kind(piece: &Piece) -> LayerKind {
     match piece {
         Piece::CaCertificates(_) | Piece::DataFile { .. } => LayerKind::BuilderEtc,
         Piece::Timezones(_) => LayerKind::Own,
-        _ => LayerKind::Written,
+        Piece::Accounts(_) | Piece::Homes(_) | Piece::Tmp | Piece::Nsswitch | Piece::Dirs(_) | Piece::Files(_) => LayerKind::Written,
     }
 }
 

@@ -66,7 +66,7 @@ impl Plan {
                 Piece::Tmp => vec![(tmp_path(), Mode::new(0o1777), Owner::ROOT)],
                 Piece::Homes(homes) => homes.iter().map(|h| (&h.path, Mode::new(0o700), h.owner)).collect(),
                 Piece::Dirs(ds) => ds.iter().map(|d| (&d.path, d.mode, d.owner)).collect(),
-                _ => Vec::new(),
+                Piece::Accounts(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) | Piece::Files(_) => Vec::new(),
             };
             for (path, mode, owner) in listed {
                 dirs.entry(path.to_string()).or_insert((mode, owner));
