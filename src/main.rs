@@ -251,9 +251,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Some(std::sync::Arc::new(SourceFile { filename: loaded.filename.clone(), data: loaded.text.clone().into_bytes(), language: "yaml".into() }));
             let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
             if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
-                build.context_excludes = scratchkit::gateway::parse_dockerignore(&ignore);
+                build.context = lower::context_options(None, scratchkit::gateway::parse_dockerignore(&ignore));
             }
-            let per_platform = PlatformInputs { builder_ref, builder_env, ..PlatformInputs::default() };
+            let per_platform = PlatformInputs { builder_ref, builder_env: scratchkit::llb::EnvList::parse(builder_env), ..PlatformInputs::default() };
             let found = Found { libraries: library, ..Found::default() };
             let lowered = lower::lower(&plan, &build, &per_platform, &found);
             let Some(first) = lowered.first() else { bail!("no platform to build for") };

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use super::Failure;
 use crate::diag::Diagnostic;
 use crate::gateway::{self, keys, parse_bool, Bundle, Caps, Gateway, GatewayError};
-use crate::llb::{CopyOptions, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
+use crate::llb::{CopyOptions, EnvList, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
 use crate::lower::{self, BuildInputs, Lowered};
 use crate::platform::Platform;
 use crate::reference;
@@ -77,7 +77,7 @@ pub struct Generator {
     /// As given, for the progress name.
     name: String,
     args: Vec<String>,
-    env: Vec<String>,
+    env: EnvList,
     cwd: String,
     platform: Platform,
     resolve_mode: Option<String>,
@@ -123,7 +123,7 @@ pub async fn generator<G: Gateway>(
         image,
         name: request.generator.clone(),
         args,
-        env: strings("/config/Env"),
+        env: EnvList::parse(strings("/config/Env")),
         cwd,
         platform,
         resolve_mode: build.resolve_mode.clone(),
@@ -138,10 +138,12 @@ impl Generator {
     /// after the core target (`sbom.spdx.json`) as the image's own SBOM.
     pub fn scan(&self, lowered: &Lowered, build: &BuildInputs) -> State {
         let mut env = self.env.clone();
-        env.push(format!("BUILDKIT_SCAN_DESTINATION={OUT}"));
-        env.push(format!("BUILDKIT_SCAN_SOURCE={SOURCE}"));
-        env.push(format!("BUILDKIT_SCAN_SOURCE_EXTRAS={EXTRAS}/"));
-        env.extend(self.request.params.iter().map(|(k, v)| format!("BUILDKIT_SCAN_{k}={v}")));
+        env.set("BUILDKIT_SCAN_DESTINATION", OUT);
+        env.set("BUILDKIT_SCAN_SOURCE", SOURCE);
+        env.set("BUILDKIT_SCAN_SOURCE_EXTRAS", format!("{EXTRAS}/"));
+        for (k, v) in &self.request.params {
+            env.set(&format!("BUILDKIT_SCAN_{k}"), v.clone());
+        }
         let read_only = |dest: String, from: State| Mount { dest, kind: MountKind::ReadOnly { from } };
         let mut mounts = vec![read_only(SOURCE.to_string(), lowered.image.clone()), Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs }];
         let mut targets = vec!["image"];

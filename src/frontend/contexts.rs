@@ -131,7 +131,7 @@ pub async fn copy_sources<G: Gateway>(
             Some(Location::Local(local)) => {
                 let session = request.session(&local);
                 let excludes = super::read_dockerignore_of(g, &local, session).await;
-                local_state(name, &local, session, &excludes)
+                crate::lower::named_local(name, &local, session, &excludes)
             }
             // `check_copies` refused the rest.
             Some(Location::Other(_)) | None => continue,
@@ -139,18 +139,6 @@ pub async fn copy_sources<G: Gateway>(
         out.insert(name.clone(), state);
     }
     out
-}
-
-fn local_state(name: &str, local: &str, session: Option<&str>, excludes: &[String]) -> State {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.sharedkeyhint".to_string(), format!("context:{name}"));
-    if let Some(s) = session {
-        attrs.insert("local.session".to_string(), s.to_string());
-    }
-    if !excludes.is_empty() {
-        attrs.insert("local.excludepatterns".to_string(), serde_json::to_string(excludes).unwrap_or_default());
-    }
-    State::local(local, attrs).named(format!("[context {name}] load from client"))
 }
 
 /// A located error for a builder image replaced by a context it cannot be built from.

@@ -19,7 +19,7 @@ use futures_util::future::{join, join_all};
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::gateway::{parse_dockerignore, BadOption, Built, CacheImport, Caps, Gateway, GatewayError, Options, Request, Warning};
-use crate::llb::{SourceFile, State};
+use crate::llb::{EnvList, LocalOptions, SourceFile, State};
 use crate::lower::{self, BuildInputs, PlatformInputs};
 use crate::plan::{Found, Piece, Plan, PlanInputs, RunsOn, Zones};
 use crate::platform::Platform;
@@ -156,8 +156,7 @@ fn build_inputs(
         merge: caps.has_llb("mergeop"),
         copy_excludes: caps.has_llb("file.copy.includeexcludepatterns"),
         resolve_mode: request.resolve_mode.map(|m| m.as_str().to_string()),
-        session_id: request.session(request.context_local()).map(str::to_string),
-        context_excludes,
+        context: lower::context_options(request.session(request.context_local()), context_excludes),
         labels: request.labels.clone(),
         // A source map: BuildKit shows a failing step with its spec lines, as it does for a Dockerfile.
         source: Some(Arc::new(SourceFile { filename: spec.filename.to_string(), data: spec.text.as_bytes().to_vec(), language: "yaml".into() })),
@@ -318,7 +317,7 @@ async fn resolve_builders<G: Gateway>(
     build: &BuildInputs,
     named: &contexts::NamedContexts,
     spec: SpecText<'_>,
-) -> Result<BTreeMap<Platform, (String, Vec<String>)>, Failure> {
+) -> Result<BTreeMap<Platform, (String, EnvList)>, Failure> {
     if plan.builder.is_none() {
         return Ok(BTreeMap::new());
     }
@@ -499,7 +498,7 @@ async fn context_files<G: Gateway>(
         .iter()
         .map(|name| match name {
             None => lower::build_context(build),
-            Some(n) => inputs.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, build.session_id.as_deref())),
+            Some(n) => inputs.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, build.context.session.as_deref(), &[])),
         })
         .collect();
     let solved = join_all(states.iter().map(|s| g.solve(marshal(s, false), &[]))).await;
@@ -571,13 +570,13 @@ fn marshal(state: &State, no_cache: bool) -> crate::proto::pb::Definition {
 /// The spec is not sent to a forwarded frontend: solve the `dockerfile` local for just that file and read it.
 /// Returns the text and the digest of the vertex that loaded it (warnings attach there).
 async fn read_spec<G: Gateway>(g: &G, options: &Request, filename: &str) -> Result<(String, String), Failure> {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.followpaths".to_string(), serde_json::json!([filename]).to_string());
-    attrs.insert("local.sharedkeyhint".to_string(), "dockerfile".to_string());
-    if let Some(s) = options.session(&options.spec_local) {
-        attrs.insert("local.session".to_string(), s.to_string());
-    }
-    let local = State::local(&options.spec_local, attrs).named(format!("[internal] load spec {filename}"));
+    let local = LocalOptions {
+        session: options.session(&options.spec_local).map(str::to_string),
+        shared_key_hint: Some("dockerfile".to_string()),
+        follow_paths: vec![filename.to_string()],
+        ..LocalOptions::default()
+    };
+    let local = State::local(&options.spec_local, &local).named(format!("[internal] load spec {filename}"));
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
     let ref_id = g.solve(def, &[]).await?;
@@ -595,18 +594,18 @@ async fn read_dockerignore<G: Gateway>(g: &G, options: &Request) -> Vec<String> 
 
 /// `.dockerignore` at the root of the client's local `local`, if there is one.
 async fn read_dockerignore_of<G: Gateway>(g: &G, local: &str, session: Option<&str>) -> Vec<String> {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.followpaths".to_string(), serde_json::json!([".dockerignore"]).to_string());
-    let (hint, name) = if local == "context" {
-        ("context".to_string(), "[internal] load .dockerignore".to_string())
+    let (hint, name) = if local == lower::CONTEXT_LOCAL {
+        (local.to_string(), "[internal] load .dockerignore".to_string())
     } else {
         (format!("context:{local}-.dockerignore"), format!("[context {local}] load .dockerignore"))
     };
-    attrs.insert("local.sharedkeyhint".to_string(), hint);
-    if let Some(s) = session {
-        attrs.insert("local.session".to_string(), s.to_string());
-    }
-    let local = State::local(local, attrs).named(name);
+    let options = LocalOptions {
+        session: session.map(str::to_string),
+        shared_key_hint: Some(hint),
+        follow_paths: vec![".dockerignore".to_string()],
+        ..LocalOptions::default()
+    };
+    let local = State::local(local, &options).named(name);
     let Ok(ref_id) = g.solve(marshal(&local, false), &[]).await else {
         return Vec::new();
     };
@@ -626,9 +625,9 @@ async fn resolve_builder<G: Gateway>(
     spec: SpecText<'_>,
     platform: &Platform,
     resolve_mode: Option<&str>,
-) -> Result<(String, Vec<String>), Failure> {
+) -> Result<(String, EnvList), Failure> {
     let Some(b) = &plan.builder else {
-        return Ok((String::new(), Vec::new()));
+        return Ok((String::new(), EnvList::default()));
     };
     let located = |d: Diagnostic| Failure(Diagnostics::one(d).render(spec.filename, spec.text));
     let (image, replaced_by) = match named.for_image(&b.image, platform) {
@@ -658,6 +657,7 @@ async fn resolve_builder<G: Gateway>(
         .and_then(|c| c.pointer("/config/Env").cloned())
         .and_then(|e| serde_json::from_value::<Vec<String>>(e).ok())
         .unwrap_or_default();
+    let env = EnvList::parse(env);
     let pinned = if resolved.digest.is_empty() { normalized } else { reference::pin(&image, &resolved.digest) };
     Ok((pinned, env))
 }

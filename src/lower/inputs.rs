@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::llb::{SourceFile, State};
+use crate::llb::{EnvList, LocalOptions, SourceFile, State};
 use crate::platform::Platform;
 
 /// Known once per build, from what BuildKit can do and what the request asked for; the same for every
@@ -20,10 +20,9 @@ pub struct BuildInputs {
     pub copy_excludes: bool,
     /// `image-resolve-mode` (`default`, `pull`, `local`).
     pub resolve_mode: Option<String>,
-    /// The client session that serves the `context` local.
-    pub session_id: Option<String>,
-    /// `.dockerignore` patterns of the build context.
-    pub context_excludes: Vec<String>,
+    /// How the build context is read: its session, without what its `.dockerignore` lists (see
+    /// [`super::context_options`]).
+    pub context: LocalOptions,
     /// Image labels given outside the spec (`--label`); they win over `image.labels`.
     pub labels: Vec<(String, String)>,
     /// The spec file, when ops should point back into it (a source map: BuildKit shows the lines of a
@@ -39,8 +38,7 @@ impl BuildInputs {
             merge: true,
             copy_excludes: true,
             resolve_mode: None,
-            session_id: None,
-            context_excludes: Vec::new(),
+            context: super::context_options(None, Vec::new()),
             labels: Vec::new(),
             source: None,
         }
@@ -53,8 +51,8 @@ impl BuildInputs {
 pub struct PlatformInputs {
     /// The builder image reference to use (normalized, ideally pinned to a digest); `None`: the spec's.
     pub builder_ref: Option<String>,
-    /// `Env` of the builder image's config, `NAME=value`.
-    pub builder_env: Vec<String>,
+    /// `Env` of the builder image's config.
+    pub builder_env: EnvList,
     /// The named contexts `context:NAME:path` copies read (`--build-context`); a name not here is read
     /// from the client's local directory of that name, which is what buildx sends for `NAME=./dir`.
     pub named_contexts: BTreeMap<String, State>,

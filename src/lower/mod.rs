@@ -17,7 +17,7 @@ pub use rootfs::ZONE_LINK_OUT;
 use std::sync::Arc;
 
 use crate::diag::Span;
-use crate::llb::{CopyOptions, FileAction, SourceFile, SourceLocation, State};
+use crate::llb::{CopyOptions, FileAction, LocalOptions, SourceFile, SourceLocation, State};
 use crate::plan::{in_probe, BuilderRead, Found, PackageMetadata, Plan, Source, Target};
 use crate::platform::Platform;
 
@@ -45,8 +45,9 @@ pub fn lower_platform(plan: &Plan, build: &BuildInputs, per_platform: &PlatformI
     let context = build_context(build);
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, build, per_platform, platform, &context));
     let named = plan.copies.iter().filter_map(|c| if let Source::Named { name, .. } = &c.from { Some(name) } else { None });
-    let named =
-        named.map(|n| (n.clone(), per_platform.named_contexts.get(n).cloned().unwrap_or_else(|| named_local(n, n, build.session_id.as_deref())))).collect();
+    let named = named
+        .map(|n| (n.clone(), per_platform.named_contexts.get(n).cloned().unwrap_or_else(|| named_local(n, n, build.context.session.as_deref(), &[]))))
+        .collect();
     let probe = builder.as_ref().filter(|_| !found.probe.is_empty()).map(|b| probe::state(&found.probe, b));
     let sources = Sources {
         builder: builder.clone().unwrap_or_default(),
@@ -163,26 +164,32 @@ impl Sources {
 /// The build context as the builder and the context copies see it; an SBOM scan of the context uses the
 /// same vertex.
 pub fn build_context(build: &BuildInputs) -> State {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
-    if let Some(s) = &build.session_id {
-        attrs.insert("local.session".to_string(), s.clone());
-    }
-    if !build.context_excludes.is_empty() {
-        let json = serde_json::to_string(&build.context_excludes).unwrap_or_default();
-        attrs.insert("local.excludepatterns".to_string(), json);
-    }
-    State::local("context", attrs).named("[context] load build context")
+    State::local(CONTEXT_LOCAL, &build.context).named("[context] load build context")
 }
 
 /// The client's local directory `local` as the named context `name` (`--build-context name=./dir`).
-pub fn named_local(name: &str, local: &str, session_id: Option<&str>) -> State {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.sharedkeyhint".to_string(), format!("context:{name}"));
-    if let Some(s) = session_id {
-        attrs.insert("local.session".to_string(), s.to_string());
+/// `excludes` are what the directory's own `.dockerignore` lists.
+pub fn named_local(name: &str, local: &str, session: Option<&str>, excludes: &[String]) -> State {
+    let options = LocalOptions {
+        session: session.map(str::to_string),
+        shared_key_hint: Some(format!("context:{name}")),
+        exclude_patterns: excludes.to_vec(),
+        ..LocalOptions::default()
+    };
+    State::local(local, &options).named(format!("[context {name}] load from client"))
+}
+
+/// The local that holds the build context.
+pub const CONTEXT_LOCAL: &str = "context";
+
+/// How the build context is read: through `session`, without what its `.dockerignore` lists.
+pub fn context_options(session: Option<&str>, excludes: Vec<String>) -> LocalOptions {
+    LocalOptions {
+        session: session.map(str::to_string),
+        shared_key_hint: Some(CONTEXT_LOCAL.to_string()),
+        exclude_patterns: excludes,
+        ..LocalOptions::default()
     }
-    State::local(local, attrs).named(format!("[context {name}] load from client"))
 }
 
 #[cfg(test)]
