@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use scratchkit::compile::compile;
 use scratchkit::llb::MarshalOptions;
-use scratchkit::lower::{lower, Context};
+use scratchkit::lower::{lower, BuildInputs, PlatformInputs};
+use scratchkit::plan::Found;
 use scratchkit::plan::{plan, PlanInputs};
 use scratchkit::platform::Platform;
 
@@ -68,7 +69,7 @@ fn per(d: Duration, n: usize) -> String {
 }
 
 fn main() {
-    let ctx = Context::new(Platform::linux_amd64());
+    let (build, per_platform, found) = (BuildInputs::new(Platform::linux_amd64()), PlatformInputs::default(), Found::default());
     let inputs = PlanInputs::default();
     println!("| entries | n | spec KiB | check ms | lower ms | check µs/entry | lower µs/entry | runs |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -82,7 +83,7 @@ fn main() {
                 std::hint::black_box(plan(&spec, &inputs).is_ok());
             });
             let (low, _) = time(|| {
-                for l in lower(&p, &ctx) {
+                for l in lower(&p, &build, &per_platform, &found) {
                     std::hint::black_box(l.image.marshal(&MarshalOptions::default()));
                 }
             });

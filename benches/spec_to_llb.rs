@@ -5,13 +5,14 @@ use std::time::{Duration, Instant};
 
 use scratchkit::compile::compile;
 use scratchkit::llb::MarshalOptions;
-use scratchkit::lower::{lower, Context};
+use scratchkit::lower::{lower, BuildInputs, PlatformInputs};
+use scratchkit::plan::Found;
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 
 fn once(text: &str) -> usize {
     let compiled = compile(text, "scratch.yaml", &PlanInputs::default()).expect("example compiles");
-    let lowered = lower(&compiled.plan, &Context::new(Platform::linux_amd64()));
+    let lowered = lower(&compiled.plan, &BuildInputs::new(Platform::linux_amd64()), &PlatformInputs::default(), &Found::default());
     lowered.iter().map(|l| l.image.marshal(&MarshalOptions::default()).def.len()).sum()
 }
 

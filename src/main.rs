@@ -9,7 +9,8 @@ use anyhow::{bail, Context as _};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use scratchkit::compile::{compile, decode, Compiled, MAX_SPEC_BYTES};
 use scratchkit::llb::{render, MarshalOptions, SourceFile};
-use scratchkit::lower::{self, Context};
+use scratchkit::lower::{self, BuildInputs, PlatformInputs};
+use scratchkit::plan::Found;
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 
@@ -161,7 +162,7 @@ fn parse_build_arg(s: &str) -> Result<(String, String), String> {
 }
 
 fn main() -> ExitCode {
-    let started_by_buildkit = std::env::var_os("BUILDKIT_FRONTEND_OPT_0").is_some() || std::env::var_os("BUILDKIT_SESSION_ID").is_some();
+    let started_by_buildkit = scratchkit::gateway::Options::in_env();
     if std::env::args_os().len() == 1 && started_by_buildkit {
         return scratchkit::frontend::serve_stdio();
     }
@@ -242,20 +243,19 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Llb { spec, json, platform, build_platform, no_merge, context, builder_ref, builder_env, library } => {
             let Some(loaded) = load(&spec, platform)? else { return Ok(ExitCode::from(1)) };
             let plan = loaded.compiled.plan;
-            let mut ctx = Context::new(build_platform);
-            ctx.merge = !no_merge;
-            ctx.builder_ref = builder_ref;
-            ctx.builder_env = builder_env;
-            ctx.libraries = library;
-            ctx.labels = spec.labels.clone();
+            let mut build = BuildInputs::new(build_platform);
+            build.merge = !no_merge;
+            build.labels = spec.labels.clone();
             // The same source map the frontend sends.
-            ctx.source =
+            build.source =
                 Some(std::sync::Arc::new(SourceFile { filename: loaded.filename.clone(), data: loaded.text.clone().into_bytes(), language: "yaml".into() }));
             let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
             if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
-                ctx.context_excludes = scratchkit::gateway::parse_dockerignore(&ignore);
+                build.context = lower::context_options(None, scratchkit::gateway::parse_dockerignore(&ignore));
             }
-            let lowered = lower::lower(&plan, &ctx);
+            let per_platform = PlatformInputs { builder_ref, builder_env: scratchkit::llb::EnvList::parse(builder_env), ..PlatformInputs::default() };
+            let found = Found { libraries: library, ..Found::default() };
+            let lowered = lower::lower(&plan, &build, &per_platform, &found);
             let Some(first) = lowered.first() else { bail!("no platform to build for") };
             if lowered.len() > 1 {
                 eprintln!("note: `llb` prints the graph of the first platform ({}); BuildKit builds each", first.platform);

@@ -9,20 +9,15 @@ use std::collections::BTreeMap;
 
 use super::Failure;
 use crate::diag::Diagnostic;
-use crate::gateway::{Bundle, Caps, Gateway, GatewayError, Options};
-use crate::llb::{CopyOptions, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
-use crate::lower::{self, Context, Lowered};
+use crate::gateway::{self, keys, parse_bool, Bundle, Caps, Gateway, GatewayError};
+use crate::llb::{CopyOptions, EnvList, Exec, FileAction, MarshalOptions, Mount, MountKind, State};
+use crate::lower::{self, BuildInputs, Lowered};
 use crate::platform::Platform;
 use crate::reference;
 
-/// Scans the builder stage too (`true`, or a list of stage names holding `builder`).
-pub const SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
-/// Scans the build context too (`true`).
-pub const SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+use keys::{SBOM_SCAN_CONTEXT_ARG as SCAN_CONTEXT, SBOM_SCAN_STAGE_ARG as SCAN_STAGE};
 /// scratchkit's one stage besides the image, as `BUILDKIT_SBOM_SCAN_STAGE` may name it.
 const STAGE_NAME: &str = "builder";
-/// BuildKit's default when `--sbom=true` names no generator.
-const DEFAULT_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
 pub const PREDICATE_SPDX: &str = "https://spdx.dev/Document";
 /// The gateway cap that lets a frontend return attestations (BuildKit ≥0.11).
 const CAP_ATTESTATIONS: &str = "reference.attestations";
@@ -43,36 +38,14 @@ pub struct Request {
     pub context: bool,
 }
 
-/// The SBOM scan the frontend must run itself, if any: `attest:sbom` (or `build-arg:BUILDKIT_ATTEST_SBOM`)
-/// is set and a scan arg asks for more than the image. `declared` are the spec's args with their values
-/// (`args:` defaults, overridden by `--build-arg`), which may set the scan args as `ARG` can in a Dockerfile.
-pub fn request(options: &Options, declared: &[(String, String)]) -> Result<Option<Request>, Failure> {
-    let Some(value) = attest_option(options, "sbom") else {
+/// The SBOM scan the frontend must run itself, if any: `--sbom` is on and a scan arg asks for more than
+/// the image. `declared` are the spec's args with their values (`args:` defaults, overridden by
+/// `--build-arg`), which may set the scan args as `ARG` can in a Dockerfile.
+pub fn request(build: &gateway::Request, declared: &[(String, String)]) -> Result<Option<Request>, Failure> {
+    let Some(sbom) = &build.sbom else {
         return Ok(None);
     };
-    let mut generator = DEFAULT_GENERATOR.to_string();
-    let mut params = BTreeMap::new();
-    for field in csv_fields(value) {
-        let (key, value) = field.split_once('=').unwrap_or((field.as_str(), ""));
-        match key {
-            "generator" => generator = value.to_string(),
-            // buildx writes `--sbom=false` (and bake's `disabled = true`) as `disabled=true`.
-            "disabled" => match parse_bool(value) {
-                Some(true) => return Ok(None),
-                Some(false) => {}
-                None => return Err(Failure(format!("--sbom has disabled={}: use true or false", crate::diag::escape(value, 64)))),
-            },
-            "type" => {}
-            _ => {
-                params.insert(key.to_string(), value.to_string());
-            }
-        }
-    }
-    if generator.trim().is_empty() {
-        return Err(Failure("--sbom names an empty generator: give `--sbom=generator=<image>`".into()));
-    }
-    let build_args = options.build_args();
-    let arg = |name: &str| build_args.get(name).cloned().or_else(|| declared.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()));
+    let arg = |name: &str| build.build_args.get(name).cloned().or_else(|| declared.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()));
     let stage = match arg(SCAN_STAGE) {
         None => false,
         Some(v) => parse_bool(&v).map_or_else(|| stage_list(&v), Ok)?,
@@ -84,24 +57,7 @@ pub fn request(options: &Options, declared: &[(String, String)]) -> Result<Optio
     if !stage && !context {
         return Ok(None);
     }
-    Ok(Some(Request { generator, params, stage, context }))
-}
-
-/// `attest:<kind>`, or the build arg `BUILDKIT_ATTEST_<KIND>` BuildKit also reads (names compared without case).
-fn attest_option<'a>(options: &'a Options, kind: &str) -> Option<&'a str> {
-    options.opts.iter().find_map(|(k, v)| {
-        let name = k.strip_prefix("attest:").or_else(|| k.strip_prefix("build-arg:BUILDKIT_ATTEST_"))?;
-        name.eq_ignore_ascii_case(kind).then_some(v.as_str())
-    })
-}
-
-/// Go's `strconv.ParseBool`, which BuildKit uses for these args.
-fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
+    Ok(Some(Request { generator: sbom.generator.clone(), params: sbom.params.clone(), stage, context }))
 }
 
 /// A list of stage names, as a Dockerfile takes it: scratchkit has one stage to scan.
@@ -113,27 +69,6 @@ fn stage_list(v: &str) -> Result<bool, Failure> {
     }
 }
 
-/// Comma-separated fields, where a field in double quotes may hold commas (`""` is a quote), as the CSV
-/// buildx writes `--sbom` with.
-fn csv_fields(value: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let (mut field, mut quoted) = (String::new(), false);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            c => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields.into_iter().filter(|f| !f.is_empty()).collect()
-}
-
 /// The generator, resolved once for the build: how BuildKit runs it.
 #[derive(Clone, Debug)]
 pub struct Generator {
@@ -142,7 +77,7 @@ pub struct Generator {
     /// As given, for the progress name.
     name: String,
     args: Vec<String>,
-    env: Vec<String>,
+    env: EnvList,
     cwd: String,
     platform: Platform,
     resolve_mode: Option<String>,
@@ -155,7 +90,7 @@ pub async fn generator<G: Gateway>(
     g: &G,
     caps: &Caps,
     request: Request,
-    ctx: &Context,
+    build: &BuildInputs,
     warnings: &mut crate::diag::Diagnostics,
 ) -> Result<Option<Generator>, Failure> {
     if !caps.frontend.contains(CAP_ATTESTATIONS) {
@@ -169,9 +104,9 @@ pub async fn generator<G: Gateway>(
         return Ok(None);
     }
     let normalized = reference::normalize(&request.generator);
-    let platform = ctx.build_platform.clone();
+    let platform = build.build_platform.clone();
     let resolved = g
-        .resolve_image_config(&normalized, &platform, ctx.resolve_mode.as_deref().unwrap_or("default"))
+        .resolve_image_config(&normalized, &platform, build.resolve_mode.as_deref().unwrap_or("default"))
         .await
         .map_err(|e| Failure(format!("cannot resolve the SBOM generator `{}`: {e}", request.generator)))?;
     let config: serde_json::Value = serde_json::from_slice(&resolved.config)
@@ -188,10 +123,10 @@ pub async fn generator<G: Gateway>(
         image,
         name: request.generator.clone(),
         args,
-        env: strings("/config/Env"),
+        env: EnvList::parse(strings("/config/Env")),
         cwd,
         platform,
-        resolve_mode: ctx.resolve_mode.clone(),
+        resolve_mode: build.resolve_mode.clone(),
         request,
     }))
 }
@@ -201,12 +136,14 @@ impl Generator {
     /// alone at the root of a state. Mounts and variables are BuildKit's, so any generator that follows the
     /// protocol works; BuildKit reads every file of the bundle as a statement, and takes the one named
     /// after the core target (`sbom.spdx.json`) as the image's own SBOM.
-    pub fn scan(&self, lowered: &Lowered, ctx: &Context) -> State {
+    pub fn scan(&self, lowered: &Lowered, build: &BuildInputs) -> State {
         let mut env = self.env.clone();
-        env.push(format!("BUILDKIT_SCAN_DESTINATION={OUT}"));
-        env.push(format!("BUILDKIT_SCAN_SOURCE={SOURCE}"));
-        env.push(format!("BUILDKIT_SCAN_SOURCE_EXTRAS={EXTRAS}/"));
-        env.extend(self.request.params.iter().map(|(k, v)| format!("BUILDKIT_SCAN_{k}={v}")));
+        env.set("BUILDKIT_SCAN_DESTINATION", OUT);
+        env.set("BUILDKIT_SCAN_SOURCE", SOURCE);
+        env.set("BUILDKIT_SCAN_SOURCE_EXTRAS", format!("{EXTRAS}/"));
+        for (k, v) in &self.request.params {
+            env.set(&format!("BUILDKIT_SCAN_{k}"), v.clone());
+        }
         let read_only = |dest: String, from: State| Mount { dest, kind: MountKind::ReadOnly { from } };
         let mut mounts = vec![read_only(SOURCE.to_string(), lowered.image.clone()), Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs }];
         let mut targets = vec!["image"];
@@ -217,7 +154,7 @@ impl Generator {
             }
         }
         if self.request.context {
-            mounts.push(read_only(format!("{EXTRAS}/{CORE}-context"), lower::build_context(ctx)));
+            mounts.push(read_only(format!("{EXTRAS}/{CORE}-context"), lower::build_context(build)));
             targets.push("context");
         }
         let out = FileAction::Mkdir { path: OUT.into(), mode: 0o755, make_parents: true, owner: None, timestamp: None };
@@ -236,8 +173,8 @@ impl Generator {
     }
 
     /// Solves the scan of one platform and returns it as the bundle BuildKit expects from an SBOM scan.
-    pub async fn attest<G: Gateway>(&self, g: &G, lowered: &Lowered, ctx: &Context, no_cache: bool) -> Result<Bundle, GatewayError> {
-        let def = self.scan(lowered, ctx).marshal(&MarshalOptions { ignore_cache: no_cache });
+    pub async fn attest<G: Gateway>(&self, g: &G, lowered: &Lowered, build: &BuildInputs, no_cache: bool) -> Result<Bundle, GatewayError> {
+        let def = self.scan(lowered, build).marshal(&MarshalOptions { ignore_cache: no_cache });
         let ref_id = g.solve(def, &[]).await?;
         Ok(bundle(ref_id))
     }
@@ -253,8 +190,11 @@ fn bundle(ref_id: String) -> Bundle {
 mod tests {
     use super::*;
 
-    fn options(pairs: &[(&str, &str)]) -> Options {
-        Options::from_vars(pairs.iter().enumerate().map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}"))))
+    use crate::gateway::{Options, DEFAULT_GENERATOR};
+
+    fn options(pairs: &[(&str, &str)]) -> gateway::Request {
+        let options = Options::from_vars(pairs.iter().enumerate().map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}"))));
+        gateway::Request::parse(&options).unwrap()
     }
 
     #[test]
@@ -273,8 +213,6 @@ mod tests {
         }
         let on = request(&options(&[("attest:sbom", "type=sbom,disabled=false,generator=g:1"), stage]), &[]).unwrap().unwrap();
         assert!(on.stage && on.params.is_empty(), "{on:?}");
-        let e = request(&options(&[("attest:sbom", "disabled=maybe"), stage]), &[]).unwrap_err();
-        assert!(e.0.contains("disabled=maybe"), "{}", e.0);
     }
 
     #[test]
@@ -304,13 +242,5 @@ mod tests {
         assert!(e.0.contains("stage `build`") && e.0.contains("true, false or builder"), "{}", e.0);
         let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "yes")]), &[]).unwrap_err();
         assert!(e.0.contains("BUILDKIT_SBOM_SCAN_CONTEXT=\"yes\""), "{}", e.0);
-        let e = request(&options(&[("attest:sbom", "generator="), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "1")]), &[]).unwrap_err();
-        assert!(e.0.contains("empty generator"), "{}", e.0);
-    }
-
-    #[test]
-    fn csv_fields_keep_quoted_commas() {
-        assert_eq!(csv_fields(r#"generator=a:1,"x=1,2",y="q""q""#), ["generator=a:1", "x=1,2", "y=q\"q"]);
-        assert!(csv_fields("").is_empty());
     }
 }

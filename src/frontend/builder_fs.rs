@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use crate::gateway::Gateway;
 use crate::plan::{in_probe, BuilderRead, InProbe};
-use crate::verify::{Entry, FileStat, Filesystem, Kind};
+use crate::verify::{Entry, FileStat, Filesystem};
 
 /// The most gateway requests of the checks in flight at once. BuildKit answers them over the one stdio
 /// connection, mounting the ref for each, so more at once gain nothing once that connection is busy, while
@@ -125,23 +125,8 @@ impl<G: Gateway> Filesystem for BuilderFs<'_, G> {
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
         self.read(path, true, |ref_id, path| async move { self.gateway.read_dir(&ref_id, &path).await.map_err(|e| e.message) }).await
     }
-    async fn list(&self, path: &str) -> Result<Vec<Entry>, String> {
+    async fn list(&self, path: &str) -> Result<Vec<(String, Entry)>, String> {
         let entries = self.read(path, true, |ref_id, path| async move { self.gateway.read_dir_stats(&ref_id, &path).await.map_err(|e| e.message) }).await?;
-        Ok(entries
-            .into_iter()
-            .map(|stat| {
-                let name = stat.path.clone();
-                let kind = if stat.is_symlink() {
-                    Kind::Symlink(stat.linkname.clone())
-                } else if stat.is_dir() {
-                    Kind::Dir
-                } else if stat.is_regular() {
-                    Kind::File
-                } else {
-                    Kind::Other
-                };
-                Entry { name, kind, size: u64::try_from(stat.size).unwrap_or(0) }
-            })
-            .collect())
+        Ok(entries.iter().map(super::image_fs::entry).collect())
     }
 }

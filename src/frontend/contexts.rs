@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::gateway::{Gateway, Options};
+use crate::gateway::{Gateway, Request};
 use crate::llb::State;
 use crate::plan::{Plan, Source};
 use crate::platform::Platform;
@@ -32,9 +32,8 @@ pub enum Location {
 }
 
 impl NamedContexts {
-    pub fn from_options(options: &Options) -> Self {
-        let by_name = options.opts.iter().filter_map(|(k, v)| k.strip_prefix("context:").map(|name| (name.to_string(), v.clone()))).collect();
-        NamedContexts { by_name }
+    pub fn from_request(request: &Request) -> Self {
+        NamedContexts { by_name: request.named_contexts.clone() }
     }
 
     /// The context `name` for `platform`: `NAME::<platform>` first, then `NAME`.
@@ -116,7 +115,7 @@ pub async fn copy_sources<G: Gateway>(
     g: &G,
     plan: &Plan,
     contexts: &NamedContexts,
-    options: &Options,
+    request: &Request,
     platform: &Platform,
     resolve_mode: Option<&str>,
 ) -> BTreeMap<String, State> {
@@ -130,9 +129,9 @@ pub async fn copy_sources<G: Gateway>(
             Some(Location::Image(r)) if r == "scratch" => State::scratch(),
             Some(Location::Image(r)) => State::image(&reference::normalize(&r), platform, resolve_mode).named(format!("[context {name}] FROM {r}")),
             Some(Location::Local(local)) => {
-                let session = options.get(&format!("local-sessionid:{local}")).map(str::to_string).or_else(|| options.session_id.clone());
-                let excludes = super::read_dockerignore_of(g, &local, session.as_deref()).await;
-                local_state(name, &local, session.as_deref(), &excludes)
+                let session = request.session(&local);
+                let excludes = super::read_dockerignore_of(g, &local, session).await;
+                crate::lower::named_local(name, &local, session, &excludes)
             }
             // `check_copies` refused the rest.
             Some(Location::Other(_)) | None => continue,
@@ -140,18 +139,6 @@ pub async fn copy_sources<G: Gateway>(
         out.insert(name.clone(), state);
     }
     out
-}
-
-fn local_state(name: &str, local: &str, session: Option<&str>, excludes: &[String]) -> State {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.sharedkeyhint".to_string(), format!("context:{name}"));
-    if let Some(s) = session {
-        attrs.insert("local.session".to_string(), s.to_string());
-    }
-    if !excludes.is_empty() {
-        attrs.insert("local.excludepatterns".to_string(), serde_json::to_string(excludes).unwrap_or_default());
-    }
-    State::local(local, attrs).named(format!("[context {name}] load from client"))
 }
 
 /// A located error for a builder image replaced by a context it cannot be built from.

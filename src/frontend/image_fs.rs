@@ -1,7 +1,7 @@
 //! The solved image as a [`verify::image::ImageFs`]: a listing is one `ReadDir` (its entries carry
 //! `lstat` metadata: type, mode with special bits, owner, link target), a read one `ReadFile` range.
 
-use crate::gateway::Gateway;
+use crate::gateway::{FileStat, Gateway};
 use crate::verify::image::{Entry, ImageFs, Kind};
 
 pub struct ImageRef<'g, G> {
@@ -18,26 +18,26 @@ impl<'g, G: Gateway> ImageRef<'g, G> {
 impl<G: Gateway> ImageFs for ImageRef<'_, G> {
     async fn list(&self, dir: &str) -> Result<Vec<(String, Entry)>, String> {
         let stats = self.gateway.read_dir_stats(&self.ref_id, dir).await.map_err(|e| e.message)?;
-        Ok(stats
-            .into_iter()
-            .map(|s| {
-                let kind = if s.is_dir() {
-                    Kind::Dir
-                } else if s.is_symlink() {
-                    Kind::Symlink(s.linkname.clone())
-                } else if s.is_special() {
-                    Kind::Other
-                } else {
-                    Kind::File
-                };
-                // A listing names each entry by its name alone (BuildKit's `ReadDir` is one level).
-                let name = s.path.rsplit('/').next().unwrap_or_default().to_string();
-                (name, Entry { kind, mode: s.mode_bits(), uid: s.uid, gid: s.gid, size: u64::try_from(s.size).unwrap_or(0) })
-            })
-            .collect())
+        Ok(stats.iter().map(entry).collect())
     }
 
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
         self.gateway.read_range(&self.ref_id, path, offset, length).await.map_err(|e| e.message)
     }
+}
+
+/// An entry of a gateway listing (the builder's or the image's), by its name alone (BuildKit's `ReadDir`
+/// is one level).
+pub(super) fn entry(s: &FileStat) -> (String, Entry) {
+    let kind = if s.is_symlink() {
+        Kind::Symlink(s.linkname.clone())
+    } else if s.is_dir() {
+        Kind::Dir
+    } else if s.is_regular() {
+        Kind::File
+    } else {
+        Kind::Other
+    };
+    let name = s.path.rsplit('/').next().unwrap_or_default().to_string();
+    (name, Entry { kind, mode: s.mode_bits(), uid: s.uid, gid: s.gid, size: u64::try_from(s.size).unwrap_or(0) })
 }

@@ -18,10 +18,10 @@ use futures_util::future::{join, join_all};
 
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::gateway::{parse_dockerignore, BadCacheImports, Built, CacheImport, Caps, Gateway, GatewayError, Options, Warning};
-use crate::llb::{SourceFile, State};
-use crate::lower::{self, Context};
-use crate::plan::{Piece, Plan, PlanInputs, RunsOn, Zones};
+use crate::gateway::{parse_dockerignore, BadOption, Built, CacheImport, Caps, Gateway, GatewayError, Options, Request, Warning};
+use crate::llb::{EnvList, LocalOptions, SourceFile, State};
+use crate::lower::{self, BuildInputs, PlatformInputs};
+use crate::plan::{Found, Piece, Plan, PlanInputs, RunsOn, Zones};
 use crate::platform::Platform;
 use crate::reference;
 use crate::verify;
@@ -55,16 +55,17 @@ fn union_length(spans: &[Span]) -> Duration {
 /// Runs one build and returns its result (or its error) to BuildKit exactly once.
 pub async fn run<G: Gateway>(g: &G, options: &Options) -> Result<Timings, GatewayError> {
     let mut timings = Timings::default();
-    match answer(g, options, &mut timings).await {
+    let answered = match Request::parse(options) {
+        Ok(request) => answer(g, &request, &mut timings).await,
+        Err(bad) => Err(bad_option(bad).into()),
+    };
+    match answered {
         Ok(Answer::Images(images, multi)) => g.return_images(images, multi).await?,
         Ok(Answer::Metadata(md)) => g.return_metadata(md).await?,
         Err(Failed { message, details }) => g.return_error(message, details).await?,
     }
     Ok(timings)
 }
-
-/// The build arg that lets a BuildKit without MergeOp build anyway, with the warnings below.
-pub const ALLOW_OLD_BUILDKIT: &str = "SCRATCHKIT_ALLOW_OLD_BUILDKIT";
 
 /// Why a BuildKit before v0.10 is refused. Measured on Debian 12's docker.io 20.10 (BuildKit v0.8): its file
 /// operations drop the sticky bit, so `/tmp` would be world-writable without it (anyone could delete or
@@ -73,63 +74,105 @@ const OLD_BUILDKIT: &str = "scratchkit needs BuildKit v0.10 or newer (Docker Eng
 On older BuildKit (Debian 12's docker.io 20.10 has v0.8) file operations drop the sticky bit, so the image's /tmp would be 0777 instead of 1777. \
 Upgrade Docker or BuildKit, or build anyway with --build-arg SCRATCHKIT_ALLOW_OLD_BUILDKIT=true";
 
-async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> Result<Answer, Failed> {
+/// The build, phase by phase: what BuildKit can do and was asked, the spec, its plan, what lowering needs
+/// per build, what it needs per platform, then each platform's image.
+async fn answer<G: Gateway>(g: &G, request: &Request, timings: &mut Timings) -> Result<Answer, Failed> {
     let caps = g.ping().await?;
-    let filename = options.filename();
-    let request = options.get("requestid").filter(|r| !r.is_empty());
-    if let Some(request) = request {
-        if !subrequests::KNOWN.contains(&request) {
-            // buildx matches on this text to fall back for subrequests a frontend does not know.
-            return Err(Failure(format!("unsupported request {request}")).into());
-        }
-        if request == subrequests::DESCRIBE {
-            return Ok(Answer::Metadata(subrequests::describe()));
-        }
+    if let Some(early) = screen(&caps, request)? {
+        return Ok(early);
     }
-    let allow_old = options.build_args().get(ALLOW_OLD_BUILDKIT).is_some_and(|v| v == "true" || v == "1");
-    if request.is_none() && !caps.has_llb("mergeop") && !allow_old {
-        return Err(Failure(OLD_BUILDKIT.to_string()).into());
+    let (loaded, excludes) = read_inputs(g, request).await?;
+    let spec = SpecText { text: &loaded.text, filename: &request.filename };
+    let build_platform = caps.worker_platforms.first().cloned().unwrap_or_else(Platform::linux_amd64);
+    let inputs = plan_inputs(request, &build_platform);
+    if let Some(subrequest) = &request.subrequest {
+        return Ok(Answer::Metadata(subrequests::answer(subrequest, spec.text, spec.filename, &inputs)));
     }
-    // The spec and the context's .dockerignore live in different locals: fetch both at once.
+    let compiled = compile(spec.text, spec.filename, &inputs)?;
+    let (plan, mut warnings) = (compiled.plan, compiled.warnings);
+    let build = build_inputs(&caps, request, build_platform, spec, excludes, &plan, &mut warnings);
+    let prepared = prepare(g, &caps, request, &plan, &build, spec, &mut warnings).await?;
+    let images = build_platforms(g, &plan, &build, prepared, spec, timings, &mut warnings).await?;
+    report_warnings(g, &caps, warnings, &loaded.vertex, spec.filename, spec.text).await;
+    Ok(Answer::Images(images, request.multi_platform || plan.platforms.len() > 1))
+}
+
+/// What is answered before the spec is read: an unknown subrequest (buildx matches on the text to fall
+/// back), `describe`, and a BuildKit too old to build on.
+fn screen(caps: &Caps, request: &Request) -> Result<Option<Answer>, Failed> {
+    match request.subrequest.as_deref() {
+        Some(sub) if !subrequests::KNOWN.contains(&sub) => Err(Failure(format!("unsupported request {sub}")).into()),
+        Some(subrequests::DESCRIBE) => Ok(Some(Answer::Metadata(subrequests::describe()))),
+        Some(_) => Ok(None),
+        None if !caps.has_llb("mergeop") && !request.allow_old_buildkit => Err(Failure(OLD_BUILDKIT.to_string()).into()),
+        None => Ok(None),
+    }
+}
+
+/// The spec, read from the client.
+struct LoadedSpec {
+    text: String,
+    /// The digest of the vertex that loaded it: warnings attach there.
+    vertex: String,
+}
+
+/// The spec and the build context's `.dockerignore` live in different locals: both are fetched at once (a
+/// subrequest needs no context).
+async fn read_inputs<G: Gateway>(g: &G, request: &Request) -> Result<(LoadedSpec, Vec<String>), Failed> {
     let dockerignore = async {
-        match request {
-            None => read_dockerignore(g, options).await,
+        match request.subrequest {
+            None => read_dockerignore(g, request).await,
             Some(_) => Vec::new(),
         }
     };
-    let (spec, excludes) = join(read_spec(g, options, &filename), dockerignore).await;
-    let (text, spec_vertex) = spec?;
-    let build_platform = caps.worker_platforms.first().cloned().unwrap_or_else(Platform::linux_amd64);
-    let inputs = PlanInputs {
-        build_args: options.build_args(),
-        platforms: requested_platforms(options)?,
+    let (spec, excludes) = join(read_spec(g, request, &request.filename), dockerignore).await;
+    let (text, vertex) = spec?;
+    Ok((LoadedSpec { text, vertex }, excludes))
+}
+
+/// What planning takes from the request.
+fn plan_inputs(request: &Request, build_platform: &Platform) -> PlanInputs {
+    PlanInputs {
+        build_args: request.build_args.clone(),
+        platforms: request.platforms.clone(),
         default_platform: Some(build_platform.clone()),
-        target: options.get("target").map(str::to_string),
-    };
-    if let Some(request) = request {
-        return Ok(Answer::Metadata(subrequests::answer(request, &text, &filename, &inputs)));
+        target: request.target.clone(),
     }
-    let compiled = compile(&text, &filename, &inputs)?;
-    let mut warnings = compiled.warnings.clone();
-    let plan = compiled.plan;
-    let mut ctx = Context::new(build_platform.clone());
-    // A source map: BuildKit shows a failing step with its spec lines, as it does for a Dockerfile.
-    ctx.source = Some(Arc::new(SourceFile { filename: filename.clone(), data: text.clone().into_bytes(), language: "yaml".into() }));
-    ctx.session_id = options.session_id.clone();
-    ctx.context_excludes = excludes;
-    ctx.merge = caps.has_llb("mergeop");
-    if !ctx.merge {
+}
+
+/// What lowering needs once per build: BuildKit's caps, the request's settings, the context's excludes
+/// and the source map. What an old BuildKit cannot do is warned about here.
+fn build_inputs(
+    caps: &Caps,
+    request: &Request,
+    build_platform: Platform,
+    spec: SpecText<'_>,
+    context_excludes: Vec<String>,
+    plan: &Plan,
+    warnings: &mut Diagnostics,
+) -> BuildInputs {
+    let build = BuildInputs {
+        build_platform,
+        merge: caps.has_llb("mergeop"),
+        copy_excludes: caps.has_llb("file.copy.includeexcludepatterns"),
+        resolve_mode: request.resolve_mode.map(|m| m.as_str().to_string()),
+        context: lower::context_options(request.session(request.context_local()), context_excludes),
+        labels: request.labels.clone(),
+        // A source map: BuildKit shows a failing step with its spec lines, as it does for a Dockerfile.
+        source: Some(Arc::new(SourceFile { filename: spec.filename.to_string(), data: spec.text.as_bytes().to_vec(), language: "yaml".into() })),
+    };
+    warn_old_buildkit(&build, plan, warnings);
+    build
+}
+
+fn warn_old_buildkit(build: &BuildInputs, plan: &Plan, warnings: &mut Diagnostics) {
+    if !build.merge {
         warnings.push(
             Diagnostic::warning(None, "this BuildKit has no MergeOp (before v0.10): the layers are stacked as a chain, and file modes may lose their special bits (BuildKit v0.8 gives /tmp 0777, not 1777)")
                 .hint("upgrade to BuildKit v0.10 or newer (Docker Engine 23 or newer)"),
         );
     }
-    ctx.copy_excludes = caps.has_llb("file.copy.includeexcludepatterns");
-    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself.
-    if ctx.copy_excludes {
-        ctx.probe = verify::planned_reads(&plan);
-    }
-    if !ctx.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
+    if !build.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
         warnings.push(
             Diagnostic::warning(
                 None,
@@ -138,34 +181,59 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
             .hint("upgrade BuildKit (Docker Engine 23 or newer), or list the zones you need under `rootfs.timezones`"),
         );
     }
-    ctx.resolve_mode = options.get("image-resolve-mode").filter(|m| !m.is_empty()).map(str::to_string);
-    ctx.labels = options.labels();
-    let spec = SpecText { text: &text, filename: &filename };
-    let named = contexts::NamedContexts::from_options(options);
-    let unknown = contexts::check_copies(&plan, &named);
+}
+
+/// Everything resolved before any platform is built.
+struct Prepared {
+    /// By target platform, in the plan's order.
+    per_platform: Vec<PlatformInputs>,
+    /// Before the checks: the builder paths the probe holds.
+    planned: Found,
+    solving: Solving,
+}
+
+/// Resolves, side by side, what lowering needs per platform (the builder image where it runs, the named
+/// contexts) and the SBOM generator; refuses copies from contexts that were not passed.
+async fn prepare<G: Gateway>(
+    g: &G,
+    caps: &Caps,
+    request: &Request,
+    plan: &Plan,
+    build: &BuildInputs,
+    spec: SpecText<'_>,
+    warnings: &mut Diagnostics,
+) -> Result<Prepared, Failed> {
+    let named = contexts::NamedContexts::from_request(request);
+    let unknown = contexts::check_copies(plan, &named);
     if unknown.has_errors() {
-        return Err(Failure(unknown.render(&filename, &text)).into());
+        return Err(Failure(unknown.render(spec.filename, spec.text)).into());
     }
-    let sbom = sbom_generator(g, &caps, options, &plan, &ctx, &mut warnings);
-    let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, &plan, &named, options, p, ctx.resolve_mode.as_deref())));
-    let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, &plan, &ctx, &named, spec), sbom), copy_sources).await;
+    let sbom = sbom_generator(g, caps, request, plan, build, warnings);
+    let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, plan, &named, request, p, build.resolve_mode.as_deref())));
+    let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, plan, build, &named, spec), sbom), copy_sources).await;
     let builders = builders?;
-    let solving = Solving {
-        no_cache: options.no_cache(),
-        cache_imports: options.cache_imports().map_err(bad_cache_imports)?,
-        sbom: sbom?,
-        readdir: caps.frontend.contains("readdir"),
-    };
-    // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
-    let builds = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
-        let mut ctx = ctx.clone();
-        ctx.named_contexts = named_contexts;
-        if let Some((pinned, env)) = builders.get(&runs_on(&plan, &build_platform, platform)) {
-            ctx.builder_ref = Some(pinned.clone());
-            ctx.builder_env = env.clone();
-        }
-        build_one(g, &plan, ctx, platform, spec, &solving)
+    let per_platform = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
+        let (builder_ref, builder_env) = builders.get(&runs_on(plan, &build.build_platform, platform)).cloned().unzip();
+        PlatformInputs { builder_ref, builder_env: builder_env.unwrap_or_default(), named_contexts }
     });
+    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself.
+    let planned = Found::planned(if build.copy_excludes { verify::planned_reads(plan) } else { Vec::new() });
+    let solving = Solving { no_cache: request.no_cache, cache_imports: request.cache_imports.clone(), sbom: sbom?, readdir: caps.frontend.contains("readdir") };
+    Ok(Prepared { per_platform: per_platform.collect(), planned, solving })
+}
+
+/// Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
+async fn build_platforms<G: Gateway>(
+    g: &G,
+    plan: &Plan,
+    build: &BuildInputs,
+    prepared: Prepared,
+    spec: SpecText<'_>,
+    timings: &mut Timings,
+    warnings: &mut Diagnostics,
+) -> Result<Vec<Built>, Failed> {
+    let Prepared { per_platform, planned, solving } = prepared;
+    let builds = plan.platforms.iter().zip(per_platform).map(|(platform, inputs)| build_one(g, plan, build, inputs, &planned, platform, spec, &solving));
     let results = join_all(builds).await;
     timings.builder = union_length(&results.iter().filter_map(|r| r.as_ref().ok().and_then(|b| b.built_during)).collect::<Vec<_>>());
     let mut images = Vec::new();
@@ -174,22 +242,29 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         warnings.extend(one.warnings);
         images.push(one.image);
     }
-    report_warnings(g, &caps, warnings, &spec_vertex, &filename, &text).await;
-    Ok(Answer::Images(images, multi_platform(options, plan.platforms.len())))
+    Ok(images)
 }
 
 /// How many characters of a client's option a message quotes: an option may be any size, and the
 /// message is printed whole by buildx.
 const QUOTED_OPTION: usize = 200;
 
-fn bad_cache_imports(e: BadCacheImports) -> Failure {
+/// What is wrong with an option, and what to pass instead.
+fn bad_option(bad: BadOption) -> Failure {
     let escape = |s: &str| crate::diag::escape(s, QUOTED_OPTION);
-    Failure(format!(
-        "cannot read the cache-imports option `{}` ({} bytes): {}; pass `--cache-from type=registry,ref=<ref>` (buildx sends it as a JSON list)",
-        escape(&e.option),
-        e.option.len(),
-        escape(&e.reason)
-    ))
+    Failure(match bad {
+        BadOption::CacheImports { option, reason } => format!(
+            "cannot read the cache-imports option `{}` ({} bytes): {}; pass `--cache-from type=registry,ref=<ref>` (buildx sends it as a JSON list)",
+            escape(&option),
+            option.len(),
+            escape(&reason)
+        ),
+        BadOption::Platform(message) => message,
+        BadOption::ResolveMode(mode) => format!("image-resolve-mode `{}` is not a resolve mode: use default, pull or local", escape(&mode)),
+        BadOption::MultiPlatform(value) => format!("multi-platform `{}` is not a boolean: use true or false", escape(&value)),
+        BadOption::SbomDisabled(value) => format!("--sbom has disabled={}: use true or false", crate::diag::escape(&value, 64)),
+        BadOption::SbomEmptyGenerator => "--sbom names an empty generator: give `--sbom=generator=<image>`".to_string(),
+    })
 }
 
 /// How the build's own solves are made: `--no-cache`, and the caches `--cache-from` names (BuildKit
@@ -208,14 +283,14 @@ struct Solving {
 async fn sbom_generator<G: Gateway>(
     g: &G,
     caps: &Caps,
-    options: &Options,
+    request: &Request,
     plan: &Plan,
-    ctx: &Context,
+    build: &BuildInputs,
     warnings: &mut Diagnostics,
 ) -> Result<Option<attestations::Generator>, Failure> {
     let declared = plan.builder.as_ref().map(|b| b.args.as_slice()).unwrap_or_default();
-    match attestations::request(options, declared)? {
-        Some(request) => attestations::generator(g, caps, request, ctx, warnings).await,
+    match attestations::request(request, declared)? {
+        Some(sbom) => attestations::generator(g, caps, sbom, build, warnings).await,
         None => Ok(None),
     }
 }
@@ -239,17 +314,17 @@ fn runs_on(plan: &Plan, build_platform: &Platform, platform: &Platform) -> Platf
 async fn resolve_builders<G: Gateway>(
     g: &G,
     plan: &Plan,
-    ctx: &Context,
+    build: &BuildInputs,
     named: &contexts::NamedContexts,
     spec: SpecText<'_>,
-) -> Result<BTreeMap<Platform, (String, Vec<String>)>, Failure> {
+) -> Result<BTreeMap<Platform, (String, EnvList)>, Failure> {
     if plan.builder.is_none() {
         return Ok(BTreeMap::new());
     }
-    let mut wanted: Vec<Platform> = plan.platforms.iter().map(|p| runs_on(plan, &ctx.build_platform, p)).collect();
+    let mut wanted: Vec<Platform> = plan.platforms.iter().map(|p| runs_on(plan, &build.build_platform, p)).collect();
     wanted.sort();
     wanted.dedup();
-    let resolved = join_all(wanted.iter().map(|p| resolve_builder(g, plan, named, spec, p, ctx.resolve_mode.as_deref()))).await;
+    let resolved = join_all(wanted.iter().map(|p| resolve_builder(g, plan, named, spec, p, build.resolve_mode.as_deref()))).await;
     wanted.into_iter().zip(resolved).map(|(p, r)| r.map(|v| (p, v))).collect()
 }
 
@@ -260,72 +335,115 @@ struct PlatformBuild {
     built_during: Option<Span>,
 }
 
-/// One platform's image: run the builder, check what it produced, then solve the image.
+/// One platform's image: lower, check what the builder produced, lower again with what the checks found
+/// (the libraries become one more layer, absent data files are left out: lowering again is cheap and
+/// keeps `lower` pure), then solve and check the image.
+#[allow(clippy::too_many_arguments)]
 async fn build_one<G: Gateway>(
     g: &G,
     plan: &Plan,
-    mut ctx: Context,
+    build: &BuildInputs,
+    inputs: PlatformInputs,
+    planned: &Found,
     platform: &Platform,
     spec: SpecText<'_>,
     solving: &Solving,
 ) -> Result<PlatformBuild, Failed> {
-    let mut warnings = Diagnostics::default();
-    let mut built_during = None;
-    let mut lowered = lower::lower_platform(plan, &ctx, platform);
-    let mut from_context = context_files(g, plan, &ctx, platform).await?;
-    if lowered.builder.is_none() {
-        // Without a builder, nothing else is checked: the context's files must need nothing.
-        let found = std::mem::take(&mut from_context.diagnostics);
-        if found.has_errors() {
-            return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
+    let first = lower::lower_platform(plan, build, &inputs, planned, platform);
+    let mut from_context = context_files(g, plan, build, &inputs, platform).await?;
+    let (lowered, warnings, built_during) = match &first.builder {
+        None => {
+            // Without a builder, nothing else is checked: the context's files must need nothing.
+            let found = std::mem::take(&mut from_context.diagnostics);
+            (first, fail_on_errors(found, spec)?, None)
         }
-        warnings.extend(found);
+        Some(builder) => {
+            let checked = check_builder(g, plan, builder, first.probe.as_ref(), planned, platform, from_context, spec, solving).await?;
+            (lower::lower_platform(plan, build, &inputs, &checked.found, platform), checked.warnings, Some(checked.built_during))
+        }
+    };
+    let (ref_id, checked) = solve_image(g, plan, build, &lowered, platform, spec, solving).await?;
+    let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
+    let attestations = match &solving.sbom {
+        Some(generator) => vec![generator.attest(g, &lowered, build, solving.no_cache).await?],
+        None => Vec::new(),
+    };
+    let mut all = warnings;
+    all.extend(checked);
+    Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings: all, built_during })
+}
+
+/// The diagnostics as warnings, or, when one is an error, all of them as the build's failure.
+fn fail_on_errors(found: Diagnostics, spec: SpecText<'_>) -> Result<Diagnostics, Failed> {
+    if found.has_errors() {
+        return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
     }
-    let mut from_context = Some(from_context);
-    if let Some(builder) = &lowered.builder {
-        let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
-        // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but
-        // on a build whose steps are all cached it fetches only the probe's layer, not the builder image.
-        let started = Instant::now();
-        let probe_ref = match &lowered.probe {
-            Some(probe) => solved_probe(g, probe, solving).await,
-            None => None,
-        };
-        if probe_ref.is_none() {
-            // So this is the build's own failure, if any.
-            g.stat_file(&builder_ref, ".").await?;
-        }
-        built_during = Some((started, Instant::now()));
-        let fs = match &probe_ref {
-            Some(probe_ref) => BuilderFs::new(g, &builder_ref).with_probe(probe_ref, ctx.probe.clone()),
-            None => {
-                ctx.probe.clear(); // the image's copies take the paths from the builder too
-                BuilderFs::new(g, &builder_ref)
-            }
-        };
-        let verified = verify::builder_output_with(&fs, plan, platform, from_context.take().unwrap_or_default()).await?;
-        ctx.probe_held = fs.held_by_name();
-        let problems = verified.diagnostics;
-        if problems.has_errors() {
-            return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
-        }
-        warnings.extend(problems);
-        // The libraries become one more layer and absent data files are left out; lowering again is
-        // cheap and keeps `lower` pure.
-        ctx.libraries = verified.libraries;
-        ctx.absent = verified.absent;
-        ctx.packages = package_metadata(verified.packages);
-        lowered = lower::lower_platform(plan, &ctx, platform);
+    Ok(found)
+}
+
+/// What the checks of one platform's builder output found, their warnings, and when the builder built.
+struct CheckedBuilder {
+    found: Found,
+    warnings: Diagnostics,
+    built_during: Span,
+}
+
+/// Runs the builder (through the probe when there is one) and checks what it produced.
+#[allow(clippy::too_many_arguments)]
+async fn check_builder<G: Gateway>(
+    g: &G,
+    plan: &Plan,
+    builder: &State,
+    probe: Option<&State>,
+    planned: &Found,
+    platform: &Platform,
+    from_context: verify::context::FromContext,
+    spec: SpecText<'_>,
+    solving: &Solving,
+) -> Result<CheckedBuilder, Failed> {
+    let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
+    // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but on a
+    // build whose steps are all cached it fetches only the probe's layer, not the builder image.
+    let started = Instant::now();
+    let probe_ref = match probe {
+        Some(probe) => solved_probe(g, probe, solving).await,
+        None => None,
+    };
+    if probe_ref.is_none() {
+        // So this is the build's own failure, if any.
+        g.stat_file(&builder_ref, ".").await?;
     }
+    let built_during = (started, Instant::now());
+    let (fs, probe) = match &probe_ref {
+        Some(probe_ref) => (BuilderFs::new(g, &builder_ref).with_probe(probe_ref, planned.probe.clone()), planned.probe.clone()),
+        // The image's copies take the paths from the builder too.
+        None => (BuilderFs::new(g, &builder_ref), Vec::new()),
+    };
+    let verified = verify::builder_output_with(&fs, plan, platform, from_context).await?;
+    let warnings = fail_on_errors(verified.diagnostics, spec)?;
+    let found = Found { probe, probe_held: fs.held_by_name(), libraries: verified.libraries, absent: verified.absent, packages: verified.packages };
+    Ok(CheckedBuilder { found, warnings, built_during })
+}
+
+/// Solves the image and checks it; returns its ref and the check's warnings. What an old BuildKit cannot
+/// do, and the build warned about, is not held against the image: before v0.9 a copy cannot leave
+/// Debian's dangling `zoneinfo/localtime` link out, and before v0.10 (no MergeOp) file operations drop
+/// special bits (`/tmp` is 0777).
+async fn solve_image<G: Gateway>(
+    g: &G,
+    plan: &Plan,
+    build: &BuildInputs,
+    lowered: &lower::Lowered,
+    platform: &Platform,
+    spec: SpecText<'_>,
+    solving: &Solving,
+) -> Result<(String, Diagnostics), Failed> {
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
-    // What an old BuildKit cannot do, and the build warned about, is not held against the image: before
-    // v0.9 a copy cannot leave Debian's dangling `zoneinfo/localtime` link out, and before v0.10 (no
-    // MergeOp) file operations drop special bits (`/tmp` is 0777).
     let mut lost = Vec::new();
-    if !ctx.copy_excludes {
+    if !build.copy_excludes {
         lost.extend(crate::plan::AbsPath::parse(&format!("{}/{}", crate::plan::ZONEINFO, lower::ZONE_LINK_OUT)));
     }
-    if !ctx.merge {
+    if !build.merge {
         lost.extend(verify::image::special_bit_paths(plan));
     }
     let checked = if lost.is_empty() {
@@ -335,13 +453,7 @@ async fn build_one<G: Gateway>(
         plan.image.accept.extend(lost.into_iter().map(|p| (p, crate::diag::Span::default())));
         check_image(g, &ref_id, &plan, platform, spec, solving.readdir).await?
     };
-    warnings.extend(checked);
-    let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
-    let attestations = match &solving.sbom {
-        Some(generator) => vec![generator.attest(g, &lowered, &ctx, solving.no_cache).await?],
-        None => Vec::new(),
-    };
-    Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
+    Ok((ref_id, checked))
 }
 
 /// The assembled image, checked as its user will meet it (see [`verify::image`]); returns its warnings.
@@ -374,13 +486,19 @@ async fn check_image<G: Gateway>(g: &G, ref_id: &str, plan: &Plan, platform: &Pl
 
 /// What the files `copy` takes from the build context and named contexts need, read from each context
 /// itself (the same vertex the image copies them from, so it is sent once).
-async fn context_files<G: Gateway>(g: &G, plan: &Plan, ctx: &Context, platform: &Platform) -> Result<verify::context::FromContext, Failed> {
+async fn context_files<G: Gateway>(
+    g: &G,
+    plan: &Plan,
+    build: &BuildInputs,
+    inputs: &PlatformInputs,
+    platform: &Platform,
+) -> Result<verify::context::FromContext, Failed> {
     let names = verify::context::contexts_copied_from(plan);
     let states: Vec<State> = names
         .iter()
         .map(|name| match name {
-            None => lower::build_context(ctx),
-            Some(n) => ctx.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, ctx.session_id.as_deref())),
+            None => lower::build_context(build),
+            Some(n) => inputs.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, build.context.session.as_deref(), &[])),
         })
         .collect();
     let solved = join_all(states.iter().map(|s| g.solve(marshal(s, false), &[]))).await;
@@ -406,13 +524,6 @@ async fn solved_probe<G: Gateway>(g: &G, probe: &State, solving: &Solving) -> Op
             None
         }
     }
-}
-
-/// What verify found in the builder's dpkg database, as lowering takes it.
-fn package_metadata(found: verify::packages::Metadata) -> lower::PackageMetadata {
-    let packages =
-        found.packages.into_iter().map(|p| lower::PackageFiles { name: p.name, stanza: p.stanza, md5sums: p.md5sums, copyright: p.copyright }).collect();
-    lower::PackageMetadata { packages, os_release: found.os_release }
 }
 
 /// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.
@@ -456,28 +567,16 @@ fn marshal(state: &State, no_cache: bool) -> crate::proto::pb::Definition {
     state.marshal(&crate::llb::MarshalOptions { ignore_cache: no_cache })
 }
 
-fn requested_platforms(options: &Options) -> Result<Vec<Platform>, Failure> {
-    match options.get("platform").filter(|p| !p.is_empty()) {
-        None => Ok(Vec::new()),
-        Some(list) => list.split(',').map(|p| Platform::parse(p).map_err(Failure)).collect(),
-    }
-}
-
-fn multi_platform(options: &Options, count: usize) -> bool {
-    let truthy = |v: Option<&str>| matches!(v, Some("true" | "1"));
-    count > 1 || truthy(options.get("multi-platform")) || truthy(options.get("build-arg:BUILDKIT_MULTI_PLATFORM"))
-}
-
 /// The spec is not sent to a forwarded frontend: solve the `dockerfile` local for just that file and read it.
 /// Returns the text and the digest of the vertex that loaded it (warnings attach there).
-async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Result<(String, String), Failure> {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.followpaths".to_string(), serde_json::json!([filename]).to_string());
-    attrs.insert("local.sharedkeyhint".to_string(), "dockerfile".to_string());
-    if let Some(s) = &options.session_id {
-        attrs.insert("local.session".to_string(), s.clone());
-    }
-    let local = State::local(&options.spec_local(), attrs).named(format!("[internal] load spec {filename}"));
+async fn read_spec<G: Gateway>(g: &G, options: &Request, filename: &str) -> Result<(String, String), Failure> {
+    let local = LocalOptions {
+        session: options.session(&options.spec_local).map(str::to_string),
+        shared_key_hint: Some("dockerfile".to_string()),
+        follow_paths: vec![filename.to_string()],
+        ..LocalOptions::default()
+    };
+    let local = State::local(&options.spec_local, &local).named(format!("[internal] load spec {filename}"));
     let def = marshal(&local, false);
     let vertex = def.def.first().map(|op| crate::llb::digest_of(op)).unwrap_or_default();
     let ref_id = g.solve(def, &[]).await?;
@@ -489,24 +588,24 @@ async fn read_spec<G: Gateway>(g: &G, options: &Options, filename: &str) -> Resu
 }
 
 /// `.dockerignore` at the context root, if there is one.
-async fn read_dockerignore<G: Gateway>(g: &G, options: &Options) -> Vec<String> {
-    read_dockerignore_of(g, &options.context_local(), options.session_id.as_deref()).await
+async fn read_dockerignore<G: Gateway>(g: &G, options: &Request) -> Vec<String> {
+    read_dockerignore_of(g, options.context_local(), options.session(options.context_local())).await
 }
 
 /// `.dockerignore` at the root of the client's local `local`, if there is one.
 async fn read_dockerignore_of<G: Gateway>(g: &G, local: &str, session: Option<&str>) -> Vec<String> {
-    let mut attrs = BTreeMap::new();
-    attrs.insert("local.followpaths".to_string(), serde_json::json!([".dockerignore"]).to_string());
-    let (hint, name) = if local == "context" {
-        ("context".to_string(), "[internal] load .dockerignore".to_string())
+    let (hint, name) = if local == lower::CONTEXT_LOCAL {
+        (local.to_string(), "[internal] load .dockerignore".to_string())
     } else {
         (format!("context:{local}-.dockerignore"), format!("[context {local}] load .dockerignore"))
     };
-    attrs.insert("local.sharedkeyhint".to_string(), hint);
-    if let Some(s) = session {
-        attrs.insert("local.session".to_string(), s.to_string());
-    }
-    let local = State::local(local, attrs).named(name);
+    let options = LocalOptions {
+        session: session.map(str::to_string),
+        shared_key_hint: Some(hint),
+        follow_paths: vec![".dockerignore".to_string()],
+        ..LocalOptions::default()
+    };
+    let local = State::local(local, &options).named(name);
     let Ok(ref_id) = g.solve(marshal(&local, false), &[]).await else {
         return Vec::new();
     };
@@ -526,9 +625,9 @@ async fn resolve_builder<G: Gateway>(
     spec: SpecText<'_>,
     platform: &Platform,
     resolve_mode: Option<&str>,
-) -> Result<(String, Vec<String>), Failure> {
+) -> Result<(String, EnvList), Failure> {
     let Some(b) = &plan.builder else {
-        return Ok((String::new(), Vec::new()));
+        return Ok((String::new(), EnvList::default()));
     };
     let located = |d: Diagnostic| Failure(Diagnostics::one(d).render(spec.filename, spec.text));
     let (image, replaced_by) = match named.for_image(&b.image, platform) {
@@ -558,6 +657,7 @@ async fn resolve_builder<G: Gateway>(
         .and_then(|c| c.pointer("/config/Env").cloned())
         .and_then(|e| serde_json::from_value::<Vec<String>>(e).ok())
         .unwrap_or_default();
+    let env = EnvList::parse(env);
     let pinned = if resolved.digest.is_empty() { normalized } else { reference::pin(&image, &resolved.digest) };
     Ok((pinned, env))
 }

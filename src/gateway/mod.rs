@@ -2,18 +2,24 @@
 //!
 //! [`Gateway`] is the slice of the LLBBridge service the frontend uses; [`client::StdioGateway`]
 //! implements it over the stdin/stdout pipes BuildKit hands a frontend container, and tests implement
-//! it with a fake. [`Options`] are the frontend options BuildKit passes in the environment. The build
+//! it with a fake. [`Options`] are the frontend options BuildKit passes in the environment, [`Request`]
+//! what they ask for, typed ([`keys`] names them all). The build
 //! flow written against the trait is [`crate::frontend`].
 
+mod attest;
 pub mod client;
+pub mod keys;
 pub mod options;
+mod request;
 
 use std::collections::BTreeSet;
 
 use crate::platform::Platform;
 use crate::proto::pb;
 
-pub use options::{parse_dockerignore, BadCacheImports, Options};
+pub use attest::{parse_bool, Sbom, DEFAULT_GENERATOR};
+pub use options::{parse_dockerignore, Options};
+pub use request::{BadOption, Request, ResolveMode};
 
 /// A request BuildKit refused or failed. `details` are BuildKit's own structured error details (the
 /// `google.rpc.Status` details: the failing vertex, its source lines, the exec's exit code); a frontend

@@ -6,8 +6,7 @@ use crate::platform::Platform;
 pub struct Exec {
     pub(super) root: State,
     pub args: Vec<String>,
-    /// `NAME=value`, in the order given.
-    pub env: Vec<String>,
+    pub env: super::EnvList,
     /// The working directory (execs run as root: the builder stage needs no other user).
     pub cwd: String,
     pub network: Network,

@@ -191,7 +191,7 @@ impl Marshaller<'_> {
         if e.network != Network::Sandbox {
             caps.push("exec.meta.network");
         }
-        let meta = pb::Meta { args: e.args.clone(), env: e.env.clone(), cwd: e.cwd.clone(), remove_mount_stubs_recursive: true, ..Default::default() };
+        let meta = pb::Meta { args: e.args.clone(), env: e.env.to_vec(), cwd: e.cwd.clone(), remove_mount_stubs_recursive: true, ..Default::default() };
         pb::ExecOp { meta: Some(meta), mounts, network: network as i32, security: 0 }
     }
 
@@ -393,8 +393,8 @@ mod tests {
 
     #[test]
     fn shared_and_equal_inputs_are_emitted_once() {
-        let a = State::local("context", BTreeMap::new());
-        let b = State::local("context", BTreeMap::new()); // equal op, built separately
+        let a = State::local("context", &crate::llb::LocalOptions::default());
+        let b = State::local("context", &crate::llb::LocalOptions::default()); // equal op, built separately
         let copy = |from: &State| FileAction::Copy { from: from.clone(), src: "/x".into(), dest: "/x".into(), options: CopyOptions::default() };
         let out = State::scratch().file(vec![copy(&a), copy(&b), copy(&a)]);
         let def = out.marshal(&MarshalOptions::default());
@@ -464,7 +464,7 @@ mod tests {
     fn read_only_mounts_take_their_state_as_an_input_and_have_no_output() {
         use crate::llb::{Mount, MountKind};
         let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None);
-        let scanned = State::local("context", BTreeMap::new());
+        let scanned = State::local("context", &crate::llb::LocalOptions::default());
         let mut exec = Exec::shell("true");
         exec.mounts = vec![
             Mount { dest: "/run/src/b".into(), kind: MountKind::ReadOnly { from: scanned.clone() } },
@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn unset_times_are_minus_one_and_copy_options_are_kept() {
         use pb::file_action::Action;
-        let src = State::local("context", BTreeMap::new());
+        let src = State::local("context", &crate::llb::LocalOptions::default());
         let options = CopyOptions { allow_wildcard: true, follow_symlinks: true, contents_only: true, create_dest_path: true, ..CopyOptions::default() };
         let actions = vec![
             FileAction::Mkdir { path: "/d".into(), mode: 0o755, make_parents: true, owner: None, timestamp: None },
@@ -527,7 +527,12 @@ mod tests {
     fn the_rendering_shows_mode_zero_and_leaves_unset_modes_null() {
         let actions = vec![
             FileAction::Mkfile { path: "/locked".into(), mode: 0, data: Vec::new(), owner: None, timestamp: None },
-            FileAction::Copy { from: State::local("context", BTreeMap::new()), src: "/a".into(), dest: "/a".into(), options: CopyOptions::default() },
+            FileAction::Copy {
+                from: State::local("context", &crate::llb::LocalOptions::default()),
+                src: "/a".into(),
+                dest: "/a".into(),
+                options: CopyOptions::default(),
+            },
         ];
         let rendered = crate::llb::render(&State::scratch().file(actions).marshal(&MarshalOptions::default()));
         let file = rendered["ops"].as_array().unwrap().iter().find_map(|op| op.get("file")).unwrap().clone();
@@ -543,7 +548,7 @@ mod tests {
 
     #[test]
     fn merge_of_one_state_is_that_state() {
-        let a = State::local("context", BTreeMap::new());
+        let a = State::local("context", &crate::llb::LocalOptions::default());
         let m = State::merge(vec![State::scratch(), a.clone()]);
         assert_eq!(m.marshal(&MarshalOptions::default()), a.marshal(&MarshalOptions::default()));
     }

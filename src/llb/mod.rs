@@ -5,14 +5,18 @@
 //! new state and shares the graph below it through `Arc`. Output indices, input lists and digests are
 //! worked out only when [`State::marshal`] walks the graph.
 
+mod env;
 mod exec;
 mod file;
+mod local;
 mod marshal;
 mod render;
 mod state;
 
+pub use env::EnvList;
 pub use exec::{Exec, Mount, MountKind, Network};
 pub use file::{CopyOptions, FileAction};
+pub use local::LocalOptions;
 pub use marshal::{digest_of, encode_op, to_pb_platform, MarshalOptions};
 pub use render::render;
 pub use state::{Source, SourceFile, SourceLocation, State};

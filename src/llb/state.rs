@@ -98,8 +98,8 @@ impl State {
     }
 
     /// `local://<name>`: a directory the client sends (`context`, `dockerfile`).
-    pub fn local(name: &str, attrs: BTreeMap<String, String>) -> Self {
-        State::source(Source { identifier: format!("local://{name}"), attrs, platform: None })
+    pub fn local(name: &str, options: &super::LocalOptions) -> Self {
+        State::source(Source { identifier: format!("local://{name}"), attrs: options.attrs(), platform: None })
     }
 
     /// Runs a command with this state as its root filesystem; the result is the changed root.

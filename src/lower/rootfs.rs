@@ -16,7 +16,8 @@ use crate::diag::Span;
 use crate::llb::{CopyOptions, FileAction, State};
 use crate::plan::{AbsPath, Copy, Home, Mode, Owner, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 
-use super::{PackageMetadata, Sources};
+use super::Sources;
+use crate::plan::PackageMetadata;
 
 /// The name in Debian's zoneinfo that links out of it, to `/etc/localtime`; left out of the image's copy.
 pub const ZONE_LINK_OUT: &str = "localtime";
@@ -194,7 +195,7 @@ fn layer_kind(piece: &Piece) -> LayerKind {
     match piece {
         Piece::CaCertificates(_) | Piece::DataFile { .. } => LayerKind::BuilderEtc,
         Piece::Timezones(_) => LayerKind::Own,
-        _ => LayerKind::Written,
+        Piece::Accounts(_) | Piece::Homes(_) | Piece::Tmp | Piece::Nsswitch | Piece::Dirs(_) | Piece::Files(_) => LayerKind::Written,
     }
 }
 

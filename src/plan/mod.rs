@@ -9,6 +9,7 @@ mod claims;
 mod copy;
 mod debug;
 mod files;
+mod found;
 mod image;
 mod libraries;
 mod paths;
@@ -23,6 +24,7 @@ pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Ow
 pub use args::substitute;
 pub use args::MAX_EPOCH;
 pub use build::{plan, PlanInputs};
+pub use found::{Found, PackageFiles, PackageMetadata};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 
@@ -76,7 +78,7 @@ impl Plan {
                 Piece::Tmp => vec![(tmp_path(), Mode::new(0o1777), Owner::ROOT)],
                 Piece::Homes(homes) => homes.iter().map(|h| (&h.path, Mode::new(0o700), h.owner)).collect(),
                 Piece::Dirs(ds) => ds.iter().map(|d| (&d.path, d.mode, d.owner)).collect(),
-                _ => Vec::new(),
+                Piece::Accounts(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) | Piece::Files(_) => Vec::new(),
             };
             for (path, mode, owner) in listed {
                 dirs.entry(path.to_string()).or_insert((mode, owner));

@@ -21,26 +21,7 @@ use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::plan::{fold_clamped, AbsPath, Owner, Piece, Plan, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
-/// What a directory entry is, as `lstat` sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Kind {
-    File,
-    Dir,
-    /// A symbolic link and its target, not followed.
-    Symlink(String),
-    /// A device, pipe or socket.
-    Other,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub kind: Kind,
-    /// Permission bits with setuid, setgid and sticky (`0o7777`).
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub size: u64,
-}
+pub use super::{Entry, Kind};
 
 /// Read access to the assembled image. Paths are absolute inside it.
 #[allow(async_fn_in_trait)]
@@ -494,7 +475,7 @@ pub fn special_bit_paths(plan: &Plan) -> Vec<AbsPath> {
             Piece::Tmp => out.extend(AbsPath::parse("/tmp")),
             Piece::Dirs(dirs) => out.extend(dirs.iter().filter(|d| d.mode.bits() & 0o7000 != 0).map(|d| d.path.clone())),
             Piece::Files(files) => out.extend(files.iter().filter(|f| f.mode.bits() & 0o7000 != 0).map(|f| f.path.clone())),
-            _ => {}
+            Piece::Accounts(_) | Piece::Homes(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) => {}
         }
     }
     out
@@ -515,7 +496,7 @@ fn origin(plan: &Plan, path: &str) -> Option<Span> {
             Piece::Timezones(_) if at_or_below(path, ZONEINFO) => Some(key("timezones")),
             Piece::CaCertificates(_) if path == CA_BUNDLE => Some(key("ca-certificates")),
             Piece::DataFile { file, requested } if path == file.path() => Some(*requested),
-            _ => None,
+            Piece::Accounts(_) | Piece::Tmp | Piece::Nsswitch | Piece::Timezones(_) | Piece::CaCertificates(_) | Piece::DataFile { .. } => None,
         };
         if let Some(span) = found {
             return span.or_else(|| plan.builder.as_ref().map(|b| b.image_span));
@@ -533,7 +514,7 @@ fn first_below(plan: &Plan, dir: &str) -> Option<Span> {
             Piece::Homes(homes) => homes.iter().find(|h| below(&h.path)).map(|h| h.span),
             Piece::Dirs(dirs) => dirs.iter().find(|d| below(&d.path)).map(|d| d.span),
             Piece::Files(files) => files.iter().find(|f| below(&f.path)).map(|f| Some(f.span)),
-            _ => None,
+            Piece::Accounts(_) | Piece::Tmp | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) => None,
         };
         if let Some(Some(span)) = found {
             return Some(span);
@@ -718,7 +699,7 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
                     want(&f.path, Kind::File, f.mode.bits(), f.owner, "`rootfs.files`:".into(), Some(f.span), hint);
                 }
             }
-            _ => {}
+            Piece::Accounts(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) => {}
         }
     }
     out.extend(blocked);
@@ -747,7 +728,7 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
             Piece::CaCertificates(_) => file(CA_BUNDLE, "the CA bundle", false),
             // One the builder turned out not to have (and the spec did not ask for) is left out.
             Piece::DataFile { file: f, requested } => file(f.path(), "the data file", requested.is_none()),
-            _ => {}
+            Piece::Accounts(_) | Piece::Homes(_) | Piece::Tmp | Piece::Nsswitch | Piece::Timezones(_) | Piece::Dirs(_) | Piece::Files(_) => {}
         }
     }
     let roots: Vec<String> = plan
@@ -756,7 +737,14 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
         .flat_map(|p| match p {
             Piece::Timezones(Zones::All) => vec![ZONEINFO.to_string()],
             Piece::Timezones(Zones::Only(names)) => names.iter().map(|n| format!("{ZONEINFO}/{n}")).collect(),
-            _ => Vec::new(),
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::CaCertificates(_)
+            | Piece::DataFile { .. }
+            | Piece::Dirs(_)
+            | Piece::Files(_) => Vec::new(),
         })
         .collect();
     let mut unreadable: Vec<String> = Vec::new();

@@ -33,21 +33,26 @@ pub struct FileStat {
 }
 
 /// What a directory entry is, symlinks not followed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Kind {
     File,
     Dir,
-    /// With its target as written.
+    /// A symbolic link and its target as written, not followed.
     Symlink(String),
     /// A device, pipe or socket; or, from a listing that follows symlinks, a link that leads nowhere.
+    #[default]
     Other,
 }
 
-/// One entry of [`Filesystem::list`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One entry of a directory listing ([`Filesystem::list`], [`image::ImageFs::list`]), as `lstat` sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entry {
-    pub name: String,
     pub kind: Kind,
+    /// Permission bits with setuid, setgid and sticky (`0o7777`).
+    pub mode: u32,
+    /// The owner; 0 from a listing that does not tell (the default [`Filesystem::list`]).
+    pub uid: u32,
+    pub gid: u32,
     pub size: u64,
 }
 
@@ -60,7 +65,7 @@ pub trait Filesystem {
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String>;
     /// A directory's entries with what each is. The default stats each name, which follows symlinks (a
     /// link shows as what it leads to); a filesystem that can tell links says so.
-    async fn list(&self, path: &str) -> Result<Vec<Entry>, String> {
+    async fn list(&self, path: &str) -> Result<Vec<(String, Entry)>, String> {
         let names = self.read_dir(path).await?;
         let paths: Vec<String> = names.iter().map(|n| format!("{}/{n}", path.trim_end_matches('/'))).collect();
         let stats = join_all(paths.iter().map(|p| self.stat(p))).await;
@@ -68,8 +73,8 @@ pub trait Filesystem {
             .into_iter()
             .zip(stats)
             .map(|(name, stat)| match stat {
-                Ok(s) => Entry { name, kind: if s.is_dir { Kind::Dir } else { Kind::File }, size: s.size },
-                Err(_) => Entry { name, kind: Kind::Other, size: 0 },
+                Ok(s) => (name, Entry { kind: if s.is_dir { Kind::Dir } else { Kind::File }, mode: s.mode, size: s.size, ..Entry::default() }),
+                Err(_) => (name, Entry::default()),
             })
             .collect())
     }
@@ -88,7 +93,7 @@ pub struct Verified {
     /// Data files the spec did not ask for explicitly and the builder lacks: the image goes without them.
     pub absent: Vec<String>,
     /// The packages owning what the image takes from the builder (`rootfs.package-metadata`).
-    pub packages: packages::Metadata,
+    pub packages: crate::plan::PackageMetadata,
 }
 
 /// Checks the builder's filesystem (already built) against the plan.
@@ -162,7 +167,13 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
             // whole tree reads the builder, which a cached build never unpacks for it).
             Piece::Timezones(Zones::All) => reads.push(BuilderRead::at(ZONEINFO).only(&["zone.tab", "zone1970.tab", "UTC"], false)),
             Piece::Timezones(Zones::Only(names)) => reads.extend(names.iter().map(|n| BuilderRead::at(&format!("{ZONEINFO}/{n}")))),
-            _ => {}
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::CaCertificates(Source::Context(_) | Source::Named { .. })
+            | Piece::Dirs(_)
+            | Piece::Files(_) => {}
         }
     }
     if plan.package_metadata {
@@ -191,7 +202,14 @@ pub fn copied(plan: &Plan, libraries: &[String], absent: &[String]) -> packages:
             Piece::Timezones(Zones::All) => out.trees.push((ZONEINFO.to_string(), vec!["right".to_string()])),
             Piece::Timezones(Zones::Only(names)) => out.files.extend(names.iter().map(|n| format!("{ZONEINFO}/{n}"))),
             Piece::DataFile { file, .. } if !absent.iter().any(|a| a == file.path()) => out.files.push(file.path().to_string()),
-            _ => {}
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::CaCertificates(Source::Context(_) | Source::Named { .. })
+            | Piece::DataFile { .. }
+            | Piece::Dirs(_)
+            | Piece::Files(_) => {}
         }
     }
     out.files.extend(libraries.iter().cloned());
@@ -377,7 +395,13 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
                 )),
             )),
             Piece::DataFile { file, requested: None } => optional.push(*file),
-            _ => {}
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::CaCertificates(Source::Context(_) | Source::Named { .. })
+            | Piece::Dirs(_)
+            | Piece::Files(_) => {}
         }
     }
     let (present, optional_present) = join(join_all(needed.iter().map(|(path, _)| fs.stat(path))), join_all(optional.iter().map(|f| fs.stat(f.path())))).await;

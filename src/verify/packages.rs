@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::{join, join_all};
 
 use super::Filesystem;
+use crate::plan::{PackageFiles, PackageMetadata};
 
 pub const DPKG: &str = "/var/lib/dpkg";
 pub const DPKG_INFO: &str = "/var/lib/dpkg/info";
@@ -39,27 +40,6 @@ const MERGED: &[&str] = &["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 pub struct Copied {
     pub files: Vec<String>,
     pub trees: Vec<(String, Vec<String>)>,
-}
-
-/// One owning package, ready to be written into the image.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Package {
-    /// `Package:` of the stanza (`libc6`), the name of its `status.d` file.
-    pub name: String,
-    /// Its stanza of the builder's status file, as is, ending in a newline.
-    pub stanza: String,
-    /// `<md5>  <path>` lines of its `.md5sums` for the copied files only (may be empty).
-    pub md5sums: String,
-    /// `/usr/share/doc/<package>/copyright` when the builder has it.
-    pub copyright: Option<String>,
-}
-
-/// What the image needs to describe its Debian content.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Metadata {
-    pub packages: Vec<Package>,
-    /// The builder's os-release path (a symlink is followed by the copy).
-    pub os_release: Option<String>,
 }
 
 /// `.`/`..` folded, and on a merged-/usr system `/lib/...` written as `/usr/lib/...`.
@@ -191,9 +171,9 @@ async fn merged_usr<F: Filesystem>(fs: &F) -> bool {
 
 /// Finds the owning packages of what is copied and reads what the image needs about them.
 /// A builder without a dpkg database gives empty metadata.
-pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
+pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
     let Ok(info) = fs.read_dir(DPKG_INFO).await else {
-        return Metadata::default(); // no dpkg: nothing to describe (see the module comment)
+        return PackageMetadata::default(); // no dpkg: nothing to describe (see the module comment)
     };
     let names: Vec<String> = info.into_iter().map(|n| n.rsplit('/').next().unwrap_or_default().to_string()).collect();
     let lists: Vec<(&str, &str)> = names.iter().filter_map(|n| list_name(n)).collect();
@@ -245,7 +225,7 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
         join(read_text(fs, format!("{DPKG_INFO}/{base}.md5sums")), async { fs.stat(&copyright).await.is_ok_and(|s| !s.is_dir).then_some(copyright) }).await
     }))
     .await;
-    let mut packages: Vec<Package> = found
+    let mut packages: Vec<PackageFiles> = found
         .into_iter()
         .zip(details)
         .map(|((_, package, mut paths, stanza), (md5sums, copyright))| {
@@ -253,7 +233,7 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
             if let Some(c) = &copyright {
                 paths.push(c);
             }
-            Package {
+            PackageFiles {
                 name: package.to_string(),
                 stanza: format!("{}\n", stanza.trim_end()),
                 md5sums: filter_md5sums(&md5sums.unwrap_or_default(), &paths),
@@ -263,7 +243,7 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> Metadata {
         .collect();
     packages.sort_by(|a, b| a.name.cmp(&b.name));
     packages.dedup_by(|a, b| a.name == b.name);
-    Metadata { packages, os_release }
+    PackageMetadata { packages, os_release }
 }
 
 #[cfg(test)]

@@ -139,12 +139,12 @@ pub async fn walk<F: Filesystem>(fs: &F, from: &str, to: &str) -> Result<Walked,
         let mut next = Vec::new();
         for (dir, entries) in level.iter().zip(listed) {
             let mut entries = entries.map_err(|e| format!("cannot list `{}`: {e}", dir.builder))?;
-            entries.sort_by(|a, b| a.name.cmp(&b.name));
-            for entry in entries {
-                let placed = Placed { builder: join(&dir.builder, &entry.name), image: join(&dir.image, &entry.name) };
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, entry) in entries {
+                let placed = Placed { builder: join(&dir.builder, &name), image: join(&dir.image, &name) };
                 match entry.kind {
                     Kind::Dir => next.push(placed),
-                    Kind::File if entry.size >= MIN_ELF && may_be_elf(&entry.name) => files.push(placed),
+                    Kind::File if entry.size >= MIN_ELF && may_be_elf(&name) => files.push(placed),
                     Kind::Symlink(target) => out.links.push((placed, target)),
                     Kind::File | Kind::Other => {}
                 }

@@ -1299,6 +1299,28 @@ fn a_malformed_cache_imports_option_is_an_error_not_ignored() {
     assert!(fake.error().contains("cache-imports"), "{}", fake.error());
 }
 
+/// The options are read once, before anything is solved: a resolve mode BuildKit has not is refused with
+/// the modes it has (it was passed on to BuildKit as given).
+#[test]
+fn an_unknown_image_resolve_mode_is_refused_before_any_solve() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("image-resolve-mode", "always")]);
+    assert!(fake.error().contains("image-resolve-mode `always` is not a resolve mode: use default, pull or local"), "{}", fake.error());
+    assert!(fake.solved.is_empty(), "{} solves", fake.solved.len());
+}
+
+/// `local-sessionid:context` names the session that serves the build context, as BuildKit's dockerui
+/// reads it for every local (it was read for named contexts only).
+#[test]
+fn the_build_context_is_read_through_its_own_session() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
+    run_frontend(&mut fake, &[("local-sessionid:context", "session-2")]);
+    fake.images();
+    let contexts: Vec<pb::SourceOp> = fake.solved.iter().flat_map(|s| sources(&s.def)).filter(|s| s.identifier == "local://context").collect();
+    assert!(!contexts.is_empty());
+    assert!(contexts.iter().all(|s| s.attrs.get("local.session").map(String::as_str) == Some("session-2")), "{contexts:#?}");
+}
+
 /// A 200 KB option is quoted cut, as diagnostics are: its start, `…`, and its size (it was echoed whole,
 /// and serde's reason quoted the value a second time).
 #[test]

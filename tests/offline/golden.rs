@@ -178,7 +178,12 @@ fn the_debug_target_adds_busybox_and_nothing_else() {
     let names = |target: Option<&str>| -> Vec<String> {
         let inputs = PlanInputs { target: target.map(str::to_string), ..PlanInputs::default() };
         let plan = compile(text, "scratch.yaml", &inputs).unwrap().plan;
-        let lowered = scratchkit::lower::lower(&plan, &scratchkit::lower::Context::new(scratchkit::platform::Platform::linux_amd64()));
+        let lowered = scratchkit::lower::lower(
+            &plan,
+            &scratchkit::lower::BuildInputs::new(scratchkit::platform::Platform::linux_amd64()),
+            &scratchkit::lower::PlatformInputs::default(),
+            &scratchkit::plan::Found::default(),
+        );
         let view = render(&lowered[0].image.marshal(&MarshalOptions::default()));
         view["ops"].as_array().unwrap().iter().filter_map(|o| o["name"].as_str().map(String::from)).collect()
     };
@@ -246,8 +251,9 @@ fn legal_input_that_used_to_be_refused() {
 fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     use scratchkit::compile::compile;
     use scratchkit::llb::{render, MarshalOptions};
-    use scratchkit::lower::{lower_platform, Context, PackageFiles, PackageMetadata};
+    use scratchkit::lower::{lower_platform, BuildInputs, PlatformInputs};
     use scratchkit::plan::PlanInputs;
+    use scratchkit::plan::{Found, PackageFiles, PackageMetadata};
     use scratchkit::platform::Platform;
 
     // The fixture ends inside `rootfs:`; one listed zone adds the per-zone copies.
@@ -256,15 +262,13 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     let inputs =
         PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(), target: Some("debug".into()), ..PlanInputs::default() };
     let plan = compile(&text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
-    let mut ctx = Context::new(Platform::linux_amd64());
-    ctx.libraries = vec!["/lib64/ld-linux-x86-64.so.2".into(), "/lib/x86_64-linux-gnu/libc.so.6".into()];
     let package = |name: &str, md5sums: &str, copyright: Option<&str>| PackageFiles {
         name: name.into(),
         stanza: format!("Package: {name}\nStatus: install ok installed\n"),
         md5sums: md5sums.into(),
         copyright: copyright.map(str::to_string),
     };
-    ctx.packages = PackageMetadata {
+    let packages = PackageMetadata {
         packages: vec![
             package("libc6", "0123456789abcdef0123456789abcdef  lib/x86_64-linux-gnu/libc.so.6\n", Some("/usr/share/doc/libc6/copyright")),
             package("tzdata", "", None),
@@ -272,7 +276,9 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
         ],
         os_release: Some("/usr/lib/os-release".into()),
     };
-    let lowered = lower_platform(&plan, &ctx, &Platform::linux_amd64());
+    let libraries = vec!["/lib64/ld-linux-x86-64.so.2".into(), "/lib/x86_64-linux-gnu/libc.so.6".into()];
+    let found = Found { libraries, packages, ..Found::default() };
+    let lowered = lower_platform(&plan, &BuildInputs::new(Platform::linux_amd64()), &PlatformInputs::default(), &found, &Platform::linux_amd64());
     let llb = render(&lowered.image.marshal(&MarshalOptions::default()));
     assert!(!llb.to_string().contains("../../etc/passwd"), "a package name became a path");
     insta::assert_json_snapshot!("builder_output_layers", llb);

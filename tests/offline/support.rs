@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use scratchkit::compile::{compile, SpecError};
 use scratchkit::llb::{render, MarshalOptions};
-use scratchkit::lower::Context;
+use scratchkit::lower::{BuildInputs, PlatformInputs};
+use scratchkit::plan::Found;
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 use scratchkit::proto::pb;
@@ -29,8 +30,8 @@ pub fn stem(path: &Path) -> String {
 /// Spec text → one Definition (and config) per platform, with the CLI's defaults.
 pub fn build(text: &str, name: &str) -> Result<Vec<(Platform, pb::Definition, serde_json::Value)>, SpecError> {
     let compiled = compile(text, name, &PlanInputs::default())?;
-    let ctx = Context::new(Platform::linux_amd64());
-    Ok(scratchkit::lower::lower(&compiled.plan, &ctx)
+    let build = BuildInputs::new(Platform::linux_amd64());
+    Ok(scratchkit::lower::lower(&compiled.plan, &build, &PlatformInputs::default(), &Found::default())
         .into_iter()
         .map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), serde_json::to_value(&l.config).expect("config JSON")))
         .collect())

@@ -73,9 +73,10 @@ fn builder_env(spec: &str, image_env: &[&str]) -> Vec<String> {
     use prost::Message;
     use scratchkit::proto::pb;
     let plan = compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
-    let mut ctx = scratchkit::lower::Context::new(Platform::linux_amd64());
-    ctx.builder_env = image_env.iter().map(|s| s.to_string()).collect();
-    let lowered = scratchkit::lower::lower_platform(&plan, &ctx, &Platform::linux_amd64());
+    let build = scratchkit::lower::BuildInputs::new(Platform::linux_amd64());
+    let per_platform = scratchkit::lower::PlatformInputs { builder_env: scratchkit::llb::EnvList::parse(image_env), ..Default::default() };
+    let found = scratchkit::plan::Found::default();
+    let lowered = scratchkit::lower::lower_platform(&plan, &build, &per_platform, &found, &Platform::linux_amd64());
     let def = lowered.builder.expect("a builder stage").marshal(&scratchkit::llb::MarshalOptions::default());
     let execs: Vec<pb::ExecOp> = def
         .def

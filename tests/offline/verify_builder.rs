@@ -146,7 +146,7 @@ impl Filesystem for Tree {
         Ok(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
     }
     /// As BuildKit's ReadDir answers: symlinks as links, with their targets.
-    async fn list(&self, path: &str) -> Result<Vec<Entry>, String> {
+    async fn list(&self, path: &str) -> Result<Vec<(String, Entry)>, String> {
         let dir = self.resolve(path);
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("readdir {path}: {e}"))?;
         let mut out = Vec::new();
@@ -159,7 +159,7 @@ impl Filesystem for Tree {
             } else {
                 EntryKind::File
             };
-            out.push(Entry { name: e.file_name().to_string_lossy().into_owned(), kind, size: m.len() });
+            out.push((e.file_name().to_string_lossy().into_owned(), Entry { kind, size: m.len(), ..Entry::default() }));
         }
         Ok(out)
     }
