@@ -1516,11 +1516,11 @@ fn a_data_file_the_spec_asks_for_must_be_in_the_builder() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(error.contains("`rootfs.services: true`, but the builder image has no `/etc/services`"), "{error}");
+    assert!(error.contains("error[SK336]: `rootfs.services: true`, but the builder image has no `/etc/services`"), "{error}");
     assert!(error.contains("scratch.yaml:9:13"), "{error}");
     assert!(error.contains("apt-get install netbase"), "{error}");
     // The optional file is only a warning, shown with the error.
-    assert!(error.contains("warning: the builder image has no `/etc/mime.types`"), "{error}");
+    assert!(error.contains("warning[SK338]: the builder image has no `/etc/mime.types`"), "{error}");
     assert!(error.contains("1 error and 1 warning found"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
 }
@@ -1649,7 +1649,11 @@ fn lint_subrequest_on_a_bad_spec_reports_status_one() {
     let txt = text(&md["result.txt"]);
     assert!(txt.contains("scratch.yaml:1:1") && txt.contains("did you mean `builder`"), "{txt}");
     let json: Value = serde_json::from_slice(&md["result.json"]).unwrap();
-    assert_eq!(json["warnings"][0]["ruleName"], "SpecError");
+    // The rule is the code of an unknown key, with what it means and where it is explained.
+    let rule = scratchkit::rules::codes::SK113;
+    assert_eq!(json["warnings"][0]["ruleName"], rule.code);
+    assert_eq!(json["warnings"][0]["description"], rule.summary);
+    assert_eq!(json["warnings"][0]["url"], rule.url());
 }
 
 #[test]

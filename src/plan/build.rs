@@ -1,5 +1,6 @@
 //! Spec → Plan: every check and every default, collected into one pass that reports all problems.
 
+use crate::rules::codes::*;
 use std::collections::{BTreeMap, HashSet};
 
 use super::paths::AbsPath;
@@ -8,6 +9,7 @@ use super::values::MAX_EXPANDED_TOTAL;
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::platform::Platform;
+use crate::rules::Rule;
 use crate::spec::{self};
 
 /// What the plan needs from outside the spec: build args and platforms given on the command line.
@@ -59,18 +61,18 @@ pub(super) struct Planner {
 const SUGGESTIONS: usize = 32;
 
 impl Planner {
-    pub(super) fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::error(span, message).hint(hint));
+    pub(super) fn error(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::error(rule, span, message).hint(hint));
     }
 
-    pub(super) fn warn(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(span, message).hint(hint));
+    pub(super) fn warn(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(rule, span, message).hint(hint));
     }
 
     fn plan(&mut self, spec: &spec::Spec, inputs: &PlanInputs) -> Plan {
         if let Some(v) = &spec.version {
             if v.value != "1" {
-                self.error(v.span, format!("unknown spec version `{}`", v.value), "only `version: 1` exists; remove the line or write 1");
+                self.error(SK207, v.span, format!("unknown spec version `{}`", v.value), "only `version: 1` exists; remove the line or write 1");
             }
         }
         self.args(spec, inputs);
