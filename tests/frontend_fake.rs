@@ -2290,3 +2290,28 @@ fn the_image_is_read_with_bounded_concurrency() {
     assert_eq!(fake.image_lists.len(), 6 + 64);
     assert!(fake.peak_in_flight <= 16, "{} requests in flight at once", fake.peak_in_flight);
 }
+
+/// A static C program whose debug information is most of the file (2 MiB of it).
+fn mostly_debug_information() -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-fake-debug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, plain, pad, out) = (dir.join("hello.c"), dir.join("plain"), dir.join("pad"), dir.join("padded"));
+    std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
+    let status = std::process::Command::new("gcc").args(["-static", "-g", "-o"]).arg(&plain).arg(&src).status().expect("gcc runs");
+    assert!(status.success(), "gcc failed");
+    std::fs::write(&pad, vec![0x5a; 2 << 20]).unwrap();
+    let section = format!(".debug_pad={}", pad.display());
+    let status = std::process::Command::new("objcopy").args(["--add-section", &section]).arg(&plain).arg(&out).status().expect("objcopy runs");
+    assert!(status.success(), "objcopy failed");
+    std::fs::read(&out).unwrap()
+}
+
+#[test]
+fn debug_information_is_a_note_in_the_log_not_a_build_warning() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, mostly_debug_information());
+    run_frontend(&mut fake, &[]);
+
+    assert!(!fake.definitions(Kind::Image).is_empty(), "the image was not solved");
+    // buildx would print "1 warning found" for it: the note (SK331) stays in the daemon log.
+    assert!(fake.warnings.is_empty(), "a note was sent as a warning: {:?}", fake.warnings);
+}
