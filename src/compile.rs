@@ -3,6 +3,7 @@
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::plan::{self, Plan, PlanInputs};
+use crate::rules::codes::*;
 use crate::spec;
 
 /// The largest spec accepted. Checking one costs time and memory in proportion to its size; a real spec
@@ -23,7 +24,7 @@ pub struct Compiled {
 }
 
 fn too_large(len: usize) -> Diagnostics {
-    let d = Diagnostic::error(None, format!("the spec is larger than {} KiB ({len} bytes read)", MAX_SPEC_BYTES / 1024))
+    let d = Diagnostic::error(SK119, None, format!("the spec is larger than {} KiB ({len} bytes read)", MAX_SPEC_BYTES / 1024))
         .hint("a spec is a few KiB of YAML; is this the right file?");
     Diagnostics::one(d)
 }
@@ -42,7 +43,7 @@ pub fn decode(bytes: &[u8], filename: &str) -> Result<String, SpecError> {
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
-            let d = Diagnostic::error(Span::new(line, column, 1), "the spec is not valid UTF-8 here")
+            let d = Diagnostic::error(SK120, Span::new(line, column, 1), "the spec is not valid UTF-8 here")
                 .hint("save the file as UTF-8 (a byte of another encoding, such as Latin-1, is not UTF-8)");
             let ds = Diagnostics::one(d);
             Err(SpecError { rendered: ds.render(filename, &String::from_utf8_lossy(bytes)), diagnostics: ds })
@@ -52,7 +53,7 @@ pub fn decode(bytes: &[u8], filename: &str) -> Result<String, SpecError> {
 
 /// A loading error after which the spec holds everything else that was written: an unknown key.
 fn leaves_values_in_place(d: &Diagnostic) -> bool {
-    d.message.starts_with("unknown key ") || d.message.starts_with("unknown top-level key ")
+    d.is(SK113)
 }
 
 /// The bounds every reader of a spec checks before the parser builds anything (`compile`, and
@@ -65,7 +66,7 @@ pub fn check_limits(text: &str) -> Result<(), Diagnostics> {
     }
     if let Ok(values) = spec::scan::count(text) {
         if values > spec::scan::MAX_VALUES {
-            let d = Diagnostic::error(None, format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES))
+            let d = Diagnostic::error(SK121, None, format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES))
                 .hint("a spec has a few hundred; is this the right file?");
             return Err(Diagnostics::one(d));
         }

@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+use crate::rules::Rule;
+pub use crate::rules::Severity;
+
 /// A location in the spec file: 1-based line and column, and how many characters to underline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
@@ -19,14 +22,10 @@ impl Span {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// What kind of problem it is (its code, in [`crate::rules`]): what code and tests decide by.
+    pub rule: &'static Rule,
     pub severity: Severity,
     pub message: String,
     /// `None` when the problem is not tied to a place in the file (for example an empty file).
@@ -35,12 +34,30 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, message: message.into(), span: span.into(), hint: None }
+    /// A problem of the kind `rule`, at its severity.
+    pub fn new(rule: &'static Rule, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Diagnostic { rule, severity: rule.severity, message: message.into(), span: span.into(), hint: None }
     }
 
-    pub fn warning(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, message: message.into(), span: span.into(), hint: None }
+    /// [`Diagnostic::new`] for an error rule: the call site reads as what it reports.
+    pub fn error(rule: &'static Rule, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(rule.severity, Severity::Error, "{} is not an error", rule.code);
+        Self::new(rule, span, message)
+    }
+
+    pub fn warning(rule: &'static Rule, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(rule.severity, Severity::Warning, "{} is not a warning", rule.code);
+        Self::new(rule, span, message)
+    }
+
+    pub fn note(rule: &'static Rule, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(rule.severity, Severity::Note, "{} is not a note", rule.code);
+        Self::new(rule, span, message)
+    }
+
+    /// Whether it is of the kind `rule`.
+    pub fn is(&self, rule: &Rule) -> bool {
+        self.rule.code == rule.code
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -96,6 +113,20 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.severity == Severity::Warning)
     }
 
+    pub fn notes(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.severity == Severity::Note)
+    }
+
+    /// The kept diagnostics of the kind `rule`.
+    pub fn of<'a>(&'a self, rule: &'a Rule) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        self.items.iter().filter(move |d| d.is(rule))
+    }
+
+    /// Whether a kept diagnostic is of the kind `rule`.
+    pub fn has(&self, rule: &Rule) -> bool {
+        self.of(rule).next().is_some()
+    }
+
     pub fn extend(&mut self, other: Diagnostics) {
         for d in other.items {
             self.push(d);
@@ -140,8 +171,11 @@ impl Diagnostics {
         // The last line counts both kinds, kept or only counted.
         let errors = self.errors().count() + self.omitted_errors;
         let warnings = self.warnings().count() + self.omitted_warnings;
-        let counts: Vec<String> =
-            [(errors, "error"), (warnings, "warning")].into_iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}{}", plural(n))).collect();
+        let counts: Vec<String> = [(errors, "error"), (warnings, "warning"), (self.notes().count(), "note")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}{}", plural(n)))
+            .collect();
         if !counts.is_empty() {
             out.push_str(&format!("{}: {} found\n", escape(filename, MAX_MESSAGE), counts.join(" and ")));
         }
@@ -232,9 +266,10 @@ fn render_one(d: &Diagnostic, filename: &str, line: Option<&str>) -> String {
     let label = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     };
     let filename = escape(filename, MAX_MESSAGE);
-    let mut out = format!("{label}: {}\n", escape(&d.message, MAX_MESSAGE));
+    let mut out = format!("{label}[{}]: {}\n", d.rule.code, escape(&d.message, MAX_MESSAGE));
     let hint = d.hint.as_deref().map(|h| escape(h, MAX_MESSAGE));
     match d.span {
         Some(span) => {
@@ -321,11 +356,12 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::codes::{SK113, SK228};
 
     #[test]
     fn renders_location_caret_and_hint() {
         let mut ds = Diagnostics::default();
-        ds.push(Diagnostic::error(Span::new(2, 3, 6), "unknown key `bulder`").hint("did you mean `builder`?"));
+        ds.push(Diagnostic::error(SK113, Span::new(2, 3, 6), "unknown key `bulder`").hint("did you mean `builder`?"));
         let text = ds.render("scratch.yaml", "version: 1\n  bulder: x\n");
         assert!(text.contains("--> scratch.yaml:2:3"), "{text}");
         assert!(text.contains("2 |   bulder: x\n"), "{text}");
@@ -337,25 +373,25 @@ mod tests {
     #[test]
     fn the_last_line_counts_errors_and_warnings() {
         let mut ds = Diagnostics::default();
-        ds.push(Diagnostic::warning(None, "w").hint("h"));
+        ds.push(Diagnostic::warning(SK228, None, "w").hint("h"));
         assert!(ds.render("scratch.yaml", "").ends_with("scratch.yaml: 1 warning found\n"));
-        ds.push(Diagnostic::error(None, "e").hint("h"));
-        ds.push(Diagnostic::warning(None, "w2").hint("h"));
+        ds.push(Diagnostic::error(SK113, None, "e").hint("h"));
+        ds.push(Diagnostic::warning(SK228, None, "w2").hint("h"));
         assert!(ds.render("scratch.yaml", "").ends_with("scratch.yaml: 1 error and 2 warnings found\n"));
     }
 
     #[test]
     fn control_characters_are_shown_escaped_with_the_caret_in_place() {
         let mut ds = Diagnostics::default();
-        ds.push(Diagnostic::error(Span::new(1, 3, 3), "unknown key `\u{1b}[31mx`").hint("a\nb"));
+        ds.push(Diagnostic::error(SK113, Span::new(1, 3, 3), "unknown key `\u{1b}[31mx`").hint("a\nb"));
         let text = ds.render("scratch.yaml", "\u{1b}[bad: 1\n");
         assert!(!text.contains('\u{1b}'), "{text}");
         assert!(text.contains("1 | \\u{1b}[bad: 1\n"), "{text}");
         // `\u{1b}[` takes 7 columns, so `bad` starts at the 8th.
         assert!(text.contains("  |        ^^^\n"), "{text}");
-        assert!(text.contains("error: unknown key `\\u{1b}[31mx`"), "{text}");
+        assert!(text.contains("error[SK113]: unknown key `\\u{1b}[31mx`"), "{text}");
         assert!(text.contains("= hint: a\\u{a}b"), "{text}");
-        let bidi = Diagnostics::one(Diagnostic::error(Span::new(1, 1, 1), "x")).render("f", "a\u{202e}b: c\n");
+        let bidi = Diagnostics::one(Diagnostic::error(SK113, Span::new(1, 1, 1), "x")).render("f", "a\u{202e}b: c\n");
         assert!(bidi.contains("1 | a\\u{202e}b: c"), "{bidi}");
     }
 
@@ -364,7 +400,7 @@ mod tests {
         let line = format!("copy: [{}]", vec!["a"; 40_000].join(","));
         let mut ds = Diagnostics::default();
         for i in 0..5000 {
-            ds.push(Diagnostic::error(Span::new(1, 8 + 2 * i, 1), "`/a` is copied twice").hint("h"));
+            ds.push(Diagnostic::error(SK113, Span::new(1, 8 + 2 * i, 1), "`/a` is copied twice").hint("h"));
         }
         assert_eq!((ds.items.len(), ds.omitted_errors, ds.count()), (MAX_KEPT, 5000 - MAX_KEPT, 5000));
         let text = ds.render("scratch.yaml", &line);
@@ -383,7 +419,7 @@ mod tests {
 
     #[test]
     fn a_caret_past_the_end_of_the_line_stays_on_it() {
-        let ds = Diagnostics::one(Diagnostic::error(Span::new(1, 5, 1), "x").hint("h"));
+        let ds = Diagnostics::one(Diagnostic::error(SK113, Span::new(1, 5, 1), "x").hint("h"));
         let text = ds.render("f", "ab\n");
         assert!(text.contains("1 | ab\n  |     ^\n"), "{text}");
     }

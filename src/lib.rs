@@ -18,5 +18,6 @@ pub mod plan;
 pub mod platform;
 pub mod proto;
 pub mod reference;
+pub mod rules;
 pub mod spec;
 pub mod verify;

@@ -85,6 +85,9 @@ enum Command {
         /// Print the key overview table of `docs/spec.md` (Markdown) instead.
         #[arg(long)]
         overview: bool,
+        /// Print the table of message codes of `docs/spec.md` (Markdown) instead.
+        #[arg(long, conflicts_with = "overview")]
+        rules: bool,
     },
     /// Write a first scratch.yaml for the Go (go.mod), Rust (Cargo.toml) or C (Makefile) project in a
     /// directory, and print the command that builds it.
@@ -225,8 +228,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "scratchkit", &mut script);
             emit(&script)
         }
-        Command::Schema { overview } => {
-            let text = if overview { scratchkit::spec::schema::overview() } else { scratchkit::spec::schema::json_schema_text() };
+        Command::Schema { overview, rules } => {
+            let text = match (overview, rules) {
+                (true, _) => scratchkit::spec::schema::overview(),
+                (_, true) => scratchkit::rules::markdown(),
+                _ => scratchkit::spec::schema::json_schema_text(),
+            };
             emit(text.as_bytes())
         }
         Command::Check { spec } => {

@@ -5,6 +5,7 @@
 //! (BuildKit's SBOM protocol, `docs/attestations/sbom-protocol.md`), and returns the scan as an
 //! attestation bundle; BuildKit then skips its own scan, since the result has an SBOM.
 
+use crate::rules::codes::*;
 use std::collections::BTreeMap;
 
 use super::Failure;
@@ -96,6 +97,7 @@ pub async fn generator<G: Gateway>(
     if !caps.frontend.contains(CAP_ATTESTATIONS) {
         warnings.push(
             Diagnostic::warning(
+                SK401,
                 None,
                 format!("this BuildKit takes no attestations from a frontend (no cap {CAP_ATTESTATIONS}): {SCAN_STAGE} and {SCAN_CONTEXT} are ignored"),
             )

@@ -5,6 +5,7 @@
 //! - a context named like the builder image replaces it (`golang:1.23=docker-image://mirror/golang:1.23`);
 //! - `from: context:NAME:path` in `copy` reads a path of the named context (a directory or an image).
 
+use crate::rules::codes::*;
 use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -84,7 +85,7 @@ pub fn check_copies(plan: &Plan, contexts: &NamedContexts) -> Diagnostics {
         let missing: Vec<String> = found.iter().filter(|(_, l)| l.is_none()).map(|(p, _)| p.to_string()).collect();
         if missing.len() == found.len() {
             ds.push(
-                Diagnostic::error(copy.span, format!("no build context named `{name}` was passed")).hint(format!(
+                Diagnostic::error(SK402, copy.span, format!("no build context named `{name}` was passed")).hint(format!(
                     "pass one: `docker buildx build --build-context {name}=<directory> …`, or write `context:<path>` for the main build context"
                 )),
             );
@@ -92,7 +93,7 @@ pub fn check_copies(plan: &Plan, contexts: &NamedContexts) -> Diagnostics {
         }
         if !missing.is_empty() {
             ds.push(
-                Diagnostic::error(copy.span, format!("no build context named `{name}` was passed for {}", missing.join(", "))).hint(format!(
+                Diagnostic::error(SK403, copy.span, format!("no build context named `{name}` was passed for {}", missing.join(", "))).hint(format!(
                     "`{name}::<platform>` serves that platform only: pass `{name}` for every platform, or one for each of {}",
                     missing.join(", ")
                 )),
@@ -101,7 +102,7 @@ pub fn check_copies(plan: &Plan, contexts: &NamedContexts) -> Diagnostics {
         if let Some((platform, Some(Location::Other(scheme)))) = found.iter().find(|(_, l)| matches!(l, Some(Location::Other(_)))) {
             let which = if found.len() > 1 { format!(" for {platform}") } else { String::new() };
             ds.push(
-                Diagnostic::error(copy.span, format!("build context `{name}`{which} is a `{scheme}` context; copies read directories and images"))
+                Diagnostic::error(SK404, copy.span, format!("build context `{name}`{which} is a `{scheme}` context; copies read directories and images"))
                     .hint(format!("pass `--build-context {name}=<directory>` or `{name}=docker-image://<image>`")),
             );
         }
@@ -148,7 +149,7 @@ pub fn not_an_image(span: Span, image: &str, key: &str, location: &Location) -> 
         Location::Other(scheme) => format!("a `{scheme}` context"),
         Location::Image(_) => "the empty image".to_string(),
     };
-    Diagnostic::error(span, format!("`--build-context {key}=…` replaces the builder image `{image}` with {what}; the builder must be an image"))
+    Diagnostic::error(SK405, span, format!("`--build-context {key}=…` replaces the builder image `{image}` with {what}; the builder must be an image"))
         .hint(format!("pass `--build-context {key}=docker-image://<registry>/<image>:<tag>`"))
 }
 

@@ -10,6 +10,7 @@ mod image_fs;
 mod serve;
 pub mod subrequests;
 
+use crate::rules::codes::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -168,13 +169,14 @@ fn build_inputs(
 fn warn_old_buildkit(build: &BuildInputs, plan: &Plan, warnings: &mut Diagnostics) {
     if !build.merge {
         warnings.push(
-            Diagnostic::warning(None, "this BuildKit has no MergeOp (before v0.10): the layers are stacked as a chain, and file modes may lose their special bits (BuildKit v0.8 gives /tmp 0777, not 1777)")
+            Diagnostic::warning(SK406, None, "this BuildKit has no MergeOp (before v0.10): the layers are stacked as a chain, and file modes may lose their special bits (BuildKit v0.8 gives /tmp 0777, not 1777)")
                 .hint("upgrade to BuildKit v0.10 or newer (Docker Engine 23 or newer)"),
         );
     }
     if !build.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
         warnings.push(
             Diagnostic::warning(
+                SK407,
                 None,
                 "this BuildKit (before v0.9) cannot leave files out of a copy: /usr/share/zoneinfo is copied with its `right/` tree, which doubles its size",
             )
@@ -538,7 +540,8 @@ async fn report_warnings<G: Gateway>(g: &G, caps: &Caps, warnings: Diagnostics, 
     let mut seen = std::collections::BTreeSet::new();
     // What BuildKit echoes goes to a terminal: hidden characters escaped, as many warnings as we render.
     let source = crate::diag::escape_source(text);
-    for d in warnings.items {
+    // A note is for the log: buildx would count it as a warning.
+    for d in warnings.items.into_iter().filter(|d| d.severity != crate::diag::Severity::Note) {
         if !seen.insert((d.message.clone(), d.span)) {
             continue; // the same warning from each platform's checks
         }
@@ -649,7 +652,7 @@ async fn resolve_builder<G: Gateway>(
                     format!("check the reference after `{key}=docker-image://`"),
                 ),
             };
-            return Err(located(Diagnostic::error(b.image_span, message).hint(hint)));
+            return Err(located(Diagnostic::error(SK408, b.image_span, message).hint(hint)));
         }
     };
     let env = serde_json::from_slice::<serde_json::Value>(&resolved.config)

@@ -4,7 +4,6 @@
 use serde_json::{json, Value};
 
 use crate::compile::compile;
-use crate::diag::Severity;
 use crate::plan::{PlanInputs, TARGETS};
 use crate::spec;
 
@@ -53,8 +52,10 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
             let hint = d.hint.as_deref().map(|h| crate::diag::escape(h, crate::diag::MAX_MESSAGE));
             let d = crate::diag::Diagnostic { message, hint, ..d.clone() };
             json!({
-                "ruleName": if d.severity == Severity::Error { "SpecError" } else { "SpecWarning" },
-                "description": d.message,
+                // BuildKit's lint rule: its name, what it means, where it is explained.
+                "ruleName": d.rule.code,
+                "description": d.rule.summary,
+                "url": d.rule.url(),
                 // buildx prints the rule name and this line.
                 "detail": match &d.hint {
                     Some(h) => format!("{} (line {line}, column {column}); hint: {h}", d.message),

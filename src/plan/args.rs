@@ -1,5 +1,6 @@
 //! Build-arg substitution: `${NAME}` for every arg declared under `args:`.
 
+use crate::rules::codes::*;
 use std::collections::{BTreeMap, HashSet};
 
 use super::build::{PlanInputs, Planner};
@@ -111,16 +112,17 @@ impl Planner {
     pub(super) fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
         for (name, default) in &spec.args {
             if !is_name(&name.value) {
-                self.error(name.span, format!("`{}` is not a valid arg name", name.value), "use letters, digits and `_`, starting with a letter");
+                self.error(SK201, name.span, format!("`{}` is not a valid arg name", name.value), "use letters, digits and `_`, starting with a letter");
                 continue;
             }
             if let Some(hint) = reserved_arg(&name.value) {
-                self.error(name.span, format!("arg `{}` would be overridden in every `run`", name.value), hint);
+                self.error(SK202, name.span, format!("arg `{}` would be overridden in every `run`", name.value), hint);
                 continue;
             }
             let value = inputs.build_args.get(&name.value).cloned().unwrap_or_else(|| default.value.clone());
             if value.len() > MAX_ARG_VALUE {
                 self.error(
+                    SK203,
                     name.span,
                     format!("build arg `{}` is {} bytes long; at most {} KiB", name.value, value.len(), MAX_ARG_VALUE / 1024),
                     "pass large inputs as files of the build context or as secrets",
@@ -144,7 +146,7 @@ impl Planner {
                 None => format!("build arg `{shown}` is not used: no `args:` entry declares it"),
             };
             let hint = format!("declare it under `args:` (e.g. `args: {{{shown}: default}}`) to use it, or drop the --build-arg");
-            self.diags.push(Diagnostic::warning(None, message).hint(hint));
+            self.diags.push(Diagnostic::warning(SK204, None, message).hint(hint));
         }
     }
 
@@ -160,7 +162,7 @@ impl Planner {
                 let message = format!(
                     "`{NAME}` is {secs}, later than {MAX_EPOCH_TEXT}, the last second a layer's file times can hold: file times fall back to 0 and the image has no `created`"
                 );
-                self.diags.push(Diagnostic::warning(span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                self.diags.push(Diagnostic::warning(SK205, span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
                 None
             }
             _ => {
@@ -170,7 +172,7 @@ impl Planner {
                     "`{NAME}` is `{}`, not a number of seconds since 1970: file times fall back to 0 and the image has no `created`",
                     crate::diag::escape(&value, 64)
                 );
-                self.diags.push(Diagnostic::warning(span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                self.diags.push(Diagnostic::warning(SK206, span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
                 None
             }
         }

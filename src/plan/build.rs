@@ -1,5 +1,6 @@
 //! Spec → Plan: every check and every default, collected into one pass that reports all problems.
 
+use crate::rules::codes::*;
 use std::collections::{BTreeMap, HashSet};
 
 use super::paths::AbsPath;
@@ -8,6 +9,7 @@ use super::values::MAX_EXPANDED_TOTAL;
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::platform::Platform;
+use crate::rules::Rule;
 use crate::spec::{self};
 
 /// What the plan needs from outside the spec: build args and platforms given on the command line.
@@ -59,18 +61,18 @@ pub(super) struct Planner {
 const SUGGESTIONS: usize = 32;
 
 impl Planner {
-    pub(super) fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::error(span, message).hint(hint));
+    pub(super) fn error(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::error(rule, span, message).hint(hint));
     }
 
-    pub(super) fn warn(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::warning(span, message).hint(hint));
+    pub(super) fn warn(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::warning(rule, span, message).hint(hint));
     }
 
     fn plan(&mut self, spec: &spec::Spec, inputs: &PlanInputs) -> Plan {
         if let Some(v) = &spec.version {
             if v.value != "1" {
-                self.error(v.span, format!("unknown spec version `{}`", v.value), "only `version: 1` exists; remove the line or write 1");
+                self.error(SK207, v.span, format!("unknown spec version `{}`", v.value), "only `version: 1` exists; remove the line or write 1");
             }
         }
         self.args(spec, inputs);
@@ -104,7 +106,7 @@ mod tests {
         let inputs = PlanInputs { platforms: vec![Platform::linux_amd64(), Platform::linux_amd64()], ..PlanInputs::default() };
         let (plan, warnings) = plan(&spec::load(BUILDER).expect("the spec loads"), &inputs).expect("it plans");
         assert_eq!(plan.platforms, [Platform::linux_amd64()]);
-        assert!(warnings.warnings().any(|w| w.message == "platform `linux/amd64` is requested twice"), "{warnings:?}");
+        assert!(warnings.has(SK237), "{warnings:?}");
     }
 
     #[test]
@@ -129,6 +131,11 @@ mod tests {
         planned(text).err().unwrap_or_else(|| panic!("{text} planned")).errors().map(|d| d.message.clone()).collect()
     }
 
+    /// The codes of the errors, in order.
+    fn codes(text: &str) -> Vec<&'static str> {
+        planned(text).err().unwrap_or_else(|| panic!("{text} planned")).errors().map(|d| d.rule.code).collect()
+    }
+
     fn with_args(text: &str, args: &[(&str, &str)]) -> Result<(Plan, Diagnostics), Diagnostics> {
         let build_args = args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         plan(&spec::load(text).expect("the spec loads"), &PlanInputs { build_args, ..PlanInputs::default() })
@@ -144,10 +151,10 @@ mod tests {
         assert_eq!(froms[3], (Source::Context("Web:y".into()), "/y".into()));
         // No `to`: the path, as for the main context.
         assert_eq!(froms[4], (Source::Named { name: "web".into(), path: "z".into() }, "/z".into()));
-        let errs = errors("builder: {image: golang:1.23, run: make}\ncopy:\n  - {from: \"context:web:../x\", to: /x}\n");
-        assert!(errs.iter().any(|e| e.contains("path in context `web` `../x` escapes")), "{errs:?}");
-        let errs = errors("builder: {image: golang:1.23, run: make}\ncopy: [/out/app]\nrootfs: {ca-certificates: {from: \"context:certs:ca.pem\"}}\n");
-        assert!(errs.iter().any(|e| e.contains("not a named context")), "{errs:?}");
+        let errs = codes("builder: {image: golang:1.23, run: make}\ncopy:\n  - {from: \"context:web:../x\", to: /x}\n");
+        assert_eq!(errs, [SK270.code]);
+        let errs = codes("builder: {image: golang:1.23, run: make}\ncopy: [/out/app]\nrootfs: {ca-certificates: {from: \"context:certs:ca.pem\"}}\n");
+        assert_eq!(errs, [SK242.code]);
         assert!(is_context_name("a") && is_context_name("0x_y.z-1") && !is_context_name("") && !is_context_name("-a") && !is_context_name("a/b"));
     }
 
@@ -168,7 +175,7 @@ mod tests {
         for late in ["9223372037", "253402300800", "9223372036854775807"] {
             let (plan, warnings) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", late)]).unwrap();
             assert_eq!(plan.epoch, None, "{late}");
-            assert!(warnings.warnings().any(|w| w.message.contains("later than 2262-04-11T23:47:16Z")), "{late}: {warnings:?}");
+            assert!(warnings.has(SK205), "{late}: {warnings:?}");
         }
     }
 
@@ -177,7 +184,7 @@ mod tests {
         for bad in ["yesterday", "-5", "1.5", ""] {
             let (plan, warnings) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", bad)]).unwrap();
             assert_eq!(plan.epoch, None, "{bad:?}");
-            assert!(warnings.warnings().any(|w| w.message.contains("not a number of seconds")), "{bad:?}: {warnings:?}");
+            assert!(warnings.has(SK206), "{bad:?}: {warnings:?}");
         }
     }
 
@@ -243,7 +250,7 @@ mod tests {
         assert_eq!(plan.image.user, Owner { uid: NOBODY_UID, gid: NOBODY_UID });
         let (plan, warnings) = planned(&format!("{BUILDER}rootfs:\n  users: []\n")).unwrap();
         assert_eq!(plan.image.user, Owner::ROOT);
-        assert!(warnings.warnings().any(|w| w.message == "the image runs as root"), "{warnings:?}");
+        assert!(warnings.has(SK228), "{warnings:?}");
     }
 
     #[test]

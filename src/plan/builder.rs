@@ -5,6 +5,7 @@ use super::build::Planner;
 use super::paths::AbsPath;
 use super::values::*;
 use super::*;
+use crate::rules::codes::*;
 use crate::spec;
 
 impl Planner {
@@ -40,7 +41,7 @@ impl Planner {
         let mut env = Vec::new();
         for (k, v) in &b.env {
             if !is_name(&k.value) {
-                self.error(k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
+                self.error(SK208, k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
             }
             let value = self.text(v);
             self.no_nul(v.span, &format!("`builder.env.{}`", k.value), &value, ENV_NUL);
@@ -66,7 +67,7 @@ impl Planner {
         for c in &b.cache {
             let Some(path) = self.mount_point(c, "builder.cache path") else { continue };
             if workdir.starts_with(&path) {
-                self.error(
+                self.error(SK209,
                     c.span,
                     format!("the cache mount `{path}` covers `builder.workdir` `{workdir}`: `run` would not see the build context there, and what it writes there is not in the builder's output"),
                     "mount the cache below or beside the workdir (`/src/target`, `/root/.cache/go-build`), or choose another `builder.workdir`",
@@ -83,7 +84,7 @@ impl Planner {
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
-                self.error(s.span, "a secret has no `id`", "write `{id: netrc, target: /root/.netrc}` and pass `--secret id=netrc,src=...`");
+                self.error(SK210, s.span, "a secret has no `id`", "write `{id: netrc, target: /root/.netrc}` and pass `--secret id=netrc,src=...`");
                 continue;
             };
             let id_text = self.text(id);
@@ -92,6 +93,7 @@ impl Planner {
                 && id_text.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
             if !id_ok {
                 self.error(
+                    SK211,
                     id.span,
                     format!("secret id `{}` is not a name", id_text.escape_debug()),
                     "use letters, digits, `.`, `_` and `-`, starting with a letter, digit or `_` (e.g. `netrc`)",
@@ -122,7 +124,7 @@ impl Planner {
             Some((_, "none")) => Network::None,
             Some((_, "host")) => Network::Host,
             Some((n, other)) => {
-                self.error(n.span, format!("`network: {other}` is not a choice"), "write `default`, `none` or `host`");
+                self.error(SK212, n.span, format!("`network: {other}` is not a choice"), "write `default`, `none` or `host`");
                 Network::Default
             }
         };
@@ -130,7 +132,7 @@ impl Planner {
             None | Some((_, "build")) => RunsOn::BuildPlatform,
             Some((_, "target")) => RunsOn::TargetPlatform,
             Some((n, other)) => {
-                self.error(n.span, format!("`platform: {other}` is not a choice"), "write `build` (cross-compile natively) or `target` (run emulated)");
+                self.error(SK213, n.span, format!("`platform: {other}` is not a choice"), "write `build` (cross-compile natively) or `target` (run emulated)");
                 RunsOn::BuildPlatform
             }
         };

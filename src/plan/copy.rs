@@ -1,5 +1,6 @@
 //! `copy`, named contexts: what goes into the image, from where, and what it must not replace.
 
+use crate::rules::codes::*;
 use std::collections::{BTreeMap, HashMap};
 
 use super::accounts::{Accounts, Owner};
@@ -54,6 +55,7 @@ impl Planner {
             Ok(p) => Some((Source::Builder(p), is_dir)),
             Err(PathError::Relative) => {
                 self.error(
+                    SK214,
                     s.span,
                     format!("`{text}` is a relative path in the builder"),
                     format!("write the absolute path the build writes to, e.g. `/out/{text}`, or `context:{text}` for a file of the build context"),
@@ -69,7 +71,7 @@ impl Planner {
 
     pub(super) fn copies(&mut self, spec: &spec::Spec, has_builder: bool, accounts: &Accounts) -> Vec<Copy> {
         if spec.copy.is_empty() {
-            self.error(spec.copy_span, "`copy` lists nothing", "list at least one file, e.g. `copy: [/out/app]`");
+            self.error(SK215, spec.copy_span, "`copy` lists nothing", "list at least one file, e.g. `copy: [/out/app]`");
         }
         let mut out: Vec<Copy> = Vec::new();
         let mut dests: HashMap<AbsPath, usize> = HashMap::new();
@@ -87,7 +89,7 @@ impl Planner {
             }
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             if let Some(line) = dests.get(&dest) {
-                self.error(c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
+                self.error(SK216, c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
                 continue;
             }
             dests.insert(dest.clone(), c.span.line);
@@ -106,6 +108,7 @@ impl Planner {
             if let Some((cache, at)) = self.caches.iter().find(|(cache, _)| path.starts_with(cache)) {
                 let (cache, line) = (cache.clone(), at.line);
                 self.error(
+                    SK217,
                     from.span,
                     format!(
                         "`{path}` is in the cache mount `{cache}` (`builder.cache`, line {line}): a cache mount's contents are not in the builder's output"
@@ -149,13 +152,14 @@ impl Planner {
             },
         };
         if dest.as_str() == "/" && !is_dir {
-            self.error(from.span, "a file cannot be copied onto `/`", "give it a destination with `to:`");
+            self.error(SK218, from.span, "a file cannot be copied onto `/`", "give it a destination with `to:`");
             return None;
         }
         if dest.as_str() == "/" {
             // Whatever the build left in the directory would land over users, certificates and /tmp
             // unseen, and no path in it could be checked before the build.
             self.error(
+                SK219,
                 c.span,
                 format!("`{}` is copied into `/`: what the build leaves there would cover the root filesystem", crate::diag::escape(&from.value, 64)),
                 "copy it into a directory of its own (`to: /app/`), or each part where it goes (`{from: /out/bin/, to: /usr/local/bin/}`)",
@@ -176,6 +180,7 @@ impl Planner {
             let earlier = by_dest.range(low.as_str()..high.as_str()).map(|(_, j)| *j).filter(|j| *j < i).min();
             if let Some(inner) = earlier.map(|j| &copies[j]) {
                 self.error(
+                    SK220,
                     c.span,
                     format!(
                         "`{}` is copied after `{}`, which is inside it: by then `{}` is a directory, and this copy would land inside it",
@@ -209,11 +214,12 @@ impl Planner {
                         Kind::File | Kind::Tree if dest == &c.path => format!("`{dest}` is written by {}: this copy would replace it", c.by),
                         Kind::File | Kind::Tree => format!("`{dest}` is inside `{}`, which {} writes", c.path, c.by),
                     };
-                    self.error(copy.span, message, c.hint.clone());
+                    self.error(SK221, copy.span, message, c.hint.clone());
                 }
                 Meets::Above(i) => {
                     let c = &claims.claims[i];
                     self.error(
+                        SK222,
                         copy.span,
                         format!("`{dest}` holds `{}` ({}): a file copied onto it would hide what the rootfs puts there", c.path, c.by),
                         format!("to copy a directory's contents into `{dest}`, end `from` with `/` (e.g. `{{from: /out{dest}/, to: {dest}/}}`)"),

@@ -3,6 +3,7 @@
 use super::build::{PlanInputs, Planner};
 use super::*;
 use crate::diag::Span;
+use crate::rules::codes::*;
 use crate::spec;
 
 impl Planner {
@@ -12,7 +13,7 @@ impl Planner {
             Some("debug") => Target::Debug,
             Some(other) => {
                 let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
-                self.error(Span::new(1, 1, 1), format!("unknown target `{other}`"), format!("the targets are: {}", names.join(", ")));
+                self.error(SK223, Span::new(1, 1, 1), format!("unknown target `{other}`"), format!("the targets are: {}", names.join(", ")));
                 Target::Default
             }
         }

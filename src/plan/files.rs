@@ -1,5 +1,6 @@
 //! `rootfs.dirs[]`, `rootfs.files[]`: directories and small files the spec writes itself.
 
+use crate::rules::codes::*;
 use std::collections::HashMap;
 
 use super::accounts::{Accounts, Owner};
@@ -37,7 +38,7 @@ impl Planner {
             })
             .collect();
         for d in r.dirs.iter().filter(|d| d.path.is_none()) {
-            self.error(d.span, "a dir has no `path`", "write `{path: /data, mode: \"0750\"}`");
+            self.error(SK224, d.span, "a dir has no `path`", "write `{path: /data, mode: \"0750\"}`");
         }
         // A path listed twice the same way is made once; two different ways cannot both hold.
         let mut first: HashMap<AbsPath, DirEntry> = HashMap::new();
@@ -51,6 +52,7 @@ impl Planner {
                 Some(f) => {
                     let line = f.span.map_or(0, |s| s.line);
                     self.error(
+                        SK225,
                         d.span.unwrap_or_default(),
                         format!("`{}` is listed twice in `rootfs.dirs`, with another mode or owner than on line {line}", d.path),
                         "keep one entry for it",
@@ -65,7 +67,7 @@ impl Planner {
         let mut files = Vec::new();
         for f in &r.files {
             let (Some(path), Some(content)) = (&f.path, &f.content) else {
-                self.error(f.span, "a file needs `path` and `content`", "write `{path: /etc/app/motd, content: \"hello\\n\"}`");
+                self.error(SK226, f.span, "a file needs `path` and `content`", "write `{path: /etc/app/motd, content: \"hello\\n\"}`");
                 continue;
             };
             let Some(path) = self.abs_path(path, "file path") else { continue };

@@ -1,5 +1,6 @@
 //! `image`: the image config (entrypoint, cmd, user, workdir, env, ports, labels, stop signal, accept).
 
+use crate::rules::codes::*;
 use std::collections::HashMap;
 
 use super::accounts::{Accounts, Owner};
@@ -76,6 +77,7 @@ impl Planner {
             (_, false) => {
                 if !copies.is_empty() {
                     self.error(
+                        SK227,
                         spec.copy_span,
                         format!("no entrypoint: `copy` lists {} files, so none is the obvious one", files.len()),
                         "set `image.entrypoint: [/path/to/binary]`",
@@ -102,7 +104,7 @@ impl Planner {
                 (None, Some(users)) => users.span,
                 (None, None) => spec.copy_span,
             };
-            self.warn(span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
+            self.warn(SK228, span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
         }
         user
     }
@@ -117,13 +119,13 @@ impl Planner {
         let mut index: HashMap<String, usize> = env.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         for (k, v) in &i.env {
             if !is_name(&k.value) {
-                self.error(k.span, format!("`{}` is not a valid environment variable name", k.value.escape_debug()), "use letters, digits and `_`");
+                self.error(SK229, k.span, format!("`{}` is not a valid environment variable name", k.value.escape_debug()), "use letters, digits and `_`");
                 continue;
             }
             let value = self.text(v);
             self.no_nul(v.span, &format!("`image.env.{}`", k.value), &value, ENV_NUL);
             if k.value == "TZ" && zones_off {
-                self.warn(k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
+                self.warn(SK230, k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
             }
             match index.get(&k.value) {
                 Some(&slot) => env[slot].1 = value,
@@ -143,7 +145,7 @@ impl Planner {
             let (port, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
             match (port.parse::<u16>(), proto) {
                 (Ok(p), "tcp" | "udp" | "sctp") if p > 0 => exposed_ports.push(format!("{p}/{proto}")),
-                _ => self.error(e.span, format!("`{text}` is not a port"), "write a port number with an optional protocol, e.g. 8080 or 9090/udp"),
+                _ => self.error(SK231, e.span, format!("`{text}` is not a port"), "write a port number with an optional protocol, e.g. 8080 or 9090/udp"),
             }
         }
         exposed_ports.sort();
@@ -155,7 +157,7 @@ impl Planner {
         let mut labels: Vec<(String, String)> = Vec::new();
         for (k, v) in &i.labels {
             if k.value.is_empty() {
-                self.error(k.span, "a label has an empty name", "name it, e.g. `org.opencontainers.image.source`");
+                self.error(SK232, k.span, "a label has an empty name", "name it, e.g. `org.opencontainers.image.source`");
                 continue;
             }
             let key_ok = self.no_nul(k.span, &format!("the name of label `{}`", k.value), &k.value, LABEL_NUL);
@@ -179,6 +181,7 @@ impl Planner {
             Ok(path) => path,
             Err(PathError::Relative | PathError::Empty) => {
                 self.error(
+                    SK233,
                     span,
                     format!("{what} `{}` is not an absolute path", program.escape_debug()),
                     "a scratch image has no shell to search PATH reliably; write the full path, e.g. `/usr/local/bin/app`",
@@ -196,6 +199,7 @@ impl Planner {
         let refused = copies.len() < spec_copies;
         if !copied && !written && !refused {
             self.error(
+                SK234,
                 span,
                 format!("{what} `{path}` is not in the image"),
                 format!(

@@ -2,6 +2,7 @@
 
 use super::build::Planner;
 use super::*;
+use crate::rules::codes::*;
 use crate::spec;
 
 impl Planner {
@@ -12,7 +13,7 @@ impl Planner {
                 "auto" => Libraries::Auto,
                 "none" => Libraries::None,
                 other => {
-                    self.error(s.span, format!("`libraries: {other}` is not a choice"), "write `auto` (copy what dynamic binaries need) or `none`");
+                    self.error(SK235, s.span, format!("`libraries: {other}` is not a choice"), "write `auto` (copy what dynamic binaries need) or `none`");
                     Libraries::Auto
                 }
             },
@@ -25,6 +26,7 @@ impl Planner {
         if let (None, Some(t)) = (&spec.builder, &spec.rootfs.package_metadata) {
             if t.value {
                 self.error(
+                    SK236,
                     t.span,
                     "there is no builder to describe packages of",
                     "package metadata lists the builder's Debian packages whose files the image has; remove `package-metadata: true` or add a `builder`",

@@ -3,6 +3,7 @@
 use super::build::{PlanInputs, Planner};
 use crate::diag::Diagnostic;
 use crate::platform::Platform;
+use crate::rules::codes::*;
 use crate::spec::{self};
 
 impl Planner {
@@ -13,7 +14,8 @@ impl Planner {
             for p in &inputs.platforms {
                 if out.contains(p) {
                     self.diags.push(
-                        Diagnostic::warning(None, format!("platform `{p}` is requested twice")).hint("it is built once; remove the repeat from `--platform`"),
+                        Diagnostic::warning(SK237, None, format!("platform `{p}` is requested twice"))
+                            .hint("it is built once; remove the repeat from `--platform`"),
                     );
                 } else {
                     out.push(p.clone());
@@ -25,8 +27,8 @@ impl Planner {
         for p in &spec.platforms {
             match Platform::parse(&p.value) {
                 Ok(pl) if !out.contains(&pl) => out.push(pl),
-                Ok(pl) => self.warn(p.span, format!("platform `{pl}` is listed twice"), "it is built once; remove the repeat"),
-                Err(why) => self.error(p.span, why, "e.g. `platforms: [linux/amd64, linux/arm64]`"),
+                Ok(pl) => self.warn(SK238, p.span, format!("platform `{pl}` is listed twice"), "it is built once; remove the repeat"),
+                Err(why) => self.error(SK239, p.span, why, "e.g. `platforms: [linux/amd64, linux/arm64]`"),
             }
         }
         if out.is_empty() {

@@ -1,5 +1,6 @@
 //! `rootfs` and its pieces up to `rootfs.timezones`: what each writes and where the spec asks for it.
 
+use crate::rules::codes::*;
 use std::collections::BTreeMap;
 
 use super::accounts::{Accounts, Owner};
@@ -164,6 +165,7 @@ impl Planner {
                     pieces.push(Piece::CaCertificates(Source::Builder(AbsPath::parse(CA_BUNDLE).expect("constant path"))));
                 } else if let Some(Toggle::On(span)) = &r.ca_certificates {
                     self.error(
+                        SK240,
                         *span,
                         "there is no builder to take CA certificates from",
                         "write `ca-certificates: {from: context:path/to/ca.pem}`, or add a `builder`",
@@ -180,9 +182,10 @@ impl Planner {
                             || matches!(&source, Source::Builder(p) if CA_BUNDLE.starts_with(&format!("{}/", p.as_str().trim_end_matches('/'))))
                             || source == Source::Context(String::new()) =>
                     {
-                        self.error(from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
+                        self.error(SK241, from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
                     }
                     Some((Source::Named { .. }, _)) => self.error(
+                        SK242,
                         from.span,
                         "`ca-certificates.from` reads the builder or the main build context, not a named context",
                         "copy the bundle from the named context with `copy` instead, or use `context:<path>`",
@@ -202,6 +205,7 @@ impl Planner {
                 _ if has_builder => pieces.push(Piece::DataFile { file, requested: toggle.as_ref().map(|t| t.span) }),
                 None => {}
                 Some(t) => self.error(
+                    SK243,
                     t.span,
                     format!("there is no builder to take `{}` from", file.path()),
                     format!("add a `builder` that has it (Debian: `{}`), or set `rootfs.{}: false`", file.package(), file.key()),
@@ -221,11 +225,14 @@ impl Planner {
             }
             Some(spec::Timezones::Word(w)) => match w.value.as_str() {
                 "all" if has_builder => pieces.push(Piece::Timezones(Zones::All)),
-                "all" => self.error(w.span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`"),
+                "all" => self.error(SK244, w.span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`"),
                 "none" => zones_off = true,
-                other => {
-                    self.error(w.span, format!("`timezones: {other}` is not a choice"), "write `all`, `none`, or a list such as `[Europe/Amsterdam, UTC]`")
-                }
+                other => self.error(
+                    SK245,
+                    w.span,
+                    format!("`timezones: {other}` is not a choice"),
+                    "write `all`, `none`, or a list such as `[Europe/Amsterdam, UTC]`",
+                ),
             },
             Some(spec::Timezones::List(span, zones)) => {
                 let mut names = Vec::new();
@@ -239,6 +246,7 @@ impl Planner {
                         names.push(z.value.clone());
                     } else {
                         self.error(
+                            SK246,
                             z.span,
                             format!("`{}` is not a time zone name", z.value),
                             "write names as in the tz database, e.g. `Europe/Amsterdam` or `UTC`",
@@ -248,7 +256,7 @@ impl Planner {
                 names.sort();
                 names.dedup();
                 if !has_builder {
-                    self.error(*span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`");
+                    self.error(SK247, *span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`");
                 } else if names.is_empty() {
                     zones_off = true;
                 } else {

@@ -1,5 +1,6 @@
 //! `rootfs.users[]`, `rootfs.groups[]`: the accounts, their homes, and owners named by account.
 
+use crate::rules::codes::*;
 use std::collections::{HashMap, HashSet};
 
 use super::accounts::{
@@ -49,6 +50,7 @@ impl Planner {
             }
             if u.name.as_str() == "nobody" || u.uid == NOBODY_UID {
                 self.error(
+                    SK248,
                     span,
                     format!("user `{}` (uid {}) collides with `nobody` (uid {NOBODY_UID}), which every image has", u.name, u.uid),
                     "remove this entry (to run as nobody, set `image.user: nobody`), or give the user another name and uid",
@@ -56,17 +58,18 @@ impl Planner {
                 continue;
             }
             if let Some(other) = uids.get(&u.uid) {
-                self.error(span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
+                self.error(SK249, span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
                 self.failed_users.insert(u.name.to_string());
                 continue;
             }
             if !names.insert(u.name.clone()) {
-                self.error(span, format!("user `{}` is listed twice", u.name), "keep one entry per user name");
+                self.error(SK250, span, format!("user `{}` is listed twice", u.name), "keep one entry per user name");
                 continue;
             }
             if u.home.as_str() != NO_HOME {
                 if let Some(other) = homes.get(u.home.path()) {
                     self.error(
+                        SK251,
                         span,
                         format!("users `{other}` and `{}` share the home `{}`", u.name, u.home),
                         format!("a home belongs to one user (it is owned by it, mode 0700); give `{}` its own, or `home: {NO_HOME}`", u.name),
@@ -93,13 +96,13 @@ impl Planner {
         let mut gids: HashSet<u32> = users.iter().map(|u| u.gid).collect();
         for g in &rootfs.groups {
             let (Some(name), Some(gid)) = (&g.name, &g.gid) else {
-                self.error(g.span, "a group needs `name` and `gid`", "write `{name: app, gid: 2000}`");
+                self.error(SK252, g.span, "a group needs `name` and `gid`", "write `{name: app, gid: 2000}`");
                 continue;
             };
             let Some(name) = self.account_name(name, "group") else { continue };
             let Some(gid_num) = self.id(gid, "gid") else { continue };
             if !gids.insert(gid_num) {
-                self.error(gid.span, format!("gid {gid_num} is already used"), "give each group its own gid");
+                self.error(SK253, gid.span, format!("gid {gid_num} is already used"), "give each group its own gid");
                 continue;
             }
             let mut members = Vec::new();
@@ -108,7 +111,7 @@ impl Planner {
                 if user_names.contains(m.as_str()) {
                     members.push(m);
                 } else if !self.failed_users.contains(m.as_str()) {
-                    self.error(s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
+                    self.error(SK254, s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
                 }
             }
             extra.push(GroupEntry { name, gid: gid_num, members });
@@ -132,6 +135,7 @@ impl Planner {
                     format!("it is already defined with gid {other_gid}")
                 };
                 self.error(
+                    SK255,
                     span,
                     format!("group `{}` is defined twice: {why}", g.name),
                     "give each group its own name: each user has a group of its own name, and `nogroup` (65534) is always there",
@@ -148,6 +152,7 @@ impl Planner {
             if let Some(outer) = outer {
                 let name = users.iter().find(|u| u.uid == *uid).map_or_else(String::new, |u| u.name.to_string());
                 self.error(
+                    SK256,
                     *span,
                     format!("the home of `{name}` (`{home}`) is inside the home of `{}`, which only `{}` may enter (mode 0700)", outer.name, outer.name),
                     format!("give `{name}` a home of its own, e.g. `home: /home/{name}`"),
@@ -162,7 +167,7 @@ impl Planner {
         match AccountName::parse(&text) {
             Ok(n) => Some(n),
             Err(why) => {
-                self.error(s.span, format!("`{}` is not a valid {what} name", text.escape_debug()), why);
+                self.error(SK257, s.span, format!("`{}` is not a valid {what} name", text.escape_debug()), why);
                 None
             }
         }
@@ -174,11 +179,16 @@ impl Planner {
         match accounts::parse_id(&text) {
             Ok(n) => Some(n),
             Err(IdError::OutOfRange) => {
-                self.error(s.span, format!("{what} {text} is out of range"), accounts::id_range_hint(what));
+                self.error(SK258, s.span, format!("{what} {text} is out of range"), accounts::id_range_hint(what));
                 None
             }
             Err(IdError::NotANumber) => {
-                self.error(s.span, format!("{what} `{}` is not a number", text.escape_debug()), format!("write the {what} as a whole number, e.g. 10001"));
+                self.error(
+                    SK259,
+                    s.span,
+                    format!("{what} `{}` is not a number", text.escape_debug()),
+                    format!("write the {what} as a whole number, e.g. 10001"),
+                );
                 None
             }
         }
@@ -195,6 +205,7 @@ impl Planner {
             }
             Err(PasswdPathError::Colon) => {
                 self.error(
+                    SK260,
                     s.span,
                     format!("{what} `{}` contains `:`", text.escape_debug()),
                     "`:` separates the fields of /etc/passwd; choose a path without it",
@@ -206,7 +217,7 @@ impl Planner {
 
     pub(super) fn user(&mut self, u: &spec::User) -> Option<Account> {
         let Some(name) = &u.name else {
-            self.error(u.span, "a user has no `name`", "write `{name: app, uid: 10001}`");
+            self.error(SK261, u.span, "a user has no `name`", "write `{name: app, uid: 10001}`");
             return None;
         };
         let name = self.account_name(name, "user")?;
@@ -220,7 +231,7 @@ impl Planner {
     /// The rest of a user entry, once its name is valid.
     pub(super) fn user_fields(&mut self, u: &spec::User, name: AccountName) -> Option<Account> {
         let Some(uid_s) = &u.uid else {
-            self.error(u.span, format!("user `{name}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
+            self.error(SK262, u.span, format!("user `{name}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
             return None;
         };
         let uid = self.id(uid_s, "uid")?;
@@ -233,6 +244,7 @@ impl Planner {
                 let home = self.passwd_path(h, "home")?;
                 if uid != 0 && is_system_dir(home.path()) {
                     self.error(
+                        SK263,
                         h.span,
                         format!("home `{home}` is a system directory"),
                         format!("a home is owned by its user with mode 0700; write `/home/{name}`, or `{NO_HOME}` for none"),
@@ -266,7 +278,7 @@ impl Planner {
                     Unknown::Group(g) => name_hint(g, "groups", "`rootfs.groups`", suggest, || accounts.group_names(), accounts.groups().len()),
                     Unknown::OutOfRange(what, _) => accounts::id_range_hint(what),
                 };
-                self.error(s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
+                self.error(SK264, s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);
                 Owner::ROOT
             }
         }

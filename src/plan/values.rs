@@ -5,6 +5,7 @@ use super::args::substitute;
 use super::build::Planner;
 use super::paths::{self, AbsPath, Mode, PathError};
 use crate::diag::Span;
+use crate::rules::codes::*;
 use crate::spec::Str;
 
 /// The longest value substitution may produce, and the most it may add over the whole spec.
@@ -48,7 +49,7 @@ impl Planner {
                 } else {
                     (format!("this value is longer than {} KiB once its build args are substituted", MAX_EXPANDED / 1024), "use shorter build args here")
                 };
-                self.error(s.span, message, hint);
+                self.error(SK265, s.span, message, hint);
             }
             if limit < MAX_EXPANDED {
                 self.expansion_left = 0; // reported once
@@ -58,6 +59,7 @@ impl Planner {
         self.expansion_left = self.expansion_left.saturating_sub(out.text.len().saturating_sub(s.value.len()));
         for (name, _) in &out.undeclared {
             self.error(
+                SK266,
                 s.span,
                 format!("`${{{name}}}` names no build arg"),
                 format!("declare it under `args:` (e.g. `args: {{{name}: default}}`) or remove it"),
@@ -71,7 +73,7 @@ impl Planner {
     /// Returns whether the value is free of NUL.
     pub(super) fn no_nul(&mut self, span: Span, what: &str, value: &str, hint: &str) -> bool {
         if value.contains('\0') {
-            self.error(span, format!("{what} contains a NUL byte"), hint);
+            self.error(SK267, span, format!("{what} contains a NUL byte"), hint);
             return false;
         }
         true
@@ -99,6 +101,7 @@ impl Planner {
             None => return Some(path),
         };
         self.error(
+            SK268,
             s.span,
             format!("{what} `{path}` is {place}"),
             "choose a directory of its own, e.g. `/src`, `/root/.cache/go-build` or `/run/secrets/netrc`",
@@ -108,22 +111,28 @@ impl Planner {
 
     pub(super) fn path_error(&mut self, span: Span, what: &str, text: &str, e: PathError) {
         match e {
-            PathError::Relative => {
-                self.error(span, format!("{what} `{text}` is not an absolute path"), format!("start it with `/`, e.g. `/{}`", text.trim_start_matches("./")))
-            }
-            PathError::Escapes => self.error(span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
-            PathError::Empty => self.error(span, format!("{what} is empty"), "write a path such as `/out/app`"),
+            PathError::Relative => self.error(
+                SK269,
+                span,
+                format!("{what} `{text}` is not an absolute path"),
+                format!("start it with `/`, e.g. `/{}`", text.trim_start_matches("./")),
+            ),
+            PathError::Escapes => self.error(SK270, span, format!("{what} `{text}` escapes the root with `..`"), "write the path without `..` components"),
+            PathError::Empty => self.error(SK271, span, format!("{what} is empty"), "write a path such as `/out/app`"),
             PathError::TooLong(n) => self.error(
+                SK272,
                 span,
                 format!("{what} `{}` is {n} bytes long; Linux takes at most {}", crate::diag::escape(text, 64), paths::MAX_PATH),
                 "shorten the path; BuildKit cannot create or read it",
             ),
             PathError::NameTooLong(n) => self.error(
+                SK273,
                 span,
                 format!("{what} `{}` has a name of {n} bytes; Linux takes at most {} a name", crate::diag::escape(text, 64), paths::MAX_NAME),
                 "shorten that component of the path; BuildKit cannot create or read it",
             ),
             PathError::Control(c) => self.error(
+                SK274,
                 span,
                 format!("{what} `{}` contains {}", text.escape_debug(), control_name(c)),
                 "file paths cannot hold NUL, newlines or other control characters; check the value and any `${...}` in it",
@@ -142,7 +151,7 @@ impl Planner {
             Ok(()) => Some(text),
             Err(_) if text.is_empty() => {
                 let message = if s.value.is_empty() { format!("{what} is empty") } else { format!("{what} `{}` is empty after substitution", s.value) };
-                self.error(s.span, message, "write a reference such as `golang:1.23`; a `${...}` in it must give one (pass a value with --build-arg)");
+                self.error(SK275, s.span, message, "write a reference such as `golang:1.23`; a `${...}` in it must give one (pass a value with --build-arg)");
                 None
             }
             Err(why) => {
@@ -151,7 +160,7 @@ impl Planner {
                 } else {
                     "write a reference such as `golang:1.23` or `ghcr.io/org/image:tag`"
                 };
-                self.error(s.span, format!("{what} `{}` is not an image reference: {why}", text.escape_debug()), hint);
+                self.error(SK276, s.span, format!("{what} `{}` is not an image reference: {why}", text.escape_debug()), hint);
                 None
             }
         }
@@ -169,6 +178,7 @@ impl Planner {
             };
             let whose = if bits & 0o4000 != 0 { "owner's" } else { "group's" };
             self.warn(
+                SK277,
                 span,
                 format!("mode {mode} of `{path}` is {which}: it runs with its {whose} rights whoever starts it"),
                 "a scratch image rarely needs this; drop the leading 4/2/6 (e.g. \"0755\") unless the program is meant to",
@@ -176,6 +186,7 @@ impl Planner {
         }
         if bits & 0o002 != 0 && !(directory && bits & 0o1000 != 0) {
             self.warn(
+                SK278,
                 span,
                 format!("mode {mode} makes `{path}` world-writable"),
                 if directory {
@@ -192,6 +203,7 @@ impl Planner {
         let m = Mode::parse(&text);
         if m.is_none() {
             self.error(
+                SK279,
                 s.span,
                 format!("mode `{text}` is not an octal number"),
                 "write the mode as a quoted octal string of up to four digits 0-7, such as \"0755\"",

@@ -1,5 +1,6 @@
 //! YAML → [`Spec`]: walks marked-yaml's node tree, collecting every problem with its position.
 
+use crate::rules::codes::*;
 use marked_yaml::types::MarkedScalarNode;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
@@ -21,9 +22,9 @@ pub fn load_partial(text: &str) -> (Option<Spec>, Diagnostics) {
     // Before the parser recurses into it: a nesting depth the parser survives, and one document.
     if let Err(problem) = super::scan::scan(text) {
         let d = match problem {
-            super::scan::Problem::TooDeep(span) => Diagnostic::error(span, format!("the spec nests deeper than {} levels here", super::scan::MAX_DEPTH))
+            super::scan::Problem::TooDeep(span) => Diagnostic::error(SK101, span, format!("the spec nests deeper than {} levels here", super::scan::MAX_DEPTH))
                 .hint("a spec needs about six levels (`rootfs:` → `users:` → `- name:`); flatten this value"),
-            super::scan::Problem::SecondDocument(span) => Diagnostic::error(span, "a second YAML document starts here")
+            super::scan::Problem::SecondDocument(span) => Diagnostic::error(SK102, span, "a second YAML document starts here")
                 .hint("a spec is one document: remove this line and what follows, or move it to a file of its own"),
         };
         return (None, Diagnostics::one(d));
@@ -46,12 +47,11 @@ pub fn load_partial(text: &str) -> (Option<Spec>, Diagnostics) {
 fn load_error(e: LoadError, text: &str) -> Diagnostic {
     let at = |m: &marked_yaml::Marker| Some(Span::new(m.line(), m.column(), 1));
     match e {
-        LoadError::TopLevelMustBeMapping(m) => {
-            Diagnostic::error(at(&m), "the spec must be a mapping of sections").hint("start with `builder:` and `copy:`; see the smallest spec in the README")
-        }
-        LoadError::UnexpectedAnchor(m) => Diagnostic::error(at(&m), "YAML anchors and aliases are not supported").hint("write the value out in full"),
-        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error(at(&m), "a mapping key must be a plain string").hint("quote the key"),
-        LoadError::UnexpectedTag(m) => Diagnostic::error(at(&m), "YAML tags (`!name`) are not supported").hint("remove the tag"),
+        LoadError::TopLevelMustBeMapping(m) => Diagnostic::error(SK103, at(&m), "the spec must be a mapping of sections")
+            .hint("start with `builder:` and `copy:`; see the smallest spec in the README"),
+        LoadError::UnexpectedAnchor(m) => Diagnostic::error(SK104, at(&m), "YAML anchors and aliases are not supported").hint("write the value out in full"),
+        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error(SK105, at(&m), "a mapping key must be a plain string").hint("quote the key"),
+        LoadError::UnexpectedTag(m) => Diagnostic::error(SK106, at(&m), "YAML tags (`!name`) are not supported").hint("remove the tag"),
         LoadError::ScanError(m, scan) => {
             // The scanner reports a 0-based column on some errors; clamp to the line's length.
             let line_len = text.lines().nth(m.line().saturating_sub(1)).map_or(1, |l| l.chars().count() + 1);
@@ -62,15 +62,15 @@ fn load_error(e: LoadError, text: &str) -> Diagnostic {
             } else {
                 "check the indentation and quoting on this line"
             };
-            Diagnostic::error(Some(Span::new(m.line().max(1), column, 1)), format!("invalid YAML: {}", scan.info())).hint(hint)
+            Diagnostic::error(SK107, Some(Span::new(m.line().max(1), column, 1)), format!("invalid YAML: {}", scan.info())).hint(hint)
         }
         LoadError::DuplicateKey(d) => {
-            Diagnostic::error(scalar_span(&d.key), format!("duplicate key `{}`", d.key.as_str())).hint(match d.prev_key.span().start() {
+            Diagnostic::error(SK108, scalar_span(&d.key), format!("duplicate key `{}`", d.key.as_str())).hint(match d.prev_key.span().start() {
                 Some(m) => format!("it is already set on line {}; keep one of them", m.line()),
                 None => "keep one of them".to_string(),
             })
         }
-        LoadError::TopLevelMustBeSequence(m) => Diagnostic::error(at(&m), "unexpected top-level sequence"),
+        LoadError::TopLevelMustBeSequence(m) => Diagnostic::error(SK109, at(&m), "unexpected top-level sequence"),
     }
 }
 
@@ -130,8 +130,8 @@ pub struct Reader {
 }
 
 impl Reader {
-    fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::error(span, message).hint(hint));
+    fn error(&mut self, rule: &'static crate::rules::Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::error(rule, span, message).hint(hint));
     }
 
     /// A mapping read with its section's table: every known key is read, unknown keys are reported
@@ -150,6 +150,7 @@ impl Reader {
         let Some(map) = node.as_mapping() else {
             let keys: Vec<&str> = section.fields.iter().map(|f| f.key).collect();
             self.error(
+                SK110,
                 span,
                 format!("`{what}` must be a mapping, found {}", kind(node)),
                 format!("write `{what}` as `key: value` lines; its keys are: {}", keys.join(", ")),
@@ -174,7 +175,7 @@ impl Reader {
                     p if p.ends_with("[]") => (format!("a `{}` entry has no `{}`", p.trim_end_matches("[]"), field.key), span),
                     p => (format!("`{p}` has no `{}`", field.key), span),
                 };
-                self.error(at, message, hint);
+                self.error(SK111, at, message, hint);
             }
         }
         value
@@ -192,6 +193,7 @@ impl Reader {
             Some(seq) => seq.iter().map(|n| self.section(n, section)).collect(),
             None => {
                 self.error(
+                    SK112,
                     node_span(node),
                     format!("`{what}` must be a list, found {}", kind(node)),
                     format!("write one `- ...` item per line under `{what}:`"),
@@ -234,14 +236,14 @@ impl Reader {
             None => format!("the keys of `{}` are: {}", section.path, keys.collect::<Vec<_>>().join(", ")),
         };
         let message = if section.path.is_empty() { format!("unknown top-level key `{name}`") } else { format!("unknown key `{name}` in `{}`", section.path) };
-        self.error(span, message, hint);
+        self.error(SK113, span, message, hint);
     }
 
     fn string(&mut self, node: &Node, what: &str) -> Option<Str> {
         match node {
             Node::Scalar(s) if !is_null(s) => Some(Spanned::new(s.as_str().to_string(), scalar_span(s))),
             _ => {
-                self.error(node_span(node), format!("`{what}` must be a single value, found {}", kind(node)), format!("write `{what}: <value>`"));
+                self.error(SK114, node_span(node), format!("`{what}` must be a single value, found {}", kind(node)), format!("write `{what}: <value>`"));
                 None
             }
         }
@@ -261,7 +263,7 @@ impl Reader {
                 return Some(Spanned::new(b, scalar_span(s)));
             }
         }
-        self.error(node_span(node), format!("`{what}` must be true or false"), format!("write `{what}: true` or `{what}: false`"));
+        self.error(SK115, node_span(node), format!("`{what}` must be true or false"), format!("write `{what}: true` or `{what}: false`"));
         None
     }
 
@@ -278,6 +280,7 @@ impl Reader {
             }
             _ => {
                 self.error(
+                    SK116,
                     node_span(node),
                     format!("`{what}` must be a list, found {}", kind(node)),
                     format!("write `{what}: [a, b]` or one `- item` per line"),
@@ -290,7 +293,7 @@ impl Reader {
     /// A mapping of names to single values, in file order.
     fn string_map(&mut self, node: &Node, what: &str) -> Vec<(Str, Str)> {
         let Some(map) = node.as_mapping() else {
-            self.error(node_span(node), format!("`{what}` must be a mapping, found {}", kind(node)), format!("write `{what}: {{NAME: value}}`"));
+            self.error(SK117, node_span(node), format!("`{what}` must be a mapping, found {}", kind(node)), format!("write `{what}: {{NAME: value}}`"));
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -324,7 +327,7 @@ impl Reader {
                 None => self.string(node, "rootfs.timezones").map(Timezones::Word),
             },
             Node::Mapping(_) => {
-                self.error(node_span(node), "`timezones` must be `all`, `none` or a list of zones", "e.g. `timezones: [Europe/Amsterdam, UTC]`");
+                self.error(SK118, node_span(node), "`timezones` must be `all`, `none` or a list of zones", "e.g. `timezones: [Europe/Amsterdam, UTC]`");
                 None
             }
         }
@@ -373,7 +376,7 @@ mod tests {
         assert_eq!(spec.builder.unwrap().ssh.map(|s| s.value), Some(true));
         for word in ["yes", "\"yes\"", "on", "1", "\"1\"", "tRUE"] {
             let err = load(&format!("copy: [/a]\nrootfs: {{tmp: {word}}}\n")).unwrap_err();
-            assert!(err.items[0].message.contains("must be true or false"), "{word}: {err:?}");
+            assert!(err.items[0].is(SK115), "{word}: {err:?}");
         }
     }
 

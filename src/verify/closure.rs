@@ -3,6 +3,7 @@
 //! targets of the symlinks in those directories ([`super::links`]). What it needs from elsewhere in the
 //! builder is returned as builder paths to copy to the same place (the `[rootfs] libraries` layer).
 
+use crate::rules::codes::*;
 use futures_util::future::join_all;
 
 use super::libraries::{self, Layout, Root};
@@ -43,9 +44,9 @@ pub async fn of_image<F: super::Filesystem>(
                 found_links.append(&mut walked.links);
                 roots.extend(tree_roots(ds, platform, copy, path, walked));
             }
-            Err(e) => {
-                ds.push(Diagnostic::error(copy.span, format!("cannot look into `{path}`: {e}")).hint("the libraries its files need cannot be found without it"))
-            }
+            Err(e) => ds.push(
+                Diagnostic::error(SK301, copy.span, format!("cannot look into `{path}`: {e}")).hint("the libraries its files need cannot be found without it"),
+            ),
         }
     }
     // Builder paths brought to the same place in the image, besides the libraries.
@@ -57,14 +58,14 @@ pub async fn of_image<F: super::Filesystem>(
     roots.extend(context_roots);
     scan.iconv.extend(context_iconv);
     for (image, e) in &scan.unreadable {
-        ds.push(Diagnostic::error(span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
+        ds.push(Diagnostic::error(SK302, span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
     }
     if let Some((user, machine)) = scan.iconv.first() {
         match dlopen::gconv_dir(fs, *machine).await {
             Ok(dir) => match trees::walk(fs, &dir, &dir).await {
                 Ok(walked) => {
                     for (file, e) in &walked.unreadable {
-                        ds.push(Diagnostic::error(span_of(user), format!("cannot read `{file}` as ELF: {e}")).hint("the gconv module may be corrupt"));
+                        ds.push(Diagnostic::error(SK303, span_of(user), format!("cannot read `{file}` as ELF: {e}")).hint("the gconv module may be corrupt"));
                     }
                     roots.extend(walked.elf.into_iter().filter(|(_, info)| info.machine == *machine).map(|(f, info)| Root {
                         image: f.image,
@@ -76,10 +77,13 @@ pub async fn of_image<F: super::Filesystem>(
                     layout_copies.push((dir.clone(), dir.clone()));
                     brought.push(dir);
                 }
-                Err(e) => ds.push(Diagnostic::error(span_of(user), format!("cannot look into glibc's gconv modules: {e}")).hint("`iconv_open` needs them")),
+                Err(e) => {
+                    ds.push(Diagnostic::error(SK304, span_of(user), format!("cannot look into glibc's gconv modules: {e}")).hint("`iconv_open` needs them"))
+                }
             },
             Err(searched) => ds.push(
                 Diagnostic::warning(
+                    SK305,
                     span_of(user),
                     format!(
                         "`{user}` calls iconv_open, but the builder has no glibc gconv modules (looked in {}): only UTF-8 and ASCII will convert",
@@ -103,6 +107,7 @@ pub async fn of_image<F: super::Filesystem>(
             links::Verdict::Dangling { .. } if plan.image.accepts(&link.image) => {}
             links::Verdict::Dangling { target: leads_to } => ds.push(
                 Diagnostic::warning(
+                    SK306,
                     span,
                     format!("`{}` is a symlink to `{target}`, which the builder does not have either: it dangles in the image", link.builder),
                 )
@@ -110,6 +115,7 @@ pub async fn of_image<F: super::Filesystem>(
             ),
             links::Verdict::Moved { target: leads_to } => ds.push(
                 Diagnostic::error(
+                    SK307,
                     span,
                     format!("`{}` is a symlink to `{target}`, outside the directory copied; in the image it would lead to `{leads_to}`", link.builder),
                 )
@@ -157,7 +163,7 @@ fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &Abs
     if let Some((file, e)) = walked.unreadable.first() {
         let more = if walked.unreadable.len() > 1 { format!(" (and {} more files)", walked.unreadable.len() - 1) } else { String::new() };
         ds.push(
-            Diagnostic::warning(copy.span, format!("cannot read `{file}` in `{path}` as ELF{more}: {e}; its libraries are not looked for"))
+            Diagnostic::warning(SK308, copy.span, format!("cannot read `{file}` in `{path}` as ELF{more}: {e}; its libraries are not looked for"))
                 .hint("if the image runs it, check that it is intact; else leave it out of the directory"),
         );
     }
@@ -167,6 +173,7 @@ fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &Abs
         let more = if foreign.len() > 1 { format!(" and {} more", foreign.len() - 1) } else { String::new() };
         ds.push(
             Diagnostic::warning(
+                SK309,
                 copy.span,
                 format!("`{}`{more} in `{path}` is built for {}, not {platform}: its libraries are not looked for", file.builder, info.machine_name()),
             )
@@ -180,10 +187,11 @@ fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &Abs
 fn missing_library(span: Span, m: &libraries::Missing) -> Diagnostic {
     let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
     if let Some(e) = &m.unreadable {
-        Diagnostic::error(span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
+        Diagnostic::error(SK310, span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
             .hint("the library may be corrupt: reinstall the package that provides it in the builder image")
     } else if m.origin_moved {
         Diagnostic::error(
+            SK311,
             span,
             format!(
                 "`{}` finds libraries relative to its own directory ($ORIGIN), but is copied to `{}`, where `{}` is not found{searched}",
@@ -193,12 +201,13 @@ fn missing_library(span: Span, m: &libraries::Missing) -> Diagnostic {
         .hint(format!("copy it to the same directory (e.g. `to: {}`) or its libraries along with it, or link it without an $ORIGIN RUNPATH", m.needed_by))
     } else if m.library == dlopen::LIBGCC_S {
         Diagnostic::error(
+            SK312,
             span,
             format!("`{}` calls pthread_cancel or pthread_exit, for which glibc opens `{}`; it is not in the builder{searched}", m.needed_by, m.library),
         )
         .hint("install it in the builder (Debian/Ubuntu: `libgcc-s1`; Fedora: `libgcc`)")
     } else {
-        Diagnostic::error(span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
+        Diagnostic::error(SK313, span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
             .hint("install the package that provides it in the builder image, or link statically")
     }
 }

@@ -3,6 +3,7 @@
 //! a builder image they are taken from it (with or without `run`), as for the builder's own files;
 //! without one the build stops at its copy entry.
 
+use crate::rules::codes::*;
 use futures_util::future::join_all;
 
 use super::dlopen;
@@ -84,13 +85,13 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
             Ok(Some(info)) => info,
             Ok(None) => continue,
             Err(e) => {
-                ds.push(Diagnostic::error(copy.span, format!("cannot read `{shown}` as ELF: {e}")).hint("the binary may be corrupt"));
+                ds.push(Diagnostic::error(SK314, copy.span, format!("cannot read `{shown}` as ELF: {e}")).hint("the binary may be corrupt"));
                 continue;
             }
         };
         if platform.elf_machine().is_some_and(|m| m != info.machine) {
             ds.push(
-                Diagnostic::error(copy.span, format!("`{shown}` is built for {}, but the image is for {platform}", info.machine_name()))
+                Diagnostic::error(SK315, copy.span, format!("`{shown}` is built for {}, but the image is for {platform}", info.machine_name()))
                     .hint("build it for the target platform, or build it in a `builder` for each platform"),
             );
             continue;
@@ -102,14 +103,14 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
         let interp = info.interpreter.clone().unwrap_or_default();
         if plan.libraries == Libraries::None {
             ds.push(
-                Diagnostic::error(copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}"))
+                Diagnostic::error(SK316, copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}"))
                     .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
             );
             continue;
         }
         if plan.builder.is_none() {
             ds.push(
-                Diagnostic::error(copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}, and without a `builder` there is nothing to copy them from"))
+                Diagnostic::error(SK317, copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}, and without a `builder` there is nothing to copy them from"))
                     .hint("name an image that has its libraries, e.g. `builder: {image: debian:bookworm-slim}` (no `run` needed); or link it statically (Go: `CGO_ENABLED=0`; Rust: `-C target-feature=+crt-static`)"),
             );
             continue;
@@ -120,8 +121,9 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
     let scan = dlopen::scan(fs, &mut out.roots).await;
     for (image, e) in &scan.unreadable {
         let span = plan.copies.iter().find(|c| c.dest.as_str() == image).map(|c| c.span);
-        out.diagnostics
-            .push(Diagnostic::error(span.unwrap_or_default(), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
+        out.diagnostics.push(
+            Diagnostic::error(SK318, span.unwrap_or_default(), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"),
+        );
     }
     out.iconv = scan.iconv;
     for root in &mut out.roots {

@@ -11,6 +11,7 @@
 //! scratchkit's own static binary with the image mounted read-only (docs: architecture.md, "Checking the
 //! product").
 
+use crate::rules::codes::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -645,7 +646,7 @@ fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut
             },
             _ => p.hint.to_string(),
         };
-        out.push(Finding { path: p.path, diagnostic: Diagnostic::error(span, p.message).hint(hint) });
+        out.push(Finding { path: p.path, diagnostic: Diagnostic::error(SK319, span, p.message).hint(hint) });
     }
 }
 
@@ -664,7 +665,7 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
         let is = tree.get(path).map_or_else(|| "not there".to_string(), described);
         let kind = if kind == Kind::Dir { "a directory" } else { "a file" };
         let message = format!("{what} `{path}` should be {kind}, {}:{} {mode:04o}, but in the image it is {is}", owner.uid, owner.gid);
-        out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(span, message).hint(hint) });
+        out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(SK320, span, message).hint(hint) });
     };
     let hint = "a later layer or copy made it again: report this as a scratchkit bug, or list the path under `image.accept`";
     let mut blocked = Vec::new();
@@ -684,7 +685,7 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
                         let message = format!("the home `{}` cannot be reached by its user ({user}): `{dir}` is {}", h.path, described(&e));
                         blocked.push(Finding {
                             path: h.path.to_string(),
-                            diagnostic: Diagnostic::error(span, message).hint("give the user a home outside that directory"),
+                            diagnostic: Diagnostic::error(SK321, span, message).hint("give the user a home outside that directory"),
                         });
                     }
                 }
@@ -721,7 +722,7 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
             },
         };
         let hint = "the image has it as the builder had it: check the builder's file";
-        out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(span, format!("{what} `{path}` {problem}")).hint(hint) });
+        out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(SK322, span, format!("{what} `{path}` {problem}")).hint(hint) });
     };
     for piece in &plan.rootfs {
         match piece {
@@ -771,7 +772,7 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
         let span = plan.rootfs_spans.get("timezones").and_then(|s| s.first().copied()).or_else(|| plan.builder.as_ref().map(|b| b.image_span));
         let message = format!("the time zone database cannot be read by the image's user ({user}): {}{more}", named.join(", "));
         let path = first.trim_start_matches('`').split('`').next().unwrap_or(ZONEINFO).to_string();
-        out.push(Finding { path, diagnostic: Diagnostic::error(span, message).hint("a directory needs `r` and `x`, a zone file `r`, for the user") });
+        out.push(Finding { path, diagnostic: Diagnostic::error(SK323, span, message).hint("a directory needs `r` and `x`, a zone file `r`, for the user") });
     }
 }
 
@@ -799,7 +800,7 @@ fn check_links(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
             Some(zone) => format!("add `{zone}` to `rootfs.timezones`, or list `{path}` under `image.accept`"),
             None => format!("copy what it points to as well, or list `{path}` under `image.accept` if it is meant to dangle (a volume mounted there)"),
         };
-        out.push(Finding { path: path.clone(), diagnostic: Diagnostic::error(origin(plan, path), message).hint(hint) });
+        out.push(Finding { path: path.clone(), diagnostic: Diagnostic::error(SK324, origin(plan, path), message).hint(hint) });
     }
 }
 
@@ -813,6 +814,6 @@ fn check_libraries(plan: &Plan, facts: &Facts, out: &mut Vec<Finding>) {
         let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
         let message = format!("`{}` needs `{}`, which is not in the image{searched}", m.needed_by, m.library);
         let hint = "copy it from the builder with the program (`rootfs.libraries: auto` does so for the files `copy` lists), or link statically";
-        out.push(Finding { path: m.needed_by.clone(), diagnostic: Diagnostic::error(origin(plan, &m.needed_by), message).hint(hint) });
+        out.push(Finding { path: m.needed_by.clone(), diagnostic: Diagnostic::error(SK325, origin(plan, &m.needed_by), message).hint(hint) });
     }
 }

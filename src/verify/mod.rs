@@ -14,6 +14,7 @@ pub mod links;
 pub mod packages;
 pub mod trees;
 
+use crate::rules::codes::*;
 use elf::ElfInfo;
 use libraries::Root;
 
@@ -251,7 +252,7 @@ async fn contents_over_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> Diagnostics
     let mut ds = Diagnostics::default();
     for ((copy, file, source), found) in lookups.into_iter().zip(found) {
         if found.is_ok() {
-            ds.push(Diagnostic::error(copy.span, format!("`{source}` would be copied onto `{}`, which {} writes", file.path, file.by)).hint(format!(
+            ds.push(Diagnostic::error(SK326, copy.span, format!("`{source}` would be copied onto `{}`, which {} writes", file.path, file.by)).hint(format!(
                 "leave it out of `{}/`; or {}",
                 source.parent().map_or_else(String::new, |p| p.to_string()).trim_end_matches('/'),
                 file.hint
@@ -276,10 +277,11 @@ async fn inspect_copy<F: Filesystem>(fs: &F, copy: &Copy, path: &AbsPath) -> Fou
 }
 
 /// The problems with one copied file; returns its ELF facts when it needs the library closure.
-/// Whether debug information is worth a warning: only when stripping would at least halve the file and save
+/// Whether debug information is worth a note: only when stripping would at least halve the file and save
 /// a mebibyte. A default Go build is about a third DWARF and symbols (measured: 1.7 of 5.5 MB for a
-/// hello-world), which teams ship knowingly; a warning on every such build would teach users to ignore
-/// warnings. A file that is mostly debug information (a C or C++ program built with `-g`) is a mistake.
+/// hello-world), which teams ship knowingly; a finding on every such build would teach users to ignore
+/// findings. A file that is mostly debug information (a C or C++ program built with `-g`) is likely a
+/// mistake, but not a fault: a note (SK331), never a warning.
 pub fn worth_stripping(strippable: u64, size: u64) -> bool {
     strippable >= 1 << 20 && strippable.saturating_mul(2) >= size
 }
@@ -292,7 +294,7 @@ fn mib(n: u64) -> String {
 fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Copy, path: &AbsPath, found: Found) -> Option<ElfInfo> {
     let Some(stat) = found.stat else {
         ds.push(
-            Diagnostic::error(copy.span, format!("`{path}` does not exist in the builder after `run`"))
+            Diagnostic::error(SK327, copy.span, format!("`{path}` does not exist in the builder after `run`"))
                 .hint("check the path the build writes to (for Go: `go build -o /out/app .`)"),
         );
         return None;
@@ -304,6 +306,7 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
         if let Some(other) = plan.copies.iter().find(|c| c.dest.as_str().starts_with(&inside)) {
             ds.push(
                 Diagnostic::error(
+                    SK328,
                     copy.span,
                     format!("`{path}` is a file, but the copy to `{}` (line {}) puts files inside `{}`", other.dest, other.span.line, copy.dest),
                 )
@@ -316,14 +319,14 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
         Ok(None) => return None,
         Err(e) => {
             // Not a warning: what it needs is unknown, so the image could not be checked to run.
-            ds.push(Diagnostic::error(copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
+            ds.push(Diagnostic::error(SK329, copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
             return None;
         }
     };
     if let Some(want) = platform.elf_machine() {
         if info.machine != want {
             ds.push(
-                Diagnostic::error(copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name()))
+                Diagnostic::error(SK330, copy.span, format!("`{path}` is built for {}, but the image is for {platform}", info.machine_name()))
                     .hint("cross-compile for the target: the builder has TARGETOS and TARGETARCH (for Go: `GOOS=$TARGETOS GOARCH=$TARGETARCH go build ...`)"),
             );
             return None;
@@ -332,9 +335,15 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
     if worth_stripping(info.strippable, stat.size) {
         let share = info.strippable * 100 / stat.size.max(1);
         ds.push(
-            Diagnostic::warning(
+            Diagnostic::note(
+                SK331,
                 copy.span,
-                format!("`{path}` is {share}% debug information and symbols: stripping would save {} of its {}", mib(info.strippable), mib(stat.size)),
+                format!(
+                    "stripping `{path}` would save {} bytes ({} of its {}): it is {share}% debug information and symbols",
+                    info.strippable,
+                    mib(info.strippable),
+                    mib(stat.size)
+                ),
             )
             .hint("strip it (Go: `-ldflags=\"-s -w\"`; C: `strip` or `-s`; Rust: `strip = true` in the release profile)"),
         );
@@ -345,7 +354,7 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
     if plan.libraries == Libraries::None {
         let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
         ds.push(
-            Diagnostic::error(copy.span, format!("`{path}` is dynamically linked: it needs {}{needs}", info.interpreter.clone().unwrap_or_default()))
+            Diagnostic::error(SK332, copy.span, format!("`{path}` is dynamically linked: it needs {}{needs}", info.interpreter.clone().unwrap_or_default()))
                 .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
         );
         return None;
@@ -372,23 +381,26 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
                 } else {
                     "check the path, or set `rootfs.ca-certificates: false`"
                 };
-                needed.push((path.to_string(), Diagnostic::error(builder.image_span, format!("the builder image has no CA bundle at `{path}`")).hint(hint)));
+                needed.push((
+                    path.to_string(),
+                    Diagnostic::error(SK333, builder.image_span, format!("the builder image has no CA bundle at `{path}`")).hint(hint),
+                ));
             }
             Piece::Timezones(Zones::All) => needed.push((
                 ZONEINFO.to_string(),
-                Diagnostic::error(builder.image_span, format!("the builder image has no time zone database at `{ZONEINFO}`"))
+                Diagnostic::error(SK334, builder.image_span, format!("the builder image has no time zone database at `{ZONEINFO}`"))
                     .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
             )),
             Piece::Timezones(Zones::Only(names)) => needed.extend(names.iter().map(|name| {
                 (
                     format!("{ZONEINFO}/{name}"),
-                    Diagnostic::error(builder.image_span, format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"))
+                    Diagnostic::error(SK335, builder.image_span, format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"))
                         .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
                 )
             })),
             Piece::DataFile { file, requested: Some(span) } => needed.push((
                 file.path().to_string(),
-                Diagnostic::error(*span, format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path())).hint(format!(
+                Diagnostic::error(SK336, *span, format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path())).hint(format!(
                     "install `{0}` in the builder (Debian/Ubuntu: `apt-get install {0}`), or set `rootfs.{1}: false`",
                     file.package(),
                     file.key()
@@ -412,7 +424,7 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
             Ok(s) if s.is_dir && plan.rootfs.iter().any(|p| matches!(p, Piece::CaCertificates(Source::Builder(b)) if b.as_str() == path)) => {
                 let span = plan.rootfs_spans.get("ca-certificates").and_then(|s| s.first().copied()).unwrap_or(builder.image_span);
                 ds.push(
-                    Diagnostic::error(span, format!("the CA bundle `{path}` is a directory in the builder"))
+                    Diagnostic::error(SK337, span, format!("the CA bundle `{path}` is a directory in the builder"))
                         .hint("name the PEM bundle itself, e.g. `{from: /etc/ssl/certs/ca-certificates.crt}`"),
                 );
             }
@@ -428,9 +440,13 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
         let paths: Vec<String> = files.iter().map(|f| format!("`{}`", f.path())).collect();
         let keys: Vec<String> = files.iter().map(|f| format!("`rootfs.{}: false`", f.key())).collect();
         let it = if files.len() == 1 { "it" } else { "them" };
-        ds.push(Diagnostic::warning(builder.image_span, format!("the builder image has no {}, so the image is built without {it}", paths.join(" or "))).hint(
-            format!("install `{package}` in the builder (Debian/Ubuntu: `apt-get install {package}`), or set {} to go without {it}", keys.join(" and ")),
-        ));
+        ds.push(
+            Diagnostic::warning(SK338, builder.image_span, format!("the builder image has no {}, so the image is built without {it}", paths.join(" or ")))
+                .hint(format!(
+                    "install `{package}` in the builder (Debian/Ubuntu: `apt-get install {package}`), or set {} to go without {it}",
+                    keys.join(" and ")
+                )),
+        );
     }
     (ds, absent.iter().map(|f| f.path().to_string()).collect())
 }
@@ -449,12 +465,12 @@ fn check_entrypoint(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, stat: &FileS
     let mode = copy.mode.map_or(stat.mode & 0o7777, |m| m.bits());
     if stat.is_dir {
         ds.push(
-            Diagnostic::error(plan.image.entrypoint_span, format!("{what} `{}` is a directory in the builder", copy.dest))
+            Diagnostic::error(SK339, plan.image.entrypoint_span, format!("{what} `{}` is a directory in the builder", copy.dest))
                 .hint(format!("point the {what} at the binary inside it")),
         );
     } else if mode & 0o111 == 0 {
         ds.push(
-            Diagnostic::error(plan.image.entrypoint_span, format!("{what} `{}` is not executable (mode {:04o})", copy.dest, mode))
+            Diagnostic::error(SK340, plan.image.entrypoint_span, format!("{what} `{}` is not executable (mode {:04o})", copy.dest, mode))
                 .hint("give its copy entry `mode: \"0755\"`"),
         );
     }

@@ -1539,11 +1539,11 @@ fn a_data_file_the_spec_asks_for_must_be_in_the_builder() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(error.contains("`rootfs.services: true`, but the builder image has no `/etc/services`"), "{error}");
+    assert!(error.contains("error[SK336]: `rootfs.services: true`, but the builder image has no `/etc/services`"), "{error}");
     assert!(error.contains("scratch.yaml:9:13"), "{error}");
     assert!(error.contains("apt-get install netbase"), "{error}");
     // The optional file is only a warning, shown with the error.
-    assert!(error.contains("warning: the builder image has no `/etc/mime.types`"), "{error}");
+    assert!(error.contains("warning[SK338]: the builder image has no `/etc/mime.types`"), "{error}");
     assert!(error.contains("1 error and 1 warning found"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
 }
@@ -1672,7 +1672,11 @@ fn lint_subrequest_on_a_bad_spec_reports_status_one() {
     let txt = text(&md["result.txt"]);
     assert!(txt.contains("scratch.yaml:1:1") && txt.contains("did you mean `builder`"), "{txt}");
     let json: Value = serde_json::from_slice(&md["result.json"]).unwrap();
-    assert_eq!(json["warnings"][0]["ruleName"], "SpecError");
+    // The rule is the code of an unknown key, with what it means and where it is explained.
+    let rule = scratchkit::rules::codes::SK113;
+    assert_eq!(json["warnings"][0]["ruleName"], rule.code);
+    assert_eq!(json["warnings"][0]["description"], rule.summary);
+    assert_eq!(json["warnings"][0]["url"], rule.url());
 }
 
 #[test]
@@ -2308,4 +2312,29 @@ fn the_image_is_read_with_bounded_concurrency() {
     assert!(matches!(fake.answer, Some(Answer::Images { .. })), "{:?}", fake.answer);
     assert_eq!(fake.image_lists.len(), 6 + 64);
     assert!(fake.peak_in_flight <= 16, "{} requests in flight at once", fake.peak_in_flight);
+}
+
+/// A static C program whose debug information is most of the file (2 MiB of it).
+fn mostly_debug_information() -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("scratchkit-fake-debug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, plain, pad, out) = (dir.join("hello.c"), dir.join("plain"), dir.join("pad"), dir.join("padded"));
+    std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
+    let status = std::process::Command::new("gcc").args(["-static", "-g", "-o"]).arg(&plain).arg(&src).status().expect("gcc runs");
+    assert!(status.success(), "gcc failed");
+    std::fs::write(&pad, vec![0x5a; 2 << 20]).unwrap();
+    let section = format!(".debug_pad={}", pad.display());
+    let status = std::process::Command::new("objcopy").args(["--add-section", &section]).arg(&plain).arg(&out).status().expect("objcopy runs");
+    assert!(status.success(), "objcopy failed");
+    std::fs::read(&out).unwrap()
+}
+
+#[test]
+fn debug_information_is_a_note_in_the_log_not_a_build_warning() {
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, mostly_debug_information());
+    run_frontend(&mut fake, &[]);
+
+    assert!(!fake.definitions(Kind::Image).is_empty(), "the image was not solved");
+    // buildx would print "1 warning found" for it: the note (SK331) stays in the daemon log.
+    assert!(fake.warnings.is_empty(), "a note was sent as a warning: {:?}", fake.warnings);
 }

@@ -134,10 +134,13 @@ fn python_jsonschema_accepts_good_specs_and_refuses_bad_shapes() {
 fn check_shape(text: &str) -> Option<bool> {
     use scratchkit::compile::compile;
     use scratchkit::plan::PlanInputs;
-    const YAML_ONLY: &[&str] = &["duplicate key", "YAML anchors", "YAML tags", "the spec nests deeper", "a second YAML document"];
-    const PLAN_SHAPE: &[&str] = &["is not a choice", "has no `", "needs `", "the spec has no `copy:`"];
+    use scratchkit::rules::{codes::*, Rule};
+    // Duplicate keys, anchors, tags, depth, a second document.
+    const YAML_ONLY: &[&Rule] = &[SK108, SK104, SK106, SK101, SK102];
+    // A word that is not a choice; an entry without a key it needs.
+    const PLAN_SHAPE: &[&Rule] = &[SK212, SK213, SK235, SK245, SK111, SK210, SK224, SK226, SK252, SK261, SK262];
     let (spec, loaded) = scratchkit::spec::load_partial(text);
-    if loaded.errors().any(|d| YAML_ONLY.iter().any(|y| d.message.starts_with(y))) {
+    if loaded.errors().any(|d| YAML_ONLY.iter().any(|r| d.is(r))) {
         return None;
     }
     if spec.is_none() || loaded.has_errors() {
@@ -147,7 +150,7 @@ fn check_shape(text: &str) -> Option<bool> {
         Ok(_) => return Some(true),
         Err(e) => e.diagnostics,
     };
-    let shape_error = errors.errors().any(|d| PLAN_SHAPE.iter().any(|p| d.message.contains(p)));
+    let shape_error = errors.errors().any(|d| PLAN_SHAPE.iter().any(|r| d.is(r)));
     Some(!shape_error)
 }
 
