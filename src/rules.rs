@@ -162,6 +162,7 @@ rules! {
     SK277 Warning "setuid-mode" "value-types" "a mode is setuid or setgid";
     SK278 Warning "world-writable" "value-types" "a mode makes a path world-writable";
     SK279 Error "mode" "value-types" "a mode is not an octal number";
+    SK280 Error "copies-over-record" "copy" "the copies pass what BuildKit can record of a build";
 
     SK301 Error "copied-dir-unreadable" "build-time-checks" "a copied directory cannot be listed";
     SK302 Error "dynamic-symbols-unreadable" "rootfslibraries" "the dynamic symbols of a file cannot be read";
