@@ -6,7 +6,7 @@
 use std::fmt;
 
 /// A location in the spec file: 1-based line and column, and how many characters to underline.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub line: usize,
     pub column: usize,
@@ -19,13 +19,13 @@ impl Span {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Severity {
     Error,
     Warning,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
@@ -53,7 +53,7 @@ impl Diagnostic {
 ///
 /// The first [`MAX_KEPT`] are kept; later ones are only counted, so a spec with a problem on every one of
 /// its 300,000 entries costs no more memory than one with a thousand.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
     /// Errors and warnings found after [`MAX_KEPT`] were kept.

@@ -19,7 +19,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("verify", &["diag", "plan", "platform"]),
     ("doctor", &["diag", "plan", "platform", "verify"]),
     ("gateway", &["llb", "platform", "proto"]),
-    ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "spec", "verify"]),
+    ("analysis", &["compile", "diag", "plan", "platform", "verify"]),
+    ("frontend", &["analysis", "compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "spec", "verify"]),
 ];
 
 /// The crate modules a file's code (not its comments) names as `crate::NAME`.

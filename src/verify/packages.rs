@@ -42,7 +42,7 @@ pub struct Copied {
 }
 
 /// One owning package, ready to be written into the image.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Package {
     /// `Package:` of the stanza (`libc6`), the name of its `status.d` file.
     pub name: String,
@@ -55,7 +55,7 @@ pub struct Package {
 }
 
 /// What the image needs to describe its Debian content.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Metadata {
     pub packages: Vec<Package>,
     /// The builder's os-release path (a symlink is followed by the copy).
