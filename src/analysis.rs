@@ -15,15 +15,6 @@ use crate::plan::{AbsPath, PlanInputs};
 use crate::platform::Platform;
 use crate::verify::{self, context::FromContext, libraries::Root, local_fs::LocalFs, packages::Metadata};
 
-/// Where the exec finds its request, and the directory the request file is in (its mount).
-pub const REQUEST_DIR: &str = "/request";
-pub const REQUEST: &str = "/request/request.json";
-/// Where the builder's output or the image is mounted.
-pub const BUILDER: &str = "/builder";
-pub const IMAGE: &str = "/image";
-/// Where the exec writes its verdict, in its root.
-pub const VERDICT: &str = "/verdict.json";
-
 /// What one exec is asked to check.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Request {

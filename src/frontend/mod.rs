@@ -2,6 +2,7 @@
 //! check the builder's output, solve, return. This module is the only one that knows both the transport
 //! ([`crate::gateway`]) and the checks ([`crate::verify`]); `serve` starts it over stdio.
 
+mod analysis;
 mod attestations;
 mod builder_fs;
 mod contexts;
@@ -125,8 +126,15 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         );
     }
     ctx.copy_excludes = caps.has_llb("file.copy.includeexcludepatterns");
-    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself.
-    if ctx.copy_excludes {
+    // The checks run as execs of this frontend's own image when it is known (analysis.rs); else they read
+    // through the gateway, with a probe when copies take include patterns (BuildKit v0.9+).
+    let metadata = std::fs::read(analysis::FRONTEND_BIN).ok();
+    let analyzer = analysis::own_image(metadata.as_deref(), options.get("source"), &build_platform).map(|image| analysis::Analyzer {
+        image,
+        inputs: inputs.clone(),
+        build_platform: build_platform.clone(),
+    });
+    if ctx.copy_excludes && analyzer.is_none() {
         ctx.probe = verify::planned_reads(&plan);
     }
     if !ctx.copy_excludes && plan.rootfs.iter().any(|p| matches!(p, Piece::Timezones(Zones::All))) {
@@ -155,6 +163,7 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         cache_imports: options.cache_imports().map_err(bad_cache_imports)?,
         sbom: sbom?,
         readdir: caps.frontend.contains("readdir"),
+        analyzer,
     };
     // Each platform's builder is solved, checked and assembled on its own; BuildKit runs them side by side.
     let builds = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
@@ -201,6 +210,8 @@ struct Solving {
     sbom: Option<attestations::Generator>,
     /// The gateway can list directories (`ReadDir`): the image is checked.
     readdir: bool,
+    /// Runs the checks as execs; `None`: through gateway requests.
+    analyzer: Option<analysis::Analyzer>,
 }
 
 /// The SBOM generator to run with the build, when `--sbom` and a scan arg ask the frontend to scan more
@@ -282,7 +293,15 @@ async fn build_one<G: Gateway>(
         warnings.extend(found);
     }
     let mut from_context = Some(from_context);
-    if let Some(builder) = &lowered.builder {
+    if let (Some(builder), Some(analyzer)) = (&lowered.builder, &solving.analyzer) {
+        let started = Instant::now();
+        let from_context = from_context.take().unwrap_or_default();
+        let (verified, verdict) =
+            analysis::builder_verified(g, analyzer, spec, platform, builder, from_context, (solving.no_cache, &solving.cache_imports)).await?;
+        built_during = Some((started, Instant::now()));
+        ctx.verdict = Some(verdict);
+        lowered = verified_lowering(plan, &mut ctx, platform, spec, verified, &mut warnings)?;
+    } else if let Some(builder) = &lowered.builder {
         let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
         // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but
         // on a build whose steps are all cached it fetches only the probe's layer, not the builder image.
@@ -305,17 +324,7 @@ async fn build_one<G: Gateway>(
         };
         let verified = verify::builder_output_with(&fs, plan, platform, from_context.take().unwrap_or_default()).await?;
         ctx.probe_held = fs.held_by_name();
-        let problems = verified.diagnostics;
-        if problems.has_errors() {
-            return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
-        }
-        warnings.extend(problems);
-        // The libraries become one more layer and absent data files are left out; lowering again is
-        // cheap and keeps `lower` pure.
-        ctx.libraries = verified.libraries;
-        ctx.absent = verified.absent;
-        ctx.packages = package_metadata(verified.packages);
-        lowered = lower::lower_platform(plan, &ctx, platform);
+        lowered = verified_lowering(plan, &mut ctx, platform, spec, verified, &mut warnings)?;
     }
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     // What an old BuildKit cannot do, and the build warned about, is not held against the image: before
@@ -328,7 +337,10 @@ async fn build_one<G: Gateway>(
     if !ctx.merge {
         lost.extend(verify::image::special_bit_paths(plan));
     }
-    let checked = if lost.is_empty() {
+    let checked = if let Some(analyzer) = solving.analyzer.as_ref().filter(|_| !ref_id.is_empty()) {
+        let accept = lost.iter().map(ToString::to_string).collect();
+        analysis::image_checked(g, analyzer, spec, platform, &lowered.image, accept, (solving.no_cache, &solving.cache_imports)).await?
+    } else if lost.is_empty() {
         check_image(g, &ref_id, plan, platform, spec, solving.readdir).await?
     } else {
         let mut plan = plan.clone();
@@ -342,6 +354,28 @@ async fn build_one<G: Gateway>(
         None => Vec::new(),
     };
     Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings, built_during })
+}
+
+/// The image lowered again with what the builder's checks found, or their errors as the build's failure.
+fn verified_lowering(
+    plan: &Plan,
+    ctx: &mut Context,
+    platform: &Platform,
+    spec: SpecText<'_>,
+    verified: verify::Verified,
+    warnings: &mut Diagnostics,
+) -> Result<lower::Lowered, Failed> {
+    let problems = verified.diagnostics;
+    if problems.has_errors() {
+        return Err(Failure(problems.sorted().render(spec.filename, spec.text)).into());
+    }
+    warnings.extend(problems);
+    // The libraries become one more layer and absent data files are left out; lowering again is
+    // cheap and keeps `lower` pure.
+    ctx.libraries = verified.libraries;
+    ctx.absent = verified.absent;
+    ctx.packages = package_metadata(verified.packages);
+    Ok(lower::lower_platform(plan, ctx, platform))
 }
 
 /// The assembled image, checked as its user will meet it (see [`verify::image`]); returns its warnings.

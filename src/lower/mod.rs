@@ -1,6 +1,7 @@
 //! Plan → LLB: the builder stage, one vertex per rootfs piece, the application layer, the final
 //! scratch stage, and the image config. Pure: what the gateway resolved comes in through [`Context`].
 
+pub mod analysis;
 mod builder;
 mod config;
 pub mod probe;
@@ -58,6 +59,8 @@ pub struct Context {
     /// `BuilderRead::by_name`): the image's copies of those take them from the probe; of the other such
     /// reads (a symlink there, copied as the link), from the builder.
     pub probe_held: BTreeSet<String>,
+    /// The builder's verdict, when an exec checked it: tied into the application layer (`analysis::tie`).
+    pub verdict: Option<State>,
 }
 
 /// What scanners read to see the builder packages in the image, the way distroless writes it.
@@ -98,6 +101,7 @@ impl Context {
             named_contexts: BTreeMap::new(),
             probe: Vec::new(),
             probe_held: BTreeSet::new(),
+            verdict: None,
         }
     }
 }
@@ -140,7 +144,11 @@ pub fn lower_platform(plan: &Plan, ctx: &Context, platform: &Platform) -> Lowere
     if plan.package_metadata && ctx.packages != PackageMetadata::default() {
         layers.push(rootfs::package_metadata(plan, &sources, &ctx.packages));
     }
-    layers.push(rootfs::application(plan, &sources));
+    let mut application = rootfs::application(plan, &sources);
+    if let Some(verdict) = &ctx.verdict {
+        analysis::tie(&mut application.actions, verdict);
+    }
+    layers.push(application);
     if plan.target == Target::Debug {
         let busybox = State::image(&crate::reference::normalize(&plan.debug_image), platform, ctx.resolve_mode.as_deref())
             .named(format!("[debug] FROM {}", plan.debug_image));
