@@ -9,7 +9,7 @@ use crate::rules::Rule;
 pub use crate::rules::Severity;
 
 /// A location in the spec file: 1-based line and column, and how many characters to underline.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub line: usize,
     pub column: usize,
@@ -22,9 +22,11 @@ impl Span {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
-    /// What kind of problem it is (its code, in [`crate::rules`]): what code and tests decide by.
+    /// What kind of problem it is (its code, in [`crate::rules`]): what code and tests decide by. Written
+    /// as its code where diagnostics cross a process (the checks' exec).
+    #[serde(with = "crate::rules::by_code")]
     pub rule: &'static Rule,
     pub severity: Severity,
     pub message: String,
@@ -70,7 +72,7 @@ impl Diagnostic {
 ///
 /// The first [`MAX_KEPT`] are kept; later ones are only counted, so a spec with a problem on every one of
 /// its 300,000 entries costs no more memory than one with a thousand.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
     /// Errors and warnings found after [`MAX_KEPT`] were kept.

@@ -6,6 +6,7 @@
 //! transport only) and [`verify`] (checks of the builder's output through its own filesystem trait).
 //! Dependencies point one way: nothing below `frontend` imports it, and `spec`/`plan` know no BuildKit.
 
+pub mod analysis;
 pub mod compile;
 pub mod diag;
 pub mod doctor;

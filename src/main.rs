@@ -132,6 +132,17 @@ enum Command {
     /// Serve BuildKit's gateway API on stdin/stdout (what BuildKit runs; also the default when BuildKit's
     /// environment is present and no command is given).
     Frontend,
+    /// Run the build-time checks over a mounted directory and write their verdict (what the frontend's
+    /// analysis exec runs inside BuildKit; docs/dev/analysis-exec.md).
+    #[command(hide = true)]
+    Analyze {
+        /// The request the frontend wrote (JSON).
+        request: PathBuf,
+        /// The builder's output or the image, as the request says.
+        root: PathBuf,
+        /// Where to write the verdict (JSON).
+        verdict: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -221,6 +232,10 @@ fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Load
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Frontend => Ok(scratchkit::frontend::serve_stdio()),
+        Command::Analyze { request, root, verdict } => {
+            scratchkit::analysis::main(&request, &root, &verdict).map_err(anyhow::Error::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Doctor { image, json, fail_on } => doctor(&image, json, fail_on),
         Command::Init { dir, frontend, builder, force } => init(&dir, &frontend, builder.as_deref(), force),
         Command::Completions { shell } => {

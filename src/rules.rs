@@ -7,7 +7,7 @@
 //! the builder's output and the assembled image (`verify`), `SK4xx` the BuildKit it runs on and the build
 //! request (`frontend`). A code is never reused for another problem: a rule that goes away leaves a gap.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Severity {
     Error,
     Warning,
@@ -213,6 +213,26 @@ rules! {
     SK406 Warning "no-mergeop" "buildkit-version" "this BuildKit has no MergeOp";
     SK407 Warning "no-copy-filter" "buildkit-version" "this BuildKit cannot leave files out of a copy";
     SK408 Error "builder-image-unresolved" "builder" "the builder image cannot be resolved";
+}
+
+/// The rule with this code.
+pub fn by_code_str(code: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.code == code)
+}
+
+/// A rule written as its code (serde `with`): a code this build does not know is an error, not a guess.
+pub mod by_code {
+    use super::Rule;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(rule: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(rule.code)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Rule, D::Error> {
+        let code = String::deserialize(d)?;
+        super::by_code_str(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown rule code `{code}`")))
+    }
 }
 
 /// The markers around the generated table in `docs/spec.md`.

@@ -2,6 +2,7 @@
 //! check the builder's output, solve, return. This module is the only one that knows both the transport
 //! ([`crate::gateway`]) and the checks ([`crate::verify`]); `serve` starts it over stdio.
 
+mod analysis;
 mod attestations;
 mod builder_fs;
 mod contexts;
@@ -185,6 +186,14 @@ fn warn_old_buildkit(build: &BuildInputs, plan: &Plan, warnings: &mut Diagnostic
     }
 }
 
+/// The checks run as execs of this frontend's own image when it is known (`analysis`); else they read
+/// through the gateway.
+fn analyzer(request: &Request, build_platform: &Platform) -> Option<analysis::Analyzer> {
+    let metadata = std::fs::read(analysis::FRONTEND_BIN).ok();
+    let image = analysis::own_image(metadata.as_deref(), request.frontend_image.as_deref(), build_platform)?;
+    Some(analysis::Analyzer { image, inputs: plan_inputs(request, build_platform), build_platform: build_platform.clone() })
+}
+
 /// Everything resolved before any platform is built.
 struct Prepared {
     /// By target platform, in the plan's order.
@@ -216,11 +225,14 @@ async fn prepare<G: Gateway>(
     let builders = builders?;
     let per_platform = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
         let (builder_ref, builder_env) = builders.get(&runs_on(plan, &build.build_platform, platform)).cloned().unzip();
-        PlatformInputs { builder_ref, builder_env: builder_env.unwrap_or_default(), named_contexts }
+        PlatformInputs { builder_ref, builder_env: builder_env.unwrap_or_default(), named_contexts, verdict: None }
     });
-    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself.
-    let planned = Found::planned(if build.copy_excludes { verify::planned_reads(plan) } else { Vec::new() });
-    let solving = Solving { no_cache: request.no_cache, cache_imports: request.cache_imports.clone(), sbom: sbom?, readdir: caps.frontend.contains("readdir") };
+    let analyzer = analyzer(request, &build.build_platform);
+    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself, and with
+    // the checks in an exec, nothing reads the builder through the gateway.
+    let planned = Found::planned(if build.copy_excludes && analyzer.is_none() { verify::planned_reads(plan) } else { Vec::new() });
+    let solving =
+        Solving { no_cache: request.no_cache, cache_imports: request.cache_imports.clone(), sbom: sbom?, readdir: caps.frontend.contains("readdir"), analyzer };
     Ok(Prepared { per_platform: per_platform.collect(), planned, solving })
 }
 
@@ -278,6 +290,8 @@ struct Solving {
     sbom: Option<attestations::Generator>,
     /// The gateway can list directories (`ReadDir`): the image is checked.
     readdir: bool,
+    /// Runs the checks as execs; `None`: through gateway requests.
+    analyzer: Option<analysis::Analyzer>,
 }
 
 /// The SBOM generator to run with the build, when `--sbom` and a scan arg ask the frontend to scan more
@@ -360,7 +374,11 @@ async fn build_one<G: Gateway>(
             (first, fail_on_errors(found, spec)?, None)
         }
         Some(builder) => {
-            let checked = check_builder(g, plan, builder, first.probe.as_ref(), planned, platform, from_context, spec, solving).await?;
+            let checked = match &solving.analyzer {
+                Some(analyzer) => check_builder_in_exec(g, analyzer, builder, platform, from_context, spec, solving).await?,
+                None => check_builder(g, plan, builder, first.probe.as_ref(), planned, platform, from_context, spec, solving).await?,
+            };
+            let inputs = PlatformInputs { verdict: checked.verdict, ..inputs };
             (lower::lower_platform(plan, build, &inputs, &checked.found, platform), checked.warnings, Some(checked.built_during))
         }
     };
@@ -388,6 +406,27 @@ struct CheckedBuilder {
     found: Found,
     warnings: Diagnostics,
     built_during: Span,
+    /// The exec that checked it, when one did: the image's graph takes it in (`lower::analysis::tie`).
+    verdict: Option<State>,
+}
+
+/// Runs the builder and checks what it produced in an exec of this frontend's image (`analysis`).
+async fn check_builder_in_exec<G: Gateway>(
+    g: &G,
+    analyzer: &analysis::Analyzer,
+    builder: &State,
+    platform: &Platform,
+    from_context: verify::context::FromContext,
+    spec: SpecText<'_>,
+    solving: &Solving,
+) -> Result<CheckedBuilder, Failed> {
+    let started = Instant::now();
+    let (verified, verdict) =
+        analysis::builder_verified(g, analyzer, spec, platform, builder, from_context, (solving.no_cache, &solving.cache_imports)).await?;
+    let built_during = (started, Instant::now());
+    let warnings = fail_on_errors(verified.diagnostics, spec)?;
+    let found = Found { libraries: verified.libraries, absent: verified.absent, packages: verified.packages, ..Found::default() };
+    Ok(CheckedBuilder { found, warnings, built_during, verdict: Some(verdict) })
 }
 
 /// Runs the builder (through the probe when there is one) and checks what it produced.
@@ -424,7 +463,7 @@ async fn check_builder<G: Gateway>(
     let verified = verify::builder_output_with(&fs, plan, platform, from_context).await?;
     let warnings = fail_on_errors(verified.diagnostics, spec)?;
     let found = Found { probe, probe_held: fs.held_by_name(), libraries: verified.libraries, absent: verified.absent, packages: verified.packages };
-    Ok(CheckedBuilder { found, warnings, built_during })
+    Ok(CheckedBuilder { found, warnings, built_during, verdict: None })
 }
 
 /// Solves the image and checks it; returns its ref and the check's warnings. What an old BuildKit cannot
@@ -448,7 +487,10 @@ async fn solve_image<G: Gateway>(
     if !build.merge {
         lost.extend(verify::image::special_bit_paths(plan));
     }
-    let checked = if lost.is_empty() {
+    let checked = if let Some(analyzer) = solving.analyzer.as_ref().filter(|_| !ref_id.is_empty()) {
+        let accept = lost.iter().map(ToString::to_string).collect();
+        analysis::image_checked(g, analyzer, spec, platform, &lowered.image, accept, (solving.no_cache, &solving.cache_imports)).await?
+    } else if lost.is_empty() {
         check_image(g, &ref_id, plan, platform, spec, solving.readdir).await?
     } else {
         let mut plan = plan.clone();

@@ -23,6 +23,8 @@ pub const CACHE_FROM: &str = "cache-from";
 pub const CACHE_IMPORTS: &str = "cache-imports";
 /// A subrequest (`--call`, `--print`) instead of a build.
 pub const REQUEST_ID: &str = "requestid";
+/// The frontend's own image as the client named it (`# syntax=`, `BUILDKIT_SYNTAX`, `--opt source=`).
+pub const SOURCE: &str = "source";
 
 /// `build-arg:NAME`.
 pub const BUILD_ARG_PREFIX: &str = "build-arg:";

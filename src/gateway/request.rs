@@ -37,6 +37,8 @@ pub struct Request {
     pub sbom: Option<Sbom>,
     /// `build-arg:SCRATCHKIT_ALLOW_OLD_BUILDKIT` is `true` or `1`.
     pub allow_old_buildkit: bool,
+    /// `source`: this frontend's image as the client named it, when BuildKit passes it.
+    pub frontend_image: Option<String>,
     session_id: Option<String>,
     local_sessions: BTreeMap<String, String>,
 }
@@ -99,6 +101,7 @@ impl Request {
             named_contexts: o.with_prefix(keys::CONTEXT_PREFIX).collect(),
             sbom,
             allow_old_buildkit,
+            frontend_image: o.non_empty(keys::SOURCE).map(str::to_string),
             build_args,
             session_id: o.session_id.clone(),
             local_sessions: o.with_prefix(keys::LOCAL_SESSION_ID_PREFIX).collect(),

@@ -39,6 +39,9 @@ pub enum MountKind {
     Ssh { id: String, uid: u32, gid: u32, mode: u32, optional: bool },
     /// Another state's filesystem, read-only (e.g. what an SBOM generator scans).
     ReadOnly { from: State },
+    /// Another state's filesystem, read-only, with the exec keyed by that state's own cache key only:
+    /// BuildKit would otherwise hash every file of a read-only mount once the exec misses its cache.
+    ReadOnlyByKey { from: State },
     /// An empty in-memory filesystem, gone when the command ends.
     Tmpfs,
 }

@@ -178,7 +178,7 @@ impl Marshaller<'_> {
         sorted.sort_by(|a, b| a.dest.cmp(&b.dest));
         for m in sorted {
             let mut pm = exec_mount(m, caps);
-            if let MountKind::ReadOnly { from } = &m.kind {
+            if let MountKind::ReadOnly { from } | MountKind::ReadOnlyByKey { from } = &m.kind {
                 pm.input = self.input_index(inputs, from);
             }
             mounts.push(pm);
@@ -291,6 +291,12 @@ fn exec_mount(m: &Mount, caps: &mut Vec<&'static str>) -> pb::Mount {
         MountKind::ReadOnly { .. } => {
             pm.mount_type = pb::MountType::Bind as i32;
             pm.readonly = true;
+        }
+        MountKind::ReadOnlyByKey { .. } => {
+            pm.mount_type = pb::MountType::Bind as i32;
+            pm.readonly = true;
+            // No cap: an optimisation a BuildKit before v0.13 ignores (it hashes the mount, as before).
+            pm.content_cache = pb::MountContentCache::Off as i32;
         }
         MountKind::Tmpfs => {
             pm.mount_type = pb::MountType::Tmpfs as i32;

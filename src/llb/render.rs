@@ -75,6 +75,9 @@ fn exec(e: &pb::ExecOp) -> Value {
             if m.readonly {
                 v["readonly"] = json!(true);
             }
+            if m.content_cache == pb::MountContentCache::Off as i32 {
+                v["content_cache"] = json!("off");
+            }
             if !m.selector.is_empty() {
                 v["selector"] = json!(m.selector);
             }

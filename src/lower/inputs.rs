@@ -56,4 +56,7 @@ pub struct PlatformInputs {
     /// The named contexts `context:NAME:path` copies read (`--build-context`); a name not here is read
     /// from the client's local directory of that name, which is what buildx sends for `NAME=./dir`.
     pub named_contexts: BTreeMap<String, State>,
+    /// The builder's verdict, once an exec has checked it: tied into the application layer
+    /// ([`super::analysis::tie`]) so that a cache export carries it.
+    pub verdict: Option<State>,
 }

@@ -2,6 +2,7 @@
 //! scratch stage, and the image config. Pure: what the gateway resolved and the checks found comes in
 //! through [`BuildInputs`], [`PlatformInputs`] and [`Found`].
 
+pub mod analysis;
 mod builder;
 mod config;
 mod inputs;
@@ -56,13 +57,13 @@ pub fn lower_platform(plan: &Plan, build: &BuildInputs, per_platform: &PlatformI
         context,
         named,
     };
-    let image = stack(plan, build, layers(plan, build, found, &sources, platform));
+    let image = stack(plan, build, layers(plan, build, found, &sources, per_platform.verdict.as_ref(), platform));
     Lowered { platform: platform.clone(), builder, probe, image, config: image_config(plan, platform).with_labels(&build.labels) }
 }
 
 /// The image's layers, bottom up: the rootfs pieces, the libraries and package metadata the checks found,
 /// the application, and for the debug target a shell.
-fn layers(plan: &Plan, build: &BuildInputs, found: &Found, sources: &Sources, platform: &Platform) -> Vec<rootfs::Layer> {
+fn layers(plan: &Plan, build: &BuildInputs, found: &Found, sources: &Sources, verdict: Option<&State>, platform: &Platform) -> Vec<rootfs::Layer> {
     let mut layers = rootfs::pieces(plan, sources, &found.absent, build.copy_excludes);
     if !found.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, sources, &found.libraries));
@@ -70,7 +71,11 @@ fn layers(plan: &Plan, build: &BuildInputs, found: &Found, sources: &Sources, pl
     if plan.package_metadata && found.packages != PackageMetadata::default() {
         layers.push(rootfs::package_metadata(plan, sources, &found.packages));
     }
-    layers.push(rootfs::application(plan, sources));
+    let mut application = rootfs::application(plan, sources);
+    if let Some(verdict) = verdict {
+        analysis::tie(&mut application.actions, verdict);
+    }
+    layers.push(application);
     if plan.target == Target::Debug {
         let busybox = State::image(&crate::reference::normalize(&plan.debug_image), platform, build.resolve_mode.as_deref())
             .named(format!("[debug] FROM {}", plan.debug_image));

@@ -32,7 +32,7 @@ impl Found {
 }
 
 /// What scanners read to see the builder packages in the image, the way distroless writes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PackageMetadata {
     pub packages: Vec<PackageFiles>,
     /// The builder's os-release path (a symlink is followed by the copy), copied to `/etc/os-release`.
@@ -41,7 +41,7 @@ pub struct PackageMetadata {
 
 /// One owning package: `/var/lib/dpkg/status.d/<name>` (its status stanza), `<name>.md5sums` (of the
 /// copied files), and its copyright file from the builder.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PackageFiles {
     /// `Package:` of the stanza (`libc6`), the name of its `status.d` file.
     pub name: String,

@@ -16,7 +16,7 @@ use super::Filesystem;
 /// The ELF magic, for telling binaries from scripts and data.
 pub const MAGIC: &[u8; 4] = b"\x7fELF";
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ElfInfo {
     /// `e_machine` (62 = x86-64, 183 = AArch64, ...).
     pub machine: u16,

@@ -66,7 +66,7 @@ impl Layout {
 }
 
 /// An ELF file the image ships, whose closure is wanted.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Root {
     pub image: String,
     pub builder: String,

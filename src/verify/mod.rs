@@ -11,6 +11,7 @@ pub mod elf;
 pub mod image;
 pub mod libraries;
 pub mod links;
+pub mod local_fs;
 pub mod packages;
 pub mod trees;
 

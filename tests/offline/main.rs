@@ -3,6 +3,7 @@
 
 mod support;
 
+mod analysis;
 mod cli;
 mod determinism;
 mod doc_links;

@@ -20,7 +20,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("verify", &["diag", "plan", "platform", "rules"]),
     ("doctor", &["diag", "plan", "platform", "verify"]),
     ("gateway", &["llb", "platform", "proto"]),
-    ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "rules", "spec", "verify"]),
+    ("analysis", &["compile", "diag", "plan", "platform", "rules", "verify"]),
+    ("frontend", &["analysis", "compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "rules", "spec", "verify"]),
 ];
 
 /// The crate modules a file's code (not its comments) names as `crate::NAME`.

@@ -1,0 +1,130 @@
+//! The checks as BuildKit runs them (docs/dev/analysis-exec.md): the frontend writes a [`Request`], an
+//! `ExecOp` of scratchkit's own binary runs `scratchkit analyze` over the builder's output or the image
+//! mounted read-only ([`LocalFs`]), and the frontend reads back the [`Verdict`]. The request carries the
+//! spec and the plan's inputs, not the plan: the analyzer compiles the same plan from them, and the
+//! verdict's diagnostics point into the same spec.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compile::compile;
+use crate::diag::{Diagnostics, Span};
+use crate::plan::PackageMetadata;
+use crate::plan::{AbsPath, PlanInputs};
+use crate::platform::Platform;
+use crate::verify::{self, context::FromContext, libraries::Root, local_fs::LocalFs};
+
+/// What one exec is asked to check.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Request {
+    pub spec: String,
+    pub filename: String,
+    pub build_args: BTreeMap<String, String>,
+    pub platforms: Vec<String>,
+    pub default_platform: Option<String>,
+    pub target: Option<String>,
+    /// The platform of the image this check is for.
+    pub platform: String,
+    pub check: Check,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "what")]
+pub enum Check {
+    /// The builder's output against the plan, with what the build context's files need from it (read by
+    /// the frontend: the context is the client's, not in the exec).
+    Builder { context_roots: Vec<Root>, iconv: Vec<(String, u16)> },
+    /// The assembled image, with the paths not held against it besides the spec's `image.accept`.
+    Image { accept: Vec<String> },
+}
+
+/// What the exec found.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "verdict")]
+pub enum Verdict {
+    Builder {
+        diagnostics: Diagnostics,
+        libraries: Vec<String>,
+        absent: Vec<String>,
+        packages: PackageMetadata,
+    },
+    Image {
+        diagnostics: Diagnostics,
+        entries: usize,
+        elves: usize,
+    },
+    /// The check itself could not run (a file it must read could not be read, a request it cannot use).
+    Failed {
+        message: String,
+    },
+}
+
+impl Request {
+    pub fn new(spec: &str, filename: &str, inputs: &PlanInputs, platform: &Platform, check: Check) -> Self {
+        Request {
+            spec: spec.to_string(),
+            filename: filename.to_string(),
+            build_args: inputs.build_args.clone(),
+            platforms: inputs.platforms.iter().map(ToString::to_string).collect(),
+            default_platform: inputs.default_platform.as_ref().map(ToString::to_string),
+            target: inputs.target.clone(),
+            platform: platform.to_string(),
+            check,
+        }
+    }
+
+    fn inputs(&self) -> Result<PlanInputs, String> {
+        Ok(PlanInputs {
+            build_args: self.build_args.clone(),
+            platforms: self.platforms.iter().map(|p| Platform::parse(p)).collect::<Result<_, _>>()?,
+            default_platform: self.default_platform.as_deref().map(Platform::parse).transpose()?,
+            target: self.target.clone(),
+        })
+    }
+}
+
+/// Checks the directory `root` (the builder's output or the image, as the request says).
+pub async fn analyze(request: &Request, root: &Path) -> Verdict {
+    match run(request, root).await {
+        Ok(verdict) => verdict,
+        Err(message) => Verdict::Failed { message },
+    }
+}
+
+async fn run(request: &Request, root: &Path) -> Result<Verdict, String> {
+    let platform = Platform::parse(&request.platform)?;
+    let compiled = compile(&request.spec, &request.filename, &request.inputs()?).map_err(|e| e.rendered)?;
+    let mut plan = compiled.plan;
+    let fs = LocalFs::new(root);
+    match &request.check {
+        Check::Builder { context_roots, iconv } => {
+            let from_context = FromContext { diagnostics: Diagnostics::default(), roots: context_roots.clone(), iconv: iconv.clone() };
+            let found = verify::builder_output_with(&fs, &plan, &platform, from_context).await.map_err(|e| e.0)?;
+            Ok(Verdict::Builder { diagnostics: found.diagnostics, libraries: found.libraries, absent: found.absent, packages: found.packages })
+        }
+        Check::Image { accept } => {
+            for path in accept {
+                plan.image.accept.push((AbsPath::parse(path).map_err(|e| format!("accept `{path}`: {e:?}"))?, Span::default()));
+            }
+            let checked = verify::image::check(&fs, &plan, &platform).await.map_err(|e| e.0)?;
+            Ok(Verdict::Image { diagnostics: checked.diagnostics, entries: checked.entries, elves: checked.elves })
+        }
+    }
+}
+
+/// `scratchkit analyze REQUEST ROOT VERDICT`: reads the request, checks `root`, writes the verdict. A
+/// finding is a verdict, not a failure: the exec fails only when it cannot write one.
+pub fn main(request: &Path, root: &Path, verdict: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(request).map_err(|e| format!("cannot read {}: {e}", request.display()))?;
+    let verdict_of = match serde_json::from_slice::<Request>(&bytes) {
+        Ok(request) => {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| e.to_string())?;
+            runtime.block_on(analyze(&request, root))
+        }
+        Err(e) => Verdict::Failed { message: format!("cannot read the analysis request: {e}") },
+    };
+    let out = serde_json::to_vec(&verdict_of).map_err(|e| e.to_string())?;
+    std::fs::write(verdict, out).map_err(|e| format!("cannot write {}: {e}", verdict.display()))
+}

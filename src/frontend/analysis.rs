@@ -1,0 +1,152 @@
+//! The checks as cached BuildKit execs of this frontend's own image (docs/dev/analysis-exec.md): the
+//! request goes in as a file, the verdict comes back with one read. Without a known image of its own
+//! the frontend checks through gateway requests instead (`mod.rs`).
+
+use prost::Message;
+
+use crate::analysis::{Check, Request, Verdict};
+use crate::gateway::{CacheImport, Gateway};
+use crate::llb::State;
+use crate::lower::analysis as exec;
+use crate::plan::PlanInputs;
+use crate::platform::Platform;
+use crate::proto::pb;
+
+use super::{marshal, Failed, Failure, SpecText};
+use crate::diag::Diagnostics;
+use crate::verify::{context::FromContext, Verified};
+
+/// Where BuildKit (v0.11+) mounts the frontend's own definition: its image, pinned by digest.
+pub const FRONTEND_BIN: &str = "/run/config/buildkit/metadata/frontend.bin";
+/// The most verdict bytes read (its package metadata is the big part: copyright files).
+const MAX_VERDICT: u64 = 64 << 20;
+/// One read of the verdict: well under the gateway's 16 MiB message limit.
+const CHUNK: u64 = 4 << 20;
+
+/// What the execs need: the image that runs them and the plan inputs their requests carry.
+#[derive(Clone)]
+pub struct Analyzer {
+    pub image: State,
+    pub inputs: PlanInputs,
+    pub build_platform: Platform,
+}
+
+/// This frontend's own image: the source op of its definition (`frontend.bin`), else the `source`
+/// option (the `# syntax=` image as the client named it; BuildKit before v0.11 has no `frontend.bin`).
+pub fn own_image(metadata: Option<&[u8]>, source: Option<&str>, platform: &Platform) -> Option<State> {
+    let pinned = metadata.and_then(|bytes| pb::Definition::decode(bytes).ok()).and_then(|def| {
+        def.def.iter().find_map(|op| match pb::Op::decode(op.as_slice()).ok()?.op? {
+            pb::op::Op::Source(s) => s.identifier.strip_prefix("docker-image://").map(str::to_string),
+            _ => None,
+        })
+    });
+    let reference = pinned.or_else(|| source.map(str::trim).filter(|s| !s.is_empty()).map(crate::reference::normalize))?;
+    Some(State::image(&reference, platform, None).named("[internal] load the checks (this frontend's image)"))
+}
+
+/// The verdict of the exec checking `checked` (the builder's output or the image) as `check` says, with
+/// the exec's state (the builder's is tied into the image's graph).
+pub async fn verdict<G: Gateway>(
+    g: &G,
+    analyzer: &Analyzer,
+    spec: (&str, &str),
+    platform: &Platform,
+    checked: &State,
+    check: Check,
+    solving: (bool, &[CacheImport]),
+) -> Result<(Verdict, State), Failed> {
+    let (at, name) = match check {
+        Check::Builder { .. } => (exec::BUILDER, exec::BUILDER_NAME),
+        Check::Image { .. } => (exec::IMAGE, exec::IMAGE_NAME),
+    };
+    let request = Request::new(spec.0, spec.1, &analyzer.inputs, platform, check);
+    let bytes = serde_json::to_vec(&request).map_err(|e| Failure(e.to_string()))?;
+    let state = exec::exec(&analyzer.image, bytes, checked, at, &analyzer.build_platform, name);
+    let ref_id = g.solve(marshal(&state, solving.0), solving.1).await?;
+    let mut out = Vec::new();
+    loop {
+        let chunk = g.read_range(&ref_id, exec::VERDICT, out.len() as u64, CHUNK).await?;
+        let done = (chunk.len() as u64) < CHUNK;
+        out.extend(chunk);
+        if done {
+            break;
+        }
+        if out.len() as u64 >= MAX_VERDICT {
+            return Err(Failure(format!("the checks' verdict for {platform} is over {} MiB", MAX_VERDICT >> 20)).into());
+        }
+    }
+    let verdict = serde_json::from_slice(&out).map_err(|e| Failure(format!("cannot read the checks' verdict for {platform}: {e}")))?;
+    Ok((verdict, state))
+}
+
+/// The builder's output checked by the exec: what the checks found (with what the build context's files
+/// need: their findings are the frontend's own, their roots go to the exec), and the exec's state.
+pub async fn builder_verified<G: Gateway>(
+    g: &G,
+    analyzer: &Analyzer,
+    spec: SpecText<'_>,
+    platform: &Platform,
+    builder: &State,
+    from_context: FromContext,
+    solving: (bool, &[CacheImport]),
+) -> Result<(Verified, State), Failed> {
+    let check = Check::Builder { context_roots: from_context.roots, iconv: from_context.iconv };
+    let (verdict, state) = verdict(g, analyzer, (spec.text, spec.filename), platform, builder, check, solving).await?;
+    match verdict {
+        Verdict::Builder { diagnostics, libraries, absent, packages } => {
+            let mut found = from_context.diagnostics;
+            found.extend(diagnostics);
+            Ok((Verified { diagnostics: found, libraries, absent, packages }, state))
+        }
+        other => Err(unexpected(other, "the builder's output", platform)),
+    }
+}
+
+/// The image checked by the exec, `accept` not held against it; returns its warnings, or its errors as
+/// the build's failure.
+pub async fn image_checked<G: Gateway>(
+    g: &G,
+    analyzer: &Analyzer,
+    spec: SpecText<'_>,
+    platform: &Platform,
+    image: &State,
+    accept: Vec<String>,
+    solving: (bool, &[CacheImport]),
+) -> Result<Diagnostics, Failed> {
+    let started = std::time::Instant::now();
+    let (verdict, _) = verdict(g, analyzer, (spec.text, spec.filename), platform, image, Check::Image { accept }, solving).await?;
+    let Verdict::Image { diagnostics, entries, elves } = verdict else {
+        return Err(unexpected(verdict, "the image", platform));
+    };
+    eprintln!("scratchkit: image check for {platform} (exec): {entries} entries, {elves} ELF files, {} ms", started.elapsed().as_millis());
+    if diagnostics.has_errors() {
+        return Err(Failure(diagnostics.sorted().render(spec.filename, spec.text)).into());
+    }
+    Ok(diagnostics)
+}
+
+/// A verdict of the wrong kind, or one saying the check could not run.
+fn unexpected(verdict: Verdict, what: &str, platform: &Platform) -> Failed {
+    match verdict {
+        Verdict::Failed { message } => Failure(format!("cannot check {what} for {platform}: {message}")).into(),
+        _ => Failure(format!("cannot check {what} for {platform}: the analyzer answered another check")).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_image_is_the_pinned_source_of_the_definition_else_the_source_option() {
+        let amd64 = Platform::linux_amd64();
+        let pinned = "docker.io/library/scratchkit:x@sha256:0123456789012345678901234567890123456789012345678901234567890123";
+        let def = State::image(pinned, &amd64, None).marshal(&crate::llb::MarshalOptions::default());
+        let shown = |s: Option<State>| format!("{:#}", crate::llb::render(&s.expect("an image").marshal(&crate::llb::MarshalOptions::default())));
+        assert!(shown(own_image(Some(&def.encode_to_vec()), Some("other:1"), &amd64)).contains(pinned));
+        assert!(shown(own_image(None, Some("scratchkit:h"), &amd64)).contains("docker-image://docker.io/library/scratchkit:h"));
+        assert!(shown(own_image(Some(b"not a definition"), Some("scratchkit:h"), &amd64)).contains("docker.io/library/scratchkit:h"));
+        assert!(own_image(None, None, &amd64).is_none());
+        assert!(own_image(None, Some(" "), &amd64).is_none());
+    }
+}

@@ -1,0 +1,90 @@
+//! The checks' exec (docs/dev/analysis-exec.md): scratchkit's own static binary, from the frontend's
+//! image, runs `scratchkit analyze` with the request and the checked filesystem mounted read-only and
+//! writes its verdict into its root, where the frontend reads it. No network; the build platform (the
+//! binary only reads files, so a foreign builder needs no emulation here).
+
+use crate::llb::{CopyOptions, Exec, FileAction, Mount, MountKind, Network, State};
+use crate::platform::Platform;
+
+/// The request file, in its mount.
+pub const REQUEST_DIR: &str = "/request";
+pub const REQUEST: &str = "/request/request.json";
+/// Where the builder's output, or the image, is mounted.
+pub const BUILDER: &str = "/builder";
+pub const IMAGE: &str = "/image";
+/// The verdict, in the exec's root.
+pub const VERDICT: &str = "/verdict.json";
+/// The binary in the frontend image (scripts/frontend-image.sh, the Dockerfile).
+pub const BINARY: &str = "/scratchkit";
+
+pub const BUILDER_NAME: &str = "[internal] check the builder's output";
+pub const IMAGE_NAME: &str = "[internal] check the image";
+
+/// The exec that checks `checked`, mounted at `at` (`BUILDER` or `IMAGE`), as `request` says.
+pub fn exec(analyzer: &State, request: Vec<u8>, checked: &State, at: &str, build_platform: &Platform, name: &str) -> State {
+    let file = FileAction::Mkfile { path: "/request.json".into(), mode: 0o444, data: request, owner: None, timestamp: Some(0) };
+    let request = State::scratch().file(vec![file]).named("[internal] analysis request");
+    let read_only = |dest: &str, from: State| Mount { dest: dest.to_string(), kind: MountKind::ReadOnlyByKey { from } };
+    let mut exec = Exec::default();
+    exec.args = vec![BINARY.into(), "analyze".into(), REQUEST.into(), at.into(), VERDICT.into()];
+    exec.cwd = "/".into();
+    exec.network = Network::None;
+    exec.mounts = vec![read_only(REQUEST_DIR, request), read_only(at, checked.clone())];
+    exec.platform = Some(build_platform.clone());
+    analyzer.run(exec).named(name)
+}
+
+/// Ties the builder's verdict into the image's graph, so that a `mode=max` cache export carries it (a
+/// frontend's own solves are not exported): a copy out of it of a pattern that matches nothing, into
+/// `actions`' first top-level path, changes no file. A runner importing that cache then reads the
+/// verdict's small layer instead of running the exec over the builder, which would pull the builder image.
+pub fn tie(actions: &mut Vec<FileAction>, verdict: &State) {
+    let first = actions.first().map(|a| match a {
+        FileAction::Mkdir { path, .. } | FileAction::Mkfile { path, .. } => path,
+        FileAction::Copy { dest, .. } => dest,
+    });
+    let Some(top) = first.and_then(|p| p.trim_start_matches('/').split('/').next()).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    let options = CopyOptions { allow_wildcard: true, allow_empty_wildcard: true, ..CopyOptions::default() };
+    // `[.]` is a pattern, and the analyzer's root has no `.verdict-tie`.
+    actions.push(FileAction::Copy { from: verdict.clone(), src: "/[.]verdict-tie".into(), dest: format!("/{top}"), options });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llb::{render, MarshalOptions};
+
+    fn text(state: &State) -> String {
+        format!("{:#}", render(&state.marshal(&MarshalOptions::default())))
+    }
+
+    #[test]
+    fn the_exec_runs_the_analyzer_offline_over_read_only_mounts_keyed_by_their_inputs() {
+        let platform = Platform::linux_amd64();
+        let analyzer = State::image("docker.io/library/scratchkit:x", &platform, None);
+        let builder = State::image("docker.io/library/golang:1", &platform, None);
+        let t = text(&exec(&analyzer, b"{}".to_vec(), &builder, BUILDER, &platform, BUILDER_NAME));
+        assert!(t.contains("\"/scratchkit\",\n") && t.contains("\"analyze\"") && t.contains("\"/builder\",\n"), "{t}");
+        assert!(t.contains("\"network\": \"none\""), "{t}");
+        // Both mounts read-only, neither hashed by content (BuildKit would hash the whole builder).
+        assert_eq!(t.matches("\"readonly\": true").count(), 2, "{t}");
+        assert_eq!(t.matches("\"content_cache\": \"off\"").count(), 2, "{t}");
+        assert!(t.contains("\"env\": []"), "no BUILDKIT_* variable: the binary must not start as a frontend: {t}");
+    }
+
+    #[test]
+    fn the_tie_copies_nothing_into_an_existing_top() {
+        let platform = Platform::linux_amd64();
+        let verdict = State::image("docker.io/library/scratchkit:x", &platform, None);
+        let mut actions = vec![FileAction::Mkdir { path: "/out/x".into(), mode: 0o755, make_parents: true, owner: None, timestamp: None }];
+        tie(&mut actions, &verdict);
+        let FileAction::Copy { src, dest, options, .. } = &actions[1] else { panic!("{actions:?}") };
+        assert_eq!((src.as_str(), dest.as_str()), ("/[.]verdict-tie", "/out"));
+        assert!(options.allow_wildcard && options.allow_empty_wildcard);
+        let mut none = Vec::new();
+        tie(&mut none, &verdict);
+        assert!(none.is_empty());
+    }
+}
