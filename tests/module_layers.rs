@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("llb", &["platform", "proto"]),
     ("lower", &["diag", "llb", "plan", "platform", "proto", "reference"]),
     ("verify", &["diag", "plan", "platform"]),
-    ("doctor", &["diag", "plan", "platform", "verify"]),
+    ("doctor", &["diag", "init", "plan", "platform", "reference", "verify"]),
     ("gateway", &["llb", "platform", "proto"]),
     ("frontend", &["compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "spec", "verify"]),
 ];
