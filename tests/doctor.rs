@@ -547,7 +547,12 @@ fn a_blob_whose_bytes_are_not_its_digest_is_refused() {
 #[test]
 fn a_spec_rebuilds_the_image_with_its_pitfalls_fixed_and_check_accepts_it() {
     let mut img = fixed();
-    img.layers.push(layer(vec![E::Owned("srv/data/it's \"odd\": ${X}.txt", 0o640, 65532, b"x".to_vec()), E::Dir("var/empty", 0o700)]));
+    img.layers.push(layer(vec![
+        E::Owned("srv/data/it's \"odd\": ${X}.txt", 0o640, 65532, b"x".to_vec()),
+        E::Dir("var/empty", 0o700),
+        E::Link("srv/gone", "/nowhere"),
+        E::Link("srv/here", "/app"),
+    ]));
     img.config = json!({ "Entrypoint": ["app"], "Cmd": ["--port", "8080"], "User": "nonroot", "WorkingDir": "/",
         "Env": ["PATH=/usr/bin:/", "GREETING=a: b # ${NOT_AN_ARG}"], "ExposedPorts": {"8080/tcp": {}}, "Labels": {"org.example/note": "yes"} });
     let dir = written(img, "spec");
@@ -567,6 +572,9 @@ fn a_spec_rebuilds_the_image_with_its_pitfalls_fixed_and_check_accepts_it() {
         "    GREETING: \"a: b # $${NOT_AN_ARG}\"",
         "  expose: [\"8080/tcp\"]",
         "    org.example/note: \"yes\"",
+        // A copy follows links: one that resolves is copied, one that dangles cannot be.
+        "  - /srv/here",
+        "  # Not copied (symlinks that do not resolve in the image): /srv/gone",
     ] {
         assert!(spec.lines().any(|l| l == line), "no line {line:?} in\n{spec}");
     }

@@ -29,7 +29,9 @@ const ROOTFS_FILES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 /// Directories whose whole contents the `rootfs` keys write.
-const ROOTFS_TREES: &[&str] = &["/etc/ssl/certs", ZONEINFO, "/tmp", "/root", "/var/lib/dpkg/status.d"];
+const ROOTFS_TREES: &[&str] = &[ZONEINFO, "/var/lib/dpkg/status.d"];
+/// Directories the `rootfs` keys make (what is in them is copied).
+const ROOTFS_DIRS: &[&str] = &["/tmp", "/root"];
 
 /// A value of a key `${NAME}` substitution applies to: `$` doubled (`$$` is a literal `$`), then a YAML scalar.
 fn value(text: &str) -> String {
@@ -81,6 +83,7 @@ pub fn spec(input: &Input, builder: &str, limits: Limits) -> Result<String, Stri
 fn from_rootfs(path: &str, users: &[SpecUser]) -> bool {
     let under = |dir: &str| path == dir || path.starts_with(&format!("{dir}/"));
     ROOTFS_FILES.contains(&path)
+        || ROOTFS_DIRS.contains(&path)
         || ROOTFS_TREES.iter().any(|d| under(d))
         || users.iter().any(|u| path == u.home)
         || (path.starts_with("/usr/share/doc/") && path.ends_with("/copyright"))
@@ -116,13 +119,19 @@ fn users(passwd: Option<&str>, user_spec: &str) -> (Vec<SpecUser>, Option<String
 }
 
 /// `copy:`: every file and symlink of the image that no `rootfs` key writes, with its owner when not root.
+/// A copy follows links, so a symlink becomes a copy of its target; one that does not resolve is left out.
 fn copies(out: &mut String, tree: &Tree, users: &[SpecUser]) -> Result<(), String> {
     let mut n = 0;
-    let mut skipped = Vec::new();
+    let (mut skipped, mut dangling) = (Vec::new(), Vec::new());
     let _ = writeln!(out, "copy:");
     for (path, e) in tree.iter().filter(|(p, _)| !from_rootfs(p, users)) {
         match e.kind {
-            Kind::File | Kind::Symlink(_) => {}
+            Kind::File => {}
+            Kind::Symlink(_) if tree.follow(path).is_ok() => {}
+            Kind::Symlink(_) => {
+                dangling.push(path.clone());
+                continue;
+            }
             Kind::Other => {
                 skipped.push(path.clone());
                 continue;
@@ -141,6 +150,9 @@ fn copies(out: &mut String, tree: &Tree, users: &[SpecUser]) -> Result<(), Strin
     }
     if !skipped.is_empty() {
         let _ = writeln!(out, "  # Not copied (device nodes or fifos, which a copy cannot make): {}", yaml_scalar(&skipped.join(" ")));
+    }
+    if !dangling.is_empty() {
+        let _ = writeln!(out, "  # Not copied (symlinks that do not resolve in the image): {}", yaml_scalar(&dangling.join(" ")));
     }
     Ok(())
 }
