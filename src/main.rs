@@ -109,14 +109,26 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check an image scratchkit did not build: a `docker save` archive or an OCI layout (directory or
-    /// tar, as `--output type=oci` writes), each platform of an index; nothing is run.
+    /// Check an image scratchkit did not build: a `docker save` archive, an OCI layout (directory or
+    /// tar, as `--output type=oci` writes) or an image in a registry (pulled anonymously), each platform
+    /// of an index; nothing is run.
     ///
     /// Prints each problem, what it breaks at run time and the scratch.yaml key that fixes it. Exit status:
     /// 0 clean, 1 problems (at or above --fail-on), 2 the image could not be read.
     Doctor {
-        /// The `docker save` archive, OCI layout directory or OCI archive.
-        image: PathBuf,
+        /// The `docker save` archive, OCI layout directory or OCI archive; when no such file exists, an
+        /// image reference in a registry (`ghcr.io/org/app:1.2`, `localhost:5000/app`).
+        image: String,
+        /// Pull from a registry that is not on loopback over plain HTTP (loopback registries always are).
+        #[arg(long)]
+        plain_http: bool,
+        /// Print a scratch.yaml that rebuilds the image's files from the --builder image, with the
+        /// pitfalls fixed, instead of the findings.
+        #[arg(long, requires = "builder", conflicts_with = "json")]
+        spec: bool,
+        /// With --spec: the image holding the files the image copied (its build stage), as `builder.image`.
+        #[arg(long, value_name = "IMAGE", requires = "spec")]
+        builder: Option<String>,
         /// Print JSON (`{"images": [{"image", "platform", "findings": [{"severity", "code", "problem", "breaks", "fix"}]}]}`).
         #[arg(long)]
         json: bool,
@@ -236,7 +248,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             scratchkit::analysis::main(&request, &root, &verdict).map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Doctor { image, json, fail_on } => doctor(&image, json, fail_on),
+        Command::Doctor { image, plain_http, spec, builder, json, fail_on } => doctor(&image, plain_http, builder.filter(|_| spec).as_deref(), json, fail_on),
         Command::Init { dir, frontend, builder, force } => init(&dir, &frontend, builder.as_deref(), force),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -293,10 +305,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `scratchkit doctor`: the report on stdout; 2 when the image cannot be read.
-fn doctor(image: &Path, json: bool, fail_on: FailOn) -> anyhow::Result<ExitCode> {
+/// `scratchkit doctor`: the report (or with `spec_builder`, the spec) on stdout; 2 when the image cannot be read.
+fn doctor(image: &str, plain_http: bool, spec_builder: Option<&str>, json: bool, fail_on: FailOn) -> anyhow::Result<ExitCode> {
     use scratchkit::doctor::{self, Severity};
-    let reports = match doctor::doctor(image, doctor::Limits::default()) {
+    let input = doctor::open(image, plain_http);
+    if let Some(builder) = spec_builder {
+        return match input.and_then(|i| doctor::spec::spec(&i, builder, doctor::Limits::default())) {
+            Ok(text) => emit(text.as_bytes()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(2))
+            }
+        };
+    }
+    let reports = match input.and_then(|i| doctor::examine(&i, doctor::Limits::default())) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::layers::{Limits, MemFs};
+use super::registry::{Remote, MAX_LAYER};
 
 /// The files of the input: a directory on disk, or a tar archive indexed by name (data offset and size),
 /// read from the file when needed rather than held in memory.
 enum Store {
     Dir(PathBuf),
     Tar(PathBuf, BTreeMap<String, (u64, u64)>),
+    /// An image in a registry: manifests and blobs by digest, each checked against it.
+    Remote(Box<Remote>),
 }
 
 /// An index nested deeper than this is refused (a real one is one or two levels).
@@ -52,6 +55,7 @@ impl Store {
         match self {
             Store::Dir(d) => d.join(name).is_file(),
             Store::Tar(_, files) => files.contains_key(name),
+            Store::Remote(_) => name == "index.json",
         }
     }
 
@@ -72,17 +76,38 @@ impl Store {
                 std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)).map_err(|e| format!("cannot read `{name}` in the archive: {e}"))?;
                 Ok((Box::new(std::io::BufReader::new(file.take(size))), size))
             }
+            Store::Remote(remote) => remote.blob(&digest_of(name)?, MAX_LAYER),
         }
     }
 
     fn json(&self, name: &str) -> Result<Value, String> {
-        let (file, size) = self.open_file(name)?;
+        let (file, size) = match self {
+            Store::Remote(remote) if name == "index.json" => return remote.index(),
+            Store::Remote(remote) => remote.blob(&digest_of(name)?, MAX_JSON)?,
+            _ => self.open_file(name)?,
+        };
         if size > MAX_JSON {
             return Err(format!("`{name}` is larger than {} MiB: doctor reads at most that", MAX_JSON >> 20));
         }
         let mut data = Vec::new();
         file.take(MAX_JSON).read_to_end(&mut data).map_err(|e| format!("cannot read `{name}`: {e}"))?;
         serde_json::from_slice(&data).map_err(|e| format!("`{name}` is not valid JSON: {e}"))
+    }
+
+    /// A manifest an index names: a blob of a layout, or asked for as a manifest of a registry.
+    fn manifest(&self, digest: &str) -> Result<Value, String> {
+        match self {
+            Store::Remote(remote) => remote.manifest(digest),
+            _ => self.json(&blob(digest)?),
+        }
+    }
+}
+
+/// `blobs/sha256/<hex>` → `sha256:<hex>`: the blob a registry is asked for.
+fn digest_of(name: &str) -> Result<String, String> {
+    match name.strip_prefix("blobs/").and_then(|d| d.split_once('/')) {
+        Some((algorithm, hex)) => Ok(format!("{algorithm}:{hex}")),
+        None => Err(format!("a registry image has no `{name}`: only blobs by digest")),
     }
 }
 
@@ -118,7 +143,15 @@ pub struct Input {
 
 impl Input {
     pub fn open(path: &Path) -> Result<Input, String> {
-        let store = Store::open(path)?;
+        Input::read(Store::open(path)?, &path.display().to_string())
+    }
+
+    /// The image `reference` in a registry: over plain HTTP for a loopback registry or with `plain_http`.
+    pub fn pull(reference: &str, plain_http: bool) -> Result<Input, String> {
+        Input::read(Store::Remote(Box::new(Remote::new(reference, plain_http)?)), reference)
+    }
+
+    fn read(store: Store, label: &str) -> Result<Input, String> {
         let mut images = Vec::new();
         if store.has("index.json") {
             let index = store.json("index.json")?;
@@ -127,10 +160,10 @@ impl Input {
         } else if store.has("manifest.json") {
             docker_save(&store, &mut images)?;
         } else {
-            return Err(format!("`{}` has neither `index.json` (an OCI layout) nor `manifest.json` (a `docker save` archive)", path.display()));
+            return Err(format!("`{label}` has neither `index.json` (an OCI layout) nor `manifest.json` (a `docker save` archive)"));
         }
         if images.is_empty() {
-            return Err(format!("`{}` holds no image", path.display()));
+            return Err(format!("`{label}` holds no image"));
         }
         Ok(Input { store, images })
     }
@@ -192,7 +225,7 @@ fn walk_index(store: &Store, index: &Value, name: Option<&str>, depth: usize, se
             continue;
         }
         let name = note("io.containerd.image.name").or(note("org.opencontainers.image.ref.name")).or(name).map(str::to_string);
-        let doc = store.json(&blob(digest)?)?;
+        let doc = store.manifest(digest)?;
         if doc.get("manifests").is_some() {
             walk_index(store, &doc, name.as_deref(), depth + 1, seen, out)?;
             continue;

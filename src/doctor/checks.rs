@@ -55,12 +55,12 @@ fn listed(items: &[String]) -> String {
     }
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// The file at `path` (symlinks followed), as text; `None` when it is not a regular file in the image.
-async fn text(tree: &Tree, fs: &MemFs, path: &str) -> Result<Option<String>, ReadError> {
+pub(super) async fn text(tree: &Tree, fs: &MemFs, path: &str) -> Result<Option<String>, ReadError> {
     let Ok((real, e)) = tree.follow(path) else { return Ok(None) };
     if e.kind != Kind::File {
         return Ok(None);
@@ -73,7 +73,7 @@ async fn text(tree: &Tree, fs: &MemFs, path: &str) -> Result<Option<String>, Rea
 }
 
 /// `name:x:uid:gid:gecos:home:shell` lines, or `name:x:gid:members` for groups: the fields by line.
-fn colon_lines(text: &str) -> Vec<Vec<&str>> {
+pub(super) fn colon_lines(text: &str) -> Vec<Vec<&str>> {
     text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| l.split(':').collect()).collect()
 }
 
@@ -129,7 +129,7 @@ fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut
 }
 
 /// The program the config starts, with `PATH` applied to a bare name, and how messages name it.
-fn program(config: &Value, tree: &Tree) -> (Vec<String>, Option<String>) {
+pub(super) fn program(config: &Value, tree: &Tree) -> (Vec<String>, Option<String>) {
     let entrypoint = strings(config.get("Entrypoint"));
     let cmd = strings(config.get("Cmd"));
     let argv = if entrypoint.is_empty() { cmd } else { entrypoint.into_iter().chain(cmd).collect() };

@@ -1,11 +1,14 @@
 //! `scratchkit doctor IMAGE`: what is wrong with an image scratchkit did not build. It reads a
-//! `docker save` archive or an OCI layout without running anything ([`archive`], [`layers`]), and checks
+//! `docker save` archive or an OCI layout, or pulls an image from a registry ([`registry`]), without
+//! running anything ([`archive`], [`layers`]), and checks
 //! each platform's root filesystem with the final-image check of a build plus the pitfalls a spec's
 //! `rootfs` prevents ([`checks`]).
 
 pub mod archive;
 pub mod checks;
 pub mod layers;
+pub mod registry;
+pub mod spec;
 
 use std::path::Path;
 
@@ -24,7 +27,21 @@ pub struct Report {
 
 /// Reads the input at `path` and checks every image in it. An error means it could not be read.
 pub fn doctor(path: &Path, limits: Limits) -> Result<Vec<Report>, String> {
-    let input = archive::Input::open(path)?;
+    examine(&archive::Input::open(path)?, limits)
+}
+
+/// What the command line names: a file or directory when there is one at that path, else an image
+/// reference in a registry.
+pub fn open(image: &str, plain_http: bool) -> Result<archive::Input, String> {
+    let path = Path::new(image);
+    if path.exists() {
+        return archive::Input::open(path);
+    }
+    archive::Input::pull(image, plain_http).map_err(|e| format!("{e} (there is no file `{image}` either)"))
+}
+
+/// Checks every image of `input`.
+pub fn examine(input: &archive::Input, limits: Limits) -> Result<Vec<Report>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| e.to_string())?;
     let mut reports = Vec::new();
     for image in &input.images {

@@ -3,7 +3,7 @@
 //! line with the caches that language's tool keeps (mounted across builds), the copy of the binary, and
 //! the entrypoint. Knows nothing of BuildKit or of the spec's model: its output is checked like any spec.
 
-mod emit;
+pub mod emit;
 mod project;
 
 use std::fmt::Write as _;

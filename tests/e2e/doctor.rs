@@ -34,7 +34,20 @@ fn doctor_of(image: &str, dir: &Path) -> (Option<i32>, Vec<Value>) {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let images = report["images"].as_array().unwrap();
     assert_eq!(images.len(), 1, "{report:#}");
+    spec_of(archive.to_str().unwrap(), dir);
     (out.status.code(), images[0]["findings"].as_array().unwrap().clone())
+}
+
+/// `doctor --spec` of `input` with the Go builder, written to `dir/scratch.yaml`, which `check` must accept.
+fn spec_of(input: &str, dir: &Path) -> PathBuf {
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--spec", "--builder", BUILDER_IMAGE, input]).output().unwrap();
+    let spec = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "doctor --spec {input}: {}", String::from_utf8_lossy(&out.stderr));
+    let path = dir.join("scratch.yaml");
+    std::fs::write(&path, &spec).unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_scratchkit")).arg("check").arg(&path).output().unwrap();
+    assert!(check.status.success(), "check refuses the spec of {input}:\n{spec}\n{}", String::from_utf8_lossy(&check.stderr));
+    path
 }
 
 /// Builds the Dockerfile with Docker's frontend, loads it as `scratchkit-e2e/doctor-<name>` and runs doctor.
@@ -105,6 +118,58 @@ fn an_amd64_program_in_the_arm64_image_of_an_oci_index_is_an_error_there() {
     assert_eq!(report["images"][1]["findings"][0]["problem"], "entrypoint `/app` is built for X86_64, but the image is for linux/arm64");
     // Only the arm64 image has an error: `--fail-on error` fails for it.
     assert_eq!(out.status.code(), Some(1));
+    spec_of(archive.to_str().unwrap(), &dir);
+}
+
+#[test]
+#[ignore = "needs Docker and the loopback registry; run by scripts/test.sh"]
+fn an_index_in_the_loopback_registry_is_pulled_and_checked_per_platform() {
+    let _e2e = e2e();
+    let dir = context(
+        "registry",
+        "FROM --platform=$BUILDPLATFORM BUILDER AS build\nWORKDIR /src\nCOPY main.go .\nRUN CGO_ENABLED=0 go build -o /app main.go\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n",
+        &[("main.go", HELLO)],
+    );
+    let image = format!("{}/scratchkit-e2e/doctor-registry:latest", crate::support::REGISTRY);
+    let out = run_cmd(crate::support::buildx_dockerfile().args(["--platform", "linux/amd64,linux/arm64", "--push", "-t", &image]).arg(&dir), BUILD_TIMEOUT);
+    assert!(out.ok, "building and pushing: {}", out.all());
+    // The image is read from the registry only: no file of that name exists.
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--json", &image]).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let got: Vec<(&str, &str, Vec<&str>)> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["image"].as_str().unwrap(), i["platform"].as_str().unwrap(), codes(i["findings"].as_array().unwrap())))
+        .collect();
+    let arm: Vec<&str> = ["platform"].iter().chain(NAIVE).copied().collect();
+    assert_eq!(got, [(image.as_str(), "linux/amd64", NAIVE.to_vec()), (image.as_str(), "linux/arm64", arm)], "{report:#}");
+    assert_eq!(out.status.code(), Some(1));
+    spec_of(&image, &dir);
+}
+
+#[test]
+#[ignore = "needs Docker; run by scripts/test.sh"]
+fn the_spec_doctor_prints_rebuilds_a_program_copied_without_its_libraries_and_it_runs() {
+    let _e2e = e2e();
+    // Debian's `go` is dynamically linked: copied alone it cannot start.
+    let (_, findings) = built(
+        "respec",
+        "FROM BUILDER AS build\nFROM scratch\nCOPY --from=build /usr/lib/go-1.19/bin/go /usr/lib/go-1.19/bin/go\nENTRYPOINT [\"/usr/lib/go-1.19/bin/go\", \"version\"]\n",
+        &[],
+    );
+    assert!(findings.iter().any(|f| f["code"] == "library"), "{findings:#?}");
+    let dir = std::env::temp_dir().join("scratchkit-e2e-doctor-respec");
+    let image = "scratchkit-e2e/doctor-respec-rebuilt";
+    let out = run_cmd(crate::support::buildx().args(["-f", "scratch.yaml", "--load", "-t", image, "."]).current_dir(&dir), BUILD_TIMEOUT);
+    assert!(out.ok, "building the printed spec: {}\n{}", out.all(), std::fs::read_to_string(dir.join("scratch.yaml")).unwrap());
+    let run = crate::support::run_container(&[], image);
+    assert!(run.ok && run.stdout.starts_with("go version go1.19"), "{}", run.all());
+    // Rebuilt, the image has none of the pitfalls.
+    let rebuilt = context("respec-rebuilt", "", &[]);
+    let (code, findings) = doctor_of(image, &rebuilt);
+    assert_eq!(codes(&findings), Vec::<&str>::new(), "{findings:#?}");
+    assert_eq!(code, Some(0));
 }
 
 #[test]

@@ -449,3 +449,139 @@ fn a_passwd_too_large_to_read_is_an_error_not_a_partial_read() {
     let err = doctor(&written(img, "bigpasswd"), Limits::default()).unwrap_err();
     assert!(err.contains("`/etc/passwd` is larger than 1 MiB: doctor reads at most that"), "{err}");
 }
+
+/// A registry in the test: serves the blobs of `files` under `/v2/app/` (manifests by digest and the
+/// index at tag `1`) only with the token its `/token` endpoint grants, as Docker Hub does. Returns the
+/// address and the request lines with their `Authorization` header, as they came.
+fn registry(files: Files) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, realm) = (log.clone(), format!("http://{addr}/token"));
+    let top: Value = serde_json::from_slice(&files.0.iter().find(|(p, _)| p == "index.json").unwrap().1).unwrap();
+    let tag = top["manifests"][0]["digest"].as_str().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut line, mut auth) = (String::new(), String::new());
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut h = String::new();
+                reader.read_line(&mut h).unwrap();
+                if h.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = h.strip_prefix("Authorization: ").or(h.strip_prefix("authorization: ")) {
+                    auth = v.trim().to_string();
+                }
+            }
+            let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+            seen.lock().unwrap().push(format!("{path} {auth}"));
+            let blob = |d: &str| files.0.iter().find(|(p, _)| *p == format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))).map(|(_, b)| b.clone());
+            let (status, body, extra) = if path.starts_with("/token?") {
+                ("200 OK", br#"{"token":"t0k"}"#.to_vec(), String::new())
+            } else if auth != "Bearer t0k" {
+                let challenge = format!("WWW-Authenticate: Bearer realm=\"{realm}\",service=\"test\",scope=\"repository:app:pull\"\r\n");
+                ("401 Unauthorized", b"{}".to_vec(), challenge)
+            } else {
+                let name = path.rsplit('/').next().unwrap_or_default();
+                match blob(if name == "1" { &tag } else { name }) {
+                    Some(b) => ("200 OK", b, String::new()),
+                    None => ("404 Not Found", b"{}".to_vec(), String::new()),
+                }
+            };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+        }
+    });
+    (addr, log)
+}
+
+#[test]
+fn an_image_in_a_registry_is_pulled_with_an_anonymous_token_and_checked_per_platform() {
+    let arm = Img { platform: "linux/arm64", ..naive() };
+    let (addr, log) = registry(oci(&[naive(), arm], true));
+    let (code, out) = cli(&["--json", &format!("{addr}/app:1")]);
+    assert_eq!(code, Some(1), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let got: Vec<(&str, &str, Vec<&str>)> = v["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["image"].as_str().unwrap(),
+                i["platform"].as_str().unwrap(),
+                i["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect(),
+            )
+        })
+        .collect();
+    let name = format!("{addr}/app:1");
+    let arm_codes: Vec<&str> = ["platform"].iter().chain(NAIVE).copied().collect();
+    assert_eq!(got, [(name.as_str(), "linux/amd64", NAIVE.to_vec()), (name.as_str(), "linux/arm64", arm_codes)]);
+    let log = log.lock().unwrap();
+    // The first request is refused, the token is asked for with the challenge's service and scope, and
+    // every request after it carries the token.
+    assert_eq!(log[0], "/v2/app/manifests/1 ", "{log:#?}");
+    assert_eq!(log[1], "/token?service=test&scope=repository%3Aapp%3Apull ", "{log:#?}");
+    assert!(log[2..].iter().all(|l| l.ends_with(" Bearer t0k")), "{log:#?}");
+    // The index, two manifests, two configs and two layers (the attestation manifest is not fetched).
+    assert_eq!(log.len(), 2 + 7, "{log:#?}");
+}
+
+#[test]
+fn a_blob_whose_bytes_are_not_its_digest_is_refused() {
+    let mut files = oci(&[naive()], true);
+    // The layer's bytes are changed after its digest went into the manifest.
+    let layer = files.0.iter_mut().max_by_key(|(_, b)| b.len()).unwrap();
+    layer.1[20] ^= 0xff;
+    let digest = format!("sha256:{}", layer.0.rsplit('/').next().unwrap());
+    let (addr, _) = registry(files);
+    let (code, out) = cli(&[&format!("{addr}/app:1")]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains(&format!("the registry sent content for {digest} whose digest is sha256:")), "{out}");
+}
+
+#[test]
+fn a_spec_rebuilds_the_image_with_its_pitfalls_fixed_and_check_accepts_it() {
+    let mut img = fixed();
+    img.layers.push(layer(vec![
+        E::Owned("srv/data/it's \"odd\": ${X}.txt", 0o640, 65532, b"x".to_vec()),
+        E::Dir("var/empty", 0o700),
+        E::Link("srv/gone", "/nowhere"),
+        E::Link("srv/here", "/app"),
+    ]));
+    img.config = json!({ "Entrypoint": ["app"], "Cmd": ["--port", "8080"], "User": "nonroot", "WorkingDir": "/",
+        "Env": ["PATH=/usr/bin:/", "GREETING=a: b # ${NOT_AN_ARG}"], "ExposedPorts": {"8080/tcp": {}}, "Labels": {"org.example/note": "yes"} });
+    let dir = written(img, "spec");
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--spec", "--builder", "scratchkit-test/go:bookworm"]).arg(&dir).output().unwrap();
+    let spec = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{spec}{}", String::from_utf8_lossy(&out.stderr));
+    for line in [
+        "  image: scratchkit-test/go:bookworm",
+        "  - /app",
+        "  - from: \"/srv/data/it's \\\"odd\\\": $${X}.txt\"",
+        "    owner: \"65532:65532\"",
+        "    - {name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot}",
+        "    - {path: /var/empty, mode: \"0700\", owner: \"0:0\"}",
+        "  entrypoint: [/app]",
+        "  cmd: [\"--port\", \"8080\"]",
+        "  user: nonroot",
+        "    GREETING: \"a: b # $${NOT_AN_ARG}\"",
+        "  expose: [\"8080/tcp\"]",
+        "    org.example/note: \"yes\"",
+        // A copy follows links: one that resolves is copied, one that dangles cannot be.
+        "  - /srv/here",
+        "  # Not copied (symlinks that do not resolve in the image): /srv/gone",
+    ] {
+        assert!(spec.lines().any(|l| l == line), "no line {line:?} in\n{spec}");
+    }
+    // What rootfs writes is not copied.
+    assert!(!spec.contains("/etc/passwd") && !spec.contains("zoneinfo/UTC") && !spec.contains("status.d"), "{spec}");
+    let path = dir.join("scratch.yaml");
+    std::fs::write(&path, &spec).unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_scratchkit")).arg("check").arg(&path).output().unwrap();
+    assert!(check.status.success(), "{spec}\n{}", String::from_utf8_lossy(&check.stderr));
+}

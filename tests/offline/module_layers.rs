@@ -18,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("llb", &["platform", "proto"]),
     ("lower", &["diag", "llb", "plan", "platform", "proto", "reference"]),
     ("verify", &["diag", "plan", "platform", "rules"]),
-    ("doctor", &["diag", "plan", "platform", "verify"]),
+    ("doctor", &["diag", "init", "plan", "platform", "reference", "verify"]),
     ("gateway", &["llb", "platform", "proto"]),
     ("analysis", &["compile", "diag", "plan", "platform", "rules", "verify"]),
     ("frontend", &["analysis", "compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "rules", "spec", "verify"]),
