@@ -234,6 +234,16 @@ pub fn markdown() -> String {
     out
 }
 
+/// The line that ends each section of `docs/spec.md` a rule points at: its codes, each linked to its row.
+pub fn section_codes(anchor: &str) -> String {
+    let codes: Vec<String> =
+        RULES.iter().filter(|r| r.anchor == anchor).map(|r| format!("[`{}`](#{}) `{}`", r.code, r.code.to_ascii_lowercase(), r.name)).collect();
+    format!("{SECTION_CODES}{}.", codes.join(", "))
+}
+
+/// How [`section_codes`] lines start.
+pub const SECTION_CODES: &str = "Codes: ";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +274,30 @@ mod tests {
         let headings: BTreeSet<String> = docs.lines().filter(|l| l.starts_with("##")).map(slug).collect();
         for r in RULES {
             assert!(headings.contains(r.anchor), "{}: no heading of docs/spec.md has the anchor #{}", r.code, r.anchor);
+        }
+    }
+
+    #[test]
+    fn every_section_ends_with_its_codes() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/spec.md")).expect("docs/spec.md");
+        // Each heading's section: its lines up to the next heading.
+        let mut sections: Vec<(String, Vec<&str>)> = Vec::new();
+        for line in docs.lines() {
+            if line.starts_with("##") {
+                sections.push((slug(line), Vec::new()));
+            } else if let Some((_, lines)) = sections.last_mut() {
+                lines.push(line);
+            }
+        }
+        for (anchor, lines) in &sections {
+            let found: Vec<&&str> = lines.iter().filter(|l| l.starts_with(SECTION_CODES)).collect();
+            let has_rules = RULES.iter().any(|r| r.anchor == anchor);
+            let want = section_codes(anchor);
+            match (has_rules, found.as_slice()) {
+                (false, []) => {}
+                (true, [line]) if **line == want => {}
+                _ => panic!("section #{anchor} of docs/spec.md: its last line should be\n{want}\n(found {found:?})"),
+            }
         }
     }
 
