@@ -1213,7 +1213,7 @@ fn a_dynamic_binary_from_a_named_context_without_a_builder_is_a_located_error() 
     let mut fake = FakeGateway::modern("copy:\n  - {from: \"context:web:bin/hello\", to: /hello}\n").with_context_file("/bin/hello", compiled_c_program());
     run_frontend(&mut fake, &[("context:web", "local:web")]);
     let error = fake.error();
-    assert!(reports(&error, SK317, "`context:web:bin/hello`") && error.contains("scratch.yaml:2:5"), "{error}");
+    assert!(reports(error, SK317, "`context:web:bin/hello`") && error.contains("scratch.yaml:2:5"), "{error}");
 }
 
 #[test]
@@ -1233,7 +1233,7 @@ fn a_dynamic_binary_from_the_context_gets_its_libraries_from_the_builder_image()
     let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER));
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(reports(&error, SK313, "`context:hello` needs `libc.so.6`") && error.contains("scratch.yaml:4:5"), "{error}");
+    assert!(reports(error, SK313, "`context:hello` needs `libc.so.6`") && error.contains("scratch.yaml:4:5"), "{error}");
 }
 
 #[test]
@@ -1251,7 +1251,7 @@ fn a_binary_for_another_machine_fails_the_build_before_the_image() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, elf);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(reports(&error, SK330, "linux/amd64"), "{error}");
+    assert!(reports(error, SK330, "linux/amd64"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
 }
 
@@ -1261,7 +1261,7 @@ fn a_library_missing_from_the_builder_is_named() {
     fake.builder_bytes.remove(LIBC);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(reports(&error, SK313, "`libc.so.6`"), "{error}");
+    assert!(reports(error, SK313, "`libc.so.6`"), "{error}");
 }
 
 #[test]
@@ -1423,7 +1423,7 @@ fn missing_builder_output_points_at_its_copy_entry() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(reports(&error, SK327, "`/out/app`"), "{error}");
+    assert!(reports(error, SK327, "`/out/app`"), "{error}");
     // smallest.yaml line 6: `  - /out/app`.
     assert!(error.contains("scratch.yaml:6:5"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
@@ -1435,7 +1435,7 @@ fn missing_ca_bundle_names_the_package_to_install() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(reports(&error, SK333, CA_BUNDLE), "{error}");
+    assert!(reports(error, SK333, CA_BUNDLE), "{error}");
     assert!(error.contains("apt-get install ca-certificates"), "{error}");
     // smallest.yaml line 3: `  image: golang:1.23`, the value.
     assert!(error.contains("scratch.yaml:3:10"), "{error}");
@@ -2125,14 +2125,14 @@ fn copy_from_an_unknown_or_unreadable_named_context_is_a_located_error() {
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && reports(&error, SK402, "`assets`"), "{error}");
+    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK402, "`assets`"), "{error}");
     assert!(error.contains("--build-context assets=<directory>"), "{error}");
     assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
 
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[("context:assets", "git://example.com/assets.git")]);
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && reports(&error, SK404, "`git`"), "{error}");
+    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK404, "`git`"), "{error}");
 }
 
 /// A context for one platform (`NAME::<platform>`) is checked against each target platform, not the
@@ -2147,13 +2147,13 @@ fn named_contexts_are_checked_for_each_target_platform() {
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets::linux/amd64", "local:assets")]);
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && reports(&error, SK403, "`assets` was passed for linux/arm64"), "{error}");
+    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK403, "`assets` was passed for linux/arm64"), "{error}");
     assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
 
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets", "local:assets"), ("context:assets::linux/arm64", "git://x/y.git")]);
     let error = fake.error();
-    assert!(reports(&error, SK404, "`assets` for linux/arm64"), "{error}");
+    assert!(reports(error, SK404, "`assets` for linux/arm64"), "{error}");
 }
 
 #[test]
