@@ -147,7 +147,7 @@ rules! {
     SK262 Error "user-without-uid" "rootfsusers" "a user has no `uid`";
     SK263 Error "home-is-system-dir" "rootfsusers" "a home is a system directory";
     SK264 Error "unknown-owner" "owners" "an owner names no user or group";
-    SK265 Error "expansion-too-long" "name-substitution" "build args expand a value or the spec past the limit";
+    SK265 Error "expansion-too-long" "name-substitution" "a value is longer than the limit once its build args are substituted";
     SK266 Error "undeclared-arg" "name-substitution" "`${NAME}` names no build arg";
     SK267 Error "nul-byte" "value-types" "a value that reaches a C string contains a NUL byte";
     SK268 Error "mount-point" "builder" "a mount point is `/` or under `/proc`, `/sys` or `/dev`";
@@ -162,6 +162,7 @@ rules! {
     SK277 Warning "setuid-mode" "value-types" "a mode is setuid or setgid";
     SK278 Warning "world-writable" "value-types" "a mode makes a path world-writable";
     SK279 Error "mode" "value-types" "a mode is not an octal number";
+    SK280 Error "expansion-total" "name-substitution" "build args expand the spec by more than the limit in all";
 
     SK301 Error "copied-dir-unreadable" "build-time-checks" "a copied directory cannot be listed";
     SK302 Error "dynamic-symbols-unreadable" "rootfslibraries" "the dynamic symbols of a file cannot be read";
