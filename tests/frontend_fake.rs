@@ -1655,6 +1655,10 @@ fn lint_subrequest_on_a_bad_spec_reports_status_one() {
     assert_eq!(json["warnings"][0]["ruleName"], rule.code);
     assert_eq!(json["warnings"][0]["description"], rule.summary);
     assert_eq!(json["warnings"][0]["url"], rule.url());
+    // The spec's text, which buildx echoes under each finding.
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.decode(json["sources"][0]["data"].as_str().unwrap_or_default()).unwrap_or_default();
+    assert_eq!(String::from_utf8_lossy(&data), fixture("bad/unknown-key.yaml"));
 }
 
 #[test]
