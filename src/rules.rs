@@ -302,6 +302,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_rule_is_reported_somewhere() {
+        fn sources(dir: &std::path::Path, out: &mut String) {
+            for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("rules.rs") {
+                    out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        let mut code = String::new();
+        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut code);
+        let unused: Vec<&str> = RULES.iter().map(|r| r.code).filter(|c| !code.contains(c)).collect();
+        assert!(unused.is_empty(), "rules no code reports (remove them, leaving the code unused): {unused:?}");
+    }
+
     /// GitHub's anchor for a heading.
     fn slug(heading: &str) -> String {
         let text = heading.trim_start_matches('#').trim().to_lowercase();
