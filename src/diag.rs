@@ -179,7 +179,10 @@ impl Diagnostics {
             .map(|(n, what)| format!("{n} {what}{}", plural(n)))
             .collect();
         if !counts.is_empty() {
-            out.push_str(&format!("{}: {} found\n", escape(filename, MAX_MESSAGE), counts.join(" and ")));
+            // "1 error and 2 warnings", "1 error, 2 warnings and 1 note".
+            let (last, first) = counts.split_last().expect("not empty");
+            let listed = if first.is_empty() { last.clone() } else { format!("{} and {last}", first.join(", ")) };
+            out.push_str(&format!("{}: {listed} found\n", escape(filename, MAX_MESSAGE)));
         }
         out
     }
@@ -358,7 +361,19 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::codes::{SK113, SK228};
+    use crate::rules::codes::{SK113, SK228, SK331};
+
+    #[test]
+    fn a_note_is_rendered_with_its_code_and_counted_apart() {
+        let mut ds = Diagnostics::default();
+        ds.push(Diagnostic::error(SK113, Span::new(1, 1, 1), "e"));
+        ds.push(Diagnostic::warning(SK228, None, "w"));
+        ds.push(Diagnostic::note(SK331, None, "n"));
+        let text = ds.render("f", "a: b\n");
+        assert!(text.contains("note[SK331]: n\n") && text.contains("warning[SK228]: w\n"), "{text}");
+        assert!(text.ends_with("f: 1 error, 1 warning and 1 note found\n"), "{text}");
+        assert!(ds.has(SK331) && !ds.has(crate::rules::codes::SK215) && ds.warnings().count() == 1, "{ds:?}");
+    }
 
     #[test]
     fn renders_location_caret_and_hint() {

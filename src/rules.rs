@@ -147,7 +147,7 @@ rules! {
     SK262 Error "user-without-uid" "rootfsusers" "a user has no `uid`";
     SK263 Error "home-is-system-dir" "rootfsusers" "a home is a system directory";
     SK264 Error "unknown-owner" "owners" "an owner names no user or group";
-    SK265 Error "expansion-too-long" "name-substitution" "build args expand a value or the spec past the limit";
+    SK265 Error "expansion-too-long" "name-substitution" "a value is longer than the limit once its build args are substituted";
     SK266 Error "undeclared-arg" "name-substitution" "`${NAME}` names no build arg";
     SK267 Error "nul-byte" "value-types" "a value that reaches a C string contains a NUL byte";
     SK268 Error "mount-point" "builder" "a mount point is `/` or under `/proc`, `/sys` or `/dev`";
@@ -162,7 +162,8 @@ rules! {
     SK277 Warning "setuid-mode" "value-types" "a mode is setuid or setgid";
     SK278 Warning "world-writable" "value-types" "a mode makes a path world-writable";
     SK279 Error "mode" "value-types" "a mode is not an octal number";
-    SK280 Error "copies-over-record" "copy" "the copies pass what BuildKit can record of a build";
+    SK280 Error "expansion-total" "name-substitution" "build args expand the spec by more than the limit in all";
+    SK281 Error "copies-over-record" "copy" "the copies pass what BuildKit can record of a build";
 
     SK301 Error "copied-dir-unreadable" "build-time-checks" "a copied directory cannot be listed";
     SK302 Error "dynamic-symbols-unreadable" "rootfslibraries" "the dynamic symbols of a file cannot be read";
@@ -255,6 +256,16 @@ pub fn markdown() -> String {
     out
 }
 
+/// The line that ends each section of `docs/spec.md` a rule points at: its codes, each linked to its row.
+pub fn section_codes(anchor: &str) -> String {
+    let codes: Vec<String> =
+        RULES.iter().filter(|r| r.anchor == anchor).map(|r| format!("[`{}`](#{}) `{}`", r.code, r.code.to_ascii_lowercase(), r.name)).collect();
+    format!("{SECTION_CODES}{}.", codes.join(", "))
+}
+
+/// How [`section_codes`] lines start.
+pub const SECTION_CODES: &str = "Codes: ";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +297,48 @@ mod tests {
         for r in RULES {
             assert!(headings.contains(r.anchor), "{}: no heading of docs/spec.md has the anchor #{}", r.code, r.anchor);
         }
+    }
+
+    #[test]
+    fn every_section_ends_with_its_codes() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/spec.md")).expect("docs/spec.md");
+        // Each heading's section: its lines up to the next heading.
+        let mut sections: Vec<(String, Vec<&str>)> = Vec::new();
+        for line in docs.lines() {
+            if line.starts_with("##") {
+                sections.push((slug(line), Vec::new()));
+            } else if let Some((_, lines)) = sections.last_mut() {
+                lines.push(line);
+            }
+        }
+        for (anchor, lines) in &sections {
+            let found: Vec<&&str> = lines.iter().filter(|l| l.starts_with(SECTION_CODES)).collect();
+            let has_rules = RULES.iter().any(|r| r.anchor == anchor);
+            let want = section_codes(anchor);
+            match (has_rules, found.as_slice()) {
+                (false, []) => {}
+                (true, [line]) if **line == want => {}
+                _ => panic!("section #{anchor} of docs/spec.md: its last line should be\n{want}\n(found {found:?})"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_is_reported_somewhere() {
+        fn sources(dir: &std::path::Path, out: &mut String) {
+            for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("rules.rs") {
+                    out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        let mut code = String::new();
+        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut code);
+        let unused: Vec<&str> = RULES.iter().map(|r| r.code).filter(|c| !code.contains(c)).collect();
+        assert!(unused.is_empty(), "rules no code reports (remove them, leaving the code unused): {unused:?}");
     }
 
     /// GitHub's anchor for a heading.

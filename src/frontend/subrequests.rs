@@ -65,7 +65,11 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
             })
         })
         .collect();
-    let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml" }] });
+    // The spec itself (escaped for a terminal), which buildx echoes under each finding; Go's JSON has bytes
+    // as base64.
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.encode(crate::diag::escape_source(text));
+    let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml", "data": data }] });
     let (txt, status) = if diagnostics.count() == 0 { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
     let mut md = result(json, txt);
     md.push(("result.statuscode".into(), status.as_bytes().to_vec()));

@@ -97,7 +97,7 @@ impl Planner {
         }
         self.copies_into_copies(&out);
         if let Some((message, hint)) = super::record::over_budget(&out) {
-            self.error(SK280, spec.copy_span, message, hint);
+            self.error(SK281, spec.copy_span, message, hint);
         }
         out
     }

@@ -44,12 +44,16 @@ impl Planner {
         let out = substitute(&s.value, &self.args, limit);
         if out.too_long {
             if self.expansion_left > 0 {
-                let (message, hint) = if limit < MAX_EXPANDED {
-                    (format!("build args expand the spec by more than {} KiB in all", MAX_EXPANDED_TOTAL / 1024), "use fewer or shorter `${...}` references")
+                let (rule, message, hint) = if limit < MAX_EXPANDED {
+                    (
+                        SK280,
+                        format!("build args expand the spec by more than {} KiB in all", MAX_EXPANDED_TOTAL / 1024),
+                        "use fewer or shorter `${...}` references",
+                    )
                 } else {
-                    (format!("this value is longer than {} KiB once its build args are substituted", MAX_EXPANDED / 1024), "use shorter build args here")
+                    (SK265, format!("this value is longer than {} KiB once its build args are substituted", MAX_EXPANDED / 1024), "use shorter build args here")
                 };
-                self.error(SK265, s.span, message, hint);
+                self.error(rule, s.span, message, hint);
             }
             if limit < MAX_EXPANDED {
                 self.expansion_left = 0; // reported once

@@ -154,7 +154,7 @@ fn a_copy_list_bigger_than_buildkit_can_record_is_an_error_at_the_copy_key() {
         let out = scratchkit(&["check", spec.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(code), "{n} copies: {}", stderr(&out));
         if code == 1 {
-            assert!(stderr(&out).contains(&format!("error[SK280]: `copy` lists {n} entries")), "{}", stderr(&out));
+            assert!(stderr(&out).contains(&format!("error[SK281]: `copy` lists {n} entries")), "{}", stderr(&out));
             assert!(stderr(&out).contains(&format!("--> copies-{n}.yaml:4:1\n")), "at the `copy` key: {}", stderr(&out));
             assert!(stderr(&out).contains("copy whole directories"), "{}", stderr(&out));
         }

@@ -4,6 +4,7 @@
 //! and records the one answer the frontend returns. One BuildKit is modern (with MergeOp), the other
 //! old (without it). No daemon needed.
 
+use scratchkit::rules::codes::*;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -1212,7 +1213,7 @@ fn a_dynamic_binary_from_a_named_context_without_a_builder_is_a_located_error() 
     let mut fake = FakeGateway::modern("copy:\n  - {from: \"context:web:bin/hello\", to: /hello}\n").with_context_file("/bin/hello", compiled_c_program());
     run_frontend(&mut fake, &[("context:web", "local:web")]);
     let error = fake.error();
-    assert!(error.contains("`context:web:bin/hello` is dynamically linked") && error.contains("scratch.yaml:2:5"), "{error}");
+    assert!(reports(error, SK317, "`context:web:bin/hello`") && error.contains("scratch.yaml:2:5"), "{error}");
 }
 
 #[test]
@@ -1232,7 +1233,7 @@ fn a_dynamic_binary_from_the_context_gets_its_libraries_from_the_builder_image()
     let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER));
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(error.contains("`context:hello` needs `libc.so.6`, which is not in the builder") && error.contains("scratch.yaml:4:5"), "{error}");
+    assert!(reports(error, SK313, "`context:hello` needs `libc.so.6`") && error.contains("scratch.yaml:4:5"), "{error}");
 }
 
 #[test]
@@ -1250,7 +1251,7 @@ fn a_binary_for_another_machine_fails_the_build_before_the_image() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, elf);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(error.contains("is built for") && error.contains("linux/amd64"), "{error}");
+    assert!(reports(error, SK330, "linux/amd64"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
 }
 
@@ -1260,7 +1261,7 @@ fn a_library_missing_from_the_builder_is_named() {
     fake.builder_bytes.remove(LIBC);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(error.contains("needs `libc.so.6`, which is not in the builder"), "{error}");
+    assert!(reports(error, SK313, "`libc.so.6`"), "{error}");
 }
 
 #[test]
@@ -1445,7 +1446,7 @@ fn missing_builder_output_points_at_its_copy_entry() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(error.contains("`/out/app` does not exist in the builder"), "{error}");
+    assert!(reports(error, SK327, "`/out/app`"), "{error}");
     // smallest.yaml line 6: `  - /out/app`.
     assert!(error.contains("scratch.yaml:6:5"), "{error}");
     assert!(fake.definitions(Kind::Image).is_empty(), "the image was solved despite the error");
@@ -1457,7 +1458,7 @@ fn missing_ca_bundle_names_the_package_to_install() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(error.contains(&format!("no CA bundle at `{CA_BUNDLE}`")), "{error}");
+    assert!(reports(error, SK333, CA_BUNDLE), "{error}");
     assert!(error.contains("apt-get install ca-certificates"), "{error}");
     // smallest.yaml line 3: `  image: golang:1.23`, the value.
     assert!(error.contains("scratch.yaml:3:10"), "{error}");
@@ -1677,6 +1678,10 @@ fn lint_subrequest_on_a_bad_spec_reports_status_one() {
     assert_eq!(json["warnings"][0]["ruleName"], rule.code);
     assert_eq!(json["warnings"][0]["description"], rule.summary);
     assert_eq!(json["warnings"][0]["url"], rule.url());
+    // The spec's text, which buildx echoes under each finding.
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.decode(json["sources"][0]["data"].as_str().unwrap_or_default()).unwrap_or_default();
+    assert_eq!(String::from_utf8_lossy(&data), fixture("bad/unknown-key.yaml"));
 }
 
 #[test]
@@ -2147,14 +2152,14 @@ fn copy_from_an_unknown_or_unreadable_named_context_is_a_located_error() {
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && error.contains("no build context named `assets`"), "{error}");
+    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK402, "`assets`"), "{error}");
     assert!(error.contains("--build-context assets=<directory>"), "{error}");
     assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
 
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[("context:assets", "git://example.com/assets.git")]);
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && error.contains("`git` context"), "{error}");
+    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK404, "`git`"), "{error}");
 }
 
 /// A context for one platform (`NAME::<platform>`) is checked against each target platform, not the
@@ -2169,13 +2174,13 @@ fn named_contexts_are_checked_for_each_target_platform() {
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets::linux/amd64", "local:assets")]);
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && error.contains("no build context named `assets` was passed for linux/arm64"), "{error}");
+    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK403, "`assets` was passed for linux/arm64"), "{error}");
     assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
 
     let mut fake = FakeGateway::modern(NAMED_COPY);
     run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets", "local:assets"), ("context:assets::linux/arm64", "git://x/y.git")]);
     let error = fake.error();
-    assert!(error.contains("build context `assets` for linux/arm64 is a `git` context"), "{error}");
+    assert!(reports(error, SK404, "`assets` for linux/arm64"), "{error}");
 }
 
 #[test]
@@ -2337,4 +2342,10 @@ fn debug_information_is_a_note_in_the_log_not_a_build_warning() {
     assert!(!fake.definitions(Kind::Image).is_empty(), "the image was not solved");
     // buildx would print "1 warning found" for it: the note (SK331) stays in the daemon log.
     assert!(fake.warnings.is_empty(), "a note was sent as a warning: {:?}", fake.warnings);
+}
+
+/// Whether the rendered diagnostics report the rule `rule` in a message that names `value`.
+fn reports(rendered: &str, rule: &scratchkit::rules::Rule, value: &str) -> bool {
+    let label = |severity: &str| format!("{severity}[{}]: ", rule.code);
+    rendered.lines().any(|l| (l.starts_with(&label("error")) || l.starts_with(&label("warning"))) && l.contains(value))
 }
