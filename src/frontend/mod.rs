@@ -420,9 +420,8 @@ async fn check_builder<G: Gateway>(
         None => (BuilderFs::new(g, &builder_ref), Vec::new()),
     };
     let verified = verify::builder_output_with(&fs, plan, platform, from_context).await?;
-    let warnings = fail_on_errors(verified.diagnostics, spec)?;
-    let found = Found { probe, probe_held: fs.held_by_name(), libraries: verified.libraries, absent: verified.absent, packages: verified.packages };
-    Ok(CheckedBuilder { found, warnings, built_during })
+    let (found, diagnostics) = verified.into_found(probe, fs.held_by_name());
+    Ok(CheckedBuilder { found, warnings: fail_on_errors(diagnostics, spec)?, built_during })
 }
 
 /// Solves the image and checks it; returns its ref and the check's warnings. What an old BuildKit cannot
