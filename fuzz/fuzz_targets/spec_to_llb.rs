@@ -11,8 +11,8 @@ use std::sync::Arc;
 use libfuzzer_sys::fuzz_target;
 use scratchkit::compile::{compile, decode};
 use scratchkit::llb::{render, MarshalOptions, SourceFile};
-use scratchkit::lower::{lower, Context};
-use scratchkit::plan::PlanInputs;
+use scratchkit::lower::{lower, BuildInputs, PlatformInputs};
+use scratchkit::plan::{Found, PlanInputs};
 use scratchkit::platform::Platform;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,10 +27,10 @@ fuzz_target!(|data: &[u8]| {
     // An error is fine (it was rendered for people on the way); only a panic is a finding.
     let Ok(compiled) = compile(&text, "scratch.yaml", &inputs) else { return };
     for merge in [true, false] {
-        let mut ctx = Context::new(Platform::linux_amd64());
-        ctx.merge = merge;
-        ctx.source = Some(Arc::new(SourceFile { filename: "scratch.yaml".into(), data: text.clone().into_bytes(), language: "yaml".into() }));
-        for lowered in lower(&compiled.plan, &ctx) {
+        let mut build = BuildInputs::new(Platform::linux_amd64());
+        build.merge = merge;
+        build.source = Some(Arc::new(SourceFile { filename: "scratch.yaml".into(), data: text.clone().into_bytes(), language: "yaml".into() }));
+        for lowered in lower(&compiled.plan, &build, &PlatformInputs::default(), &Found::default()) {
             let def = lowered.image.marshal(&MarshalOptions { ignore_cache: merge });
             let _ = render(&def);
             let _ = prost::Message::encode_to_vec(&def);

@@ -247,7 +247,8 @@ async fn build_platforms<G: Gateway>(
     warnings: &mut Diagnostics,
 ) -> Result<Vec<Built>, Failed> {
     let Prepared { per_platform, planned, solving } = prepared;
-    let builds = plan.platforms.iter().zip(per_platform).map(|(platform, inputs)| build_one(g, plan, build, inputs, &planned, platform, spec, &solving));
+    let shared = Shared { plan, build, planned: &planned, spec, solving: &solving };
+    let builds = plan.platforms.iter().zip(per_platform).map(|(platform, inputs)| build_one(g, &shared, inputs, platform));
     let results = join_all(builds).await;
     timings.builder = union_length(&results.iter().filter_map(|r| r.as_ref().ok().and_then(|b| b.built_during)).collect::<Vec<_>>());
     let mut images = Vec::new();
@@ -344,6 +345,17 @@ async fn resolve_builders<G: Gateway>(
     wanted.into_iter().zip(resolved).map(|(p, r)| r.map(|v| (p, v))).collect()
 }
 
+/// What every platform's build reads: the plan, the per-build inputs of lowering, what the checks read
+/// before they have run, the spec (for messages) and how to solve.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    plan: &'a Plan,
+    build: &'a BuildInputs,
+    planned: &'a Found,
+    spec: SpecText<'a>,
+    solving: &'a Solving,
+}
+
 /// One platform's image, the warnings its checks raised, and when its builder built.
 struct PlatformBuild {
     image: Built,
@@ -354,17 +366,8 @@ struct PlatformBuild {
 /// One platform's image: lower, check what the builder produced, lower again with what the checks found
 /// (the libraries become one more layer, absent data files are left out: lowering again is cheap and
 /// keeps `lower` pure), then solve and check the image.
-#[allow(clippy::too_many_arguments)]
-async fn build_one<G: Gateway>(
-    g: &G,
-    plan: &Plan,
-    build: &BuildInputs,
-    inputs: PlatformInputs,
-    planned: &Found,
-    platform: &Platform,
-    spec: SpecText<'_>,
-    solving: &Solving,
-) -> Result<PlatformBuild, Failed> {
+async fn build_one<G: Gateway>(g: &G, shared: &Shared<'_>, inputs: PlatformInputs, platform: &Platform) -> Result<PlatformBuild, Failed> {
+    let Shared { plan, build, planned, spec, solving } = *shared;
     let first = lower::lower_platform(plan, build, &inputs, planned, platform);
     let mut from_context = context_files(g, plan, build, &inputs, platform).await?;
     let (lowered, warnings, built_during) = match &first.builder {
@@ -376,13 +379,13 @@ async fn build_one<G: Gateway>(
         Some(builder) => {
             let checked = match &solving.analyzer {
                 Some(analyzer) => check_builder_in_exec(g, analyzer, builder, platform, from_context, spec, solving).await?,
-                None => check_builder(g, plan, builder, first.probe.as_ref(), planned, platform, from_context, spec, solving).await?,
+                None => check_builder(g, shared, builder, first.probe.as_ref(), platform, from_context).await?,
             };
             let inputs = PlatformInputs { verdict: checked.verdict, ..inputs };
             (lower::lower_platform(plan, build, &inputs, &checked.found, platform), checked.warnings, Some(checked.built_during))
         }
     };
-    let (ref_id, checked) = solve_image(g, plan, build, &lowered, platform, spec, solving).await?;
+    let (ref_id, checked) = solve_image(g, shared, &lowered, platform).await?;
     let config = serde_json::to_vec(&lowered.config).map_err(|e| Failure(e.to_string()))?;
     let attestations = match &solving.sbom {
         Some(generator) => vec![generator.attest(g, &lowered, build, solving.no_cache).await?],
@@ -424,24 +427,20 @@ async fn check_builder_in_exec<G: Gateway>(
     let (verified, verdict) =
         analysis::builder_verified(g, analyzer, spec, platform, builder, from_context, (solving.no_cache, &solving.cache_imports)).await?;
     let built_during = (started, Instant::now());
-    let warnings = fail_on_errors(verified.diagnostics, spec)?;
-    let found = Found { libraries: verified.libraries, absent: verified.absent, packages: verified.packages, ..Found::default() };
-    Ok(CheckedBuilder { found, warnings, built_during, verdict: Some(verdict) })
+    let (found, diagnostics) = verified.into_found(Vec::new(), Default::default());
+    Ok(CheckedBuilder { found, warnings: fail_on_errors(diagnostics, spec)?, built_during, verdict: Some(verdict) })
 }
 
 /// Runs the builder (through the probe when there is one) and checks what it produced.
-#[allow(clippy::too_many_arguments)]
 async fn check_builder<G: Gateway>(
     g: &G,
-    plan: &Plan,
+    shared: &Shared<'_>,
     builder: &State,
     probe: Option<&State>,
-    planned: &Found,
     platform: &Platform,
     from_context: verify::context::FromContext,
-    spec: SpecText<'_>,
-    solving: &Solving,
 ) -> Result<CheckedBuilder, Failed> {
+    let Shared { plan, planned, spec, solving, .. } = *shared;
     let builder_ref = g.solve(marshal(builder, solving.no_cache), &solving.cache_imports).await?;
     // The solve is lazy: the first stat runs the build. The probe's runs the builder as well, but on a
     // build whose steps are all cached it fetches only the probe's layer, not the builder image.
@@ -461,24 +460,16 @@ async fn check_builder<G: Gateway>(
         None => (BuilderFs::new(g, &builder_ref), Vec::new()),
     };
     let verified = verify::builder_output_with(&fs, plan, platform, from_context).await?;
-    let warnings = fail_on_errors(verified.diagnostics, spec)?;
-    let found = Found { probe, probe_held: fs.held_by_name(), libraries: verified.libraries, absent: verified.absent, packages: verified.packages };
-    Ok(CheckedBuilder { found, warnings, built_during, verdict: None })
+    let (found, diagnostics) = verified.into_found(probe, fs.held_by_name());
+    Ok(CheckedBuilder { found, warnings: fail_on_errors(diagnostics, spec)?, built_during, verdict: None })
 }
 
 /// Solves the image and checks it; returns its ref and the check's warnings. What an old BuildKit cannot
 /// do, and the build warned about, is not held against the image: before v0.9 a copy cannot leave
 /// Debian's dangling `zoneinfo/localtime` link out, and before v0.10 (no MergeOp) file operations drop
 /// special bits (`/tmp` is 0777).
-async fn solve_image<G: Gateway>(
-    g: &G,
-    plan: &Plan,
-    build: &BuildInputs,
-    lowered: &lower::Lowered,
-    platform: &Platform,
-    spec: SpecText<'_>,
-    solving: &Solving,
-) -> Result<(String, Diagnostics), Failed> {
+async fn solve_image<G: Gateway>(g: &G, shared: &Shared<'_>, lowered: &lower::Lowered, platform: &Platform) -> Result<(String, Diagnostics), Failed> {
+    let Shared { plan, build, spec, solving, .. } = *shared;
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let mut lost = Vec::new();
     if !build.copy_excludes {
@@ -639,18 +630,7 @@ async fn read_dockerignore<G: Gateway>(g: &G, options: &Request) -> Vec<String> 
 
 /// `.dockerignore` at the root of the client's local `local`, if there is one.
 async fn read_dockerignore_of<G: Gateway>(g: &G, local: &str, session: Option<&str>) -> Vec<String> {
-    let (hint, name) = if local == lower::CONTEXT_LOCAL {
-        (local.to_string(), "[internal] load .dockerignore".to_string())
-    } else {
-        (format!("context:{local}-.dockerignore"), format!("[context {local}] load .dockerignore"))
-    };
-    let options = LocalOptions {
-        session: session.map(str::to_string),
-        shared_key_hint: Some(hint),
-        follow_paths: vec![".dockerignore".to_string()],
-        ..LocalOptions::default()
-    };
-    let local = State::local(local, &options).named(name);
+    let local = lower::dockerignore_local(local, session);
     let Ok(ref_id) = g.solve(marshal(&local, false), &[]).await else {
         return Vec::new();
     };

@@ -194,6 +194,23 @@ pub fn named_local(name: &str, local: &str, session: Option<&str>, excludes: &[S
     State::local(local, &options).named(format!("[context {name}] load from client"))
 }
 
+/// Just the `.dockerignore` at the root of the client's local `local` (the build context, or a named
+/// context's directory).
+pub fn dockerignore_local(local: &str, session: Option<&str>) -> State {
+    let (hint, name) = if local == CONTEXT_LOCAL {
+        (local.to_string(), "[internal] load .dockerignore".to_string())
+    } else {
+        (format!("context:{local}-.dockerignore"), format!("[context {local}] load .dockerignore"))
+    };
+    let options = LocalOptions {
+        session: session.map(str::to_string),
+        shared_key_hint: Some(hint),
+        follow_paths: vec![".dockerignore".to_string()],
+        ..LocalOptions::default()
+    };
+    State::local(local, &options).named(name)
+}
+
 /// The local that holds the build context.
 pub const CONTEXT_LOCAL: &str = "context";
 

@@ -98,6 +98,15 @@ pub struct Verified {
     pub packages: crate::plan::PackageMetadata,
 }
 
+impl Verified {
+    /// What lowering takes from the checks, as [`crate::plan::Found`] with the reads they made through the
+    /// probe and the paths they found there as themselves; and the checks' diagnostics.
+    pub fn into_found(self, probe: Vec<BuilderRead>, probe_held: std::collections::BTreeSet<String>) -> (crate::plan::Found, Diagnostics) {
+        let found = crate::plan::Found { probe, probe_held, libraries: self.libraries, absent: self.absent, packages: self.packages };
+        (found, self.diagnostics)
+    }
+}
+
 /// Checks the builder's filesystem (already built) against the plan.
 pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform) -> Result<Verified, ReadError> {
     builder_output_with(fs, plan, platform, context::FromContext::default()).await

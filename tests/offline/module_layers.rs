@@ -88,3 +88,67 @@ fn the_scanner_sees_uses_and_ignores_comments() {
     let text = "use crate::gateway::Gateway;\n//! see [`crate::frontend`]\nlet x = crate::llb::State::scratch(); // crate::verify\n";
     assert_eq!(used_modules(text), BTreeSet::from(["gateway".to_string(), "llb".to_string()]));
 }
+
+/// BuildKit's frontend options are read in one place: `gateway::Request` parses them, with every key in
+/// `src/gateway/keys.rs`. No other code that sees the options (the gateway, the frontend, `main`) spells an
+/// option key, key prefix or option variable; lower layers cannot import the gateway at all.
+#[test]
+fn frontend_options_are_read_only_by_the_request_type() {
+    const KEYS: &[&str] = &[
+        "filename",
+        "dockerfilekey",
+        "contextkey",
+        "target",
+        "platform",
+        "image-resolve-mode",
+        "multi-platform",
+        "no-cache",
+        "cache-from",
+        "cache-imports",
+        "requestid",
+    ];
+    const PREFIXES: &[&str] = &[
+        "build-arg:",
+        "label:",
+        "context:",
+        "local-sessionid:",
+        "attest:",
+        "BUILDKIT_FRONTEND_OPT_",
+        "BUILDKIT_SESSION_ID",
+        "BUILDKIT_MULTI_PLATFORM",
+        "BUILDKIT_ATTEST_",
+        "BUILDKIT_SBOM_SCAN_",
+        "SCRATCHKIT_ALLOW_OLD_BUILDKIT",
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("src/main.rs")];
+    rust_files(&root.join("src/gateway"), &mut files);
+    rust_files(&root.join("src/frontend"), &mut files);
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| !f.ends_with("gateway/keys.rs")) {
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")) {
+            for (literal, after) in string_literals(line) {
+                let is_key = KEYS.contains(&literal) && !after.trim_start().starts_with(':'); // not a JSON key
+                if is_key || PREFIXES.iter().any(|p| literal.starts_with(p)) {
+                    found.push(format!("{}:{}: {}", file.strip_prefix(root).unwrap().display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "option keys read outside gateway::Request (use gateway::keys):\n{}", found.join("\n"));
+}
+
+/// The contents of each `"…"` literal on a line, with the text after it (no escapes in the keys looked for).
+fn string_literals(line: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('"') {
+        let Some(len) = rest[start + 1..].find('"') else { break };
+        let end = start + 1 + len;
+        out.push((&rest[start + 1..end], &rest[end + 1..]));
+        rest = &rest[end + 1..];
+    }
+    out
+}
