@@ -8,7 +8,8 @@
 #     outline` of the same spec (median of RUNS: the floor of any `# syntax=` frontend); and their difference.
 # Targets: checks < 2 s for examples/python and < 5 s for the 30,000-file tree; rebuild − outline ≤ 0.15 s.
 #
-# Usage: bench/checks-cost.sh [FRONTEND_IMAGE...]     (default: scratchkit:dev)
+# Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+exec]...]     (default: scratchkit:dev scratchkit:dev+exec)
+#        IMAGE+exec builds with `--build-arg SCRATCHKIT_CHECKS=exec` (the checks as execs).
 # Env:   CASES="python smallest tree30k" (an examples/ directory, or tree30k: a generated tree of 30,000 files)
 #        RUNS=3  DOCKER=docker  BUILD_TIMEOUT=900
 # Never prunes: "cold" is `--no-cache` (the builder image stays in the image store).
@@ -20,7 +21,7 @@ RUNS=${RUNS:-3}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
 read -r -a CASES <<<"${CASES:-python smallest tree30k}"
 IMAGES=("$@")
-[ ${#IMAGES[@]} -gt 0 ] || IMAGES=(scratchkit:dev)
+[ ${#IMAGES[@]} -gt 0 ] || IMAGES=(scratchkit:dev scratchkit:dev+exec)
 STEPS='["[internal] check the builder'"'"'s output", "[internal] check the image", "[internal] probe the builder'"'"'s output"]'
 
 tmp=$(mktemp -d)
@@ -49,10 +50,11 @@ context() {
 
 # build IMAGE DIR PROGRESS [ARGS...]: one build's wall time in seconds.
 build() {
-  local image=$1 dir=$2 progress=$3 start end
+  local image=${1%+exec} dir=$2 progress=$3 start end checks=()
+  [ "$1" = "$image" ] || checks=(--build-arg SCRATCHKIT_CHECKS=exec)
   shift 3
   start=$(date +%s.%N)
-  timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson --build-arg "BUILDKIT_SYNTAX=$image" "$@" \
+  timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson --build-arg "BUILDKIT_SYNTAX=$image" "${checks[@]}" "$@" \
     -f "$dir/scratch.yaml" "$dir" 2>"$progress" >/dev/null || { log "build failed: $(grep -a -m3 ERROR "$progress" || tail -3 "$progress")"; echo fail; return; }
   end=$(date +%s.%N)
   awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }'

@@ -31,6 +31,17 @@ pub struct Analyzer {
     pub build_platform: Platform,
 }
 
+/// The build arg that runs the checks as execs (`SCRATCHKIT_CHECKS=exec`). Not the default yet: a cache
+/// exported by BuildKit v0.13 (Docker 26) does not hold the exec under the key a newer BuildKit looks for
+/// (v0.13 writes `"input":0` into an ExecOp's cache key, later versions leave zero out), so a runner of
+/// another version misses the verdict and pulls the builder to run it again (docs/dev/analysis-exec.md).
+pub const CHECKS_ARG: &str = "SCRATCHKIT_CHECKS";
+
+/// Whether the build args ask for the checks as execs.
+pub fn wanted(build_args: &std::collections::BTreeMap<String, String>) -> bool {
+    build_args.get(CHECKS_ARG).is_some_and(|v| v == "exec")
+}
+
 /// This frontend's own image: the source op of its definition (`frontend.bin`), else the `source`
 /// option (the `# syntax=` image as the client named it; BuildKit before v0.11 has no `frontend.bin`).
 pub fn own_image(metadata: Option<&[u8]>, source: Option<&str>, platform: &Platform) -> Option<State> {

@@ -126,14 +126,12 @@ async fn answer<G: Gateway>(g: &G, options: &Options, timings: &mut Timings) -> 
         );
     }
     ctx.copy_excludes = caps.has_llb("file.copy.includeexcludepatterns");
-    // The checks run as execs of this frontend's own image when it is known (analysis.rs); else they read
-    // through the gateway, with a probe when copies take include patterns (BuildKit v0.9+).
-    let metadata = std::fs::read(analysis::FRONTEND_BIN).ok();
-    let analyzer = analysis::own_image(metadata.as_deref(), options.get("source"), &build_platform).map(|image| analysis::Analyzer {
-        image,
-        inputs: inputs.clone(),
-        build_platform: build_platform.clone(),
-    });
+    // With `SCRATCHKIT_CHECKS=exec` the checks run as execs of this frontend's own image (analysis.rs);
+    // else they read through the gateway, with a probe when copies take include patterns (BuildKit v0.9+).
+    let analyzer = analysis::wanted(&inputs.build_args)
+        .then(|| analysis::own_image(std::fs::read(analysis::FRONTEND_BIN).ok().as_deref(), options.get("source"), &build_platform))
+        .flatten()
+        .map(|image| analysis::Analyzer { image, inputs: inputs.clone(), build_platform: build_platform.clone() });
     if ctx.copy_excludes && analyzer.is_none() {
         ctx.probe = verify::planned_reads(&plan);
     }
