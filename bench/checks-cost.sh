@@ -10,7 +10,8 @@
 #
 # Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+exec]...]     (default: scratchkit:dev scratchkit:dev+exec)
 #        IMAGE+exec builds with `--build-arg SCRATCHKIT_CHECKS=exec` (the checks as execs).
-# Env:   CASES="python smallest tree30k" (an examples/ directory, or tree30k: a generated tree of 30,000 files)
+# Env:   CASES="python smallest tree30k" (an examples/ directory; tree30k: a generated tree of 30,000 files;
+#        big1: 1 file copied out of a directory of 200,000, issue 21's probe case)
 #        RUNS=3  DOCKER=docker  BUILD_TIMEOUT=900
 # Never prunes: "cold" is `--no-cache` (the builder image stays in the image store).
 set -euo pipefail
@@ -36,10 +37,22 @@ context() {
     {
       echo "builder:"
       echo "  image: scratchkit-test/go:bookworm"
-      echo "  run: cp /usr/lib/go-1.19/bin/gofmt /out/app && mkdir -p /out/tree && cd /out/tree && for d in \$(seq 1 100); do mkdir d\$d && (cd d\$d && seq -f f%03g 1 300 | xargs touch); done"
+      echo "  run: mkdir -p /out/tree && cp /usr/lib/go-1.19/bin/gofmt /out/app && cd /out/tree && for d in \$(seq 1 100); do mkdir d\$d && (cd d\$d && seq -f f%03g 1 300 | xargs touch); done"
       echo "copy:"
       echo "  - /out/app"
       echo "  - {from: /out/tree, to: /srv/tree}"
+      echo "image:"
+      echo "  entrypoint: [/out/app]"
+    } >"$dir/scratch.yaml"
+  elif [ "$case" = big1 ]; then
+    mkdir -p "$dir"
+    {
+      echo "builder:"
+      echo "  image: scratchkit-test/go:bookworm"
+      echo "  run: mkdir -p /out/big && cp /usr/lib/go-1.19/bin/gofmt /out/app && cd /out/big && seq -f f%06g 1 200000 | xargs touch"
+      echo "copy:"
+      echo "  - /out/app"
+      echo "  - /out/big/f000001"
       echo "image:"
       echo "  entrypoint: [/out/app]"
     } >"$dir/scratch.yaml"
