@@ -8,8 +8,10 @@
 #     outline` of the same spec (median of RUNS: the floor of any `# syntax=` frontend); and their difference.
 # Targets: checks < 2 s for examples/python and < 5 s for the 30,000-file tree; rebuild − outline ≤ 0.15 s.
 #
-# Usage: bench/checks-cost.sh [FRONTEND_IMAGE...]     (default: scratchkit:dev)
-# Env:   CASES="python smallest tree30k" (an examples/ directory, or tree30k: a generated tree of 30,000 files)
+# Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+exec]...]     (default: scratchkit:dev scratchkit:dev+exec)
+#        IMAGE+exec builds with `--build-arg SCRATCHKIT_CHECKS=exec` (the checks as execs).
+# Env:   CASES="python smallest tree30k" (an examples/ directory; tree30k: a generated tree of 30,000 files;
+#        big1: 1 file copied out of a directory of 200,000, issue 21's probe case)
 #        RUNS=3  DOCKER=docker  BUILD_TIMEOUT=900
 # Never prunes: "cold" is `--no-cache` (the builder image stays in the image store).
 set -euo pipefail
@@ -20,7 +22,7 @@ RUNS=${RUNS:-3}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
 read -r -a CASES <<<"${CASES:-python smallest tree30k}"
 IMAGES=("$@")
-[ ${#IMAGES[@]} -gt 0 ] || IMAGES=(scratchkit:dev)
+[ ${#IMAGES[@]} -gt 0 ] || IMAGES=(scratchkit:dev scratchkit:dev+exec)
 STEPS='["[internal] check the builder'"'"'s output", "[internal] check the image", "[internal] probe the builder'"'"'s output"]'
 
 tmp=$(mktemp -d)
@@ -35,10 +37,22 @@ context() {
     {
       echo "builder:"
       echo "  image: scratchkit-test/go:bookworm"
-      echo "  run: cp /usr/lib/go-1.19/bin/gofmt /out/app && mkdir -p /out/tree && cd /out/tree && for d in \$(seq 1 100); do mkdir d\$d && (cd d\$d && seq -f f%03g 1 300 | xargs touch); done"
+      echo "  run: mkdir -p /out/tree && cp /usr/lib/go-1.19/bin/gofmt /out/app && cd /out/tree && for d in \$(seq 1 100); do mkdir d\$d && (cd d\$d && seq -f f%03g 1 300 | xargs touch); done"
       echo "copy:"
       echo "  - /out/app"
       echo "  - {from: /out/tree, to: /srv/tree}"
+      echo "image:"
+      echo "  entrypoint: [/out/app]"
+    } >"$dir/scratch.yaml"
+  elif [ "$case" = big1 ]; then
+    mkdir -p "$dir"
+    {
+      echo "builder:"
+      echo "  image: scratchkit-test/go:bookworm"
+      echo "  run: mkdir -p /out/big && cp /usr/lib/go-1.19/bin/gofmt /out/app && cd /out/big && seq -f f%06g 1 200000 | xargs touch"
+      echo "copy:"
+      echo "  - /out/app"
+      echo "  - /out/big/f000001"
       echo "image:"
       echo "  entrypoint: [/out/app]"
     } >"$dir/scratch.yaml"
@@ -49,10 +63,11 @@ context() {
 
 # build IMAGE DIR PROGRESS [ARGS...]: one build's wall time in seconds.
 build() {
-  local image=$1 dir=$2 progress=$3 start end
+  local image=${1%+exec} dir=$2 progress=$3 start end checks=()
+  [ "$1" = "$image" ] || checks=(--build-arg SCRATCHKIT_CHECKS=exec)
   shift 3
   start=$(date +%s.%N)
-  timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson --build-arg "BUILDKIT_SYNTAX=$image" "$@" \
+  timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson --build-arg "BUILDKIT_SYNTAX=$image" "${checks[@]}" "$@" \
     -f "$dir/scratch.yaml" "$dir" 2>"$progress" >/dev/null || { log "build failed: $(grep -a -m3 ERROR "$progress" || tail -3 "$progress")"; echo fail; return; }
   end=$(date +%s.%N)
   awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }'

@@ -186,9 +186,14 @@ fn warn_old_buildkit(build: &BuildInputs, plan: &Plan, warnings: &mut Diagnostic
     }
 }
 
-/// The checks run as execs of this frontend's own image when it is known (`analysis`); else they read
-/// through the gateway.
+/// With `SCRATCHKIT_CHECKS=exec` the checks run as execs of this frontend's own image when it is known
+/// (`analysis`); else they read through the gateway.
 fn analyzer(request: &Request, build_platform: &Platform) -> Option<analysis::Analyzer> {
+    // Not the default yet: a cache exported by BuildKit v0.13 (Docker 26) does not hold the exec under the
+    // key a newer BuildKit looks for, so a runner of another version would pull the builder to run it again.
+    if !request.checks_in_exec {
+        return None;
+    }
     let metadata = std::fs::read(analysis::FRONTEND_BIN).ok();
     let image = analysis::own_image(metadata.as_deref(), request.frontend_image.as_deref(), build_platform)?;
     Some(analysis::Analyzer { image, inputs: plan_inputs(request, build_platform), build_platform: build_platform.clone() })

@@ -47,6 +47,9 @@ pub const SBOM_SCAN_STAGE_ARG: &str = "BUILDKIT_SBOM_SCAN_STAGE";
 pub const SBOM_SCAN_CONTEXT_ARG: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
 /// Lets a BuildKit without MergeOp build anyway (scratchkit's own).
 pub const ALLOW_OLD_BUILDKIT_ARG: &str = "SCRATCHKIT_ALLOW_OLD_BUILDKIT";
+/// `exec`: the build-time checks run as execs of the frontend's own image (scratchkit's own; see
+/// docs/dev/analysis-exec.md for why it is not the default yet).
+pub const CHECKS_ARG: &str = "SCRATCHKIT_CHECKS";
 
 /// The attestation kind `--sbom` sets.
 pub const ATTEST_SBOM: &str = "sbom";

@@ -39,6 +39,8 @@ pub struct Request {
     pub allow_old_buildkit: bool,
     /// `source`: this frontend's image as the client named it, when BuildKit passes it.
     pub frontend_image: Option<String>,
+    /// `build-arg:SCRATCHKIT_CHECKS=exec`: the checks run as execs of the frontend's own image.
+    pub checks_in_exec: bool,
     session_id: Option<String>,
     local_sessions: BTreeMap<String, String>,
 }
@@ -102,6 +104,7 @@ impl Request {
             sbom,
             allow_old_buildkit,
             frontend_image: o.non_empty(keys::SOURCE).map(str::to_string),
+            checks_in_exec: build_args.get(keys::CHECKS_ARG).is_some_and(|v| v == "exec"),
             build_args,
             session_id: o.session_id.clone(),
             local_sessions: o.with_prefix(keys::LOCAL_SESSION_ID_PREFIX).collect(),

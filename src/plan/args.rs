@@ -105,7 +105,11 @@ pub(super) fn is_buildkit_arg(name: &str) -> bool {
         &["SOURCE_DATE_EPOCH", "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"];
     const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
     // SCRATCHKIT_ALLOW_OLD_BUILDKIT is read by the frontend itself (see `frontend::ALLOW_OLD_BUILDKIT`).
-    name.starts_with("BUILDKIT_") || name == "SCRATCHKIT_ALLOW_OLD_BUILDKIT" || KNOWN.contains(&name) || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+    // SCRATCHKIT_ALLOW_OLD_BUILDKIT and SCRATCHKIT_CHECKS are read by the frontend itself.
+    name.starts_with("BUILDKIT_")
+        || matches!(name, "SCRATCHKIT_ALLOW_OLD_BUILDKIT" | "SCRATCHKIT_CHECKS")
+        || KNOWN.contains(&name)
+        || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 impl Planner {
