@@ -10,6 +10,7 @@ mod copy;
 mod debug;
 mod files;
 mod image;
+mod image_extras;
 mod libraries;
 mod paths;
 mod platforms;
@@ -23,6 +24,7 @@ pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Ow
 pub use args::substitute;
 pub use args::MAX_EPOCH;
 pub use build::{plan, PlanInputs};
+pub use image_extras::{parse_duration, Healthcheck};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 
@@ -330,6 +332,10 @@ pub struct ImageConfig {
     pub stop_signal: Option<String>,
     /// `image.accept`: findings of the image check at these paths, or below them, are not errors.
     pub accept: Vec<(AbsPath, Span)>,
+    /// `image.healthcheck`, exec form.
+    pub healthcheck: Option<Healthcheck>,
+    /// `image.volumes`, sorted.
+    pub volumes: Vec<AbsPath>,
 }
 
 impl ImageConfig {

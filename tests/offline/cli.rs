@@ -410,3 +410,27 @@ fn init_gives_two_rust_projects_of_one_name_their_own_target_directory() {
     };
     assert_ne!(target_dir(&a), target_dir(&b));
 }
+
+#[test]
+fn healthcheck_and_volumes_reach_the_config_as_docker_writes_them() {
+    let check = scratchkit(&["check", "tests/fixtures/ok/healthcheck.yaml"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(!stderr(&check).contains("warning"), "{}", stderr(&check));
+    let out = scratchkit(&["config", "tests/fixtures/ok/healthcheck.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = serde_json::json!({
+        "Test": ["CMD", "/out/app", "-health"],
+        "Interval": 90_000_000_000_i64,
+        "Timeout": 5_000_000_000_i64,
+        "StartPeriod": 500_000_000,
+        "StartInterval": 1_000_000_000,
+        "Retries": 4,
+    });
+    assert_eq!(config["config"]["Healthcheck"], expected, "{config}");
+    assert_eq!(config["config"]["Volumes"], serde_json::json!({"/data": {}}), "{config}");
+    // Without them the config has neither key, so the images of other specs keep their digests.
+    let plain = scratchkit(&["config", "tests/fixtures/ok/smallest.yaml"]);
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert!(plain["config"].get("Healthcheck").is_none() && plain["config"].get("Volumes").is_none(), "{plain}");
+}
