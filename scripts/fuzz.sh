@@ -55,6 +55,9 @@ printf 'go.mod\001module example.com/svc // x\n\ngo 1.22\n\000main.go\001package
 printf 'go.mod\001module m\n\000lib.go\001package m\n\000cmd/server/\000cmd/a;b\n  network: host/' >"$INIT_CORPUS/seed-go-cmd"
 printf 'Cargo.toml\001[package]\nname = "tool" # c\n[[bin]]\nname = "cli"\n' >"$INIT_CORPUS/seed-rust"
 printf 'Makefile\001all: hello\nhello: hello.c\n\tcc -o $@ $<\n' >"$INIT_CORPUS/seed-make"
+printf 'pyproject.toml\001[project]\nname = "tool"\ndependencies = ["x"]\n[project.scripts]\ntool = "tool.cli:main"\n\000src/tool/\000requirements.txt\001x\n' >"$INIT_CORPUS/seed-python"
+printf 'requirements.txt\001# none\n\000main.py\001print(1)\n' >"$INIT_CORPUS/seed-python-script"
+printf 'package.json\001{"name": "@org/web", "main": "./lib/server", "bin": {"web": "bin/web.js"}}\000lib/server.js\001\000bin/web.js\001\000node_modules/\n' >"$INIT_CORPUS/seed-node"
 
 export RUSTC_BOOTSTRAP=1
 # Its own target dir (the flags differ from a normal build), whatever CARGO_TARGET_DIR says.

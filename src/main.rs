@@ -89,12 +89,14 @@ enum Command {
         #[arg(long, conflicts_with = "overview")]
         rules: bool,
     },
-    /// Write a first scratch.yaml for the Go (go.mod), Rust (Cargo.toml) or C (Makefile) project in a
-    /// directory, and print the command that builds it.
+    /// Write a first scratch.yaml for the Go (go.mod), Rust (Cargo.toml), C (Makefile), Python
+    /// (pyproject.toml, requirements.txt) or Node (package.json) project in a directory, and print the
+    /// command that builds it.
     ///
     /// The spec names the builder image, runs the build with the language's caches mounted (Go's build and
     /// module caches, cargo's registry and target directory), copies the binary to /usr/local/bin and makes
-    /// it the entrypoint. An existing scratch.yaml is kept unless --force.
+    /// it the entrypoint; for Python and Node, Debian's interpreter runs the project copied to /app. An
+    /// existing scratch.yaml is kept unless --force.
     Init {
         /// The project directory.
         #[arg(default_value = ".")]
@@ -102,7 +104,7 @@ enum Command {
         /// The frontend image for the `# syntax=` line; pin yours by digest (`registry/scratchkit@sha256:…`).
         #[arg(long, value_name = "IMAGE", default_value = scratchkit::init::DEFAULT_FRONTEND)]
         frontend: String,
-        /// The builder image (default: the language's image: golang:<go.mod version>, rust:1-bookworm, gcc:14-bookworm).
+        /// The builder image (default: golang:<go.mod version>, rust:1-bookworm, gcc:14-bookworm; debian:bookworm-slim for Python and Node).
         #[arg(long, value_name = "IMAGE")]
         builder: Option<String>,
         /// Replace an existing scratch.yaml.

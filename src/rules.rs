@@ -82,6 +82,7 @@ rules! {
     SK119 Error "spec-too-large" "yaml-rules" "the spec file is larger than the limit";
     SK120 Error "not-utf8" "yaml-rules" "the spec file is not UTF-8";
     SK121 Error "too-many-values" "yaml-rules" "the spec has more keys and list items than the limit";
+    SK122 Error "shell-form" "imagehealthcheck" "a command is a shell string, and the image has no shell";
 
     SK201 Error "arg-name" "args" "an arg name is not letters, digits and `_`";
     SK202 Error "arg-overridden" "args" "an arg the builder sets in every `run`";
@@ -164,6 +165,12 @@ rules! {
     SK279 Error "mode" "value-types" "a mode is not an octal number";
     SK280 Error "expansion-total" "name-substitution" "build args expand the spec by more than the limit in all";
     SK281 Error "copies-over-record" "copy" "the copies pass what BuildKit can record of a build";
+    SK282 Error "healthcheck-without-program" "imagehealthcheck" "`image.healthcheck.test` names no program";
+    SK283 Error "healthcheck-shell" "imagehealthcheck" "the health check is `CMD-SHELL`, and the image has no shell";
+    SK284 Error "duration-too-short" "imagehealthcheck" "a health check duration is shorter than 1ms";
+    SK285 Error "not-a-duration" "imagehealthcheck" "a health check duration is not a duration";
+    SK286 Error "retries-not-a-count" "imagehealthcheck" "`image.healthcheck.retries` is not a count";
+    SK287 Warning "volume-not-writable" "imagevolumes" "a volume the image does not make, which its user cannot write";
 
     SK301 Error "copied-dir-unreadable" "build-time-checks" "a copied directory cannot be listed";
     SK302 Error "dynamic-symbols-unreadable" "rootfslibraries" "the dynamic symbols of a file cannot be read";

@@ -5,6 +5,8 @@
 
 pub mod emit;
 mod project;
+mod runtime_project;
+mod runtime_spec;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ pub use project::MAX_PROJECT_FILE;
 use project::{
     cargo_binary, go_files, go_module, go_version, is_cargo_name, is_go_path_element, is_main_package, make_target, read_project_file, subdirectories,
 };
+pub use runtime_project::{Node, PyEntry, Python};
 
 /// The frontend image `# syntax=` names unless `--frontend` says otherwise: the tag
 /// `scripts/frontend-image.sh` builds (publish your own and pin it by digest; see the README).
@@ -33,12 +36,17 @@ pub enum Project {
     Rust { binary: String, locked: bool },
     /// A `Makefile` next to `.c` files: the program its first rule (or `all`) builds.
     C { binary: String },
+    /// `pyproject.toml` or `requirements.txt`: run by Debian's python3.
+    Python(Python),
+    /// `package.json`: run by Debian's node.
+    Node(Node),
 }
 
 impl Project {
     pub fn binary(&self) -> &str {
         match self {
             Project::Go { binary, .. } | Project::Rust { binary, .. } | Project::C { binary } => binary,
+            Project::Python(Python { name, .. }) | Project::Node(Node { name, .. }) => name,
         }
     }
 
@@ -47,6 +55,8 @@ impl Project {
             Project::Go { .. } => "Go",
             Project::Rust { .. } => "Rust",
             Project::C { .. } => "C",
+            Project::Python(_) => "Python",
+            Project::Node(_) => "Node",
         }
     }
 
@@ -56,6 +66,7 @@ impl Project {
             Project::Go { version, .. } => format!("golang:{}", version.as_deref().unwrap_or("1.23")),
             Project::Rust { .. } => "rust:1-bookworm".into(),
             Project::C { .. } => "gcc:14-bookworm".into(),
+            Project::Python(_) | Project::Node(_) => runtime_spec::DEBIAN.into(),
         }
     }
 }
@@ -65,7 +76,9 @@ impl Project {
 pub enum InitError {
     #[error("{0} already exists; pass --force to replace it")]
     Exists(PathBuf),
-    #[error("no go.mod, Cargo.toml or C Makefile in {0}: `scratchkit init` writes a spec for Go, Rust and C projects; write scratch.yaml by hand for others (docs/spec.md)")]
+    #[error(
+        "no go.mod, Cargo.toml, C Makefile, pyproject.toml, requirements.txt or package.json in {0}: `scratchkit init` writes a spec for Go, Rust, C, Python and Node projects; write scratch.yaml by hand for others (docs/spec.md)"
+    )]
     Unknown(PathBuf),
     #[error("{file}: {why}")]
     Unreadable { file: PathBuf, why: String },
@@ -81,7 +94,7 @@ pub struct Detected {
     pub notes: Vec<String>,
 }
 
-/// Looks at `dir` for a Go, Rust or C project, in that order.
+/// Looks at `dir` for a Go, Rust, C, Python or Node project, in that order.
 pub fn detect(dir: &Path) -> Result<Detected, InitError> {
     if let Some(text) = read_project_file(&dir.join("go.mod"))? {
         return detect_go(dir, &text);
@@ -107,6 +120,16 @@ pub fn detect(dir: &Path) -> Result<Detected, InitError> {
             })?;
             return Ok(Detected { project: Project::C { binary }, notes: Vec::new() });
         }
+    }
+    if let Some(python) = runtime_project::detect_python(dir)? {
+        let notes = (python.deps && !python.site)
+            .then(|| "the project lists dependencies: install them into site-packages/ before the build (the spec says how)".to_string());
+        return Ok(Detected { project: Project::Python(python), notes: notes.into_iter().collect() });
+    }
+    if let Some(node) = runtime_project::detect_node(dir)? {
+        let notes = (node.deps && !node.modules)
+            .then(|| "package.json lists dependencies and there is no node_modules/: run `npm ci --omit=dev` before the build".to_string());
+        return Ok(Detected { project: Project::Node(node), notes: notes.into_iter().collect() });
     }
     Err(InitError::Unknown(dir.to_path_buf()))
 }
@@ -162,6 +185,11 @@ pub struct Choices<'a> {
 /// The spec text for `project`. Every value from the project is a YAML scalar from [`yaml_scalar`] and,
 /// inside `run`, a shell word from [`shell_word`].
 pub fn render(project: &Project, choices: &Choices) -> String {
+    match project {
+        Project::Python(p) => return runtime_spec::render_python(p, choices),
+        Project::Node(p) => return runtime_spec::render_node(p, choices),
+        _ => {}
+    }
     let bin = project.binary();
     let out_bin = format!("{OUT}/{bin}");
     let image_bin = format!("/usr/local/bin/{bin}");
@@ -189,6 +217,8 @@ pub fn render(project: &Project, choices: &Choices) -> String {
             format!("cargo build --release{locked} && mkdir -p {OUT} && cp {} {OUT}/", shell_word(&built))
         }
         Project::C { .. } => format!("make {} && mkdir -p {OUT} && cp {} {OUT}/", shell_word(bin), shell_word(bin)),
+        // Rendered by `runtime_spec`, above.
+        Project::Python(_) | Project::Node(_) => String::new(),
     };
     let _ = writeln!(s, "  run: {}", yaml_scalar(&run));
     let _ = writeln!(s, "copy:");

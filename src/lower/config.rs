@@ -40,6 +40,32 @@ pub struct RunConfig {
     pub labels: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_signal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthConfig>,
+    /// `/data` → `{}`, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "ports_as_object")]
+    pub volumes: Vec<String>,
+}
+
+/// Docker's `HealthConfig`: zero values are left out (`omitempty`), which leaves the engine's default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthConfig {
+    pub test: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub interval: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeout: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_period: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_interval: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retries: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Filled in by the exporter: the frontend sends no layers.
@@ -99,6 +125,15 @@ pub fn image_config(plan: &Plan, platform: &Platform) -> ImageConfig {
             exposed_ports: i.exposed_ports.clone(),
             labels: i.labels.clone(),
             stop_signal: i.stop_signal.clone(),
+            healthcheck: i.healthcheck.as_ref().map(|h| HealthConfig {
+                test: h.test.clone(),
+                interval: h.interval,
+                timeout: h.timeout,
+                start_period: h.start_period,
+                start_interval: h.start_interval,
+                retries: h.retries.into(),
+            }),
+            volumes: i.volumes.iter().map(ToString::to_string).collect(),
         },
         rootfs: RootFs { kind: "layers", diff_ids: Vec::new() },
     }
@@ -141,6 +176,8 @@ mod tests {
                 exposed_ports: vec![],
                 labels: vec![("b".into(), "spec".into()), ("a".into(), "spec".into())],
                 stop_signal: None,
+                healthcheck: None,
+                volumes: vec![],
             },
             rootfs: super::RootFs { kind: "layers", diff_ids: vec![] },
         };

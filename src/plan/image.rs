@@ -1,4 +1,5 @@
-//! `image`: the image config (entrypoint, cmd, user, workdir, env, ports, labels, stop signal, accept).
+//! `image`: the image config (entrypoint, cmd, user, workdir, env, ports, labels, stop signal, accept;
+//! healthcheck and volumes in `image_extras`).
 
 use crate::rules::codes::*;
 use std::collections::HashMap;
@@ -30,7 +31,12 @@ impl Planner {
             text
         });
         let accept = i.accept.iter().filter_map(|a| Some((self.abs_path(a, "accepted path")?, a.span))).collect();
-        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept }
+        let healthcheck = i
+            .healthcheck
+            .as_ref()
+            .and_then(|h| self.healthcheck(h, |p, program, span| p.check_program(program, "healthcheck", span, copies, spec.copy.len(), rootfs)));
+        let volumes = self.volumes(&i.volumes, copies, rootfs, user);
+        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept, healthcheck, volumes }
     }
 
     /// A list of arguments (`entrypoint`, `cmd`), substituted; a NUL byte in one is an error.

@@ -11,6 +11,7 @@ mod debug;
 mod files;
 mod found;
 mod image;
+mod image_extras;
 mod libraries;
 mod paths;
 mod platforms;
@@ -25,6 +26,7 @@ pub use args::substitute;
 pub use args::MAX_EPOCH;
 pub use build::{plan, PlanInputs};
 pub use found::{Found, PackageFiles, PackageMetadata};
+pub use image_extras::{parse_duration, Healthcheck};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 
@@ -332,6 +334,10 @@ pub struct ImageConfig {
     pub stop_signal: Option<String>,
     /// `image.accept`: findings of the image check at these paths, or below them, are not errors.
     pub accept: Vec<(AbsPath, Span)>,
+    /// `image.healthcheck`, exec form.
+    pub healthcheck: Option<Healthcheck>,
+    /// `image.volumes`, sorted.
+    pub volumes: Vec<AbsPath>,
 }
 
 impl ImageConfig {

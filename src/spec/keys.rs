@@ -578,5 +578,47 @@ pub static IMAGE: Section<Image> = Section {
                 "the-image-check",
             ),
         ),
+        optional(
+            "healthcheck",
+            mapping!(HEALTHCHECK, |i, h| i.healthcheck = Some(h)),
+            doc("mapping", "none", "A command the engine runs to check the container is healthy (`Healthcheck`).", "imagehealthcheck"),
+        ),
+        optional(
+            "volumes",
+            Read::List { single: true, set: |i, v| i.volumes = v.value },
+            doc("absolute path or list of them", "none", "Mount points the engine gives a volume (`Volumes`), as `VOLUME`.", "imagevolumes"),
+        ),
+    ],
+};
+
+/// `image.healthcheck`: the exec form of the Dockerfile's `HEALTHCHECK` (the image has no shell).
+pub static HEALTHCHECK: Section<Healthcheck> = Section {
+    path: "image.healthcheck",
+    new: |span| Healthcheck { span, test: None, interval: None, timeout: None, start_period: None, start_interval: None, retries: None },
+    shorthand: None,
+    fields: &[
+        required(
+            "test",
+            Read::Nested(Shape::List { single: false }, |r, node, h| h.test = r.exec_form(node, "image.healthcheck.test")),
+            "write the program and its arguments as a list, e.g. `test: [/app, -health]`",
+            doc("list of strings", "required", "The program and its arguments; exit status 0 is healthy.", "imagehealthcheck"),
+        ),
+        optional("interval", Read::Text(|h, v| h.interval = Some(v)), doc("duration", "`30s`", "Time between checks.", "imagehealthcheck")),
+        optional("timeout", Read::Text(|h, v| h.timeout = Some(v)), doc("duration", "`30s`", "How long one check may run.", "imagehealthcheck")),
+        optional(
+            "start-period",
+            Read::Text(|h, v| h.start_period = Some(v)),
+            doc("duration", "`0s`", "Time to start, during which failures do not count.", "imagehealthcheck"),
+        ),
+        optional(
+            "start-interval",
+            Read::Text(|h, v| h.start_interval = Some(v)),
+            doc("duration", "`5s`", "Time between checks during the start period.", "imagehealthcheck"),
+        ),
+        optional(
+            "retries",
+            Read::Text(|h, v| h.retries = Some(v)),
+            doc("number", "`3`", "Failures in a row that make the container unhealthy.", "imagehealthcheck"),
+        ),
     ],
 };

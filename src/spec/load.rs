@@ -290,6 +290,20 @@ impl Reader {
         }
     }
 
+    /// The exec form of a command (a list); a single string is the shell form, which needs a shell.
+    pub(super) fn exec_form(&mut self, node: &Node, what: &str) -> Option<Spanned<Vec<Str>>> {
+        if let Node::Scalar(s) = node {
+            self.error(
+                SK122,
+                scalar_span(s),
+                format!("`{what}` is a shell command, and the image has no shell"),
+                format!("write the program and its arguments as a list, e.g. `{what}: [/app, -health]`"),
+            );
+            return None;
+        }
+        self.strings(node, what, false)
+    }
+
     /// A mapping of names to single values, in file order.
     fn string_map(&mut self, node: &Node, what: &str) -> Vec<(Str, Str)> {
         let Some(map) = node.as_mapping() else {

@@ -185,4 +185,18 @@ pub struct Image {
     pub stop_signal: Option<Str>,
     /// Paths whose findings of the image check the user accepts (a link meant to dangle until a volume is mounted).
     pub accept: Vec<Str>,
+    pub healthcheck: Option<Healthcheck>,
+    pub volumes: Vec<Str>,
+}
+
+/// `image.healthcheck`: the Dockerfile's `HEALTHCHECK` in its exec form, durations as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Healthcheck {
+    pub span: Span,
+    pub test: Option<Spanned<Vec<Str>>>,
+    pub interval: Option<Str>,
+    pub timeout: Option<Str>,
+    pub start_period: Option<Str>,
+    pub start_interval: Option<Str>,
+    pub retries: Option<Str>,
 }

@@ -82,3 +82,63 @@ fn debians_jdk_directory_runs_as_it_is() {
     let out = run(&build_example("java-jdk"));
     assert!(out.starts_with("java: 17.") && out.contains("\ntls: true\nzone: true\n"), "{out}");
 }
+
+/// `scratchkit init` on a project the test writes, with the runtimes builder (`--builder`: plain Debian
+/// would install the interpreter, which needs the network), built and run as the image's user.
+fn init_and_build(name: &str, files: &[(&str, &str)]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-init").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let init = run_cmd(std::process::Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["init", "--builder", RUNTIMES]).arg(&dir), RUN_TIMEOUT);
+    assert!(init.ok, "init {name}:\n{}", init.all());
+    let image = format!("scratchkit-e2e/init-{name}");
+    let spec = dir.join("scratch.yaml");
+    let out = run_cmd(buildx().args(["--load", "-t", &image, "-f"]).arg(&spec).arg(&dir), BUILD_TIMEOUT);
+    assert!(out.ok, "building {name} failed\n{}\n{}", std::fs::read_to_string(&spec).unwrap_or_default(), out.all());
+    image
+}
+
+/// Old main: `no go.mod, Cargo.toml or C Makefile`. Now the `[project.scripts]` function runs from the
+/// `src/` layout, with the stdlib's C modules and a dependency installed beside the project.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn init_builds_a_python_project_that_runs_as_its_user() {
+    let _e2e = e2e();
+    let cli = "import os, ssl, sqlite3, greet\n\
+               def main():\n    \
+                   print(greet.hello(), os.getuid(), ssl.OPENSSL_VERSION.split()[0], sqlite3.connect(':memory:').execute('select 41+1').fetchone()[0])\n    \
+                   return 0\n";
+    let image = init_and_build(
+        "python",
+        &[
+            ("pyproject.toml", "[project]\nname = \"tool\"\ndependencies = [\"greet\"]\n[project.scripts]\ntool = \"tool.cli:main\"\n"),
+            ("src/tool/__init__.py", ""),
+            ("src/tool/cli.py", cli),
+            ("site-packages/greet.py", "def hello():\n    return 'hello from site-packages'\n"),
+        ],
+    );
+    assert_eq!(run(&image), "hello from site-packages 65532 OpenSSL 42\n");
+}
+
+/// Old main: `no go.mod, Cargo.toml or C Makefile`. Now `main` runs, with a module from `node_modules/`.
+#[test]
+#[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
+fn init_builds_a_node_project_that_runs_as_its_user() {
+    let _e2e = e2e();
+    let server = "const greet = require('greet');\nconst crypto = require('crypto');\n\
+                  console.log(greet(), process.getuid(), crypto.createHash('sha256').update('x').digest('hex').length);\n";
+    let image = init_and_build(
+        "node",
+        &[
+            ("package.json", "{\"name\": \"web\", \"main\": \"lib/server.js\", \"dependencies\": {\"greet\": \"1.0.0\"}}"),
+            ("lib/server.js", server),
+            ("node_modules/greet/package.json", "{\"name\": \"greet\", \"main\": \"index.js\"}"),
+            ("node_modules/greet/index.js", "module.exports = () => 'hello from node_modules';\n"),
+        ],
+    );
+    assert_eq!(run(&image), "hello from node_modules 65532 64\n");
+}

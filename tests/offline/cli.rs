@@ -245,7 +245,7 @@ fn init_elsewhere_says_what_it_looks_for() {
     let dir = project("python", &[("setup.py", "")]);
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no go.mod, Cargo.toml or C Makefile in"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no go.mod, Cargo.toml, C Makefile, pyproject.toml, requirements.txt or package.json in"), "{}", stderr(&out));
     assert!(!dir.join("scratch.yaml").exists());
     let dir = project("workspace", &[("Cargo.toml", "[workspace]\nmembers = [\"a\"]\n")]);
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
@@ -409,4 +409,106 @@ fn init_gives_two_rust_projects_of_one_name_their_own_target_directory() {
         dir
     };
     assert_ne!(target_dir(&a), target_dir(&b));
+}
+
+#[test]
+fn healthcheck_and_volumes_reach_the_config_as_docker_writes_them() {
+    let check = scratchkit(&["check", "tests/fixtures/ok/healthcheck.yaml"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(!stderr(&check).contains("warning"), "{}", stderr(&check));
+    let out = scratchkit(&["config", "tests/fixtures/ok/healthcheck.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = serde_json::json!({
+        "Test": ["CMD", "/out/app", "-health"],
+        "Interval": 90_000_000_000_i64,
+        "Timeout": 5_000_000_000_i64,
+        "StartPeriod": 500_000_000,
+        "StartInterval": 1_000_000_000,
+        "Retries": 4,
+    });
+    assert_eq!(config["config"]["Healthcheck"], expected, "{config}");
+    assert_eq!(config["config"]["Volumes"], serde_json::json!({"/data": {}}), "{config}");
+    // Without them the config has neither key, so the images of other specs keep their digests.
+    let plain = scratchkit(&["config", "tests/fixtures/ok/smallest.yaml"]);
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert!(plain["config"].get("Healthcheck").is_none() && plain["config"].get("Volumes").is_none(), "{plain}");
+}
+
+#[test]
+fn init_writes_a_spec_that_checks_for_python_and_node() {
+    let cases = [
+        (
+            "python-scripts",
+            vec![
+                ("pyproject.toml", "[project]\nname = \"tool\"\ndependencies = [\"pyyaml\"]\n[project.scripts]\ntool = \"tool.cli:main\"\n"),
+                ("src/tool/cli.py", "def main():\n    return 0\n"),
+            ],
+            "tool",
+            "  cmd: [\"-c\", import sys; from tool.cli import main; sys.exit(main())]\n  workdir: /app\n  env: {PYTHONPATH: /app/site-packages:/app/src}\n",
+            "python3.11",
+        ),
+        (
+            "python-requirements",
+            vec![("requirements.txt", "# none\n"), ("main.py", "print('hi')\n")],
+            "app",
+            "  cmd: [/app/main.py]\n  workdir: /app\n",
+            "python3.11",
+        ),
+        (
+            "node",
+            vec![
+                ("package.json", "{\"name\": \"@org/web\", \"main\": \"./lib/server\", \"dependencies\": {\"x\": \"1\"}}"),
+                ("lib/server.js", ""),
+                ("node_modules/x/index.js", ""),
+            ],
+            "org-web",
+            "  cmd: [/app/lib/server.js]\n  workdir: /app\n",
+            "nodejs",
+        ),
+    ];
+    for (name, files, tag, image, package) in cases {
+        let dir = project(name, &files);
+        let out = scratchkit(&["init", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        let d = dir.display();
+        assert_eq!(stdout(&out), format!("docker buildx build -f {d}/scratch.yaml -t {tag} --load {d}\n"), "{name}");
+        let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
+        assert!(
+            spec.contains("  image: debian:bookworm-slim\n") && spec.contains(&format!("--no-install-recommends {package} && mkdir -p /out")),
+            "{name}: {spec}"
+        );
+        assert!(spec.ends_with(image), "{name}: {spec}");
+        // Dependencies are the project's own (`node_modules/` here): no hint then.
+        assert_eq!(spec.contains("before the"), name == "python-scripts", "{name}: {spec}");
+        let check = scratchkit(&["check", dir.join("scratch.yaml").to_str().unwrap()]);
+        assert_eq!(check.status.code(), Some(0), "{name}: {}\n{spec}", stderr(&check));
+        assert!(!stderr(&check).contains("warning"), "{name}: {}", stderr(&check));
+    }
+}
+
+#[test]
+fn init_refuses_python_and_node_names_their_tools_would_not_take() {
+    let deep = "[".repeat(10_000);
+    let cases = [
+        ("node-main-out", vec![("package.json", "{\"main\": \"../../etc/passwd\"}")], "is not a path inside the project"),
+        ("node-bin-shell", vec![("package.json", "{\"bin\": {\"x\": \"$(id).js\"}}")], "is not a path inside the project"),
+        ("node-name", vec![("package.json", "{\"name\": \"x\\n  network: host\"}"), ("index.js", "")], "is not one npm accepts"),
+        ("node-missing", vec![("package.json", "{\"main\": \"server.js\"}")], "which is not a regular file in the project"),
+        ("node-deep", vec![("package.json", &deep)], "it is not valid JSON"),
+        ("py-script", vec![("pyproject.toml", "[project.scripts]\nx = \"os:system('id')\"\n")], "is not `module:function`"),
+        ("py-nothing", vec![("requirements.txt", "flask\n")], "no program to run"),
+    ];
+    for (name, files, want) in cases {
+        let dir = project(name, &files);
+        let out = scratchkit(&["init", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{name}: {}", stderr(&out));
+        assert!(!dir.join("scratch.yaml").exists(), "{name}");
+    }
+    // A `main` that is a symlink (to a file outside the project) is not a regular file of the project.
+    let dir = project("node-link", &[("package.json", "{\"main\": \"index.js\"}")]);
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("index.js")).unwrap();
+    let out = scratchkit(&["init", dir.to_str().unwrap()]);
+    assert!(out.status.code() == Some(1) && stderr(&out).contains("not a regular file in the project"), "{}", stderr(&out));
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use scratchkit::init::{detect, render, Choices, Project};
+use scratchkit::init::{detect, render, Choices, Node, Project, PyEntry, Python};
 use scratchkit::plan::{Network, PlanInputs, Source};
 
 /// Names from an alphabet of what breaks YAML, shells and paths, and plain letters.
@@ -54,11 +54,39 @@ fn name() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 1..5).prop_map(|p| p.concat())
 }
 
+/// A hostile name, or now and then a plain one a tool accepts, so that detection gets past the name.
+fn name_or_plain() -> impl Strategy<Value = String> {
+    prop_oneof![name(), "[a-z][a-z0-9_]{0,6}", "[a-z]{1,4}/[a-z]{1,4}\\.js"]
+}
+
 #[derive(Clone, Debug)]
 enum Tree {
-    Go { module: String, comment: bool, cmds: Vec<String>, root_main: bool },
-    Cargo { package: String, bin: Option<String> },
-    Make { target: String },
+    Go {
+        module: String,
+        comment: bool,
+        cmds: Vec<String>,
+        root_main: bool,
+    },
+    Cargo {
+        package: String,
+        bin: Option<String>,
+    },
+    Make {
+        target: String,
+    },
+    /// `pyproject.toml` with a name and a script entry, and/or `requirements.txt`, and a root script.
+    Python {
+        name: String,
+        script: Option<String>,
+        requirements: bool,
+        main_py: bool,
+    },
+    /// `package.json` with a name, a `main` and a `bin`, and the files they name (made when they can be).
+    Node {
+        name: String,
+        main: Option<String>,
+        bin: Option<String>,
+    },
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
@@ -71,6 +99,9 @@ fn tree() -> impl Strategy<Value = Tree> {
         }),
         (name(), prop::option::of(name())).prop_map(|(package, bin)| Tree::Cargo { package, bin }),
         name().prop_map(|target| Tree::Make { target }),
+        (name_or_plain(), prop::option::of((name_or_plain(), name_or_plain())), any::<bool>(), any::<bool>())
+            .prop_map(|(name, script, requirements, main_py)| Tree::Python { name, script: script.map(|(m, f)| format!("{m}:{f}")), requirements, main_py }),
+        (name_or_plain(), prop::option::of(name_or_plain()), prop::option::of(name_or_plain())).prop_map(|(name, main, bin)| Tree::Node { name, main, bin }),
     ]
 }
 
@@ -112,6 +143,33 @@ fn lay_out(dir: &Path, tree: &Tree) {
         Tree::Make { target } => {
             std::fs::write(dir.join("Makefile"), format!("all: {target}\n{target}: main.c\n\tcc -o $@ main.c\n")).unwrap();
         }
+        Tree::Python { name, script, requirements, main_py } => {
+            let mut text = format!("[project]\nname = {}\ndependencies = [\"x\"]\n", toml_string(name));
+            if let Some(script) = script {
+                text.push_str(&format!("[project.scripts]\n{} = {}\n", toml_string(name), toml_string(script)));
+            }
+            std::fs::write(dir.join("pyproject.toml"), text).unwrap();
+            if *requirements {
+                std::fs::write(dir.join("requirements.txt"), format!("{name}\n")).unwrap();
+            }
+            if *main_py {
+                std::fs::write(dir.join("main.py"), "print(1)\n").unwrap();
+            }
+        }
+        Tree::Node { name, main, bin } => {
+            let mut doc = serde_json::json!({"name": name});
+            if let Some(main) = main {
+                doc["main"] = main.as_str().into();
+                // Not every name is a file name: those are simply not made.
+                let _ = std::fs::create_dir_all(dir.join(main).parent().unwrap_or(dir));
+                let _ = std::fs::write(dir.join(main), "");
+            }
+            if let Some(bin) = bin {
+                doc["bin"] = serde_json::json!({ name.as_str(): bin });
+                let _ = std::fs::write(dir.join(bin), "");
+            }
+            std::fs::write(dir.join("package.json"), doc.to_string()).unwrap();
+        }
     }
 }
 
@@ -128,12 +186,53 @@ fn assert_says_only_what_init_means(project: &Project, text: &str) {
     let builder = plan.builder.as_ref().expect("a builder");
     assert_eq!(builder.run.len(), 1, "{text}");
     assert!(matches!(builder.network, Network::Default) && !builder.ssh && builder.secrets.is_empty(), "{text}");
+    if let Project::Python(_) | Project::Node(_) = project {
+        return assert_runtime(project, &plan, text);
+    }
     assert!(builder.env.iter().all(|(k, _)| ["CGO_ENABLED", "GOCACHE", "GOMODCACHE", "CARGO_HOME", "CARGO_TARGET_DIR"].contains(&k.as_str())), "{text}");
     assert_eq!(plan.copies.len(), 1, "{text}");
     assert!(matches!(&plan.copies[0].from, Source::Builder(p) if p.as_str() == format!("/out/{bin}")), "{text}");
     assert_eq!(plan.image.entrypoint.as_deref(), Some(&[format!("/usr/local/bin/{bin}")][..]), "{text}");
     // The name is one the toolchain accepts, so it is one shell word without quotes.
     assert!(bin.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-~".contains(&b)), "{bin:?}");
+}
+
+/// A Python or Node spec: the interpreter, its tree and the project; the program named as init means.
+fn assert_runtime(project: &Project, plan: &scratchkit::plan::Plan, text: &str) {
+    let builder = plan.builder.as_ref().expect("a builder");
+    assert!(
+        builder.env.is_empty() && builder.run[0].ends_with("mkdir -p /out && cp -a . /out/app && rm -rf /out/app/.git /out/app/.venv /out/app/scratch.yaml"),
+        "{text}"
+    );
+    let from: Vec<String> = plan.copies.iter().map(|c| format!("{:?}", c.from)).collect();
+    let (interpreter, cmd) = match project {
+        Project::Python(Python { entry, .. }) => {
+            let cmd = match entry {
+                PyEntry::Script(file) => vec![format!("/app/{file}")],
+                PyEntry::Function { module, function } => {
+                    let ident = |s: &str| s.split('.').all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+                    assert!(ident(module) && ident(function), "{module:?}:{function:?}");
+                    let first = function.split('.').next().unwrap();
+                    vec!["-c".to_string(), format!("import sys; from {module} import {first}; sys.exit({function}())")]
+                }
+            };
+            assert_eq!(
+                from,
+                [r#"Builder(AbsPath("/usr/bin/python3.11"))"#, r#"Builder(AbsPath("/usr/lib/python3.11"))"#, r#"Builder(AbsPath("/out/app"))"#],
+                "{text}"
+            );
+            ("/usr/bin/python3.11", cmd)
+        }
+        Project::Node(Node { main, .. }) => {
+            assert!(main.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+/".contains(&b)) && !main.contains(".."), "{main:?}");
+            assert_eq!(from, [r#"Builder(AbsPath("/usr/bin/node"))"#, r#"Builder(AbsPath("/usr/share/nodejs"))"#, r#"Builder(AbsPath("/out/app"))"#], "{text}");
+            ("/usr/bin/node", vec![format!("/app/{main}")])
+        }
+        _ => unreachable!("only runtimes come here"),
+    };
+    assert_eq!(plan.image.entrypoint.as_deref(), Some(&[interpreter.to_string()][..]), "{text}");
+    assert_eq!(plan.image.cmd.as_deref(), Some(&cmd[..]), "{text}");
+    assert!(plan.image.env.iter().all(|(k, _)| k == "PATH" || k == "SSL_CERT_FILE" || k == "PYTHONPATH"), "{text}");
 }
 
 proptest! {
