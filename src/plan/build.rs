@@ -7,6 +7,7 @@ use super::accounts::{
 };
 use super::args::{is_name, substitute};
 use super::claims::{Claims, Kind, Meets};
+use super::extras;
 use super::paths::{self, context_path, names_directory, AbsPath, Mode, PathError};
 use super::*;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics, Span};
@@ -448,6 +449,8 @@ impl Planner {
                 );
             }
         }
+        let (extras, problems) = extras::extras(&spec.rootfs, builder.is_some(), libraries);
+        problems.into_iter().for_each(|d| self.diags.push(d));
         let rootfs_files = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
@@ -466,7 +469,7 @@ impl Planner {
             None => DEFAULT_DEBUG_IMAGE.to_string(),
         };
         let rootfs_spans = rootfs_spans(&spec.rootfs);
-        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, extras, image, platforms, epoch, target, debug_image }
     }
 
     fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {

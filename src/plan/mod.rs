@@ -5,12 +5,14 @@ mod accounts;
 mod args;
 mod build;
 mod claims;
+mod extras;
 mod paths;
 mod reads;
 
 pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Owner, PasswdPath, PasswdPathError};
 pub use args::substitute;
 pub use build::{plan, PlanInputs, MAX_EPOCH};
+pub use extras::{Extras, Gconv, Named};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
 pub use reads::{in_probe, probe_root, BuilderRead, InProbe};
 
@@ -42,6 +44,8 @@ pub struct Plan {
     pub libraries: Libraries,
     /// `rootfs.package-metadata`: describe the builder packages whose files the image has (on with a builder).
     pub package_metadata: bool,
+    /// `rootfs.gconv`, `rootfs.dlopen`, `rootfs.packages`: what the image takes from the builder besides the closure.
+    pub extras: Extras,
     pub image: ImageConfig,
     /// Target platforms, at least one.
     pub platforms: Vec<Platform>,

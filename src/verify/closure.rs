@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 
 use super::libraries::{self, Layout, Root};
 use super::trees::{self, Placed};
-use super::{dlopen, links, Diagnostic, Diagnostics};
+use super::{dlopen, extras, links, Diagnostic, Diagnostics};
 use crate::diag::Span;
 use crate::plan::{AbsPath, Copy, Plan};
 use crate::platform::Platform;
@@ -59,37 +59,12 @@ pub async fn of_image<F: super::Filesystem>(
     for (image, e) in &scan.unreadable {
         ds.push(Diagnostic::error(span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
     }
-    if let Some((user, machine)) = scan.iconv.first() {
-        match dlopen::gconv_dir(fs, *machine).await {
-            Ok(dir) => match trees::walk(fs, &dir, &dir).await {
-                Ok(walked) => {
-                    for (file, e) in &walked.unreadable {
-                        ds.push(Diagnostic::error(span_of(user), format!("cannot read `{file}` as ELF: {e}")).hint("the gconv module may be corrupt"));
-                    }
-                    roots.extend(walked.elf.into_iter().filter(|(_, info)| info.machine == *machine).map(|(f, info)| Root {
-                        image: f.image,
-                        builder: f.builder,
-                        info,
-                        dlopened: Vec::new(),
-                        context: false,
-                    }));
-                    layout_copies.push((dir.clone(), dir.clone()));
-                    brought.push(dir);
-                }
-                Err(e) => ds.push(Diagnostic::error(span_of(user), format!("cannot look into glibc's gconv modules: {e}")).hint("`iconv_open` needs them")),
-            },
-            Err(searched) => ds.push(
-                Diagnostic::warning(
-                    span_of(user),
-                    format!(
-                        "`{user}` calls iconv_open, but the builder has no glibc gconv modules (looked in {}): only UTF-8 and ASCII will convert",
-                        searched.join(", ")
-                    ),
-                )
-                .hint("install glibc's gconv modules in the builder (Fedora: `glibc-gconv-extra`; Debian and Ubuntu have them in `libc6`)"),
-            ),
-        }
-    }
+    let machine = platform.elf_machine().or_else(|| roots.first().map(|r| r.info.machine)).unwrap_or_default();
+    let user = scan.iconv.first().map(|(image, _)| (image.as_str(), span_of(image)));
+    let mut extra = extras::bring(fs, plan, machine, &roots, user, ds).await;
+    layout_copies.extend(extra.trees.iter().map(|dir| (dir.clone(), dir.clone())));
+    brought.append(&mut extra.paths);
+    roots.append(&mut extra.roots);
 
     let layout = Layout::new(layout_copies);
     let provided = |image: &str| provided_by_rootfs(plan, image);

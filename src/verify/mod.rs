@@ -6,11 +6,15 @@
 
 mod closure;
 pub mod context;
+mod debs;
 pub mod dlopen;
 pub mod elf;
+mod extras;
+mod gconv;
 pub mod image;
 pub mod libraries;
 pub mod links;
+mod named;
 pub mod packages;
 pub mod trees;
 
