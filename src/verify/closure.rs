@@ -3,11 +3,13 @@
 //! targets of the symlinks in those directories ([`super::links`]). What it needs from elsewhere in the
 //! builder is returned as builder paths to copy to the same place (the `[rootfs] libraries` layer).
 
+use std::collections::BTreeSet;
+
 use futures_util::future::join_all;
 
 use super::libraries::{self, Layout, Root};
 use super::trees::{self, Placed};
-use super::{dlopen, extras, links, Diagnostic, Diagnostics};
+use super::{dlopen, extras, links, notes, Diagnostic, Diagnostics};
 use crate::diag::Span;
 use crate::plan::{AbsPath, Copy, Plan};
 use crate::platform::Platform;
@@ -94,12 +96,26 @@ pub async fn of_image<F: super::Filesystem>(
     }
 
     let mut files: Vec<String> = brought;
-    if roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty()) {
-        let closure = libraries::closure_in(fs, &roots, &layout).await;
+    let loader = roots.iter().find(|r| r.info.machine == machine).and_then(|r| r.info.interpreter.clone()).unwrap_or_default();
+    // What `.note.dlopen` requires is brought with its own closure, whose notes are read in turn.
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    // Ends: each round reads only files not read before, and brings only sonames not yet held.
+    while !roots.is_empty() {
+        let dynamic = roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty());
+        let closure = if dynamic { libraries::closure_in(fs, &roots, &layout).await } else { libraries::Closure::default() };
         for m in &closure.missing {
             ds.push(missing_library(span_of(&m.root), m));
         }
-        files.extend(closure.files);
+        files.extend(closure.files.iter().cloned());
+        let unread: Vec<String> =
+            roots.iter().filter(|r| !r.context).map(|r| r.builder.clone()).chain(closure.files).filter(|f| read.insert(f.clone())).collect();
+        let have: BTreeSet<String> = files.iter().chain(roots.iter().map(|r| &r.builder)).cloned().collect();
+        let (more, problems) = notes::required(fs, &unread, &loader, machine, &have).await;
+        for (file, message) in problems {
+            ds.push(Diagnostic::error(span_of(&file), message).hint("install the library in the builder, or leave out the file that needs it"));
+        }
+        files.extend(more.iter().map(|r| r.builder.clone()));
+        roots = more;
     }
     files.sort();
     files.dedup();

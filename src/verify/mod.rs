@@ -15,6 +15,7 @@ pub mod image;
 pub mod libraries;
 pub mod links;
 mod named;
+mod notes;
 pub mod packages;
 pub mod trees;
 
