@@ -25,6 +25,8 @@ pub const NT_FDO_DLOPEN_METADATA: u32 = 0x407c_0c0a;
 const HEAD: u64 = 16 << 10;
 /// The most read of one note segment: real ones are a few hundred bytes.
 const MAX_SEGMENT: u64 = 1 << 20;
+/// The most entries one file may list (systemd's libraries list about ten); each is looked up in the builder.
+const MAX_ENTRIES: usize = 256;
 
 /// One entry of a dlopen note.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -74,6 +76,12 @@ pub async fn read<F: Filesystem>(fs: &F, path: &str) -> Result<Vec<Dlopen>, Stri
         }
         let align = if ph.p_align == 8 { 8 } else { 4 };
         out.extend(parse(&bytes, ctx.le.is_little(), align).map_err(|e| format!("{path}: {e}"))?);
+    }
+    if out.len() > MAX_ENTRIES {
+        return Err(format!("{path}: {} dlopen entries, more than the {MAX_ENTRIES} looked up", out.len()));
+    }
+    if let Some(empty) = out.iter().find(|d| d.soname.is_empty()) {
+        return Err(format!("{path}: the dlopen entry of feature `{}` names no soname", empty.feature.as_deref().unwrap_or("?")));
     }
     Ok(out)
 }
@@ -246,6 +254,8 @@ mod tests {
         let cut = File(elf_with(&notes)[..130].to_vec());
         assert!(on(read(&cut, "/x")).unwrap_err().contains("past the end"));
         assert!(on(read(&File(b"#!/bin/sh\n".to_vec()), "/x")).unwrap().is_empty());
+        let nameless = File(elf_with(&note(OWNER, NT_FDO_DLOPEN_METADATA, br#"[{"feature":"x","priority":"required","soname":[]}]"#)));
+        assert!(on(read(&nameless, "/x")).unwrap_err().contains("the dlopen entry of feature `x` names no soname"));
     }
 
     #[test]
