@@ -146,6 +146,35 @@ fn package_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    const SPEC: &str = "builder: {image: debian:bookworm-slim, run: make}\ncopy: [/out/app]\nrootfs:\n";
+
+    /// The extras of `SPEC` plus `rootfs` lines, or the messages of its errors.
+    fn planned(rootfs: &str) -> Result<Extras, Vec<String>> {
+        let spec = crate::spec::load(&format!("{SPEC}{rootfs}")).expect("the spec loads");
+        match crate::plan::plan(&spec, &crate::plan::PlanInputs::default()) {
+            Ok((plan, _)) => Ok(plan.extras),
+            Err(ds) => Err(ds.errors().map(|d| d.message.clone()).collect()),
+        }
+    }
+
+    #[test]
+    fn gconv_words_and_lists_mean_what_the_docs_say() {
+        assert_eq!(planned("  tmp: true\n").unwrap().gconv, Gconv::Auto);
+        assert!(matches!(planned("  gconv: true\n").unwrap().gconv, Gconv::All(_)));
+        assert_eq!(planned("  gconv: none\n").unwrap().gconv, Gconv::None);
+        assert_eq!(planned("  gconv: []\n").unwrap().gconv, Gconv::None);
+        let Gconv::Only(list) = planned("  gconv: [CP1252, cp1252, CP1252]\n").unwrap().gconv else { panic!("a list") };
+        assert_eq!(list.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["CP1252", "cp1252"]);
+        assert_eq!(planned("  gconv: some\n").unwrap_err(), ["`gconv: some` is not a choice"]);
+    }
+
+    #[test]
+    fn dlopen_needs_the_library_closure() {
+        let errors = planned("  libraries: none\n  dlopen: [libz.so.1]\n").unwrap_err();
+        assert_eq!(errors, ["`rootfs.dlopen` brings libraries with their closure, but `rootfs.libraries` is `none`"]);
+        assert_eq!(planned("  dlopen: [libz.so.1]\n  packages: [libpq5]\n").unwrap().packages[0].name, "libpq5");
+    }
+
     #[test]
     fn names_are_checked_for_their_form() {
         assert!(charset_name("CP1252") && charset_name("ISO_8859-1:1987") && charset_name("ISO-10646/UCS2/"));
