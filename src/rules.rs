@@ -83,6 +83,7 @@ rules! {
     SK120 Error "not-utf8" "yaml-rules" "the spec file is not UTF-8";
     SK121 Error "too-many-values" "yaml-rules" "the spec has more keys and list items than the limit";
     SK122 Error "shell-form" "imagehealthcheck" "a command is a shell string, and the image has no shell";
+    SK123 Error "gconv-shape" "rootfsgconv" "`gconv` is neither a word nor a list of charsets";
 
     SK201 Error "arg-name" "args" "an arg name is not letters, digits and `_`";
     SK202 Error "arg-overridden" "args" "an arg the builder sets in every `run`";
@@ -171,6 +172,10 @@ rules! {
     SK285 Error "not-a-duration" "imagehealthcheck" "a health check duration is not a duration";
     SK286 Error "retries-not-a-count" "imagehealthcheck" "`image.healthcheck.retries` is not a count";
     SK287 Warning "volume-not-writable" "imagevolumes" "a volume the image does not make, which its user cannot write";
+    SK288 Error "brought-without-builder" "rootfsdlopen" "`rootfs.gconv`, `dlopen` or `packages` names builder files, and there is no builder";
+    SK289 Error "dlopen-without-libraries" "rootfsdlopen" "`rootfs.dlopen` is set while `rootfs.libraries` is `none`";
+    SK290 Error "gconv-choice" "rootfsgconv" "`rootfs.gconv` is not one of its words";
+    SK291 Error "brought-name" "rootfsdlopen" "a `gconv`, `dlopen` or `packages` entry is not a name of its kind";
 
     SK301 Error "copied-dir-unreadable" "build-time-checks" "a copied directory cannot be listed";
     SK302 Error "dynamic-symbols-unreadable" "rootfslibraries" "the dynamic symbols of a file cannot be read";
@@ -212,6 +217,16 @@ rules! {
     SK338 Warning "data-files-absent" "rootfsservices-rootfsprotocols-rootfsmime-types" "data files on by default are not in the builder";
     SK339 Error "program-is-dir" "build-time-checks" "the program is a directory in the builder";
     SK340 Error "program-not-executable" "build-time-checks" "the program is not executable";
+    SK341 Error "dlopen-note-unmet" "rootfsdlopen" "a library a `.note.dlopen` requires is not in the builder, or the note cannot be read";
+    SK342 Error "package-not-installed" "rootfspackages" "a `rootfs.packages` entry is not installed in the builder";
+    SK343 Error "package-list-unreadable" "rootfspackages" "a package's dpkg file list cannot be read";
+    SK344 Error "package-file-unreadable" "rootfspackages" "a file of a listed package cannot be read as ELF";
+    SK345 Error "gconv-absent" "rootfsgconv" "`rootfs.gconv` asks for charsets, and the builder has no gconv modules";
+    SK346 Error "gconv-config-unreadable" "rootfsgconv" "glibc's gconv configuration cannot be read";
+    SK347 Error "charset-unknown" "rootfsgconv" "a `rootfs.gconv` charset is not in the builder's gconv configuration";
+    SK348 Error "gconv-module-not-library" "rootfsgconv" "a gconv module is not a shared library for the machine";
+    SK349 Error "gconv-module-missing" "rootfsgconv" "a gconv module the configuration names cannot be read";
+    SK350 Error "dlopen-name-unresolved" "rootfsdlopen" "a `rootfs.dlopen` name does not resolve in the builder";
 
     SK401 Warning "no-attestation-cap" "sbom-attestations" "this BuildKit takes no attestations from a frontend";
     SK402 Error "named-context-missing" "named-contexts---build-context" "a copy names a build context that was not passed";

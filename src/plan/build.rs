@@ -84,6 +84,8 @@ impl Planner {
         let (rootfs, zones_off) = self.rootfs(&spec.rootfs, &accounts, builder.is_some());
         let libraries = self.libraries(&spec.rootfs);
         let package_metadata = self.package_metadata(spec, builder.is_some());
+        let (extras, problems) = extras::extras(&spec.rootfs, builder.is_some(), libraries);
+        problems.into_iter().for_each(|d| self.diags.push(d));
         let rootfs_files = self.over_rootfs(&copies, &rootfs, &accounts, package_metadata);
         let image = self.image(spec, &copies, &accounts, &rootfs, zones_off);
         let platforms = self.platforms(spec, inputs);
@@ -91,7 +93,7 @@ impl Planner {
         let target = self.target(inputs);
         let debug_image = self.debug_image(spec);
         let rootfs_spans = rootfs_spans(&spec.rootfs);
-        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, image, platforms, epoch, target, debug_image }
+        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, extras, image, platforms, epoch, target, debug_image }
     }
 }
 

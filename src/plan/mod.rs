@@ -8,6 +8,7 @@ mod builder;
 mod claims;
 mod copy;
 mod debug;
+mod extras;
 mod files;
 mod found;
 mod image;
@@ -25,6 +26,7 @@ pub use accounts::{is_system_dir, Account, AccountName, Accounts, GroupEntry, Ow
 pub use args::substitute;
 pub use args::MAX_EPOCH;
 pub use build::{plan, PlanInputs};
+pub use extras::{Extras, Gconv, Named};
 pub use found::{Found, PackageFiles, PackageMetadata};
 pub use image_extras::{parse_duration, Healthcheck};
 pub use paths::{context_path, fold_clamped, names_directory, AbsPath, Mode, PathError};
@@ -58,6 +60,8 @@ pub struct Plan {
     pub libraries: Libraries,
     /// `rootfs.package-metadata`: describe the builder packages whose files the image has (on with a builder).
     pub package_metadata: bool,
+    /// `rootfs.gconv`, `rootfs.dlopen`, `rootfs.packages`: what the image takes from the builder besides the closure.
+    pub extras: Extras,
     pub image: ImageConfig,
     /// Target platforms, at least one.
     pub platforms: Vec<Platform>,

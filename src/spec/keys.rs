@@ -423,6 +423,26 @@ pub static ROOTFS: Section<Rootfs> = Section {
                 "rootfspackage-metadata",
             ),
         ),
+        optional(
+            "gconv",
+            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]), |r, node, t| t.gconv = r.gconv(node)),
+            doc(
+                "`all` \\| `none` \\| boolean \\| list of charsets",
+                "`all`, when a program calls `iconv_open`",
+                "glibc's gconv modules (iconv's charsets), from the builder.",
+                "rootfsgconv",
+            ),
+        ),
+        optional(
+            "dlopen",
+            Read::List { single: false, set: |t, v| t.dlopen = Some(v) },
+            doc("list of sonames or absolute paths", "none", "Libraries and plugins programs open by name, brought with their libraries.", "rootfsdlopen"),
+        ),
+        optional(
+            "packages",
+            Read::List { single: false, set: |t, v| t.packages = Some(v) },
+            doc("list of Debian package names", "none", "Whole packages of the builder: their files, libraries and metadata.", "rootfspackages"),
+        ),
         optional("dirs", list!(DIR, |t, v| t.dirs = v), doc("list of paths or `{path, mode, owner}`", "none", "Empty directories to create.", "rootfsdirs")),
         optional(
             "files",

@@ -330,18 +330,28 @@ impl Reader {
 
     /// `all`, `none`, a boolean (all or none), or a list of zones.
     pub(super) fn timezones(&mut self, node: &Node) -> Option<Timezones> {
+        self.all_none_or_list(node, "timezones", "zones", "e.g. `timezones: [Europe/Amsterdam, UTC]`", SK118)
+    }
+
+    /// `all`, `none`, a boolean (all or none), or a list of charsets.
+    pub(super) fn gconv(&mut self, node: &Node) -> Option<Timezones> {
+        self.all_none_or_list(node, "gconv", "charsets", "e.g. `gconv: [CP1252, ISO-8859-15]`", SK123)
+    }
+
+    fn all_none_or_list(&mut self, node: &Node, key: &str, items: &str, example: &str, rule: &'static crate::rules::Rule) -> Option<Timezones> {
+        let what = format!("rootfs.{key}");
         match node {
             Node::Sequence(_) => {
-                let list = self.strings(node, "rootfs.timezones", false)?;
+                let list = self.strings(node, &what, false)?;
                 Some(Timezones::List(list.span, list.value))
             }
             Node::Scalar(s) => match flag(s) {
                 Some(true) => Some(Timezones::Word(Spanned::new("all".into(), scalar_span(s)))),
                 Some(false) => Some(Timezones::Word(Spanned::new("none".into(), scalar_span(s)))),
-                None => self.string(node, "rootfs.timezones").map(Timezones::Word),
+                None => self.string(node, &what).map(Timezones::Word),
             },
             Node::Mapping(_) => {
-                self.error(SK118, node_span(node), "`timezones` must be `all`, `none` or a list of zones", "e.g. `timezones: [Europe/Amsterdam, UTC]`");
+                self.error(rule, node_span(node), format!("`{key}` must be `all`, `none` or a list of {items}"), example);
                 None
             }
         }

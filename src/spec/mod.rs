@@ -128,10 +128,17 @@ pub struct Rootfs {
     pub libraries: Option<Str>,
     /// dpkg metadata, os-release and copyright files of the packages whose files are copied.
     pub package_metadata: Option<Spanned<bool>>,
+    /// glibc's gconv modules: `all`, `none`, or a list of charsets.
+    pub gconv: Option<Timezones>,
+    /// Libraries and plugins programs open by name, brought with their closure.
+    pub dlopen: Option<Spanned<Vec<Str>>>,
+    /// Whole Debian packages of the builder.
+    pub packages: Option<Spanned<Vec<Str>>>,
     pub dirs: Vec<Dir>,
     pub files: Vec<File>,
 }
 
+/// `all`, `none` (or a boolean), or a list of names: `rootfs.timezones` and `rootfs.gconv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Timezones {
     Word(Str),

@@ -4,11 +4,13 @@
 //! builder is returned as builder paths to copy to the same place (the `[rootfs] libraries` layer).
 
 use crate::rules::codes::*;
+use std::collections::BTreeSet;
+
 use futures_util::future::join_all;
 
 use super::libraries::{self, Layout, Root};
 use super::trees::{self, Placed};
-use super::{dlopen, links, Diagnostic, Diagnostics};
+use super::{dlopen, extras, links, notes, Diagnostic, Diagnostics};
 use crate::diag::Span;
 use crate::plan::{AbsPath, Copy, Plan};
 use crate::platform::Platform;
@@ -60,40 +62,12 @@ pub async fn of_image<F: super::Filesystem>(
     for (image, e) in &scan.unreadable {
         ds.push(Diagnostic::error(SK302, span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
     }
-    if let Some((user, machine)) = scan.iconv.first() {
-        match dlopen::gconv_dir(fs, *machine).await {
-            Ok(dir) => match trees::walk(fs, &dir, &dir).await {
-                Ok(walked) => {
-                    for (file, e) in &walked.unreadable {
-                        ds.push(Diagnostic::error(SK303, span_of(user), format!("cannot read `{file}` as ELF: {e}")).hint("the gconv module may be corrupt"));
-                    }
-                    roots.extend(walked.elf.into_iter().filter(|(_, info)| info.machine == *machine).map(|(f, info)| Root {
-                        image: f.image,
-                        builder: f.builder,
-                        info,
-                        dlopened: Vec::new(),
-                        context: false,
-                    }));
-                    layout_copies.push((dir.clone(), dir.clone()));
-                    brought.push(dir);
-                }
-                Err(e) => {
-                    ds.push(Diagnostic::error(SK304, span_of(user), format!("cannot look into glibc's gconv modules: {e}")).hint("`iconv_open` needs them"))
-                }
-            },
-            Err(searched) => ds.push(
-                Diagnostic::warning(
-                    SK305,
-                    span_of(user),
-                    format!(
-                        "`{user}` calls iconv_open, but the builder has no glibc gconv modules (looked in {}): only UTF-8 and ASCII will convert",
-                        searched.join(", ")
-                    ),
-                )
-                .hint("install glibc's gconv modules in the builder (Fedora: `glibc-gconv-extra`; Debian and Ubuntu have them in `libc6`)"),
-            ),
-        }
-    }
+    let machine = platform.elf_machine().or_else(|| roots.first().map(|r| r.info.machine)).unwrap_or_default();
+    let user = scan.iconv.first().map(|(image, _)| (image.as_str(), span_of(image)));
+    let mut extra = extras::bring(fs, plan, machine, &roots, user, ds).await;
+    layout_copies.extend(extra.trees.iter().map(|dir| (dir.clone(), dir.clone())));
+    brought.append(&mut extra.paths);
+    roots.append(&mut extra.roots);
 
     let layout = Layout::new(layout_copies);
     let provided = |image: &str| provided_by_rootfs(plan, image);
@@ -125,12 +99,26 @@ pub async fn of_image<F: super::Filesystem>(
     }
 
     let mut files: Vec<String> = brought;
-    if roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty()) {
-        let closure = libraries::closure_in(fs, &roots, &layout).await;
+    let loader = roots.iter().find(|r| r.info.machine == machine).and_then(|r| r.info.interpreter.clone()).unwrap_or_default();
+    // What `.note.dlopen` requires is brought with its own closure, whose notes are read in turn.
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    // Ends: each round reads only files not read before, and brings only sonames not yet held.
+    while !roots.is_empty() {
+        let dynamic = roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty());
+        let closure = if dynamic { libraries::closure_in(fs, &roots, &layout).await } else { libraries::Closure::default() };
         for m in &closure.missing {
             ds.push(missing_library(span_of(&m.root), m));
         }
-        files.extend(closure.files);
+        files.extend(closure.files.iter().cloned());
+        let unread: Vec<String> =
+            roots.iter().filter(|r| !r.context).map(|r| r.builder.clone()).chain(closure.files).filter(|f| read.insert(f.clone())).collect();
+        let have: BTreeSet<String> = files.iter().chain(roots.iter().map(|r| &r.builder)).cloned().collect();
+        let (more, problems) = notes::required(fs, &unread, &loader, machine, &have).await;
+        for (file, message) in problems {
+            ds.push(Diagnostic::error(SK341, span_of(&file), message).hint("install the library in the builder, or leave out the file that needs it"));
+        }
+        files.extend(more.iter().map(|r| r.builder.clone()));
+        roots = more;
     }
     files.sort();
     files.dedup();

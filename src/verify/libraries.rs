@@ -193,6 +193,21 @@ async fn system_dirs<F: Filesystem>(fs: &F, interpreter: &str, machine: u16, is_
     dirs
 }
 
+/// Where the loader `interpreter` finds `name` when a program opens it by name (`dlopen`) without a
+/// search path of its own: in the system directories, the first for `machine`. `Ok(None)` when none has
+/// it, with the directories searched.
+pub async fn find_by_name<F: Filesystem>(
+    fs: &F,
+    name: &str,
+    interpreter: &str,
+    machine: u16,
+    is_64: bool,
+) -> Result<(Option<(String, ElfInfo)>, Vec<String>), String> {
+    let dirs = system_dirs(fs, interpreter, machine, is_64).await;
+    let found = find(fs, &Layout::default(), name, &dirs, machine).await?;
+    Ok((found.and_then(|(at, info)| info.map(|i| (at.builder, i))), dirs))
+}
+
 /// Resolves everything the given dynamic executables need, each at the same path in the builder and
 /// the image. The libraries one object needs are looked up together.
 pub async fn closure<F: Filesystem>(fs: &F, roots: &[(String, ElfInfo)]) -> Result<Closure, String> {

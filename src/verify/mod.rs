@@ -6,12 +6,17 @@
 
 mod closure;
 pub mod context;
+mod debs;
 pub mod dlopen;
 pub mod elf;
+mod extras;
+mod gconv;
 pub mod image;
 pub mod libraries;
 pub mod links;
 pub mod local_fs;
+mod named;
+mod notes;
 pub mod packages;
 pub mod trees;
 

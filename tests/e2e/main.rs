@@ -4,6 +4,7 @@
 
 mod support;
 
+mod brought;
 mod closure;
 mod doctor;
 mod faults;

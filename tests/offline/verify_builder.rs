@@ -715,3 +715,98 @@ fn debug_information_is_a_note_only_when_stripping_would_halve_the_file() {
     let v = verify(&tree, &spec("  - /out/app\n", ""));
     assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
 }
+
+// ---------------------------------------------------------------------------------------------------
+// rootfs.gconv, rootfs.dlopen, rootfs.packages and .note.dlopen
+// ---------------------------------------------------------------------------------------------------
+
+/// A shared library `soname`, from the host's gcc; `note` is C declaring its sections (a dlopen note).
+fn shared_library(soname: &str, note: &str) -> Vec<u8> {
+    let flags = ["-shared", "-fPIC", "-Wl,-soname", soname];
+    gcc_source(&soname.replace('.', "_"), &format!("int answer(void) {{ return 42; }}\n{note}"), &flags)
+}
+
+/// The payload of a dlopen note, as systemd's `ELF_NOTE_DLOPEN` lays it out: owner `FDO`, type 0x407c0c0a.
+fn dlopen_note(json: &str) -> String {
+    let desc = json.replace('"', "\\\"");
+    let size = json.len() + 1;
+    let padded = size.div_ceil(4) * 4;
+    format!(
+        "__attribute__((used, section(\".note.dlopen\"), aligned(4))) static const struct {{ unsigned n, d, t; char name[4]; char desc[{padded}]; }} \
+         note = {{ 4, {size}, 0x407c0c0a, \"FDO\", \"{desc}\" }};\n"
+    )
+}
+
+const LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
+
+#[test]
+fn a_required_dlopen_note_brings_its_library_and_a_missing_one_is_an_error() {
+    let note =
+        dlopen_note(r#"[{"feature":"bar","priority":"required","soname":["libbar.so.1"]},{"feature":"baz","priority":"suggested","soname":["libbaz.so.1"]}]"#);
+    let libfoo = shared_library("libfoo.so.1", &note);
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("libfoo.so.1"), &libfoo).unwrap();
+    let app = gcc_source("note-app", "int answer(void);\nint main(void) { return answer() - 42; }\n", &[&format!("{}/libfoo.so.1", dir.display())]);
+    let tree = Tree::builder("note")
+        .with_glibc()
+        .file("/out/app", &app, 0o755)
+        .file(&format!("{LIBDIR}/libfoo.so.1"), &libfoo, 0o644)
+        .file(&format!("{LIBDIR}/libbar.so.1"), &shared_library("libbar.so.1", ""), 0o644)
+        .file(&format!("{LIBDIR}/libbaz.so.1"), &shared_library("libbaz.so.1", ""), 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.libraries.contains(&format!("{LIBDIR}/libbar.so.1")), "the required one: {:?}", v.libraries);
+    assert!(!v.libraries.contains(&format!("{LIBDIR}/libbaz.so.1")), "not the suggested one: {:?}", v.libraries);
+    let v = verify(&tree.without(&format!("{LIBDIR}/libbar.so.1")), &spec("  - /out/app\n", ""));
+    let found = messages(&v);
+    assert!(found.iter().any(|m| m.contains("libfoo.so.1` requires `libbar.so.1` for its feature `bar` (its .note.dlopen)")), "{found:?}");
+}
+
+#[test]
+fn gconv_listed_brings_the_configuration_and_the_modules_of_those_charsets() {
+    let files = ["gconv-modules", "gconv-modules.cache", "gconv-modules.d/gconv-modules-extra.conf", "CP1252.so", "EUC-JP.so", "libJIS.so"];
+    let tree = files.iter().fold(Tree::builder("gconv-list").with_glibc().file("/out/app", &gcc("gconv-list", &[]), 0o755), |t, f| {
+        t.file(&format!("{GCONV}/{f}"), &host(&format!("{GCONV}/{f}")), 0o644)
+    });
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  gconv: [windows-1252]\n"));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    for want in ["gconv-modules", "gconv-modules.cache", "gconv-modules.d", "CP1252.so"] {
+        assert!(v.libraries.contains(&format!("{GCONV}/{want}")), "{want}: {:?}", v.libraries);
+    }
+    assert!(!v.libraries.iter().any(|l| l.contains("EUC-JP") || l == GCONV), "{:?}", v.libraries);
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  gconv: [EUC-JP, KLINGON]\n"));
+    assert!(v.libraries.contains(&format!("{GCONV}/libJIS.so")), "a module's own library: {:?}", v.libraries);
+    assert_eq!(messages(&v), [format!("the builder's gconv configuration (`{GCONV}/gconv-modules`) has no charset `KLINGON`")]);
+    // `none`: nothing, even for a program that calls iconv_open.
+    let iconv = tree.file("/out/app", &gcc_source("iconv-none", ICONV_C, &[]), 0o755);
+    assert!(!verify(&iconv, &spec("  - /out/app\n", "rootfs:\n  gconv: none\n")).libraries.iter().any(|l| l.contains("gconv")));
+}
+
+#[test]
+fn dlopen_and_packages_bring_what_they_name_with_its_closure() {
+    let libqux = shared_library("libqux.so.1", "");
+    let tree = Tree::builder("named")
+        .with_glibc()
+        .with_dpkg()
+        .file("/out/app", &gcc("named", &[]), 0o755)
+        .file(&format!("{LIBDIR}/libqux.so.1"), &libqux, 0o644)
+        .file("/usr/share/fonts/x.ttf", b"\0\x01\0\0font", 0o644)
+        .file(
+            "/var/lib/dpkg/info/fonts-x.list",
+            b"/.\n/usr\n/usr/share\n/usr/share/fonts\n/usr/share/fonts/x.ttf\n/usr/share/doc/fonts-x/changelog.gz\n",
+            0o644,
+        )
+        .file("/var/lib/dpkg/info/libqux1:amd64.list", format!("/.\n{LIBDIR}/libqux.so.1\n").as_bytes(), 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  dlopen: [libqux.so.1]\n  packages: [fonts-x, libqux1]\n"));
+    assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
+    for want in [&format!("{LIBDIR}/libqux.so.1"), "/usr/share/fonts/x.ttf"] {
+        assert!(v.libraries.iter().any(|l| l == want), "{want}: {:?}", v.libraries);
+    }
+    // Directories and what the builder lacks (a slim image's excluded docs) are not brought.
+    assert!(!v.libraries.iter().any(|l| l == "/usr/share/fonts" || l.contains("changelog")), "{:?}", v.libraries);
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  dlopen: [libnope.so.9]\n  packages: [libpq5]\n"));
+    let found = messages(&v);
+    assert!(found.iter().any(|m| m.starts_with("`rootfs.dlopen` names `libnope.so.9`, which is not in the builder")), "{found:?}");
+    assert!(found.iter().any(|m| m == "package `libpq5` is not installed in the builder image `golang:1.23`"), "{found:?}");
+}

@@ -1,0 +1,1 @@
+const char *bar(void) { return "bar: opened through the note"; }
