@@ -69,7 +69,8 @@ fn per(d: Duration, n: usize) -> String {
 }
 
 fn main() {
-    let (build, per_platform, found) = (BuildInputs::new(Platform::linux_amd64()), PlatformInputs::default(), Found::default());
+    let (build, per_platform, found) =
+        (BuildInputs::new(Platform::linux_amd64()), PlatformInputs::default(), Found::default());
     let inputs = PlanInputs::default();
     println!("| entries | n | spec KiB | check ms | lower ms | check µs/entry | lower µs/entry | runs |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -77,7 +78,8 @@ fn main() {
         for n in [10, 1_000, 100_000] {
             let text = make(n);
             let spec = scratchkit::spec::load(&text).expect("generated spec loads");
-            let (p, _) = plan(&spec, &inputs).unwrap_or_else(|e| panic!("{kind} {n}: {}", e.render("bench.yaml", &text)));
+            let (p, _) =
+                plan(&spec, &inputs).unwrap_or_else(|e| panic!("{kind} {n}: {}", e.render("bench.yaml", &text)));
             let (check, runs) = time(|| {
                 let spec = scratchkit::spec::load(&text).unwrap();
                 std::hint::black_box(plan(&spec, &inputs).is_ok());
@@ -87,22 +89,44 @@ fn main() {
                     std::hint::black_box(l.image.marshal(&MarshalOptions::default()));
                 }
             });
-            println!("| {kind} | {n} | {} | {} | {} | {} | {} | {runs} |", text.len() / 1024, ms(check), ms(low), per(check, n), per(low, n));
+            println!(
+                "| {kind} | {n} | {} | {} | {} | {} | {} | {runs} |",
+                text.len() / 1024,
+                ms(check),
+                ms(low),
+                per(check, n),
+                per(low, n)
+            );
         }
     }
     println!();
     println!("| hostile input | spec KiB | compile ms | output bytes | result |");
     println!("|---|---:|---:|---:|---|");
     let hostile = [
-        ("`copy: [/a,/a,…]` 40,000 entries on one line", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 40_000].join(","))),
-        ("`copy: [/a,/a,…]` 160,000 entries (47 s before)", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 160_000].join(","))),
-        ("`copy: [/a,/a,…]` just under 1 MiB (over the 100,000 items)", format!("{BUILDER}copy: [{}]\n", vec!["/a"; 349_000].join(","))),
+        (
+            "`copy: [/a,/a,…]` 40,000 entries on one line",
+            format!("{BUILDER}copy: [{}]\n", vec!["/a"; 40_000].join(",")),
+        ),
+        (
+            "`copy: [/a,/a,…]` 160,000 entries (47 s before)",
+            format!("{BUILDER}copy: [{}]\n", vec!["/a"; 160_000].join(",")),
+        ),
+        (
+            "`copy: [/a,/a,…]` just under 1 MiB (over the 100,000 items)",
+            format!("{BUILDER}copy: [{}]\n", vec!["/a"; 349_000].join(",")),
+        ),
         ("99,980 block items `- /<n>`, at the limit", {
             let items: String = (0..99_980).map(|i| format!("- /{i:x}\n")).collect();
             format!("{BUILDER}copy:\n{items}image: {{entrypoint: [/0]}}\n")
         }),
-        ("20,000 levels of `- - - …` under `x-deep`", format!("{BUILDER}copy: [/out/app]\nx-deep: {}a\n", "- ".repeat(20_000))),
-        ("20,000 nested `[`", format!("{BUILDER}copy: [/out/app]\nx-deep: {}{}\n", "[".repeat(20_000), "]".repeat(20_000))),
+        (
+            "20,000 levels of `- - - …` under `x-deep`",
+            format!("{BUILDER}copy: [/out/app]\nx-deep: {}a\n", "- ".repeat(20_000)),
+        ),
+        (
+            "20,000 nested `[`",
+            format!("{BUILDER}copy: [/out/app]\nx-deep: {}{}\n", "[".repeat(20_000), "]".repeat(20_000)),
+        ),
     ];
     for (name, text) in hostile {
         let mut out = String::new();

@@ -12,7 +12,12 @@ use scratchkit::platform::Platform;
 
 fn once(text: &str) -> usize {
     let compiled = compile(text, "scratch.yaml", &PlanInputs::default()).expect("example compiles");
-    let lowered = lower(&compiled.plan, &BuildInputs::new(Platform::linux_amd64()), &PlatformInputs::default(), &Found::default());
+    let lowered = lower(
+        &compiled.plan,
+        &BuildInputs::new(Platform::linux_amd64()),
+        &PlatformInputs::default(),
+        &Found::default(),
+    );
     lowered.iter().map(|l| l.image.marshal(&MarshalOptions::default()).def.len()).sum()
 }
 
@@ -40,6 +45,11 @@ fn main() {
             })
             .collect();
         times.sort();
-        println!("| {name} | {ops} | {:.1} µs | {:.1} µs | {} |", times[times.len() / 2].as_secs_f64() * 1e6, times[0].as_secs_f64() * 1e6, times.len());
+        println!(
+            "| {name} | {ops} | {:.1} µs | {:.1} µs | {} |",
+            times[times.len() / 2].as_secs_f64() * 1e6,
+            times[0].as_secs_f64() * 1e6,
+            times.len()
+        );
     }
 }

@@ -100,13 +100,21 @@ async fn run(request: &Request, root: &Path) -> Result<Verdict, String> {
     let fs = LocalFs::new(root);
     match &request.check {
         Check::Builder { context_roots, iconv } => {
-            let from_context = FromContext { diagnostics: Diagnostics::default(), roots: context_roots.clone(), iconv: iconv.clone() };
+            let from_context =
+                FromContext { diagnostics: Diagnostics::default(), roots: context_roots.clone(), iconv: iconv.clone() };
             let found = verify::builder_output_with(&fs, &plan, &platform, from_context).await.map_err(|e| e.0)?;
-            Ok(Verdict::Builder { diagnostics: found.diagnostics, libraries: found.libraries, absent: found.absent, packages: found.packages })
+            Ok(Verdict::Builder {
+                diagnostics: found.diagnostics,
+                libraries: found.libraries,
+                absent: found.absent,
+                packages: found.packages,
+            })
         }
         Check::Image { accept } => {
             for path in accept {
-                plan.image.accept.push((AbsPath::parse(path).map_err(|e| format!("accept `{path}`: {e:?}"))?, Span::default()));
+                plan.image
+                    .accept
+                    .push((AbsPath::parse(path).map_err(|e| format!("accept `{path}`: {e:?}"))?, Span::default()));
             }
             let checked = verify::image::check(&fs, &plan, &platform).await.map_err(|e| e.0)?;
             Ok(Verdict::Image { diagnostics: checked.diagnostics, entries: checked.entries, elves: checked.elves })

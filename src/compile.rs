@@ -24,8 +24,12 @@ pub struct Compiled {
 }
 
 fn too_large(len: usize) -> Diagnostics {
-    let d = Diagnostic::error(SK119, None, format!("the spec is larger than {} KiB ({len} bytes read)", MAX_SPEC_BYTES / 1024))
-        .hint("a spec is a few KiB of YAML; is this the right file?");
+    let d = Diagnostic::error(
+        SK119,
+        None,
+        format!("the spec is larger than {} KiB ({len} bytes read)", MAX_SPEC_BYTES / 1024),
+    )
+    .hint("a spec is a few KiB of YAML; is this the right file?");
     Diagnostics::one(d)
 }
 
@@ -66,8 +70,12 @@ pub fn check_limits(text: &str) -> Result<(), Diagnostics> {
     }
     if let Ok(values) = spec::scan::count(text) {
         if values > spec::scan::MAX_VALUES {
-            let d = Diagnostic::error(SK121, None, format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES))
-                .hint("a spec has a few hundred; is this the right file?");
+            let d = Diagnostic::error(
+                SK121,
+                None,
+                format!("the spec has more than {} keys and list items ({values})", spec::scan::MAX_VALUES),
+            )
+            .hint("a spec has a few hundred; is this the right file?");
             return Err(Diagnostics::one(d));
         }
     }

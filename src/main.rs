@@ -219,7 +219,8 @@ fn load(args: &SpecArgs, platforms: Vec<Platform>) -> anyhow::Result<Option<Load
     // At most one byte past the limit: `check /dev/zero` stops there instead of filling memory.
     let mut bytes = Vec::new();
     let file = std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1), &mut bytes).with_context(|| format!("reading {}", path.display()))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SPEC_BYTES as u64 + 1), &mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
     let text = match decode(&bytes, &filename) {
         Ok(text) => text,
         Err(e) => {
@@ -250,7 +251,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             scratchkit::analysis::main(&request, &root, &verdict).map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Doctor { image, plain_http, spec, builder, json, fail_on } => doctor(&image, plain_http, builder.filter(|_| spec).as_deref(), json, fail_on),
+        Command::Doctor { image, plain_http, spec, builder, json, fail_on } => {
+            doctor(&image, plain_http, builder.filter(|_| spec).as_deref(), json, fail_on)
+        }
         Command::Init { dir, frontend, builder, force } => init(&dir, &frontend, builder.as_deref(), force),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -283,18 +286,29 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             build.merge = !no_merge;
             build.labels = spec.labels.clone();
             // The same source map the frontend sends.
-            build.source =
-                Some(std::sync::Arc::new(SourceFile { filename: loaded.filename.clone(), data: loaded.text.clone().into_bytes(), language: "yaml".into() }));
-            let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
+            build.source = Some(std::sync::Arc::new(SourceFile {
+                filename: loaded.filename.clone(),
+                data: loaded.text.clone().into_bytes(),
+                language: "yaml".into(),
+            }));
+            let dir =
+                context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
             if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
                 build.context = lower::context_options(None, scratchkit::gateway::parse_dockerignore(&ignore));
             }
-            let per_platform = PlatformInputs { builder_ref, builder_env: scratchkit::llb::EnvList::parse(builder_env), ..PlatformInputs::default() };
+            let per_platform = PlatformInputs {
+                builder_ref,
+                builder_env: scratchkit::llb::EnvList::parse(builder_env),
+                ..PlatformInputs::default()
+            };
             let found = Found { libraries: library, ..Found::default() };
             let lowered = lower::lower(&plan, &build, &per_platform, &found);
             let Some(first) = lowered.first() else { bail!("no platform to build for") };
             if lowered.len() > 1 {
-                eprintln!("note: `llb` prints the graph of the first platform ({}); BuildKit builds each", first.platform);
+                eprintln!(
+                    "note: `llb` prints the graph of the first platform ({}); BuildKit builds each",
+                    first.platform
+                );
             }
             let def = first.image.marshal(&MarshalOptions::default());
             if json {
@@ -308,7 +322,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 /// `scratchkit doctor`: the report (or with `spec_builder`, the spec) on stdout; 2 when the image cannot be read.
-fn doctor(image: &str, plain_http: bool, spec_builder: Option<&str>, json: bool, fail_on: FailOn) -> anyhow::Result<ExitCode> {
+fn doctor(
+    image: &str,
+    plain_http: bool,
+    spec_builder: Option<&str>,
+    json: bool,
+    fail_on: FailOn,
+) -> anyhow::Result<ExitCode> {
     use scratchkit::doctor::{self, Severity};
     let input = doctor::open(image, plain_http);
     if let Some(builder) = spec_builder {
@@ -327,7 +347,11 @@ fn doctor(image: &str, plain_http: bool, spec_builder: Option<&str>, json: bool,
             return Ok(ExitCode::from(2));
         }
     };
-    let text = if json { format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({ "images": reports }))?) } else { doctor::render(&reports) };
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({ "images": reports }))?)
+    } else {
+        doctor::render(&reports)
+    };
     emit(text.as_bytes())?;
     let least = match fail_on {
         FailOn::Warning => Severity::Warning,
@@ -344,7 +368,12 @@ fn init(dir: &Path, frontend: &str, builder: Option<&str>, force: bool) -> anyho
             for note in &w.notes {
                 eprintln!("note: {note}");
             }
-            eprintln!("wrote {} for the {} program `{}`; build it with:", w.path.display(), w.project.language(), w.project.binary());
+            eprintln!(
+                "wrote {} for the {} program `{}`; build it with:",
+                w.path.display(),
+                w.project.language(),
+                w.project.binary()
+            );
             emit(format!("{}\n", w.command).as_bytes())
         }
         Err(e) => {

@@ -52,7 +52,10 @@ impl Platform {
                 return Err(format!("`{text}`: `{v}` is not a variant of {a}; {}", variants_of(a)));
             }
             _ => {
-                return Err(format!("`{text}`: `{arch}` is not an architecture scratchkit builds for; they are {}", KNOWN_ARCHITECTURES.join(", ")));
+                return Err(format!(
+                    "`{text}`: `{arch}` is not an architecture scratchkit builds for; they are {}",
+                    KNOWN_ARCHITECTURES.join(", ")
+                ));
             }
         };
         Ok(Platform { os, architecture: architecture.to_string(), variant: variant.map(str::to_string) })
@@ -129,11 +132,25 @@ mod tests {
     fn every_known_architecture_has_its_elf_machine_and_multiarch_directory() {
         let dirs: Vec<&str> = KNOWN_ARCHITECTURES
             .iter()
-            .map(|a| Platform::parse(&format!("linux/{a}")).unwrap().elf_machine().and_then(debian_multiarch).expect("a machine and a directory"))
+            .map(|a| {
+                Platform::parse(&format!("linux/{a}"))
+                    .unwrap()
+                    .elf_machine()
+                    .and_then(debian_multiarch)
+                    .expect("a machine and a directory")
+            })
             .collect();
         assert_eq!(
             dirs,
-            ["x86_64-linux-gnu", "aarch64-linux-gnu", "arm-linux-gnueabihf", "i386-linux-gnu", "riscv64-linux-gnu", "powerpc64le-linux-gnu", "s390x-linux-gnu"]
+            [
+                "x86_64-linux-gnu",
+                "aarch64-linux-gnu",
+                "arm-linux-gnueabihf",
+                "i386-linux-gnu",
+                "riscv64-linux-gnu",
+                "powerpc64le-linux-gnu",
+                "s390x-linux-gnu"
+            ]
         );
         assert_eq!(debian_multiarch(0), None);
     }

@@ -55,7 +55,8 @@ pub fn check(reference: &str) -> Result<(), String> {
         let (algo, hex) = d.split_once(':').ok_or("a digest is `sha256:` and 64 hex digits")?;
         let hex_ok = hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let len_ok = if algo == "sha256" { hex.len() == 64 } else { hex.len() >= 32 };
-        if algo.is_empty() || !algo.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) || !hex_ok || !len_ok {
+        if algo.is_empty() || !algo.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) || !hex_ok || !len_ok
+        {
             return Err(format!("`@{d}` is not a digest (`sha256:` and 64 lower-case hex digits)"));
         }
     }
@@ -77,7 +78,8 @@ pub fn check(reference: &str) -> Result<(), String> {
     let first = parts[0];
     if parts.len() > 1 && (first.contains('.') || first.contains(':') || first == "localhost") {
         let (host, port) = first.split_once(':').unwrap_or((first, ""));
-        let host_ok = !host.is_empty() && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        let host_ok = !host.is_empty()
+            && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         if !host_ok || (first.contains(':') && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))) {
             return Err(format!("`{first}` is not a registry host"));
         }
@@ -148,11 +150,33 @@ mod tests {
     #[test]
     fn checks_the_reference_grammar() {
         let digest = format!("sha256:{}", "a".repeat(64));
-        for ok in ["golang:1.23", "golang", "scratchkit-test/go:bookworm", "ghcr.io/a/b_c/d-e:1", "localhost:5000/x", "My.Registry:443/x/y"] {
+        for ok in [
+            "golang:1.23",
+            "golang",
+            "scratchkit-test/go:bookworm",
+            "ghcr.io/a/b_c/d-e:1",
+            "localhost:5000/x",
+            "My.Registry:443/x/y",
+        ] {
             assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
         }
         assert!(check(&format!("golang:1.23@{digest}")).is_ok());
-        for bad in ["", "UPPER/Case", "golang 1.23", "a@sha256:short", "golang:", ":1", "a//b", "-a", "a-", "a/b:c:d", "a___b", "a..b", "reg:x/a", "a:b\n"] {
+        for bad in [
+            "",
+            "UPPER/Case",
+            "golang 1.23",
+            "a@sha256:short",
+            "golang:",
+            ":1",
+            "a//b",
+            "-a",
+            "a-",
+            "a/b:c:d",
+            "a___b",
+            "a..b",
+            "reg:x/a",
+            "a:b\n",
+        ] {
             assert!(check(bad).is_err(), "{bad:?} passed");
         }
     }

@@ -273,15 +273,21 @@ pub fn markdown() -> String {
             Severity::Note => "note",
         };
         let lower = r.code.to_ascii_lowercase();
-        out.push_str(&format!("| <a id=\"{lower}\"></a>`{}` | {severity} | `{}` | {} | [{}](#{}) |\n", r.code, r.name, r.summary, r.anchor, r.anchor));
+        out.push_str(&format!(
+            "| <a id=\"{lower}\"></a>`{}` | {severity} | `{}` | {} | [{}](#{}) |\n",
+            r.code, r.name, r.summary, r.anchor, r.anchor
+        ));
     }
     out
 }
 
 /// The line that ends each section of `docs/spec.md` a rule points at: its codes, each linked to its row.
 pub fn section_codes(anchor: &str) -> String {
-    let codes: Vec<String> =
-        RULES.iter().filter(|r| r.anchor == anchor).map(|r| format!("[`{}`](#{}) `{}`", r.code, r.code.to_ascii_lowercase(), r.name)).collect();
+    let codes: Vec<String> = RULES
+        .iter()
+        .filter(|r| r.anchor == anchor)
+        .map(|r| format!("[`{}`](#{}) `{}`", r.code, r.code.to_ascii_lowercase(), r.name))
+        .collect();
     format!("{SECTION_CODES}{}.", codes.join(", "))
 }
 
@@ -366,6 +372,9 @@ mod tests {
     /// GitHub's anchor for a heading.
     fn slug(heading: &str) -> String {
         let text = heading.trim_start_matches('#').trim().to_lowercase();
-        text.chars().filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ').map(|c| if c == ' ' { '-' } else { c }).collect()
+        text.chars()
+            .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect()
     }
 }

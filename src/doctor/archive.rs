@@ -66,14 +66,17 @@ impl Store {
         }
         match self {
             Store::Dir(d) => {
-                let file = std::fs::File::open(d.join(name)).map_err(|e| format!("cannot read `{name}` in the image layout: {e}"))?;
+                let file = std::fs::File::open(d.join(name))
+                    .map_err(|e| format!("cannot read `{name}` in the image layout: {e}"))?;
                 let size = file.metadata().map_err(|e| format!("cannot read `{name}` in the image layout: {e}"))?.len();
                 Ok((Box::new(std::io::BufReader::new(file)), size))
             }
             Store::Tar(path, files) => {
                 let &(offset, size) = files.get(name).ok_or_else(|| format!("the archive has no `{name}`"))?;
-                let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)).map_err(|e| format!("cannot read `{name}` in the archive: {e}"))?;
+                let mut file =
+                    std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset))
+                    .map_err(|e| format!("cannot read `{name}` in the archive: {e}"))?;
                 Ok((Box::new(std::io::BufReader::new(file.take(size))), size))
             }
             Store::Remote(remote) => remote.blob(&digest_of(name)?, MAX_LAYER),
@@ -160,7 +163,9 @@ impl Input {
         } else if store.has("manifest.json") {
             docker_save(&store, &mut images)?;
         } else {
-            return Err(format!("`{label}` has neither `index.json` (an OCI layout) nor `manifest.json` (a `docker save` archive)"));
+            return Err(format!(
+                "`{label}` has neither `index.json` (an OCI layout) nor `manifest.json` (a `docker save` archive)"
+            ));
         }
         if images.is_empty() {
             return Err(format!("`{label}` holds no image"));
@@ -171,14 +176,20 @@ impl Input {
     /// The root filesystem of `image`: its layers applied in order.
     pub fn rootfs(&self, image: &Image, limits: Limits) -> Result<MemFs, String> {
         // The program's name, wherever `PATH` or a symlink puts it: a script's `#!` line is read.
-        let program = ["Entrypoint", "Cmd"].iter().find_map(|k| image.config.get(*k)?.as_array()?.first()?.as_str().map(str::to_string));
+        let program = ["Entrypoint", "Cmd"]
+            .iter()
+            .find_map(|k| image.config.get(*k)?.as_array()?.first()?.as_str().map(str::to_string));
         let mut fs = MemFs::new(limits).keeping(program.and_then(|p| p.rsplit('/').next().map(str::to_string)));
         for (i, layer) in image.layers.iter().enumerate() {
             let at = |e: String| format!("layer {} (`{layer}`) of {}: {e}", i + 1, image.name);
             let (file, _) = self.store.open_file(layer)?;
             // The compression is told by the first bytes, as containerd does, not by the media type.
             let mut file = std::io::BufReader::new(file);
-            let magic = std::io::BufRead::fill_buf(&mut file).map_err(|e| at(e.to_string()))?.get(..4).map(<[u8]>::to_vec).unwrap_or_default();
+            let magic = std::io::BufRead::fill_buf(&mut file)
+                .map_err(|e| at(e.to_string()))?
+                .get(..4)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
             match magic.as_slice() {
                 [0x1f, 0x8b, ..] => fs.apply(flate2::read::GzDecoder::new(file)).map_err(at)?,
                 [0x28, 0xb5, 0x2f, 0xfd] => {
@@ -205,11 +216,23 @@ fn platform_of(config: &Value) -> String {
 
 fn image(store: &Store, name: String, config_path: &str, layers: Vec<String>) -> Result<Image, String> {
     let config = store.json(config_path)?;
-    Ok(Image { name, platform: platform_of(&config), config: config.get("config").cloned().unwrap_or(Value::Null), layers })
+    Ok(Image {
+        name,
+        platform: platform_of(&config),
+        config: config.get("config").cloned().unwrap_or(Value::Null),
+        layers,
+    })
 }
 
 /// The images an OCI index names, nested indexes followed; attestation manifests are not images.
-fn walk_index(store: &Store, index: &Value, name: Option<&str>, depth: usize, seen: &mut BTreeSet<String>, out: &mut Vec<Image>) -> Result<(), String> {
+fn walk_index(
+    store: &Store,
+    index: &Value,
+    name: Option<&str>,
+    depth: usize,
+    seen: &mut BTreeSet<String>,
+    out: &mut Vec<Image>,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!("image indexes are nested more than {MAX_DEPTH} deep"));
     }
@@ -218,25 +241,36 @@ fn walk_index(store: &Store, index: &Value, name: Option<&str>, depth: usize, se
         let digest = m.get("digest").and_then(Value::as_str).ok_or("a manifest descriptor without `digest`")?;
         let annotations = m.get("annotations");
         let note = |k: &str| annotations.and_then(|a| a.get(k)).and_then(Value::as_str);
-        if note("vnd.docker.reference.type") == Some("attestation-manifest") || m.pointer("/platform/os").and_then(Value::as_str) == Some("unknown") {
+        if note("vnd.docker.reference.type") == Some("attestation-manifest")
+            || m.pointer("/platform/os").and_then(Value::as_str) == Some("unknown")
+        {
             continue;
         }
         if !seen.insert(digest.to_string()) {
             continue;
         }
-        let name = note("io.containerd.image.name").or(note("org.opencontainers.image.ref.name")).or(name).map(str::to_string);
+        let name =
+            note("io.containerd.image.name").or(note("org.opencontainers.image.ref.name")).or(name).map(str::to_string);
         let doc = store.manifest(digest)?;
         if doc.get("manifests").is_some() {
             walk_index(store, &doc, name.as_deref(), depth + 1, seen, out)?;
             continue;
         }
-        let config = doc.pointer("/config/digest").and_then(Value::as_str).ok_or_else(|| format!("manifest {digest} has no config"))?;
+        let config = doc
+            .pointer("/config/digest")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("manifest {digest} has no config"))?;
         let layers = doc
             .get("layers")
             .and_then(Value::as_array)
             .ok_or_else(|| format!("manifest {digest} has no `layers`"))?
             .iter()
-            .map(|l| l.get("digest").and_then(Value::as_str).ok_or_else(|| format!("a layer of manifest {digest} has no digest")).and_then(blob))
+            .map(|l| {
+                l.get("digest")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("a layer of manifest {digest} has no digest"))
+                    .and_then(blob)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         out.push(image(store, name.unwrap_or_else(|| digest.to_string()), &blob(config)?, layers)?);
     }
@@ -254,7 +288,9 @@ fn docker_save(store: &Store, out: &mut Vec<Image>) -> Result<(), String> {
             .and_then(Value::as_array)
             .ok_or("`manifest.json` names no `Layers`")?
             .iter()
-            .map(|l| l.as_str().map(str::to_string).ok_or_else(|| "a layer in `manifest.json` is not a path".to_string()))
+            .map(|l| {
+                l.as_str().map(str::to_string).ok_or_else(|| "a layer in `manifest.json` is not a path".to_string())
+            })
             .collect::<Result<Vec<_>, _>>()?;
         out.push(image(store, name, config, layers)?);
     }

@@ -33,7 +33,14 @@ pub struct Finding {
     pub fix: &'static str,
 }
 
-fn found(out: &mut Vec<Finding>, severity: Severity, code: &'static str, problem: String, breaks: &str, fix: &'static str) {
+fn found(
+    out: &mut Vec<Finding>,
+    severity: Severity,
+    code: &'static str,
+    problem: String,
+    breaks: &str,
+    fix: &'static str,
+) {
     out.push(Finding { severity, code, problem, breaks: breaks.to_string(), fix });
 }
 
@@ -42,9 +49,21 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /// Text files (`/etc/passwd`…) larger than this are not read: the image cannot be checked.
 const MAX_TEXT: u64 = 1 << 20;
 /// Where distributions keep the CA bundle (Debian, Fedora, Alpine, SUSE); Go and OpenSSL try these.
-const CA_FILES: &[&str] = &[CA_BUNDLE, "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem", "/etc/pki/tls/cacert.pem", "/etc/ssl/ca-bundle.pem"];
+const CA_FILES: &[&str] = &[
+    CA_BUNDLE,
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/ssl/ca-bundle.pem",
+];
 /// Package databases scanners read: dpkg (distroless's `status.d`), apk, rpm.
-const PACKAGE_DBS: &[&str] = &["/var/lib/dpkg/status.d", "/var/lib/dpkg/status", "/lib/apk/db/installed", "/var/lib/rpm", "/usr/lib/sysimage/rpm"];
+const PACKAGE_DBS: &[&str] = &[
+    "/var/lib/dpkg/status.d",
+    "/var/lib/dpkg/status",
+    "/lib/apk/db/installed",
+    "/var/lib/rpm",
+    "/usr/lib/sysimage/rpm",
+];
 
 /// `a`, `a and b`, `a, b and c`.
 fn listed(items: &[String]) -> String {
@@ -56,7 +75,9 @@ fn listed(items: &[String]) -> String {
 }
 
 pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
 /// The file at `path` (symlinks followed), as text; `None` when it is not a regular file in the image.
@@ -89,7 +110,10 @@ fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut
             out,
             Severity::Error,
             "user",
-            format!("`User` {what} is not in the image's /etc/{}", if what.starts_with("group") { "group" } else { "passwd" }),
+            format!(
+                "`User` {what} is not in the image's /etc/{}",
+                if what.starts_with("group") { "group" } else { "passwd" }
+            ),
             "the container does not start: `unable to find user … no matching entries in passwd file`",
             "image.user",
         )
@@ -123,7 +147,12 @@ fn resolve_user(spec: &str, passwd: Option<&str>, group: Option<&str>, out: &mut
     }
     let mut gids = vec![gid];
     if let Some(name) = &name {
-        gids.extend(groups.iter().filter(|f| f.len() > 3 && f[3].split(',').any(|m| m == name)).filter_map(|f| f[2].parse::<u32>().ok()));
+        gids.extend(
+            groups
+                .iter()
+                .filter(|f| f.len() > 3 && f[3].split(',').any(|m| m == name))
+                .filter_map(|f| f[2].parse::<u32>().ok()),
+        );
     }
     Some(User { uid, gids })
 }
@@ -144,14 +173,19 @@ pub(super) fn program(config: &Value, tree: &Tree) -> (Vec<String>, Option<Strin
     }
     let env = strings(config.get("Env"));
     let path = env.iter().find_map(|e| e.strip_prefix("PATH=")).unwrap_or(DEFAULT_PATH).to_string();
-    let hit = path.split(':').filter(|d| d.starts_with('/')).map(|d| format!("{}/{first}", d.trim_end_matches('/'))).find(|p| tree.follow(p).is_ok());
+    let hit = path
+        .split(':')
+        .filter(|d| d.starts_with('/'))
+        .map(|d| format!("{}/{first}", d.trim_end_matches('/')))
+        .find(|p| tree.follow(p).is_ok());
     (argv, hit)
 }
 
 /// Everything doctor finds in one image (one platform).
 pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<Finding>, ReadError> {
     let mut out = Vec::new();
-    let platform = Platform::parse(platform).map_err(|e| ReadError(format!("the image's platform `{platform}`: {e}")))?;
+    let platform =
+        Platform::parse(platform).map_err(|e| ReadError(format!("the image's platform `{platform}`: {e}")))?;
     let tree = image::read_tree(fs).await.map_err(ReadError)?;
     let passwd = text(&tree, fs, "/etc/passwd").await?;
     let group = text(&tree, fs, "/etc/group").await?;
@@ -202,8 +236,12 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             continue;
         }
         let (code, breaks, fix) = match p.fault {
-            ProgramFault::WrongMachine => ("platform", "the container does not start: `exec format error`", "builder.platform"),
-            ProgramFault::NotExecutable | ProgramFault::Unreachable => ("program", "the container does not start: `permission denied`", "copy[].mode"),
+            ProgramFault::WrongMachine => {
+                ("platform", "the container does not start: `exec format error`", "builder.platform")
+            }
+            ProgramFault::NotExecutable | ProgramFault::Unreachable => {
+                ("program", "the container does not start: `permission denied`", "copy[].mode")
+            }
             _ => ("program", "the container does not start: `no such file or directory`", "image.entrypoint"),
         };
         found(&mut out, Severity::Error, code, p.message, breaks, fix);
@@ -213,7 +251,11 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         if !seen.insert((m.needed_by.clone(), m.library.clone())) {
             continue;
         }
-        let searched = if m.searched.is_empty() { " (its loader)".to_string() } else { format!(" (searched {})", m.searched.join(", ")) };
+        let searched = if m.searched.is_empty() {
+            " (its loader)".to_string()
+        } else {
+            format!(" (searched {})", m.searched.join(", "))
+        };
         found(
             &mut out,
             Severity::Error,
@@ -248,7 +290,11 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
     if resolved.is_none() {
         // Already said: the container does not start.
     } else if user.uid == 0 {
-        let how = if user_spec.is_empty() { "the config sets no `User`".to_string() } else { format!("`User` is `{user_spec}`") };
+        let how = if user_spec.is_empty() {
+            "the config sets no `User`".to_string()
+        } else {
+            format!("`User` is `{user_spec}`")
+        };
         found(
             &mut out,
             Severity::Warning,
@@ -257,7 +303,11 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "nothing fails, but a compromised program has root in the container",
             "image.user",
         );
-    } else if passwd.is_some() && !colon_lines(passwd.as_deref().unwrap_or_default()).iter().any(|f| f.len() > 2 && f[2].parse() == Ok(user.uid)) {
+    } else if passwd.is_some()
+        && !colon_lines(passwd.as_deref().unwrap_or_default())
+            .iter()
+            .any(|f| f.len() > 2 && f[2].parse() == Ok(user.uid))
+    {
         found(
             &mut out,
             Severity::Warning,
@@ -341,7 +391,12 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         );
     }
     let data_files: [(&str, &'static str, &'static str, &str); 4] = [
-        ("/etc/nsswitch.conf", "nsswitch", "rootfs.nsswitch", "host lookups ignore /etc/hosts or ask DNS first (glibc, older Go)"),
+        (
+            "/etc/nsswitch.conf",
+            "nsswitch",
+            "rootfs.nsswitch",
+            "host lookups ignore /etc/hosts or ask DNS first (glibc, older Go)",
+        ),
         ("/etc/services", "services", "rootfs.services", "named ports fail: `unknown port tcp/postgresql`"),
         ("/etc/protocols", "protocols", "rootfs.protocols", "protocol names fail: getprotobyname, Go's `ip:icmp`"),
         (
@@ -372,7 +427,12 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             if path.starts_with(&format!("{ZONEINFO}/")) { "rootfs.timezones" } else { "copy" },
         );
     }
-    let libraries = tree.iter().filter(|(p, e)| e.kind == Kind::File && p.rsplit('/').next().is_some_and(|n| n.ends_with(".so") || n.contains(".so."))).count();
+    let libraries = tree
+        .iter()
+        .filter(|(p, e)| {
+            e.kind == Kind::File && p.rsplit('/').next().is_some_and(|n| n.ends_with(".so") || n.contains(".so."))
+        })
+        .count();
     let mut packaged = Vec::new();
     if libraries > 0 {
         packaged.push(format!("{libraries} shared librar{}", if libraries == 1 { "y" } else { "ies" }));

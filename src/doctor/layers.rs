@@ -102,7 +102,11 @@ impl MemFs {
     /// (users, groups, the loader's configuration) and the program; the rest is only listed.
     fn kept(&self, path: &str, mode: u32) -> bool {
         let name = path.rsplit('/').next().unwrap_or_default();
-        mode & 0o111 != 0 || name.ends_with(".so") || name.contains(".so.") || path.starts_with("/etc/") || self.names.contains(name)
+        mode & 0o111 != 0
+            || name.ends_with(".so")
+            || name.contains(".so.")
+            || path.starts_with("/etc/")
+            || self.names.contains(name)
     }
 
     fn limits(&self) -> Limits {
@@ -120,8 +124,12 @@ impl MemFs {
     /// Removes `path` and everything below it (`keep_self`: only what is below).
     fn remove_tree(&mut self, path: &str, keep_self: bool) {
         let prefix = child(path, "");
-        let doomed: Vec<String> =
-            self.nodes.range(path.to_string()..).take_while(|(p, _)| p.as_str() == path || p.starts_with(&prefix)).map(|(p, _)| p.clone()).collect();
+        let doomed: Vec<String> = self
+            .nodes
+            .range(path.to_string()..)
+            .take_while(|(p, _)| p.as_str() == path || p.starts_with(&prefix))
+            .map(|(p, _)| p.clone())
+            .collect();
         for p in doomed {
             if keep_self && p == path {
                 continue;
@@ -149,10 +157,16 @@ impl MemFs {
         self.bytes += node.data.len() as u64;
         self.nodes.insert(path.clone(), node);
         if self.bytes > limits.bytes {
-            return Err(format!("the image holds more than {} MiB of files (at `{path}`): doctor reads at most that", limits.bytes >> 20));
+            return Err(format!(
+                "the image holds more than {} MiB of files (at `{path}`): doctor reads at most that",
+                limits.bytes >> 20
+            ));
         }
         if self.nodes.len() > limits.entries {
-            return Err(format!("the image has more than {} entries (at `{path}`): doctor reads at most that", limits.entries));
+            return Err(format!(
+                "the image has more than {} entries (at `{path}`): doctor reads at most that",
+                limits.entries
+            ));
         }
         Ok(())
     }
@@ -165,7 +179,11 @@ impl MemFs {
         let mut bytes = 0u64;
         for entry in archive.entries().map_err(|e| format!("not a tar archive: {e}"))? {
             let mut entry = entry.map_err(|e| format!("a damaged tar entry: {e}"))?;
-            let raw = entry.path().map_err(|e| format!("a tar entry with an unreadable name: {e}"))?.to_string_lossy().into_owned();
+            let raw = entry
+                .path()
+                .map_err(|e| format!("a tar entry with an unreadable name: {e}"))?
+                .to_string_lossy()
+                .into_owned();
             let path = normal(&raw).ok_or_else(|| format!("tar entry `{raw}` climbs out of the root with `..`"))?;
             if changes.len() >= limits.entries {
                 return Err(format!("a layer has more than {} entries: doctor reads at most that", limits.entries));
@@ -185,13 +203,15 @@ impl MemFs {
                 header.uid().map_err(|e| format!("`{path}`: {e}"))? as u32,
                 header.gid().map_err(|e| format!("`{path}`: {e}"))? as u32,
             );
-            let link = || entry.link_name().ok().flatten().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
+            let link =
+                || entry.link_name().ok().flatten().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
             let kind = match header.entry_type() {
                 tar::EntryType::Directory => Kind::Dir,
                 tar::EntryType::Symlink => Kind::Symlink(link()),
                 tar::EntryType::Link => {
                     let target = link();
-                    let target = normal(&target).ok_or_else(|| format!("hard link `{path}` → `{target}` climbs out of the root"))?;
+                    let target = normal(&target)
+                        .ok_or_else(|| format!("hard link `{path}` → `{target}` climbs out of the root"))?;
                     changes.push(Change::Link(path, target));
                     continue;
                 }
@@ -204,7 +224,10 @@ impl MemFs {
             if kind == Kind::File && self.kept(&path, mode) {
                 bytes += size;
                 if self.bytes + bytes > limits.bytes {
-                    return Err(format!("the image holds more than {} MiB of files (at `{path}`): doctor reads at most that", limits.bytes >> 20));
+                    return Err(format!(
+                        "the image holds more than {} MiB of files (at `{path}`): doctor reads at most that",
+                        limits.bytes >> 20
+                    ));
                 }
                 entry.read_to_end(&mut data).map_err(|e| format!("reading `{path}` from a layer: {e}"))?;
             }
@@ -223,7 +246,10 @@ impl MemFs {
             match change {
                 Change::Add(path, node) => self.insert(path, node)?,
                 Change::Link(path, target) => {
-                    let node = self.nodes.get(&target).cloned().ok_or_else(|| format!("hard link `{path}` → `{target}`: the target is not in the image"))?;
+                    let node =
+                        self.nodes.get(&target).cloned().ok_or_else(|| {
+                            format!("hard link `{path}` → `{target}`: the target is not in the image")
+                        })?;
                     self.insert(path, node)?;
                 }
                 _ => {}

@@ -46,7 +46,9 @@ pub fn examine(input: &archive::Input, limits: Limits) -> Result<Vec<Report>, St
     let mut reports = Vec::new();
     for image in &input.images {
         let fs = input.rootfs(image, limits)?;
-        let findings = runtime.block_on(checks::examine(&fs, &image.config, &image.platform)).map_err(|e| format!("{}: {e}", image.name))?;
+        let findings = runtime
+            .block_on(checks::examine(&fs, &image.config, &image.platform))
+            .map_err(|e| format!("{}: {e}", image.name))?;
         reports.push(Report { image: image.name.clone(), platform: image.platform.clone(), findings });
     }
     Ok(reports)

@@ -89,7 +89,9 @@ impl Hasher {
             Hasher::Sha512(h) => hex::encode(h.finalize()),
         };
         if got != want.to_ascii_lowercase() {
-            return Err(format!("the registry sent content for {digest} whose digest is {algorithm}:{got}: refusing it"));
+            return Err(format!(
+                "the registry sent content for {digest} whose digest is {algorithm}:{got}: refusing it"
+            ));
         }
         Ok(())
     }
@@ -120,7 +122,14 @@ impl Remote {
             .build();
         let base = format!("{}://{}/v2/{}", if http { "http" } else { "https" }, reference.host, reference.repository);
         let name = crate::reference::normalize(text);
-        Ok(Remote { agent: config.new_agent(), base, reference, name, token: RefCell::default(), manifests: RefCell::default() })
+        Ok(Remote {
+            agent: config.new_agent(),
+            base,
+            reference,
+            name,
+            token: RefCell::default(),
+            manifests: RefCell::default(),
+        })
     }
 
     /// `GET base/path`, with the token; a `401` with a `Bearer` challenge gets one and asks again, once.
@@ -157,14 +166,31 @@ impl Remote {
         let params = bearer_challenge(challenge).ok_or_else(|| {
             format!("GET {url}: 401 and the registry asks for a login (`{challenge}`): doctor pulls anonymously; `docker save` the image and give doctor the archive")
         })?;
-        let realm = params.get("realm").ok_or_else(|| format!("GET {url}: a Bearer challenge without a realm: `{challenge}`"))?;
-        let query: Vec<String> = ["service", "scope"].iter().filter_map(|k| params.get(*k).map(|v| format!("{k}={}", percent_encode(v)))).collect();
-        let token_url = if query.is_empty() { realm.clone() } else { format!("{realm}{}{}", if realm.contains('?') { '&' } else { '?' }, query.join("&")) };
+        let realm = params
+            .get("realm")
+            .ok_or_else(|| format!("GET {url}: a Bearer challenge without a realm: `{challenge}`"))?;
+        let query: Vec<String> = ["service", "scope"]
+            .iter()
+            .filter_map(|k| params.get(*k).map(|v| format!("{k}={}", percent_encode(v))))
+            .collect();
+        let token_url = if query.is_empty() {
+            realm.clone()
+        } else {
+            format!("{realm}{}{}", if realm.contains('?') { '&' } else { '?' }, query.join("&"))
+        };
         let mut response = self.agent.get(&token_url).call().map_err(|e| format!("GET {token_url}: {e}"))?;
         if response.status() != 200 {
-            return Err(format!("GET {token_url}: the registry's token service answered {}: it grants no anonymous pull", response.status()));
+            return Err(format!(
+                "GET {token_url}: the registry's token service answered {}: it grants no anonymous pull",
+                response.status()
+            ));
         }
-        let body = response.body_mut().with_config().limit(MAX_JSON).read_to_vec().map_err(|e| format!("GET {token_url}: {e}"))?;
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_JSON)
+            .read_to_vec()
+            .map_err(|e| format!("GET {token_url}: {e}"))?;
         let answer: Value = serde_json::from_slice(&body).map_err(|e| format!("GET {token_url}: not JSON: {e}"))?;
         ["token", "access_token"]
             .iter()
@@ -177,7 +203,12 @@ impl Remote {
     fn json_body(&self, path: &str, accept: &str) -> Result<(Vec<u8>, Value, Option<String>), String> {
         let response = self.get(path, accept)?;
         let header = response.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = response.into_body().into_with_config().limit(MAX_JSON).read_to_vec().map_err(|e| format!("GET {}/{path}: {e}", self.base))?;
+        let bytes = response
+            .into_body()
+            .into_with_config()
+            .limit(MAX_JSON)
+            .read_to_vec()
+            .map_err(|e| format!("GET {}/{path}: {e}", self.base))?;
         let value = serde_json::from_slice(&bytes).map_err(|e| format!("GET {}/{path}: not JSON: {e}", self.base))?;
         Ok((bytes, value, header))
     }
@@ -187,7 +218,11 @@ impl Remote {
         let accept = MANIFEST_TYPES.join(", ");
         let (bytes, manifest, header) = self.json_body(&format!("manifests/{}", self.reference.reference), &accept)?;
         // By digest, the digest is the one asked for; by tag, the registry's header names it (or sha256).
-        let digest = if self.reference.reference.contains(':') { self.reference.reference.clone() } else { header.unwrap_or_default() };
+        let digest = if self.reference.reference.contains(':') {
+            self.reference.reference.clone()
+        } else {
+            header.unwrap_or_default()
+        };
         let digest = if digest.is_empty() { format!("sha256:{}", hex::encode(Sha256::digest(&bytes))) } else { digest };
         let mut hash = Hasher::of(&digest)?;
         hash.update(&bytes);
@@ -222,7 +257,9 @@ impl Remote {
         let mut buf = vec![0u8; 1 << 16];
         let mut size = 0u64;
         loop {
-            let n = body.read(&mut buf).map_err(|e| format!("GET {url}: {e} (doctor reads at most {} MiB of a blob)", limit >> 20))?;
+            let n = body
+                .read(&mut buf)
+                .map_err(|e| format!("GET {url}: {e} (doctor reads at most {} MiB of a blob)", limit >> 20))?;
             if n == 0 {
                 break;
             }
@@ -273,7 +310,15 @@ fn quoted_string(text: &str) -> Option<(String, &str)> {
 
 /// A query parameter's value: everything but RFC 3986's unreserved characters percent-encoded.
 fn percent_encode(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -283,9 +328,15 @@ mod tests {
     #[test]
     fn references_challenges_and_query_values() {
         let r = Reference::parse("alpine").unwrap();
-        assert_eq!((r.host.as_str(), r.repository.as_str(), r.reference.as_str()), ("registry-1.docker.io", "library/alpine", "latest"));
+        assert_eq!(
+            (r.host.as_str(), r.repository.as_str(), r.reference.as_str()),
+            ("registry-1.docker.io", "library/alpine", "latest")
+        );
         let r = Reference::parse("127.0.0.1:5000/a/b:v1").unwrap();
-        assert_eq!((r.host.as_str(), r.repository.as_str(), r.reference.as_str(), r.is_loopback()), ("127.0.0.1:5000", "a/b", "v1", true));
+        assert_eq!(
+            (r.host.as_str(), r.repository.as_str(), r.reference.as_str(), r.is_loopback()),
+            ("127.0.0.1:5000", "a/b", "v1", true)
+        );
         assert!(Reference::parse("localhost:5000/a").unwrap().is_loopback());
         assert!(!Reference::parse("ghcr.io/a/b").unwrap().is_loopback());
         let d = format!("sha256:{}", "a".repeat(64));

@@ -67,7 +67,12 @@ pub fn spec(input: &Input, builder: &str, limits: Limits) -> Result<String, Stri
     platforms.dedup();
     let mut out = String::new();
     let _ = writeln!(out, "# syntax=scratchkit:dev");
-    let _ = writeln!(out, "# Written by `scratchkit doctor --spec` from {} ({}).", yaml_scalar(&image.name), yaml_scalar(&image.platform));
+    let _ = writeln!(
+        out,
+        "# Written by `scratchkit doctor --spec` from {} ({}).",
+        yaml_scalar(&image.name),
+        yaml_scalar(&image.platform)
+    );
     let _ = writeln!(out, "# The files come from the builder image; check that it holds them at these paths.");
     let _ = writeln!(out, "builder:\n  image: {}", value(builder));
     // The files are the builder's own, not built: its variant for each platform of the image is the one to copy from.
@@ -101,8 +106,11 @@ fn users(passwd: Option<&str>, user_spec: &str) -> (Vec<SpecUser>, Option<String
     };
     let wanted = user_spec.split(':').next().unwrap_or_default();
     let found = lines.iter().filter(|f| f.len() > 3).find(|f| f[0] == wanted || f[2] == wanted);
-    let mut users: Vec<SpecUser> =
-        lines.iter().filter(|f| f.len() > 3 && (f[2].parse().is_ok_and(|u: u32| (1000..65534).contains(&u)) || found == Some(*f))).map(entry).collect();
+    let mut users: Vec<SpecUser> = lines
+        .iter()
+        .filter(|f| f.len() > 3 && (f[2].parse().is_ok_and(|u: u32| (1000..65534).contains(&u)) || found == Some(*f)))
+        .map(entry)
+        .collect();
     users.retain(|u| u.uid != 0);
     let user = match (found, wanted.parse::<u32>()) {
         _ if wanted.is_empty() || wanted == "root" || wanted == "0" => None,
@@ -149,10 +157,18 @@ fn copies(out: &mut String, tree: &Tree, users: &[SpecUser]) -> Result<(), Strin
         return Err("the image holds no file beyond what `rootfs` writes: there is nothing to copy".into());
     }
     if !skipped.is_empty() {
-        let _ = writeln!(out, "  # Not copied (device nodes or fifos, which a copy cannot make): {}", yaml_scalar(&skipped.join(" ")));
+        let _ = writeln!(
+            out,
+            "  # Not copied (device nodes or fifos, which a copy cannot make): {}",
+            yaml_scalar(&skipped.join(" "))
+        );
     }
     if !dangling.is_empty() {
-        let _ = writeln!(out, "  # Not copied (symlinks that do not resolve in the image): {}", yaml_scalar(&dangling.join(" ")));
+        let _ = writeln!(
+            out,
+            "  # Not copied (symlinks that do not resolve in the image): {}",
+            yaml_scalar(&dangling.join(" "))
+        );
     }
     Ok(())
 }
@@ -177,9 +193,18 @@ fn rootfs(out: &mut String, tree: &Tree, users: &[SpecUser]) {
     let _ = writeln!(
         out,
         "  tmp: true{}",
-        if tree.get("/tmp").is_some_and(|e| e.kind == Kind::Dir && e.mode == 0o1777) { "" } else { "  # the image had no /tmp 1777" }
+        if tree.get("/tmp").is_some_and(|e| e.kind == Kind::Dir && e.mode == 0o1777) {
+            ""
+        } else {
+            "  # the image had no /tmp 1777"
+        }
     );
-    for (key, path) in [("nsswitch", "/etc/nsswitch.conf"), ("services", "/etc/services"), ("protocols", "/etc/protocols"), ("mime-types", "/etc/mime.types")] {
+    for (key, path) in [
+        ("nsswitch", "/etc/nsswitch.conf"),
+        ("services", "/etc/services"),
+        ("protocols", "/etc/protocols"),
+        ("mime-types", "/etc/mime.types"),
+    ] {
         let _ = writeln!(out, "  {key}: true{}", lacked(path));
     }
     let _ = writeln!(out, "  libraries: auto");
@@ -189,7 +214,14 @@ fn rootfs(out: &mut String, tree: &Tree, users: &[SpecUser]) {
     } else {
         let _ = writeln!(out, "  users:");
         for u in users {
-            let _ = writeln!(out, "    - {{name: {}, uid: {}, gid: {}, home: {}}}", value(&u.name), u.uid, u.gid, value(&u.home));
+            let _ = writeln!(
+                out,
+                "    - {{name: {}, uid: {}, gid: {}, home: {}}}",
+                value(&u.name),
+                u.uid,
+                u.gid,
+                value(&u.home)
+            );
         }
     }
     let dirs = dirs(tree, users);
@@ -197,7 +229,13 @@ fn rootfs(out: &mut String, tree: &Tree, users: &[SpecUser]) {
         let _ = writeln!(out, "  dirs:");
         for (path, e) in dirs {
             let owner = format!("{}:{}", e.uid, e.gid);
-            let _ = writeln!(out, "    - {{path: {}, mode: {}, owner: {}}}", value(&path), value(&format!("{:04o}", e.mode)), value(&owner));
+            let _ = writeln!(
+                out,
+                "    - {{path: {}, mode: {}, owner: {}}}",
+                value(&path),
+                value(&format!("{:04o}", e.mode)),
+                value(&owner)
+            );
         }
     }
 }
@@ -208,7 +246,8 @@ fn exec_form(argv: &[String]) -> Option<Vec<String>> {
     let [sh, c, text] = argv else { return None };
     let plain = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "/._-=:,@+".contains(c));
     let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
-    (matches!(sh.as_str(), "/bin/sh" | "sh") && c == "-c" && !words.is_empty() && words.iter().all(|w| plain(w))).then_some(words)
+    (matches!(sh.as_str(), "/bin/sh" | "sh") && c == "-c" && !words.is_empty() && words.iter().all(|w| plain(w)))
+        .then_some(words)
 }
 
 /// `image:` from the config: the program by its absolute path (as `docker run` finds it), the rest as is.
@@ -217,7 +256,8 @@ fn image_config(out: &mut String, image: &Image, tree: &Tree, user: Option<&str>
     let (entrypoint, cmd) = (strings(config.get("Entrypoint")), strings(config.get("Cmd")));
     let _ = writeln!(out, "image:");
     let resolved = |mut argv: Vec<String>| {
-        let argv_config = serde_json::json!({ "Cmd": argv, "Env": config.get("Env"), "WorkingDir": config.get("WorkingDir") });
+        let argv_config =
+            serde_json::json!({ "Cmd": argv, "Env": config.get("Env"), "WorkingDir": config.get("WorkingDir") });
         if let (_, Some(path)) = program(&argv_config, tree) {
             argv[0] = path;
         }
@@ -243,12 +283,16 @@ fn image_config(out: &mut String, image: &Image, tree: &Tree, user: Option<&str>
         .filter(|(k, _)| k != "SSL_CERT_FILE")
         .collect();
     mapping(out, "env", env);
-    let mut ports: Vec<String> = config.get("ExposedPorts").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    let mut ports: Vec<String> =
+        config.get("ExposedPorts").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
     ports.sort();
     if !ports.is_empty() {
         let _ = writeln!(out, "  expose: {}", list(&ports));
     }
-    let labels = config.get("Labels").and_then(Value::as_object).map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect());
+    let labels = config
+        .get("Labels")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect());
     mapping(out, "labels", labels.unwrap_or_default());
     if let Some(signal) = config.get("StopSignal").and_then(Value::as_str).filter(|s| !s.is_empty()) {
         let _ = writeln!(out, "  stop-signal: {}", value(signal));

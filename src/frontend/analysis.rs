@@ -40,7 +40,8 @@ pub fn own_image(metadata: Option<&[u8]>, source: Option<&str>, platform: &Platf
             _ => None,
         })
     });
-    let reference = pinned.or_else(|| source.map(str::trim).filter(|s| !s.is_empty()).map(crate::reference::normalize))?;
+    let reference =
+        pinned.or_else(|| source.map(str::trim).filter(|s| !s.is_empty()).map(crate::reference::normalize))?;
     Some(State::image(&reference, platform, None).named("[internal] load the checks (this frontend's image)"))
 }
 
@@ -75,7 +76,8 @@ pub async fn verdict<G: Gateway>(
             return Err(Failure(format!("the checks' verdict for {platform} is over {} MiB", MAX_VERDICT >> 20)).into());
         }
     }
-    let verdict = serde_json::from_slice(&out).map_err(|e| Failure(format!("cannot read the checks' verdict for {platform}: {e}")))?;
+    let verdict = serde_json::from_slice(&out)
+        .map_err(|e| Failure(format!("cannot read the checks' verdict for {platform}: {e}")))?;
     Ok((verdict, state))
 }
 
@@ -114,11 +116,15 @@ pub async fn image_checked<G: Gateway>(
     solving: (bool, &[CacheImport]),
 ) -> Result<Diagnostics, Failed> {
     let started = std::time::Instant::now();
-    let (verdict, _) = verdict(g, analyzer, (spec.text, spec.filename), platform, image, Check::Image { accept }, solving).await?;
+    let (verdict, _) =
+        verdict(g, analyzer, (spec.text, spec.filename), platform, image, Check::Image { accept }, solving).await?;
     let Verdict::Image { diagnostics, entries, elves } = verdict else {
         return Err(unexpected(verdict, "the image", platform));
     };
-    eprintln!("scratchkit: image check for {platform} (exec): {entries} entries, {elves} ELF files, {} ms", started.elapsed().as_millis());
+    eprintln!(
+        "scratchkit: image check for {platform} (exec): {entries} entries, {elves} ELF files, {} ms",
+        started.elapsed().as_millis()
+    );
     if diagnostics.has_errors() {
         return Err(Failure(diagnostics.sorted().render(spec.filename, spec.text)).into());
     }
@@ -140,12 +146,17 @@ mod tests {
     #[test]
     fn the_own_image_is_the_pinned_source_of_the_definition_else_the_source_option() {
         let amd64 = Platform::linux_amd64();
-        let pinned = "docker.io/library/scratchkit:x@sha256:0123456789012345678901234567890123456789012345678901234567890123";
+        let pinned =
+            "docker.io/library/scratchkit:x@sha256:0123456789012345678901234567890123456789012345678901234567890123";
         let def = State::image(pinned, &amd64, None).marshal(&crate::llb::MarshalOptions::default());
-        let shown = |s: Option<State>| format!("{:#}", crate::llb::render(&s.expect("an image").marshal(&crate::llb::MarshalOptions::default())));
+        let shown = |s: Option<State>| {
+            format!("{:#}", crate::llb::render(&s.expect("an image").marshal(&crate::llb::MarshalOptions::default())))
+        };
         assert!(shown(own_image(Some(&def.encode_to_vec()), Some("other:1"), &amd64)).contains(pinned));
-        assert!(shown(own_image(None, Some("scratchkit:h"), &amd64)).contains("docker-image://docker.io/library/scratchkit:h"));
-        assert!(shown(own_image(Some(b"not a definition"), Some("scratchkit:h"), &amd64)).contains("docker.io/library/scratchkit:h"));
+        assert!(shown(own_image(None, Some("scratchkit:h"), &amd64))
+            .contains("docker-image://docker.io/library/scratchkit:h"));
+        assert!(shown(own_image(Some(b"not a definition"), Some("scratchkit:h"), &amd64))
+            .contains("docker.io/library/scratchkit:h"));
         assert!(own_image(None, None, &amd64).is_none());
         assert!(own_image(None, Some(" "), &amd64).is_none());
     }

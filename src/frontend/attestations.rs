@@ -46,14 +46,17 @@ pub fn request(build: &gateway::Request, declared: &[(String, String)]) -> Resul
     let Some(sbom) = &build.sbom else {
         return Ok(None);
     };
-    let arg = |name: &str| build.build_args.get(name).cloned().or_else(|| declared.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()));
+    let arg = |name: &str| {
+        build.build_args.get(name).cloned().or_else(|| declared.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+    };
     let stage = match arg(SCAN_STAGE) {
         None => false,
         Some(v) => parse_bool(&v).map_or_else(|| stage_list(&v), Ok)?,
     };
     let context = match arg(SCAN_CONTEXT) {
         None => false,
-        Some(v) => parse_bool(&v).ok_or_else(|| Failure(format!("{SCAN_CONTEXT}={v:?} is not a boolean: use true or false")))?,
+        Some(v) => parse_bool(&v)
+            .ok_or_else(|| Failure(format!("{SCAN_CONTEXT}={v:?} is not a boolean: use true or false")))?,
     };
     if !stage && !context {
         return Ok(None);
@@ -65,7 +68,9 @@ pub fn request(build: &gateway::Request, declared: &[(String, String)]) -> Resul
 fn stage_list(v: &str) -> Result<bool, Failure> {
     let names: Vec<&str> = v.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
     match names.iter().find(|n| **n != STAGE_NAME) {
-        Some(other) => Err(Failure(format!("{SCAN_STAGE} names stage `{other}`, but scratchkit has one stage to scan: use true, false or {STAGE_NAME}"))),
+        Some(other) => Err(Failure(format!(
+            "{SCAN_STAGE} names stage `{other}`, but scratchkit has one stage to scan: use true, false or {STAGE_NAME}"
+        ))),
         None => Ok(!names.is_empty()),
     }
 }
@@ -111,16 +116,25 @@ pub async fn generator<G: Gateway>(
         .resolve_image_config(&normalized, &platform, build.resolve_mode.as_deref().unwrap_or("default"))
         .await
         .map_err(|e| Failure(format!("cannot resolve the SBOM generator `{}`: {e}", request.generator)))?;
-    let config: serde_json::Value = serde_json::from_slice(&resolved.config)
-        .map_err(|e| Failure(format!("the SBOM generator `{}` has an unreadable image config: {e}", request.generator)))?;
-    let strings = |pointer: &str| -> Vec<String> { config.pointer(pointer).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default() };
+    let config: serde_json::Value = serde_json::from_slice(&resolved.config).map_err(|e| {
+        Failure(format!("the SBOM generator `{}` has an unreadable image config: {e}", request.generator))
+    })?;
+    let strings = |pointer: &str| -> Vec<String> {
+        config.pointer(pointer).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+    };
     let mut args = strings("/config/Entrypoint");
     args.extend(strings("/config/Cmd"));
     if args.is_empty() {
         return Err(Failure(format!("the SBOM generator `{}` has no Entrypoint or Cmd to run", request.generator)));
     }
-    let cwd = config.pointer("/config/WorkingDir").and_then(|v| v.as_str()).filter(|d| !d.is_empty()).unwrap_or("/").to_string();
-    let image = if resolved.digest.is_empty() { normalized } else { reference::pin(&request.generator, &resolved.digest) };
+    let cwd = config
+        .pointer("/config/WorkingDir")
+        .and_then(|v| v.as_str())
+        .filter(|d| !d.is_empty())
+        .unwrap_or("/")
+        .to_string();
+    let image =
+        if resolved.digest.is_empty() { normalized } else { reference::pin(&request.generator, &resolved.digest) };
     Ok(Some(Generator {
         image,
         name: request.generator.clone(),
@@ -147,7 +161,10 @@ impl Generator {
             env.set(&format!("BUILDKIT_SCAN_{k}"), v.clone());
         }
         let read_only = |dest: String, from: State| Mount { dest, kind: MountKind::ReadOnly { from } };
-        let mut mounts = vec![read_only(SOURCE.to_string(), lowered.image.clone()), Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs }];
+        let mut mounts = vec![
+            read_only(SOURCE.to_string(), lowered.image.clone()),
+            Mount { dest: "/tmp".into(), kind: MountKind::Tmpfs },
+        ];
         let mut targets = vec!["image"];
         if self.request.stage {
             if let Some(builder) = &lowered.builder {
@@ -160,14 +177,21 @@ impl Generator {
             targets.push("context");
         }
         let out = FileAction::Mkdir { path: OUT.into(), mode: 0o755, make_parents: true, owner: None, timestamp: None };
-        let root = State::image(&self.image, &self.platform, self.resolve_mode.as_deref()).file(vec![out]).named(format!("[internal] sbom destination {OUT}"));
+        let root = State::image(&self.image, &self.platform, self.resolve_mode.as_deref())
+            .file(vec![out])
+            .named(format!("[internal] sbom destination {OUT}"));
         let mut exec = Exec::default();
         exec.args = self.args.clone();
         exec.env = env;
         exec.cwd = self.cwd.clone();
         exec.mounts = mounts;
         exec.platform = Some(self.platform.clone());
-        let scanned = root.run(exec).named(format!("[{}] generating sbom of the {} using {}", lowered.platform, targets.join(", "), self.name));
+        let scanned = root.run(exec).named(format!(
+            "[{}] generating sbom of the {} using {}",
+            lowered.platform,
+            targets.join(", "),
+            self.name
+        ));
         let statements = CopyOptions { contents_only: true, ..CopyOptions::default() };
         State::scratch()
             .file(vec![FileAction::Copy { from: scanned, src: OUT.into(), dest: "/".into(), options: statements }])
@@ -175,7 +199,13 @@ impl Generator {
     }
 
     /// Solves the scan of one platform and returns it as the bundle BuildKit expects from an SBOM scan.
-    pub async fn attest<G: Gateway>(&self, g: &G, lowered: &Lowered, build: &BuildInputs, no_cache: bool) -> Result<Bundle, GatewayError> {
+    pub async fn attest<G: Gateway>(
+        &self,
+        g: &G,
+        lowered: &Lowered,
+        build: &BuildInputs,
+        no_cache: bool,
+    ) -> Result<Bundle, GatewayError> {
         let def = self.scan(lowered, build).marshal(&MarshalOptions { ignore_cache: no_cache });
         let ref_id = g.solve(def, &[]).await?;
         Ok(bundle(ref_id))
@@ -184,7 +214,8 @@ impl Generator {
 
 /// BuildKit's metadata for an SBOM: the reason, and which scan is the image's own (`sbom.spdx.json`).
 fn bundle(ref_id: String) -> Bundle {
-    let metadata = BTreeMap::from([("reason".to_string(), b"sbom".to_vec()), ("sbom-core".to_string(), CORE.as_bytes().to_vec())]);
+    let metadata =
+        BTreeMap::from([("reason".to_string(), b"sbom".to_vec()), ("sbom-core".to_string(), CORE.as_bytes().to_vec())]);
     Bundle { ref_id, path: String::new(), predicate_type: PREDICATE_SPDX.to_string(), metadata }
 }
 
@@ -195,15 +226,25 @@ mod tests {
     use crate::gateway::{Options, DEFAULT_GENERATOR};
 
     fn options(pairs: &[(&str, &str)]) -> gateway::Request {
-        let options = Options::from_vars(pairs.iter().enumerate().map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}"))));
+        let options = Options::from_vars(
+            pairs.iter().enumerate().map(|(i, (k, v))| (format!("BUILDKIT_FRONTEND_OPT_{i}"), format!("{k}={v}"))),
+        );
         gateway::Request::parse(&options).unwrap()
     }
 
     #[test]
     fn sbom_alone_is_left_to_buildkit() {
         assert_eq!(request(&options(&[("attest:sbom", "generator=g:1")]), &[]).unwrap(), None);
-        assert_eq!(request(&options(&[("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true")]), &[]).unwrap(), None, "no --sbom");
-        let off = options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "false"), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "0")]);
+        assert_eq!(
+            request(&options(&[("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true")]), &[]).unwrap(),
+            None,
+            "no --sbom"
+        );
+        let off = options(&[
+            ("attest:sbom", ""),
+            ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "false"),
+            ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "0"),
+        ]);
         assert_eq!(request(&off, &[]).unwrap(), None);
     }
 
@@ -213,13 +254,18 @@ mod tests {
         for off in ["disabled=true", "type=sbom,disabled=true", "generator=g:1,disabled=1"] {
             assert_eq!(request(&options(&[("attest:sbom", off), stage]), &[]).unwrap(), None, "{off}");
         }
-        let on = request(&options(&[("attest:sbom", "type=sbom,disabled=false,generator=g:1"), stage]), &[]).unwrap().unwrap();
+        let on = request(&options(&[("attest:sbom", "type=sbom,disabled=false,generator=g:1"), stage]), &[])
+            .unwrap()
+            .unwrap();
         assert!(on.stage && on.params.is_empty(), "{on:?}");
     }
 
     #[test]
     fn scan_args_ask_for_the_stage_and_the_context() {
-        let o = options(&[("attest:sbom", "generator=reg/gen:1,mode=x"), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "builder")]);
+        let o = options(&[
+            ("attest:sbom", "generator=reg/gen:1,mode=x"),
+            ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "builder"),
+        ]);
         let r = request(&o, &[]).unwrap().unwrap();
         assert_eq!((r.generator.as_str(), r.stage, r.context), ("reg/gen:1", true, false));
         assert_eq!(r.params, BTreeMap::from([("mode".to_string(), "x".to_string())]));
@@ -240,9 +286,11 @@ mod tests {
 
     #[test]
     fn bad_scan_values_are_errors_that_say_what_to_write() {
-        let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "build")]), &[]).unwrap_err();
+        let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "build")]), &[])
+            .unwrap_err();
         assert!(e.0.contains("stage `build`") && e.0.contains("true, false or builder"), "{}", e.0);
-        let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "yes")]), &[]).unwrap_err();
+        let e = request(&options(&[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "yes")]), &[])
+            .unwrap_err();
         assert!(e.0.contains("BUILDKIT_SBOM_SCAN_CONTEXT=\"yes\""), "{}", e.0);
     }
 }

@@ -34,7 +34,13 @@ pub struct BuilderFs<'g, G> {
 
 impl<'g, G: Gateway> BuilderFs<'g, G> {
     pub fn new(gateway: &'g G, ref_id: &str) -> Self {
-        BuilderFs { gateway, ref_id: ref_id.to_string(), probe: None, permits: Semaphore::new(MAX_IN_FLIGHT), held: Mutex::default() }
+        BuilderFs {
+            gateway,
+            ref_id: ref_id.to_string(),
+            probe: None,
+            permits: Semaphore::new(MAX_IN_FLIGHT),
+            held: Mutex::default(),
+        }
     }
 
     /// The builder paths looked for by name ([`BuilderRead::by_name`]) that the probe held as themselves:
@@ -115,18 +121,32 @@ impl<G: Gateway> Filesystem for BuilderFs<'_, G> {
     async fn stat(&self, path: &str) -> Result<FileStat, String> {
         self.read(path, false, |ref_id, path| async move {
             let stat = self.gateway.stat_file(&ref_id, &path).await.map_err(|e| e.message)?;
-            Ok(FileStat { is_dir: stat.is_dir(), mode: stat.permissions(), size: u64::try_from(stat.size).unwrap_or(0) })
+            Ok(FileStat {
+                is_dir: stat.is_dir(),
+                mode: stat.permissions(),
+                size: u64::try_from(stat.size).unwrap_or(0),
+            })
         })
         .await
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
-        self.read(path, false, |ref_id, path| async move { self.gateway.read_range(&ref_id, &path, offset, length).await.map_err(|e| e.message) }).await
+        self.read(path, false, |ref_id, path| async move {
+            self.gateway.read_range(&ref_id, &path, offset, length).await.map_err(|e| e.message)
+        })
+        .await
     }
     async fn read_dir(&self, path: &str) -> Result<Vec<String>, String> {
-        self.read(path, true, |ref_id, path| async move { self.gateway.read_dir(&ref_id, &path).await.map_err(|e| e.message) }).await
+        self.read(path, true, |ref_id, path| async move {
+            self.gateway.read_dir(&ref_id, &path).await.map_err(|e| e.message)
+        })
+        .await
     }
     async fn list(&self, path: &str) -> Result<Vec<(String, Entry)>, String> {
-        let entries = self.read(path, true, |ref_id, path| async move { self.gateway.read_dir_stats(&ref_id, &path).await.map_err(|e| e.message) }).await?;
+        let entries = self
+            .read(path, true, |ref_id, path| async move {
+                self.gateway.read_dir_stats(&ref_id, &path).await.map_err(|e| e.message)
+            })
+            .await?;
         Ok(entries.iter().map(super::image_fs::entry).collect())
     }
 }

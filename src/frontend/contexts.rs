@@ -47,7 +47,11 @@ impl NamedContexts {
     /// `docker.io/library/golang:latest`), so `--build-context golang=…` replaces `image: golang`.
     pub fn for_image(&self, image: &str, platform: &Platform) -> Option<(String, Location)> {
         let wanted = familiar(image);
-        let key = self.by_name.keys().map(|k| k.split_once("::").map_or(k.as_str(), |(n, _)| n)).find(|k| familiar(k) == wanted)?;
+        let key = self
+            .by_name
+            .keys()
+            .map(|k| k.split_once("::").map_or(k.as_str(), |(n, _)| n))
+            .find(|k| familiar(k) == wanted)?;
         self.value(key, platform).map(|v| (key.to_string(), location(v)))
     }
 
@@ -81,7 +85,8 @@ pub fn check_copies(plan: &Plan, contexts: &NamedContexts) -> Diagnostics {
     let mut ds = Diagnostics::default();
     for copy in &plan.copies {
         let Source::Named { name, .. } = &copy.from else { continue };
-        let found: Vec<(&Platform, Option<Location>)> = plan.platforms.iter().map(|p| (p, contexts.for_copy(name, p))).collect();
+        let found: Vec<(&Platform, Option<Location>)> =
+            plan.platforms.iter().map(|p| (p, contexts.for_copy(name, p))).collect();
         let missing: Vec<String> = found.iter().filter(|(_, l)| l.is_none()).map(|(p, _)| p.to_string()).collect();
         if missing.len() == found.len() {
             ds.push(
@@ -99,11 +104,19 @@ pub fn check_copies(plan: &Plan, contexts: &NamedContexts) -> Diagnostics {
                 )),
             );
         }
-        if let Some((platform, Some(Location::Other(scheme)))) = found.iter().find(|(_, l)| matches!(l, Some(Location::Other(_)))) {
+        if let Some((platform, Some(Location::Other(scheme)))) =
+            found.iter().find(|(_, l)| matches!(l, Some(Location::Other(_))))
+        {
             let which = if found.len() > 1 { format!(" for {platform}") } else { String::new() };
             ds.push(
-                Diagnostic::error(SK404, copy.span, format!("build context `{name}`{which} is a `{scheme}` context; copies read directories and images"))
-                    .hint(format!("pass `--build-context {name}=<directory>` or `{name}=docker-image://<image>`")),
+                Diagnostic::error(
+                    SK404,
+                    copy.span,
+                    format!(
+                        "build context `{name}`{which} is a `{scheme}` context; copies read directories and images"
+                    ),
+                )
+                .hint(format!("pass `--build-context {name}=<directory>` or `{name}=docker-image://<image>`")),
             );
         }
     }
@@ -128,7 +141,8 @@ pub async fn copy_sources<G: Gateway>(
         }
         let state = match contexts.for_copy(name, platform) {
             Some(Location::Image(r)) if r == "scratch" => State::scratch(),
-            Some(Location::Image(r)) => State::image(&reference::normalize(&r), platform, resolve_mode).named(format!("[context {name}] FROM {r}")),
+            Some(Location::Image(r)) => State::image(&reference::normalize(&r), platform, resolve_mode)
+                .named(format!("[context {name}] FROM {r}")),
             Some(Location::Local(local)) => {
                 let session = request.session(&local);
                 let excludes = super::read_dockerignore_of(g, &local, session).await;
@@ -149,8 +163,14 @@ pub fn not_an_image(span: Span, image: &str, key: &str, location: &Location) -> 
         Location::Other(scheme) => format!("a `{scheme}` context"),
         Location::Image(_) => "the empty image".to_string(),
     };
-    Diagnostic::error(SK405, span, format!("`--build-context {key}=…` replaces the builder image `{image}` with {what}; the builder must be an image"))
-        .hint(format!("pass `--build-context {key}=docker-image://<registry>/<image>:<tag>`"))
+    Diagnostic::error(
+        SK405,
+        span,
+        format!(
+            "`--build-context {key}=…` replaces the builder image `{image}` with {what}; the builder must be an image"
+        ),
+    )
+    .hint(format!("pass `--build-context {key}=docker-image://<registry>/<image>:<tag>`"))
 }
 
 #[cfg(test)]
@@ -180,7 +200,10 @@ mod tests {
     fn a_platform_specific_context_wins() {
         let c = contexts(&[("web", "local:web"), ("web::linux/arm64", "docker-image://web:arm")]);
         assert_eq!(c.for_copy("web", &Platform::linux_amd64()), Some(Location::Local("web".into())));
-        assert_eq!(c.for_copy("web", &Platform::parse("linux/arm64").unwrap()), Some(Location::Image("web:arm".into())));
+        assert_eq!(
+            c.for_copy("web", &Platform::parse("linux/arm64").unwrap()),
+            Some(Location::Image("web:arm".into()))
+        );
         assert_eq!(c.for_copy("other", &Platform::linux_amd64()), None);
         assert_eq!(location("git://example/repo"), Location::Other("git".into()));
         assert_eq!(location("input:x"), Location::Other("input".into()));

@@ -20,7 +20,9 @@ use futures_util::future::{join, join_all};
 
 use crate::compile::compile;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::gateway::{parse_dockerignore, BadOption, Built, CacheImport, Caps, Gateway, GatewayError, Options, Request, Warning};
+use crate::gateway::{
+    parse_dockerignore, BadOption, Built, CacheImport, Caps, Gateway, GatewayError, Options, Request, Warning,
+};
 use crate::llb::{EnvList, LocalOptions, SourceFile, State};
 use crate::lower::{self, BuildInputs, PlatformInputs};
 use crate::plan::{Found, Piece, Plan, PlanInputs, RunsOn, Zones};
@@ -106,7 +108,9 @@ fn screen(caps: &Caps, request: &Request) -> Result<Option<Answer>, Failed> {
         Some(sub) if !subrequests::KNOWN.contains(&sub) => Err(Failure(format!("unsupported request {sub}")).into()),
         Some(subrequests::DESCRIBE) => Ok(Some(Answer::Metadata(subrequests::describe()))),
         Some(_) => Ok(None),
-        None if !caps.has_llb("mergeop") && !request.allow_old_buildkit => Err(Failure(OLD_BUILDKIT.to_string()).into()),
+        None if !caps.has_llb("mergeop") && !request.allow_old_buildkit => {
+            Err(Failure(OLD_BUILDKIT.to_string()).into())
+        }
         None => Ok(None),
     }
 }
@@ -161,7 +165,11 @@ fn build_inputs(
         context: lower::context_options(request.session(request.context_local()), context_excludes),
         labels: request.labels.clone(),
         // A source map: BuildKit shows a failing step with its spec lines, as it does for a Dockerfile.
-        source: Some(Arc::new(SourceFile { filename: spec.filename.to_string(), data: spec.text.as_bytes().to_vec(), language: "yaml".into() })),
+        source: Some(Arc::new(SourceFile {
+            filename: spec.filename.to_string(),
+            data: spec.text.as_bytes().to_vec(),
+            language: "yaml".into(),
+        })),
     };
     warn_old_buildkit(&build, plan, warnings);
     build
@@ -196,7 +204,11 @@ fn analyzer(request: &Request, build_platform: &Platform) -> Option<analysis::An
     }
     let metadata = std::fs::read(analysis::FRONTEND_BIN).ok();
     let image = analysis::own_image(metadata.as_deref(), request.frontend_image.as_deref(), build_platform)?;
-    Some(analysis::Analyzer { image, inputs: plan_inputs(request, build_platform), build_platform: build_platform.clone() })
+    Some(analysis::Analyzer {
+        image,
+        inputs: plan_inputs(request, build_platform),
+        build_platform: build_platform.clone(),
+    })
 }
 
 /// Everything resolved before any platform is built.
@@ -225,8 +237,13 @@ async fn prepare<G: Gateway>(
         return Err(Failure(unknown.render(spec.filename, spec.text)).into());
     }
     let sbom = sbom_generator(g, caps, request, plan, build, warnings);
-    let copy_sources = join_all(plan.platforms.iter().map(|p| contexts::copy_sources(g, plan, &named, request, p, build.resolve_mode.as_deref())));
-    let ((builders, sbom), copy_sources) = join(join(resolve_builders(g, plan, build, &named, spec), sbom), copy_sources).await;
+    let copy_sources = join_all(
+        plan.platforms
+            .iter()
+            .map(|p| contexts::copy_sources(g, plan, &named, request, p, build.resolve_mode.as_deref())),
+    );
+    let ((builders, sbom), copy_sources) =
+        join(join(resolve_builders(g, plan, build, &named, spec), sbom), copy_sources).await;
     let builders = builders?;
     let per_platform = plan.platforms.iter().zip(copy_sources).map(|(platform, named_contexts)| {
         let (builder_ref, builder_env) = builders.get(&runs_on(plan, &build.build_platform, platform)).cloned().unzip();
@@ -235,9 +252,18 @@ async fn prepare<G: Gateway>(
     let analyzer = analyzer(request, &build.build_platform);
     // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself, and with
     // the checks in an exec, nothing reads the builder through the gateway.
-    let planned = Found::planned(if build.copy_excludes && analyzer.is_none() { verify::planned_reads(plan) } else { Vec::new() });
-    let solving =
-        Solving { no_cache: request.no_cache, cache_imports: request.cache_imports.clone(), sbom: sbom?, readdir: caps.frontend.contains("readdir"), analyzer };
+    let planned = Found::planned(if build.copy_excludes && analyzer.is_none() {
+        verify::planned_reads(plan)
+    } else {
+        Vec::new()
+    });
+    let solving = Solving {
+        no_cache: request.no_cache,
+        cache_imports: request.cache_imports.clone(),
+        sbom: sbom?,
+        readdir: caps.frontend.contains("readdir"),
+        analyzer,
+    };
     Ok(Prepared { per_platform: per_platform.collect(), planned, solving })
 }
 
@@ -253,9 +279,11 @@ async fn build_platforms<G: Gateway>(
 ) -> Result<Vec<Built>, Failed> {
     let Prepared { per_platform, planned, solving } = prepared;
     let shared = Shared { plan, build, planned: &planned, spec, solving: &solving };
-    let builds = plan.platforms.iter().zip(per_platform).map(|(platform, inputs)| build_one(g, &shared, inputs, platform));
+    let builds =
+        plan.platforms.iter().zip(per_platform).map(|(platform, inputs)| build_one(g, &shared, inputs, platform));
     let results = join_all(builds).await;
-    timings.builder = union_length(&results.iter().filter_map(|r| r.as_ref().ok().and_then(|b| b.built_during)).collect::<Vec<_>>());
+    timings.builder =
+        union_length(&results.iter().filter_map(|r| r.as_ref().ok().and_then(|b| b.built_during)).collect::<Vec<_>>());
     let mut images = Vec::new();
     for result in results {
         let one = result?;
@@ -346,7 +374,8 @@ async fn resolve_builders<G: Gateway>(
     let mut wanted: Vec<Platform> = plan.platforms.iter().map(|p| runs_on(plan, &build.build_platform, p)).collect();
     wanted.sort();
     wanted.dedup();
-    let resolved = join_all(wanted.iter().map(|p| resolve_builder(g, plan, named, spec, p, build.resolve_mode.as_deref()))).await;
+    let resolved =
+        join_all(wanted.iter().map(|p| resolve_builder(g, plan, named, spec, p, build.resolve_mode.as_deref()))).await;
     wanted.into_iter().zip(resolved).map(|(p, r)| r.map(|v| (p, v))).collect()
 }
 
@@ -371,7 +400,12 @@ struct PlatformBuild {
 /// One platform's image: lower, check what the builder produced, lower again with what the checks found
 /// (the libraries become one more layer, absent data files are left out: lowering again is cheap and
 /// keeps `lower` pure), then solve and check the image.
-async fn build_one<G: Gateway>(g: &G, shared: &Shared<'_>, inputs: PlatformInputs, platform: &Platform) -> Result<PlatformBuild, Failed> {
+async fn build_one<G: Gateway>(
+    g: &G,
+    shared: &Shared<'_>,
+    inputs: PlatformInputs,
+    platform: &Platform,
+) -> Result<PlatformBuild, Failed> {
     let Shared { plan, build, planned, spec, solving } = *shared;
     let first = lower::lower_platform(plan, build, &inputs, planned, platform);
     let mut from_context = context_files(g, plan, build, &inputs, platform).await?;
@@ -383,11 +417,17 @@ async fn build_one<G: Gateway>(g: &G, shared: &Shared<'_>, inputs: PlatformInput
         }
         Some(builder) => {
             let checked = match &solving.analyzer {
-                Some(analyzer) => check_builder_in_exec(g, analyzer, builder, platform, from_context, spec, solving).await?,
+                Some(analyzer) => {
+                    check_builder_in_exec(g, analyzer, builder, platform, from_context, spec, solving).await?
+                }
                 None => check_builder(g, shared, builder, first.probe.as_ref(), platform, from_context).await?,
             };
             let inputs = PlatformInputs { verdict: checked.verdict, ..inputs };
-            (lower::lower_platform(plan, build, &inputs, &checked.found, platform), checked.warnings, Some(checked.built_during))
+            (
+                lower::lower_platform(plan, build, &inputs, &checked.found, platform),
+                checked.warnings,
+                Some(checked.built_during),
+            )
         }
     };
     let (ref_id, checked) = solve_image(g, shared, &lowered, platform).await?;
@@ -398,7 +438,11 @@ async fn build_one<G: Gateway>(g: &G, shared: &Shared<'_>, inputs: PlatformInput
     };
     let mut all = warnings;
     all.extend(checked);
-    Ok(PlatformBuild { image: Built { platform: platform.clone(), ref_id, config, attestations }, warnings: all, built_during })
+    Ok(PlatformBuild {
+        image: Built { platform: platform.clone(), ref_id, config, attestations },
+        warnings: all,
+        built_during,
+    })
 }
 
 /// The diagnostics as warnings, or, when one is an error, all of them as the build's failure.
@@ -429,8 +473,16 @@ async fn check_builder_in_exec<G: Gateway>(
     solving: &Solving,
 ) -> Result<CheckedBuilder, Failed> {
     let started = Instant::now();
-    let (verified, verdict) =
-        analysis::builder_verified(g, analyzer, spec, platform, builder, from_context, (solving.no_cache, &solving.cache_imports)).await?;
+    let (verified, verdict) = analysis::builder_verified(
+        g,
+        analyzer,
+        spec,
+        platform,
+        builder,
+        from_context,
+        (solving.no_cache, &solving.cache_imports),
+    )
+    .await?;
     let built_during = (started, Instant::now());
     let (found, diagnostics) = verified.into_found(Vec::new(), Default::default());
     Ok(CheckedBuilder { found, warnings: fail_on_errors(diagnostics, spec)?, built_during, verdict: Some(verdict) })
@@ -460,7 +512,9 @@ async fn check_builder<G: Gateway>(
     }
     let built_during = (started, Instant::now());
     let (fs, probe) = match &probe_ref {
-        Some(probe_ref) => (BuilderFs::new(g, &builder_ref).with_probe(probe_ref, planned.probe.clone()), planned.probe.clone()),
+        Some(probe_ref) => {
+            (BuilderFs::new(g, &builder_ref).with_probe(probe_ref, planned.probe.clone()), planned.probe.clone())
+        }
         // The image's copies take the paths from the builder too.
         None => (BuilderFs::new(g, &builder_ref), Vec::new()),
     };
@@ -473,7 +527,12 @@ async fn check_builder<G: Gateway>(
 /// do, and the build warned about, is not held against the image: before v0.9 a copy cannot leave
 /// Debian's dangling `zoneinfo/localtime` link out, and before v0.10 (no MergeOp) file operations drop
 /// special bits (`/tmp` is 0777).
-async fn solve_image<G: Gateway>(g: &G, shared: &Shared<'_>, lowered: &lower::Lowered, platform: &Platform) -> Result<(String, Diagnostics), Failed> {
+async fn solve_image<G: Gateway>(
+    g: &G,
+    shared: &Shared<'_>,
+    lowered: &lower::Lowered,
+    platform: &Platform,
+) -> Result<(String, Diagnostics), Failed> {
     let Shared { plan, build, spec, solving, .. } = *shared;
     let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let mut lost = Vec::new();
@@ -485,7 +544,16 @@ async fn solve_image<G: Gateway>(g: &G, shared: &Shared<'_>, lowered: &lower::Lo
     }
     let checked = if let Some(analyzer) = solving.analyzer.as_ref().filter(|_| !ref_id.is_empty()) {
         let accept = lost.iter().map(ToString::to_string).collect();
-        analysis::image_checked(g, analyzer, spec, platform, &lowered.image, accept, (solving.no_cache, &solving.cache_imports)).await?
+        analysis::image_checked(
+            g,
+            analyzer,
+            spec,
+            platform,
+            &lowered.image,
+            accept,
+            (solving.no_cache, &solving.cache_imports),
+        )
+        .await?
     } else if lost.is_empty() {
         check_image(g, &ref_id, plan, platform, spec, solving.readdir).await?
     } else {
@@ -503,7 +571,14 @@ async fn solve_image<G: Gateway>(g: &G, shared: &Shared<'_>, lowered: &lower::Lo
 /// The check is pure over [`verify::image::ImageFs`], so it can move into a cached `ExecOp` of
 /// scratchkit's own static binary with the image mounted read-only (architecture.md, "Checking the
 /// product"): a warm rebuild would then read only its verdict instead of walking the image here.
-async fn check_image<G: Gateway>(g: &G, ref_id: &str, plan: &Plan, platform: &Platform, spec: SpecText<'_>, readdir: bool) -> Result<Diagnostics, Failed> {
+async fn check_image<G: Gateway>(
+    g: &G,
+    ref_id: &str,
+    plan: &Plan,
+    platform: &Platform,
+    spec: SpecText<'_>,
+    readdir: bool,
+) -> Result<Diagnostics, Failed> {
     if ref_id.is_empty() {
         return Ok(Diagnostics::default());
     }
@@ -516,7 +591,12 @@ async fn check_image<G: Gateway>(g: &G, ref_id: &str, plan: &Plan, platform: &Pl
     let checked = verify::image::check(&image_fs::ImageRef::new(g, ref_id), plan, platform)
         .await
         .map_err(|e| Failure(format!("cannot check the image for {platform}: {e}")))?;
-    eprintln!("scratchkit: image check for {platform}: {} entries, {} ELF files, {} ms", checked.entries, checked.elves, started.elapsed().as_millis());
+    eprintln!(
+        "scratchkit: image check for {platform}: {} entries, {} ELF files, {} ms",
+        checked.entries,
+        checked.elves,
+        started.elapsed().as_millis()
+    );
     let found = checked.diagnostics;
     if found.has_errors() {
         return Err(Failure(found.sorted().render(spec.filename, spec.text)).into());
@@ -538,7 +618,11 @@ async fn context_files<G: Gateway>(
         .iter()
         .map(|name| match name {
             None => lower::build_context(build),
-            Some(n) => inputs.named_contexts.get(n).cloned().unwrap_or_else(|| lower::named_local(n, n, build.context.session.as_deref(), &[])),
+            Some(n) => inputs
+                .named_contexts
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| lower::named_local(n, n, build.context.session.as_deref(), &[])),
         })
         .collect();
     let solved = join_all(states.iter().map(|s| g.solve(marshal(s, false), &[]))).await;
@@ -560,14 +644,24 @@ async fn solved_probe<G: Gateway>(g: &G, probe: &State, solving: &Solving) -> Op
     match built.await {
         Ok(probe_ref) => Some(probe_ref),
         Err(e) => {
-            eprintln!("scratchkit: the probe of the builder's output failed, reading the builder itself: {}", e.message);
+            eprintln!(
+                "scratchkit: the probe of the builder's output failed, reading the builder itself: {}",
+                e.message
+            );
             None
         }
     }
 }
 
 /// Sends each warning once through the gateway where BuildKit can show it; the daemon log gets them too.
-async fn report_warnings<G: Gateway>(g: &G, caps: &Caps, warnings: Diagnostics, vertex: &str, filename: &str, text: &str) {
+async fn report_warnings<G: Gateway>(
+    g: &G,
+    caps: &Caps,
+    warnings: Diagnostics,
+    vertex: &str,
+    filename: &str,
+    text: &str,
+) {
     if warnings.items.is_empty() {
         return;
     }
@@ -623,7 +717,10 @@ async fn read_spec<G: Gateway>(g: &G, options: &Request, filename: &str) -> Resu
     let ref_id = g.solve(def, &[]).await?;
     // At most one byte past the limit, so a huge file is refused without being read.
     let limit = crate::compile::MAX_SPEC_BYTES as u64 + 1;
-    let bytes = g.read_range(&ref_id, filename, 0, limit).await.map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
+    let bytes = g
+        .read_range(&ref_id, filename, 0, limit)
+        .await
+        .map_err(|e| Failure(format!("failed to read spec {filename}: {e}")))?;
     let text = crate::compile::decode(&bytes, filename).map_err(|e| Failure(e.rendered))?;
     Ok((text, vertex))
 }

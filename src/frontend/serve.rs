@@ -37,7 +37,11 @@ pub fn serve_stdio() -> ExitCode {
     // building: BuildKit's work that the frontend waits for, not its overhead.
     let total = started.elapsed();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    eprintln!("scratchkit: frontend finished in {:.1} ms, own {:.1} ms (exit {code})", ms(total), ms(total.saturating_sub(builder)));
+    eprintln!(
+        "scratchkit: frontend finished in {:.1} ms, own {:.1} ms (exit {code})",
+        ms(total),
+        ms(total.saturating_sub(builder))
+    );
     // tokio's stdin reader is a blocking thread that would keep the process alive: leave now.
     std::process::exit(code)
 }

@@ -16,11 +16,16 @@ pub const KNOWN: &[&str] = &[DESCRIBE, LINT, TARGETS_REQUEST, OUTLINE];
 type Metadata = Vec<(String, Vec<u8>)>;
 
 fn result(json: Value, txt: String) -> Metadata {
-    vec![("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()), ("result.txt".into(), txt.into_bytes()), ("version".into(), b"1.0.0".to_vec())]
+    vec![
+        ("result.json".into(), serde_json::to_vec(&json).unwrap_or_default()),
+        ("result.txt".into(), txt.into_bytes()),
+        ("version".into(), b"1.0.0".to_vec()),
+    ]
 }
 
 pub fn describe() -> Metadata {
-    let list: Vec<Value> = KNOWN.iter().map(|name| json!({ "name": name, "version": "1.0.0", "type": "rpc" })).collect();
+    let list: Vec<Value> =
+        KNOWN.iter().map(|name| json!({ "name": name, "version": "1.0.0", "type": "rpc" })).collect();
     let txt = KNOWN.iter().map(|n| format!("{n}\n")).collect();
     result(Value::Array(list), txt)
 }
@@ -70,7 +75,11 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
     use base64::Engine;
     let data = base64::engine::general_purpose::STANDARD.encode(crate::diag::escape_source(text));
     let json = json!({ "warnings": warnings, "sources": [{ "filename": filename, "language": "yaml", "data": data }] });
-    let (txt, status) = if diagnostics.count() == 0 { (format!("{filename}: no problems found\n"), "0") } else { (diagnostics.render(filename, text), "1") };
+    let (txt, status) = if diagnostics.count() == 0 {
+        (format!("{filename}: no problems found\n"), "0")
+    } else {
+        (diagnostics.render(filename, text), "1")
+    };
     let mut md = result(json, txt);
     md.push(("result.statuscode".into(), status.as_bytes().to_vec()));
     md
@@ -78,8 +87,10 @@ fn lint(text: &str, filename: &str, inputs: &PlanInputs) -> Metadata {
 
 /// `--call targets`: the default image and `debug`.
 fn targets() -> Metadata {
-    let list: Vec<Value> =
-        TARGETS.iter().map(|(name, description)| json!({ "name": name, "default": *name == "default", "description": description })).collect();
+    let list: Vec<Value> = TARGETS
+        .iter()
+        .map(|(name, description)| json!({ "name": name, "default": *name == "default", "description": description }))
+        .collect();
     let mut txt = String::from("TARGET   DESCRIPTION\n");
     for (name, description) in TARGETS {
         txt.push_str(&format!("{name:<8} {description}{}\n", if *name == "default" { " (default)" } else { "" }));
@@ -97,21 +108,31 @@ fn outline(text: &str, inputs: &PlanInputs) -> Metadata {
     let head = json!({ "name": target, "description": description });
     // The limits a build and `--call check` apply, before the parser builds anything.
     if let Err(d) = crate::compile::check_limits(text) {
-        let why = d.items.first().map_or_else(String::new, |d| crate::diag::escape(&d.message, crate::diag::MAX_MESSAGE));
+        let why =
+            d.items.first().map_or_else(String::new, |d| crate::diag::escape(&d.message, crate::diag::MAX_MESSAGE));
         return result(head, format!("{why}; run --call check\n"));
     }
     let Ok(s) = spec::load(text) else {
         return result(head, "the spec does not parse; run --call check\n".into());
     };
-    let args: Vec<Value> = s.args.iter().map(|(k, v)| json!({ "name": k.value, "value": v.value, "location": location(k.span) })).collect();
+    let args: Vec<Value> = s
+        .args
+        .iter()
+        .map(|(k, v)| json!({ "name": k.value, "value": v.value, "location": location(k.span) }))
+        .collect();
     let builder = s.builder.unwrap_or_default();
-    let secrets: Vec<Value> =
-        builder.secrets.iter().filter_map(|x| x.id.as_ref()).map(|id| json!({ "name": id.value, "required": true, "location": location(id.span) })).collect();
+    let secrets: Vec<Value> = builder
+        .secrets
+        .iter()
+        .filter_map(|x| x.id.as_ref())
+        .map(|id| json!({ "name": id.value, "required": true, "location": location(id.span) }))
+        .collect();
     let ssh: Vec<Value> = match builder.ssh {
         Some(on) if on.value => vec![json!({ "name": "default", "required": true, "location": location(on.span) })],
         _ => Vec::new(),
     };
-    let cache: Vec<Value> = builder.cache.iter().map(|c| json!({ "ID": c.value, "location": location(c.span) })).collect();
+    let cache: Vec<Value> =
+        builder.cache.iter().map(|c| json!({ "ID": c.value, "location": location(c.span) })).collect();
     let json = json!({ "name": head["name"], "description": head["description"], "args": args, "secrets": secrets, "ssh": ssh, "cache": cache });
     result(json.clone(), print_outline(&json))
 }
@@ -124,7 +145,8 @@ fn location(span: crate::diag::Span) -> Value {
 
 /// The outline as buildx prints it: the target, then one table per kind (values escaped for a terminal).
 fn print_outline(o: &Value) -> String {
-    let field = |v: &Value, key: &str| crate::diag::escape(v[key].as_str().unwrap_or_default(), crate::diag::MAX_MESSAGE);
+    let field =
+        |v: &Value, key: &str| crate::diag::escape(v[key].as_str().unwrap_or_default(), crate::diag::MAX_MESSAGE);
     let list = |key: &str| o[key].as_array().cloned().unwrap_or_default();
     let mut out = format!("TARGET:      {}\nDESCRIPTION: {}\n\n", field(o, "name"), field(o, "description"));
     let table = |out: &mut String, header: [&str; 2], rows: Vec<[String; 2]>| {
@@ -140,8 +162,16 @@ fn print_outline(o: &Value) -> String {
         }
         out.push('\n');
     };
-    table(&mut out, ["BUILD ARG", "VALUE"], list("args").iter().map(|a| [field(a, "name"), field(a, "value")]).collect());
-    table(&mut out, ["SECRET", "REQUIRED"], list("secrets").iter().map(|a| [field(a, "name"), "true".into()]).collect());
+    table(
+        &mut out,
+        ["BUILD ARG", "VALUE"],
+        list("args").iter().map(|a| [field(a, "name"), field(a, "value")]).collect(),
+    );
+    table(
+        &mut out,
+        ["SECRET", "REQUIRED"],
+        list("secrets").iter().map(|a| [field(a, "name"), "true".into()]).collect(),
+    );
     table(&mut out, ["SSH", "REQUIRED"], list("ssh").iter().map(|a| [field(a, "name"), "true".into()]).collect());
     table(&mut out, ["CACHE", ""], list("cache").iter().map(|a| [field(a, "ID"), String::new()]).collect());
     out

@@ -50,7 +50,8 @@ pub struct StdioGateway {
 
 /// Keeps BuildKit's structured details (`grpc-status-details-bin`, an encoded `google.rpc.Status`).
 fn err(status: tonic::Status) -> GatewayError {
-    let details = <google::rpc::Status as prost::Message>::decode(status.details()).map(|s| s.details).unwrap_or_default();
+    let details =
+        <google::rpc::Status as prost::Message>::decode(status.details()).map(|s| s.details).unwrap_or_default();
     GatewayError { message: status.message().to_string(), details }
 }
 
@@ -66,7 +67,8 @@ impl StdioGateway {
             .connect_with_connector(connector)
             .await
             .map_err(|e| GatewayError::new(format!("connecting over stdio: {e}")))?;
-        let client = LlbBridgeClient::new(channel).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE);
+        let client =
+            LlbBridgeClient::new(channel).max_decoding_message_size(MAX_MESSAGE).max_encoding_message_size(MAX_MESSAGE);
         Ok(StdioGateway { client })
     }
 
@@ -81,7 +83,11 @@ fn enabled(caps: &[crate::proto::moby::buildkit::v1::apicaps::ApiCap]) -> std::c
 }
 
 fn from_pb_platform(p: &pb::Platform) -> Platform {
-    Platform { os: p.os.clone(), architecture: p.architecture.clone(), variant: Some(p.variant.clone()).filter(|v| !v.is_empty()) }
+    Platform {
+        os: p.os.clone(),
+        architecture: p.architecture.clone(),
+        variant: Some(p.variant.clone()).filter(|v| !v.is_empty()),
+    }
 }
 
 /// A bundle as BuildKit's Dockerfile frontend returns an SBOM scan: kind Bundle, no subjects (BuildKit sets
@@ -100,11 +106,17 @@ fn bundle(b: &super::Bundle) -> fe::Attestation {
 impl Gateway for StdioGateway {
     async fn ping(&self) -> Result<Caps, GatewayError> {
         let pong = self.client.clone().ping(fe::PingRequest {}).await.map_err(err)?.into_inner();
-        let worker_platforms = pong.workers.first().map(|w| w.platforms.iter().map(from_pb_platform).collect()).unwrap_or_default();
+        let worker_platforms =
+            pong.workers.first().map(|w| w.platforms.iter().map(from_pb_platform).collect()).unwrap_or_default();
         Ok(Caps { frontend: enabled(&pong.frontend_api_caps), llb: enabled(&pong.llb_caps), worker_platforms })
     }
 
-    async fn resolve_image_config(&self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError> {
+    async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: &Platform,
+        resolve_mode: &str,
+    ) -> Result<ResolvedImage, GatewayError> {
         let request = fe::ResolveImageConfigRequest {
             r#ref: reference.to_string(),
             platform: Some(crate::llb::to_pb_platform(platform)),
@@ -117,8 +129,17 @@ impl Gateway for StdioGateway {
     }
 
     async fn solve(&self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError> {
-        let cache_imports = cache_imports.iter().map(|c| fe::CacheOptionsEntry { r#type: c.kind.clone(), attrs: c.attrs.clone() }).collect();
-        let request = fe::SolveRequest { definition: Some(def), allow_result_return: true, allow_result_array_ref: true, cache_imports, ..Default::default() };
+        let cache_imports = cache_imports
+            .iter()
+            .map(|c| fe::CacheOptionsEntry { r#type: c.kind.clone(), attrs: c.attrs.clone() })
+            .collect();
+        let request = fe::SolveRequest {
+            definition: Some(def),
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            cache_imports,
+            ..Default::default()
+        };
         let response = self.client.clone().solve(request).await.map_err(err)?.into_inner();
         match response.result.and_then(|r| r.result) {
             Some(fe::result::Result::Ref(r)) => Ok(r.id),
@@ -135,26 +156,52 @@ impl Gateway for StdioGateway {
 
     async fn read_range(&self, ref_id: &str, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, GatewayError> {
         let range = fe::FileRange { offset: offset as i64, length: length as i64 };
-        let request = fe::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: Some(range) };
+        let request =
+            fe::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: Some(range) };
         Ok(self.client.clone().read_file(request).await.map_err(err)?.into_inner().data)
     }
 
     async fn read_dir(&self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
-        let request = fe::ReadDirRequest { r#ref: ref_id.to_string(), dir_path: path.to_string(), include_pattern: String::new() };
+        let request = fe::ReadDirRequest {
+            r#ref: ref_id.to_string(),
+            dir_path: path.to_string(),
+            include_pattern: String::new(),
+        };
         let entries = self.client.clone().read_dir(request).await.map_err(err)?.into_inner().entries;
         Ok(entries.into_iter().map(|e| e.path).collect())
     }
 
     async fn read_dir_stats(&self, ref_id: &str, path: &str) -> Result<Vec<FileStat>, GatewayError> {
-        let request = fe::ReadDirRequest { r#ref: ref_id.to_string(), dir_path: path.to_string(), include_pattern: String::new() };
+        let request = fe::ReadDirRequest {
+            r#ref: ref_id.to_string(),
+            dir_path: path.to_string(),
+            include_pattern: String::new(),
+        };
         let entries = self.client.clone().read_dir(request).await.map_err(err)?.into_inner().entries;
-        Ok(entries.into_iter().map(|e| FileStat { path: e.path, mode: e.mode, uid: e.uid, gid: e.gid, size: e.size, linkname: e.linkname }).collect())
+        Ok(entries
+            .into_iter()
+            .map(|e| FileStat {
+                path: e.path,
+                mode: e.mode,
+                uid: e.uid,
+                gid: e.gid,
+                size: e.size,
+                linkname: e.linkname,
+            })
+            .collect())
     }
 
     async fn stat_file(&self, ref_id: &str, path: &str) -> Result<FileStat, GatewayError> {
         let request = fe::StatFileRequest { r#ref: ref_id.to_string(), path: path.to_string() };
         let stat = self.client.clone().stat_file(request).await.map_err(err)?.into_inner().stat.unwrap_or_default();
-        Ok(FileStat { path: String::new(), mode: stat.mode, uid: stat.uid, gid: stat.gid, size: stat.size, linkname: stat.linkname })
+        Ok(FileStat {
+            path: String::new(),
+            mode: stat.mode,
+            uid: stat.uid,
+            gid: stat.gid,
+            size: stat.size,
+            linkname: stat.linkname,
+        })
     }
 
     async fn warn(&self, w: &super::Warning) -> Result<(), GatewayError> {
@@ -165,7 +212,12 @@ impl Gateway for StdioGateway {
             short: w.message.clone().into_bytes(),
             detail: w.hint.iter().map(|h| h.clone().into_bytes()).collect(),
             url: String::new(),
-            info: Some(pb::SourceInfo { filename: w.filename.clone(), data: w.source.clone().into_bytes(), definition: None, language: "yaml".into() }),
+            info: Some(pb::SourceInfo {
+                filename: w.filename.clone(),
+                data: w.source.clone().into_bytes(),
+                definition: None,
+                language: "yaml".into(),
+            }),
             ranges: vec![pb::Range { start: Some(at(w.line, w.column)), end: Some(at(w.line, w.column)) }],
         };
         self.client.clone().warn(request).await.map_err(err)?;
@@ -184,12 +236,17 @@ impl Gateway for StdioGateway {
                 serde_json::json!({ "ID": b.platform.to_string(), "Platform": p })
             })
             .collect();
-        metadata.insert("refs.platforms".to_string(), serde_json::to_vec(&serde_json::json!({ "Platforms": platforms })).unwrap_or_default());
+        metadata.insert(
+            "refs.platforms".to_string(),
+            serde_json::to_vec(&serde_json::json!({ "Platforms": platforms })).unwrap_or_default(),
+        );
         // Keyed by the platform IDs of refs.platforms, for one image as for many.
         let attestations = images
             .iter()
             .filter(|b| !b.attestations.is_empty())
-            .map(|b| (b.platform.to_string(), fe::Attestations { attestation: b.attestations.iter().map(bundle).collect() }))
+            .map(|b| {
+                (b.platform.to_string(), fe::Attestations { attestation: b.attestations.iter().map(bundle).collect() })
+            })
             .collect();
         let result = if multi_platform {
             let mut refs = std::collections::BTreeMap::new();
@@ -208,7 +265,8 @@ impl Gateway for StdioGateway {
     }
 
     async fn return_metadata(&self, metadata: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
-        let result = fe::Result { result: None, metadata: metadata.into_iter().collect(), attestations: Default::default() };
+        let result =
+            fe::Result { result: None, metadata: metadata.into_iter().collect(), attestations: Default::default() };
         self.r#return(fe::ReturnRequest { result: Some(result), error: None }).await
     }
 

@@ -160,7 +160,12 @@ pub struct Bundle {
 #[allow(async_fn_in_trait)]
 pub trait Gateway {
     async fn ping(&self) -> Result<Caps, GatewayError>;
-    async fn resolve_image_config(&self, reference: &str, platform: &Platform, resolve_mode: &str) -> Result<ResolvedImage, GatewayError>;
+    async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: &Platform,
+        resolve_mode: &str,
+    ) -> Result<ResolvedImage, GatewayError>;
     /// Solves a Definition lazily, importing the given caches; returns the ref id.
     async fn solve(&self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError>;
     async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError>;

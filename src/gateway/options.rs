@@ -18,7 +18,8 @@ impl Options {
 
     /// Whether BuildKit started this process (it sets an option or a session).
     pub fn in_env() -> bool {
-        std::env::var_os(format!("{}0", keys::OPTION_ENV_PREFIX)).is_some() || std::env::var_os(keys::SESSION_ID_ENV).is_some()
+        std::env::var_os(format!("{}0", keys::OPTION_ENV_PREFIX)).is_some()
+            || std::env::var_os(keys::SESSION_ID_ENV).is_some()
     }
 
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {

@@ -88,7 +88,8 @@ impl Request {
             Some(value) => parse_sbom(value)?,
             None => None,
         };
-        let allow_old_buildkit = matches!(build_args.get(keys::ALLOW_OLD_BUILDKIT_ARG).map(String::as_str), Some("true" | "1"));
+        let allow_old_buildkit =
+            matches!(build_args.get(keys::ALLOW_OLD_BUILDKIT_ARG).map(String::as_str), Some("true" | "1"));
         Ok(Request {
             subrequest: o.non_empty(keys::REQUEST_ID).map(str::to_string),
             filename: o.non_empty(keys::FILENAME).unwrap_or(keys::DEFAULT_FILENAME).to_string(),
@@ -141,7 +142,11 @@ fn platforms(o: &Options) -> Result<Vec<Platform>, BadOption> {
 
 /// `multi-platform`, or the build arg `BUILDKIT_MULTI_PLATFORM`, which wins.
 fn multi_platform(o: &Options, build_args: &BTreeMap<String, String>) -> Result<bool, BadOption> {
-    let value = build_args.get(keys::MULTI_PLATFORM_ARG).map(String::as_str).filter(|v| !v.is_empty()).or_else(|| o.non_empty(keys::MULTI_PLATFORM));
+    let value = build_args
+        .get(keys::MULTI_PLATFORM_ARG)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .or_else(|| o.non_empty(keys::MULTI_PLATFORM));
     match value {
         None => Ok(false),
         Some(v) => parse_bool(v).ok_or_else(|| BadOption::MultiPlatform(v.to_string())),
@@ -169,7 +174,8 @@ fn cache_imports(o: &Options) -> Result<Vec<CacheImport>, BadOption> {
         attrs: BTreeMap<String, String>,
     }
     if let Some(json) = o.get(keys::CACHE_IMPORTS).filter(|j| !j.trim().is_empty()) {
-        let entries: Vec<Entry> = serde_json::from_str(json).map_err(|e| BadOption::CacheImports { option: json.to_string(), reason: e.to_string() })?;
+        let entries: Vec<Entry> = serde_json::from_str(json)
+            .map_err(|e| BadOption::CacheImports { option: json.to_string(), reason: e.to_string() })?;
         return Ok(entries.into_iter().map(|e| CacheImport { kind: e.kind, attrs: e.attrs }).collect());
     }
     let refs = o.get(keys::CACHE_FROM).unwrap_or_default();
@@ -186,22 +192,35 @@ mod tests {
     use super::*;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<Request, BadOption> {
-        let vars = pairs.iter().enumerate().map(|(i, (k, v))| (format!("{}{i}", keys::OPTION_ENV_PREFIX), format!("{k}={v}")));
+        let vars =
+            pairs.iter().enumerate().map(|(i, (k, v))| (format!("{}{i}", keys::OPTION_ENV_PREFIX), format!("{k}={v}")));
         Request::parse(&Options::from_vars(vars.chain([(keys::SESSION_ID_ENV.to_string(), "s1".to_string())])))
     }
 
     #[test]
     fn reads_the_defaults() {
         let r = parse(&[]).unwrap();
-        assert_eq!((r.filename.as_str(), r.spec_local.as_str(), r.context_local()), ("scratch.yaml", "dockerfile", "context"));
-        assert_eq!((r.subrequest, r.target, r.resolve_mode, r.no_cache, r.multi_platform, r.sbom), (None, None, None, false, false, None));
-        assert!(r.platforms.is_empty() && r.cache_imports.is_empty() && r.labels.is_empty() && r.named_contexts.is_empty());
+        assert_eq!(
+            (r.filename.as_str(), r.spec_local.as_str(), r.context_local()),
+            ("scratch.yaml", "dockerfile", "context")
+        );
+        assert_eq!(
+            (r.subrequest, r.target, r.resolve_mode, r.no_cache, r.multi_platform, r.sbom),
+            (None, None, None, false, false, None)
+        );
+        assert!(
+            r.platforms.is_empty() && r.cache_imports.is_empty() && r.labels.is_empty() && r.named_contexts.is_empty()
+        );
     }
 
     #[test]
     fn reads_cache_imports_from_json_or_legacy_refs() {
-        let imports =
-            parse(&[("cache-imports", r#"[{"Type":"registry","Attrs":{"ref":"r:5000/c"}},{"Type":"local","Attrs":{"src":"/c"}}]"#)]).unwrap().cache_imports;
+        let imports = parse(&[(
+            "cache-imports",
+            r#"[{"Type":"registry","Attrs":{"ref":"r:5000/c"}},{"Type":"local","Attrs":{"src":"/c"}}]"#,
+        )])
+        .unwrap()
+        .cache_imports;
         assert_eq!(imports.len(), 2);
         assert_eq!((imports[0].kind.as_str(), imports[0].attrs["ref"].as_str()), ("registry", "r:5000/c"));
         assert_eq!((imports[1].kind.as_str(), imports[1].attrs["src"].as_str()), ("local", "/c"));
@@ -209,7 +228,9 @@ mod tests {
         let legacy = parse(&[("cache-from", "a/b:c, d/e:f")]).unwrap().cache_imports;
         assert_eq!(legacy.iter().map(|i| i.attrs["ref"].as_str()).collect::<Vec<_>>(), ["a/b:c", "d/e:f"]);
         assert!(legacy.iter().all(|i| i.kind == "registry"));
-        assert!(matches!(parse(&[("cache-imports", "not json")]).unwrap_err(), BadOption::CacheImports { option, .. } if option == "not json"));
+        assert!(
+            matches!(parse(&[("cache-imports", "not json")]).unwrap_err(), BadOption::CacheImports { option, .. } if option == "not json")
+        );
     }
 
     #[test]
@@ -233,10 +254,20 @@ mod tests {
     fn bad_values_are_errors_naming_them() {
         assert_eq!(parse(&[("image-resolve-mode", "always")]).unwrap_err(), BadOption::ResolveMode("always".into()));
         assert_eq!(parse(&[("image-resolve-mode", "pull")]).unwrap().resolve_mode, Some(ResolveMode::Pull));
-        assert!(matches!(parse(&[("platform", "linux/amd64,windows/amd64")]).unwrap_err(), BadOption::Platform(m) if m.contains("windows")));
+        assert!(
+            matches!(parse(&[("platform", "linux/amd64,windows/amd64")]).unwrap_err(), BadOption::Platform(m) if m.contains("windows"))
+        );
         assert_eq!(parse(&[("multi-platform", "yes")]).unwrap_err(), BadOption::MultiPlatform("yes".into()));
-        assert!(parse(&[("multi-platform", "false"), ("build-arg:BUILDKIT_MULTI_PLATFORM", "True")]).unwrap().multi_platform, "the arg wins");
+        assert!(
+            parse(&[("multi-platform", "false"), ("build-arg:BUILDKIT_MULTI_PLATFORM", "True")])
+                .unwrap()
+                .multi_platform,
+            "the arg wins"
+        );
         assert!(matches!(parse(&[("attest:sbom", "disabled=maybe")]).unwrap_err(), BadOption::SbomDisabled(_)));
-        assert_eq!(parse(&[("build-arg:BUILDKIT_ATTEST_Sbom", "generator=g:1")]).unwrap().sbom.unwrap().generator, "g:1");
+        assert_eq!(
+            parse(&[("build-arg:BUILDKIT_ATTEST_Sbom", "generator=g:1")]).unwrap().sbom.unwrap().generator,
+            "g:1"
+        );
     }
 }

@@ -16,7 +16,8 @@ pub use emit::image_name;
 use emit::{shell_word, yaml_scalar};
 pub use project::MAX_PROJECT_FILE;
 use project::{
-    cargo_binary, go_files, go_module, go_version, is_cargo_name, is_go_path_element, is_main_package, make_target, read_project_file, subdirectories,
+    cargo_binary, go_files, go_module, go_version, is_cargo_name, is_go_path_element, is_main_package, make_target,
+    read_project_file, subdirectories,
 };
 pub use runtime_project::{Node, PyEntry, Python};
 
@@ -122,8 +123,10 @@ pub fn detect(dir: &Path) -> Result<Detected, InitError> {
         }
     }
     if let Some(python) = runtime_project::detect_python(dir)? {
-        let notes = (python.deps && !python.site)
-            .then(|| "the project lists dependencies: install them into site-packages/ before the build (the spec says how)".to_string());
+        let notes = (python.deps && !python.site).then(|| {
+            "the project lists dependencies: install them into site-packages/ before the build (the spec says how)"
+                .to_string()
+        });
         return Ok(Detected { project: Project::Python(python), notes: notes.into_iter().collect() });
     }
     if let Some(node) = runtime_project::detect_node(dir)? {
@@ -139,9 +142,12 @@ pub fn detect(dir: &Path) -> Result<Detected, InitError> {
 /// be named after.
 fn detect_go(dir: &Path, text: &str) -> Result<Detected, InitError> {
     let file = dir.join("go.mod");
-    let module = go_module(text).ok_or_else(|| InitError::Unreadable { file: file.clone(), why: "it has no `module` line".into() })?;
+    let module = go_module(text)
+        .ok_or_else(|| InitError::Unreadable { file: file.clone(), why: "it has no `module` line".into() })?;
     if !module.split('/').all(is_go_path_element) {
-        let why = format!("the module path {module:?} is not a Go module path (elements of ASCII letters, digits and `-._~`)");
+        let why = format!(
+            "the module path {module:?} is not a Go module path (elements of ASCII letters, digits and `-._~`)"
+        );
         return Err(InitError::Unreadable { file, why });
     }
     let version = go_version(text);
@@ -153,9 +159,12 @@ fn detect_go(dir: &Path, text: &str) -> Result<Detected, InitError> {
     let root_is_main = go_files(dir).iter().any(|f| read_head(f).is_some_and(|t| is_main_package(&t)));
     let mut notes = Vec::new();
     if !root_is_main {
-        let (valid, invalid): (Vec<String>, Vec<String>) = subdirectories(&dir.join("cmd")).into_iter().partition(|n| is_go_path_element(n));
+        let (valid, invalid): (Vec<String>, Vec<String>) =
+            subdirectories(&dir.join("cmd")).into_iter().partition(|n| is_go_path_element(n));
         for n in invalid {
-            notes.push(format!("passed over cmd/{n:?}: no Go package can have that name (ASCII letters, digits and `-._~`)"));
+            notes.push(format!(
+                "passed over cmd/{n:?}: no Go package can have that name (ASCII letters, digits and `-._~`)"
+            ));
         }
         if let Some(first) = valid.into_iter().next() {
             let package = format!("./cmd/{first}");
@@ -196,13 +205,18 @@ pub fn render(project: &Project, choices: &Choices) -> String {
     let mut s = String::new();
     // A comment line cannot be escaped: the frontend reference was checked to hold no space or newline.
     let _ = writeln!(s, "# syntax={}", choices.frontend);
-    let _ = writeln!(s, "# Written by `scratchkit init` for this {} project; the keys are in docs/spec.md.", project.language());
+    let _ = writeln!(
+        s,
+        "# Written by `scratchkit init` for this {} project; the keys are in docs/spec.md.",
+        project.language()
+    );
     let _ = writeln!(s, "builder:");
     let _ = writeln!(s, "  image: {}", yaml_scalar(choices.builder));
     let run = match project {
         Project::Go { package, .. } => {
             // Set, not assumed: the Debian and the official images keep these in different places.
-            let _ = writeln!(s, "  env: {{CGO_ENABLED: \"0\", GOCACHE: /root/.cache/go-build, GOMODCACHE: /go/pkg/mod}}");
+            let _ =
+                writeln!(s, "  env: {{CGO_ENABLED: \"0\", GOCACHE: /root/.cache/go-build, GOMODCACHE: /go/pkg/mod}}");
             let _ = writeln!(s, "  cache: [/root/.cache/go-build, /go/pkg/mod]");
             format!("go build -trimpath -o {} {}", shell_word(&out_bin), shell_word(package))
         }
@@ -246,7 +260,13 @@ pub fn init(dir: &Path, frontend: &str, builder: Option<&str>, force: bool) -> R
     if std::fs::symlink_metadata(&path).is_ok() && !force {
         return Err(InitError::Exists(path));
     }
-    let image = |flag, value: &str| reference::check(value).map_err(|why| InitError::BadImage { flag, value: value.escape_debug().to_string(), why });
+    let image = |flag, value: &str| {
+        reference::check(value).map_err(|why| InitError::BadImage {
+            flag,
+            value: value.escape_debug().to_string(),
+            why,
+        })
+    };
     image("--frontend", frontend)?;
     if let Some(builder) = builder {
         image("--builder", builder)?;
@@ -259,7 +279,11 @@ pub fn init(dir: &Path, frontend: &str, builder: Option<&str>, force: bool) -> R
     let tag = image_name(project.binary());
     let command = match dir.to_string_lossy() {
         d if d == "." || d.is_empty() => format!("docker buildx build -f scratch.yaml -t {tag} --load ."),
-        d => format!("docker buildx build -f {} -t {tag} --load {}", shell_word(&format!("{d}/scratch.yaml")), shell_word(&d)),
+        d => format!(
+            "docker buildx build -f {} -t {tag} --load {}",
+            shell_word(&format!("{d}/scratch.yaml")),
+            shell_word(&d)
+        ),
     };
     Ok(Written { path, project, notes, command })
 }
@@ -281,7 +305,8 @@ fn project_key(dir: &Path) -> String {
 /// taken only if it is free, atomically (a hard link fails on any existing entry, a dangling symlink too).
 fn write_spec(path: &Path, text: &str, force: bool) -> Result<(), InitError> {
     use std::io::Write as _;
-    let fail = |e: std::io::Error| InitError::Unreadable { file: path.to_path_buf(), why: format!("cannot write it: {e}") };
+    let fail =
+        |e: std::io::Error| InitError::Unreadable { file: path.to_path_buf(), why: format!("cannot write it: {e}") };
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = dir.join(format!(".scratch.yaml.{}.tmp", std::process::id()));
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(fail)?;
@@ -314,12 +339,27 @@ mod tests {
 
     #[test]
     fn renders_each_language_with_its_caches() {
-        let go = render(&Project::Go { binary: "hello".into(), package: ".".into(), version: None }, &choices("reg/scratchkit@sha256:ab", "golang:1.23"));
+        let go = render(
+            &Project::Go { binary: "hello".into(), package: ".".into(), version: None },
+            &choices("reg/scratchkit@sha256:ab", "golang:1.23"),
+        );
         assert!(go.starts_with("# syntax=reg/scratchkit@sha256:ab\n"), "{go}");
-        assert!(go.contains("  run: go build -trimpath -o /out/hello .\n") && go.contains("  cache: [/root/.cache/go-build, /go/pkg/mod]\n"), "{go}");
-        let rust = render(&Project::Rust { binary: "tool".into(), locked: true }, &choices(DEFAULT_FRONTEND, "rust:1-bookworm"));
+        assert!(
+            go.contains("  run: go build -trimpath -o /out/hello .\n")
+                && go.contains("  cache: [/root/.cache/go-build, /go/pkg/mod]\n"),
+            "{go}"
+        );
+        let rust = render(
+            &Project::Rust { binary: "tool".into(), locked: true },
+            &choices(DEFAULT_FRONTEND, "rust:1-bookworm"),
+        );
         assert!(rust.contains("CARGO_TARGET_DIR: /cache/target/tool-0123abcd}"), "{rust}");
-        assert!(rust.contains("cargo build --release --locked && mkdir -p /out && cp /cache/target/tool-0123abcd/release/tool /out/"), "{rust}");
+        assert!(
+            rust.contains(
+                "cargo build --release --locked && mkdir -p /out && cp /cache/target/tool-0123abcd/release/tool /out/"
+            ),
+            "{rust}"
+        );
         assert!(rust.contains("  cache: [/usr/local/cargo/registry, /usr/local/cargo/git, /cache/target]\n"), "{rust}");
         let c = render(&Project::C { binary: "hello".into() }, &choices(DEFAULT_FRONTEND, "gcc:14-bookworm"));
         assert!(c.contains("  run: make hello && mkdir -p /out && cp hello /out/\n") && !c.contains("cache:"), "{c}");
@@ -330,7 +370,10 @@ mod tests {
 
     #[test]
     fn default_builders_follow_the_language() {
-        assert_eq!(Project::Go { binary: "a".into(), package: ".".into(), version: Some("1.22".into()) }.default_builder(), "golang:1.22");
+        assert_eq!(
+            Project::Go { binary: "a".into(), package: ".".into(), version: Some("1.22".into()) }.default_builder(),
+            "golang:1.22"
+        );
         assert_eq!(Project::Rust { binary: "a".into(), locked: false }.default_builder(), "rust:1-bookworm");
         assert_eq!(Project::C { binary: "a".into() }.default_builder(), "gcc:14-bookworm");
     }

@@ -25,7 +25,10 @@ pub fn read_project_file(path: &Path) -> Result<Option<String>, InitError> {
     // Checked before opening: opening a FIFO for reading waits for a writer.
     let meta = std::fs::metadata(path).map_err(|e| unreadable(format!("it cannot be followed: {e}")))?;
     if !meta.is_file() {
-        return Err(unreadable("it is not a regular file (a directory, FIFO, socket or device); replace it with the project's own file".into()));
+        return Err(unreadable(
+            "it is not a regular file (a directory, FIFO, socket or device); replace it with the project's own file"
+                .into(),
+        ));
     }
     let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
     // And again on what was opened, in case the path changed in between.
@@ -71,7 +74,10 @@ pub fn go_files(dir: &Path) -> Vec<PathBuf> {
 /// and `-._~`, not empty, not starting or ending with a dot. Also the rule for a package directory under
 /// `cmd/` that `go build ./cmd/<name>` can name.
 pub fn is_go_path_element(element: &str) -> bool {
-    !element.is_empty() && !element.starts_with('.') && !element.ends_with('.') && element.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    !element.is_empty()
+        && !element.starts_with('.')
+        && !element.ends_with('.')
+        && element.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// A Cargo package or binary name as `cargo new` accepts it: ASCII letters, digits, `-` and `_`, starting
@@ -99,7 +105,11 @@ pub fn go_module(text: &str) -> Option<String> {
             continue; // `modulefoo`
         }
         let rest = rest.trim();
-        let path = if rest == "(" { lines.by_ref().map(str::trim).find(|l| !l.is_empty())? } else { rest.trim_start_matches('(').trim_end_matches(')').trim() };
+        let path = if rest == "(" {
+            lines.by_ref().map(str::trim).find(|l| !l.is_empty())?
+        } else {
+            rest.trim_start_matches('(').trim_end_matches(')').trim()
+        };
         return unquote_go(path).filter(|p| !p.is_empty());
     }
     None
@@ -174,7 +184,9 @@ fn unquote_go(word: &str) -> Option<String> {
 /// name, else `[package]`'s. `Err` carries why the file cannot be used.
 pub fn cargo_binary(text: &str) -> Result<Option<String>, String> {
     let doc: toml::Table = toml::from_str(text).map_err(|e| format!("it is not valid TOML: {}", e.message()))?;
-    let name_in = |table: Option<&toml::Value>| table.and_then(|t| t.get("name")).and_then(toml::Value::as_str).map(str::to_string);
+    let name_in = |table: Option<&toml::Value>| {
+        table.and_then(|t| t.get("name")).and_then(toml::Value::as_str).map(str::to_string)
+    };
     let bin = doc.get("bin").and_then(toml::Value::as_array).and_then(|bins| bins.first());
     Ok(name_in(bin).or_else(|| name_in(doc.get("package"))))
 }
@@ -196,7 +208,11 @@ pub fn make_target(text: &str) -> Option<String> {
             Some((target.trim().to_string(), deps.split_whitespace().map(str::to_string).collect()))
         })
         .collect();
-    let program = |t: &str| is_program_name(t) && !t.ends_with(".o") && !["all", "clean", "install", "test", "check", "distclean"].contains(&t);
+    let program = |t: &str| {
+        is_program_name(t)
+            && !t.ends_with(".o")
+            && !["all", "clean", "install", "test", "check", "distclean"].contains(&t)
+    };
     if let Some((_, deps)) = rules.iter().find(|(t, _)| t == "all") {
         if let Some(d) = deps.iter().find(|d| program(d)) {
             return Some(d.clone());
@@ -235,7 +251,10 @@ mod tests {
 
     #[test]
     fn cargo_names_are_read_with_a_toml_parser_bin_first() {
-        assert_eq!(cargo_binary("[package]\nname = \"tool\" # the CLI\nversion = \"0.1.0\"\n").unwrap().as_deref(), Some("tool"));
+        assert_eq!(
+            cargo_binary("[package]\nname = \"tool\" # the CLI\nversion = \"0.1.0\"\n").unwrap().as_deref(),
+            Some("tool")
+        );
         assert_eq!(
             cargo_binary("[package]\nname = \"lib-x\"\n[dependencies]\nname = \"x\"\n[[bin]]\nname = 'cli'\npath = \"src/main.rs\"\n").unwrap().as_deref(),
             Some("cli")
@@ -266,7 +285,10 @@ mod tests {
             make_target("CC = gcc\nall: hello\n\nhello: hello.o util.o\n\t$(CC) -o $@ $^\n%.o: %.c\n\t$(CC) -c $<\nclean:\n\trm -f hello\n").as_deref(),
             Some("hello")
         );
-        assert_eq!(make_target("CFLAGS := -O2\n.PHONY: clean\nserver: main.c\n\tcc -o server main.c\n").as_deref(), Some("server"));
+        assert_eq!(
+            make_target("CFLAGS := -O2\n.PHONY: clean\nserver: main.c\n\tcc -o server main.c\n").as_deref(),
+            Some("server")
+        );
         assert_eq!(make_target("all: $(PROG)\nclean:\n\trm -f x\n"), None);
         assert_eq!(make_target("X ::= y\n"), None);
         assert_eq!(make_target("all: x;rm # a\nx;rm: a.c\nok: b.c\n").as_deref(), Some("ok"));

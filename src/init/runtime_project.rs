@@ -53,24 +53,30 @@ pub fn detect_python(dir: &Path) -> Result<Option<Python>, InitError> {
     }
     let (mut name, mut entry, mut deps) = (None, None, false);
     if let Some(text) = &pyproject {
-        let doc: toml::Table = toml::from_str(text).map_err(|e| unreadable(dir, "pyproject.toml", format!("it is not valid TOML: {}", e.message())))?;
+        let doc: toml::Table = toml::from_str(text)
+            .map_err(|e| unreadable(dir, "pyproject.toml", format!("it is not valid TOML: {}", e.message())))?;
         let project = doc.get("project").and_then(toml::Value::as_table);
         if let Some(n) = project.and_then(|p| p.get("name")).and_then(toml::Value::as_str) {
             if !is_python_name(n) {
                 return Err(unreadable(
                     dir,
                     "pyproject.toml",
-                    format!("the project name {n:?} is not one Python packaging accepts (ASCII letters, digits and `._-`)"),
+                    format!(
+                        "the project name {n:?} is not one Python packaging accepts (ASCII letters, digits and `._-`)"
+                    ),
                 ));
             }
             name = Some(n.to_string());
         }
-        deps = project.and_then(|p| p.get("dependencies")).and_then(toml::Value::as_array).is_some_and(|d| !d.is_empty());
+        deps =
+            project.and_then(|p| p.get("dependencies")).and_then(toml::Value::as_array).is_some_and(|d| !d.is_empty());
         let scripts = project.and_then(|p| p.get("scripts")).and_then(toml::Value::as_table);
         if let Some((key, value)) = scripts.and_then(|s| s.iter().next()) {
             let target = value.as_str().unwrap_or_default();
             let (module, function) = entry_point(target).ok_or_else(|| {
-                let why = format!("[project.scripts] {key:?} = {target:?} is not `module:function` (dotted Python identifiers)");
+                let why = format!(
+                    "[project.scripts] {key:?} = {target:?} is not `module:function` (dotted Python identifiers)"
+                );
                 unreadable(dir, "pyproject.toml", why)
             })?;
             entry = Some(PyEntry::Function { module, function });
@@ -79,11 +85,16 @@ pub fn detect_python(dir: &Path) -> Result<Option<Python>, InitError> {
     if let Some(text) = &requirements {
         deps |= text.lines().map(|l| l.split('#').next().unwrap_or_default().trim()).any(|l| !l.is_empty());
     }
-    let entry = match entry.or_else(|| PY_SCRIPTS.iter().find(|f| is_regular(&dir.join(f))).map(|f| PyEntry::Script(f.to_string()))) {
+    let entry = match entry
+        .or_else(|| PY_SCRIPTS.iter().find(|f| is_regular(&dir.join(f))).map(|f| PyEntry::Script(f.to_string())))
+    {
         Some(e) => e,
         None => {
             let file = if pyproject.is_some() { "pyproject.toml" } else { "requirements.txt" };
-            let why = format!("no program to run: no [project.scripts] entry and no {} at the project's root", PY_SCRIPTS.join(", "));
+            let why = format!(
+                "no program to run: no [project.scripts] entry and no {} at the project's root",
+                PY_SCRIPTS.join(", ")
+            );
             return Err(unreadable(dir, file, why));
         }
     };
@@ -113,8 +124,9 @@ pub fn detect_node(dir: &Path) -> Result<Option<Node>, InitError> {
         (None, Some(m)) => ("main", m),
         (None, None) => ("main", "index.js"),
     };
-    let relative = project_relative(written)
-        .ok_or_else(|| fail(format!("`{key}` {written:?} is not a path inside the project (letters, digits and `._-@+`, no `..`)")))?;
+    let relative = project_relative(written).ok_or_else(|| {
+        fail(format!("`{key}` {written:?} is not a path inside the project (letters, digits and `._-@+`, no `..`)"))
+    })?;
     // As node resolves a `main`: the file, then with `.js`, then the directory's `index.js`.
     let main = [relative.clone(), format!("{relative}.js"), format!("{relative}/index.js")]
         .into_iter()
@@ -136,14 +148,18 @@ fn is_dir(path: &Path) -> bool {
 /// A Python package name (PEP 508): ASCII letters and digits, with `._-` inside, at most 128 characters.
 pub fn is_python_name(name: &str) -> bool {
     let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-    name.len() <= 128 && edge(name.bytes().next()) && edge(name.bytes().last()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    name.len() <= 128
+        && edge(name.bytes().next())
+        && edge(name.bytes().last())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// An npm package name: lower case letters, digits and `-._~` (not starting with `.` or `_`), with an
 /// optional `@scope/`, at most 214 characters.
 pub fn is_npm_name(name: &str) -> bool {
     let part = |p: &str| {
-        p.bytes().next().is_some_and(|b| !b".+_".contains(&b)) && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._~".contains(&b))
+        p.bytes().next().is_some_and(|b| !b".+_".contains(&b))
+            && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._~".contains(&b))
     };
     let ok = match name.strip_prefix('@') {
         Some(scoped) => scoped.split_once('/').is_some_and(|(scope, n)| part(scope) && part(n)),
@@ -158,8 +174,10 @@ pub fn entry_point(text: &str) -> Option<(String, String)> {
     let (module, function) = (module.trim(), function.trim());
     let dotted = |s: &str| {
         s.len() <= 200
-            && s.split('.')
-                .all(|id| id.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            && s.split('.').all(|id| {
+                id.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
     };
     (dotted(module) && dotted(function)).then(|| (module.to_string(), function.to_string()))
 }
@@ -169,7 +187,11 @@ pub fn entry_point(text: &str) -> Option<(String, String)> {
 pub fn project_relative(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.split('/').filter(|p| *p != ".").collect();
     let ok = |p: &&str| {
-        !p.is_empty() && *p != ".." && !p.starts_with('-') && p.len() <= 255 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+".contains(&b))
+        !p.is_empty()
+            && *p != ".."
+            && !p.starts_with('-')
+            && p.len() <= 255
+            && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+".contains(&b))
     };
     (!path.starts_with('/') && !parts.is_empty() && parts.iter().all(ok) && path.len() <= 1024).then(|| parts.join("/"))
 }
@@ -190,7 +212,9 @@ mod tests {
         }
         assert_eq!(entry_point("app.cli:main"), Some(("app.cli".into(), "main".into())));
         assert_eq!(entry_point("app:Cli.run"), Some(("app".into(), "Cli.run".into())));
-        for bad in ["app", "app:", ":main", "app:main [extra]", "a-b:main", "1a:main", "a;import os:x", "a:b()", "a..b:c"] {
+        for bad in
+            ["app", "app:", ":main", "app:main [extra]", "a-b:main", "1a:main", "a;import os:x", "a:b()", "a..b:c"]
+        {
             assert_eq!(entry_point(bad), None, "{bad:?}");
         }
         assert_eq!(project_relative("./bin/cli.js").as_deref(), Some("bin/cli.js"));

@@ -19,8 +19,11 @@ pub const DEBIAN: &str = "debian:bookworm-slim";
 /// taken to have it, as `scratchkit-test/runtimes:bookworm` does), then the project into `/out/app`
 /// without what is not the program.
 fn run(package: &str, builder: &str) -> String {
-    let install =
-        if builder.starts_with("debian:") { format!("apt-get update && apt-get install -y --no-install-recommends {package} && ") } else { String::new() };
+    let install = if builder.starts_with("debian:") {
+        format!("apt-get update && apt-get install -y --no-install-recommends {package} && ")
+    } else {
+        String::new()
+    };
     format!("{install}mkdir -p /out && cp -a . /out/app && rm -rf /out/app/.git /out/app/.venv /out/app/scratch.yaml")
 }
 
@@ -37,8 +40,12 @@ pub fn render_python(p: &Python, choices: &Choices) -> String {
     let mut s = String::new();
     head(&mut s, "Python", choices, PYTHON);
     if p.deps && !p.site {
-        let _ = writeln!(s, "# The project lists dependencies: install them beside it before the build, with Python 3.11,");
-        let _ = writeln!(s, "# `pip install --target site-packages -r requirements.txt` (or `.`); /app/site-packages is on PYTHONPATH.");
+        let _ =
+            writeln!(s, "# The project lists dependencies: install them beside it before the build, with Python 3.11,");
+        let _ = writeln!(
+            s,
+            "# `pip install --target site-packages -r requirements.txt` (or `.`); /app/site-packages is on PYTHONPATH."
+        );
     }
     let _ = writeln!(s, "copy:");
     let _ = writeln!(s, "  - /usr/bin/{PYTHON}");
@@ -74,7 +81,10 @@ pub fn render_node(p: &Node, choices: &Choices) -> String {
     let mut s = String::new();
     head(&mut s, "Node", choices, "nodejs");
     if p.deps && !p.modules {
-        let _ = writeln!(s, "# package.json lists dependencies and there is no node_modules/: run `npm ci --omit=dev` before the");
+        let _ = writeln!(
+            s,
+            "# package.json lists dependencies and there is no node_modules/: run `npm ci --omit=dev` before the"
+        );
         let _ = writeln!(s, "# build; node_modules/ is copied with the project.");
     }
     let _ = writeln!(s, "copy:");
@@ -101,9 +111,15 @@ mod tests {
     fn plain_debian_gets_the_package_and_other_builders_do_not() {
         let node = Node { name: "web".into(), main: "server.js".into(), deps: false, modules: false };
         let text = render_node(&node, &choices(DEBIAN));
-        assert!(text.contains("run: apt-get update && apt-get install -y --no-install-recommends nodejs && mkdir -p /out"), "{text}");
+        assert!(
+            text.contains("run: apt-get update && apt-get install -y --no-install-recommends nodejs && mkdir -p /out"),
+            "{text}"
+        );
         let text = render_node(&node, &choices("scratchkit-test/runtimes:bookworm"));
-        assert!(text.contains("  run: mkdir -p /out && cp -a . /out/app") && text.contains("  cmd: [/app/server.js]\n"), "{text}");
+        assert!(
+            text.contains("  run: mkdir -p /out && cp -a . /out/app") && text.contains("  cmd: [/app/server.js]\n"),
+            "{text}"
+        );
         assert!(!text.contains("npm ci"), "{text}");
         let text = render_node(&Node { deps: true, ..node }, &choices(DEBIAN));
         assert!(text.contains("run `npm ci --omit=dev` before the"), "{text}");
@@ -119,12 +135,21 @@ mod tests {
             site: false,
         };
         let text = render_python(&py, &choices(DEBIAN));
-        assert!(text.contains("  cmd: [\"-c\", import sys; from tool.cli import Cli; sys.exit(Cli.main())]\n"), "{text}");
-        assert!(text.contains("  env: {PYTHONPATH: /app/site-packages:/app/src}\n") && text.contains("pip install --target site-packages"), "{text}");
+        assert!(
+            text.contains("  cmd: [\"-c\", import sys; from tool.cli import Cli; sys.exit(Cli.main())]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  env: {PYTHONPATH: /app/site-packages:/app/src}\n")
+                && text.contains("pip install --target site-packages"),
+            "{text}"
+        );
         let py = Python { entry: PyEntry::Script("main.py".into()), src: false, deps: false, ..py };
         let text = render_python(&py, &choices(DEBIAN));
         assert!(
-            text.contains("  cmd: [/app/main.py]\n") && !text.contains("PYTHONPATH") && text.contains("install -y --no-install-recommends python3.11 && "),
+            text.contains("  cmd: [/app/main.py]\n")
+                && !text.contains("PYTHONPATH")
+                && text.contains("install -y --no-install-recommends python3.11 && "),
             "{text}"
         );
     }

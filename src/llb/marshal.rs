@@ -42,7 +42,8 @@ impl State {
             locations: BTreeMap::new(),
         };
         let head_digest = m.vertex(&head.vertex);
-        let terminal = pb::Op { inputs: vec![pb::Input { digest: head_digest, index: head.index }], ..Default::default() };
+        let terminal =
+            pb::Op { inputs: vec![pb::Input { digest: head_digest, index: head.index }], ..Default::default() };
         let bytes = terminal.encode_to_vec();
         let digest = digest_of(&bytes);
         let caps = [("constraints", true), ("platform", true)].map(|(k, v)| (k.to_string(), v)).into();
@@ -53,7 +54,12 @@ impl State {
             infos: m
                 .files
                 .iter()
-                .map(|f| pb::SourceInfo { filename: f.filename.clone(), data: f.data.clone(), definition: None, language: f.language.clone() })
+                .map(|f| pb::SourceInfo {
+                    filename: f.filename.clone(),
+                    data: f.data.clone(),
+                    definition: None,
+                    language: f.language.clone(),
+                })
                 .collect(),
         });
         pb::Definition { def: m.def, metadata: m.metadata, source }
@@ -135,11 +141,17 @@ impl Marshaller<'_> {
             Op::File { base, actions } => (pb::op::Op::File(self.file_op(&mut inputs, base, actions, &mut caps)), None),
             Op::Merge(states) => {
                 caps.push("mergeop");
-                let merge_inputs = states.iter().map(|s| pb::MergeInput { input: self.input_index(&mut inputs, s) }).collect();
+                let merge_inputs =
+                    states.iter().map(|s| pb::MergeInput { input: self.input_index(&mut inputs, s) }).collect();
                 (pb::op::Op::Merge(pb::MergeOp { inputs: merge_inputs }), None)
             }
         };
-        let op = pb::Op { inputs: inputs.0, op: Some(op), platform: platform.map(to_pb_platform), constraints: Some(pb::WorkerConstraints::default()) };
+        let op = pb::Op {
+            inputs: inputs.0,
+            op: Some(op),
+            platform: platform.map(to_pb_platform),
+            constraints: Some(pb::WorkerConstraints::default()),
+        };
         let bytes = encode_op(&op);
         let digest = digest_of(&bytes);
         if self.emitted.insert(digest.clone(), ()).is_none() {
@@ -165,7 +177,10 @@ impl Marshaller<'_> {
             self.files.len() - 1
         });
         let at = |line: usize| Some(pb::Position { line: i32::try_from(line).unwrap_or(i32::MAX), character: 0 });
-        pb::Location { source_index: index as i32, ranges: l.lines.iter().map(|&(start, end)| pb::Range { start: at(start), end: at(end) }).collect() }
+        pb::Location {
+            source_index: index as i32,
+            ranges: l.lines.iter().map(|&(start, end)| pb::Range { start: at(start), end: at(end) }).collect(),
+        }
     }
 
     /// The root mount first, then the other mounts sorted by destination (so the bytes do not depend on
@@ -191,13 +206,25 @@ impl Marshaller<'_> {
         if e.network != Network::Sandbox {
             caps.push("exec.meta.network");
         }
-        let meta = pb::Meta { args: e.args.clone(), env: e.env.to_vec(), cwd: e.cwd.clone(), remove_mount_stubs_recursive: true, ..Default::default() };
+        let meta = pb::Meta {
+            args: e.args.clone(),
+            env: e.env.to_vec(),
+            cwd: e.cwd.clone(),
+            remove_mount_stubs_recursive: true,
+            ..Default::default()
+        };
         pb::ExecOp { meta: Some(meta), mounts, network: network as i32, security: 0 }
     }
 
     /// The actions chained: each takes the previous one's result (`n + k - 1`, past the op's inputs), the
     /// first takes the base, and only the last one is the op's output.
-    fn file_op(&mut self, inputs: &mut Inputs, base: &State, actions: &[FileAction], caps: &mut Vec<&'static str>) -> pb::FileOp {
+    fn file_op(
+        &mut self,
+        inputs: &mut Inputs,
+        base: &State,
+        actions: &[FileAction],
+        caps: &mut Vec<&'static str>,
+    ) -> pb::FileOp {
         caps.push("file.base");
         // Inputs first (base, then copy sources), so action indices can point past them.
         let base_index = self.input_index(inputs, base);
@@ -217,7 +244,12 @@ impl Marshaller<'_> {
         pb::FileOp { actions: pactions }
     }
 
-    fn file_action(&mut self, inputs: &mut Inputs, a: &FileAction, caps: &mut Vec<&'static str>) -> (i64, pb::file_action::Action) {
+    fn file_action(
+        &mut self,
+        inputs: &mut Inputs,
+        a: &FileAction,
+        caps: &mut Vec<&'static str>,
+    ) -> (i64, pb::file_action::Action) {
         use pb::file_action::Action;
         match a {
             FileAction::Mkdir { path, mode, make_parents, owner, timestamp } => (
@@ -280,7 +312,8 @@ fn exec_mount(m: &Mount, caps: &mut Vec<&'static str>) -> pb::Mount {
         }
         MountKind::Secret { id, uid, gid, mode, optional } => {
             pm.mount_type = pb::MountType::Secret as i32;
-            pm.secret_opt = Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
+            pm.secret_opt =
+                Some(pb::SecretOpt { id: id.clone(), uid: *uid, gid: *gid, mode: *mode, optional: *optional });
             caps.push("exec.mount.secret");
         }
         MountKind::Ssh { id, uid, gid, mode, optional } => {
@@ -314,7 +347,12 @@ fn chown((uid, gid): (u32, u32)) -> pb::ChownOpt {
 }
 
 pub fn to_pb_platform(p: &Platform) -> pb::Platform {
-    pb::Platform { architecture: p.architecture.clone(), os: p.os.clone(), variant: p.variant.clone().unwrap_or_default(), ..Default::default() }
+    pb::Platform {
+        architecture: p.architecture.clone(),
+        os: p.os.clone(),
+        variant: p.variant.clone().unwrap_or_default(),
+        ..Default::default()
+    }
 }
 
 fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<&'static str> {
@@ -358,7 +396,8 @@ mod tests {
             let key = prost::encoding::decode_varint(&mut bytes).unwrap();
             tags.push(key >> 3);
             let wire = prost::encoding::WireType::try_from(key & 7).unwrap();
-            prost::encoding::skip_field(wire, (key >> 3) as u32, &mut bytes, prost::encoding::DecodeContext::default()).unwrap();
+            prost::encoding::skip_field(wire, (key >> 3) as u32, &mut bytes, prost::encoding::DecodeContext::default())
+                .unwrap();
         }
         tags
     }
@@ -401,7 +440,12 @@ mod tests {
     fn shared_and_equal_inputs_are_emitted_once() {
         let a = State::local("context", &crate::llb::LocalOptions::default());
         let b = State::local("context", &crate::llb::LocalOptions::default()); // equal op, built separately
-        let copy = |from: &State| FileAction::Copy { from: from.clone(), src: "/x".into(), dest: "/x".into(), options: CopyOptions::default() };
+        let copy = |from: &State| FileAction::Copy {
+            from: from.clone(),
+            src: "/x".into(),
+            dest: "/x".into(),
+            options: CopyOptions::default(),
+        };
         let out = State::scratch().file(vec![copy(&a), copy(&b), copy(&a)]);
         let def = out.marshal(&MarshalOptions::default());
         let ops = decode(&def);
@@ -414,7 +458,11 @@ mod tests {
 
     #[test]
     fn located_ops_get_a_source_map_with_each_file_once() {
-        let spec = Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\nb\nc\n".to_vec(), language: "yaml".into() });
+        let spec = Arc::new(SourceFile {
+            filename: "scratch.yaml".into(),
+            data: b"a\nb\nc\n".to_vec(),
+            language: "yaml".into(),
+        });
         let at = |lines: Vec<(usize, usize)>| SourceLocation { file: spec.clone(), lines };
         let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None).located(at(vec![(1, 1)]));
         let run = img.run(Exec::shell("true")).located(at(vec![(2, 3)]));
@@ -424,7 +472,11 @@ mod tests {
         assert_eq!((source.infos[0].filename.as_str(), source.infos[0].language.as_str()), ("scratch.yaml", "yaml"));
         assert_eq!(source.infos[0].data, b"a\nb\nc\n");
         let lines = |bytes: &Vec<u8>| -> Vec<(i32, i32)> {
-            source.locations[&digest_of(bytes)].locations[0].ranges.iter().map(|r| (r.start.unwrap().line, r.end.unwrap().line)).collect()
+            source.locations[&digest_of(bytes)].locations[0]
+                .ranges
+                .iter()
+                .map(|r| (r.start.unwrap().line, r.end.unwrap().line))
+                .collect()
         };
         assert_eq!(lines(&def.def[0]), [(1, 1)]);
         assert_eq!(lines(&def.def[1]), [(2, 3)]);
@@ -433,7 +485,9 @@ mod tests {
 
     #[test]
     fn each_location_points_at_its_own_file_and_equal_files_are_one() {
-        let file = |name: &str| Arc::new(SourceFile { filename: name.into(), data: b"x\ny\nz\n".to_vec(), language: "yaml".into() });
+        let file = |name: &str| {
+            Arc::new(SourceFile { filename: name.into(), data: b"x\ny\nz\n".to_vec(), language: "yaml".into() })
+        };
         let (spec, other, spec_again) = (file("scratch.yaml"), file("other.yaml"), file("scratch.yaml"));
         let at = |f: &Arc<SourceFile>, line| SourceLocation { file: f.clone(), lines: vec![(line, line)] };
         let img = State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None).located(at(&spec, 1));
@@ -463,7 +517,10 @@ mod tests {
         let ops = decode(&img.run(Exec::shell("true")).marshal(&MarshalOptions::default()));
         let Some(pb::op::Op::Exec(exec)) = &ops[1].op else { panic!("exec expected") };
         let meta = exec.meta.as_ref().unwrap();
-        assert_eq!((meta.args.as_slice(), meta.cwd.as_str()), (&["/bin/sh".to_string(), "-c".into(), "true".into()][..], "/"));
+        assert_eq!(
+            (meta.args.as_slice(), meta.cwd.as_str()),
+            (&["/bin/sh".to_string(), "-c".into(), "true".into()][..], "/")
+        );
     }
 
     #[test]
@@ -482,7 +539,8 @@ mod tests {
         let run = ops.iter().find(|o| matches!(o.op, Some(pb::op::Op::Exec(_)))).unwrap();
         let Some(pb::op::Op::Exec(e)) = &run.op else { unreachable!() };
         assert_eq!(run.inputs.len(), 2, "the image (root and /run/src/a) and the local, each once");
-        let mounts: Vec<(&str, i64, i64, bool, i32)> = e.mounts.iter().map(|m| (m.dest.as_str(), m.input, m.output, m.readonly, m.mount_type)).collect();
+        let mounts: Vec<(&str, i64, i64, bool, i32)> =
+            e.mounts.iter().map(|m| (m.dest.as_str(), m.input, m.output, m.readonly, m.mount_type)).collect();
         let tmpfs = pb::MountType::Tmpfs as i32;
         assert_eq!(
             mounts,
@@ -500,10 +558,22 @@ mod tests {
     fn unset_times_are_minus_one_and_copy_options_are_kept() {
         use pb::file_action::Action;
         let src = State::local("context", &crate::llb::LocalOptions::default());
-        let options = CopyOptions { allow_wildcard: true, follow_symlinks: true, contents_only: true, create_dest_path: true, ..CopyOptions::default() };
+        let options = CopyOptions {
+            allow_wildcard: true,
+            follow_symlinks: true,
+            contents_only: true,
+            create_dest_path: true,
+            ..CopyOptions::default()
+        };
         let actions = vec![
             FileAction::Mkdir { path: "/d".into(), mode: 0o755, make_parents: true, owner: None, timestamp: None },
-            FileAction::Mkfile { path: "/d/f".into(), mode: 0o644, data: b"x".to_vec(), owner: Some((1, 2)), timestamp: None },
+            FileAction::Mkfile {
+                path: "/d/f".into(),
+                mode: 0o644,
+                data: b"x".to_vec(),
+                owner: Some((1, 2)),
+                timestamp: None,
+            },
             FileAction::Copy { from: src, src: "/*.go".into(), dest: "/d/".into(), options },
         ];
         let ops = decode(&State::scratch().file(actions).marshal(&MarshalOptions::default()));

@@ -70,7 +70,8 @@ fn exec(e: &pb::ExecOp) -> Value {
         .mounts
         .iter()
         .map(|m| {
-            let kind = pb::MountType::try_from(m.mount_type).map_or("unknown".to_string(), |t| t.as_str_name().to_lowercase());
+            let kind =
+                pb::MountType::try_from(m.mount_type).map_or("unknown".to_string(), |t| t.as_str_name().to_lowercase());
             let mut v = json!({ "dest": m.dest, "type": kind, "input": m.input, "output": m.output });
             if m.readonly {
                 v["readonly"] = json!(true);
@@ -149,7 +150,10 @@ fn file_action(a: &pb::FileAction) -> Value {
         // Shown only when set, so graphs without wildcards render as before.
         if let Some(Action::Copy(c)) = &a.action {
             if c.allow_wildcard {
-                v.insert("wildcard".into(), json!(if c.allow_empty_wildcard { "may match nothing" } else { "must match" }));
+                v.insert(
+                    "wildcard".into(),
+                    json!(if c.allow_empty_wildcard { "may match nothing" } else { "must match" }),
+                );
             }
         }
     }

@@ -94,7 +94,11 @@ impl State {
         if let Some(mode) = resolve_mode {
             attrs.insert("image.resolvemode".to_string(), mode.to_string());
         }
-        State::source(Source { identifier: format!("docker-image://{reference}"), attrs, platform: Some(platform.clone()) })
+        State::source(Source {
+            identifier: format!("docker-image://{reference}"),
+            attrs,
+            platform: Some(platform.clone()),
+        })
     }
 
     /// `local://<name>`: a directory the client sends (`context`, `dockerfile`).

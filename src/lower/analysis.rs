@@ -21,8 +21,21 @@ pub const BUILDER_NAME: &str = "[internal] check the builder's output";
 pub const IMAGE_NAME: &str = "[internal] check the image";
 
 /// The exec that checks `checked`, mounted at `at` (`BUILDER` or `IMAGE`), as `request` says.
-pub fn exec(analyzer: &State, request: Vec<u8>, checked: &State, at: &str, build_platform: &Platform, name: &str) -> State {
-    let file = FileAction::Mkfile { path: "/request.json".into(), mode: 0o444, data: request, owner: None, timestamp: Some(0) };
+pub fn exec(
+    analyzer: &State,
+    request: Vec<u8>,
+    checked: &State,
+    at: &str,
+    build_platform: &Platform,
+    name: &str,
+) -> State {
+    let file = FileAction::Mkfile {
+        path: "/request.json".into(),
+        mode: 0o444,
+        data: request,
+        owner: None,
+        timestamp: Some(0),
+    };
     let request = State::scratch().file(vec![file]).named("[internal] analysis request");
     let read_only = |dest: &str, from: State| Mount { dest: dest.to_string(), kind: MountKind::ReadOnlyByKey { from } };
     let mut exec = Exec::default();
@@ -48,7 +61,12 @@ pub fn tie(actions: &mut Vec<FileAction>, verdict: &State) {
     };
     let options = CopyOptions { allow_wildcard: true, allow_empty_wildcard: true, ..CopyOptions::default() };
     // `[.]` is a pattern, and the analyzer's root has no `.verdict-tie`.
-    actions.push(FileAction::Copy { from: verdict.clone(), src: "/[.]verdict-tie".into(), dest: format!("/{top}"), options });
+    actions.push(FileAction::Copy {
+        from: verdict.clone(),
+        src: "/[.]verdict-tie".into(),
+        dest: format!("/{top}"),
+        options,
+    });
 }
 
 #[cfg(test)]
@@ -78,7 +96,13 @@ mod tests {
     fn the_tie_copies_nothing_into_an_existing_top() {
         let platform = Platform::linux_amd64();
         let verdict = State::image("docker.io/library/scratchkit:x", &platform, None);
-        let mut actions = vec![FileAction::Mkdir { path: "/out/x".into(), mode: 0o755, make_parents: true, owner: None, timestamp: None }];
+        let mut actions = vec![FileAction::Mkdir {
+            path: "/out/x".into(),
+            mode: 0o755,
+            make_parents: true,
+            owner: None,
+            timestamp: None,
+        }];
         tie(&mut actions, &verdict);
         let FileAction::Copy { src, dest, options, .. } = &actions[1] else { panic!("{actions:?}") };
         assert_eq!((src.as_str(), dest.as_str()), ("/[.]verdict-tie", "/out"));

@@ -7,13 +7,20 @@ use crate::platform::Platform;
 use super::{located, BuildInputs, PlatformInputs};
 use crate::reference::normalize;
 
-pub fn stage(b: &Builder, build: &BuildInputs, per_platform: &PlatformInputs, target: &Platform, context: &State) -> State {
+pub fn stage(
+    b: &Builder,
+    build: &BuildInputs,
+    per_platform: &PlatformInputs,
+    target: &Platform,
+    context: &State,
+) -> State {
     let runs_on = match b.runs_on {
         RunsOn::BuildPlatform => &build.build_platform,
         RunsOn::TargetPlatform => target,
     };
     let reference = per_platform.builder_ref.clone().unwrap_or_else(|| normalize(&b.image));
-    let mut image = State::image(&reference, runs_on, build.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
+    let mut image =
+        State::image(&reference, runs_on, build.resolve_mode.as_deref()).named(format!("[builder] FROM {}", b.image));
     if let Some(at) = located(build.source.as_ref(), &[b.image_span]) {
         image = image.located(at);
     }

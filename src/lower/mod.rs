@@ -42,12 +42,28 @@ pub fn lower(plan: &Plan, build: &BuildInputs, per_platform: &PlatformInputs, fo
 
 /// The graph of one platform. Lowered first with [`Found::planned`], for the builder and the probe the
 /// checks read; then with what the checks found, for the image.
-pub fn lower_platform(plan: &Plan, build: &BuildInputs, per_platform: &PlatformInputs, found: &Found, platform: &Platform) -> Lowered {
+pub fn lower_platform(
+    plan: &Plan,
+    build: &BuildInputs,
+    per_platform: &PlatformInputs,
+    found: &Found,
+    platform: &Platform,
+) -> Lowered {
     let context = build_context(build);
     let builder = plan.builder.as_ref().map(|b| builder::stage(b, build, per_platform, platform, &context));
-    let named = plan.copies.iter().filter_map(|c| if let Source::Named { name, .. } = &c.from { Some(name) } else { None });
+    let named =
+        plan.copies.iter().filter_map(|c| if let Source::Named { name, .. } = &c.from { Some(name) } else { None });
     let named = named
-        .map(|n| (n.clone(), per_platform.named_contexts.get(n).cloned().unwrap_or_else(|| named_local(n, n, build.context.session.as_deref(), &[]))))
+        .map(|n| {
+            (
+                n.clone(),
+                per_platform
+                    .named_contexts
+                    .get(n)
+                    .cloned()
+                    .unwrap_or_else(|| named_local(n, n, build.context.session.as_deref(), &[])),
+            )
+        })
         .collect();
     let probe = builder.as_ref().filter(|_| !found.probe.is_empty()).map(|b| probe::state(&found.probe, b));
     let sources = Sources {
@@ -58,12 +74,25 @@ pub fn lower_platform(plan: &Plan, build: &BuildInputs, per_platform: &PlatformI
         named,
     };
     let image = stack(plan, build, layers(plan, build, found, &sources, per_platform.verdict.as_ref(), platform));
-    Lowered { platform: platform.clone(), builder, probe, image, config: image_config(plan, platform).with_labels(&build.labels) }
+    Lowered {
+        platform: platform.clone(),
+        builder,
+        probe,
+        image,
+        config: image_config(plan, platform).with_labels(&build.labels),
+    }
 }
 
 /// The image's layers, bottom up: the rootfs pieces, the libraries and package metadata the checks found,
 /// the application, and for the debug target a shell.
-fn layers(plan: &Plan, build: &BuildInputs, found: &Found, sources: &Sources, verdict: Option<&State>, platform: &Platform) -> Vec<rootfs::Layer> {
+fn layers(
+    plan: &Plan,
+    build: &BuildInputs,
+    found: &Found,
+    sources: &Sources,
+    verdict: Option<&State>,
+    platform: &Platform,
+) -> Vec<rootfs::Layer> {
     let mut layers = rootfs::pieces(plan, sources, &found.absent, build.copy_excludes);
     if !found.libraries.is_empty() {
         layers.push(rootfs::libraries(plan, sources, &found.libraries));
@@ -77,8 +106,9 @@ fn layers(plan: &Plan, build: &BuildInputs, found: &Found, sources: &Sources, ve
     }
     layers.push(application);
     if plan.target == Target::Debug {
-        let busybox = State::image(&crate::reference::normalize(&plan.debug_image), platform, build.resolve_mode.as_deref())
-            .named(format!("[debug] FROM {}", plan.debug_image));
+        let busybox =
+            State::image(&crate::reference::normalize(&plan.debug_image), platform, build.resolve_mode.as_deref())
+                .named(format!("[debug] FROM {}", plan.debug_image));
         layers.push(rootfs::debug_shell(plan, busybox));
     }
     layers
@@ -87,7 +117,9 @@ fn layers(plan: &Plan, build: &BuildInputs, found: &Found, sources: &Sources, ve
 /// The layers merged, or without MergeOp stacked as a chain.
 fn stack(plan: &Plan, build: &BuildInputs, layers: Vec<rootfs::Layer>) -> State {
     if build.merge {
-        return State::merge(layers.into_iter().map(|l| layer_state(plan, build, State::scratch(), l, &BTreeSet::new())).collect());
+        return State::merge(
+            layers.into_iter().map(|l| layer_state(plan, build, State::scratch(), l, &BTreeSet::new())).collect(),
+        );
     }
     // The top-level entries the chain has laid down so far.
     let mut present = BTreeSet::new();
@@ -108,7 +140,13 @@ fn stack(plan: &Plan, build: &BuildInputs, layers: Vec<rootfs::Layer>) -> State 
 /// Without MergeOp the layers are a chain, so a top-level directory (`/etc`) may already be in `base`
 /// (`present`): the copy then merges the staged directory's contents into it, since a plain copy of a
 /// directory onto an existing one nests it (`/etc/etc`). A new top is copied whole, keeping its mode.
-fn layer_state(plan: &Plan, build: &BuildInputs, base: State, layer: rootfs::Layer, present: &BTreeSet<String>) -> State {
+fn layer_state(
+    plan: &Plan,
+    build: &BuildInputs,
+    base: State,
+    layer: rootfs::Layer,
+    present: &BTreeSet<String>,
+) -> State {
     let ts = rootfs::timestamp(plan);
     let tops = layer.tops();
     // Both ops carry the spec lines: the staging one is where a copy from the builder fails.
@@ -121,7 +159,8 @@ fn layer_state(plan: &Plan, build: &BuildInputs, base: State, layer: rootfs::Lay
     let actions = tops
         .into_iter()
         .map(|top| {
-            let options = CopyOptions { timestamp: Some(ts), contents_only: present.contains(&top), ..CopyOptions::default() };
+            let options =
+                CopyOptions { timestamp: Some(ts), contents_only: present.contains(&top), ..CopyOptions::default() };
             FileAction::Copy { from: staged.clone(), src: top.clone(), dest: top, options }
         })
         .collect();
@@ -165,10 +204,14 @@ impl Sources {
     pub fn of(&self, source: &Source) -> (&State, String) {
         match source {
             // From the probe only what it holds as a read of its own: what the checks saw at that very path.
-            Source::Builder(p) => match self.probe.as_ref().and_then(|(probe, reads)| Some((probe, in_probe(reads, p.as_str())?))) {
-                Some((probe, found)) if found.miss_is_final() || self.held.contains(p.as_str()) => (probe, found.path),
-                _ => (&self.builder, p.to_string()),
-            },
+            Source::Builder(p) => {
+                match self.probe.as_ref().and_then(|(probe, reads)| Some((probe, in_probe(reads, p.as_str())?))) {
+                    Some((probe, found)) if found.miss_is_final() || self.held.contains(p.as_str()) => {
+                        (probe, found.path)
+                    }
+                    _ => (&self.builder, p.to_string()),
+                }
+            }
             Source::Context(p) => (&self.context, format!("/{p}")),
             // `lower_platform` puts every name the copies use in the map.
             Source::Named { name, path } => (self.named.get(name).unwrap_or(&self.context), format!("/{path}")),
@@ -230,7 +273,11 @@ mod tests {
 
     #[test]
     fn a_location_takes_the_lines_of_real_spans_only() {
-        let file = Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\nb\nc\n".to_vec(), language: "yaml".into() });
+        let file = Arc::new(SourceFile {
+            filename: "scratch.yaml".into(),
+            data: b"a\nb\nc\n".to_vec(),
+            language: "yaml".into(),
+        });
         // Line 0 is "no span" (a default the user did not write): it has no line to show.
         assert!(located(Some(&file), &[Span::new(0, 0, 0)]).is_none());
         let at = located(Some(&file), &[Span::new(0, 0, 0), Span::new(3, 5, 2)]).expect("a location");
@@ -240,7 +287,8 @@ mod tests {
 
     #[test]
     fn a_location_joins_lines_next_to_each_other_into_one_range() {
-        let file = Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\n".repeat(9), language: "yaml".into() });
+        let file =
+            Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\n".repeat(9), language: "yaml".into() });
         let spans = [7, 3, 4, 4, 5, 9].map(|line| Span::new(line, 3, 0));
         assert_eq!(located(Some(&file), &spans).expect("a location").lines, [(3, 5), (7, 7), (9, 9)]);
     }

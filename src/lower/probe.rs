@@ -39,7 +39,12 @@ pub fn state(reads: &[BuilderRead], builder: &State) -> State {
             // where `probe_root` puts the names of this directory's reads, `i` being the first of them. Not a
             // pattern: a missing directory fails the probe, as a pattern starting there does.
             let dest = format!("/{i}");
-            let options = CopyOptions { follow_symlinks: true, create_dest_path: true, include_patterns: vec![name], ..CopyOptions::default() };
+            let options = CopyOptions {
+                follow_symlinks: true,
+                create_dest_path: true,
+                include_patterns: vec![name],
+                ..CopyOptions::default()
+            };
             actions.push(FileAction::Copy { from: builder.clone(), src: dir.to_string(), dest, options });
             continue;
         }
@@ -124,9 +129,13 @@ mod tests {
 
     #[test]
     fn the_names_looked_for_in_one_directory_are_one_copy_of_it() {
-        let reads: Vec<BuilderRead> = ["/out/app", "/out/b/x", "/out/lib", "/out/b/y", "/out/!x"].iter().map(|p| BuilderRead::at(p).by_name()).collect();
-        let def = state(&reads, &State::image("docker.io/library/golang:1", &crate::platform::Platform::linux_amd64(), None))
-            .marshal(&crate::llb::MarshalOptions::default());
+        let reads: Vec<BuilderRead> = ["/out/app", "/out/b/x", "/out/lib", "/out/b/y", "/out/!x"]
+            .iter()
+            .map(|p| BuilderRead::at(p).by_name())
+            .collect();
+        let def =
+            state(&reads, &State::image("docker.io/library/golang:1", &crate::platform::Platform::linux_amd64(), None))
+                .marshal(&crate::llb::MarshalOptions::default());
         let text = format!("{:#}", crate::llb::render(&def));
         // Two copies, one per directory, each to the place of its first read; not patterns: a missing
         // directory fails the probe, as a pattern starting there does.
@@ -155,9 +164,11 @@ mod tests {
 
     #[test]
     fn a_needed_path_is_copied_as_it_is_and_an_optional_one_may_match_nothing() {
-        let reads = [BuilderRead::at("/app"), BuilderRead::at("/etc/services").optional_below("/etc").only(&["*.conf"], true)];
-        let def = state(&reads, &State::image("docker.io/library/golang:1", &crate::platform::Platform::linux_amd64(), None))
-            .marshal(&crate::llb::MarshalOptions::default());
+        let reads =
+            [BuilderRead::at("/app"), BuilderRead::at("/etc/services").optional_below("/etc").only(&["*.conf"], true)];
+        let def =
+            state(&reads, &State::image("docker.io/library/golang:1", &crate::platform::Platform::linux_amd64(), None))
+                .marshal(&crate::llb::MarshalOptions::default());
         let text = format!("{:#}", crate::llb::render(&def));
         assert!(text.contains("\"copy\": \"/app\""), "{text}");
         assert!(text.contains("\"copy\": \"/etc/[s]ervices\""), "{text}");

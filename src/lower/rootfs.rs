@@ -42,7 +42,9 @@ impl Layer {
                 FileAction::Mkdir { path, .. } | FileAction::Mkfile { path, .. } => path,
                 FileAction::Copy { dest, .. } => dest,
             })
-            .filter_map(|p| p.trim_start_matches('/').split('/').next().filter(|c| !c.is_empty()).map(|c| format!("/{c}")))
+            .filter_map(|p| {
+                p.trim_start_matches('/').split('/').next().filter(|c| !c.is_empty()).map(|c| format!("/{c}"))
+            })
             .collect();
         tops.sort();
         tops.dedup();
@@ -120,7 +122,12 @@ impl<'p> Layout<'p> {
             from: empty_dir(),
             src: "/empty".into(),
             dest: path.to_string(),
-            options: CopyOptions { mode: Some(mode.bits()), owner: owner(o), timestamp: Some(self.ts), ..CopyOptions::default() },
+            options: CopyOptions {
+                mode: Some(mode.bits()),
+                owner: owner(o),
+                timestamp: Some(self.ts),
+                ..CopyOptions::default()
+            },
         }
     }
 }
@@ -128,20 +135,37 @@ impl<'p> Layout<'p> {
 /// An empty directory to copy from when a directory needs an exact mode.
 fn empty_dir() -> State {
     State::scratch()
-        .file(vec![FileAction::Mkdir { path: "/empty".into(), mode: 0o755, make_parents: false, owner: None, timestamp: Some(0) }])
+        .file(vec![FileAction::Mkdir {
+            path: "/empty".into(),
+            mode: 0o755,
+            make_parents: false,
+            owner: None,
+            timestamp: Some(0),
+        }])
         .named("[internal] empty directory")
 }
 
 fn exact_file(layout: &mut Layout, path: &AbsPath, content: &str, mode: Mode, o: Owner, ts: i64) -> Vec<FileAction> {
     let staged = State::scratch()
-        .file(vec![FileAction::Mkfile { path: "/file".into(), mode: 0o644, data: content.as_bytes().to_vec(), owner: None, timestamp: Some(ts) }])
+        .file(vec![FileAction::Mkfile {
+            path: "/file".into(),
+            mode: 0o644,
+            data: content.as_bytes().to_vec(),
+            owner: None,
+            timestamp: Some(ts),
+        }])
         .named(format!("[internal] content of {path}"));
     let mut actions = layout.parents(path);
     actions.push(FileAction::Copy {
         from: staged,
         src: "/file".into(),
         dest: path.to_string(),
-        options: CopyOptions { mode: Some(mode.bits()), owner: owner(o), timestamp: Some(ts), ..CopyOptions::default() },
+        options: CopyOptions {
+            mode: Some(mode.bits()),
+            owner: owner(o),
+            timestamp: Some(ts),
+            ..CopyOptions::default()
+        },
     });
     actions
 }
@@ -150,11 +174,23 @@ fn exact_file(layout: &mut Layout, path: &AbsPath, content: &str, mode: Mode, o:
 fn plain_file(layout: &mut Layout, path: &str, content: &str, ts: i64) -> Vec<FileAction> {
     let p = AbsPath::parse(path).expect("constant path");
     let mut actions = layout.parents(&p);
-    actions.push(FileAction::Mkfile { path: path.into(), mode: 0o644, data: content.as_bytes().to_vec(), owner: Some((0, 0)), timestamp: Some(ts) });
+    actions.push(FileAction::Mkfile {
+        path: path.into(),
+        mode: 0o644,
+        data: content.as_bytes().to_vec(),
+        owner: Some((0, 0)),
+        timestamp: Some(ts),
+    });
     actions
 }
 
-fn copy_in(layout: &mut Layout, sources: &Sources, from: &Source, dest: &AbsPath, options: CopyOptions) -> Vec<FileAction> {
+fn copy_in(
+    layout: &mut Layout,
+    sources: &Sources,
+    from: &Source,
+    dest: &AbsPath,
+    options: CopyOptions,
+) -> Vec<FileAction> {
     let (state, src) = sources.of(from);
     let mut actions = layout.parents(dest);
     actions.push(FileAction::Copy { from: state.clone(), src, dest: dest.to_string(), options });
@@ -165,15 +201,19 @@ fn copy_in(layout: &mut Layout, sources: &Sources, from: &Source, dest: &AbsPath
 /// `verify`); their pieces, unless the spec asked for them, are left out. Without `copy_excludes`
 /// (BuildKit < v0.9), a copy cannot leave anything out, so the zoneinfo copy keeps its `right/` tree.
 pub fn pieces(plan: &Plan, sources: &Sources, absent: &[String], copy_excludes: bool) -> Vec<Layer> {
-    let kept: Vec<&Piece> =
-        plan.rootfs.iter().filter(|p| !matches!(p, Piece::DataFile { file, requested: None } if absent.iter().any(|a| a == file.path()))).collect();
+    let kept: Vec<&Piece> = plan
+        .rootfs
+        .iter()
+        .filter(|p| !matches!(p, Piece::DataFile { file, requested: None } if absent.iter().any(|a| a == file.path())))
+        .collect();
     let planned = plan.planned_dirs();
     // A run of consecutive pieces of one kind is one layer (see `LayerKind`).
     kept.chunk_by(|a, b| layer_kind(a) == layer_kind(b) && layer_kind(a) != LayerKind::Own)
         .map(|run| {
             let names: Vec<&str> = run.iter().map(|p| p.name()).collect();
             let mut layout = Layout::new(&planned, timestamp(plan));
-            let actions = run.iter().flat_map(|p| piece_actions(plan, sources, p, copy_excludes, &mut layout)).collect();
+            let actions =
+                run.iter().flat_map(|p| piece_actions(plan, sources, p, copy_excludes, &mut layout)).collect();
             let spans = names.iter().flat_map(|n| plan.rootfs_spans.get(n).into_iter().flatten().copied()).collect();
             Layer { name: format!("[rootfs] {}", names.join(", ")), actions, spans }
         })
@@ -195,11 +235,19 @@ fn layer_kind(piece: &Piece) -> LayerKind {
     match piece {
         Piece::CaCertificates(_) | Piece::DataFile { .. } => LayerKind::BuilderEtc,
         Piece::Timezones(_) => LayerKind::Own,
-        Piece::Accounts(_) | Piece::Homes(_) | Piece::Tmp | Piece::Nsswitch | Piece::Dirs(_) | Piece::Files(_) => LayerKind::Written,
+        Piece::Accounts(_) | Piece::Homes(_) | Piece::Tmp | Piece::Nsswitch | Piece::Dirs(_) | Piece::Files(_) => {
+            LayerKind::Written
+        }
     }
 }
 
-fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: bool, layout: &mut Layout) -> Vec<FileAction> {
+fn piece_actions(
+    plan: &Plan,
+    sources: &Sources,
+    piece: &Piece,
+    copy_excludes: bool,
+    layout: &mut Layout,
+) -> Vec<FileAction> {
     let ts = timestamp(plan);
     let copied_ts = plan.epoch.map(|_| ts);
     match piece {
@@ -208,17 +256,31 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
             v.extend(plain_file(layout, "/etc/group", &a.group(), ts));
             v
         }
-        Piece::Homes(homes) => homes.iter().flat_map(|Home { path, owner, .. }| layout.dir(path, Mode::new(0o700), *owner)).collect(),
+        Piece::Homes(homes) => {
+            homes.iter().flat_map(|Home { path, owner, .. }| layout.dir(path, Mode::new(0o700), *owner)).collect()
+        }
         Piece::Tmp => layout.dir(crate::plan::tmp_path(), Mode::new(0o1777), Owner::ROOT),
         Piece::Nsswitch => plain_file(layout, "/etc/nsswitch.conf", NSSWITCH, ts),
         Piece::CaCertificates(from) => {
             let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
-            let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
+            let options = CopyOptions {
+                mode: Some(0o644),
+                owner: Some((0, 0)),
+                follow_symlinks: true,
+                timestamp: copied_ts,
+                ..CopyOptions::default()
+            };
             copy_in(layout, sources, from, &dest, options)
         }
         Piece::DataFile { file, .. } => {
             let path = AbsPath::parse(file.path()).expect("constant path");
-            let options = CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp: copied_ts, ..CopyOptions::default() };
+            let options = CopyOptions {
+                mode: Some(0o644),
+                owner: Some((0, 0)),
+                follow_symlinks: true,
+                timestamp: copied_ts,
+                ..CopyOptions::default()
+            };
             copy_in(layout, sources, &Source::Builder(path.clone()), &path, options)
         }
         Piece::Timezones(zones) => {
@@ -229,8 +291,14 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
                     // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
                     // Debian's `localtime` is a link to the builder's `/etc/localtime`, which the image has not:
                     // it would dangle (the image check says so), and programs read `/etc/localtime` itself.
-                    let exclude_patterns = if copy_excludes { vec!["right".into(), ZONE_LINK_OUT.into()] } else { Vec::new() };
-                    let options = CopyOptions { exclude_patterns, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                    let exclude_patterns =
+                        if copy_excludes { vec!["right".into(), ZONE_LINK_OUT.into()] } else { Vec::new() };
+                    let options = CopyOptions {
+                        exclude_patterns,
+                        owner: Some((0, 0)),
+                        timestamp: copied_ts,
+                        ..CopyOptions::default()
+                    };
                     copy_in(layout, sources, &from, &root, options)
                 }
                 // A name may be a directory (`Europe`): the copy keeps the builder's modes, since one mode
@@ -240,14 +308,21 @@ fn piece_actions(plan: &Plan, sources: &Sources, piece: &Piece, copy_excludes: b
                     .filter_map(|z| root.join(z).ok())
                     .flat_map(|path| {
                         let from = Source::Builder(path.clone());
-                        let options = CopyOptions { follow_symlinks: true, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+                        let options = CopyOptions {
+                            follow_symlinks: true,
+                            owner: Some((0, 0)),
+                            timestamp: copied_ts,
+                            ..CopyOptions::default()
+                        };
                         copy_in(layout, sources, &from, &path, options)
                     })
                     .collect(),
             }
         }
         Piece::Dirs(dirs) => dirs.iter().flat_map(|d| layout.dir(&d.path, d.mode, d.owner)).collect(),
-        Piece::Files(files) => files.iter().flat_map(|f| exact_file(layout, &f.path, &f.content, f.mode, f.owner, ts)).collect(),
+        Piece::Files(files) => {
+            files.iter().flat_map(|f| exact_file(layout, &f.path, &f.content, f.mode, f.owner, ts)).collect()
+        }
     }
 }
 
@@ -262,8 +337,13 @@ pub fn libraries(plan: &Plan, sources: &Sources, paths: &[String]) -> Layer {
         let Ok(path) = AbsPath::parse(p) else {
             continue;
         };
-        let options =
-            CopyOptions { follow_symlinks: true, owner: Some((0, 0)), create_dest_path: true, timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
+        let options = CopyOptions {
+            follow_symlinks: true,
+            owner: Some((0, 0)),
+            create_dest_path: true,
+            timestamp: plan.epoch.map(|_| ts),
+            ..CopyOptions::default()
+        };
         actions.extend(copy_in(&mut layout, sources, &Source::Builder(path.clone()), &path, options));
     }
     Layer { name: "[rootfs] libraries".into(), actions, spans: key_or_builder_copies(plan, "libraries") }
@@ -289,14 +369,21 @@ pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) 
         let (Ok(from), Ok(to)) = (AbsPath::parse(from), AbsPath::parse(to)) else {
             return Vec::new();
         };
-        let options =
-            CopyOptions { follow_symlinks: true, mode: Some(0o644), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| ts), ..CopyOptions::default() };
+        let options = CopyOptions {
+            follow_symlinks: true,
+            mode: Some(0o644),
+            owner: Some((0, 0)),
+            timestamp: plan.epoch.map(|_| ts),
+            ..CopyOptions::default()
+        };
         copy_in(layout, sources, &Source::Builder(from), &to, options)
     };
     let mut actions = Vec::new();
     for p in &meta.packages {
         // Debian package names are [a-z0-9+.-]: anything else is not written rather than made a path.
-        if p.name.is_empty() || !p.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c)) {
+        if p.name.is_empty()
+            || !p.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c))
+        {
             continue;
         }
         actions.extend(plain_file(&mut layout, &format!("{STATUS_D}/{}", p.name), &p.stanza, ts));
@@ -315,9 +402,15 @@ pub fn package_metadata(plan: &Plan, sources: &Sources, meta: &PackageMetadata) 
 
 /// `--target debug`: a static busybox at `/busybox` (`docker run --entrypoint /busybox IMAGE sh`).
 pub fn debug_shell(plan: &Plan, busybox_image: State) -> Layer {
-    let options =
-        CopyOptions { follow_symlinks: true, mode: Some(0o755), owner: Some((0, 0)), timestamp: plan.epoch.map(|_| timestamp(plan)), ..CopyOptions::default() };
-    let actions = vec![FileAction::Copy { from: busybox_image, src: "/bin/busybox".into(), dest: "/busybox".into(), options }];
+    let options = CopyOptions {
+        follow_symlinks: true,
+        mode: Some(0o755),
+        owner: Some((0, 0)),
+        timestamp: plan.epoch.map(|_| timestamp(plan)),
+        ..CopyOptions::default()
+    };
+    let actions =
+        vec![FileAction::Copy { from: busybox_image, src: "/bin/busybox".into(), dest: "/busybox".into(), options }];
     Layer { name: "[debug] busybox".into(), actions, spans: Vec::new() }
 }
 
@@ -344,7 +437,11 @@ pub fn application(plan: &Plan, sources: &Sources) -> Layer {
     let names: Vec<String> = plan.copies.iter().take(NAMED_COPIES).map(|c| c.dest.to_string()).collect();
     let more = plan.copies.len().saturating_sub(NAMED_COPIES);
     let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-    Layer { name: format!("[app] {}{more}", names.join(" ")), actions, spans: plan.copies.iter().map(|c| c.span).collect() }
+    Layer {
+        name: format!("[app] {}{more}", names.join(" ")),
+        actions,
+        spans: plan.copies.iter().map(|c| c.span).collect(),
+    }
 }
 
 /// At most this many destinations name the application layer in the build's progress: BuildKit sends a

@@ -23,7 +23,9 @@ impl AccountName {
         let valid = matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
             && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
         if !valid {
-            return Err("use lower-case letters, digits, `_` and `-`, starting with a letter or `_` (useradd's rule)".into());
+            return Err(
+                "use lower-case letters, digits, `_` and `-`, starting with a letter or `_` (useradd's rule)".into()
+            );
         }
         if text.len() > Self::MAX_LEN {
             return Err(format!("a name has at most {} characters; this one has {}", Self::MAX_LEN, text.len()));
@@ -86,7 +88,8 @@ const SYSTEM_TREES: &[&str] = &["/proc", "/sys", "/dev", "/etc", "/usr/share/zon
 
 /// True for `/`, `/etc`, `/usr/bin`, anything under `/proc`… : a directory a home must not be.
 pub fn is_system_dir(path: &AbsPath) -> bool {
-    SYSTEM_DIRS.split_whitespace().any(|d| d == path.as_str()) || SYSTEM_TREES.iter().any(|t| path.starts_with(&AbsPath::parse(t).expect("constant path")))
+    SYSTEM_DIRS.split_whitespace().any(|d| d == path.as_str())
+        || SYSTEM_TREES.iter().any(|t| path.starts_with(&AbsPath::parse(t).expect("constant path")))
 }
 
 /// Where a user without a home points: not created, shared by any number of users.
@@ -146,12 +149,24 @@ fn constant_path(s: &str) -> PasswdPath {
 }
 
 pub fn root() -> Account {
-    Account { name: constant_name("root"), uid: 0, gid: 0, home: constant_path("/root"), shell: constant_path("/sbin/nologin") }
+    Account {
+        name: constant_name("root"),
+        uid: 0,
+        gid: 0,
+        home: constant_path("/root"),
+        shell: constant_path("/sbin/nologin"),
+    }
 }
 
 /// The default non-root user, as distroless has it.
 pub fn nonroot(uid: u32) -> Account {
-    Account { name: constant_name("nonroot"), uid, gid: uid, home: constant_path("/home/nonroot"), shell: constant_path("/sbin/nologin") }
+    Account {
+        name: constant_name("nonroot"),
+        uid,
+        gid: uid,
+        home: constant_path("/home/nonroot"),
+        shell: constant_path("/sbin/nologin"),
+    }
 }
 
 /// `nobody` (65534), as in Debian and distroless: no home, no shell.
@@ -196,11 +211,24 @@ impl Accounts {
     }
 
     pub fn passwd(&self) -> String {
-        self.users.iter().map(|u| format!("{}:x:{}:{}:{}:{}:{}\n", u.name, u.uid, u.gid, u.name, u.home, u.shell)).collect()
+        self.users
+            .iter()
+            .map(|u| format!("{}:x:{}:{}:{}:{}:{}\n", u.name, u.uid, u.gid, u.name, u.home, u.shell))
+            .collect()
     }
 
     pub fn group(&self) -> String {
-        self.groups.iter().map(|g| format!("{}:x:{}:{}\n", g.name, g.gid, g.members.iter().map(AccountName::as_str).collect::<Vec<_>>().join(","))).collect()
+        self.groups
+            .iter()
+            .map(|g| {
+                format!(
+                    "{}:x:{}:{}\n",
+                    g.name,
+                    g.gid,
+                    g.members.iter().map(AccountName::as_str).collect::<Vec<_>>().join(",")
+                )
+            })
+            .collect()
     }
 
     pub fn user(&self, name: &str) -> Option<&Account> {
@@ -324,7 +352,10 @@ mod tests {
     #[test]
     fn writes_passwd_and_group() {
         let a = db();
-        assert_eq!(a.passwd(), "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n");
+        assert_eq!(
+            a.passwd(),
+            "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+        );
         assert_eq!(a.group(), "root:x:0:\nnonroot:x:65532:\napp:x:2000:nonroot\n");
     }
 
@@ -349,7 +380,20 @@ mod tests {
         for ok in ["app", "_svc", "a-b_c9", "machine$", "abcdefghijklmnopqrstuvwxyz012345"] {
             assert!(AccountName::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "App", "9app", "-app", "a:b", "a\nroot", "a,b", "a b", "a$b", "$", "abcdefghijklmnopqrstuvwxyz0123456", "é"] {
+        for bad in [
+            "",
+            "App",
+            "9app",
+            "-app",
+            "a:b",
+            "a\nroot",
+            "a,b",
+            "a b",
+            "a$b",
+            "$",
+            "abcdefghijklmnopqrstuvwxyz0123456",
+            "é",
+        ] {
             assert!(AccountName::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -358,7 +402,10 @@ mod tests {
     fn passwd_paths_cannot_split_a_row() {
         assert_eq!(PasswdPath::parse("/home//a/").unwrap().as_str(), "/home/a");
         assert_eq!(PasswdPath::parse("/home/a:x:0:0::/:/bin/sh"), Err(PasswdPathError::Colon));
-        assert!(matches!(PasswdPath::parse("/home/a\nroot2::0:0::/:/bin/sh"), Err(PasswdPathError::Path(PathError::Control(_)))));
+        assert!(matches!(
+            PasswdPath::parse("/home/a\nroot2::0:0::/:/bin/sh"),
+            Err(PasswdPathError::Path(PathError::Control(_)))
+        ));
         assert!(matches!(PasswdPath::parse("/home/a\0"), Err(PasswdPathError::Path(PathError::Control(_)))));
         assert!(matches!(PasswdPath::parse("home"), Err(PasswdPathError::Path(PathError::Relative))));
     }

@@ -74,7 +74,8 @@ pub fn substitute(text: &str, args: &BTreeMap<String, String>, limit: usize) -> 
 
 pub fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 // The `args` section: declared args, `--build-arg` values, `SOURCE_DATE_EPOCH`.
@@ -101,8 +102,17 @@ pub(super) fn reserved_arg(name: &str) -> Option<&'static str> {
 
 /// Build args BuildKit and its clients pass on their own, which a spec need not declare.
 pub(super) fn is_buildkit_arg(name: &str) -> bool {
-    const KNOWN: &[&str] =
-        &["SOURCE_DATE_EPOCH", "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"];
+    const KNOWN: &[&str] = &[
+        "SOURCE_DATE_EPOCH",
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+    ];
     const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
     // SCRATCHKIT_ALLOW_OLD_BUILDKIT is read by the frontend itself (see `frontend::ALLOW_OLD_BUILDKIT`).
     // SCRATCHKIT_ALLOW_OLD_BUILDKIT and SCRATCHKIT_CHECKS are read by the frontend itself.
@@ -116,7 +126,12 @@ impl Planner {
     pub(super) fn args(&mut self, spec: &spec::Spec, inputs: &PlanInputs) {
         for (name, default) in &spec.args {
             if !is_name(&name.value) {
-                self.error(SK201, name.span, format!("`{}` is not a valid arg name", name.value), "use letters, digits and `_`, starting with a letter");
+                self.error(
+                    SK201,
+                    name.span,
+                    format!("`{}` is not a valid arg name", name.value),
+                    "use letters, digits and `_`, starting with a letter",
+                );
                 continue;
             }
             if let Some(hint) = reserved_arg(&name.value) {
@@ -128,7 +143,12 @@ impl Planner {
                 self.error(
                     SK203,
                     name.span,
-                    format!("build arg `{}` is {} bytes long; at most {} KiB", name.value, value.len(), MAX_ARG_VALUE / 1024),
+                    format!(
+                        "build arg `{}` is {} bytes long; at most {} KiB",
+                        name.value,
+                        value.len(),
+                        MAX_ARG_VALUE / 1024
+                    ),
                     "pass large inputs as files of the build context or as secrets",
                 );
                 continue;
@@ -146,10 +166,14 @@ impl Planner {
             // buildx shows a warning's message, not its hint: the suggestion goes in the message.
             let shown = crate::diag::escape(name, 64);
             let message = match suggestion {
-                Some(s) => format!("build arg `{shown}` is not used: no `args:` entry declares it; did you mean `{s}`?"),
+                Some(s) => {
+                    format!("build arg `{shown}` is not used: no `args:` entry declares it; did you mean `{s}`?")
+                }
                 None => format!("build arg `{shown}` is not used: no `args:` entry declares it"),
             };
-            let hint = format!("declare it under `args:` (e.g. `args: {{{shown}: default}}`) to use it, or drop the --build-arg");
+            let hint = format!(
+                "declare it under `args:` (e.g. `args: {{{shown}: default}}`) to use it, or drop the --build-arg"
+            );
             self.diags.push(Diagnostic::warning(SK204, None, message).hint(hint));
         }
     }
@@ -166,7 +190,10 @@ impl Planner {
                 let message = format!(
                     "`{NAME}` is {secs}, later than {MAX_EPOCH_TEXT}, the last second a layer's file times can hold: file times fall back to 0 and the image has no `created`"
                 );
-                self.diags.push(Diagnostic::warning(SK205, span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                self.diags.push(
+                    Diagnostic::warning(SK205, span, message)
+                        .hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"),
+                );
                 None
             }
             _ => {
@@ -176,7 +203,10 @@ impl Planner {
                     "`{NAME}` is `{}`, not a number of seconds since 1970: file times fall back to 0 and the image has no `created`",
                     crate::diag::escape(&value, 64)
                 );
-                self.diags.push(Diagnostic::warning(SK206, span, message).hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"));
+                self.diags.push(
+                    Diagnostic::warning(SK206, span, message)
+                        .hint("pass `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"),
+                );
                 None
             }
         }

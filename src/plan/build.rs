@@ -61,18 +61,35 @@ pub(super) struct Planner {
 const SUGGESTIONS: usize = 32;
 
 impl Planner {
-    pub(super) fn error(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+    pub(super) fn error(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.diags.push(Diagnostic::error(rule, span, message).hint(hint));
     }
 
-    pub(super) fn warn(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+    pub(super) fn warn(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.diags.push(Diagnostic::warning(rule, span, message).hint(hint));
     }
 
     fn plan(&mut self, spec: &spec::Spec, inputs: &PlanInputs) -> Plan {
         if let Some(v) = &spec.version {
             if v.value != "1" {
-                self.error(SK207, v.span, format!("unknown spec version `{}`", v.value), "only `version: 1` exists; remove the line or write 1");
+                self.error(
+                    SK207,
+                    v.span,
+                    format!("unknown spec version `{}`", v.value),
+                    "only `version: 1` exists; remove the line or write 1",
+                );
             }
         }
         self.args(spec, inputs);
@@ -93,7 +110,21 @@ impl Planner {
         let target = self.target(inputs);
         let debug_image = self.debug_image(spec);
         let rootfs_spans = rootfs_spans(&spec.rootfs);
-        Plan { builder, copies, rootfs_files, rootfs, rootfs_spans, libraries, package_metadata, extras, image, platforms, epoch, target, debug_image }
+        Plan {
+            builder,
+            copies,
+            rootfs_files,
+            rootfs,
+            rootfs_spans,
+            libraries,
+            package_metadata,
+            extras,
+            image,
+            platforms,
+            epoch,
+            target,
+            debug_image,
+        }
     }
 }
 
@@ -105,7 +136,8 @@ mod tests {
 
     #[test]
     fn a_platform_requested_twice_is_built_once_with_a_warning() {
-        let inputs = PlanInputs { platforms: vec![Platform::linux_amd64(), Platform::linux_amd64()], ..PlanInputs::default() };
+        let inputs =
+            PlanInputs { platforms: vec![Platform::linux_amd64(), Platform::linux_amd64()], ..PlanInputs::default() };
         let (plan, warnings) = plan(&spec::load(BUILDER).expect("the spec loads"), &inputs).expect("it plans");
         assert_eq!(plan.platforms, [Platform::linux_amd64()]);
         assert!(warnings.has(SK237), "{warnings:?}");
@@ -116,7 +148,8 @@ mod tests {
         // A file source (a program copied out of a published image), or where a context binary's libraries
         // come from: a warning on either would be one users learn to ignore.
         for copy in ["/usr/bin/env", "context:hello"] {
-            let (_, warnings) = planned(&format!("builder:\n  image: debian:bookworm-slim\ncopy: [\"{copy}\"]\n")).expect("it plans");
+            let (_, warnings) =
+                planned(&format!("builder:\n  image: debian:bookworm-slim\ncopy: [\"{copy}\"]\n")).expect("it plans");
             assert!(warnings.items.is_empty(), "{copy}: {:?}", warnings.items);
         }
     }
@@ -157,7 +190,13 @@ mod tests {
         assert_eq!(errs, [SK270.code]);
         let errs = codes("builder: {image: golang:1.23, run: make}\ncopy: [/out/app]\nrootfs: {ca-certificates: {from: \"context:certs:ca.pem\"}}\n");
         assert_eq!(errs, [SK242.code]);
-        assert!(is_context_name("a") && is_context_name("0x_y.z-1") && !is_context_name("") && !is_context_name("-a") && !is_context_name("a/b"));
+        assert!(
+            is_context_name("a")
+                && is_context_name("0x_y.z-1")
+                && !is_context_name("")
+                && !is_context_name("-a")
+                && !is_context_name("a/b")
+        );
     }
 
     #[test]
@@ -172,7 +211,10 @@ mod tests {
 
     #[test]
     fn a_source_date_epoch_past_what_file_times_hold_is_a_warning_and_no_created() {
-        assert_eq!(with_args(BUILDER, &[("SOURCE_DATE_EPOCH", &MAX_EPOCH.to_string())]).unwrap().0.epoch, Some(9_223_372_036));
+        assert_eq!(
+            with_args(BUILDER, &[("SOURCE_DATE_EPOCH", &MAX_EPOCH.to_string())]).unwrap().0.epoch,
+            Some(9_223_372_036)
+        );
         // 2262-04-11T23:47:17Z; 10000-01-01T00:00:00Z, whose `created` was `10000-01-01T00:00:00Z`; i64::MAX.
         for late in ["9223372037", "253402300800", "9223372036854775807"] {
             let (plan, warnings) = with_args(BUILDER, &[("SOURCE_DATE_EPOCH", late)]).unwrap();
@@ -194,7 +236,13 @@ mod tests {
     fn data_files(plan: &Plan) -> Vec<(&'static str, Option<usize>)> {
         plan.rootfs
             .iter()
-            .filter_map(|p| if let Piece::DataFile { file, requested } = p { Some((file.key(), requested.map(|s| s.line))) } else { None })
+            .filter_map(|p| {
+                if let Piece::DataFile { file, requested } = p {
+                    Some((file.key(), requested.map(|s| s.line)))
+                } else {
+                    None
+                }
+            })
             .collect()
     }
 
@@ -203,7 +251,10 @@ mod tests {
         let plan = ok(BUILDER);
         assert_eq!(data_files(&plan), [("services", None), ("protocols", None), ("mime-types", None)]);
         let names: Vec<&str> = plan.rootfs.iter().map(Piece::name).collect();
-        assert_eq!(names, ["users", "home", "tmp", "nsswitch", "ca-certificates", "services", "protocols", "mime-types", "timezones"]);
+        assert_eq!(
+            names,
+            ["users", "home", "tmp", "nsswitch", "ca-certificates", "services", "protocols", "mime-types", "timezones"]
+        );
         let paths: Vec<&str> = DataFile::ALL.iter().map(|f| f.path()).collect();
         assert_eq!(paths, ["/etc/services", "/etc/protocols", "/etc/mime.types"]);
         let packages: Vec<&str> = DataFile::ALL.iter().map(|f| f.package()).collect();
@@ -299,7 +350,9 @@ mod tests {
     #[test]
     fn a_dir_listed_twice_is_made_once_and_two_ways_is_an_error() {
         let plan = ok("copy: [context:app]\nrootfs: {dirs: [/data/a, /data, /data/a]}\n");
-        let Some(Piece::Dirs(dirs)) = plan.rootfs.iter().find(|p| matches!(p, Piece::Dirs(_))) else { panic!("no dirs") };
+        let Some(Piece::Dirs(dirs)) = plan.rootfs.iter().find(|p| matches!(p, Piece::Dirs(_))) else {
+            panic!("no dirs")
+        };
         let paths: Vec<&str> = dirs.iter().map(|d| d.path.as_str()).collect();
         assert_eq!(paths, ["/data/a", "/data"]);
         assert_eq!(

@@ -41,7 +41,12 @@ impl Planner {
         let mut env = Vec::new();
         for (k, v) in &b.env {
             if !is_name(&k.value) {
-                self.error(SK208, k.span, format!("`{}` is not a valid environment variable name", k.value), "use letters, digits and `_`");
+                self.error(
+                    SK208,
+                    k.span,
+                    format!("`{}` is not a valid environment variable name", k.value),
+                    "use letters, digits and `_`",
+                );
             }
             let value = self.text(v);
             self.no_nul(v.span, &format!("`builder.env.{}`", k.value), &value, ENV_NUL);
@@ -84,7 +89,12 @@ impl Planner {
         let mut secrets = Vec::new();
         for s in &b.secrets {
             let Some(id) = &s.id else {
-                self.error(SK210, s.span, "a secret has no `id`", "write `{id: netrc, target: /root/.netrc}` and pass `--secret id=netrc,src=...`");
+                self.error(
+                    SK210,
+                    s.span,
+                    "a secret has no `id`",
+                    "write `{id: netrc, target: /root/.netrc}` and pass `--secret id=netrc,src=...`",
+                );
                 continue;
             };
             let id_text = self.text(id);
@@ -124,7 +134,12 @@ impl Planner {
             Some((_, "none")) => Network::None,
             Some((_, "host")) => Network::Host,
             Some((n, other)) => {
-                self.error(SK212, n.span, format!("`network: {other}` is not a choice"), "write `default`, `none` or `host`");
+                self.error(
+                    SK212,
+                    n.span,
+                    format!("`network: {other}` is not a choice"),
+                    "write `default`, `none` or `host`",
+                );
                 Network::Default
             }
         };
@@ -132,7 +147,12 @@ impl Planner {
             None | Some((_, "build")) => RunsOn::BuildPlatform,
             Some((_, "target")) => RunsOn::TargetPlatform,
             Some((n, other)) => {
-                self.error(SK213, n.span, format!("`platform: {other}` is not a choice"), "write `build` (cross-compile natively) or `target` (run emulated)");
+                self.error(
+                    SK213,
+                    n.span,
+                    format!("`platform: {other}` is not a choice"),
+                    "write `build` (cross-compile natively) or `target` (run emulated)",
+                );
                 RunsOn::BuildPlatform
             }
         };

@@ -139,7 +139,19 @@ mod tests {
         c.add(p("/tmp"), dir, "tmp", "");
         c.add(p("/usr/share/zoneinfo"), Kind::Tree, "timezones", "");
         c.add(p("/tmp/x/y"), dir, "dirs", "");
-        let dests = ["/etc/passwd", "/etc/passwd/x", "/etc", "/", "/etc/app.conf", "/tmp", "/tmp/x/y/z", "/usr/share/zoneinfo/UTC", "/usr", "/opt/app"].map(p);
+        let dests = [
+            "/etc/passwd",
+            "/etc/passwd/x",
+            "/etc",
+            "/",
+            "/etc/app.conf",
+            "/tmp",
+            "/tmp/x/y/z",
+            "/usr/share/zoneinfo/UTC",
+            "/usr",
+            "/opt/app",
+        ]
+        .map(p);
         let got = c.walk(dests.iter());
         let want = [
             (Meets::Equal(0), vec![]),

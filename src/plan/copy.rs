@@ -71,7 +71,12 @@ impl Planner {
 
     pub(super) fn copies(&mut self, spec: &spec::Spec, has_builder: bool, accounts: &Accounts) -> Vec<Copy> {
         if spec.copy.is_empty() {
-            self.error(SK215, spec.copy_span, "`copy` lists nothing", "list at least one file, e.g. `copy: [/out/app]`");
+            self.error(
+                SK215,
+                spec.copy_span,
+                "`copy` lists nothing",
+                "list at least one file, e.g. `copy: [/out/app]`",
+            );
         }
         let mut out: Vec<Copy> = Vec::new();
         let mut dests: HashMap<AbsPath, usize> = HashMap::new();
@@ -89,7 +94,12 @@ impl Planner {
             }
             let owner = c.owner.as_ref().map_or(Owner::ROOT, |o| self.owner(o, accounts));
             if let Some(line) = dests.get(&dest) {
-                self.error(SK216, c.span, format!("`{dest}` is copied twice"), format!("the first copy is on line {line}; give one of them another `to:`"));
+                self.error(
+                    SK216,
+                    c.span,
+                    format!("`{dest}` is copied twice"),
+                    format!("the first copy is on line {line}; give one of them another `to:`"),
+                );
                 continue;
             }
             dests.insert(dest.clone(), c.span.line);
@@ -200,7 +210,13 @@ impl Planner {
     /// Copies must not replace what the rootfs writes (see [`claims`]). Returns the files the rootfs
     /// writes (for the build-time check of directory contents). (The rootfs directories the copies go
     /// into are made again by the application layer: `lower` knows them from the pieces.)
-    pub(super) fn over_rootfs(&mut self, copies: &[Copy], rootfs: &[Piece], accounts: &Accounts, package_metadata: bool) -> Vec<RootfsFile> {
+    pub(super) fn over_rootfs(
+        &mut self,
+        copies: &[Copy],
+        rootfs: &[Piece],
+        accounts: &Accounts,
+        package_metadata: bool,
+    ) -> Vec<RootfsFile> {
         let claims = rootfs_claims(rootfs, accounts, package_metadata);
         for (copy, (meets, _)) in copies.iter().zip(claims.walk(copies.iter().map(|c| &c.dest))) {
             let dest = &copy.dest;
@@ -210,8 +226,13 @@ impl Planner {
                 Meets::Equal(i) | Meets::Below(i) => {
                     let c = &claims.claims[i];
                     let message = match c.kind {
-                        Kind::Dir { mode, .. } => format!("`{dest}` is the directory {} makes (mode {mode}): a copy onto it replaces it", c.by),
-                        Kind::File | Kind::Tree if dest == &c.path => format!("`{dest}` is written by {}: this copy would replace it", c.by),
+                        Kind::Dir { mode, .. } => format!(
+                            "`{dest}` is the directory {} makes (mode {mode}): a copy onto it replaces it",
+                            c.by
+                        ),
+                        Kind::File | Kind::Tree if dest == &c.path => {
+                            format!("`{dest}` is written by {}: this copy would replace it", c.by)
+                        }
                         Kind::File | Kind::Tree => format!("`{dest}` is inside `{}`, which {} writes", c.path, c.by),
                     };
                     self.error(SK221, copy.span, message, c.hint.clone());

@@ -13,7 +13,12 @@ impl Planner {
             Some("debug") => Target::Debug,
             Some(other) => {
                 let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
-                self.error(SK223, Span::new(1, 1, 1), format!("unknown target `{other}`"), format!("the targets are: {}", names.join(", ")));
+                self.error(
+                    SK223,
+                    Span::new(1, 1, 1),
+                    format!("unknown target `{other}`"),
+                    format!("the targets are: {}", names.join(", ")),
+                );
                 Target::Default
             }
         }

@@ -49,9 +49,11 @@ pub fn extras(r: &spec::Rootfs, has_builder: bool, libraries: Libraries) -> (Ext
     let mut ds = Vec::new();
     let gconv = gconv(r.gconv.as_ref(), &mut ds);
     let dlopen = names(r.dlopen.as_ref(), &mut ds, dlopen_name, "a soname (`libfoo.so.1`) or an absolute path");
-    let packages = names(r.packages.as_ref(), &mut ds, package_name, "a Debian package name, e.g. `libpq5` or `libpq5:amd64`");
+    let packages =
+        names(r.packages.as_ref(), &mut ds, package_name, "a Debian package name, e.g. `libpq5` or `libpq5:amd64`");
     let no_builder = |span: Span, key: &str| {
-        Diagnostic::error(SK288, span, format!("there is no builder to take `rootfs.{key}` from")).hint(format!("add a `builder`, or remove `{key}`"))
+        Diagnostic::error(SK288, span, format!("there is no builder to take `rootfs.{key}` from"))
+            .hint(format!("add a `builder`, or remove `{key}`"))
     };
     if !has_builder {
         match &gconv {
@@ -68,8 +70,12 @@ pub fn extras(r: &spec::Rootfs, has_builder: bool, libraries: Libraries) -> (Ext
     }
     if let (Libraries::None, Some(list)) = (libraries, r.dlopen.as_ref().filter(|l| !l.value.is_empty())) {
         ds.push(
-            Diagnostic::error(SK289, list.span, "`rootfs.dlopen` brings libraries with their closure, but `rootfs.libraries` is `none`")
-                .hint("set `rootfs.libraries: auto`, or remove `dlopen`"),
+            Diagnostic::error(
+                SK289,
+                list.span,
+                "`rootfs.dlopen` brings libraries with their closure, but `rootfs.libraries` is `none`",
+            )
+            .hint("set `rootfs.libraries: auto`, or remove `dlopen`"),
         );
     }
     (Extras { gconv, dlopen, packages }, ds)
@@ -91,7 +97,8 @@ fn gconv(written: Option<&spec::Timezones>, ds: &mut Vec<Diagnostic>) -> Gconv {
         },
         Some(spec::Timezones::List(span, list)) => {
             let wrapped = Spanned::new(list.clone(), *span);
-            let named = names(Some(&wrapped), ds, charset_name, "a charset as iconv names it, e.g. `CP1252` or `ISO-8859-15`");
+            let named =
+                names(Some(&wrapped), ds, charset_name, "a charset as iconv names it, e.g. `CP1252` or `ISO-8859-15`");
             if named.is_empty() {
                 Gconv::None
             } else {
@@ -102,11 +109,19 @@ fn gconv(written: Option<&spec::Timezones>, ds: &mut Vec<Diagnostic>) -> Gconv {
 }
 
 /// The valid names of a list, each once; an error for each other.
-fn names(list: Option<&Spanned<Vec<Str>>>, ds: &mut Vec<Diagnostic>, valid: fn(&str) -> bool, what: &str) -> Vec<Named> {
+fn names(
+    list: Option<&Spanned<Vec<Str>>>,
+    ds: &mut Vec<Diagnostic>,
+    valid: fn(&str) -> bool,
+    what: &str,
+) -> Vec<Named> {
     let mut out: Vec<Named> = Vec::new();
     for item in list.map(|l| l.value.as_slice()).unwrap_or_default() {
         if !valid(&item.value) {
-            ds.push(Diagnostic::error(SK291, item.span, format!("`{}` is not {what}", item.value)).hint(format!("write {what}")));
+            ds.push(
+                Diagnostic::error(SK291, item.span, format!("`{}` is not {what}", item.value))
+                    .hint(format!("write {what}")),
+            );
         } else if !out.iter().any(|n| n.name == item.value) {
             out.push(Named { name: item.value.clone(), span: item.span });
         }
@@ -126,7 +141,10 @@ fn dlopen_name(name: &str) -> bool {
     if name.starts_with('/') {
         return AbsPath::parse(name).is_ok_and(|p| p.as_str() != "/");
     }
-    (1..=255).contains(&name.len()) && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c))
+    (1..=255).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c))
 }
 
 /// Debian Policy 5.6.1: lower case letters, digits, `+`, `-`, `.`, at least two characters, starting
@@ -139,7 +157,9 @@ fn package_name(name: &str) -> bool {
     let package_ok = (2..=128).contains(&package.len())
         && package.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && package.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+-.".contains(c));
-    let arch_ok = arch.is_none_or(|a| (1..=32).contains(&a.len()) && a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+    let arch_ok = arch.is_none_or(|a| {
+        (1..=32).contains(&a.len()) && a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
     package_ok && arch_ok
 }
 
@@ -183,6 +203,12 @@ mod tests {
         assert!(dlopen_name("libnss_dns.so.2") && dlopen_name("/usr/lib/x/plugin.so"));
         assert!(!dlopen_name("lib/x.so") && !dlopen_name("/") && !dlopen_name("..") && !dlopen_name("/a/../../b"));
         assert!(package_name("libpq5") && package_name("fonts-dejavu-core") && package_name("libstdc++6:amd64"));
-        assert!(!package_name("LibPQ") && !package_name("a") && !package_name("x;rm") && !package_name("libpq5:") && !package_name("../x"));
+        assert!(
+            !package_name("LibPQ")
+                && !package_name("a")
+                && !package_name("x;rm")
+                && !package_name("libpq5:")
+                && !package_name("../x")
+        );
     }
 }

@@ -54,7 +54,10 @@ impl Planner {
                     self.error(
                         SK225,
                         d.span.unwrap_or_default(),
-                        format!("`{}` is listed twice in `rootfs.dirs`, with another mode or owner than on line {line}", d.path),
+                        format!(
+                            "`{}` is listed twice in `rootfs.dirs`, with another mode or owner than on line {line}",
+                            d.path
+                        ),
                         "keep one entry for it",
                     );
                     false
@@ -67,7 +70,12 @@ impl Planner {
         let mut files = Vec::new();
         for f in &r.files {
             let (Some(path), Some(content)) = (&f.path, &f.content) else {
-                self.error(SK226, f.span, "a file needs `path` and `content`", "write `{path: /etc/app/motd, content: \"hello\\n\"}`");
+                self.error(
+                    SK226,
+                    f.span,
+                    "a file needs `path` and `content`",
+                    "write `{path: /etc/app/motd, content: \"hello\\n\"}`",
+                );
                 continue;
             };
             let Some(path) = self.abs_path(path, "file path") else { continue };

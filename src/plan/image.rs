@@ -14,7 +14,14 @@ use crate::diag::Span;
 use crate::spec::{self, Spanned, Str};
 
 impl Planner {
-    pub(super) fn image(&mut self, spec: &spec::Spec, copies: &[Copy], accounts: &Accounts, rootfs: &[Piece], zones_off: bool) -> ImageConfig {
+    pub(super) fn image(
+        &mut self,
+        spec: &spec::Spec,
+        copies: &[Copy],
+        accounts: &Accounts,
+        rootfs: &[Piece],
+        zones_off: bool,
+    ) -> ImageConfig {
         let i = &spec.image;
         let (entrypoint, cmd, entrypoint_span) = self.entrypoint_and_cmd(spec, copies, rootfs);
         let user = self.image_user(spec, accounts);
@@ -31,12 +38,26 @@ impl Planner {
             text
         });
         let accept = i.accept.iter().filter_map(|a| Some((self.abs_path(a, "accepted path")?, a.span))).collect();
-        let healthcheck = i
-            .healthcheck
-            .as_ref()
-            .and_then(|h| self.healthcheck(h, |p, program, span| p.check_program(program, "healthcheck", span, copies, spec.copy.len(), rootfs)));
+        let healthcheck = i.healthcheck.as_ref().and_then(|h| {
+            self.healthcheck(h, |p, program, span| {
+                p.check_program(program, "healthcheck", span, copies, spec.copy.len(), rootfs)
+            })
+        });
         let volumes = self.volumes(&i.volumes, copies, rootfs, user);
-        ImageConfig { entrypoint, cmd, entrypoint_span, user, workdir, env, exposed_ports, labels, stop_signal, accept, healthcheck, volumes }
+        ImageConfig {
+            entrypoint,
+            cmd,
+            entrypoint_span,
+            user,
+            workdir,
+            env,
+            exposed_ports,
+            labels,
+            stop_signal,
+            accept,
+            healthcheck,
+            volumes,
+        }
     }
 
     /// A list of arguments (`entrypoint`, `cmd`), substituted; a NUL byte in one is an error.
@@ -53,7 +74,12 @@ impl Planner {
 
     /// `entrypoint` (or the one copied file), `cmd`, and where the program they start is written; the
     /// program is checked to be in the image.
-    fn entrypoint_and_cmd(&mut self, spec: &spec::Spec, copies: &[Copy], rootfs: &[Piece]) -> (Option<Vec<String>>, Option<Vec<String>>, Span) {
+    fn entrypoint_and_cmd(
+        &mut self,
+        spec: &spec::Spec,
+        copies: &[Copy],
+        rootfs: &[Piece],
+    ) -> (Option<Vec<String>>, Option<Vec<String>>, Span) {
         let i = &spec.image;
         let cmd = i.cmd.as_ref().map(|c| self.arguments(c, "`image.cmd`"));
         let cmd_span = i.cmd.as_ref().map(|c| c.value.first().map_or(c.span, |s| s.span));
@@ -74,7 +100,13 @@ impl Planner {
     }
 
     /// Without `image.entrypoint`: the one copied file, or none when `cmd` names the program.
-    fn default_entrypoint(&mut self, spec: &spec::Spec, copies: &[Copy], has_cmd: bool, cmd_span: Option<Span>) -> (Option<Vec<String>>, Span) {
+    fn default_entrypoint(
+        &mut self,
+        spec: &spec::Spec,
+        copies: &[Copy],
+        has_cmd: bool,
+        cmd_span: Option<Span>,
+    ) -> (Option<Vec<String>>, Span) {
         let files: Vec<&Copy> = copies.iter().filter(|c| !c.contents).collect();
         match (files.as_slice(), has_cmd) {
             ([only], _) => (Some(vec![only.dest.to_string()]), only.span),
@@ -100,7 +132,11 @@ impl Planner {
         let user = match &i.user {
             Some(u) => self.owner(u, accounts),
             // The first listed user: root and nobody are always there, listed or not.
-            None => accounts.users().iter().find(|a| a.uid != 0 && a.uid != NOBODY_UID).map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
+            None => accounts
+                .users()
+                .iter()
+                .find(|a| a.uid != 0 && a.uid != NOBODY_UID)
+                .map_or(Owner::ROOT, |a| Owner { uid: a.uid, gid: a.gid }),
         };
         // With other errors (users that failed to parse, say) the default user may be root by accident.
         if user.uid == 0 && !self.diags.has_errors() {
@@ -110,7 +146,12 @@ impl Planner {
                 (None, Some(users)) => users.span,
                 (None, None) => spec.copy_span,
             };
-            self.warn(SK228, span, "the image runs as root", "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`");
+            self.warn(
+                SK228,
+                span,
+                "the image runs as root",
+                "leave `image.user` unset to run as `nonroot` (65532), or name a user from `rootfs.users`",
+            );
         }
         user
     }
@@ -125,13 +166,23 @@ impl Planner {
         let mut index: HashMap<String, usize> = env.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         for (k, v) in &i.env {
             if !is_name(&k.value) {
-                self.error(SK229, k.span, format!("`{}` is not a valid environment variable name", k.value.escape_debug()), "use letters, digits and `_`");
+                self.error(
+                    SK229,
+                    k.span,
+                    format!("`{}` is not a valid environment variable name", k.value.escape_debug()),
+                    "use letters, digits and `_`",
+                );
                 continue;
             }
             let value = self.text(v);
             self.no_nul(v.span, &format!("`image.env.{}`", k.value), &value, ENV_NUL);
             if k.value == "TZ" && zones_off {
-                self.warn(SK230, k.span, "`TZ` is set but `rootfs.timezones` is `none`", "the zone will not load; list it under `rootfs.timezones`");
+                self.warn(
+                    SK230,
+                    k.span,
+                    "`TZ` is set but `rootfs.timezones` is `none`",
+                    "the zone will not load; list it under `rootfs.timezones`",
+                );
             }
             match index.get(&k.value) {
                 Some(&slot) => env[slot].1 = value,
@@ -151,7 +202,12 @@ impl Planner {
             let (port, proto) = text.split_once('/').unwrap_or((&text, "tcp"));
             match (port.parse::<u16>(), proto) {
                 (Ok(p), "tcp" | "udp" | "sctp") if p > 0 => exposed_ports.push(format!("{p}/{proto}")),
-                _ => self.error(SK231, e.span, format!("`{text}` is not a port"), "write a port number with an optional protocol, e.g. 8080 or 9090/udp"),
+                _ => self.error(
+                    SK231,
+                    e.span,
+                    format!("`{text}` is not a port"),
+                    "write a port number with an optional protocol, e.g. 8080 or 9090/udp",
+                ),
             }
         }
         exposed_ports.sort();
@@ -163,7 +219,12 @@ impl Planner {
         let mut labels: Vec<(String, String)> = Vec::new();
         for (k, v) in &i.labels {
             if k.value.is_empty() {
-                self.error(SK232, k.span, "a label has an empty name", "name it, e.g. `org.opencontainers.image.source`");
+                self.error(
+                    SK232,
+                    k.span,
+                    "a label has an empty name",
+                    "name it, e.g. `org.opencontainers.image.source`",
+                );
                 continue;
             }
             let key_ok = self.no_nul(k.span, &format!("the name of label `{}`", k.value), &k.value, LABEL_NUL);
@@ -179,7 +240,15 @@ impl Planner {
     /// An absolute entrypoint must be something the image will contain: a copied file, or a file below
     /// a copied directory (`from: /out/` or `from: /out/bin`, which may be a directory too). Whether it
     /// is there and executable is checked once the builder has run.
-    pub(super) fn check_program(&mut self, program: &str, what: &str, span: Span, copies: &[Copy], spec_copies: usize, rootfs: &[Piece]) {
+    pub(super) fn check_program(
+        &mut self,
+        program: &str,
+        what: &str,
+        span: Span,
+        copies: &[Copy],
+        spec_copies: usize,
+        rootfs: &[Piece],
+    ) {
         if program.contains('\0') {
             return; // refused where the list was read
         }

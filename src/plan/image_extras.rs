@@ -25,14 +25,23 @@ pub struct Healthcheck {
 const MIN_DURATION: i64 = 1_000_000;
 
 impl Planner {
-    pub(super) fn healthcheck(&mut self, h: &spec::Healthcheck, program: impl FnOnce(&mut Self, &str, Span)) -> Option<Healthcheck> {
+    pub(super) fn healthcheck(
+        &mut self,
+        h: &spec::Healthcheck,
+        program: impl FnOnce(&mut Self, &str, Span),
+    ) -> Option<Healthcheck> {
         let test = h.test.as_ref()?;
         let mut args: Vec<String> = test
             .value
             .iter()
             .map(|s| {
                 let text = self.text(s);
-                self.no_nul(s.span, "`image.healthcheck.test`", &text, "a program's arguments are C strings: remove it");
+                self.no_nul(
+                    s.span,
+                    "`image.healthcheck.test`",
+                    &text,
+                    "a program's arguments are C strings: remove it",
+                );
                 text
             })
             .collect();
@@ -42,9 +51,12 @@ impl Planner {
         }
         let first = test.value.get(test.value.len() - args.len()).map_or(test.span, |s| s.span);
         match args.first().map(String::as_str) {
-            None => {
-                self.error(SK282, test.span, "`image.healthcheck.test` names no program", "write the program and its arguments, e.g. `test: [/app, -health]`")
-            }
+            None => self.error(
+                SK282,
+                test.span,
+                "`image.healthcheck.test` names no program",
+                "write the program and its arguments, e.g. `test: [/app, -health]`",
+            ),
             Some("CMD-SHELL") => self.error(
                 SK283,
                 first,
@@ -195,12 +207,18 @@ mod tests {
     /// Each error as `line:column message`.
     fn errors(image: &str) -> Vec<String> {
         let diags = planned(image).err().unwrap_or_else(|| panic!("{image} planned"));
-        diags.errors().map(|d| format!("{}:{} {}", d.span.map_or(0, |s| s.line), d.span.map_or(0, |s| s.column), d.message)).collect()
+        diags
+            .errors()
+            .map(|d| format!("{}:{} {}", d.span.map_or(0, |s| s.line), d.span.map_or(0, |s| s.column), d.message))
+            .collect()
     }
 
     #[test]
     fn a_shell_form_is_refused_where_it_is_written() {
-        assert_eq!(errors("  healthcheck: {test: curl -f localhost}\n"), ["4:23 `image.healthcheck.test` is a shell command, and the image has no shell"]);
+        assert_eq!(
+            errors("  healthcheck: {test: curl -f localhost}\n"),
+            ["4:23 `image.healthcheck.test` is a shell command, and the image has no shell"]
+        );
         assert_eq!(
             errors("  healthcheck: {test: [CMD-SHELL, curl -f localhost]}\n"),
             ["4:24 `CMD-SHELL` runs the check with a shell, and the image has no shell"]
@@ -211,13 +229,20 @@ mod tests {
 
     #[test]
     fn the_program_is_checked_as_the_entrypoint_is() {
-        assert_eq!(errors("  healthcheck: {test: [app, -health]}\n"), ["4:24 healthcheck `app` is not an absolute path"]);
-        assert_eq!(errors("  healthcheck: {test: [CMD, /bin/probe]}\n"), ["4:29 healthcheck `/bin/probe` is not in the image"]);
+        assert_eq!(
+            errors("  healthcheck: {test: [app, -health]}\n"),
+            ["4:24 healthcheck `app` is not an absolute path"]
+        );
+        assert_eq!(
+            errors("  healthcheck: {test: [CMD, /bin/probe]}\n"),
+            ["4:29 healthcheck `/bin/probe` is not in the image"]
+        );
     }
 
     #[test]
     fn durations_and_retries_follow_the_dockerfile_flags() {
-        let errs = errors("  healthcheck: {test: [/out/app], interval: 30, timeout: 999us, start-period: -1s, retries: -1}\n");
+        let errs =
+            errors("  healthcheck: {test: [/out/app], interval: 30, timeout: 999us, start-period: -1s, retries: -1}\n");
         assert_eq!(
             errs,
             [

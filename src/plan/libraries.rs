@@ -13,7 +13,12 @@ impl Planner {
                 "auto" => Libraries::Auto,
                 "none" => Libraries::None,
                 other => {
-                    self.error(SK235, s.span, format!("`libraries: {other}` is not a choice"), "write `auto` (copy what dynamic binaries need) or `none`");
+                    self.error(
+                        SK235,
+                        s.span,
+                        format!("`libraries: {other}` is not a choice"),
+                        "write `auto` (copy what dynamic binaries need) or `none`",
+                    );
                     Libraries::Auto
                 }
             },

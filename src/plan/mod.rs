@@ -84,7 +84,12 @@ impl Plan {
                 Piece::Tmp => vec![(tmp_path(), Mode::new(0o1777), Owner::ROOT)],
                 Piece::Homes(homes) => homes.iter().map(|h| (&h.path, Mode::new(0o700), h.owner)).collect(),
                 Piece::Dirs(ds) => ds.iter().map(|d| (&d.path, d.mode, d.owner)).collect(),
-                Piece::Accounts(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) | Piece::Files(_) => Vec::new(),
+                Piece::Accounts(_)
+                | Piece::Nsswitch
+                | Piece::CaCertificates(_)
+                | Piece::DataFile { .. }
+                | Piece::Timezones(_)
+                | Piece::Files(_) => Vec::new(),
             };
             for (path, mode, owner) in listed {
                 dirs.entry(path.to_string()).or_insert((mode, owner));
@@ -119,8 +124,10 @@ pub enum Target {
 }
 
 /// Every target, with its description, for `--call targets`.
-pub const TARGETS: &[(&str, &str)] =
-    &[("default", "the FROM-scratch image, without a shell"), ("debug", "the same image plus a static busybox at /busybox, for a shell while debugging")];
+pub const TARGETS: &[(&str, &str)] = &[
+    ("default", "the FROM-scratch image, without a shell"),
+    ("debug", "the same image plus a static busybox at /busybox, for a shell while debugging"),
+];
 pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:musl";
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -194,9 +194,18 @@ mod tests {
         assert_eq!(AbsPath::parse(&format!("/{name}x")), Err(PathError::NameTooLong(256)));
         assert_eq!(AbsPath::parse(&format!("{deep}/{}", "m".repeat(254))).unwrap().as_str().len(), 4095);
         assert_eq!(AbsPath::parse(&format!("{deep}/{}", "m".repeat(255))), Err(PathError::TooLong(4096)));
-        assert_eq!(AbsPath::parse(&format!("{deep}/{}/..", "m".repeat(255))).unwrap().as_str().len(), 3840, "`..` folded first");
+        assert_eq!(
+            AbsPath::parse(&format!("{deep}/{}/..", "m".repeat(255))).unwrap().as_str().len(),
+            3840,
+            "`..` folded first"
+        );
         assert_eq!(context_path(&format!("{}/{}", &deep[1..], "m".repeat(255))), Err(PathError::TooLong(4096)));
-        assert!(names_directory("/opt/.") && names_directory("/opt/x/..") && names_directory("/opt/") && !names_directory("/opt"));
+        assert!(
+            names_directory("/opt/.")
+                && names_directory("/opt/x/..")
+                && names_directory("/opt/")
+                && !names_directory("/opt")
+        );
         assert_eq!(AbsPath::parse("/a/b").unwrap().parent().unwrap().as_str(), "/a");
         assert_eq!(AbsPath::parse("/a").unwrap().parent().unwrap().as_str(), "/");
         assert!(AbsPath::parse("/a/b").unwrap().starts_with(&AbsPath::parse("/a").unwrap()));

@@ -27,7 +27,12 @@ impl Planner {
         for p in &spec.platforms {
             match Platform::parse(&p.value) {
                 Ok(pl) if !out.contains(&pl) => out.push(pl),
-                Ok(pl) => self.warn(SK238, p.span, format!("platform `{pl}` is listed twice"), "it is built once; remove the repeat"),
+                Ok(pl) => self.warn(
+                    SK238,
+                    p.span,
+                    format!("platform `{pl}` is listed twice"),
+                    "it is built once; remove the repeat",
+                ),
                 Err(why) => self.error(SK239, p.span, why, "e.g. `platforms: [linux/amd64, linux/arm64]`"),
             }
         }

@@ -35,7 +35,14 @@ pub struct BuilderRead {
 impl BuilderRead {
     /// A file or tree the build needs.
     pub fn at(path: &str) -> Self {
-        BuilderRead { path: path.to_string(), optional_below: None, only: Vec::new(), exhaustive: true, flat: false, by_name: false }
+        BuilderRead {
+            path: path.to_string(),
+            optional_below: None,
+            only: Vec::new(),
+            exhaustive: true,
+            flat: false,
+            by_name: false,
+        }
     }
 
     /// A file or tree that may be absent, looked for from `ancestor`.
@@ -79,7 +86,11 @@ pub fn probe_root(reads: &[BuilderRead], index: usize) -> String {
 /// The directory of the probe that holds read `index` (`/0`).
 fn probe_dir(reads: &[BuilderRead], index: usize) -> String {
     let read = &reads[index];
-    let first = if read.by_name { reads.iter().position(|r| r.by_name && r.optional_below == read.optional_below).unwrap_or(index) } else { index };
+    let first = if read.by_name {
+        reads.iter().position(|r| r.by_name && r.optional_below == read.optional_below).unwrap_or(index)
+    } else {
+        index
+    };
     format!("/{first}")
 }
 
@@ -120,7 +131,11 @@ pub fn in_probe(reads: &[BuilderRead], path: &str) -> Option<InProbe> {
     reads
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| path.strip_prefix(r.path.as_str()).filter(|rest| rest.is_empty() || rest.starts_with('/')).map(|rest| (i, r, rest)))
+        .filter_map(|(i, r)| {
+            path.strip_prefix(r.path.as_str())
+                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+                .map(|rest| (i, r, rest))
+        })
         .max_by_key(|(_, r, _)| r.path.len())
         .map(|(i, r, rest)| InProbe {
             path: format!("{}{rest}", probe_root(reads, i)),

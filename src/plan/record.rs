@@ -54,7 +54,14 @@ mod tests {
 
     fn copy(path: &str) -> Copy {
         let p = AbsPath::parse(path).expect("a path");
-        Copy { from: Source::Builder(p.clone()), dest: p, contents: false, mode: None, owner: Owner::ROOT, span: Span::new(1, 1, 1) }
+        Copy {
+            from: Source::Builder(p.clone()),
+            dest: p,
+            contents: false,
+            mode: None,
+            owner: Owner::ROOT,
+            span: Span::new(1, 1, 1),
+        }
     }
 
     #[test]

@@ -127,7 +127,10 @@ fn claim_homes(claims: &mut Claims, accounts: &Accounts) {
             a.home.path().clone(),
             Kind::Dir { mode: Mode::new(0o700), owner: Owner { uid: a.uid, gid: a.gid } },
             format!("the home of `{}`", a.name),
-            format!("copy into it rather than onto it (`to: {}/.config/`), or give `{}` another `home:`", a.home, a.name),
+            format!(
+                "copy into it rather than onto it (`to: {}/.config/`), or give `{}` another `home:`",
+                a.home, a.name
+            ),
         );
     }
 }
@@ -135,11 +138,20 @@ fn claim_homes(claims: &mut Claims, accounts: &Accounts) {
 impl Planner {
     pub(super) fn rootfs(&mut self, r: &spec::Rootfs, accounts: &Accounts, has_builder: bool) -> (Vec<Piece>, bool) {
         let mut pieces = vec![Piece::Accounts(accounts.clone())];
-        let listed = |name: &str| r.users.as_ref().and_then(|l| l.value.iter().find(|u| u.name.as_ref().is_some_and(|n| n.value == name))).map(|u| u.span);
+        let listed = |name: &str| {
+            r.users
+                .as_ref()
+                .and_then(|l| l.value.iter().find(|u| u.name.as_ref().is_some_and(|n| n.value == name)))
+                .map(|u| u.span)
+        };
         let homes: Vec<Home> = accounts
             .homes()
             .into_iter()
-            .map(|a| Home { path: a.home.path().clone(), owner: Owner { uid: a.uid, gid: a.gid }, span: listed(a.name.as_str()) })
+            .map(|a| Home {
+                path: a.home.path().clone(),
+                owner: Owner { uid: a.uid, gid: a.gid },
+                span: listed(a.name.as_str()),
+            })
             .collect();
         if !homes.is_empty() {
             pieces.push(Piece::Homes(homes));
@@ -162,7 +174,9 @@ impl Planner {
         match &r.ca_certificates {
             None | Some(Toggle::On(_)) => {
                 if has_builder {
-                    pieces.push(Piece::CaCertificates(Source::Builder(AbsPath::parse(CA_BUNDLE).expect("constant path"))));
+                    pieces.push(Piece::CaCertificates(Source::Builder(
+                        AbsPath::parse(CA_BUNDLE).expect("constant path"),
+                    )));
                 } else if let Some(Toggle::On(span)) = &r.ca_certificates {
                     self.error(
                         SK240,
@@ -182,7 +196,12 @@ impl Planner {
                             || matches!(&source, Source::Builder(p) if CA_BUNDLE.starts_with(&format!("{}/", p.as_str().trim_end_matches('/'))))
                             || source == Source::Context(String::new()) =>
                     {
-                        self.error(SK241, from.span, "`ca-certificates.from` must name one file, the PEM bundle", "e.g. `{from: context:certs/ca.pem}`");
+                        self.error(
+                            SK241,
+                            from.span,
+                            "`ca-certificates.from` must name one file, the PEM bundle",
+                            "e.g. `{from: context:certs/ca.pem}`",
+                        );
                     }
                     Some((Source::Named { .. }, _)) => self.error(
                         SK242,
@@ -199,7 +218,11 @@ impl Planner {
 
     /// `/etc/services`, `/etc/protocols`, `/etc/mime.types`: taken when the builder has them, unless off.
     pub(super) fn data_files(&mut self, r: &spec::Rootfs, has_builder: bool, pieces: &mut Vec<Piece>) {
-        for (file, toggle) in [(DataFile::Services, &r.services), (DataFile::Protocols, &r.protocols), (DataFile::MimeTypes, &r.mime_types)] {
+        for (file, toggle) in [
+            (DataFile::Services, &r.services),
+            (DataFile::Protocols, &r.protocols),
+            (DataFile::MimeTypes, &r.mime_types),
+        ] {
             match toggle {
                 Some(t) if !t.value => {}
                 _ if has_builder => pieces.push(Piece::DataFile { file, requested: toggle.as_ref().map(|t| t.span) }),
@@ -208,7 +231,11 @@ impl Planner {
                     SK243,
                     t.span,
                     format!("there is no builder to take `{}` from", file.path()),
-                    format!("add a `builder` that has it (Debian: `{}`), or set `rootfs.{}: false`", file.package(), file.key()),
+                    format!(
+                        "add a `builder` that has it (Debian: `{}`), or set `rootfs.{}: false`",
+                        file.package(),
+                        file.key()
+                    ),
                 ),
             }
         }
@@ -225,7 +252,12 @@ impl Planner {
             }
             Some(spec::Timezones::Word(w)) => match w.value.as_str() {
                 "all" if has_builder => pieces.push(Piece::Timezones(Zones::All)),
-                "all" => self.error(SK244, w.span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`"),
+                "all" => self.error(
+                    SK244,
+                    w.span,
+                    "there is no builder to take time zones from",
+                    "add a `builder`, or write `timezones: none`",
+                ),
                 "none" => zones_off = true,
                 other => self.error(
                     SK245,
@@ -256,7 +288,12 @@ impl Planner {
                 names.sort();
                 names.dedup();
                 if !has_builder {
-                    self.error(SK247, *span, "there is no builder to take time zones from", "add a `builder`, or write `timezones: none`");
+                    self.error(
+                        SK247,
+                        *span,
+                        "there is no builder to take time zones from",
+                        "add a `builder`, or write `timezones: none`",
+                    );
                 } else if names.is_empty() {
                     zones_off = true;
                 } else {

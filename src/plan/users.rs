@@ -4,7 +4,8 @@ use crate::rules::codes::*;
 use std::collections::{HashMap, HashSet};
 
 use super::accounts::{
-    self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, IdError, Owner, PasswdPath, PasswdPathError, Unknown, NO_HOME,
+    self, is_system_dir, primary_groups, Account, AccountName, Accounts, GroupEntry, IdError, Owner, PasswdPath,
+    PasswdPathError, Unknown, NO_HOME,
 };
 use super::build::Planner;
 use super::paths::AbsPath;
@@ -14,7 +15,14 @@ use crate::diag::{did_you_mean, Span};
 use crate::spec::{self, Str};
 
 /// The hint for a name no account has: a suggestion (when `suggest`), and some of the names there are.
-pub(super) fn name_hint<'a, I: Iterator<Item = &'a str>>(name: &str, what: &str, place: &str, suggest: bool, names: impl Fn() -> I, count: usize) -> String {
+pub(super) fn name_hint<'a, I: Iterator<Item = &'a str>>(
+    name: &str,
+    what: &str,
+    place: &str,
+    suggest: bool,
+    names: impl Fn() -> I,
+    count: usize,
+) -> String {
     let listed = list_some(names(), count);
     match if suggest { did_you_mean(name, names()) } else { None } {
         // `resolve` and the name lists agree, so a suggestion is never the name itself.
@@ -58,7 +66,12 @@ impl Planner {
                 continue;
             }
             if let Some(other) = uids.get(&u.uid) {
-                self.error(SK249, span, format!("users `{other}` and `{}` share uid {}", u.name, u.uid), "give each user its own uid");
+                self.error(
+                    SK249,
+                    span,
+                    format!("users `{other}` and `{}` share uid {}", u.name, u.uid),
+                    "give each user its own uid",
+                );
                 self.failed_users.insert(u.name.to_string());
                 continue;
             }
@@ -111,7 +124,12 @@ impl Planner {
                 if user_names.contains(m.as_str()) {
                     members.push(m);
                 } else if !self.failed_users.contains(m.as_str()) {
-                    self.error(SK254, s.span, format!("group member `{m}` is not a user"), "add it to `rootfs.users` or remove it");
+                    self.error(
+                        SK254,
+                        s.span,
+                        format!("group member `{m}` is not a user"),
+                        "add it to `rootfs.users` or remove it",
+                    );
                 }
             }
             extra.push(GroupEntry { name, gid: gid_num, members });
@@ -146,9 +164,12 @@ impl Planner {
 
     /// Homes are 0700: a home inside another user's home cannot be reached by its own user.
     pub(super) fn nested_homes(&mut self, users: &[Account], listed: &[(AbsPath, u32, Span)]) {
-        let with_home: Vec<&Account> = users.iter().filter(|u| u.home.as_str() != NO_HOME && u.home.as_str() != "/").collect();
+        let with_home: Vec<&Account> =
+            users.iter().filter(|u| u.home.as_str() != NO_HOME && u.home.as_str() != "/").collect();
         for (home, uid, span) in listed.iter().filter(|(_, uid, _)| *uid != 0) {
-            let outer = with_home.iter().find(|o| o.uid != *uid && home.as_str().starts_with(&format!("{}/", o.home.as_str().trim_end_matches('/'))));
+            let outer = with_home.iter().find(|o| {
+                o.uid != *uid && home.as_str().starts_with(&format!("{}/", o.home.as_str().trim_end_matches('/')))
+            });
             if let Some(outer) = outer {
                 let name = users.iter().find(|u| u.uid == *uid).map_or_else(String::new, |u| u.name.to_string());
                 self.error(
@@ -231,7 +252,12 @@ impl Planner {
     /// The rest of a user entry, once its name is valid.
     pub(super) fn user_fields(&mut self, u: &spec::User, name: AccountName) -> Option<Account> {
         let Some(uid_s) = &u.uid else {
-            self.error(SK262, u.span, format!("user `{name}` has no `uid`"), "add `uid: 10001` (any unused number above 999)");
+            self.error(
+                SK262,
+                u.span,
+                format!("user `{name}` has no `uid`"),
+                "add `uid: 10001` (any unused number above 999)",
+            );
             return None;
         };
         let uid = self.id(uid_s, "uid")?;
@@ -247,7 +273,9 @@ impl Planner {
                         SK263,
                         h.span,
                         format!("home `{home}` is a system directory"),
-                        format!("a home is owned by its user with mode 0700; write `/home/{name}`, or `{NO_HOME}` for none"),
+                        format!(
+                            "a home is owned by its user with mode 0700; write `/home/{name}`, or `{NO_HOME}` for none"
+                        ),
                     );
                     return None;
                 }
@@ -274,8 +302,17 @@ impl Planner {
                 self.suggestions = self.suggestions.saturating_sub(1);
                 let suggest = self.suggestions > 0;
                 let hint = match &why {
-                    Unknown::User(u) => name_hint(u, "users", "`rootfs.users`", suggest, || accounts.names(), accounts.users().len()),
-                    Unknown::Group(g) => name_hint(g, "groups", "`rootfs.groups`", suggest, || accounts.group_names(), accounts.groups().len()),
+                    Unknown::User(u) => {
+                        name_hint(u, "users", "`rootfs.users`", suggest, || accounts.names(), accounts.users().len())
+                    }
+                    Unknown::Group(g) => name_hint(
+                        g,
+                        "groups",
+                        "`rootfs.groups`",
+                        suggest,
+                        || accounts.group_names(),
+                        accounts.groups().len(),
+                    ),
                     Unknown::OutOfRange(what, _) => accounts::id_range_hint(what),
                 };
                 self.error(SK264, s.span, format!("owner `{}`: {why}", text.escape_debug()), hint);

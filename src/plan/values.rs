@@ -51,7 +51,14 @@ impl Planner {
                         "use fewer or shorter `${...}` references",
                     )
                 } else {
-                    (SK265, format!("this value is longer than {} KiB once its build args are substituted", MAX_EXPANDED / 1024), "use shorter build args here")
+                    (
+                        SK265,
+                        format!(
+                            "this value is longer than {} KiB once its build args are substituted",
+                            MAX_EXPANDED / 1024
+                        ),
+                        "use shorter build args here",
+                    )
                 };
                 self.error(rule, s.span, message, hint);
             }
@@ -98,7 +105,8 @@ impl Planner {
     /// not `/`, and nothing under the kernel's `/proc`, `/sys` or `/dev`.
     pub(super) fn mount_point(&mut self, s: &Str, what: &str) -> Option<AbsPath> {
         let path = self.abs_path(s, what)?;
-        let kernel = ["/proc", "/sys", "/dev"].iter().find(|k| path.starts_with(&AbsPath::parse(k).expect("constant path")));
+        let kernel =
+            ["/proc", "/sys", "/dev"].iter().find(|k| path.starts_with(&AbsPath::parse(k).expect("constant path")));
         let place = match kernel {
             Some(k) => format!("under `{k}`"),
             None if path.as_str() == "/" => "the root".to_string(),
@@ -154,7 +162,11 @@ impl Planner {
         match crate::reference::check(&text) {
             Ok(()) => Some(text),
             Err(_) if text.is_empty() => {
-                let message = if s.value.is_empty() { format!("{what} is empty") } else { format!("{what} `{}` is empty after substitution", s.value) };
+                let message = if s.value.is_empty() {
+                    format!("{what} is empty")
+                } else {
+                    format!("{what} `{}` is empty after substitution", s.value)
+                };
                 self.error(SK275, s.span, message, "write a reference such as `golang:1.23`; a `${...}` in it must give one (pass a value with --build-arg)");
                 None
             }
@@ -164,7 +176,12 @@ impl Planner {
                 } else {
                     "write a reference such as `golang:1.23` or `ghcr.io/org/image:tag`"
                 };
-                self.error(SK276, s.span, format!("{what} `{}` is not an image reference: {why}", text.escape_debug()), hint);
+                self.error(
+                    SK276,
+                    s.span,
+                    format!("{what} `{}` is not an image reference: {why}", text.escape_debug()),
+                    hint,
+                );
                 None
             }
         }

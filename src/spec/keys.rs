@@ -113,7 +113,15 @@ impl<T> Keys for Section<T> {
         self.shorthand
     }
     fn keys(&self) -> Vec<KeyInfo> {
-        self.fields.iter().map(|f| KeyInfo { key: f.key, doc: &f.doc, shape: f.read.shape(), required: f.required.is_some() || f.needed }).collect()
+        self.fields
+            .iter()
+            .map(|f| KeyInfo {
+                key: f.key,
+                doc: &f.doc,
+                shape: f.read.shape(),
+                required: f.required.is_some() || f.needed,
+            })
+            .collect()
     }
 }
 
@@ -239,7 +247,12 @@ pub static BUILDER: Section<Builder> = Section {
             "image",
             Read::Text(|b, v| b.image = Some(v)),
             "name the image that compiles the app, e.g. `image: golang:1.23`",
-            doc("image reference", "required when `builder` is present", "The builder image, e.g. `golang:1.23`.", "builder"),
+            doc(
+                "image reference",
+                "required when `builder` is present",
+                "The builder image, e.g. `golang:1.23`.",
+                "builder",
+            ),
         ),
         optional(
             "workdir",
@@ -249,22 +262,42 @@ pub static BUILDER: Section<Builder> = Section {
         optional(
             "env",
             Read::Names(|b, v| b.env = v),
-            doc("mapping NAME → value", "none (plus the platform variables)", "Environment variables of the commands.", "builder"),
+            doc(
+                "mapping NAME → value",
+                "none (plus the platform variables)",
+                "Environment variables of the commands.",
+                "builder",
+            ),
         ),
         optional(
             "run",
             Read::List { single: true, set: |b, v| b.run = v.value },
-            doc("string or list of strings", "none (a warning)", "Shell commands, each run with `/bin/sh -c` in `workdir`.", "builder"),
+            doc(
+                "string or list of strings",
+                "none (a warning)",
+                "Shell commands, each run with `/bin/sh -c` in `workdir`.",
+                "builder",
+            ),
         ),
         optional(
             "cache",
             Read::List { single: true, set: |b, v| b.cache = v.value },
-            doc("absolute path or list of them", "none", "Persistent cache mounts (Go's build cache, cargo's registry), kept between builds.", "builder"),
+            doc(
+                "absolute path or list of them",
+                "none",
+                "Persistent cache mounts (Go's build cache, cargo's registry), kept between builds.",
+                "builder",
+            ),
         ),
         optional(
             "secrets",
             list!(SECRET, |b, v| b.secrets = v),
-            doc("list of `{id, target}`", "none", "Build secrets (`--secret id=…`) mounted while the commands run; never in the image.", "buildersecrets"),
+            doc(
+                "list of `{id, target}`",
+                "none",
+                "Build secrets (`--secret id=…`) mounted while the commands run; never in the image.",
+                "buildersecrets",
+            ),
         ),
         optional(
             "ssh",
@@ -279,7 +312,12 @@ pub static BUILDER: Section<Builder> = Section {
         optional(
             "platform",
             Read::Word(&["build", "target"], |b, v| b.platform = Some(v)),
-            doc("`build` \\| `target`", "`build`", "Run the builder on the build platform (cross-compile) or on the target (emulated).", "builder"),
+            doc(
+                "`build` \\| `target`",
+                "`build`",
+                "Run the builder on the build platform (cross-compile) or on the target (emulated).",
+                "builder",
+            ),
         ),
     ],
 };
@@ -289,7 +327,11 @@ pub static SECRET: Section<Secret> = Section {
     new: |span| Secret { span, id: None, target: None },
     shorthand: None,
     fields: &[
-        needed("id", Read::Text(|s, v| s.id = Some(v)), doc("name", "required", "The id given with `--secret id=…`.", "buildersecrets")),
+        needed(
+            "id",
+            Read::Text(|s, v| s.id = Some(v)),
+            doc("name", "required", "The id given with `--secret id=…`.", "buildersecrets"),
+        ),
         optional(
             "target",
             Read::Text(|s, v| s.target = Some(v)),
@@ -339,14 +381,22 @@ pub static ROOTFS: Section<Rootfs> = Section {
     fields: &[
         optional(
             "ca-certificates",
-            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Mapping(&CA_CERTIFICATES)]), |r, node, t| t.ca_certificates = r.ca_certificates(node)),
-            doc("boolean or `{from}`", "`true` (with a builder)", "The CA bundle: the builder's, or a file of yours.", "rootfsca-certificates"),
+            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Mapping(&CA_CERTIFICATES)]), |r, node, t| {
+                t.ca_certificates = r.ca_certificates(node)
+            }),
+            doc(
+                "boolean or `{from}`",
+                "`true` (with a builder)",
+                "The CA bundle: the builder's, or a file of yours.",
+                "rootfsca-certificates",
+            ),
         ),
         optional(
             "timezones",
-            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]), |r, node, t| {
-                t.timezones = r.timezones(node)
-            }),
+            Read::Nested(
+                Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]),
+                |r, node, t| t.timezones = r.timezones(node),
+            ),
             doc(
                 "`all` \\| `none` \\| boolean \\| list of zones",
                 "`all` (with a builder)",
@@ -370,9 +420,18 @@ pub static ROOTFS: Section<Rootfs> = Section {
         optional(
             "groups",
             list!(GROUP, |t, v| t.groups = v),
-            doc("list of `{name, gid, members}`", "none", "Groups besides each user's own and nogroup.", "rootfsgroups"),
+            doc(
+                "list of `{name, gid, members}`",
+                "none",
+                "Groups besides each user's own and nogroup.",
+                "rootfsgroups",
+            ),
         ),
-        optional("tmp", Read::Flag(|t, v| t.tmp = Some(v)), doc("boolean", "`true`", "`/tmp` with mode 1777.", "rootfstmp-rootfsnsswitch")),
+        optional(
+            "tmp",
+            Read::Flag(|t, v| t.tmp = Some(v)),
+            doc("boolean", "`true`", "`/tmp` with mode 1777.", "rootfstmp-rootfsnsswitch"),
+        ),
         optional(
             "nsswitch",
             Read::Flag(|t, v| t.nsswitch = Some(v)),
@@ -411,7 +470,12 @@ pub static ROOTFS: Section<Rootfs> = Section {
         optional(
             "libraries",
             Read::Word(&["auto", "none"], |t, v| t.libraries = Some(v)),
-            doc("`auto` \\| `none`", "`auto`", "The shared libraries dynamically linked binaries need, found in the builder.", "rootfslibraries"),
+            doc(
+                "`auto` \\| `none`",
+                "`auto`",
+                "The shared libraries dynamically linked binaries need, found in the builder.",
+                "rootfslibraries",
+            ),
         ),
         optional(
             "package-metadata",
@@ -425,7 +489,10 @@ pub static ROOTFS: Section<Rootfs> = Section {
         ),
         optional(
             "gconv",
-            Read::Nested(Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]), |r, node, t| t.gconv = r.gconv(node)),
+            Read::Nested(
+                Shape::AnyOf(&[Shape::Flag, Shape::Word(&["all", "none"]), Shape::List { single: false }]),
+                |r, node, t| t.gconv = r.gconv(node),
+            ),
             doc(
                 "`all` \\| `none` \\| boolean \\| list of charsets",
                 "`all`, when a program calls `iconv_open`",
@@ -436,14 +503,28 @@ pub static ROOTFS: Section<Rootfs> = Section {
         optional(
             "dlopen",
             Read::List { single: false, set: |t, v| t.dlopen = Some(v) },
-            doc("list of sonames or absolute paths", "none", "Libraries and plugins programs open by name, brought with their libraries.", "rootfsdlopen"),
+            doc(
+                "list of sonames or absolute paths",
+                "none",
+                "Libraries and plugins programs open by name, brought with their libraries.",
+                "rootfsdlopen",
+            ),
         ),
         optional(
             "packages",
             Read::List { single: false, set: |t, v| t.packages = Some(v) },
-            doc("list of Debian package names", "none", "Whole packages of the builder: their files, libraries and metadata.", "rootfspackages"),
+            doc(
+                "list of Debian package names",
+                "none",
+                "Whole packages of the builder: their files, libraries and metadata.",
+                "rootfspackages",
+            ),
         ),
-        optional("dirs", list!(DIR, |t, v| t.dirs = v), doc("list of paths or `{path, mode, owner}`", "none", "Empty directories to create.", "rootfsdirs")),
+        optional(
+            "dirs",
+            list!(DIR, |t, v| t.dirs = v),
+            doc("list of paths or `{path, mode, owner}`", "none", "Empty directories to create.", "rootfsdirs"),
+        ),
         optional(
             "files",
             list!(FILE, |t, v| t.files = v),
@@ -461,7 +542,12 @@ pub static CA_CERTIFICATES: Section<Option<Str>> = Section {
         "from",
         Read::Text(|t, v| *t = Some(v)),
         "write `{from: context:certs/ca.pem}` or `true`",
-        doc("path or `context:<path>`", "required", "One PEM file, in the builder or the build context.", "rootfsca-certificates"),
+        doc(
+            "path or `context:<path>`",
+            "required",
+            "One PEM file, in the builder or the build context.",
+            "rootfsca-certificates",
+        ),
     )],
 };
 
@@ -470,8 +556,16 @@ pub static USER: Section<User> = Section {
     new: |span| User { span, name: None, uid: None, gid: None, home: None, shell: None },
     shorthand: None,
     fields: &[
-        needed("name", Read::Text(|u, v| u.name = Some(v)), doc("name", "required", "The user name (useradd's rule, at most 32 characters).", "rootfsusers")),
-        needed("uid", Read::Text(|u, v| u.uid = Some(v)), doc("number", "required", "The numeric user id.", "rootfsusers")),
+        needed(
+            "name",
+            Read::Text(|u, v| u.name = Some(v)),
+            doc("name", "required", "The user name (useradd's rule, at most 32 characters).", "rootfsusers"),
+        ),
+        needed(
+            "uid",
+            Read::Text(|u, v| u.uid = Some(v)),
+            doc("number", "required", "The numeric user id.", "rootfsusers"),
+        ),
         optional(
             "gid",
             Read::Text(|u, v| u.gid = Some(v)),
@@ -496,7 +590,11 @@ pub static GROUP: Section<Group> = Section {
     shorthand: None,
     fields: &[
         needed("name", Read::Text(|g, v| g.name = Some(v)), doc("name", "required", "The group name.", "rootfsgroups")),
-        needed("gid", Read::Text(|g, v| g.gid = Some(v)), doc("number", "required", "The numeric group id.", "rootfsgroups")),
+        needed(
+            "gid",
+            Read::Text(|g, v| g.gid = Some(v)),
+            doc("number", "required", "The numeric group id.", "rootfsgroups"),
+        ),
         optional(
             "members",
             Read::List { single: true, set: |g, v| g.members = v.value },
@@ -510,7 +608,11 @@ pub static DIR: Section<Dir> = Section {
     new: |span| Dir { span, path: None, mode: None, owner: None },
     shorthand: Some("path"),
     fields: &[
-        needed("path", Read::Text(|d, v| d.path = Some(v)), doc("absolute path", "required", "The directory.", "rootfsdirs")),
+        needed(
+            "path",
+            Read::Text(|d, v| d.path = Some(v)),
+            doc("absolute path", "required", "The directory.", "rootfsdirs"),
+        ),
         optional("mode", Read::Text(|d, v| d.mode = Some(v)), doc("mode", "`0755`", "Its mode, octal.", "rootfsdirs")),
         optional("owner", Read::Text(|d, v| d.owner = Some(v)), doc("owner", "`root`", "Its owner.", "rootfsdirs")),
     ],
@@ -521,7 +623,11 @@ pub static FILE: Section<File> = Section {
     new: |span| File { span, path: None, content: None, mode: None, owner: None },
     shorthand: None,
     fields: &[
-        needed("path", Read::Text(|f, v| f.path = Some(v)), doc("absolute path", "required", "The file.", "rootfsfiles")),
+        needed(
+            "path",
+            Read::Text(|f, v| f.path = Some(v)),
+            doc("absolute path", "required", "The file.", "rootfsfiles"),
+        ),
         needed(
             "content",
             // An empty file is legitimate: `content: ""`, and also an unquoted empty value.
@@ -551,12 +657,22 @@ pub static IMAGE: Section<Image> = Section {
         optional(
             "cmd",
             Read::List { single: true, set: |i, v| i.cmd = Some(v) },
-            doc("string or list of strings", "none", "Default arguments to the entrypoint.", "imageentrypoint-imagecmd"),
+            doc(
+                "string or list of strings",
+                "none",
+                "Default arguments to the entrypoint.",
+                "imageentrypoint-imagecmd",
+            ),
         ),
         optional(
             "user",
             Read::Text(|i, v| i.user = Some(v)),
-            doc("owner", "the first user of `rootfs.users`", "The user the image runs as, written as numbers in the config.", "imageuser"),
+            doc(
+                "owner",
+                "the first user of `rootfs.users`",
+                "The user the image runs as, written as numbers in the config.",
+                "imageuser",
+            ),
         ),
         optional(
             "workdir",
@@ -576,17 +692,32 @@ pub static IMAGE: Section<Image> = Section {
         optional(
             "expose",
             Read::List { single: true, set: |i, v| i.expose = v.value },
-            doc("port or list of ports", "none", "Ports the image listens on: `8080`, `8080/tcp`, `53/udp`.", "imageworkdir-env-expose-labels-stop-signal"),
+            doc(
+                "port or list of ports",
+                "none",
+                "Ports the image listens on: `8080`, `8080/tcp`, `53/udp`.",
+                "imageworkdir-env-expose-labels-stop-signal",
+            ),
         ),
         optional(
             "labels",
             Read::Names(|i, v| i.labels = v),
-            doc("mapping", "none", "Image labels; `--label` flags win over them.", "imageworkdir-env-expose-labels-stop-signal"),
+            doc(
+                "mapping",
+                "none",
+                "Image labels; `--label` flags win over them.",
+                "imageworkdir-env-expose-labels-stop-signal",
+            ),
         ),
         optional(
             "stop-signal",
             Read::Text(|i, v| i.stop_signal = Some(v)),
-            doc("string", "none", "The signal that stops the container, e.g. `SIGTERM`.", "imageworkdir-env-expose-labels-stop-signal"),
+            doc(
+                "string",
+                "none",
+                "The signal that stops the container, e.g. `SIGTERM`.",
+                "imageworkdir-env-expose-labels-stop-signal",
+            ),
         ),
         optional(
             "accept",
@@ -601,12 +732,22 @@ pub static IMAGE: Section<Image> = Section {
         optional(
             "healthcheck",
             mapping!(HEALTHCHECK, |i, h| i.healthcheck = Some(h)),
-            doc("mapping", "none", "A command the engine runs to check the container is healthy (`Healthcheck`).", "imagehealthcheck"),
+            doc(
+                "mapping",
+                "none",
+                "A command the engine runs to check the container is healthy (`Healthcheck`).",
+                "imagehealthcheck",
+            ),
         ),
         optional(
             "volumes",
             Read::List { single: true, set: |i, v| i.volumes = v.value },
-            doc("absolute path or list of them", "none", "Mount points the engine gives a volume (`Volumes`), as `VOLUME`.", "imagevolumes"),
+            doc(
+                "absolute path or list of them",
+                "none",
+                "Mount points the engine gives a volume (`Volumes`), as `VOLUME`.",
+                "imagevolumes",
+            ),
         ),
     ],
 };
@@ -614,17 +755,40 @@ pub static IMAGE: Section<Image> = Section {
 /// `image.healthcheck`: the exec form of the Dockerfile's `HEALTHCHECK` (the image has no shell).
 pub static HEALTHCHECK: Section<Healthcheck> = Section {
     path: "image.healthcheck",
-    new: |span| Healthcheck { span, test: None, interval: None, timeout: None, start_period: None, start_interval: None, retries: None },
+    new: |span| Healthcheck {
+        span,
+        test: None,
+        interval: None,
+        timeout: None,
+        start_period: None,
+        start_interval: None,
+        retries: None,
+    },
     shorthand: None,
     fields: &[
         required(
             "test",
-            Read::Nested(Shape::List { single: false }, |r, node, h| h.test = r.exec_form(node, "image.healthcheck.test")),
+            Read::Nested(Shape::List { single: false }, |r, node, h| {
+                h.test = r.exec_form(node, "image.healthcheck.test")
+            }),
             "write the program and its arguments as a list, e.g. `test: [/app, -health]`",
-            doc("list of strings", "required", "The program and its arguments; exit status 0 is healthy.", "imagehealthcheck"),
+            doc(
+                "list of strings",
+                "required",
+                "The program and its arguments; exit status 0 is healthy.",
+                "imagehealthcheck",
+            ),
         ),
-        optional("interval", Read::Text(|h, v| h.interval = Some(v)), doc("duration", "`30s`", "Time between checks.", "imagehealthcheck")),
-        optional("timeout", Read::Text(|h, v| h.timeout = Some(v)), doc("duration", "`30s`", "How long one check may run.", "imagehealthcheck")),
+        optional(
+            "interval",
+            Read::Text(|h, v| h.interval = Some(v)),
+            doc("duration", "`30s`", "Time between checks.", "imagehealthcheck"),
+        ),
+        optional(
+            "timeout",
+            Read::Text(|h, v| h.timeout = Some(v)),
+            doc("duration", "`30s`", "How long one check may run.", "imagehealthcheck"),
+        ),
         optional(
             "start-period",
             Read::Text(|h, v| h.start_period = Some(v)),

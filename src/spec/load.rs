@@ -22,10 +22,16 @@ pub fn load_partial(text: &str) -> (Option<Spec>, Diagnostics) {
     // Before the parser recurses into it: a nesting depth the parser survives, and one document.
     if let Err(problem) = super::scan::scan(text) {
         let d = match problem {
-            super::scan::Problem::TooDeep(span) => Diagnostic::error(SK101, span, format!("the spec nests deeper than {} levels here", super::scan::MAX_DEPTH))
-                .hint("a spec needs about six levels (`rootfs:` → `users:` → `- name:`); flatten this value"),
-            super::scan::Problem::SecondDocument(span) => Diagnostic::error(SK102, span, "a second YAML document starts here")
-                .hint("a spec is one document: remove this line and what follows, or move it to a file of its own"),
+            super::scan::Problem::TooDeep(span) => Diagnostic::error(
+                SK101,
+                span,
+                format!("the spec nests deeper than {} levels here", super::scan::MAX_DEPTH),
+            )
+            .hint("a spec needs about six levels (`rootfs:` → `users:` → `- name:`); flatten this value"),
+            super::scan::Problem::SecondDocument(span) => {
+                Diagnostic::error(SK102, span, "a second YAML document starts here")
+                    .hint("a spec is one document: remove this line and what follows, or move it to a file of its own")
+            }
         };
         return (None, Diagnostics::one(d));
     }
@@ -47,11 +53,20 @@ pub fn load_partial(text: &str) -> (Option<Spec>, Diagnostics) {
 fn load_error(e: LoadError, text: &str) -> Diagnostic {
     let at = |m: &marked_yaml::Marker| Some(Span::new(m.line(), m.column(), 1));
     match e {
-        LoadError::TopLevelMustBeMapping(m) => Diagnostic::error(SK103, at(&m), "the spec must be a mapping of sections")
-            .hint("start with `builder:` and `copy:`; see the smallest spec in the README"),
-        LoadError::UnexpectedAnchor(m) => Diagnostic::error(SK104, at(&m), "YAML anchors and aliases are not supported").hint("write the value out in full"),
-        LoadError::MappingKeyMustBeScalar(m) => Diagnostic::error(SK105, at(&m), "a mapping key must be a plain string").hint("quote the key"),
-        LoadError::UnexpectedTag(m) => Diagnostic::error(SK106, at(&m), "YAML tags (`!name`) are not supported").hint("remove the tag"),
+        LoadError::TopLevelMustBeMapping(m) => {
+            Diagnostic::error(SK103, at(&m), "the spec must be a mapping of sections")
+                .hint("start with `builder:` and `copy:`; see the smallest spec in the README")
+        }
+        LoadError::UnexpectedAnchor(m) => {
+            Diagnostic::error(SK104, at(&m), "YAML anchors and aliases are not supported")
+                .hint("write the value out in full")
+        }
+        LoadError::MappingKeyMustBeScalar(m) => {
+            Diagnostic::error(SK105, at(&m), "a mapping key must be a plain string").hint("quote the key")
+        }
+        LoadError::UnexpectedTag(m) => {
+            Diagnostic::error(SK106, at(&m), "YAML tags (`!name`) are not supported").hint("remove the tag")
+        }
         LoadError::ScanError(m, scan) => {
             // The scanner reports a 0-based column on some errors; clamp to the line's length.
             let line_len = text.lines().nth(m.line().saturating_sub(1)).map_or(1, |l| l.chars().count() + 1);
@@ -62,13 +77,20 @@ fn load_error(e: LoadError, text: &str) -> Diagnostic {
             } else {
                 "check the indentation and quoting on this line"
             };
-            Diagnostic::error(SK107, Some(Span::new(m.line().max(1), column, 1)), format!("invalid YAML: {}", scan.info())).hint(hint)
+            Diagnostic::error(
+                SK107,
+                Some(Span::new(m.line().max(1), column, 1)),
+                format!("invalid YAML: {}", scan.info()),
+            )
+            .hint(hint)
         }
         LoadError::DuplicateKey(d) => {
-            Diagnostic::error(SK108, scalar_span(&d.key), format!("duplicate key `{}`", d.key.as_str())).hint(match d.prev_key.span().start() {
-                Some(m) => format!("it is already set on line {}; keep one of them", m.line()),
-                None => "keep one of them".to_string(),
-            })
+            Diagnostic::error(SK108, scalar_span(&d.key), format!("duplicate key `{}`", d.key.as_str())).hint(
+                match d.prev_key.span().start() {
+                    Some(m) => format!("it is already set on line {}; keep one of them", m.line()),
+                    None => "keep one of them".to_string(),
+                },
+            )
         }
         LoadError::TopLevelMustBeSequence(m) => Diagnostic::error(SK109, at(&m), "unexpected top-level sequence"),
     }
@@ -78,7 +100,9 @@ fn span_of(span: &marked_yaml::Span, fallback_len: usize) -> Span {
     match span.start() {
         Some(start) => {
             let len = match span.end() {
-                Some(end) if end.line() == start.line() && end.column() > start.column() => end.column() - start.column(),
+                Some(end) if end.line() == start.line() && end.column() > start.column() => {
+                    end.column() - start.column()
+                }
                 _ => fallback_len,
             };
             Span::new(start.line(), start.column(), len.max(1))
@@ -130,7 +154,13 @@ pub struct Reader {
 }
 
 impl Reader {
-    fn error(&mut self, rule: &'static crate::rules::Rule, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+    fn error(
+        &mut self,
+        rule: &'static crate::rules::Rule,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.diags.push(Diagnostic::error(rule, span, message).hint(hint));
     }
 
@@ -172,7 +202,9 @@ impl Reader {
             if let Some(hint) = field.required.filter(|_| map.get_node(field.key).is_none()) {
                 let (message, at) = match section.path {
                     "" => (format!("the spec has no `{}:` section", field.key), Span::new(1, 1, 1)),
-                    p if p.ends_with("[]") => (format!("a `{}` entry has no `{}`", p.trim_end_matches("[]"), field.key), span),
+                    p if p.ends_with("[]") => {
+                        (format!("a `{}` entry has no `{}`", p.trim_end_matches("[]"), field.key), span)
+                    }
                     p => (format!("`{p}` has no `{}`", field.key), span),
                 };
                 self.error(SK111, at, message, hint);
@@ -232,10 +264,16 @@ impl Reader {
         let keys = section.fields.iter().map(|f| f.key);
         let hint = match did_you_mean(name, keys.clone()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None if section.path.is_empty() => format!("the top-level keys are: {}", keys.collect::<Vec<_>>().join(", ")),
+            None if section.path.is_empty() => {
+                format!("the top-level keys are: {}", keys.collect::<Vec<_>>().join(", "))
+            }
             None => format!("the keys of `{}` are: {}", section.path, keys.collect::<Vec<_>>().join(", ")),
         };
-        let message = if section.path.is_empty() { format!("unknown top-level key `{name}`") } else { format!("unknown key `{name}` in `{}`", section.path) };
+        let message = if section.path.is_empty() {
+            format!("unknown top-level key `{name}`")
+        } else {
+            format!("unknown key `{name}` in `{}`", section.path)
+        };
         self.error(SK113, span, message, hint);
     }
 
@@ -243,7 +281,12 @@ impl Reader {
         match node {
             Node::Scalar(s) if !is_null(s) => Some(Spanned::new(s.as_str().to_string(), scalar_span(s))),
             _ => {
-                self.error(SK114, node_span(node), format!("`{what}` must be a single value, found {}", kind(node)), format!("write `{what}: <value>`"));
+                self.error(
+                    SK114,
+                    node_span(node),
+                    format!("`{what}` must be a single value, found {}", kind(node)),
+                    format!("write `{what}: <value>`"),
+                );
                 None
             }
         }
@@ -263,7 +306,12 @@ impl Reader {
                 return Some(Spanned::new(b, scalar_span(s)));
             }
         }
-        self.error(SK115, node_span(node), format!("`{what}` must be true or false"), format!("write `{what}: true` or `{what}: false`"));
+        self.error(
+            SK115,
+            node_span(node),
+            format!("`{what}` must be true or false"),
+            format!("write `{what}: true` or `{what}: false`"),
+        );
         None
     }
 
@@ -307,7 +355,12 @@ impl Reader {
     /// A mapping of names to single values, in file order.
     fn string_map(&mut self, node: &Node, what: &str) -> Vec<(Str, Str)> {
         let Some(map) = node.as_mapping() else {
-            self.error(SK117, node_span(node), format!("`{what}` must be a mapping, found {}", kind(node)), format!("write `{what}: {{NAME: value}}`"));
+            self.error(
+                SK117,
+                node_span(node),
+                format!("`{what}` must be a mapping, found {}", kind(node)),
+                format!("write `{what}: {{NAME: value}}`"),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -324,7 +377,13 @@ impl Reader {
     pub(super) fn ca_certificates(&mut self, node: &Node) -> Option<Toggle<Str>> {
         match node {
             Node::Mapping(_) => self.section(node, &keys::CA_CERTIFICATES).map(Toggle::With),
-            _ => self.boolean(node, "rootfs.ca-certificates").map(|b| if b.value { Toggle::On(b.span) } else { Toggle::Off(b.span) }),
+            _ => self.boolean(node, "rootfs.ca-certificates").map(|b| {
+                if b.value {
+                    Toggle::On(b.span)
+                } else {
+                    Toggle::Off(b.span)
+                }
+            }),
         }
     }
 
@@ -338,7 +397,14 @@ impl Reader {
         self.all_none_or_list(node, "gconv", "charsets", "e.g. `gconv: [CP1252, ISO-8859-15]`", SK123)
     }
 
-    fn all_none_or_list(&mut self, node: &Node, key: &str, items: &str, example: &str, rule: &'static crate::rules::Rule) -> Option<Timezones> {
+    fn all_none_or_list(
+        &mut self,
+        node: &Node,
+        key: &str,
+        items: &str,
+        example: &str,
+        rule: &'static crate::rules::Rule,
+    ) -> Option<Timezones> {
         let what = format!("rootfs.{key}");
         match node {
             Node::Sequence(_) => {
@@ -351,7 +417,12 @@ impl Reader {
                 None => self.string(node, &what).map(Timezones::Word),
             },
             Node::Mapping(_) => {
-                self.error(rule, node_span(node), format!("`{key}` must be `all`, `none` or a list of {items}"), example);
+                self.error(
+                    rule,
+                    node_span(node),
+                    format!("`{key}` must be `all`, `none` or a list of {items}"),
+                    example,
+                );
                 None
             }
         }
@@ -373,7 +444,9 @@ mod tests {
 
     #[test]
     fn reads_the_smallest_spec() {
-        let spec = load("# syntax=x\nbuilder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n").unwrap();
+        let spec =
+            load("# syntax=x\nbuilder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n")
+                .unwrap();
         let b = spec.builder.unwrap();
         assert_eq!(b.image.unwrap().value, "golang:1.23");
         assert_eq!(b.run[0].value, "go build -o /out/app .");

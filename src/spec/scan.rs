@@ -72,7 +72,11 @@ impl Line<'_> {
     /// A depth error at byte `at` of the content, if the depth is over the limit.
     fn too_deep(&self, depth: usize, at: usize) -> Result<(), Problem> {
         if depth > MAX_DEPTH {
-            return Err(Problem::TooDeep(Span::new(self.number, self.indent + self.content()[..at].chars().count() + 1, 1)));
+            return Err(Problem::TooDeep(Span::new(
+                self.number,
+                self.indent + self.content()[..at].chars().count() + 1,
+                1,
+            )));
         }
         Ok(())
     }
@@ -104,7 +108,8 @@ impl Scanner {
     /// Directives and `---`/`...` lines at the left margin: `Ok(true)` when the line holds nothing else.
     fn document_marker(&mut self, line: &Line) -> Result<bool, Problem> {
         let content = line.content();
-        let marker = |m: &str| content.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+        let marker =
+            |m: &str| content.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
         if content.starts_with('%') && !self.seen_content {
             return Ok(true); // a directive (%YAML) before the document
         }
@@ -243,7 +248,9 @@ mod tests {
         assert_eq!(depth_error(&dashes), Some(Span::new(1, 8 + 2 * MAX_DEPTH - 2 + 1, 1)));
         let indented: String = (0..20_000).map(|i| format!("{}-\n", "  ".repeat(i))).collect();
         assert_eq!(depth_error(&indented).map(|s| s.line), Some(MAX_DEPTH));
-        let maps: String = std::iter::once("x-deep:\n".to_string()).chain((1..20_000).map(|i| format!("{}a:\n", " ".repeat(i)))).collect();
+        let maps: String = std::iter::once("x-deep:\n".to_string())
+            .chain((1..20_000).map(|i| format!("{}a:\n", " ".repeat(i))))
+            .collect();
         assert!(depth_error(&maps).is_some());
         let flow = format!("x: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
         assert_eq!(depth_error(&flow), Some(Span::new(1, 3 + MAX_DEPTH, 1)));

@@ -44,7 +44,9 @@ fn shape(of: &Shape) -> Value {
         Shape::TextOrNothing => json!({"type": ["string", "number", "boolean", "null"]}),
         Shape::Word(words) => json!({"enum": words}),
         // Quoted booleans are accepted too (`"true"`); `yes`/`no`/`on`/`off` are not.
-        Shape::Flag => json!({"anyOf": [{"type": "boolean"}, {"enum": ["true", "True", "TRUE", "false", "False", "FALSE"]}]}),
+        Shape::Flag => {
+            json!({"anyOf": [{"type": "boolean"}, {"enum": ["true", "True", "TRUE", "false", "False", "FALSE"]}]})
+        }
         Shape::List { single: false } => json!({"type": "array", "items": scalar()}),
         Shape::List { single: true } => json!({"anyOf": [scalar(), {"type": "array", "items": scalar()}]}),
         Shape::Names => json!({"type": "object", "additionalProperties": scalar()}),
@@ -121,7 +123,10 @@ mod tests {
         assert_eq!(copy_item[0], scalar(), "the shorthand `- /out/app`");
         assert_eq!(copy_item[1]["required"], json!(["from"]));
         let users = &schema["properties"]["rootfs"]["properties"]["users"]["items"];
-        assert_eq!(users["properties"].as_object().unwrap().keys().collect::<Vec<_>>(), ["name", "uid", "gid", "home", "shell"]);
+        assert_eq!(
+            users["properties"].as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["name", "uid", "gid", "home", "shell"]
+        );
         // Keys a list entry needs are required in the schema, though `plan` is what refuses their absence.
         assert_eq!(users["required"], json!(["name", "uid"]));
         let rootfs = &schema["properties"]["rootfs"]["properties"];
@@ -129,7 +134,10 @@ mod tests {
         assert_eq!(rootfs["dirs"]["items"]["anyOf"][1]["required"], json!(["path"]));
         assert_eq!(rootfs["files"]["items"]["required"], json!(["path", "content"]));
         assert_eq!(schema["properties"]["builder"]["properties"]["secrets"]["items"]["required"], json!(["id"]));
-        assert_eq!(rootfs["files"]["items"]["properties"]["content"]["type"], json!(["string", "number", "boolean", "null"]));
+        assert_eq!(
+            rootfs["files"]["items"]["properties"]["content"]["type"],
+            json!(["string", "number", "boolean", "null"])
+        );
     }
 
     /// The docs' "required" and the schema's cannot drift apart.
@@ -159,9 +167,12 @@ mod tests {
     #[test]
     fn the_overview_has_a_row_per_key() {
         let table = overview();
-        for row in
-            ["| [`builder.image`](#builder) | image reference |", "| [`rootfs.users[]`](#rootfsusers) |", "| [`copy`](#copy) |", "| [`debug.image`](#debug) |"]
-        {
+        for row in [
+            "| [`builder.image`](#builder) | image reference |",
+            "| [`rootfs.users[]`](#rootfsusers) |",
+            "| [`copy`](#copy) |",
+            "| [`debug.image`](#debug) |",
+        ] {
             assert!(table.contains(row), "{row} missing from\n{table}");
         }
         assert!(!table.contains("rootfs.users[].name"), "list items are documented in their own section");

@@ -47,20 +47,25 @@ pub async fn of_image<F: super::Filesystem>(
                 roots.extend(tree_roots(ds, platform, copy, path, walked));
             }
             Err(e) => ds.push(
-                Diagnostic::error(SK301, copy.span, format!("cannot look into `{path}`: {e}")).hint("the libraries its files need cannot be found without it"),
+                Diagnostic::error(SK301, copy.span, format!("cannot look into `{path}`: {e}"))
+                    .hint("the libraries its files need cannot be found without it"),
             ),
         }
     }
     // Builder paths brought to the same place in the image, besides the libraries.
     let mut brought: Vec<String> = Vec::new();
-    let mut layout_copies: Vec<(String, String)> = copies.iter().map(|(copy, path)| (copy.dest.to_string(), path.to_string())).collect();
+    let mut layout_copies: Vec<(String, String)> =
+        copies.iter().map(|(copy, path)| (copy.dest.to_string(), path.to_string())).collect();
 
     let mut scan = dlopen::scan(fs, &mut roots).await;
     // The context's files were read where they are.
     roots.extend(context_roots);
     scan.iconv.extend(context_iconv);
     for (image, e) in &scan.unreadable {
-        ds.push(Diagnostic::error(SK302, span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"));
+        ds.push(
+            Diagnostic::error(SK302, span_of(image), format!("cannot read the dynamic symbols of `{image}`: {e}"))
+                .hint("the file may be corrupt"),
+        );
     }
     let machine = platform.elf_machine().or_else(|| roots.first().map(|r| r.info.machine)).unwrap_or_default();
     let user = scan.iconv.first().map(|(image, _)| (image.as_str(), span_of(image)));
@@ -99,23 +104,33 @@ pub async fn of_image<F: super::Filesystem>(
     }
 
     let mut files: Vec<String> = brought;
-    let loader = roots.iter().find(|r| r.info.machine == machine).and_then(|r| r.info.interpreter.clone()).unwrap_or_default();
+    let loader =
+        roots.iter().find(|r| r.info.machine == machine).and_then(|r| r.info.interpreter.clone()).unwrap_or_default();
     // What `.note.dlopen` requires is brought with its own closure, whose notes are read in turn.
     let mut read: BTreeSet<String> = BTreeSet::new();
     // Ends: each round reads only files not read before, and brings only sonames not yet held.
     while !roots.is_empty() {
         let dynamic = roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty());
-        let closure = if dynamic { libraries::closure_in(fs, &roots, &layout).await } else { libraries::Closure::default() };
+        let closure =
+            if dynamic { libraries::closure_in(fs, &roots, &layout).await } else { libraries::Closure::default() };
         for m in &closure.missing {
             ds.push(missing_library(span_of(&m.root), m));
         }
         files.extend(closure.files.iter().cloned());
-        let unread: Vec<String> =
-            roots.iter().filter(|r| !r.context).map(|r| r.builder.clone()).chain(closure.files).filter(|f| read.insert(f.clone())).collect();
+        let unread: Vec<String> = roots
+            .iter()
+            .filter(|r| !r.context)
+            .map(|r| r.builder.clone())
+            .chain(closure.files)
+            .filter(|f| read.insert(f.clone()))
+            .collect();
         let have: BTreeSet<String> = files.iter().chain(roots.iter().map(|r| &r.builder)).cloned().collect();
         let (more, problems) = notes::required(fs, &unread, &loader, machine, &have).await;
         for (file, message) in problems {
-            ds.push(Diagnostic::error(SK341, span_of(&file), message).hint("install the library in the builder, or leave out the file that needs it"));
+            ds.push(
+                Diagnostic::error(SK341, span_of(&file), message)
+                    .hint("install the library in the builder, or leave out the file that needs it"),
+            );
         }
         files.extend(more.iter().map(|r| r.builder.clone()));
         roots = more;
@@ -124,13 +139,16 @@ pub async fn of_image<F: super::Filesystem>(
     files.dedup();
     // A file inside a directory brought whole comes with it.
     let dirs = files.clone();
-    files.retain(|f| !dirs.iter().any(|d| f.len() > d.len() && f.starts_with(d.as_str()) && f.as_bytes()[d.len()] == b'/'));
+    files.retain(|f| {
+        !dirs.iter().any(|d| f.len() > d.len() && f.starts_with(d.as_str()) && f.as_bytes()[d.len()] == b'/')
+    });
     files
 }
 
 /// Whether a rootfs piece writes this image path (or a tree it is in).
 fn provided_by_rootfs(plan: &Plan, image: &str) -> bool {
-    let under = |dir: &str| image == dir || image.strip_prefix(dir.trim_end_matches('/')).is_some_and(|r| r.starts_with('/'));
+    let under =
+        |dir: &str| image == dir || image.strip_prefix(dir.trim_end_matches('/')).is_some_and(|r| r.starts_with('/'));
     plan.rootfs_files.iter().any(|f| under(f.path.as_str())) || plan.planned_dirs().contains_key(image)
 }
 
@@ -138,45 +156,80 @@ fn provided_by_rootfs(plan: &Plan, image: &str) -> bool {
 fn span_of(plan: &Plan, image: &str) -> Option<Span> {
     plan.copies
         .iter()
-        .filter(|c| image == c.dest.as_str() || image.strip_prefix(c.dest.as_str().trim_end_matches('/')).is_some_and(|r| r.starts_with('/')))
+        .filter(|c| {
+            image == c.dest.as_str()
+                || image.strip_prefix(c.dest.as_str().trim_end_matches('/')).is_some_and(|r| r.starts_with('/'))
+        })
         .max_by_key(|c| c.dest.as_str().len())
         .map(|c| c.span)
 }
 
 /// The ELF files a copied tree holds, for the closure: those for the target machine (others are named in
 /// one warning), and an error for each that cannot be read.
-fn tree_roots(ds: &mut Diagnostics, platform: &Platform, copy: &Copy, path: &AbsPath, walked: trees::Walked) -> Vec<Root> {
+fn tree_roots(
+    ds: &mut Diagnostics,
+    platform: &Platform,
+    copy: &Copy,
+    path: &AbsPath,
+    walked: trees::Walked,
+) -> Vec<Root> {
     // A tree may hold ELF files no loader opens (a toolchain's test data, truncated on purpose): named in
     // one warning, not an error, since their libraries are not looked for.
     if let Some((file, e)) = walked.unreadable.first() {
-        let more = if walked.unreadable.len() > 1 { format!(" (and {} more files)", walked.unreadable.len() - 1) } else { String::new() };
+        let more = if walked.unreadable.len() > 1 {
+            format!(" (and {} more files)", walked.unreadable.len() - 1)
+        } else {
+            String::new()
+        };
         ds.push(
-            Diagnostic::warning(SK308, copy.span, format!("cannot read `{file}` in `{path}` as ELF{more}: {e}; its libraries are not looked for"))
-                .hint("if the image runs it, check that it is intact; else leave it out of the directory"),
+            Diagnostic::warning(
+                SK308,
+                copy.span,
+                format!("cannot read `{file}` in `{path}` as ELF{more}: {e}; its libraries are not looked for"),
+            )
+            .hint("if the image runs it, check that it is intact; else leave it out of the directory"),
         );
     }
     let want = platform.elf_machine();
-    let (roots, foreign): (Vec<_>, Vec<_>) = walked.elf.into_iter().partition(|(_, info)| want.is_none_or(|m| m == info.machine));
+    let (roots, foreign): (Vec<_>, Vec<_>) =
+        walked.elf.into_iter().partition(|(_, info)| want.is_none_or(|m| m == info.machine));
     if let Some((file, info)) = foreign.first() {
         let more = if foreign.len() > 1 { format!(" and {} more", foreign.len() - 1) } else { String::new() };
         ds.push(
             Diagnostic::warning(
                 SK309,
                 copy.span,
-                format!("`{}`{more} in `{path}` is built for {}, not {platform}: its libraries are not looked for", file.builder, info.machine_name()),
+                format!(
+                    "`{}`{more} in `{path}` is built for {}, not {platform}: its libraries are not looked for",
+                    file.builder,
+                    info.machine_name()
+                ),
             )
             .hint("leave files for other machines out of the directory"),
         );
     }
-    roots.into_iter().map(|(file, info)| Root { image: file.image, builder: file.builder, info, dlopened: Vec::new(), context: false }).collect()
+    roots
+        .into_iter()
+        .map(|(file, info)| Root {
+            image: file.image,
+            builder: file.builder,
+            info,
+            dlopened: Vec::new(),
+            context: false,
+        })
+        .collect()
 }
 
 /// The error for a library the closure did not find, at the copy that brings the file needing it.
 fn missing_library(span: Span, m: &libraries::Missing) -> Diagnostic {
     let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
     if let Some(e) = &m.unreadable {
-        Diagnostic::error(SK310, span, format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library))
-            .hint("the library may be corrupt: reinstall the package that provides it in the builder image")
+        Diagnostic::error(
+            SK310,
+            span,
+            format!("`{}` needs `{}`, which cannot be read as ELF: {e}", m.needed_by, m.library),
+        )
+        .hint("the library may be corrupt: reinstall the package that provides it in the builder image")
     } else if m.origin_moved {
         Diagnostic::error(
             SK311,
@@ -195,7 +248,11 @@ fn missing_library(span: Span, m: &libraries::Missing) -> Diagnostic {
         )
         .hint("install it in the builder (Debian/Ubuntu: `libgcc-s1`; Fedora: `libgcc`)")
     } else {
-        Diagnostic::error(SK313, span, format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library))
-            .hint("install the package that provides it in the builder image, or link statically")
+        Diagnostic::error(
+            SK313,
+            span,
+            format!("`{}` needs `{}`, which is not in the builder{searched}", m.needed_by, m.library),
+        )
+        .hint("install the package that provides it in the builder image, or link statically")
     }
 }

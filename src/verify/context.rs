@@ -24,7 +24,8 @@ pub struct FromContext {
 
 /// The contexts the plan copies files from: `None` for the build context, else the named context's name.
 pub fn contexts_copied_from(plan: &Plan) -> Vec<Option<String>> {
-    let mut names: Vec<Option<String>> = plan.copies.iter().filter(|c| !c.contents).filter_map(|c| context_of(&c.from).map(|(name, _)| name)).collect();
+    let mut names: Vec<Option<String>> =
+        plan.copies.iter().filter(|c| !c.contents).filter_map(|c| context_of(&c.from).map(|(name, _)| name)).collect();
     names.sort();
     names.dedup();
     names
@@ -49,7 +50,11 @@ fn shown(name: Option<&str>, path: &str) -> String {
 
 /// Reads each file `copy` takes from a context; `contexts` are the ones [`contexts_copied_from`] names,
 /// each readable from its root. Directories are not looked into.
-pub async fn context_files<F: Filesystem>(plan: &Plan, platform: &Platform, contexts: &[(Option<String>, F)]) -> FromContext {
+pub async fn context_files<F: Filesystem>(
+    plan: &Plan,
+    platform: &Platform,
+    contexts: &[(Option<String>, F)],
+) -> FromContext {
     let mut out = FromContext::default();
     for (name, fs) in contexts {
         let one = of_one(fs, plan, platform, name.as_deref()).await;
@@ -85,14 +90,21 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
             Ok(Some(info)) => info,
             Ok(None) => continue,
             Err(e) => {
-                ds.push(Diagnostic::error(SK314, copy.span, format!("cannot read `{shown}` as ELF: {e}")).hint("the binary may be corrupt"));
+                ds.push(
+                    Diagnostic::error(SK314, copy.span, format!("cannot read `{shown}` as ELF: {e}"))
+                        .hint("the binary may be corrupt"),
+                );
                 continue;
             }
         };
         if platform.elf_machine().is_some_and(|m| m != info.machine) {
             ds.push(
-                Diagnostic::error(SK315, copy.span, format!("`{shown}` is built for {}, but the image is for {platform}", info.machine_name()))
-                    .hint("build it for the target platform, or build it in a `builder` for each platform"),
+                Diagnostic::error(
+                    SK315,
+                    copy.span,
+                    format!("`{shown}` is built for {}, but the image is for {platform}", info.machine_name()),
+                )
+                .hint("build it for the target platform, or build it in a `builder` for each platform"),
             );
             continue;
         }
@@ -103,8 +115,12 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
         let interp = info.interpreter.clone().unwrap_or_default();
         if plan.libraries == Libraries::None {
             ds.push(
-                Diagnostic::error(SK316, copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}"))
-                    .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
+                Diagnostic::error(
+                    SK316,
+                    copy.span,
+                    format!("`{shown}` is dynamically linked: it needs {interp}{needs}"),
+                )
+                .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
             );
             continue;
         }
@@ -115,14 +131,25 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
             );
             continue;
         }
-        out.roots.push(Root { image: copy.dest.to_string(), builder: path, info, dlopened: Vec::new(), context: false });
+        out.roots.push(Root {
+            image: copy.dest.to_string(),
+            builder: path,
+            info,
+            dlopened: Vec::new(),
+            context: false,
+        });
     }
     // What glibc opens for them, read here where the files are; then they are named as the spec names them.
     let scan = dlopen::scan(fs, &mut out.roots).await;
     for (image, e) in &scan.unreadable {
         let span = plan.copies.iter().find(|c| c.dest.as_str() == image).map(|c| c.span);
         out.diagnostics.push(
-            Diagnostic::error(SK318, span.unwrap_or_default(), format!("cannot read the dynamic symbols of `{image}`: {e}")).hint("the file may be corrupt"),
+            Diagnostic::error(
+                SK318,
+                span.unwrap_or_default(),
+                format!("cannot read the dynamic symbols of `{image}`: {e}"),
+            )
+            .hint("the file may be corrupt"),
         );
     }
     out.iconv = scan.iconv;

@@ -62,46 +62,86 @@ async fn read_whole<F: Filesystem>(fs: &F, path: &str) -> Result<String, String>
 }
 
 /// The files of every package; a package the builder has not installed is an error at its entry.
-pub async fn bring<F: Filesystem>(fs: &F, packages: &[Named], builder_image: &str, machine: u16, ds: &mut Diagnostics) -> Brought {
-    let names: Vec<String> =
-        fs.read_dir(DPKG_INFO).await.unwrap_or_default().into_iter().map(|n| n.rsplit('/').next().unwrap_or_default().to_string()).collect();
+pub async fn bring<F: Filesystem>(
+    fs: &F,
+    packages: &[Named],
+    builder_image: &str,
+    machine: u16,
+    ds: &mut Diagnostics,
+) -> Brought {
+    let names: Vec<String> = fs
+        .read_dir(DPKG_INFO)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| n.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
     let mut listed: Vec<String> = Vec::new();
     for package in packages {
         let lists = lists_of(&names, &package.name);
         if lists.is_empty() {
             ds.push(
-                Diagnostic::error(SK342, package.span, format!("package `{}` is not installed in the builder image `{builder_image}`", package.name))
-                    .hint(format!("install it in the builder (`apt-get install -y {}` in `run`), or check the name with `dpkg -l`", package.name)),
+                Diagnostic::error(
+                    SK342,
+                    package.span,
+                    format!("package `{}` is not installed in the builder image `{builder_image}`", package.name),
+                )
+                .hint(format!(
+                    "install it in the builder (`apt-get install -y {}` in `run`), or check the name with `dpkg -l`",
+                    package.name
+                )),
             );
         }
         for list in lists {
             let path = format!("{DPKG_INFO}/{list}");
             match read_whole(fs, &path).await {
-                Ok(text) => listed.extend(text.lines().filter(|l| l.starts_with('/') && *l != "/.").map(str::to_string)),
-                Err(e) => ds.push(Diagnostic::error(SK343, package.span, format!("cannot read `{path}`: {e}")).hint("check the builder's dpkg database")),
+                Ok(text) => {
+                    listed.extend(text.lines().filter(|l| l.starts_with('/') && *l != "/.").map(str::to_string))
+                }
+                Err(e) => ds.push(
+                    Diagnostic::error(SK343, package.span, format!("cannot read `{path}`: {e}"))
+                        .hint("check the builder's dpkg database"),
+                ),
             }
         }
     }
     listed.sort();
     listed.dedup();
     let stats: Vec<_> = stream::iter(listed.iter().map(|p| fs.stat(p))).buffered(CONCURRENT).collect().await;
-    let files: Vec<String> = listed.into_iter().zip(stats).filter_map(|(p, s)| s.ok().filter(|s| !s.is_dir).map(|_| p)).collect();
+    let files: Vec<String> =
+        listed.into_iter().zip(stats).filter_map(|(p, s)| s.ok().filter(|s| !s.is_dir).map(|_| p)).collect();
     let roots = elf_roots(fs, &files, machine, packages, ds).await;
     Brought { paths: files, roots }
 }
 
 /// The ELF files among `files` for `machine`; one that starts like ELF and cannot be read is an error.
-async fn elf_roots<F: Filesystem>(fs: &F, files: &[String], machine: u16, packages: &[Named], ds: &mut Diagnostics) -> Vec<Root> {
+async fn elf_roots<F: Filesystem>(
+    fs: &F,
+    files: &[String],
+    machine: u16,
+    packages: &[Named],
+    ds: &mut Diagnostics,
+) -> Vec<Root> {
     let span = packages.first().map(|p| p.span).unwrap_or_default();
-    let heads: Vec<_> = stream::iter(files.iter().map(|f| fs.read_at(f, 0, MAGIC.len() as u64))).buffered(CONCURRENT).collect().await;
-    let elf_files: Vec<&String> = files.iter().zip(heads).filter(|(_, h)| h.as_ref().is_ok_and(|h| h.as_slice() == MAGIC)).map(|(f, _)| f).collect();
-    let infos: Vec<_> = stream::iter(elf_files.iter().map(|f| elf::inspect(fs, f))).buffered(CONCURRENT).collect().await;
+    let heads: Vec<_> =
+        stream::iter(files.iter().map(|f| fs.read_at(f, 0, MAGIC.len() as u64))).buffered(CONCURRENT).collect().await;
+    let elf_files: Vec<&String> = files
+        .iter()
+        .zip(heads)
+        .filter(|(_, h)| h.as_ref().is_ok_and(|h| h.as_slice() == MAGIC))
+        .map(|(f, _)| f)
+        .collect();
+    let infos: Vec<_> =
+        stream::iter(elf_files.iter().map(|f| elf::inspect(fs, f))).buffered(CONCURRENT).collect().await;
     let mut roots = Vec::new();
     for (file, info) in elf_files.into_iter().zip(infos) {
         match info {
             Ok(Some(info)) if info.machine == machine => roots.push(Root::at(file, info)),
             Ok(_) => {}
-            Err(e) => ds.push(Diagnostic::error(SK344, span, format!("cannot read `{file}` as ELF: {e}")).hint("reinstall the package in the builder")),
+            Err(e) => ds.push(
+                Diagnostic::error(SK344, span, format!("cannot read `{file}` as ELF: {e}"))
+                    .hint("reinstall the package in the builder"),
+            ),
         }
     }
     roots
@@ -113,8 +153,15 @@ mod tests {
 
     #[test]
     fn a_package_is_found_with_or_without_its_architecture() {
-        let names: Vec<String> =
-            ["libpq5:amd64.list", "libpq5:amd64.md5sums", "libpq5-dev.list", "fonts-dejavu-core.list", "libpq5:i386.list"].map(String::from).to_vec();
+        let names: Vec<String> = [
+            "libpq5:amd64.list",
+            "libpq5:amd64.md5sums",
+            "libpq5-dev.list",
+            "fonts-dejavu-core.list",
+            "libpq5:i386.list",
+        ]
+        .map(String::from)
+        .to_vec();
         assert_eq!(lists_of(&names, "libpq5"), ["libpq5:amd64.list", "libpq5:i386.list"]);
         assert_eq!(lists_of(&names, "libpq5:i386"), ["libpq5:i386.list"]);
         assert_eq!(lists_of(&names, "fonts-dejavu-core"), ["fonts-dejavu-core.list"]);

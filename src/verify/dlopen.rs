@@ -42,7 +42,11 @@ pub struct Scan {
 pub async fn scan<F: Filesystem>(fs: &F, roots: &mut [Root]) -> Scan {
     let wanted: Vec<&str> = UNWINDS.iter().copied().chain([ICONV]).collect();
     let picked: Vec<usize> = (0..roots.len()).filter(|&i| glibc(&roots[i]) && !roots[i].context).collect();
-    let found: Vec<_> = stream::iter(picked.iter().map(|&i| elf::imports(fs, &roots[i].builder, &roots[i].info, &wanted))).buffered(CONCURRENT).collect().await;
+    let found: Vec<_> =
+        stream::iter(picked.iter().map(|&i| elf::imports(fs, &roots[i].builder, &roots[i].info, &wanted)))
+            .buffered(CONCURRENT)
+            .collect()
+            .await;
     let mut scan = Scan::default();
     for (i, imports) in picked.into_iter().zip(found) {
         let root = &mut roots[i];

@@ -85,7 +85,8 @@ impl Parts {
 
     /// Reads every range not read yet, all at once: each read is a gateway round trip.
     async fn fetch<F: Filesystem>(&mut self, fs: &F, path: &str, ranges: &[(u64, u64)]) -> Result<(), String> {
-        let missing: Vec<(u64, u64)> = ranges.iter().copied().filter(|&(offset, length)| self.get(offset, length).is_none()).collect();
+        let missing: Vec<(u64, u64)> =
+            ranges.iter().copied().filter(|&(offset, length)| self.get(offset, length).is_none()).collect();
         let got = join_all(missing.iter().map(|&(offset, length)| read_span(fs, path, offset, length))).await;
         for ((offset, asked), bytes) in missing.into_iter().zip(got) {
             self.0.push(Part { offset, asked, bytes: bytes? });
@@ -116,7 +117,11 @@ async fn read_span<F: Filesystem>(fs: &F, path: &str, offset: u64, length: u64) 
     let mut out = Vec::new();
     let mut at = offset;
     while at < end {
-        let batch: Vec<(u64, u64)> = (0..8u64).map(|i| at.saturating_add(i * CHUNK)).take_while(|&o| o < end).map(|o| (o, CHUNK.min(end - o))).collect();
+        let batch: Vec<(u64, u64)> = (0..8u64)
+            .map(|i| at.saturating_add(i * CHUNK))
+            .take_while(|&o| o < end)
+            .map(|o| (o, CHUNK.min(end - o)))
+            .collect();
         let got = join_all(batch.iter().map(|&(o, l)| fs.read_at(path, o, l))).await;
         for (&(_, asked), bytes) in batch.iter().zip(got) {
             let bytes = bytes?;
@@ -134,7 +139,12 @@ async fn read_span<F: Filesystem>(fs: &F, path: &str, offset: u64, length: u64) 
 /// The NUL-terminated strings at `offsets` of the string table `table` (file offset, size), read in
 /// [`BLOCK`]s: first the block each starts in, then the next ones for a string that runs on. A string the
 /// table cannot give (outside it, unterminated, past the end of the file) is an error naming the file.
-pub(crate) async fn strings_at<F: Filesystem>(fs: &F, path: &str, table: (u64, u64), offsets: &BTreeSet<u64>) -> Result<BTreeMap<u64, String>, String> {
+pub(crate) async fn strings_at<F: Filesystem>(
+    fs: &F,
+    path: &str,
+    table: (u64, u64),
+    offsets: &BTreeSet<u64>,
+) -> Result<BTreeMap<u64, String>, String> {
     let (base, size) = table;
     if let Some(o) = offsets.iter().find(|&&o| o >= size) {
         return Err(format!("{path}: a name at offset {o} lies outside the dynamic string table ({size} bytes)"));
@@ -165,8 +175,14 @@ pub(crate) async fn strings_at<F: Filesystem>(fs: &F, path: &str, table: (u64, u
                 None if full && last + 1 < blocks => {
                     next.insert(o, last + 1);
                 }
-                None if full => return Err(format!("{path}: a name at offset {o} of the dynamic string table is not terminated")),
-                None => return Err(format!("{path}: the dynamic string table ({size} bytes at {base}) runs past the end of the file")),
+                None if full => {
+                    return Err(format!("{path}: a name at offset {o} of the dynamic string table is not terminated"))
+                }
+                None => {
+                    return Err(format!(
+                        "{path}: the dynamic string table ({size} bytes at {base}) runs past the end of the file"
+                    ))
+                }
             }
         }
         want = next;
@@ -184,13 +200,17 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         return Ok(None);
     }
     let header = goblin::elf::Elf::parse_header(head).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
-    let ctx = Ctx::new(header.container().map_err(|e| format!("{path}: {e}"))?, header.endianness().map_err(|e| format!("{path}: {e}"))?);
+    let ctx = Ctx::new(
+        header.container().map_err(|e| format!("{path}: {e}"))?,
+        header.endianness().map_err(|e| format!("{path}: {e}"))?,
+    );
     let ph_table = (header.e_phoff, u64::from(header.e_phentsize) * u64::from(header.e_phnum));
     if ph_table.1 > MAX_TABLE {
         return Err(format!("{path}: implausible program header table ({} bytes)", ph_table.1));
     }
     file.fetch(fs, path, &[ph_table]).await?;
-    let phdrs = ProgramHeader::parse(file.bytes(ph_table), 0, header.e_phnum as usize, ctx).map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    let phdrs = ProgramHeader::parse(file.bytes(ph_table), 0, header.e_phnum as usize, ctx)
+        .map_err(|e| format!("{path}: bad program headers: {e}"))?;
     let interp = phdrs.iter().find(|p| p.p_type == PT_INTERP && p.p_filesz <= 4096).map(|p| (p.p_offset, p.p_filesz));
     let dynamic_ph = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC);
     if let Some(d) = dynamic_ph.filter(|d| d.p_filesz > MAX_TABLE) {
@@ -200,7 +220,12 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
     let section_table = section_table(&header);
     file.fetch(fs, path, &[interp, dynamic_table, section_table].into_iter().flatten().collect::<Vec<_>>()).await?;
 
-    let mut info = ElfInfo { machine: header.e_machine, is_64: ctx.is_big(), big_endian: !ctx.is_little_endian(), ..ElfInfo::default() };
+    let mut info = ElfInfo {
+        machine: header.e_machine,
+        is_64: ctx.is_big(),
+        big_endian: !ctx.is_little_endian(),
+        ..ElfInfo::default()
+    };
     if let Some(range) = interp {
         info.interpreter = Some(String::from_utf8_lossy(file.bytes(range)).trim_end_matches('\0').to_string());
     }
@@ -210,21 +235,33 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         SectionHeader::parse(&shifted, 1, header.e_shnum as usize, ctx).ok()
     });
     let symbol_size = symbol_size(info.is_64);
-    info.dynsym = sections.iter().flatten().find(|s| s.sh_type == SHT_DYNSYM && s.sh_entsize == symbol_size).map(|s| (s.sh_offset, s.sh_size));
-    let section_names = sections.as_ref().and_then(|s| s.get(header.e_shstrndx as usize)).filter(|n| n.sh_size <= MAX_TABLE).map(|n| (n.sh_offset, n.sh_size));
+    info.dynsym = sections
+        .iter()
+        .flatten()
+        .find(|s| s.sh_type == SHT_DYNSYM && s.sh_entsize == symbol_size)
+        .map(|s| (s.sh_offset, s.sh_size));
+    let section_names = sections
+        .as_ref()
+        .and_then(|s| s.get(header.e_shstrndx as usize))
+        .filter(|n| n.sh_size <= MAX_TABLE)
+        .map(|n| (n.sh_offset, n.sh_size));
     let dynamic = match dynamic_ph {
         // goblin reads the section at its header's offset: hand it the section alone, moved to offset 0.
         // The PT_LOAD headers stay as they are: they map DT_STRTAB's address to a file offset.
         Some(ph) => {
-            let moved: Vec<ProgramHeader> =
-                phdrs.iter().map(|p| if p.p_type == PT_DYNAMIC { ProgramHeader { p_offset: 0, ..p.clone() } } else { p.clone() }).collect();
-            Dynamic::parse(file.bytes((ph.p_offset, ph.p_filesz)), &moved, ctx).map_err(|e| format!("{path}: bad dynamic section: {e}"))?
+            let moved: Vec<ProgramHeader> = phdrs
+                .iter()
+                .map(|p| if p.p_type == PT_DYNAMIC { ProgramHeader { p_offset: 0, ..p.clone() } } else { p.clone() })
+                .collect();
+            Dynamic::parse(file.bytes((ph.p_offset, ph.p_filesz)), &moved, ctx)
+                .map_err(|e| format!("{path}: bad dynamic section: {e}"))?
         }
         None => None,
     };
     info.static_pie = dynamic.is_some() && info.interpreter.is_none() && header.e_type == ET_DYN;
     let tags = [DT_NEEDED, DT_RUNPATH, DT_RPATH, DT_SONAME];
-    let entries: Vec<(u64, u64)> = dynamic.iter().flat_map(|d| &d.dyns).filter(|d| tags.contains(&d.d_tag)).map(|d| (d.d_tag, d.d_val)).collect();
+    let entries: Vec<(u64, u64)> =
+        dynamic.iter().flat_map(|d| &d.dyns).filter(|d| tags.contains(&d.d_tag)).map(|d| (d.d_tag, d.d_val)).collect();
     let table = dynamic.as_ref().map(|d| (d.info.strtab as u64, d.info.strsz as u64)).filter(|&(at, _)| at != 0);
     if !entries.is_empty() && table.is_none() {
         return Err(format!("{path}: the dynamic section names libraries but has no string table"));
@@ -244,10 +281,17 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
 
     if let (Some(sections), Some(range)) = (&sections, section_names) {
         let names = file.bytes(range);
-        let name = |s: &SectionHeader| names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()).unwrap_or_default();
-        let strippable = |n: &[u8]| n.starts_with(b".debug_") || n.starts_with(b".zdebug_") || n == b".symtab" || n == b".strtab";
+        let name = |s: &SectionHeader| {
+            names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()).unwrap_or_default()
+        };
+        let strippable =
+            |n: &[u8]| n.starts_with(b".debug_") || n.starts_with(b".zdebug_") || n == b".symtab" || n == b".strtab";
         // SHT_NOBITS sections take no room in the file.
-        info.strippable = sections.iter().filter(|s| s.sh_type != SHT_NOBITS && strippable(name(s))).map(|s| s.sh_size).fold(0u64, u64::saturating_add);
+        info.strippable = sections
+            .iter()
+            .filter(|s| s.sh_type != SHT_NOBITS && strippable(name(s)))
+            .map(|s| s.sh_size)
+            .fold(0u64, u64::saturating_add);
     }
     let name = |at: u64| names.get(&at).cloned().unwrap_or_default();
     let paths = |tag: u64| -> Vec<String> {
@@ -275,20 +319,29 @@ fn symbol_size(is_64: bool) -> u64 {
 /// Which of `wanted` the file imports: names of undefined symbols in its dynamic symbol table (the
 /// functions it calls in a library). The table is read in [`CHUNK`]s, and only the names of undefined
 /// symbols, in [`BLOCK`]s around them.
-pub async fn imports<F: Filesystem>(fs: &F, path: &str, info: &ElfInfo, wanted: &[&str]) -> Result<Vec<String>, String> {
+pub async fn imports<F: Filesystem>(
+    fs: &F,
+    path: &str,
+    info: &ElfInfo,
+    wanted: &[&str],
+) -> Result<Vec<String>, String> {
     let (Some((offset, size)), Some(strings)) = (info.dynsym, info.dynstr) else {
         return Ok(Vec::new());
     };
     let bytes = read_span(fs, path, offset, size).await?;
     if (bytes.len() as u64) < size {
-        return Err(format!("{path}: the dynamic symbol table ({size} bytes at {offset}) runs past the end of the file"));
+        return Err(format!(
+            "{path}: the dynamic symbol table ({size} bytes at {offset}) runs past the end of the file"
+        ));
     }
     let container = if info.is_64 { goblin::container::Container::Big } else { goblin::container::Container::Little };
     let endian = if info.big_endian { goblin::container::Endian::Big } else { goblin::container::Endian::Little };
     let ctx = Ctx::new(container, endian);
     let count = (size / symbol_size(info.is_64)) as usize;
-    let symbols = goblin::elf::sym::Sym::parse(&bytes, 0, count, ctx).map_err(|e| format!("{path}: bad dynamic symbol table: {e}"))?;
-    let undefined: BTreeSet<u64> = symbols.iter().filter(|s| s.st_shndx == 0 && s.st_name != 0).map(|s| s.st_name as u64).collect();
+    let symbols = goblin::elf::sym::Sym::parse(&bytes, 0, count, ctx)
+        .map_err(|e| format!("{path}: bad dynamic symbol table: {e}"))?;
+    let undefined: BTreeSet<u64> =
+        symbols.iter().filter(|s| s.st_shndx == 0 && s.st_name != 0).map(|s| s.st_name as u64).collect();
     if undefined.is_empty() {
         return Ok(Vec::new());
     }

@@ -17,7 +17,14 @@ pub struct Brought {
 }
 
 /// Brings all three; `user` is the first file calling `iconv_open` and where the spec ships it.
-pub async fn bring<F: Filesystem>(fs: &F, plan: &Plan, machine: u16, roots: &[Root], user: Option<(&str, Span)>, ds: &mut Diagnostics) -> Brought {
+pub async fn bring<F: Filesystem>(
+    fs: &F,
+    plan: &Plan,
+    machine: u16,
+    roots: &[Root],
+    user: Option<(&str, Span)>,
+    ds: &mut Diagnostics,
+) -> Brought {
     let Some(builder) = &plan.builder else {
         return Brought::default();
     };
@@ -30,10 +37,15 @@ pub async fn bring<F: Filesystem>(fs: &F, plan: &Plan, machine: u16, roots: &[Ro
     let asked = gconv::Asked { gconv: &extras.gconv, span, user: user.map(|(u, _)| u), machine };
     let g = gconv::bring(fs, asked, ds).await;
     let whole_gconv = !matches!(extras.gconv, Gconv::Only(_));
-    let mut out = Brought { trees: if whole_gconv { g.paths.clone() } else { Vec::new() }, paths: g.paths, roots: g.roots };
+    let mut out =
+        Brought { trees: if whole_gconv { g.paths.clone() } else { Vec::new() }, paths: g.paths, roots: g.roots };
     if !extras.dlopen.is_empty() {
         // The loader of the image's glibc (or musl) programs opens them; glibc's when none is known.
-        let loader = roots.iter().find(|r| r.info.machine == machine).and_then(|r| r.info.interpreter.clone()).unwrap_or_default();
+        let loader = roots
+            .iter()
+            .find(|r| r.info.machine == machine)
+            .and_then(|r| r.info.interpreter.clone())
+            .unwrap_or_default();
         let mut n = named::bring(fs, &extras.dlopen, &loader, machine, ds).await;
         for path in &n.paths {
             if fs.stat(path).await.is_ok_and(|s| s.is_dir) {

@@ -159,13 +159,24 @@ async fn whole<F: Filesystem>(fs: &F, dir: &str, span: Span, machine: u16, ds: &
     match trees::walk(fs, dir, dir).await {
         Ok(walked) => {
             for (file, e) in &walked.unreadable {
-                ds.push(Diagnostic::error(SK303, span, format!("cannot read `{file}` as ELF: {e}")).hint("the gconv module may be corrupt"));
+                ds.push(
+                    Diagnostic::error(SK303, span, format!("cannot read `{file}` as ELF: {e}"))
+                        .hint("the gconv module may be corrupt"),
+                );
             }
-            let roots = walked.elf.into_iter().filter(|(_, info)| info.machine == machine).map(|(f, info)| Root::at(&f.builder, info)).collect();
+            let roots = walked
+                .elf
+                .into_iter()
+                .filter(|(_, info)| info.machine == machine)
+                .map(|(f, info)| Root::at(&f.builder, info))
+                .collect();
             Brought { paths: vec![dir.to_string()], roots }
         }
         Err(e) => {
-            ds.push(Diagnostic::error(SK304, span, format!("cannot look into glibc's gconv modules: {e}")).hint("`iconv_open` needs them"));
+            ds.push(
+                Diagnostic::error(SK304, span, format!("cannot look into glibc's gconv modules: {e}"))
+                    .hint("`iconv_open` needs them"),
+            );
             Brought::default()
         }
     }
@@ -217,8 +228,15 @@ async fn chosen<F: Filesystem>(fs: &F, dir: &str, charsets: &[Named], machine: u
         match config.files(dir, &charset.name) {
             Some(files) => modules.extend(files.into_iter().map(|f| (f, charset.span))),
             None => ds.push(
-                Diagnostic::error(SK347, charset.span, format!("the builder's gconv configuration (`{dir}/gconv-modules`) has no charset `{}`", charset.name))
-                    .hint("write a name `iconv --list` shows in the builder, e.g. `CP1252` or `ISO-8859-15`"),
+                Diagnostic::error(
+                    SK347,
+                    charset.span,
+                    format!(
+                        "the builder's gconv configuration (`{dir}/gconv-modules`) has no charset `{}`",
+                        charset.name
+                    ),
+                )
+                .hint("write a name `iconv --list` shows in the builder, e.g. `CP1252` or `ISO-8859-15`"),
             ),
         }
     }
@@ -233,8 +251,12 @@ async fn chosen<F: Filesystem>(fs: &F, dir: &str, charsets: &[Named], machine: u
                 paths.push(file);
             }
             Ok(_) => ds.push(
-                Diagnostic::error(SK348, span, format!("the gconv module `{file}` is not a shared library for this machine"))
-                    .hint("check glibc's gconv directory in the builder"),
+                Diagnostic::error(
+                    SK348,
+                    span,
+                    format!("the gconv module `{file}` is not a shared library for this machine"),
+                )
+                .hint("check glibc's gconv directory in the builder"),
             ),
             Err(e) => ds.push(
                 Diagnostic::error(SK349, span, format!("cannot read the gconv module `{file}`: {e}"))

@@ -205,7 +205,13 @@ impl User {
         for piece in &plan.rootfs {
             if let Piece::Accounts(accounts) = piece {
                 if let Some(name) = accounts.users().iter().find(|u| u.uid == uid).map(|u| u.name.as_str()) {
-                    gids.extend(accounts.groups().iter().filter(|g| g.members.iter().any(|m| m.as_str() == name)).map(|g| g.gid));
+                    gids.extend(
+                        accounts
+                            .groups()
+                            .iter()
+                            .filter(|g| g.members.iter().any(|m| m.as_str() == name))
+                            .map(|g| g.gid),
+                    );
                 }
             }
         }
@@ -309,19 +315,34 @@ pub async fn check<F: ImageFs>(fs: &F, plan: &Plan, platform: &Platform) -> Resu
 
 /// Reads the image: the walk, the ELF headers of the program and of every executable or library, the
 /// loader's search for each one's libraries.
-pub async fn inspect<'a, F: ImageFs>(fs: &F, expected: &Expectations, platform: &'a Platform) -> Result<Inspected<'a>, ReadError> {
+pub async fn inspect<'a, F: ImageFs>(
+    fs: &F,
+    expected: &Expectations,
+    platform: &'a Platform,
+) -> Result<Inspected<'a>, ReadError> {
     let tree = read_tree(fs).await.map_err(ReadError)?;
     let mut view = InImage { tree: &tree, fs, ld_so_conf: None };
     // The image has glibc's cache, not the `ld.so.conf` it was built from: its directories stand in for it.
-    if tree.get(LD_SO_CONF).is_none() && tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE) {
+    if tree.get(LD_SO_CONF).is_none()
+        && tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE)
+    {
         let cache = fs.read_at(LD_SO_CACHE, 0, MAX_CACHE).await.unwrap_or_default();
         let dirs = ld_so_cache_dirs(&cache);
         view.ld_so_conf = (!dirs.is_empty()).then(|| dirs.join("\n").into_bytes());
     }
     let view = view;
-    let program = expected.program.as_ref().and_then(|(p, _)| tree.follow(p).ok()).filter(|(_, e)| e.kind == Kind::File).map(|(real, _)| real);
-    let mut candidates: Vec<String> =
-        tree.entries.iter().filter(|(p, e)| e.kind == Kind::File && (e.mode & 0o111 != 0 || is_library_name(p))).map(|(p, _)| p.clone()).collect();
+    let program = expected
+        .program
+        .as_ref()
+        .and_then(|(p, _)| tree.follow(p).ok())
+        .filter(|(_, e)| e.kind == Kind::File)
+        .map(|(real, _)| real);
+    let mut candidates: Vec<String> = tree
+        .entries
+        .iter()
+        .filter(|(p, e)| e.kind == Kind::File && (e.mode & 0o111 != 0 || is_library_name(p)))
+        .map(|(p, _)| p.clone())
+        .collect();
     candidates.extend(program.clone());
     candidates.sort();
     candidates.dedup();
@@ -345,20 +366,26 @@ pub async fn inspect<'a, F: ImageFs>(fs: &F, expected: &Expectations, platform: 
     // A shared library has no loader of its own: it is loaded by the image's loader for its machine (a
     // Python extension, a plugin), so its `DT_NEEDED` are searched as that loader would. Without one in the
     // image, nothing there can load it.
-    let loaders: BTreeMap<u16, String> = elves.values().filter_map(|i| Some((i.machine, i.interpreter.clone()?))).collect();
+    let loaders: BTreeMap<u16, String> =
+        elves.values().filter_map(|i| Some((i.machine, i.interpreter.clone()?))).collect();
     let roots: Vec<(String, ElfInfo)> = elves
         .iter()
         .filter_map(|(p, i)| match (&i.interpreter, loaders.get(&i.machine)) {
             (Some(_), _) => Some((p.clone(), i.clone())),
-            (None, Some(loader)) if !i.needed.is_empty() => Some((p.clone(), ElfInfo { interpreter: Some(loader.clone()), ..i.clone() })),
+            (None, Some(loader)) if !i.needed.is_empty() => {
+                Some((p.clone(), ElfInfo { interpreter: Some(loader.clone()), ..i.clone() }))
+            }
             _ => None,
         })
         .collect();
-    let missing = if roots.is_empty() { Vec::new() } else { libraries::closure(&view, &roots).await.map_err(ReadError)?.missing };
+    let missing =
+        if roots.is_empty() { Vec::new() } else { libraries::closure(&view, &roots).await.map_err(ReadError)?.missing };
     let shebang = match &program {
         Some(p) if !elves.contains_key(p) => {
             let head = fs.read_at(p, 0, 256).await.unwrap_or_default();
-            head.strip_prefix(b"#!").map(|rest| String::from_utf8_lossy(rest.split(|b| *b == b'\n').next().unwrap_or_default()).trim().to_string())
+            head.strip_prefix(b"#!").map(|rest| {
+                String::from_utf8_lossy(rest.split(|b| *b == b'\n').next().unwrap_or_default()).trim().to_string()
+            })
         }
         _ => None,
     };
@@ -442,7 +469,9 @@ impl<F: ImageFs> Filesystem for InImage<'_, F> {
         Ok(self
             .tree
             .below(&real)
-            .filter_map(|(p, _)| p.strip_prefix(&prefix).filter(|rest| !rest.is_empty() && !rest.contains('/')).map(str::to_string))
+            .filter_map(|(p, _)| {
+                p.strip_prefix(&prefix).filter(|rest| !rest.is_empty() && !rest.contains('/')).map(str::to_string)
+            })
             .collect())
     }
 }
@@ -474,9 +503,18 @@ pub fn special_bit_paths(plan: &Plan) -> Vec<AbsPath> {
     for piece in &plan.rootfs {
         match piece {
             Piece::Tmp => out.extend(AbsPath::parse("/tmp")),
-            Piece::Dirs(dirs) => out.extend(dirs.iter().filter(|d| d.mode.bits() & 0o7000 != 0).map(|d| d.path.clone())),
-            Piece::Files(files) => out.extend(files.iter().filter(|f| f.mode.bits() & 0o7000 != 0).map(|f| f.path.clone())),
-            Piece::Accounts(_) | Piece::Homes(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) => {}
+            Piece::Dirs(dirs) => {
+                out.extend(dirs.iter().filter(|d| d.mode.bits() & 0o7000 != 0).map(|d| d.path.clone()))
+            }
+            Piece::Files(files) => {
+                out.extend(files.iter().filter(|f| f.mode.bits() & 0o7000 != 0).map(|f| f.path.clone()))
+            }
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Nsswitch
+            | Piece::CaCertificates(_)
+            | Piece::DataFile { .. }
+            | Piece::Timezones(_) => {}
         }
     }
     out
@@ -497,7 +535,12 @@ fn origin(plan: &Plan, path: &str) -> Option<Span> {
             Piece::Timezones(_) if at_or_below(path, ZONEINFO) => Some(key("timezones")),
             Piece::CaCertificates(_) if path == CA_BUNDLE => Some(key("ca-certificates")),
             Piece::DataFile { file, requested } if path == file.path() => Some(*requested),
-            Piece::Accounts(_) | Piece::Tmp | Piece::Nsswitch | Piece::Timezones(_) | Piece::CaCertificates(_) | Piece::DataFile { .. } => None,
+            Piece::Accounts(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::Timezones(_)
+            | Piece::CaCertificates(_)
+            | Piece::DataFile { .. } => None,
         };
         if let Some(span) = found {
             return span.or_else(|| plan.builder.as_ref().map(|b| b.image_span));
@@ -515,7 +558,12 @@ fn first_below(plan: &Plan, dir: &str) -> Option<Span> {
             Piece::Homes(homes) => homes.iter().find(|h| below(&h.path)).map(|h| h.span),
             Piece::Dirs(dirs) => dirs.iter().find(|d| below(&d.path)).map(|d| d.span),
             Piece::Files(files) => files.iter().find(|f| below(&f.path)).map(|f| Some(f.span)),
-            Piece::Accounts(_) | Piece::Tmp | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) => None,
+            Piece::Accounts(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::CaCertificates(_)
+            | Piece::DataFile { .. }
+            | Piece::Timezones(_) => None,
         };
         if let Some(Some(span)) = found {
             return Some(span);
@@ -574,12 +622,18 @@ pub fn program_problems(tree: &Tree, expected: &Expectations, facts: &Facts) -> 
     if !program.starts_with('/') {
         return out; // the plan's error; an image config's program is looked up in `PATH`
     }
-    let mut found =
-        |fault: ProgramFault, path: &str, message: String, hint: &'static str| out.push(ProgramProblem { fault, path: path.to_string(), message, hint });
+    let mut found = |fault: ProgramFault, path: &str, message: String, hint: &'static str| {
+        out.push(ProgramProblem { fault, path: path.to_string(), message, hint })
+    };
     let (real, entry) = match tree.follow(program) {
         Ok(f) => f,
         Err(e) => {
-            found(ProgramFault::Missing, program, format!("{what} `{program}` cannot be started: {e}"), "copy the program there, or fix the path");
+            found(
+                ProgramFault::Missing,
+                program,
+                format!("{what} `{program}` cannot be started: {e}"),
+                "copy the program there, or fix the path",
+            );
             return out;
         }
     };
@@ -609,14 +663,19 @@ pub fn program_problems(tree: &Tree, expected: &Expectations, facts: &Facts) -> 
             found(
                 ProgramFault::WrongMachine,
                 program,
-                format!("{what} `{program}` is built for {}, but the image is for {}", info.machine_name(), facts.platform),
+                format!(
+                    "{what} `{program}` is built for {}, but the image is for {}",
+                    info.machine_name(),
+                    facts.platform
+                ),
                 "cross-compile for the target: the builder has TARGETOS and TARGETARCH",
             );
         }
     }
     if let Some(line) = &facts.shebang {
         let interpreter = line.split_whitespace().next().unwrap_or_default();
-        let runs = interpreter.starts_with('/') && tree.follow(interpreter).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 1));
+        let runs = interpreter.starts_with('/')
+            && tree.follow(interpreter).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 1));
         if !runs {
             found(
                 ProgramFault::NoInterpreter,
@@ -635,15 +694,17 @@ fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut
     for p in program_problems(tree, &expected, facts) {
         let hint = match &p.fault {
             // A copy that made the program's path a directory is the likely cause: name it.
-            ProgramFault::NotAFile(real) => match plan.copies.iter().find(|c| c.dest.as_str() != real && at_or_below(c.dest.as_str(), real)) {
-                Some(c) => format!(
+            ProgramFault::NotAFile(real) => {
+                match plan.copies.iter().find(|c| c.dest.as_str() != real && at_or_below(c.dest.as_str(), real)) {
+                    Some(c) => format!(
                     "the copy to `{}` (line {}) made it a directory: copy the program elsewhere, e.g. `to: {real}/{}`",
                     c.dest,
                     c.span.line,
                     name_of(real)
                 ),
-                None => p.hint.to_string(),
-            },
+                    None => p.hint.to_string(),
+                }
+            }
             _ => p.hint.to_string(),
         };
         out.push(Finding { path: p.path, diagnostic: Diagnostic::error(SK319, span, p.message).hint(hint) });
@@ -656,24 +717,35 @@ fn name_of(path: &str) -> &str {
 
 /// `/tmp`, the homes and the spec's dirs and files: each has its planned type, mode and owner.
 fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
-    let mut want = |path: &AbsPath, kind: Kind, mode: u32, owner: Owner, what: String, span: Option<Span>, hint: &str| {
-        let path = path.as_str();
-        let ok = tree.get(path).is_some_and(|e| e.kind == kind && e.mode == mode && e.uid == owner.uid && e.gid == owner.gid);
-        if ok {
-            return;
-        }
-        let is = tree.get(path).map_or_else(|| "not there".to_string(), described);
-        let kind = if kind == Kind::Dir { "a directory" } else { "a file" };
-        let message = format!("{what} `{path}` should be {kind}, {}:{} {mode:04o}, but in the image it is {is}", owner.uid, owner.gid);
-        out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(SK320, span, message).hint(hint) });
-    };
-    let hint = "a later layer or copy made it again: report this as a scratchkit bug, or list the path under `image.accept`";
+    let mut want =
+        |path: &AbsPath, kind: Kind, mode: u32, owner: Owner, what: String, span: Option<Span>, hint: &str| {
+            let path = path.as_str();
+            let ok = tree
+                .get(path)
+                .is_some_and(|e| e.kind == kind && e.mode == mode && e.uid == owner.uid && e.gid == owner.gid);
+            if ok {
+                return;
+            }
+            let is = tree.get(path).map_or_else(|| "not there".to_string(), described);
+            let kind = if kind == Kind::Dir { "a directory" } else { "a file" };
+            let message = format!(
+                "{what} `{path}` should be {kind}, {}:{} {mode:04o}, but in the image it is {is}",
+                owner.uid, owner.gid
+            );
+            out.push(Finding {
+                path: path.to_string(),
+                diagnostic: Diagnostic::error(SK320, span, message).hint(hint),
+            });
+        };
+    let hint =
+        "a later layer or copy made it again: report this as a scratchkit bug, or list the path under `image.accept`";
     let mut blocked = Vec::new();
     for piece in &plan.rootfs {
         match piece {
             Piece::Tmp => {
                 let tmp = AbsPath::parse("/tmp").expect("constant path");
-                let span = first_below(plan, "/tmp").or_else(|| plan.rootfs_spans.get("tmp").and_then(|s| s.first().copied()));
+                let span =
+                    first_below(plan, "/tmp").or_else(|| plan.rootfs_spans.get("tmp").and_then(|s| s.first().copied()));
                 want(&tmp, Kind::Dir, 0o1777, Owner::ROOT, "`rootfs.tmp`:".into(), span, hint);
             }
             Piece::Homes(homes) => {
@@ -682,10 +754,15 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
                     want(&h.path, Kind::Dir, 0o700, h.owner, "the home".into(), span, hint);
                     let user = User { uid: h.owner.uid, gids: vec![h.owner.gid] };
                     if let Some((dir, e)) = blocked_on_the_way(tree, h.path.as_str(), &user) {
-                        let message = format!("the home `{}` cannot be reached by its user ({user}): `{dir}` is {}", h.path, described(&e));
+                        let message = format!(
+                            "the home `{}` cannot be reached by its user ({user}): `{dir}` is {}",
+                            h.path,
+                            described(&e)
+                        );
                         blocked.push(Finding {
                             path: h.path.to_string(),
-                            diagnostic: Diagnostic::error(SK321, span, message).hint("give the user a home outside that directory"),
+                            diagnostic: Diagnostic::error(SK321, span, message)
+                                .hint("give the user a home outside that directory"),
                         });
                     }
                 }
@@ -700,7 +777,11 @@ fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
                     want(&f.path, Kind::File, f.mode.bits(), f.owner, "`rootfs.files`:".into(), Some(f.span), hint);
                 }
             }
-            Piece::Accounts(_) | Piece::Nsswitch | Piece::CaCertificates(_) | Piece::DataFile { .. } | Piece::Timezones(_) => {}
+            Piece::Accounts(_)
+            | Piece::Nsswitch
+            | Piece::CaCertificates(_)
+            | Piece::DataFile { .. }
+            | Piece::Timezones(_) => {}
         }
     }
     out.extend(blocked);
@@ -715,21 +796,34 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
             Err(_) if optional => return,
             Err(e) => format!("cannot be opened: {e}"),
             Ok((_, e)) if e.kind != Kind::File => format!("is not a regular file: it is {}", described(e)),
-            Ok((_, e)) if !user.can(e, 4) => format!("cannot be read by the image's user ({user}): it is {}", described(e)),
+            Ok((_, e)) if !user.can(e, 4) => {
+                format!("cannot be read by the image's user ({user}): it is {}", described(e))
+            }
             Ok((real, _)) => match blocked_on_the_way(tree, &real, user) {
-                Some((dir, e)) => format!("cannot be reached by the image's user ({user}): `{dir}` is {}", described(&e)),
+                Some((dir, e)) => {
+                    format!("cannot be reached by the image's user ({user}): `{dir}` is {}", described(&e))
+                }
                 None => return,
             },
         };
         let hint = "the image has it as the builder had it: check the builder's file";
-        out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(SK322, span, format!("{what} `{path}` {problem}")).hint(hint) });
+        out.push(Finding {
+            path: path.to_string(),
+            diagnostic: Diagnostic::error(SK322, span, format!("{what} `{path}` {problem}")).hint(hint),
+        });
     };
     for piece in &plan.rootfs {
         match piece {
             Piece::CaCertificates(_) => file(CA_BUNDLE, "the CA bundle", false),
             // One the builder turned out not to have (and the spec did not ask for) is left out.
             Piece::DataFile { file: f, requested } => file(f.path(), "the data file", requested.is_none()),
-            Piece::Accounts(_) | Piece::Homes(_) | Piece::Tmp | Piece::Nsswitch | Piece::Timezones(_) | Piece::Dirs(_) | Piece::Files(_) => {}
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::Timezones(_)
+            | Piece::Dirs(_)
+            | Piece::Files(_) => {}
         }
     }
     let roots: Vec<String> = plan
@@ -768,11 +862,21 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
     unreadable.dedup();
     if let Some(first) = unreadable.first() {
         let named: Vec<&str> = unreadable.iter().take(NAMED).map(String::as_str).collect();
-        let more = if unreadable.len() > NAMED { format!(" and {} more", unreadable.len() - NAMED) } else { String::new() };
-        let span = plan.rootfs_spans.get("timezones").and_then(|s| s.first().copied()).or_else(|| plan.builder.as_ref().map(|b| b.image_span));
-        let message = format!("the time zone database cannot be read by the image's user ({user}): {}{more}", named.join(", "));
+        let more =
+            if unreadable.len() > NAMED { format!(" and {} more", unreadable.len() - NAMED) } else { String::new() };
+        let span = plan
+            .rootfs_spans
+            .get("timezones")
+            .and_then(|s| s.first().copied())
+            .or_else(|| plan.builder.as_ref().map(|b| b.image_span));
+        let message =
+            format!("the time zone database cannot be read by the image's user ({user}): {}{more}", named.join(", "));
         let path = first.trim_start_matches('`').split('`').next().unwrap_or(ZONEINFO).to_string();
-        out.push(Finding { path, diagnostic: Diagnostic::error(SK323, span, message).hint("a directory needs `r` and `x`, a zone file `r`, for the user") });
+        out.push(Finding {
+            path,
+            diagnostic: Diagnostic::error(SK323, span, message)
+                .hint("a directory needs `r` and `x`, a zone file `r`, for the user"),
+        });
     }
 }
 
@@ -795,12 +899,18 @@ fn check_links(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
         let message = format!("`{path}` is a symlink to `{target}`, which does not resolve in the image: {why}");
         // A zone region (`Europe`) may link to a zone of another (`../Asia/Nicosia`): name it.
         let pointed = if target.starts_with('/') { target.clone() } else { format!("{}/{target}", parent(path)) };
-        let zone = fold_clamped(&pointed).strip_prefix(&format!("{ZONEINFO}/")).map(str::to_string).filter(|_| at_or_below(path, ZONEINFO));
+        let zone = fold_clamped(&pointed)
+            .strip_prefix(&format!("{ZONEINFO}/"))
+            .map(str::to_string)
+            .filter(|_| at_or_below(path, ZONEINFO));
         let hint = match zone {
             Some(zone) => format!("add `{zone}` to `rootfs.timezones`, or list `{path}` under `image.accept`"),
             None => format!("copy what it points to as well, or list `{path}` under `image.accept` if it is meant to dangle (a volume mounted there)"),
         };
-        out.push(Finding { path: path.clone(), diagnostic: Diagnostic::error(SK324, origin(plan, path), message).hint(hint) });
+        out.push(Finding {
+            path: path.clone(),
+            diagnostic: Diagnostic::error(SK324, origin(plan, path), message).hint(hint),
+        });
     }
 }
 
@@ -811,9 +921,13 @@ fn check_libraries(plan: &Plan, facts: &Facts, out: &mut Vec<Finding>) {
         if !seen.insert((m.needed_by.clone(), m.library.clone())) {
             continue;
         }
-        let searched = if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
+        let searched =
+            if m.searched.is_empty() { String::new() } else { format!(" (searched {})", m.searched.join(", ")) };
         let message = format!("`{}` needs `{}`, which is not in the image{searched}", m.needed_by, m.library);
         let hint = "copy it from the builder with the program (`rootfs.libraries: auto` does so for the files `copy` lists), or link statically";
-        out.push(Finding { path: m.needed_by.clone(), diagnostic: Diagnostic::error(SK325, origin(plan, &m.needed_by), message).hint(hint) });
+        out.push(Finding {
+            path: m.needed_by.clone(),
+            diagnostic: Diagnostic::error(SK325, origin(plan, &m.needed_by), message).hint(hint),
+        });
     }
 }

@@ -87,7 +87,9 @@ impl Root {
 
 /// musl resolves these names to itself (the interpreter is the C library).
 fn musl_builtin(name: &str) -> bool {
-    ["libc.", "libdl.", "libm.", "libpthread.", "librt.", "libutil.", "libxnet.", "ld-musl-"].iter().any(|p| name.starts_with(p))
+    ["libc.", "libdl.", "libm.", "libpthread.", "librt.", "libutil.", "libxnet.", "ld-musl-"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 fn parent(path: &str) -> &str {
@@ -170,11 +172,17 @@ async fn glob<F: Filesystem>(fs: &F, pattern: &str) -> Vec<String> {
 
 /// The system search path after RPATH/RUNPATH, for the C library the interpreter belongs to.
 async fn system_dirs<F: Filesystem>(fs: &F, interpreter: &str, machine: u16, is_64: bool) -> Vec<String> {
-    if let Some(arch) = interpreter.rsplit('/').next().and_then(|n| n.strip_prefix("ld-musl-")).and_then(|n| n.strip_suffix(".so.1")) {
+    if let Some(arch) =
+        interpreter.rsplit('/').next().and_then(|n| n.strip_prefix("ld-musl-")).and_then(|n| n.strip_suffix(".so.1"))
+    {
         let path_file = format!("/etc/ld-musl-{arch}.path");
         if let Ok(bytes) = fs.read_at(&path_file, 0, 1 << 16).await {
-            let dirs: Vec<String> =
-                String::from_utf8_lossy(&bytes).split(['\n', ':']).map(str::trim).filter(|d| d.starts_with('/')).map(str::to_string).collect();
+            let dirs: Vec<String> = String::from_utf8_lossy(&bytes)
+                .split(['\n', ':'])
+                .map(str::trim)
+                .filter(|d| d.starts_with('/'))
+                .map(str::to_string)
+                .collect();
             if !dirs.is_empty() {
                 return dirs;
             }
@@ -228,7 +236,13 @@ fn loader_of(info: &ElfInfo, roots: &[Root]) -> Option<String> {
     let same = roots.iter().filter(|r| r.info.machine == info.machine).filter_map(|r| r.info.interpreter.clone());
     let mut same = same.filter(|i| i.contains("ld-musl-") == musl);
     // The loader's own path only tells the C library apart: a name that is not a real file is fine.
-    Some(same.next().unwrap_or_else(|| if musl { format!("/lib/ld-musl-{}.so.1", musl_arch(info.machine)) } else { String::new() }))
+    Some(same.next().unwrap_or_else(|| {
+        if musl {
+            format!("/lib/ld-musl-{}.so.1", musl_arch(info.machine))
+        } else {
+            String::new()
+        }
+    }))
 }
 
 /// The `<arch>` of `/etc/ld-musl-<arch>.path`.
@@ -265,8 +279,10 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
     // The libraries the image ships among the roots, by `machine:soname`. glibc satisfies a `DT_NEEDED` name
     // with a library already loaded under that soname: the JDK's `lib/*.so` need `libjvm.so`, which no search
     // path finds (it is in `lib/server`) and the launcher loads first by its path.
-    let loaded: BTreeMap<String, String> =
-        roots.iter().filter_map(|r| r.info.soname.as_ref().map(|so| (format!("{}:{so}", r.info.machine), r.image.clone()))).collect();
+    let loaded: BTreeMap<String, String> = roots
+        .iter()
+        .filter_map(|r| r.info.soname.as_ref().map(|so| (format!("{}:{so}", r.info.machine), r.image.clone())))
+        .collect();
     // Whether the builder has glibc's cache, asked with the first glibc program's other lookups.
     let mut has_cache: Option<bool> = None;
     for root in roots {
@@ -313,15 +329,24 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
             }
         }
         let interp_name = loader.rsplit('/').next().unwrap_or_default().to_string();
-        let exe_rpath = if info.runpath.is_empty() && info.interpreter.is_some() { expand_origin(&info.rpath, &root.image) } else { Vec::new() };
+        let exe_rpath = if info.runpath.is_empty() && info.interpreter.is_some() {
+            expand_origin(&info.rpath, &root.image)
+        } else {
+            Vec::new()
+        };
         let first = Object { image: root.image.clone(), builder: root.builder.clone(), info: info.clone() };
         let mut queue: VecDeque<(Object, Vec<String>)> = VecDeque::from([(first, root.dlopened.clone())]);
         visited.insert(root.image.clone());
         while let Some((obj, dlopened)) = queue.pop_front() {
             let dirs = search_dirs(&obj.info, &obj.image, &exe_rpath, &system);
             // libc lists the loader by its soname; it is already loaded (as the interpreter).
-            let needed: Vec<&String> =
-                obj.info.needed.iter().chain(&dlopened).filter(|name| !(musl && musl_builtin(name)) && name.as_str() != interp_name).collect();
+            let needed: Vec<&String> = obj
+                .info
+                .needed
+                .iter()
+                .chain(&dlopened)
+                .filter(|name| !(musl && musl_builtin(name)) && name.as_str() != interp_name)
+                .collect();
             let key = |name: &str| format!("{}:{name}", info.machine);
             let lookups = needed.iter().map(|name| {
                 let known = found.get(&key(name)).cloned();
@@ -340,7 +365,10 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                     needed_by: obj.builder.clone(),
                     needed_by_image: obj.image.clone(),
                     root: root.image.clone(),
-                    origin_moved: unreadable.is_none() && uses_origin(&obj.info) && obj.builder.starts_with('/') && parent(&obj.image) != parent(&obj.builder),
+                    origin_moved: unreadable.is_none()
+                        && uses_origin(&obj.info)
+                        && obj.builder.starts_with('/')
+                        && parent(&obj.image) != parent(&obj.builder),
                     searched,
                     unreadable,
                 };
@@ -355,7 +383,8 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                         }
                         if visited.insert(at.image.clone()) {
                             if let Some(li) = lib_info {
-                                queue.push_back((Object { image: at.image, builder: at.builder, info: li }, Vec::new()));
+                                queue
+                                    .push_back((Object { image: at.image, builder: at.builder, info: li }, Vec::new()));
                             }
                         }
                     }
@@ -392,8 +421,15 @@ async fn locate<F: Filesystem>(fs: &F, layout: &Layout, image: &str) -> Option<L
 /// The first `dir/name` that exists and, if it is ELF, is for `machine` (the loader skips others).
 /// Every candidate is checked for existence at once; only existing ones are read, in search order. One
 /// that cannot be read is an error naming it, never skipped: a name it needs could be lost with it.
-async fn find<F: Filesystem>(fs: &F, layout: &Layout, name: &str, dirs: &[String], machine: u16) -> Result<Option<(Located, Option<ElfInfo>)>, String> {
-    let candidates: Vec<String> = if name.contains('/') { vec![name.to_string()] } else { dirs.iter().map(|d| join(d, name)).collect() };
+async fn find<F: Filesystem>(
+    fs: &F,
+    layout: &Layout,
+    name: &str,
+    dirs: &[String],
+    machine: u16,
+) -> Result<Option<(Located, Option<ElfInfo>)>, String> {
+    let candidates: Vec<String> =
+        if name.contains('/') { vec![name.to_string()] } else { dirs.iter().map(|d| join(d, name)).collect() };
     let located = join_all(candidates.iter().map(|c| locate(fs, layout, c))).await;
     for at in located.into_iter().flatten() {
         match inspect(fs, &at.builder).await {

@@ -54,11 +54,25 @@ fn under(path: &str, dir: &str) -> bool {
 }
 
 /// Decides each link. `provided` says whether an image path is written by a rootfs piece.
-pub async fn check<F: Filesystem>(fs: &F, layout: &Layout, provided: &(dyn Fn(&str) -> bool + Sync), links: &[(Placed, String)]) -> Vec<Verdict> {
-    stream::iter(links.iter().map(|(link, target)| verdict(fs, layout, provided, link, target))).buffered(CONCURRENT).collect().await
+pub async fn check<F: Filesystem>(
+    fs: &F,
+    layout: &Layout,
+    provided: &(dyn Fn(&str) -> bool + Sync),
+    links: &[(Placed, String)],
+) -> Vec<Verdict> {
+    stream::iter(links.iter().map(|(link, target)| verdict(fs, layout, provided, link, target)))
+        .buffered(CONCURRENT)
+        .collect()
+        .await
 }
 
-async fn verdict<F: Filesystem>(fs: &F, layout: &Layout, provided: &(dyn Fn(&str) -> bool + Sync), link: &Placed, target: &str) -> Verdict {
+async fn verdict<F: Filesystem>(
+    fs: &F,
+    layout: &Layout,
+    provided: &(dyn Fn(&str) -> bool + Sync),
+    link: &Placed,
+    target: &str,
+) -> Verdict {
     let in_image = resolve(&link.image, target);
     if RUNTIME.iter().any(|r| under(&in_image, r)) || provided(&in_image) {
         return Verdict::Inside;

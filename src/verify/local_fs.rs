@@ -129,7 +129,10 @@ fn listing(entries: &[(String, std::path::PathBuf, std::fs::Metadata)]) -> Resul
             } else {
                 Kind::Other
             };
-            (name.clone(), Entry { kind, mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid(), size: meta.len() })
+            (
+                name.clone(),
+                Entry { kind, mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid(), size: meta.len() },
+            )
         })
         .collect())
 }

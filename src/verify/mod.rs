@@ -80,7 +80,15 @@ pub trait Filesystem {
             .into_iter()
             .zip(stats)
             .map(|(name, stat)| match stat {
-                Ok(s) => (name, Entry { kind: if s.is_dir { Kind::Dir } else { Kind::File }, mode: s.mode, size: s.size, ..Entry::default() }),
+                Ok(s) => (
+                    name,
+                    Entry {
+                        kind: if s.is_dir { Kind::Dir } else { Kind::File },
+                        mode: s.mode,
+                        size: s.size,
+                        ..Entry::default()
+                    },
+                ),
                 Err(_) => (name, Entry::default()),
             })
             .collect())
@@ -106,8 +114,18 @@ pub struct Verified {
 impl Verified {
     /// What lowering takes from the checks, as [`crate::plan::Found`] with the reads they made through the
     /// probe and the paths they found there as themselves; and the checks' diagnostics.
-    pub fn into_found(self, probe: Vec<BuilderRead>, probe_held: std::collections::BTreeSet<String>) -> (crate::plan::Found, Diagnostics) {
-        let found = crate::plan::Found { probe, probe_held, libraries: self.libraries, absent: self.absent, packages: self.packages };
+    pub fn into_found(
+        self,
+        probe: Vec<BuilderRead>,
+        probe_held: std::collections::BTreeSet<String>,
+    ) -> (crate::plan::Found, Diagnostics) {
+        let found = crate::plan::Found {
+            probe,
+            probe_held,
+            libraries: self.libraries,
+            absent: self.absent,
+            packages: self.packages,
+        };
         (found, self.diagnostics)
     }
 }
@@ -119,7 +137,12 @@ pub async fn builder_output<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platf
 
 /// [`builder_output`], with what the files copied from the build context need ([`context::context_files`]):
 /// the builder provides their libraries too.
-pub async fn builder_output_with<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, from_context: context::FromContext) -> Result<Verified, ReadError> {
+pub async fn builder_output_with<F: Filesystem>(
+    fs: &F,
+    plan: &Plan,
+    platform: &Platform,
+    from_context: context::FromContext,
+) -> Result<Verified, ReadError> {
     let mut out = Verified::default();
     if plan.builder.is_none() {
         return Ok(out);
@@ -127,9 +150,13 @@ pub async fn builder_output_with<F: Filesystem>(fs: &F, plan: &Plan, platform: &
 
     // Every file the checks need is read at once (each read is a round trip and a snapshot mount in
     // BuildKit); the findings are then reported in spec order.
-    let copies: Vec<(&Copy, &AbsPath)> = plan.copies.iter().filter_map(|c| if let Source::Builder(p) = &c.from { Some((c, p)) } else { None }).collect();
-    let ((inspected, rootfs_problems), hidden) =
-        join(join(join_all(copies.iter().map(|(copy, path)| inspect_copy(fs, copy, path))), check_rootfs(fs, plan)), contents_over_rootfs(fs, plan)).await;
+    let copies: Vec<(&Copy, &AbsPath)> =
+        plan.copies.iter().filter_map(|c| if let Source::Builder(p) = &c.from { Some((c, p)) } else { None }).collect();
+    let ((inspected, rootfs_problems), hidden) = join(
+        join(join_all(copies.iter().map(|(copy, path)| inspect_copy(fs, copy, path))), check_rootfs(fs, plan)),
+        contents_over_rootfs(fs, plan),
+    )
+    .await;
 
     let ds = &mut out.diagnostics;
     ds.extend(hidden);
@@ -140,12 +167,19 @@ pub async fn builder_output_with<F: Filesystem>(fs: &F, plan: &Plan, platform: &
             trees.push((*copy, *path));
         }
         if let Some(info) = check_copy(ds, plan, platform, copy, path, found) {
-            roots.push(Root { image: copy.dest.to_string(), builder: path.to_string(), info, dlopened: Vec::new(), context: false });
+            roots.push(Root {
+                image: copy.dest.to_string(),
+                builder: path.to_string(),
+                info,
+                dlopened: Vec::new(),
+                context: false,
+            });
         }
     }
     ds.extend(from_context.diagnostics);
     let shipped = closure::Copies { all: &copies, trees: &trees };
-    out.libraries = closure::of_image(fs, plan, platform, shipped, roots, (from_context.roots, from_context.iconv), ds).await;
+    out.libraries =
+        closure::of_image(fs, plan, platform, shipped, roots, (from_context.roots, from_context.iconv), ds).await;
     let (rootfs_problems, absent) = rootfs_problems;
     out.diagnostics.extend(rootfs_problems);
     out.absent = absent;
@@ -178,11 +212,17 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
         match piece {
             Piece::CaCertificates(Source::Builder(path)) => reads.push(BuilderRead::at(path.as_str())),
             Piece::DataFile { file, requested: Some(_) } => reads.push(BuilderRead::at(file.path())),
-            Piece::DataFile { file, requested: None } => reads.push(BuilderRead::at(file.path()).optional_below("/etc")),
+            Piece::DataFile { file, requested: None } => {
+                reads.push(BuilderRead::at(file.path()).optional_below("/etc"))
+            }
             // Only whether the database is there is checked: a few files show it (the image's copy of the
             // whole tree reads the builder, which a cached build never unpacks for it).
-            Piece::Timezones(Zones::All) => reads.push(BuilderRead::at(ZONEINFO).only(&["zone.tab", "zone1970.tab", "UTC"], false)),
-            Piece::Timezones(Zones::Only(names)) => reads.extend(names.iter().map(|n| BuilderRead::at(&format!("{ZONEINFO}/{n}")))),
+            Piece::Timezones(Zones::All) => {
+                reads.push(BuilderRead::at(ZONEINFO).only(&["zone.tab", "zone1970.tab", "UTC"], false))
+            }
+            Piece::Timezones(Zones::Only(names)) => {
+                reads.extend(names.iter().map(|n| BuilderRead::at(&format!("{ZONEINFO}/{n}"))))
+            }
             Piece::Accounts(_)
             | Piece::Homes(_)
             | Piece::Tmp
@@ -195,7 +235,12 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
     if plan.package_metadata {
         // The database, from /var/lib: a builder without dpkg (Alpine) is a builder without it, and a
         // symlinked /var/lib/dpkg is followed (the pattern matches the link; the copy follows it).
-        reads.push(BuilderRead::at(packages::DPKG).optional_below("/var/lib").only(&["status", "info/*.list", "info/*.md5sums"], true).flat());
+        reads.push(
+            BuilderRead::at(packages::DPKG)
+                .optional_below("/var/lib")
+                .only(&["status", "info/*.list", "info/*.md5sums"], true)
+                .flat(),
+        );
         // Debian and Ubuntu have /etc/os-release (a symlink the copy follows); the fallback `/usr/lib/os-release`
         // is left to the builder, as walking /usr/lib for it would cost every cold build.
         reads.push(BuilderRead::at(packages::OS_RELEASE[0]).optional_below("/etc"));
@@ -217,7 +262,9 @@ pub fn copied(plan: &Plan, libraries: &[String], absent: &[String]) -> packages:
             Piece::CaCertificates(Source::Builder(path)) => out.files.push(path.to_string()),
             Piece::Timezones(Zones::All) => out.trees.push((ZONEINFO.to_string(), vec!["right".to_string()])),
             Piece::Timezones(Zones::Only(names)) => out.files.extend(names.iter().map(|n| format!("{ZONEINFO}/{n}"))),
-            Piece::DataFile { file, .. } if !absent.iter().any(|a| a == file.path()) => out.files.push(file.path().to_string()),
+            Piece::DataFile { file, .. } if !absent.iter().any(|a| a == file.path()) => {
+                out.files.push(file.path().to_string())
+            }
             Piece::Accounts(_)
             | Piece::Homes(_)
             | Piece::Tmp
@@ -267,11 +314,18 @@ async fn contents_over_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> Diagnostics
     let mut ds = Diagnostics::default();
     for ((copy, file, source), found) in lookups.into_iter().zip(found) {
         if found.is_ok() {
-            ds.push(Diagnostic::error(SK326, copy.span, format!("`{source}` would be copied onto `{}`, which {} writes", file.path, file.by)).hint(format!(
-                "leave it out of `{}/`; or {}",
-                source.parent().map_or_else(String::new, |p| p.to_string()).trim_end_matches('/'),
-                file.hint
-            )));
+            ds.push(
+                Diagnostic::error(
+                    SK326,
+                    copy.span,
+                    format!("`{source}` would be copied onto `{}`, which {} writes", file.path, file.by),
+                )
+                .hint(format!(
+                    "leave it out of `{}/`; or {}",
+                    source.parent().map_or_else(String::new, |p| p.to_string()).trim_end_matches('/'),
+                    file.hint
+                )),
+            );
         }
     }
     ds
@@ -306,7 +360,14 @@ fn mib(n: u64) -> String {
     format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
 }
 
-fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Copy, path: &AbsPath, found: Found) -> Option<ElfInfo> {
+fn check_copy(
+    ds: &mut Diagnostics,
+    plan: &Plan,
+    platform: &Platform,
+    copy: &Copy,
+    path: &AbsPath,
+    found: Found,
+) -> Option<ElfInfo> {
     let Some(stat) = found.stat else {
         ds.push(
             Diagnostic::error(SK327, copy.span, format!("`{path}` does not exist in the builder after `run`"))
@@ -323,9 +384,16 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
                 Diagnostic::error(
                     SK328,
                     copy.span,
-                    format!("`{path}` is a file, but the copy to `{}` (line {}) puts files inside `{}`", other.dest, other.span.line, copy.dest),
+                    format!(
+                        "`{path}` is a file, but the copy to `{}` (line {}) puts files inside `{}`",
+                        other.dest, other.span.line, copy.dest
+                    ),
                 )
-                .hint(format!("give one of them another `to:` (e.g. `{}/{}`)", copy.dest, path.file_name().unwrap_or("app"))),
+                .hint(format!(
+                    "give one of them another `to:` (e.g. `{}/{}`)",
+                    copy.dest,
+                    path.file_name().unwrap_or("app")
+                )),
             );
         }
     }
@@ -334,7 +402,10 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
         Ok(None) => return None,
         Err(e) => {
             // Not a warning: what it needs is unknown, so the image could not be checked to run.
-            ds.push(Diagnostic::error(SK329, copy.span, format!("cannot read `{path}` as ELF: {e}")).hint("the binary may be corrupt"));
+            ds.push(
+                Diagnostic::error(SK329, copy.span, format!("cannot read `{path}` as ELF: {e}"))
+                    .hint("the binary may be corrupt"),
+            );
             return None;
         }
     };
@@ -369,8 +440,15 @@ fn check_copy(ds: &mut Diagnostics, plan: &Plan, platform: &Platform, copy: &Cop
     if plan.libraries == Libraries::None {
         let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
         ds.push(
-            Diagnostic::error(SK332, copy.span, format!("`{path}` is dynamically linked: it needs {}{needs}", info.interpreter.clone().unwrap_or_default()))
-                .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
+            Diagnostic::error(
+                SK332,
+                copy.span,
+                format!(
+                    "`{path}` is dynamically linked: it needs {}{needs}",
+                    info.interpreter.clone().unwrap_or_default()
+                ),
+            )
+            .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
         );
         return None;
     }
@@ -398,24 +476,42 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
                 };
                 needed.push((
                     path.to_string(),
-                    Diagnostic::error(SK333, builder.image_span, format!("the builder image has no CA bundle at `{path}`")).hint(hint),
+                    Diagnostic::error(
+                        SK333,
+                        builder.image_span,
+                        format!("the builder image has no CA bundle at `{path}`"),
+                    )
+                    .hint(hint),
                 ));
             }
             Piece::Timezones(Zones::All) => needed.push((
                 ZONEINFO.to_string(),
-                Diagnostic::error(SK334, builder.image_span, format!("the builder image has no time zone database at `{ZONEINFO}`"))
-                    .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
+                Diagnostic::error(
+                    SK334,
+                    builder.image_span,
+                    format!("the builder image has no time zone database at `{ZONEINFO}`"),
+                )
+                .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
             )),
             Piece::Timezones(Zones::Only(names)) => needed.extend(names.iter().map(|name| {
                 (
                     format!("{ZONEINFO}/{name}"),
-                    Diagnostic::error(SK335, builder.image_span, format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"))
-                        .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
+                    Diagnostic::error(
+                        SK335,
+                        builder.image_span,
+                        format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"),
+                    )
+                    .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
                 )
             })),
             Piece::DataFile { file, requested: Some(span) } => needed.push((
                 file.path().to_string(),
-                Diagnostic::error(SK336, *span, format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path())).hint(format!(
+                Diagnostic::error(
+                    SK336,
+                    *span,
+                    format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path()),
+                )
+                .hint(format!(
                     "install `{0}` in the builder (Debian/Ubuntu: `apt-get install {0}`), or set `rootfs.{1}: false`",
                     file.package(),
                     file.key()
@@ -431,13 +527,27 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
             | Piece::Files(_) => {}
         }
     }
-    let (present, optional_present) = join(join_all(needed.iter().map(|(path, _)| fs.stat(path))), join_all(optional.iter().map(|f| fs.stat(f.path())))).await;
+    let (present, optional_present) = join(
+        join_all(needed.iter().map(|(path, _)| fs.stat(path))),
+        join_all(optional.iter().map(|f| fs.stat(f.path()))),
+    )
+    .await;
     for ((path, problem), stat) in needed.into_iter().zip(present) {
         match stat {
             Err(_) => ds.push(problem),
             // A directory would be copied onto the bundle's path, and the image's bundle be a directory.
-            Ok(s) if s.is_dir && plan.rootfs.iter().any(|p| matches!(p, Piece::CaCertificates(Source::Builder(b)) if b.as_str() == path)) => {
-                let span = plan.rootfs_spans.get("ca-certificates").and_then(|s| s.first().copied()).unwrap_or(builder.image_span);
+            Ok(s)
+                if s.is_dir
+                    && plan
+                        .rootfs
+                        .iter()
+                        .any(|p| matches!(p, Piece::CaCertificates(Source::Builder(b)) if b.as_str() == path)) =>
+            {
+                let span = plan
+                    .rootfs_spans
+                    .get("ca-certificates")
+                    .and_then(|s| s.first().copied())
+                    .unwrap_or(builder.image_span);
                 ds.push(
                     Diagnostic::error(SK337, span, format!("the CA bundle `{path}` is a directory in the builder"))
                         .hint("name the PEM bundle itself, e.g. `{from: /etc/ssl/certs/ca-certificates.crt}`"),
@@ -446,7 +556,8 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
             Ok(_) => {}
         }
     }
-    let absent: Vec<DataFile> = optional.into_iter().zip(optional_present).filter(|(_, stat)| stat.is_err()).map(|(f, _)| f).collect();
+    let absent: Vec<DataFile> =
+        optional.into_iter().zip(optional_present).filter(|(_, stat)| stat.is_err()).map(|(f, _)| f).collect();
     // One warning per package, naming what goes missing with it.
     let mut packages: Vec<&str> = absent.iter().map(|f| f.package()).collect();
     packages.dedup();
@@ -480,13 +591,21 @@ fn check_entrypoint(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, stat: &FileS
     let mode = copy.mode.map_or(stat.mode & 0o7777, |m| m.bits());
     if stat.is_dir {
         ds.push(
-            Diagnostic::error(SK339, plan.image.entrypoint_span, format!("{what} `{}` is a directory in the builder", copy.dest))
-                .hint(format!("point the {what} at the binary inside it")),
+            Diagnostic::error(
+                SK339,
+                plan.image.entrypoint_span,
+                format!("{what} `{}` is a directory in the builder", copy.dest),
+            )
+            .hint(format!("point the {what} at the binary inside it")),
         );
     } else if mode & 0o111 == 0 {
         ds.push(
-            Diagnostic::error(SK340, plan.image.entrypoint_span, format!("{what} `{}` is not executable (mode {:04o})", copy.dest, mode))
-                .hint("give its copy entry `mode: \"0755\"`"),
+            Diagnostic::error(
+                SK340,
+                plan.image.entrypoint_span,
+                format!("{what} `{}` is not executable (mode {:04o})", copy.dest, mode),
+            )
+            .hint("give its copy entry `mode: \"0755\"`"),
         );
     }
 }

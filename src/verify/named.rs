@@ -25,7 +25,13 @@ fn is_64(machine: u16) -> bool {
 
 /// Resolves every name; those the builder does not have are errors at their entries. `loader` is the
 /// interpreter of the image's programs (glibc's when it has none).
-pub async fn bring<F: Filesystem>(fs: &F, names: &[Named], loader: &str, machine: u16, ds: &mut Diagnostics) -> Brought {
+pub async fn bring<F: Filesystem>(
+    fs: &F,
+    names: &[Named],
+    loader: &str,
+    machine: u16,
+    ds: &mut Diagnostics,
+) -> Brought {
     let found = join_all(names.iter().map(|n| one(fs, &n.name, loader, machine))).await;
     let mut out = Brought::default();
     for (named, found) in names.iter().zip(found) {
@@ -45,31 +51,54 @@ type Problem = (String, String);
 async fn one<F: Filesystem>(fs: &F, name: &str, loader: &str, machine: u16) -> Result<Brought, Problem> {
     if !name.starts_with('/') {
         return match libraries::find_by_name(fs, name, loader, machine, is_64(machine)).await {
-            Ok((Some((path, info)), _)) => Ok(Brought { paths: vec![path.clone()], roots: vec![Root::at(&path, info)] }),
+            Ok((Some((path, info)), _)) => {
+                Ok(Brought { paths: vec![path.clone()], roots: vec![Root::at(&path, info)] })
+            }
             Ok((None, searched)) => Err((
-                format!("`rootfs.dlopen` names `{name}`, which is not in the builder (searched {})", searched.join(", ")),
+                format!(
+                    "`rootfs.dlopen` names `{name}`, which is not in the builder (searched {})",
+                    searched.join(", ")
+                ),
                 "install the package that provides it in the builder image, or write its absolute path".to_string(),
             )),
-            Err(e) => Err((format!("`rootfs.dlopen` names `{name}`, which cannot be read as ELF: {e}"), "the library may be corrupt".to_string())),
+            Err(e) => Err((
+                format!("`rootfs.dlopen` names `{name}`, which cannot be read as ELF: {e}"),
+                "the library may be corrupt".to_string(),
+            )),
         };
     }
     let stat = fs.stat(name).await.map_err(|_| {
-        (format!("`rootfs.dlopen` names `{name}`, which does not exist in the builder after `run`"), "check the path, or install what provides it".to_string())
+        (
+            format!("`rootfs.dlopen` names `{name}`, which does not exist in the builder after `run`"),
+            "check the path, or install what provides it".to_string(),
+        )
     })?;
     if stat.is_dir {
-        let walked = trees::walk(fs, name, name)
-            .await
-            .map_err(|e| (format!("cannot look into `{name}`: {e}"), "the libraries its files need cannot be found without it".to_string()))?;
+        let walked = trees::walk(fs, name, name).await.map_err(|e| {
+            (
+                format!("cannot look into `{name}`: {e}"),
+                "the libraries its files need cannot be found without it".to_string(),
+            )
+        })?;
         if let Some((file, e)) = walked.unreadable.first() {
-            return Err((format!("cannot read `{file}` in `{name}` as ELF: {e}"), "check that it is intact; else leave it out".to_string()));
+            return Err((
+                format!("cannot read `{file}` in `{name}` as ELF: {e}"),
+                "check that it is intact; else leave it out".to_string(),
+            ));
         }
-        let roots = walked.elf.into_iter().filter(|(_, i)| i.machine == machine).map(|(f, i)| Root::at(&f.builder, i)).collect();
+        let roots = walked
+            .elf
+            .into_iter()
+            .filter(|(_, i)| i.machine == machine)
+            .map(|(f, i)| Root::at(&f.builder, i))
+            .collect();
         return Ok(Brought { paths: vec![name.to_string()], roots });
     }
     match elf::inspect(fs, name).await {
-        Ok(Some(info)) if info.machine != machine => {
-            Err((format!("`rootfs.dlopen` names `{name}`, which is built for {}", info.machine_name()), "name the file for the image's platform".to_string()))
-        }
+        Ok(Some(info)) if info.machine != machine => Err((
+            format!("`rootfs.dlopen` names `{name}`, which is built for {}", info.machine_name()),
+            "name the file for the image's platform".to_string(),
+        )),
         Ok(Some(info)) => Ok(Brought { paths: vec![name.to_string()], roots: vec![Root::at(name, info)] }),
         Ok(None) => Ok(Brought { paths: vec![name.to_string()], roots: Vec::new() }),
         Err(e) => Err((format!("cannot read `{name}` as ELF: {e}"), "the file may be corrupt".to_string())),

@@ -55,7 +55,10 @@ pub async fn read<F: Filesystem>(fs: &F, path: &str) -> Result<Vec<Dlopen>, Stri
         return Ok(Vec::new());
     }
     let header = goblin::elf::Elf::parse_header(&head).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
-    let ctx = Ctx::new(header.container().map_err(|e| format!("{path}: {e}"))?, header.endianness().map_err(|e| format!("{path}: {e}"))?);
+    let ctx = Ctx::new(
+        header.container().map_err(|e| format!("{path}: {e}"))?,
+        header.endianness().map_err(|e| format!("{path}: {e}"))?,
+    );
     let size = u64::from(header.e_phentsize) * u64::from(header.e_phnum);
     if size > MAX_SEGMENT {
         return Err(format!("{path}: implausible program header table ({size} bytes)"));
@@ -64,7 +67,8 @@ pub async fn read<F: Filesystem>(fs: &F, path: &str) -> Result<Vec<Dlopen>, Stri
         Some(t) => t.to_vec(),
         None => fs.read_at(path, header.e_phoff, size).await?,
     };
-    let phdrs = ProgramHeader::parse(&table, 0, header.e_phnum as usize, ctx).map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    let phdrs = ProgramHeader::parse(&table, 0, header.e_phnum as usize, ctx)
+        .map_err(|e| format!("{path}: bad program headers: {e}"))?;
     let mut out = Vec::new();
     for ph in phdrs.iter().filter(|p| p.p_type == PT_NOTE) {
         if ph.p_filesz > MAX_SEGMENT {
@@ -81,7 +85,10 @@ pub async fn read<F: Filesystem>(fs: &F, path: &str) -> Result<Vec<Dlopen>, Stri
         return Err(format!("{path}: {} dlopen entries, more than the {MAX_ENTRIES} looked up", out.len()));
     }
     if let Some(empty) = out.iter().find(|d| d.soname.is_empty()) {
-        return Err(format!("{path}: the dlopen entry of feature `{}` names no soname", empty.feature.as_deref().unwrap_or("?")));
+        return Err(format!(
+            "{path}: the dlopen entry of feature `{}` names no soname",
+            empty.feature.as_deref().unwrap_or("?")
+        ));
     }
     Ok(out)
 }
@@ -90,12 +97,20 @@ pub async fn read<F: Filesystem>(fs: &F, path: &str) -> Result<Vec<Dlopen>, Stri
 /// the libraries found for them in the builder, each a new root for the closure, and the problems
 /// (`(file, message)`). An entry is met by the first of its sonames that `have` (paths already in the
 /// image) holds, or else that the builder's system directories have.
-pub async fn required<F: Filesystem>(fs: &F, files: &[String], loader: &str, machine: u16, have: &BTreeSet<String>) -> (Vec<Root>, Vec<(String, String)>) {
+pub async fn required<F: Filesystem>(
+    fs: &F,
+    files: &[String],
+    loader: &str,
+    machine: u16,
+    have: &BTreeSet<String>,
+) -> (Vec<Root>, Vec<(String, String)>) {
     let read: Vec<_> = stream::iter(files.iter().map(|f| read(fs, f))).buffered(CONCURRENT).collect().await;
     let is_64 = !matches!(machine, goblin::elf::header::EM_386 | goblin::elf::header::EM_ARM);
     let mut roots: Vec<Root> = Vec::new();
     let mut problems = Vec::new();
-    let held = |soname: &str, roots: &[Root]| have.iter().chain(roots.iter().map(|r| &r.builder)).any(|p| p.rsplit('/').next() == Some(soname));
+    let held = |soname: &str, roots: &[Root]| {
+        have.iter().chain(roots.iter().map(|r| &r.builder)).any(|p| p.rsplit('/').next() == Some(soname))
+    };
     for (file, entries) in files.iter().zip(read) {
         let entries = match entries {
             Ok(entries) => entries,
@@ -116,7 +131,10 @@ pub async fn required<F: Filesystem>(fs: &F, files: &[String], loader: &str, mac
                         break;
                     }
                     Ok((None, _)) => {}
-                    Err(e) => problems.push((file.clone(), format!("`{file}` requires `{soname}` (.note.dlopen), which cannot be read as ELF: {e}"))),
+                    Err(e) => problems.push((
+                        file.clone(),
+                        format!("`{file}` requires `{soname}` (.note.dlopen), which cannot be read as ELF: {e}"),
+                    )),
                 }
             }
             match found {
@@ -154,12 +172,15 @@ pub fn parse(bytes: &[u8], little: bool, align: usize) -> Result<Vec<Dlopen>, St
         let name_at = at + 12;
         let desc_at = padded(name_at + namesz as usize, align).ok_or("a note name overflows")?;
         let end = padded(desc_at.saturating_add(descsz as usize), align).ok_or("a note overflows")?;
-        let (Some(name), Some(desc)) = (bytes.get(name_at..name_at + namesz as usize), bytes.get(desc_at..desc_at + descsz as usize)) else {
+        let (Some(name), Some(desc)) =
+            (bytes.get(name_at..name_at + namesz as usize), bytes.get(desc_at..desc_at + descsz as usize))
+        else {
             return Err(format!("a note at {at} runs past its segment"));
         };
         if name.strip_suffix(b"\0").unwrap_or(name) == OWNER && kind == NT_FDO_DLOPEN_METADATA {
             let text = desc.split(|&b| b == 0).next().unwrap_or_default();
-            let entries: Vec<Dlopen> = serde_json::from_slice(text).map_err(|e| format!("a .note.dlopen is not the JSON the format says: {e}"))?;
+            let entries: Vec<Dlopen> = serde_json::from_slice(text)
+                .map_err(|e| format!("a .note.dlopen is not the JSON the format says: {e}"))?;
             out.extend(entries);
         }
         at = end.max(at + 12);
@@ -254,7 +275,11 @@ mod tests {
         let cut = File(elf_with(&notes)[..130].to_vec());
         assert!(on(read(&cut, "/x")).unwrap_err().contains("past the end"));
         assert!(on(read(&File(b"#!/bin/sh\n".to_vec()), "/x")).unwrap().is_empty());
-        let nameless = File(elf_with(&note(OWNER, NT_FDO_DLOPEN_METADATA, br#"[{"feature":"x","priority":"required","soname":[]}]"#)));
+        let nameless = File(elf_with(&note(
+            OWNER,
+            NT_FDO_DLOPEN_METADATA,
+            br#"[{"feature":"x","priority":"required","soname":[]}]"#,
+        )));
         assert!(on(read(&nameless, "/x")).unwrap_err().contains("the dlopen entry of feature `x` names no soname"));
     }
 

@@ -62,7 +62,12 @@ pub fn list_name(file: &str) -> Option<(&str, &str)> {
 
 /// The paths of a `.list` file that are copied into the image (in dpkg's spelling), given the copied
 /// files and trees in canonical form.
-pub fn owned<'a>(list: &'a str, files: &BTreeSet<String>, trees: &[(String, Vec<String>)], merged_usr: bool) -> Vec<&'a str> {
+pub fn owned<'a>(
+    list: &'a str,
+    files: &BTreeSet<String>,
+    trees: &[(String, Vec<String>)],
+    merged_usr: bool,
+) -> Vec<&'a str> {
     list.lines()
         .filter(|line| line.starts_with('/'))
         .filter(|line| {
@@ -113,10 +118,19 @@ pub fn parse_status(text: &str) -> Vec<Stanza<'_>> {
 }
 
 fn stanza(text: &str) -> Option<Stanza<'_>> {
-    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')).map(str::trim).filter(|_| !l.starts_with(' ')));
+    let field = |name: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(name).and_then(|r| r.strip_prefix(':')).map(str::trim).filter(|_| !l.starts_with(' '))
+        })
+    };
     let package = field("Package")?;
     let status = field("Status").unwrap_or_default();
-    Some(Stanza { package, architecture: field("Architecture").unwrap_or_default(), installed: status.ends_with(" installed"), text })
+    Some(Stanza {
+        package,
+        architecture: field("Architecture").unwrap_or_default(),
+        installed: status.ends_with(" installed"),
+        text,
+    })
 }
 
 /// The stanza of an installed package named like its `.list` file (`libc6:amd64`, or `tzdata`).
@@ -190,9 +204,16 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
         join(read_text(fs, DPKG_STATUS.to_string()), os_release),
     )
     .await;
-    let merged_usr = copied.files.iter().chain(os_release.iter()).chain(copied.trees.iter().map(|(t, _)| t)).any(|p| touches_merged(p)) && merged_usr(fs).await;
+    let merged_usr = copied
+        .files
+        .iter()
+        .chain(os_release.iter())
+        .chain(copied.trees.iter().map(|(t, _)| t))
+        .any(|p| touches_merged(p))
+        && merged_usr(fs).await;
     let mut files: BTreeSet<String> = copied.files.iter().map(|f| canonical(f, merged_usr)).collect();
-    let trees: Vec<(String, Vec<String>)> = copied.trees.iter().map(|(t, ex)| (canonical(t, merged_usr), ex.clone())).collect();
+    let trees: Vec<(String, Vec<String>)> =
+        copied.trees.iter().map(|(t, ex)| (canonical(t, merged_usr), ex.clone())).collect();
 
     // os-release is copied too, and belongs to a package (Debian: base-files).
     if let Some(path) = &os_release {
@@ -217,12 +238,17 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
     }
     let status = status.unwrap_or_default();
     let stanzas = parse_status(&status);
-    let found: Vec<(&str, &str, Vec<&str>, &str)> =
-        owners.into_iter().filter_map(|(base, (package, paths))| find_stanza(&stanzas, base).map(|s| (base, package, paths, s))).collect();
+    let found: Vec<(&str, &str, Vec<&str>, &str)> = owners
+        .into_iter()
+        .filter_map(|(base, (package, paths))| find_stanza(&stanzas, base).map(|s| (base, package, paths, s)))
+        .collect();
 
     let details = join_all(found.iter().map(|(base, package, _, _)| async move {
         let copyright = format!("/usr/share/doc/{package}/copyright");
-        join(read_text(fs, format!("{DPKG_INFO}/{base}.md5sums")), async { fs.stat(&copyright).await.is_ok_and(|s| !s.is_dir).then_some(copyright) }).await
+        join(read_text(fs, format!("{DPKG_INFO}/{base}.md5sums")), async {
+            fs.stat(&copyright).await.is_ok_and(|s| !s.is_dir).then_some(copyright)
+        })
+        .await
     }))
     .await;
     let mut packages: Vec<PackageFiles> = found
@@ -273,7 +299,8 @@ mod tests {
     #[test]
     fn owned_paths_match_in_canonical_form_files_and_trees() {
         let list = "/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libc.so.6\n/lib64/ld-linux-x86-64.so.2\n/usr/share/doc/libc6/copyright\n";
-        let files: BTreeSet<String> = ["/usr/lib/x86_64-linux-gnu/libc.so.6".to_string(), "/usr/lib64/ld-linux-x86-64.so.2".to_string()].into();
+        let files: BTreeSet<String> =
+            ["/usr/lib/x86_64-linux-gnu/libc.so.6".to_string(), "/usr/lib64/ld-linux-x86-64.so.2".to_string()].into();
         assert_eq!(owned(list, &files, &[], true), ["/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"]);
         assert!(owned(list, &files, &[], false).is_empty());
         let tz = "/usr/share/zoneinfo\n/usr/share/zoneinfo/Europe/Amsterdam\n/usr/share/zoneinfo/right/UTC\n/usr/share/zoneinfo-icu/x\n";
@@ -289,7 +316,9 @@ mod tests {
         assert!(stanzas[0].text.contains(" multi-line\n .\n more\n"));
         assert!(!stanzas[3].installed);
         assert_eq!(find_stanza(&stanzas, "libc6:i386").map(|s| s.contains("i386")), Some(true));
-        assert!(find_stanza(&stanzas, "libc6:amd64").unwrap().starts_with("Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n"));
+        assert!(find_stanza(&stanzas, "libc6:amd64")
+            .unwrap()
+            .starts_with("Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n"));
         assert!(find_stanza(&stanzas, "tzdata").unwrap().contains("Version: 2026b-0+deb12u1"));
         assert_eq!(find_stanza(&stanzas, "gone"), None);
         assert_eq!(find_stanza(&stanzas, "absent"), None);
@@ -297,7 +326,8 @@ mod tests {
 
     #[test]
     fn status_without_trailing_newline_or_with_crlf_blank_lines() {
-        let s = parse_status("Package: a\nStatus: install ok installed\n\n\n\nPackage: b\nStatus: install ok installed");
+        let s =
+            parse_status("Package: a\nStatus: install ok installed\n\n\n\nPackage: b\nStatus: install ok installed");
         assert_eq!(s.iter().map(|s| s.package).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(s[0].text, "Package: a\nStatus: install ok installed\n");
         assert!(parse_status("").is_empty());
@@ -309,7 +339,10 @@ mod tests {
     #[test]
     fn md5sums_keep_only_the_copied_files() {
         let md5 = "d41d8cd98f00b204e9800998ecf8427e  lib/x86_64-linux-gnu/libc.so.6\n0123456789abcdef0123456789abcdef  usr/share/doc/libc6/copyright\n";
-        assert_eq!(filter_md5sums(md5, &["/lib/x86_64-linux-gnu/libc.so.6"]), "d41d8cd98f00b204e9800998ecf8427e  lib/x86_64-linux-gnu/libc.so.6\n");
+        assert_eq!(
+            filter_md5sums(md5, &["/lib/x86_64-linux-gnu/libc.so.6"]),
+            "d41d8cd98f00b204e9800998ecf8427e  lib/x86_64-linux-gnu/libc.so.6\n"
+        );
         assert_eq!(filter_md5sums(md5, &[]), "");
     }
 }

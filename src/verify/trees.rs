@@ -135,7 +135,8 @@ pub async fn walk<F: Filesystem>(fs: &F, from: &str, to: &str) -> Result<Walked,
     let mut files: Vec<Placed> = Vec::new();
     let mut level = vec![Placed { builder: from.to_string(), image: to.to_string() }];
     while !level.is_empty() {
-        let listed: Vec<_> = stream::iter(level.iter().map(|dir| fs.list(&dir.builder))).buffered(CONCURRENT).collect().await;
+        let listed: Vec<_> =
+            stream::iter(level.iter().map(|dir| fs.list(&dir.builder))).buffered(CONCURRENT).collect().await;
         let mut next = Vec::new();
         for (dir, entries) in level.iter().zip(listed) {
             let mut entries = entries.map_err(|e| format!("cannot list `{}`: {e}", dir.builder))?;
@@ -152,7 +153,10 @@ pub async fn walk<F: Filesystem>(fs: &F, from: &str, to: &str) -> Result<Walked,
         }
         level = next;
     }
-    let heads: Vec<_> = stream::iter(files.iter().map(|f| fs.read_at(&f.builder, 0, MAGIC.len() as u64))).buffered(CONCURRENT).collect().await;
+    let heads: Vec<_> = stream::iter(files.iter().map(|f| fs.read_at(&f.builder, 0, MAGIC.len() as u64)))
+        .buffered(CONCURRENT)
+        .collect()
+        .await;
     let mut elf_files = Vec::new();
     for (file, head) in files.into_iter().zip(heads) {
         match head {
@@ -161,7 +165,8 @@ pub async fn walk<F: Filesystem>(fs: &F, from: &str, to: &str) -> Result<Walked,
             Err(e) => out.unreadable.push((file.builder, e)),
         }
     }
-    let infos: Vec<_> = stream::iter(elf_files.iter().map(|f| elf::inspect(fs, &f.builder))).buffered(CONCURRENT).collect().await;
+    let infos: Vec<_> =
+        stream::iter(elf_files.iter().map(|f| elf::inspect(fs, &f.builder))).buffered(CONCURRENT).collect().await;
     for (file, info) in elf_files.into_iter().zip(infos) {
         match info {
             Ok(Some(info)) => out.elf.push((file, info)),
@@ -178,7 +183,9 @@ mod tests {
 
     #[test]
     fn libraries_and_programs_are_opened_sources_and_data_are_not() {
-        for name in ["libssl.so.3", "_ssl.cpython-311-x86_64-linux-gnu.so", "java", "node", "libjvm.so", "app.bin", "x.node"] {
+        for name in
+            ["libssl.so.3", "_ssl.cpython-311-x86_64-linux-gnu.so", "java", "node", "libjvm.so", "app.bin", "x.node"]
+        {
             assert!(may_be_elf(name), "{name}");
         }
         for name in ["os.py", "os.cpython-311.pyc", "index.js", "package.json", "README.md", "rt.jar", "cacerts.pem"] {

@@ -13,7 +13,8 @@ const DIR: &str = "tests/e2e-fixtures/brought";
 
 /// Builds `tests/e2e-fixtures/brought/<spec>`: (success, all output).
 fn build(spec: &str, extra: &[&str]) -> (bool, String) {
-    let out = run_cmd(crate::support::buildx().args(["-f", &format!("{DIR}/{spec}")]).args(extra).arg(DIR), BUILD_TIMEOUT);
+    let out =
+        run_cmd(crate::support::buildx().args(["-f", &format!("{DIR}/{spec}")]).args(extra).arg(DIR), BUILD_TIMEOUT);
     (out.ok, format!("{}{}", out.stdout, out.stderr))
 }
 
@@ -78,7 +79,10 @@ fn dlopen_brings_libraries_and_plugins_with_their_closure() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn dlopen_refuses_a_library_the_builder_lacks_at_its_entry() {
     let _e2e = e2e();
-    refused("dlopen-unknown.yaml", &["dlopen-unknown.yaml:9:23", "`rootfs.dlopen` names `libnope.so.9`, which is not in the builder (searched"]);
+    refused(
+        "dlopen-unknown.yaml",
+        &["dlopen-unknown.yaml:9:23", "`rootfs.dlopen` names `libnope.so.9`, which is not in the builder (searched"],
+    );
 }
 
 /// `rootfs.packages: [fonts-dejavu-core, libnss3]`: the font reads as the image's user, NSS opens (its
@@ -107,7 +111,10 @@ fn packages_bring_their_files_closure_and_metadata() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn packages_refuse_one_the_builder_lacks_at_its_entry() {
     let _e2e = e2e();
-    refused("packages-unknown.yaml", &["packages-unknown.yaml:9:33", "package `libpq5` is not installed in the builder image", "runtimes:bookworm"]);
+    refused(
+        "packages-unknown.yaml",
+        &["packages-unknown.yaml:9:33", "package `libpq5` is not installed in the builder image", "runtimes:bookworm"],
+    );
 }
 
 /// A library whose `.note.dlopen` requires `libbar.so.1` (built in the builder: no Debian 12 library

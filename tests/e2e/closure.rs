@@ -55,8 +55,13 @@ fn context_with_a_dynamic_binary(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("scratchkit-e2e-context-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("hello.c"), "#include <stdio.h>\nint main(void) { puts(\"hello from the build context\"); return 0; }\n").unwrap();
-    let status = Command::new("gcc").current_dir(&dir).args(["-O2", "-s", "-o", "hello", "hello.c"]).status().expect("gcc runs");
+    std::fs::write(
+        dir.join("hello.c"),
+        "#include <stdio.h>\nint main(void) { puts(\"hello from the build context\"); return 0; }\n",
+    )
+    .unwrap();
+    let status =
+        Command::new("gcc").current_dir(&dir).args(["-O2", "-s", "-o", "hello", "hello.c"]).status().expect("gcc runs");
     assert!(status.success(), "gcc failed");
     dir
 }
@@ -90,7 +95,11 @@ fn a_dynamic_binary_from_the_context_without_a_builder_is_a_located_error() {
     std::fs::write(&spec, "# syntax=scratchkit:dev\ncopy:\n  - hello\n").unwrap();
     let (ok, log) = build(&spec.display().to_string(), &dir.display().to_string(), &[]);
     assert!(!ok, "the build succeeded:\n{log}");
-    for want in ["scratch.yaml:3:5", "`context:hello` is dynamically linked: it needs /lib64/ld-linux-x86-64.so.2 and libc.so.6", "no `run` needed"] {
+    for want in [
+        "scratch.yaml:3:5",
+        "`context:hello` is dynamically linked: it needs /lib64/ld-linux-x86-64.so.2 and libc.so.6",
+        "no `run` needed",
+    ] {
         assert!(log.contains(want), "no `{want}` in:\n{log}");
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -10,7 +10,18 @@ use crate::support::{docker_cmd, e2e, run_cmd, BUILDER_IMAGE, BUILD_TIMEOUT, RUN
 use serde_json::Value;
 
 /// What scratch lacks: the findings of a static program alone in a `FROM scratch` image.
-const NAIVE: &[&str] = &["passwd", "group", "root", "ca-certificates", "tmp", "zoneinfo", "nsswitch", "services", "protocols", "mime-types"];
+const NAIVE: &[&str] = &[
+    "passwd",
+    "group",
+    "root",
+    "ca-certificates",
+    "tmp",
+    "zoneinfo",
+    "nsswitch",
+    "services",
+    "protocols",
+    "mime-types",
+];
 
 const HELLO: &str = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n";
 
@@ -31,7 +42,8 @@ fn doctor_of(image: &str, dir: &Path) -> (Option<i32>, Vec<Value>) {
     let saved = run_cmd(docker_cmd().args(["save", "-o"]).arg(&archive).arg(image), RUN_TIMEOUT);
     assert!(saved.ok, "docker save {image}: {}", saved.all());
     let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--json"]).arg(&archive).output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let images = report["images"].as_array().unwrap();
     assert_eq!(images.len(), 1, "{report:#}");
     spec_of(archive.to_str().unwrap(), dir);
@@ -40,13 +52,20 @@ fn doctor_of(image: &str, dir: &Path) -> (Option<i32>, Vec<Value>) {
 
 /// `doctor --spec` of `input` with the Go builder, written to `dir/scratch.yaml`, which `check` must accept.
 fn spec_of(input: &str, dir: &Path) -> PathBuf {
-    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--spec", "--builder", BUILDER_IMAGE, input]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .args(["doctor", "--spec", "--builder", BUILDER_IMAGE, input])
+        .output()
+        .unwrap();
     let spec = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "doctor --spec {input}: {}", String::from_utf8_lossy(&out.stderr));
     let path = dir.join("scratch.yaml");
     std::fs::write(&path, &spec).unwrap();
     let check = Command::new(env!("CARGO_BIN_EXE_scratchkit")).arg("check").arg(&path).output().unwrap();
-    assert!(check.status.success(), "check refuses the spec of {input}:\n{spec}\n{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "check refuses the spec of {input}:\n{spec}\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     path
 }
 
@@ -87,9 +106,16 @@ fn a_cgo_program_copied_without_its_libraries_names_them_and_the_loader() {
         "FROM BUILDER AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n",
         &[("main.go", &main), ("go.mod", &gomod)],
     );
-    let libraries: Vec<&str> = findings.iter().filter(|f| f["code"] == "library").map(|f| f["problem"].as_str().unwrap()).collect();
-    assert!(libraries.contains(&"`/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image (its loader)"), "{libraries:#?}");
-    assert!(libraries.iter().any(|p| p.starts_with("`/app` needs `libz.so.1`, which is not in the image (searched")), "{libraries:#?}");
+    let libraries: Vec<&str> =
+        findings.iter().filter(|f| f["code"] == "library").map(|f| f["problem"].as_str().unwrap()).collect();
+    assert!(
+        libraries.contains(&"`/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image (its loader)"),
+        "{libraries:#?}"
+    );
+    assert!(
+        libraries.iter().any(|p| p.starts_with("`/app` needs `libz.so.1`, which is not in the image (searched")),
+        "{libraries:#?}"
+    );
     let mut rest: Vec<&str> = codes(&findings).into_iter().filter(|c| *c != "library").collect();
     rest.dedup();
     assert_eq!(rest, NAIVE, "{findings:#?}");
@@ -107,15 +133,32 @@ fn an_amd64_program_in_the_arm64_image_of_an_oci_index_is_an_error_there() {
     );
     let archive = dir.join("oci.tar");
     let output = format!("type=oci,dest={}", archive.display());
-    let out = run_cmd(crate::support::buildx_dockerfile().args(["--platform", "linux/amd64,linux/arm64", "--output", &output]).arg(&dir), BUILD_TIMEOUT);
+    let out = run_cmd(
+        crate::support::buildx_dockerfile()
+            .args(["--platform", "linux/amd64,linux/arm64", "--output", &output])
+            .arg(&dir),
+        BUILD_TIMEOUT,
+    );
     assert!(out.ok, "building: {}", out.all());
-    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--json", "--fail-on", "error"]).arg(&archive).output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let got: Vec<(&str, Vec<&str>)> =
-        report["images"].as_array().unwrap().iter().map(|i| (i["platform"].as_str().unwrap(), codes(i["findings"].as_array().unwrap()))).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .args(["doctor", "--json", "--fail-on", "error"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let got: Vec<(&str, Vec<&str>)> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["platform"].as_str().unwrap(), codes(i["findings"].as_array().unwrap())))
+        .collect();
     let arm: Vec<&str> = ["platform"].iter().chain(NAIVE).copied().collect();
     assert_eq!(got, [("linux/amd64", NAIVE.to_vec()), ("linux/arm64", arm)], "{report:#}");
-    assert_eq!(report["images"][1]["findings"][0]["problem"], "entrypoint `/app` is built for X86_64, but the image is for linux/arm64");
+    assert_eq!(
+        report["images"][1]["findings"][0]["problem"],
+        "entrypoint `/app` is built for X86_64, but the image is for linux/arm64"
+    );
     // Only the arm64 image has an error: `--fail-on error` fails for it.
     assert_eq!(out.status.code(), Some(1));
     spec_of(archive.to_str().unwrap(), &dir);
@@ -131,19 +174,31 @@ fn an_index_in_the_loopback_registry_is_pulled_and_checked_per_platform() {
         &[("main.go", HELLO)],
     );
     let image = format!("{}/scratchkit-e2e/doctor-registry:latest", crate::support::REGISTRY);
-    let out = run_cmd(crate::support::buildx_dockerfile().args(["--platform", "linux/amd64,linux/arm64", "--push", "-t", &image]).arg(&dir), BUILD_TIMEOUT);
+    let out = run_cmd(
+        crate::support::buildx_dockerfile()
+            .args(["--platform", "linux/amd64,linux/arm64", "--push", "-t", &image])
+            .arg(&dir),
+        BUILD_TIMEOUT,
+    );
     assert!(out.ok, "building and pushing: {}", out.all());
     // The image is read from the registry only: no file of that name exists.
     let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--json", &image]).output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let got: Vec<(&str, &str, Vec<&str>)> = report["images"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["image"].as_str().unwrap(), i["platform"].as_str().unwrap(), codes(i["findings"].as_array().unwrap())))
+        .map(|i| {
+            (i["image"].as_str().unwrap(), i["platform"].as_str().unwrap(), codes(i["findings"].as_array().unwrap()))
+        })
         .collect();
     let arm: Vec<&str> = ["platform"].iter().chain(NAIVE).copied().collect();
-    assert_eq!(got, [(image.as_str(), "linux/amd64", NAIVE.to_vec()), (image.as_str(), "linux/arm64", arm)], "{report:#}");
+    assert_eq!(
+        got,
+        [(image.as_str(), "linux/amd64", NAIVE.to_vec()), (image.as_str(), "linux/arm64", arm)],
+        "{report:#}"
+    );
     assert_eq!(out.status.code(), Some(1));
     spec_of(&image, &dir);
 }
@@ -161,8 +216,16 @@ fn the_spec_doctor_prints_rebuilds_a_program_copied_without_its_libraries_and_it
     assert!(findings.iter().any(|f| f["code"] == "library"), "{findings:#?}");
     let dir = std::env::temp_dir().join("scratchkit-e2e-doctor-respec");
     let image = "scratchkit-e2e/doctor-respec-rebuilt";
-    let out = run_cmd(crate::support::buildx().args(["-f", "scratch.yaml", "--load", "-t", image, "."]).current_dir(&dir), BUILD_TIMEOUT);
-    assert!(out.ok, "building the printed spec: {}\n{}", out.all(), std::fs::read_to_string(dir.join("scratch.yaml")).unwrap());
+    let out = run_cmd(
+        crate::support::buildx().args(["-f", "scratch.yaml", "--load", "-t", image, "."]).current_dir(&dir),
+        BUILD_TIMEOUT,
+    );
+    assert!(
+        out.ok,
+        "building the printed spec: {}\n{}",
+        out.all(),
+        std::fs::read_to_string(dir.join("scratch.yaml")).unwrap()
+    );
     let run = crate::support::run_container(&[], image);
     assert!(run.ok && run.stdout.starts_with("go version go1.19"), "{}", run.all());
     // Rebuilt, the image has none of the pitfalls.
@@ -225,13 +288,22 @@ fn the_production_ready_hand_written_image_still_lacks_two_things() {
     // `examples/certs/Dockerfile.handwritten`: the baseline bench/compare.sh measures scratchkit against.
     let image = "scratchkit-e2e/doctor-handwritten";
     let out = run_cmd(
-        crate::support::buildx_dockerfile().args(["-f", "examples/certs/Dockerfile.handwritten", "--load", "-t", image, "examples/certs"]),
+        crate::support::buildx_dockerfile().args([
+            "-f",
+            "examples/certs/Dockerfile.handwritten",
+            "--load",
+            "-t",
+            image,
+            "examples/certs",
+        ]),
         BUILD_TIMEOUT,
     );
     assert!(out.ok, "building: {}", out.all());
     let (code, findings) = doctor_of(image, &context("handwritten", "", &[]));
-    let got: Vec<(&str, &str, &str)> =
-        findings.iter().map(|f| (f["code"].as_str().unwrap(), f["problem"].as_str().unwrap(), f["fix"].as_str().unwrap())).collect();
+    let got: Vec<(&str, &str, &str)> = findings
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["problem"].as_str().unwrap(), f["fix"].as_str().unwrap()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -251,15 +323,22 @@ fn the_production_ready_hand_written_image_still_lacks_two_things() {
 fn every_scratchkit_example_image_is_clean() {
     let _e2e = e2e();
     let examples = crate::support::repo().join("examples");
-    let mut names: Vec<String> = std::fs::read_dir(&examples).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&examples).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     let mut checked = 0;
     for name in names.iter().filter(|n| *n != "bad") {
         // `subdir` keeps its spec in `deploy/`, with the context one level up.
-        let spec = ["scratch.yaml", "deploy/scratch.yaml"].iter().map(|s| format!("examples/{name}/{s}")).find(|s| crate::support::repo().join(s).is_file());
+        let spec = ["scratch.yaml", "deploy/scratch.yaml"]
+            .iter()
+            .map(|s| format!("examples/{name}/{s}"))
+            .find(|s| crate::support::repo().join(s).is_file());
         let Some(spec) = spec else { continue };
         let image = format!("scratchkit-e2e/doctor-example-{name}");
-        let out = run_cmd(crate::support::buildx().args(["-f", &spec, "--load", "-t", &image, &format!("examples/{name}")]), BUILD_TIMEOUT);
+        let out = run_cmd(
+            crate::support::buildx().args(["-f", &spec, "--load", "-t", &image, &format!("examples/{name}")]),
+            BUILD_TIMEOUT,
+        );
         assert!(out.ok, "building {spec}: {}", out.all());
         let dir = context(&format!("example-{name}"), "", &[]);
         let (code, findings) = doctor_of(&image, &dir);
@@ -269,7 +348,10 @@ fn every_scratchkit_example_image_is_clean() {
         assert_eq!(codes(&findings), expected, "{name}: {findings:#?}");
         if name == "java-jdk" {
             assert!(
-                findings[0]["problem"].as_str().unwrap_or_default().starts_with("`/usr/lib/jvm/java-17-openjdk-amd64/lib/src.zip` is a symlink"),
+                findings[0]["problem"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("`/usr/lib/jvm/java-17-openjdk-amd64/lib/src.zip` is a symlink"),
                 "{findings:#?}"
             );
         }

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{buildx, docker_cmd, e2e, run_cmd, run_container, Out, BUILDER_IMAGE, BUILD_TIMEOUT, FRONTEND_IMAGE, RUN_TIMEOUT};
+use crate::support::{
+    buildx, docker_cmd, e2e, run_cmd, run_container, Out, BUILDER_IMAGE, BUILD_TIMEOUT, FRONTEND_IMAGE, RUN_TIMEOUT,
+};
 
 /// A fresh directory under the target dir for one test's contexts and outputs, removed on drop.
 struct Scratch(PathBuf);
@@ -158,7 +160,8 @@ fn twenty_different_specs_build_at_once_and_each_image_is_its_own() {
         handles.into_iter().map(|h| h.join().expect("build thread")).collect()
     });
     let wall = start.elapsed();
-    let failed: Vec<String> = outs.iter().filter(|(_, out, _)| !out.ok).map(|(n, out, _)| format!("spec {n}:\n{}", out.all())).collect();
+    let failed: Vec<String> =
+        outs.iter().filter(|(_, out, _)| !out.ok).map(|(n, out, _)| format!("spec {n}:\n{}", out.all())).collect();
     assert!(failed.is_empty(), "{} of {N} parallel builds failed:\n{}", failed.len(), failed.join("\n\n"));
     let fastest = outs.iter().map(|(_, _, t)| *t).min().unwrap();
     record_time(&format!("e2e_faults: {N} different specs built in parallel with --no-cache: {wall:.1?} in all (first done at {fastest:.1?})"));
@@ -192,7 +195,8 @@ struct Background {
 impl Background {
     fn start(mut cmd: Command, log: PathBuf) -> Self {
         let file = std::fs::File::create(&log).unwrap();
-        let child = cmd.stdin(Stdio::null()).stdout(file.try_clone().unwrap()).stderr(file).spawn().expect("start buildx");
+        let child =
+            cmd.stdin(Stdio::null()).stdout(file.try_clone().unwrap()).stderr(file).spawn().expect("start buildx");
         Background { child, log }
     }
 
@@ -246,7 +250,11 @@ fn a_frontend_killed_mid_build_tags_nothing_and_the_next_build_works() {
     // The arg makes this build's frontend findable among any others on the machine.
     let build = |token: &str| {
         let mut cmd = buildx();
-        cmd.arg("-f").arg(context.join("scratch.yaml")).args(["--load", "-t", tag, "--build-arg"]).arg(format!("FAULT_ID={token}")).arg(&context);
+        cmd.arg("-f")
+            .arg(context.join("scratch.yaml"))
+            .args(["--load", "-t", tag, "--build-arg"])
+            .arg(format!("FAULT_ID={token}"))
+            .arg(&context);
         Background::start(cmd, scratch.path(&format!("build-{token}.log")))
     };
     let token = hex(&random_bytes(8));
@@ -280,7 +288,10 @@ fn a_failing_builder_tags_nothing_and_the_next_build_works() {
     let _e2e = e2e();
     let scratch = Scratch::new("fail");
     let context = scratch.path("ctx");
-    let spec = format!("args:\n  N: recovered\n  FAIL: \"1\"\n{}copy: [/out/hello]\n", hello_builder(&["if [ \"$FAIL\" = 1 ]; then exit 1; fi"]));
+    let spec = format!(
+        "args:\n  N: recovered\n  FAIL: \"1\"\n{}copy: [/out/hello]\n",
+        hello_builder(&["if [ \"$FAIL\" = 1 ]; then exit 1; fi"])
+    );
     scratch.write_spec("ctx/scratch.yaml", spec);
     scratch.write("ctx/main.c", HELLO_C);
     let (taken, fresh) = ("scratchkit-e2e/faults-failing", "scratchkit-e2e/faults-failing-new");
@@ -351,7 +362,10 @@ fn oci_blobs(layout_tar: &Path, into: &Path) -> Vec<(String, Vec<u8>)> {
         blobs.push((name, bytes));
     }
     assert!(blobs.len() >= 3, "an image has at least a manifest, a config and a layer: {blobs:?}");
-    blobs.push(("index.json".to_string(), std::fs::read(into.join("index.json")).expect("an OCI layout has index.json")));
+    blobs.push((
+        "index.json".to_string(),
+        std::fs::read(into.join("index.json")).expect("an OCI layout has index.json"),
+    ));
     blobs
 }
 
@@ -391,22 +405,36 @@ fn a_secret_reaches_no_layer_and_no_config() {
         let out = build_in(&scratch.path(name), &["--no-cache", "--secret", &secret_arg, "--output", &output]);
         assert!(out.ok, "the {name} build failed:\n{}", out.all());
         for (form, needle) in secret_forms(&secret) {
-            assert!(!contains(out.stdout.as_bytes(), &needle) && !contains(out.stderr.as_bytes(), &needle), "the build log shows the secret ({form})");
+            assert!(
+                !contains(out.stdout.as_bytes(), &needle) && !contains(out.stderr.as_bytes(), &needle),
+                "the build log shows the secret ({form})"
+            );
         }
         let blobs = oci_blobs(&layout, &scratch.path(&format!("{name}.oci")));
         let hits: Vec<String> = blobs
             .iter()
-            .flat_map(|(blob, bytes)| secret_forms(&secret).into_iter().filter(|(_, n)| contains(bytes, n)).map(move |(form, _)| format!("{blob} ({form})")))
+            .flat_map(|(blob, bytes)| {
+                secret_forms(&secret)
+                    .into_iter()
+                    .filter(|(_, n)| contains(bytes, n))
+                    .map(move |(form, _)| format!("{blob} ({form})"))
+            })
             .collect();
         if leak {
             found_in = hits;
         } else {
             assert!(hits.is_empty(), "the secret is in the image: {hits:?}");
-            record_time(&format!("e2e_faults: the 32-byte secret is in none of the {} files of the OCI image", blobs.len()));
+            record_time(&format!(
+                "e2e_faults: the 32-byte secret is in none of the {} files of the OCI image",
+                blobs.len()
+            ));
         }
     }
     // The control: had the secret reached a layer, the search above would have said so.
-    assert!(found_in.iter().any(|hit| hit.ends_with("(raw bytes)")), "the control image copies the secret, yet the search did not find it: {found_in:?}");
+    assert!(
+        found_in.iter().any(|hit| hit.ends_with("(raw bytes)")),
+        "the control image copies the secret, yet the search did not find it: {found_in:?}"
+    );
 }
 
 /// Symlinks in the build context that point outside it (absolute, relative, at a file and at `/etc`),
@@ -452,7 +480,11 @@ fn a_context_symlink_cannot_read_outside_the_context() {
         assert!(!log.contains(&marker), "the build log shows the host file's contents ({name}):\n{log}");
         if out.ok {
             let image = crate::support::Exported::new(tag);
-            let leaked: Vec<_> = image.entries().into_iter().filter(|e| (e.path == "leak" || e.path.starts_with("leak/")) && e.kind != 'l').collect();
+            let leaked: Vec<_> = image
+                .entries()
+                .into_iter()
+                .filter(|e| (e.path == "leak" || e.path.starts_with("leak/")) && e.kind != 'l')
+                .collect();
             let view = image.read("out/builder-view").unwrap_or_default();
             remove_tags(&[tag]);
             assert!(!view.contains(&marker), "the builder read the host file through the links: {view}");
@@ -479,7 +511,15 @@ fn a_context_symlink_cannot_read_outside_the_context() {
 
 #[test]
 fn base64_is_rfc_4648() {
-    let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+    let cases = [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="),
+        ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ];
     for (plain, encoded) in cases {
         assert_eq!(base64(plain.as_bytes()), encoded);
     }

@@ -70,7 +70,11 @@ fn a_copy_onto_a_directory_an_earlier_copy_made_fails_at_the_entry() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn a_home_inside_another_users_home_fails_at_the_user() {
     let _e2e = e2e();
-    fails_at("image-nested-home", "10:7", "the home of `inner` (`/home/app/inner`) is inside the home of `app`, which only `app` may enter (mode 0700)");
+    fails_at(
+        "image-nested-home",
+        "10:7",
+        "the home of `inner` (`/home/app/inner`) is inside the home of `app`, which only `app` may enter (mode 0700)",
+    );
 }
 
 /// Old main left `/tmp` root's 0755 (`/tmp/empty` made instead): nonroot could not make a temp file.
@@ -80,7 +84,9 @@ fn a_home_under_tmp_leaves_tmp_writable_by_everyone() {
     let _e2e = e2e();
     let image = built("image-home-under-tmp", "tests/e2e-fixtures/src");
     assert!(runs(&image).contains("other writes /tmp"));
-    assert!(runs_as(&image, "1000:1000", "touch /tmp/app/ok && echo app writes its home").contains("app writes its home"));
+    assert!(
+        runs_as(&image, "1000:1000", "touch /tmp/app/ok && echo app writes its home").contains("app writes its home")
+    );
     let exported = Exported::new(&image);
     let tmp = entry(&exported, "tmp");
     assert_eq!((tmp.kind, tmp.mode, tmp.uid), ('d', 0o1777, 0), "{tmp:?}");
@@ -152,7 +158,11 @@ fn a_dir_listed_before_its_parent_and_twice_is_made_once_as_listed() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn a_dangling_link_in_the_image_fails_the_build_unless_accepted() {
     let _e2e = e2e();
-    fails_at("image-dangling", "8:5", "`/srv/site/current` is a symlink to `/mnt/releases/current`, which does not resolve in the image");
+    fails_at(
+        "image-dangling",
+        "8:5",
+        "`/srv/site/current` is a symlink to `/mnt/releases/current`, which does not resolve in the image",
+    );
     let image = built("image-dangling-accepted", "tests/e2e-fixtures/src");
     assert!(runs(&image).contains("hi"));
 }
@@ -170,8 +180,12 @@ fn a_healthcheck_runs_to_healthy_and_writes_its_volume() {
         assert!(out.ok, "docker {args:?}:\n{}", out.all());
         out.stdout.trim().to_string()
     };
-    let config = docker(&["image", "inspect", "--format", "{{json .Config.Healthcheck}} {{json .Config.Volumes}}", &image]);
-    assert_eq!(config, r#"{"Test":["CMD","/busybox","touch","/data/healthy"],"Interval":1000000000,"StartInterval":200000000,"Retries":2} {"/data":{}}"#);
+    let config =
+        docker(&["image", "inspect", "--format", "{{json .Config.Healthcheck}} {{json .Config.Volumes}}", &image]);
+    assert_eq!(
+        config,
+        r#"{"Test":["CMD","/busybox","touch","/data/healthy"],"Interval":1000000000,"StartInterval":200000000,"Retries":2} {"/data":{}}"#
+    );
     let id = docker(&["run", "-d", "--network", "none", &image]);
     let mut status = String::new();
     for _ in 0..60 {

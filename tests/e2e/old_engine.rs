@@ -25,7 +25,10 @@ fn on_old_engine(image: &str) -> bool {
 
 fn build_smallest(tag: &str, extra: &[&str]) -> Out {
     let mut cmd = buildx();
-    cmd.env("DOCKER_HOST", OLD_HOST).args(["-f", "examples/smallest/scratch.yaml", "-t", tag]).args(extra).arg("examples/smallest");
+    cmd.env("DOCKER_HOST", OLD_HOST)
+        .args(["-f", "examples/smallest/scratch.yaml", "-t", tag])
+        .args(extra)
+        .arg("examples/smallest");
     run_cmd(&mut cmd, BUILD_TIMEOUT)
 }
 
@@ -34,7 +37,11 @@ fn build_smallest(tag: &str, extra: &[&str]) -> Out {
 fn buildkit_0_8_is_refused_at_once_and_builds_with_the_opt_in() {
     let _e2e = e2e();
     let version = run_cmd(docker_on(OLD_HOST).args(["version", "-f", "{{.Server.Version}}"]), Duration::from_secs(60));
-    assert!(version.ok && version.stdout.starts_with("20.10."), "the old engine does not answer (scripts/old-engine.sh):\n{}", version.all());
+    assert!(
+        version.ok && version.stdout.starts_with("20.10."),
+        "the old engine does not answer (scripts/old-engine.sh):\n{}",
+        version.all()
+    );
     copy_image(&frontend_image());
     if !on_old_engine(BUILDER_IMAGE) {
         copy_image(BUILDER_IMAGE);
@@ -43,7 +50,11 @@ fn buildkit_0_8_is_refused_at_once_and_builds_with_the_opt_in() {
     let refused = build_smallest("scratchkit-e2e/old-refused", &["--no-cache"]);
     let log = refused.all();
     assert!(!refused.ok, "BuildKit v0.8 was not refused:\n{log}");
-    for want in ["scratchkit needs BuildKit v0.10 or newer (Docker Engine 23 or newer)", "sticky bit", "SCRATCHKIT_ALLOW_OLD_BUILDKIT=true"] {
+    for want in [
+        "scratchkit needs BuildKit v0.10 or newer (Docker Engine 23 or newer)",
+        "sticky bit",
+        "SCRATCHKIT_ALLOW_OLD_BUILDKIT=true",
+    ] {
         assert!(log.contains(want), "no {want:?} in the refusal:\n{log}");
     }
     assert!(!log.contains("[builder] RUN"), "the builder ran before the refusal:\n{log}");
@@ -66,6 +77,10 @@ fn buildkit_0_8_is_refused_at_once_and_builds_with_the_opt_in() {
     );
     // What the refusal warns of, measured: /tmp is world-writable without the sticky bit.
     assert_lines(&run.stdout, &["tmp: mode drwxrwxrwx"]);
-    assert!(run.stderr.contains("tmp: FAIL"), "the sticky bit survived on v0.8; the refusal's reason is out of date:\n{}", run.all());
+    assert!(
+        run.stderr.contains("tmp: FAIL"),
+        "the sticky bit survived on v0.8; the refusal's reason is out of date:\n{}",
+        run.all()
+    );
     let _ = run_cmd(docker_on(OLD_HOST).args(["image", "rm", "-f", tag]), Duration::from_secs(60));
 }

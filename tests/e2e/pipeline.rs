@@ -12,7 +12,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{buildx, docker_cmd, e2e, frontend_image, run_cmd, run_container, Exported, BUILDER_IMAGE, BUILD_TIMEOUT, RUN_TIMEOUT};
+use crate::support::{
+    buildx, docker_cmd, e2e, frontend_image, run_cmd, run_container, Exported, BUILDER_IMAGE, BUILD_TIMEOUT,
+    RUN_TIMEOUT,
+};
 
 /// A fresh directory for one test's files.
 fn scratch_dir(name: &str) -> PathBuf {
@@ -75,12 +78,30 @@ image:
 fn build_contexts_replace_the_builder_image_and_feed_copies() {
     let _e2e = e2e();
     let dir = scratch_dir("named");
-    write(&dir, &[("src/go.mod", "module example.com/pipeline\n\ngo 1.19\n"), ("src/main.go", GO_MAIN), ("src/scratch.yaml", &with_syntax(NAMED_SPEC))]);
-    write(&dir, &[("assets/index.html", "<p>hi</p>\n"), ("assets/draft.tmp", "not shipped\n"), ("assets/.dockerignore", "*.tmp\n")]);
+    write(
+        &dir,
+        &[
+            ("src/go.mod", "module example.com/pipeline\n\ngo 1.19\n"),
+            ("src/main.go", GO_MAIN),
+            ("src/scratch.yaml", &with_syntax(NAMED_SPEC)),
+        ],
+    );
+    write(
+        &dir,
+        &[
+            ("assets/index.html", "<p>hi</p>\n"),
+            ("assets/draft.tmp", "not shipped\n"),
+            ("assets/.dockerignore", "*.tmp\n"),
+        ],
+    );
     let out = run_cmd(docker_cmd().args(["image", "inspect", "golang:1.23"]), RUN_TIMEOUT);
     assert!(!out.ok, "golang:1.23 is in the image store: the test would not show the replacement");
     let mirror = "scratchkit-e2e/mirror-go:env";
-    derived_image(mirror, &dir.join("mirror"), &format!("FROM {BUILDER_IMAGE}\nENV SCRATCHKIT_MIRROR=from-the-mirror\n"));
+    derived_image(
+        mirror,
+        &dir.join("mirror"),
+        &format!("FROM {BUILDER_IMAGE}\nENV SCRATCHKIT_MIRROR=from-the-mirror\n"),
+    );
 
     let image = "scratchkit-e2e/pipeline-named";
     let spec = dir.join("src/scratch.yaml");
@@ -103,7 +124,13 @@ fn build_contexts_replace_the_builder_image_and_feed_copies() {
 
     // Without `--build-context assets=…` the build stops before anything runs, at the copy's line.
     let out = run_cmd(
-        buildx().args(["-f", spec.to_str().unwrap(), "--build-context", &format!("golang:1.23=docker-image://{mirror}"), dir.join("src").to_str().unwrap()]),
+        buildx().args([
+            "-f",
+            spec.to_str().unwrap(),
+            "--build-context",
+            &format!("golang:1.23=docker-image://{mirror}"),
+            dir.join("src").to_str().unwrap(),
+        ]),
         BUILD_TIMEOUT,
     );
     let log = out.all();
@@ -157,12 +184,21 @@ fn call_outline_lists_args_secrets_and_ssh() {
     let file = dir.join("scratch.yaml");
     let table = must(buildx().args(["--call", "outline", "-f", file.to_str().unwrap(), dir.to_str().unwrap()]));
     let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-    for want in [&["VERSION", "dev"][..], &["GREETING", "hello"], &["SECRET", "REQUIRED"], &["netrc", "true"], &["SSH", "REQUIRED"], &["default", "true"]] {
+    for want in [
+        &["VERSION", "dev"][..],
+        &["GREETING", "hello"],
+        &["SECRET", "REQUIRED"],
+        &["netrc", "true"],
+        &["SSH", "REQUIRED"],
+        &["default", "true"],
+    ] {
         assert!(lines.iter().any(|l| l == want), "no line {want:?} in:\n{table}");
     }
-    let json = must(buildx().args(["--call", "outline,format=json", "-f", file.to_str().unwrap(), dir.to_str().unwrap()]));
+    let json =
+        must(buildx().args(["--call", "outline,format=json", "-f", file.to_str().unwrap(), dir.to_str().unwrap()]));
     let start = json.find('{').unwrap_or_else(|| panic!("no JSON in:\n{json}"));
-    let outline: serde_json::Value = serde_json::Deserializer::from_str(&json[start..]).into_iter().next().unwrap().unwrap();
+    let outline: serde_json::Value =
+        serde_json::Deserializer::from_str(&json[start..]).into_iter().next().unwrap().unwrap();
     assert_eq!(outline["args"][1]["name"], "GREETING", "{outline}");
     assert_eq!(outline["args"][1]["location"]["ranges"][0]["start"]["line"], 4, "{outline}");
     assert_eq!(outline["secrets"][0]["name"], "netrc", "{outline}");
@@ -172,7 +208,9 @@ fn call_outline_lists_args_secrets_and_ssh() {
 /// `scratchkit init` in `dir`, then the command it printed, run there by the shell; returns the image's output.
 fn init_build_run(dir: &Path, builder: &str, image: &str) -> String {
     let init = run_cmd(
-        Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["init", "--builder", builder, "--frontend", &frontend_image()]).current_dir(dir),
+        Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+            .args(["init", "--builder", builder, "--frontend", &frontend_image()])
+            .current_dir(dir),
         RUN_TIMEOUT,
     );
     assert!(init.ok, "{}", init.all());
@@ -211,7 +249,13 @@ fn init_gives_two_rust_projects_of_one_name_each_its_own_binary() {
     let twins = [("a", "first twin"), ("b", "second twin")];
     for (project, says) in twins {
         let main = format!("fn main() {{ println!(\"{says}\"); }}\n");
-        write(&dir.join(project), &[("Cargo.toml", "[package]\nname = \"twin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"), ("src/main.rs", &main)]);
+        write(
+            &dir.join(project),
+            &[
+                ("Cargo.toml", "[package]\nname = \"twin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+                ("src/main.rs", &main),
+            ],
+        );
     }
     for (project, says) in twins {
         assert_eq!(init_build_run(&dir.join(project), RUST_IMAGE, "twin").trim(), says);
@@ -249,13 +293,17 @@ fn init_then_build_then_run_a_c_project() {
 fn a_frontend_pushed_to_a_registry_and_pinned_by_digest_builds() {
     let _e2e = e2e();
     let registry = crate::support::REGISTRY;
-    let out = run_cmd(Command::new("curl").args(["-fsS", "--max-time", "10", &format!("http://{registry}/v2/")]), RUN_TIMEOUT);
+    let out = run_cmd(
+        Command::new("curl").args(["-fsS", "--max-time", "10", &format!("http://{registry}/v2/")]),
+        RUN_TIMEOUT,
+    );
     assert!(out.ok, "no registry answers on {registry} (run scripts/registry.sh; scripts/test.sh does)\n{}", out.all());
     // As the README says: push, read the digest, pin it.
     let tag = format!("{registry}/scratchkit-e2e/frontend:pinned");
     must(docker_cmd().args(["tag", &frontend_image(), &tag]));
     must(docker_cmd().args(["push", &tag]));
-    let digest = must(docker_cmd().args(["buildx", "imagetools", "inspect", &tag, "--format", "{{json .Manifest.Digest}}"]));
+    let digest =
+        must(docker_cmd().args(["buildx", "imagetools", "inspect", &tag, "--format", "{{json .Manifest.Digest}}"]));
     let digest = digest.trim().trim_matches('"').to_string();
     assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
     let _ = run_cmd(docker_cmd().args(["image", "rm", &tag]), RUN_TIMEOUT);
@@ -269,7 +317,14 @@ fn a_frontend_pushed_to_a_registry_and_pinned_by_digest_builds() {
     );
     let image = "scratchkit-e2e/pipeline-pinned";
     // Docker's own `buildx build`, no BUILDKIT_SYNTAX: only the syntax line names the frontend.
-    let log = must(crate::support::buildx_dockerfile().args(["-f", dir.join("scratch.yaml").to_str().unwrap(), "--load", "-t", image, dir.to_str().unwrap()]));
+    let log = must(crate::support::buildx_dockerfile().args([
+        "-f",
+        dir.join("scratch.yaml").to_str().unwrap(),
+        "--load",
+        "-t",
+        image,
+        dir.to_str().unwrap(),
+    ]));
     assert!(log.contains(&digest), "the build did not resolve the pinned frontend:\n{log}");
     assert_eq!(run_image(image).trim(), "hello from the pipeline");
     let _ = run_cmd(docker_cmd().args(["image", "rm", image]), RUN_TIMEOUT);

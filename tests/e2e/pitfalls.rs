@@ -21,7 +21,11 @@ use crate::support::{assert_lines, docker, e2e, image_files, run_cmd, Exported, 
 fn buildx(tag: &str, spec: &str, context: &str, extra: &[&str]) -> (String, Out) {
     let image = format!("scratchkit-e2e/{tag}");
     // The hand-written baselines go to Docker's own Dockerfile frontend, whatever SCRATCHKIT_FRONTEND says.
-    let mut cmd = if spec.ends_with("Dockerfile.handwritten") { crate::support::buildx_dockerfile() } else { crate::support::buildx() };
+    let mut cmd = if spec.ends_with("Dockerfile.handwritten") {
+        crate::support::buildx_dockerfile()
+    } else {
+        crate::support::buildx()
+    };
     cmd.args(["--load", "-t", &image, "-f", spec]).args(extra).arg(context);
     let start = Instant::now();
     let out = run_cmd(&mut cmd, BUILD_TIMEOUT);
@@ -45,7 +49,8 @@ fn record_time(line: &str) {
     use std::io::Write;
     static FIRST: OnceLock<()> = OnceLock::new();
     let truncate = FIRST.set(()).is_ok();
-    let file = std::fs::OpenOptions::new().create(true).write(true).truncate(truncate).append(!truncate).open(TIMES_FILE);
+    let file =
+        std::fs::OpenOptions::new().create(true).write(true).truncate(truncate).append(!truncate).open(TIMES_FILE);
     if let Ok(mut f) = file {
         let _ = writeln!(f, "{line}");
     }
@@ -71,7 +76,8 @@ fn run_image(image: &str, extra: &[&str]) -> String {
 }
 
 fn inspect(image: &str, format: &str) -> String {
-    let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", format, image]), Duration::from_secs(60));
+    let out =
+        run_cmd(Command::new(docker()).args(["image", "inspect", "--format", format, image]), Duration::from_secs(60));
     assert!(out.ok, "docker image inspect {image} failed\n{}", out.all());
     out.stdout.trim().to_string()
 }
@@ -168,7 +174,10 @@ fn smallest_spec_fixes_every_pitfall() {
     // The defaults the spec promises for the image config.
     assert_eq!(inspect(&image, "{{json .Config.Entrypoint}}"), r#"["/out/app"]"#);
     let user = inspect(&image, "{{.Config.User}}");
-    assert!(["nonroot", "65532", "65532:65532", "nonroot:nonroot"].contains(&user.as_str()), "unexpected image user {user:?}");
+    assert!(
+        ["nonroot", "65532", "65532:65532", "nonroot:nonroot"].contains(&user.as_str()),
+        "unexpected image user {user:?}"
+    );
 }
 
 /// One structure expectation of distroless/static, checked on the exported image: the entry exists
@@ -218,7 +227,8 @@ fn the_default_image_meets_distroless_structure_expectations() {
     let image = build_example("smallest", &[]);
     let exported = Exported::new(&image);
     let entries = exported.entries();
-    let mut table = vec!["| distroless expects | in the image | mode | owner |".to_string(), "|---|---|---|---|".to_string()];
+    let mut table =
+        vec!["| distroless expects | in the image | mode | owner |".to_string(), "|---|---|---|---|".to_string()];
     let mut failures = Vec::new();
     for e in DISTROLESS {
         let found = entries.iter().find(|x| x.path == e.path);
@@ -262,8 +272,11 @@ const RUNTIME_FILES: &[&str] = &[
     "nobody: uid=65534 gid=65534 group=nogroup home=/nonexistent",
     "runtime-files: all checks ok",
 ];
-const RUNTIME_FILES_C: &[&str] =
-    &["runtime-files-c: getservbyname(postgresql, tcp) -> 5432", "runtime-files-c: getprotobyname(sctp) -> 132", "runtime-files-c: all checks ok"];
+const RUNTIME_FILES_C: &[&str] = &[
+    "runtime-files-c: getservbyname(postgresql, tcp) -> 5432",
+    "runtime-files-c: getprotobyname(sctp) -> 132",
+    "runtime-files-c: all checks ok",
+];
 
 /// The data files work for the programs that read them: Go's service and MIME lookups, a home for
 /// root (`--user root`, HOME=/root) and for nonroot, the nobody user; glibc's getservbyname and
@@ -286,7 +299,11 @@ fn runtime_files_serve_go_and_c_programs() {
     // The negative control: the same programs without the pieces.
     for (name, context, fails) in [
         ("runtime-files-off", "examples/runtime-files", &["services: FAIL: *", "mime: FAIL: *"][..]),
-        ("runtime-files-c-off", "examples/runtime-files-c", &["runtime-files-c: FAIL: getservbyname*", "runtime-files-c: FAIL: getprotobyname*"][..]),
+        (
+            "runtime-files-c-off",
+            "examples/runtime-files-c",
+            &["runtime-files-c: FAIL: getservbyname*", "runtime-files-c: FAIL: getprotobyname*"][..],
+        ),
     ] {
         let image = build_spec(name, &format!("tests/e2e-fixtures/{name}.yaml"), context, &[]);
         let out = crate::support::run_container(&["--network", "none"], &image);
@@ -301,7 +318,12 @@ fn build_arg_default_and_override() {
     let _e2e = e2e();
     let image = build_spec("buildarg-default", "examples/buildarg/scratch.yaml", "examples/buildarg", &[]);
     assert_lines(&run_image(&image, &[]), &["buildarg: greeting=hello"]);
-    let image = build_spec("buildarg", "examples/buildarg/scratch.yaml", "examples/buildarg", &["--build-arg", "GREETING=bonjour"]);
+    let image = build_spec(
+        "buildarg",
+        "examples/buildarg/scratch.yaml",
+        "examples/buildarg",
+        &["--build-arg", "GREETING=bonjour"],
+    );
     assert_lines(&run_image(&image, &[]), &["buildarg: greeting=bonjour"]);
 }
 
@@ -314,10 +336,16 @@ fn build_arg_default_and_override() {
 fn hostile_build_args_are_data_not_shell() {
     let _e2e = e2e();
     const VERSION: &str = r#"1.0";touch${IFS}/out/pwned-version;echo""#;
-    const BANNER: &str = r#"a b" ; touch /out/pwned-banner ; echo "$(touch /out/pwned-subst) `touch /out/pwned-tick` 'single' \ back"#;
+    const BANNER: &str =
+        r#"a b" ; touch /out/pwned-banner ; echo "$(touch /out/pwned-subst) `touch /out/pwned-tick` 'single' \ back"#;
     let dir = "tests/e2e-fixtures/hostile-args";
     let (version, banner) = (format!("VERSION={VERSION}"), format!("BANNER={BANNER}"));
-    let image = build_spec("hostile-args", &format!("{dir}/scratch.yaml"), dir, &["--build-arg", &version, "--build-arg", &banner]);
+    let image = build_spec(
+        "hostile-args",
+        &format!("{dir}/scratch.yaml"),
+        dir,
+        &["--build-arg", &version, "--build-arg", &banner],
+    );
     let out = run_image(&image, &[]);
     assert_lines(&out, &[&format!("version={VERSION}"), &format!("banner={BANNER}")]);
     let files: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("file=")).collect();
@@ -352,10 +380,21 @@ fn bad_spec_fails_with_location_and_hint() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn handwritten_baselines() {
     let _e2e = e2e();
-    for (name, lines, extra) in [("certs", CERTS, &[][..]), ("tmp", TMP, &[][..]), ("user", USER, &[][..]), ("tz", TZ, &[][..]), ("dns", DNS, ADD_HOST)] {
+    for (name, lines, extra) in [
+        ("certs", CERTS, &[][..]),
+        ("tmp", TMP, &[][..]),
+        ("user", USER, &[][..]),
+        ("tz", TZ, &[][..]),
+        ("dns", DNS, ADD_HOST),
+    ] {
         let dir = PathBuf::from("examples").join(name);
         let dockerfile = dir.join("Dockerfile.handwritten");
-        let image = build_spec(&format!("handwritten-{name}"), dockerfile.to_str().expect("utf-8 path"), dir.to_str().expect("utf-8 path"), &[]);
+        let image = build_spec(
+            &format!("handwritten-{name}"),
+            dockerfile.to_str().expect("utf-8 path"),
+            dir.to_str().expect("utf-8 path"),
+            &[],
+        );
         assert_lines(&run_image(&image, extra), lines);
     }
 }
@@ -368,7 +407,8 @@ fn tar_listing_lines_give_type_mode_and_owner() {
     assert_eq!((e.path.as_str(), e.mode, e.uid, e.gid), ("home/nonroot", 0o700, 65532, 65532));
     let e = crate::support::parse_entry("-rwsr-xr-x 0/0           12813 2023-03-27 12:00 usr/bin/a b").unwrap();
     assert_eq!((e.path.as_str(), e.kind, e.mode, e.size), ("usr/bin/a b", '-', 0o4755, 12813));
-    let e = crate::support::parse_entry("lrwxrwxrwx 0/0               0 2024-01-01 00:00 etc/mtab -> /proc/mounts").unwrap();
+    let e = crate::support::parse_entry("lrwxrwxrwx 0/0               0 2024-01-01 00:00 etc/mtab -> /proc/mounts")
+        .unwrap();
     assert_eq!((e.path.as_str(), e.kind), ("etc/mtab", 'l'));
     assert!(crate::support::parse_entry("garbage").is_none());
 }
@@ -396,7 +436,8 @@ fn layer_files(image: &str, name: &str) -> Option<Vec<String>> {
     let out = run_cmd(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&dir), RUN_TIMEOUT);
     assert!(out.ok, "unpacking docker save of {image} failed\n{}", out.all());
     let json = |rel: &str| -> serde_json::Value {
-        let text = std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{image}: cannot read {rel} of docker save: {e}"));
+        let text = std::fs::read_to_string(dir.join(rel))
+            .unwrap_or_else(|e| panic!("{image}: cannot read {rel} of docker save: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{image}: {rel} is not JSON: {e}"))
     };
     let manifest = json("manifest.json");
@@ -434,13 +475,18 @@ const LOADER_BY_SONAME: &str = "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
 /// `[rootfs] libraries` layer, and that layer holds nothing else.
 fn assert_libraries_layer(image: &str, required: &[&str]) {
     let files = image_files(image);
-    let layer = layer_files(image, LIBRARIES_LAYER).unwrap_or_else(|| panic!("{image} has no `{LIBRARIES_LAYER}` layer"));
+    let layer =
+        layer_files(image, LIBRARIES_LAYER).unwrap_or_else(|| panic!("{image} has no `{LIBRARIES_LAYER}` layer"));
     for want in [GLIBC_LOADER, LD_SO_CACHE].iter().chain(required) {
         assert!(files.iter().any(|f| f == want), "{want} is not in {image}: {files:?}");
         assert!(layer.iter().any(|f| f == want), "{want} is not in the libraries layer: {layer:?}");
     }
-    let stray: Vec<&String> =
-        layer.iter().filter(|f| ![GLIBC_LOADER, LD_SO_CACHE, LOADER_BY_SONAME].contains(&f.as_str()) && !required.contains(&f.as_str())).collect();
+    let stray: Vec<&String> = layer
+        .iter()
+        .filter(|f| {
+            ![GLIBC_LOADER, LD_SO_CACHE, LOADER_BY_SONAME].contains(&f.as_str()) && !required.contains(&f.as_str())
+        })
+        .collect();
     assert!(stray.is_empty(), "the libraries layer of {image} holds more than the closure: {stray:?}");
 }
 
@@ -460,7 +506,10 @@ fn dynamic_c_program_runs_with_the_libraries_found_at_build_time() {
     let image = build_example("dynamic-c", &[]);
     let out = run_image(&image, &[]);
     assert_lines(&out, &["dynamic-c: sqlite 3.*"]);
-    assert!(out.lines().any(|l| l.starts_with("dynamic-c: sqlite 3.") && l.ends_with(" in memory ok")), "sqlite did not open a database:\n{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("dynamic-c: sqlite 3.") && l.ends_with(" in memory ok")),
+        "sqlite did not open a database:\n{out}"
+    );
     // libsqlite3 needs libm: the closure is transitive.
     assert_libraries_layer(&image, &[LIBC, "lib/x86_64-linux-gnu/libsqlite3.so.0", "lib/x86_64-linux-gnu/libm.so.6"]);
 }
@@ -473,8 +522,13 @@ fn static_c_program_gets_no_library_files() {
     assert_lines(&run_image(&image, &[]), &["static-c: hello"]);
     let files = image_files(&image);
     assert!(files.iter().any(|f| f == "out/hello"), "{files:?}");
-    let libs: Vec<&String> =
-        files.iter().filter(|f| ["lib", "lib64", "usr/lib"].iter().any(|d| *f == d || f.starts_with(&format!("{d}/"))) || f.as_str() == LD_SO_CACHE).collect();
+    let libs: Vec<&String> = files
+        .iter()
+        .filter(|f| {
+            ["lib", "lib64", "usr/lib"].iter().any(|d| *f == d || f.starts_with(&format!("{d}/")))
+                || f.as_str() == LD_SO_CACHE
+        })
+        .collect();
     assert!(libs.is_empty(), "a static binary got library files: {libs:?}");
     assert_eq!(layer_files(&image, LIBRARIES_LAYER), None);
 }
@@ -484,7 +538,12 @@ fn static_c_program_gets_no_library_files() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn project_library_found_through_runpath_origin() {
     let _e2e = e2e();
-    let image = build_spec("runpath-origin", "tests/e2e-fixtures/runpath-origin/scratch.yaml", "tests/e2e-fixtures/runpath-origin", &[]);
+    let image = build_spec(
+        "runpath-origin",
+        "tests/e2e-fixtures/runpath-origin/scratch.yaml",
+        "tests/e2e-fixtures/runpath-origin",
+        &[],
+    );
     assert_lines(&run_image(&image, &[]), &["runpath: hello from libgreet"]);
     assert_libraries_layer(&image, &[LIBC, "app/lib/libgreet.so.1"]);
 }
@@ -495,7 +554,12 @@ fn project_library_found_through_runpath_origin() {
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
 fn executable_rpath_origin_serves_its_libraries_dependencies() {
     let _e2e = e2e();
-    let image = build_spec("rpath-exe-origin", "tests/e2e-fixtures/rpath-exe-origin/scratch.yaml", "tests/e2e-fixtures/rpath-exe-origin", &[]);
+    let image = build_spec(
+        "rpath-exe-origin",
+        "tests/e2e-fixtures/rpath-exe-origin/scratch.yaml",
+        "tests/e2e-fixtures/rpath-exe-origin",
+        &[],
+    );
     assert_lines(&run_image(&image, &[]), &["rpath: outer -> inner"]);
     assert_libraries_layer(&image, &[LIBC, "out/lib/libouter.so", "out/lib/libinner.so"]);
 }

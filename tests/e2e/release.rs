@@ -106,7 +106,10 @@ fn source_date_epoch_builds_are_reproducible() {
     let digest = |n: usize| {
         let tar = format!("r{n}.tar");
         let output = format!("type=oci,dest={tar}");
-        must(&mut buildx(&dir, &["--no-cache", "--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "--output", &output]));
+        must(&mut buildx(
+            &dir,
+            &["--no-cache", "--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", "--output", &output],
+        ));
         let oci = dir.join(format!("r{n}"));
         untar(&dir.join(&tar), &oci);
         let index = read_json(&oci.join("index.json"));
@@ -127,7 +130,10 @@ fn source_date_epoch_builds_are_reproducible() {
 fn a_source_date_epoch_past_2262_builds_with_a_warning_and_no_created_from_it() {
     let _e2e = e2e();
     let dir = workspace("late-epoch");
-    let log = must(&mut buildx(&dir, &["--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=253402300800", "--output", "type=oci,dest=late.tar"]));
+    let log = must(&mut buildx(
+        &dir,
+        &["--provenance=false", "--build-arg", "SOURCE_DATE_EPOCH=253402300800", "--output", "type=oci,dest=late.tar"],
+    ));
     assert!(log.contains("`SOURCE_DATE_EPOCH` is 253402300800, later than 2262-04-11T23:47:16Z"), "{log}");
     let oci = dir.join("late");
     untar(&dir.join("late.tar"), &oci);
@@ -169,8 +175,11 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
     let _e2e = e2e();
     let dir = workspace("cache");
     // A cache directory of its own, so earlier runs on this machine cannot fill it.
-    let cache_dir =
-        format!("CACHE_DIR=/cache/go-build-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let cache_dir = format!(
+        "CACHE_DIR=/cache/go-build-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    );
     let image = "scratchkit-e2e/release-cache";
     let first = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &cache_dir]));
     let output = run_output(&["--network", "none"], image);
@@ -181,7 +190,13 @@ fn an_unchanged_rebuild_is_fully_cached_and_cache_mounts_persist() {
     assert!(run_step(&again).contains("CACHED"), "unchanged rebuild ran the build again:\n{again}");
     // Steps with inputs report CACHED; BuildKit reports the input-less file ops (the generated files) as an
     // instant DONE, since their result is the cache key itself. Nothing may take time.
-    for piece in ["[rootfs] users, home, tmp, nsswitch", "[rootfs] ca-certificates", "[rootfs] timezones", "[app] /out/app", "merge ("] {
+    for piece in [
+        "[rootfs] users, home, tmp, nsswitch",
+        "[rootfs] ca-certificates",
+        "[rootfs] timezones",
+        "[app] /out/app",
+        "merge (",
+    ] {
         let at = again.find(piece).unwrap_or_else(|| panic!("no {piece} step in:\n{again}"));
         let block = &again[at..again[at..].find("\n\n").map_or(again.len(), |e| at + e)];
         assert!(block.contains("CACHED") || block.contains("DONE 0.0s"), "{piece} was not cached:\n{block}");
@@ -208,7 +223,10 @@ fn an_exported_cache_is_imported_by_cache_from_after_the_local_cache_is_gone() {
     let stamped = text
         .replace("n=$(find", "mkdir -p /out && date +%s%N > /out/stamp && n=$(find")
         .replace("copy: [/out/app]", "copy: [/out/app, /out/stamp]\nimage: {entrypoint: [/out/app]}");
-    assert!(stamped.contains("/out/stamp &&") && stamped.contains("entrypoint"), "tests/e2e-release/scratch.yaml changed shape; update this rewrite");
+    assert!(
+        stamped.contains("/out/stamp &&") && stamped.contains("entrypoint"),
+        "tests/e2e-release/scratch.yaml changed shape; update this rewrite"
+    );
     std::fs::write(&spec, stamped).unwrap();
     // A version no earlier build used, so only the exported cache can hold this RUN's result.
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -216,7 +234,8 @@ fn an_exported_cache_is_imported_by_cache_from_after_the_local_cache_is_gone() {
     // Outside the build context: an export inside it would change the context and so every cache key.
     let cache = dir.with_extension("cache");
     let _ = std::fs::remove_dir_all(&cache);
-    let (to, from) = (format!("type=local,dest={},mode=max", cache.display()), format!("type=local,src={}", cache.display()));
+    let (to, from) =
+        (format!("type=local,dest={},mode=max", cache.display()), format!("type=local,src={}", cache.display()));
     let image = "scratchkit-e2e/release-cache-io";
     let prune = || must(docker_cmd().args(["buildx", "prune", "--all", "--force"]));
 
@@ -234,7 +253,11 @@ fn an_exported_cache_is_imported_by_cache_from_after_the_local_cache_is_gone() {
     prune();
     let imported = must(&mut buildx(&dir, &["--load", "-t", image, "--build-arg", &version, "--cache-from", &from]));
     assert!(imported.contains("importing cache manifest from"), "--cache-from imported nothing:\n{imported}");
-    assert_eq!(layers(image), before, "--cache-from did not serve the builder RUN: the image has other layers (another stamp)\n{imported}");
+    assert_eq!(
+        layers(image),
+        before,
+        "--cache-from did not serve the builder RUN: the image has other layers (another stamp)\n{imported}"
+    );
 }
 
 #[test]
@@ -258,7 +281,11 @@ fn the_debug_target_adds_a_shell_and_the_default_has_none() {
     must(&mut buildx(&dir, &["--load", "-t", default]));
     must(&mut buildx(&dir, &["--load", "-t", debug, "--target", "debug"]));
     let shell = |image: &str| {
-        let out = run_in_container(&["--network", "none", "--entrypoint", "/busybox"], image, &["sh", "-c", "id -u; ls /out"]);
+        let out = run_in_container(
+            &["--network", "none", "--entrypoint", "/busybox"],
+            image,
+            &["sh", "-c", "id -u; ls /out"],
+        );
         (out.ok, format!("{}{}", out.stdout, out.stderr))
     };
     let (ok, out) = shell(debug);
@@ -280,7 +307,11 @@ fn a_target_platform_builder_runs_emulated() {
     let dir = std::env::temp_dir().join(format!("scratchkit-e2e-emulated-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-emulated/scratch.yaml"), dir.join("scratch.yaml")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-emulated/scratch.yaml"),
+        dir.join("scratch.yaml"),
+    )
+    .unwrap();
 
     // The builder is an arm64-only image: it can only run on the target platform, through QEMU.
     must(&mut buildx(&dir, &["--platform", "linux/arm64", "--output", "type=local,dest=out"]));

@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, run_step, Out, BUILDER_IMAGE, BUILD_TIMEOUT, REGISTRY,
+    assert_lines, docker_cmd, docker_on, e2e, frontend_image, remote_host, repo, run_cmd, run_step, Out, BUILDER_IMAGE,
+    BUILD_TIMEOUT, REGISTRY,
 };
 
 const CERTS: &[&str] = &["certs: system pool ok (*", "certs: tls handshake ok"];
@@ -38,7 +39,11 @@ fn record_time(line: &str) {
 fn timed(label: &str, cmd: &mut Command) -> Out {
     let start = Instant::now();
     let out = run_cmd(cmd, BUILD_TIMEOUT);
-    record_time(&format!("e2e-remote: {label} took {:.1}s, {}", start.elapsed().as_secs_f64(), if out.ok { "ok" } else { "failed" }));
+    record_time(&format!(
+        "e2e-remote: {label} took {:.1}s, {}",
+        start.elapsed().as_secs_f64(),
+        if out.ok { "ok" } else { "failed" }
+    ));
     out
 }
 
@@ -70,11 +75,23 @@ fn registry() -> &'static Registry {
     static DONE: OnceLock<Registry> = OnceLock::new();
     DONE.get_or_init(|| {
         let host = remote_host();
-        let out = run_cmd(docker_on(&host).args(["version", "--format", "{{.Server.Version}}"]), Duration::from_secs(60));
-        assert!(out.ok, "the remote engine at {host} is unreachable (run scripts/remote-engine.sh; scripts/test.sh does)\n{}", out.all());
+        let out =
+            run_cmd(docker_on(&host).args(["version", "--format", "{{.Server.Version}}"]), Duration::from_secs(60));
+        assert!(
+            out.ok,
+            "the remote engine at {host} is unreachable (run scripts/remote-engine.sh; scripts/test.sh does)\n{}",
+            out.all()
+        );
         eprintln!("e2e-remote: remote engine {} at {host}", out.stdout.trim());
-        let out = run_cmd(Command::new("curl").args(["-fsS", "--max-time", "10", &format!("http://{REGISTRY}/v2/")]), Duration::from_secs(30));
-        assert!(out.ok, "no registry answers on {REGISTRY} (run scripts/registry.sh; scripts/test.sh does)\n{}", out.all());
+        let out = run_cmd(
+            Command::new("curl").args(["-fsS", "--max-time", "10", &format!("http://{REGISTRY}/v2/")]),
+            Duration::from_secs(30),
+        );
+        assert!(
+            out.ok,
+            "no registry answers on {REGISTRY} (run scripts/registry.sh; scripts/test.sh does)\n{}",
+            out.all()
+        );
 
         let mut pushed = Vec::new();
         for local in [frontend_image(), BUILDER_IMAGE.to_string()] {
@@ -91,7 +108,10 @@ fn registry() -> &'static Registry {
             pushed.push(remote);
         }
         // And no build cache of earlier runs: every layer the remote builds need comes from the registry.
-        let out = timed("buildx prune --all on the remote engine", docker_on(&host).args(["buildx", "prune", "--all", "--force"]));
+        let out = timed(
+            "buildx prune --all on the remote engine",
+            docker_on(&host).args(["buildx", "prune", "--all", "--force"]),
+        );
         assert!(out.ok, "pruning the remote engine's build cache failed\n{}", out.all());
         let builder = pushed.pop().unwrap();
         let frontend = pushed.pop().unwrap();
@@ -112,7 +132,8 @@ fn workspace(case: &str, spec: &str, name: &str, context: &str, files: &[&str]) 
     assert!(first.starts_with("# syntax="), "{spec} does not start with a # syntax= line");
     let builder_line = format!("image: {BUILDER_IMAGE}");
     assert!(rest.contains(&builder_line), "{spec} does not name {BUILDER_IMAGE} as `{builder_line}`");
-    let rewritten = format!("# syntax={}\n{}", reg.frontend, rest.replace(&builder_line, &format!("image: {}", reg.builder)));
+    let rewritten =
+        format!("# syntax={}\n{}", reg.frontend, rest.replace(&builder_line, &format!("image: {}", reg.builder)));
     std::fs::write(dir.join(name), rewritten).unwrap();
     for f in files {
         std::fs::copy(repo().join(context).join(f), dir.join(f)).unwrap_or_else(|e| panic!("{context}/{f}: {e}"));
@@ -136,8 +157,16 @@ fn build_on(host: Option<&str>, spec: &Path, context: &Path, extra: &[&str]) -> 
 /// sha256:…`), or under the `[builder] RUN` step when something needs the run's cached result, which
 /// stands on the image's layers.
 fn builder_layers_pulled(log: &str) -> Vec<String> {
-    let steps: Vec<String> = log.lines().filter(|l| l.contains(" [builder] ")).filter_map(|l| l.split(' ').next()).map(|s| format!("{s} ")).collect();
-    log.lines().filter(|l| steps.iter().any(|s| l.starts_with(s.as_str())) && (l.contains("extracting") || l.contains(" / "))).map(str::to_string).collect()
+    let steps: Vec<String> = log
+        .lines()
+        .filter(|l| l.contains(" [builder] "))
+        .filter_map(|l| l.split(' ').next())
+        .map(|s| format!("{s} "))
+        .collect();
+    log.lines()
+        .filter(|l| steps.iter().any(|s| l.starts_with(s.as_str())) && (l.contains("extracting") || l.contains(" / ")))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -162,9 +191,18 @@ fn layers(image: &str) -> Vec<String> {
 fn the_remote_engine_builds_from_the_registry_pushes_and_the_image_runs_on_the_first_engine() {
     let _e2e = e2e();
     let host = remote_host();
-    let dir = workspace("smallest", "examples/smallest/scratch.yaml", "scratch.yaml", "examples/smallest", &["go.mod", "main.go"]);
+    let dir = workspace(
+        "smallest",
+        "examples/smallest/scratch.yaml",
+        "scratch.yaml",
+        "examples/smallest",
+        &["go.mod", "main.go"],
+    );
     let image = format!("{REGISTRY}/scratchkit-e2e/smallest:remote");
-    let out = timed("build --push smallest on the remote engine", &mut build_on(Some(&host), &dir.join("scratch.yaml"), &dir, &["--push", "-t", &image]));
+    let out = timed(
+        "build --push smallest on the remote engine",
+        &mut build_on(Some(&host), &dir.join("scratch.yaml"), &dir, &["--push", "-t", &image]),
+    );
     assert!(out.ok, "the remote build failed\n{}", out.all());
     let log = format!("{}{}", out.stdout, out.stderr);
     assert!(log.contains(&format!("pushing manifest for {image}")), "the remote build did not push {image}\n{log}");
@@ -188,7 +226,10 @@ fn errors_keep_their_location_in_the_remote_builds_output() {
     let host = remote_host();
     // A spec error: the misspelled top-level key, found before anything is built.
     let dir = workspace("bad", "examples/bad/scratch.yaml", "scratch.yaml", "examples/bad", &[]);
-    let out = timed("examples/bad on the remote engine", &mut build_on(Some(&host), &dir.join("scratch.yaml"), &repo().join("examples/bad"), &[]));
+    let out = timed(
+        "examples/bad on the remote engine",
+        &mut build_on(Some(&host), &dir.join("scratch.yaml"), &repo().join("examples/bad"), &[]),
+    );
     let log = format!("{}{}", out.stdout, out.stderr);
     assert!(!out.ok, "the bad spec built on the remote engine\n{log}");
     for want in ["scratch.yaml:5:1", "unknown top-level key `bulder`", "did you mean `builder`?"] {
@@ -196,7 +237,13 @@ fn errors_keep_their_location_in_the_remote_builds_output() {
     }
 
     // A build-time verification error: found in the builder's output after its RUN step ran.
-    let dir = workspace("missing-output", "tests/e2e-fixtures/missing-output.yaml", "missing-output.yaml", "tests/e2e-fixtures/src", &[]);
+    let dir = workspace(
+        "missing-output",
+        "tests/e2e-fixtures/missing-output.yaml",
+        "missing-output.yaml",
+        "tests/e2e-fixtures/src",
+        &[],
+    );
     let out = timed(
         "tests/e2e-fixtures/missing-output.yaml on the remote engine",
         &mut build_on(Some(&host), &dir.join("missing-output.yaml"), &repo().join("tests/e2e-fixtures/src"), &[]),
@@ -213,52 +260,93 @@ fn errors_keep_their_location_in_the_remote_builds_output() {
 fn a_registry_cache_from_the_first_engine_makes_the_remote_builder_step_cached() {
     let _e2e = e2e();
     let host = remote_host();
-    let dir = workspace("cache", "examples/smallest/scratch.yaml", "scratch.yaml", "examples/smallest", &["go.mod", "main.go"]);
+    let dir = workspace(
+        "cache",
+        "examples/smallest/scratch.yaml",
+        "scratch.yaml",
+        "examples/smallest",
+        &["go.mod", "main.go"],
+    );
     // Sources no engine has built before, so only the imported cache can make the remote RUN step CACHED.
-    let nonce = format!("{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let nonce = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    );
     let main = dir.join("main.go");
-    std::fs::write(&main, std::fs::read_to_string(&main).unwrap() + &format!("\n// e2e-remote cache test {nonce}\n")).unwrap();
+    std::fs::write(&main, std::fs::read_to_string(&main).unwrap() + &format!("\n// e2e-remote cache test {nonce}\n"))
+        .unwrap();
     let cache = format!("{REGISTRY}/cache/smallest");
     let spec = dir.join("scratch.yaml");
     // The RUN also writes the time it ran into the image: if the remote engine ran it again instead of
     // taking its result from the cache, the two images differ.
     let text = std::fs::read_to_string(&spec).unwrap();
     let stamped = text
-        .replace("run: CGO_ENABLED=0 go build -o /out/app .", "run: date +%s%N > /out-stamp && CGO_ENABLED=0 go build -o /out/app .")
+        .replace(
+            "run: CGO_ENABLED=0 go build -o /out/app .",
+            "run: date +%s%N > /out-stamp && CGO_ENABLED=0 go build -o /out/app .",
+        )
         .replace("copy:\n  - /out/app", "copy:\n  - /out/app\n  - /out-stamp\nimage:\n  entrypoint: [/out/app]");
     assert_ne!(stamped, text, "the smallest example changed shape; update this test's rewrite");
     std::fs::write(&spec, stamped).unwrap();
-    let (first_image, remote_image) = (format!("{REGISTRY}/scratchkit-e2e/smallest:cache-first"), format!("{REGISTRY}/scratchkit-e2e/smallest:cache-remote"));
+    let (first_image, remote_image) = (
+        format!("{REGISTRY}/scratchkit-e2e/smallest:cache-first"),
+        format!("{REGISTRY}/scratchkit-e2e/smallest:cache-remote"),
+    );
 
     let out = timed(
         "build --cache-to registry on the first engine",
-        &mut build_on(None, &spec, &dir, &["--cache-to", &format!("type=registry,ref={cache},mode=max"), "--push", "-t", &first_image]),
+        &mut build_on(
+            None,
+            &spec,
+            &dir,
+            &["--cache-to", &format!("type=registry,ref={cache},mode=max"), "--push", "-t", &first_image],
+        ),
     );
     let first = format!("{}{}", out.stdout, out.stderr);
     assert!(out.ok, "the first engine's build with --cache-to failed\n{first}");
-    assert!(!run_step(&first).contains("CACHED"), "the first engine's RUN step was cached although its sources are new:\n{first}");
+    assert!(
+        !run_step(&first).contains("CACHED"),
+        "the first engine's RUN step was cached although its sources are new:\n{first}"
+    );
 
     let out = timed(
         "build --cache-from registry on the remote engine",
-        &mut build_on(Some(&host), &spec, &dir, &["--cache-from", &format!("type=registry,ref={cache}"), "--push", "-t", &remote_image]),
+        &mut build_on(
+            Some(&host),
+            &spec,
+            &dir,
+            &["--cache-from", &format!("type=registry,ref={cache}"), "--push", "-t", &remote_image],
+        ),
     );
     let remote = format!("{}{}", out.stdout, out.stderr);
     assert!(out.ok, "the remote build with --cache-from failed\n{remote}");
-    assert!(remote.contains(&format!("importing cache manifest from {cache}")), "the remote build did not import {cache}\n{remote}");
+    assert!(
+        remote.contains(&format!("importing cache manifest from {cache}")),
+        "the remote build did not import {cache}\n{remote}"
+    );
     // The proof that the RUN did not run again is below: the image carries the first engine's stamp. The
     // progress shows the step `CACHED`, or (when the cached result must be pulled first) as a download.
 
     // Nor is the builder image pulled: the checks read the probe's small layer from the cache, as a
     // hand-written Dockerfile's cached `COPY --from` never reads the builder (it was 260 MB, 13 s here).
     let pulled = builder_layers_pulled(&remote);
-    assert!(pulled.is_empty(), "the remote build pulled the builder image although every step was cached:\n{}\n{remote}", pulled.join("\n"));
+    assert!(
+        pulled.is_empty(),
+        "the remote build pulled the builder image although every step was cached:\n{}\n{remote}",
+        pulled.join("\n")
+    );
     assert!(remote.contains("[internal] probe the builder's output"), "no probe in the remote build\n{remote}");
 
     // Both images, pulled on the first engine: the same layers, since the remote one reused the cached build.
     for image in [&first_image, &remote_image] {
         must(docker_cmd().args(["pull", "--quiet", image]));
     }
-    assert_eq!(layers(&first_image), layers(&remote_image), "the remote image has other layers: its RUN ran again instead of coming from the cache");
+    assert_eq!(
+        layers(&first_image),
+        layers(&remote_image),
+        "the remote image has other layers: its RUN ran again instead of coming from the cache"
+    );
 }
 
 /// The checks as execs (docs/dev/analysis-exec.md; not yet the default).
@@ -276,17 +364,32 @@ fn a_warm_registry_cache_rebuild_of_the_cgo_example_pulls_no_builder_layer() {
     let _e2e = e2e();
     let host = remote_host();
     let reg = registry();
-    let dir = workspace("cache-cgo", "examples/cgo/scratch.yaml", "scratch.yaml", "examples/cgo", &["go.mod", "main.go"]);
-    let nonce = format!("{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let dir =
+        workspace("cache-cgo", "examples/cgo/scratch.yaml", "scratch.yaml", "examples/cgo", &["go.mod", "main.go"]);
+    let nonce = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    );
     let main = dir.join("main.go");
-    std::fs::write(&main, std::fs::read_to_string(&main).unwrap() + &format!("\n// e2e-remote cgo cache test {nonce}\n")).unwrap();
+    std::fs::write(
+        &main,
+        std::fs::read_to_string(&main).unwrap() + &format!("\n// e2e-remote cgo cache test {nonce}\n"),
+    )
+    .unwrap();
     let cache = format!("{REGISTRY}/cache/cgo");
     let spec = dir.join("scratch.yaml");
-    let (first_image, remote_image) = (format!("{REGISTRY}/scratchkit-e2e/cgo:cache-first"), format!("{REGISTRY}/scratchkit-e2e/cgo:cache-remote"));
+    let (first_image, remote_image) =
+        (format!("{REGISTRY}/scratchkit-e2e/cgo:cache-first"), format!("{REGISTRY}/scratchkit-e2e/cgo:cache-remote"));
 
     let out = timed(
         "build cgo --cache-to registry on the remote engine",
-        &mut build_on(Some(&host), &spec, &dir, &[EXEC_CHECKS, "--cache-to", &format!("type=registry,ref={cache},mode=max"), "--push", "-t", &first_image]),
+        &mut build_on(
+            Some(&host),
+            &spec,
+            &dir,
+            &[EXEC_CHECKS, "--cache-to", &format!("type=registry,ref={cache},mode=max"), "--push", "-t", &first_image],
+        ),
     );
     let first = format!("{}{}", out.stdout, out.stderr);
     assert!(out.ok, "the exporting build with --cache-to failed\n{first}");
@@ -294,23 +397,45 @@ fn a_warm_registry_cache_rebuild_of_the_cgo_example_pulls_no_builder_layer() {
     for image in [&reg.builder, &reg.frontend] {
         let _ = run_cmd(docker_on(&host).args(["image", "rm", "--force", image]), Duration::from_secs(60));
     }
-    let out = timed("buildx prune --all on the remote engine", docker_on(&host).args(["buildx", "prune", "--all", "--force"]));
+    let out = timed(
+        "buildx prune --all on the remote engine",
+        docker_on(&host).args(["buildx", "prune", "--all", "--force"]),
+    );
     assert!(out.ok, "pruning the remote engine's build cache failed\n{}", out.all());
 
     let out = timed(
         "build cgo --cache-from registry on the remote engine",
-        &mut build_on(Some(&host), &spec, &dir, &[EXEC_CHECKS, "--cache-from", &format!("type=registry,ref={cache}"), "--push", "-t", &remote_image]),
+        &mut build_on(
+            Some(&host),
+            &spec,
+            &dir,
+            &[EXEC_CHECKS, "--cache-from", &format!("type=registry,ref={cache}"), "--push", "-t", &remote_image],
+        ),
     );
     let remote = format!("{}{}", out.stdout, out.stderr);
     assert!(out.ok, "the remote build with --cache-from failed\n{remote}");
-    assert!(remote.contains(&format!("importing cache manifest from {cache}")), "the remote build did not import {cache}\n{remote}");
+    assert!(
+        remote.contains(&format!("importing cache manifest from {cache}")),
+        "the remote build did not import {cache}\n{remote}"
+    );
     let pulled = builder_layers_pulled(&remote);
-    assert!(pulled.is_empty(), "the remote build of the cgo example pulled the builder image:\n{}\n{remote}", pulled.join("\n"));
-    assert!(remote.contains("[internal] check the builder's output"), "no check of the builder in the remote build\n{remote}");
+    assert!(
+        pulled.is_empty(),
+        "the remote build of the cgo example pulled the builder image:\n{}\n{remote}",
+        pulled.join("\n")
+    );
+    assert!(
+        remote.contains("[internal] check the builder's output"),
+        "no check of the builder in the remote build\n{remote}"
+    );
     for image in [&first_image, &remote_image] {
         must(docker_cmd().args(["pull", "--quiet", image]));
     }
     // The libraries layer included: the runner took the loader and libc from the cache too.
-    assert_eq!(layers(&first_image), layers(&remote_image), "the remote cgo image has other layers than the exporter's");
+    assert_eq!(
+        layers(&first_image),
+        layers(&remote_image),
+        "the remote cgo image has other layers than the exporter's"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

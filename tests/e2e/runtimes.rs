@@ -13,7 +13,17 @@ fn build_example(name: &str) -> String {
     let have = run_cmd(docker_cmd().args(["image", "inspect", "--format", "{{.Id}}", RUNTIMES]), RUN_TIMEOUT);
     assert!(have.ok, "image {RUNTIMES} is missing; run scripts/runtime-image.sh (scripts/test.sh does)");
     let image = format!("scratchkit-e2e/runtime-{name}");
-    let out = run_cmd(buildx().args(["--load", "-t", &image, "-f", &format!("examples/{name}/scratch.yaml"), &format!("examples/{name}")]), BUILD_TIMEOUT);
+    let out = run_cmd(
+        buildx().args([
+            "--load",
+            "-t",
+            &image,
+            "-f",
+            &format!("examples/{name}/scratch.yaml"),
+            &format!("examples/{name}"),
+        ]),
+        BUILD_TIMEOUT,
+    );
     assert!(out.ok, "building examples/{name} failed\n{}", out.all());
     let size = run_cmd(docker_cmd().args(["image", "inspect", "--format", "{{.Size}}", &image]), RUN_TIMEOUT);
     eprintln!("e2e: examples/{name}: {} bytes", size.stdout.trim());
@@ -53,9 +63,16 @@ fn python_imports_every_stdlib_module_the_builder_imports() {
         out.stdout.lines().filter_map(|l| l.strip_prefix("FAIL ")).map(str::to_string).collect()
     };
     let in_builder = failing(run_in_container(&["--network", "none"], RUNTIMES, &["python3.11", "-c", script]));
-    let in_image = failing(run_in_container(&["--network", "none", "--entrypoint", "/usr/bin/python3.11"], &image, &["-c", script]));
+    let in_image = failing(run_in_container(
+        &["--network", "none", "--entrypoint", "/usr/bin/python3.11"],
+        &image,
+        &["-c", script],
+    ));
     let lost: Vec<&String> = in_image.iter().filter(|m| !in_builder.contains(m)).collect();
-    assert!(lost.is_empty(), "modules that import in the builder and not in the image: {lost:?}\n(builder fails {in_builder:?})");
+    assert!(
+        lost.is_empty(),
+        "modules that import in the builder and not in the image: {lost:?}\n(builder fails {in_builder:?})"
+    );
     assert!(in_builder.len() < 20, "the builder itself fails {in_builder:?}");
 }
 
@@ -93,7 +110,10 @@ fn init_and_build(name: &str, files: &[(&str, &str)]) -> String {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, text).unwrap();
     }
-    let init = run_cmd(std::process::Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["init", "--builder", RUNTIMES]).arg(&dir), RUN_TIMEOUT);
+    let init = run_cmd(
+        std::process::Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["init", "--builder", RUNTIMES]).arg(&dir),
+        RUN_TIMEOUT,
+    );
     assert!(init.ok, "init {name}:\n{}", init.all());
     let image = format!("scratchkit-e2e/init-{name}");
     let spec = dir.join("scratch.yaml");
@@ -115,7 +135,10 @@ fn init_builds_a_python_project_that_runs_as_its_user() {
     let image = init_and_build(
         "python",
         &[
-            ("pyproject.toml", "[project]\nname = \"tool\"\ndependencies = [\"greet\"]\n[project.scripts]\ntool = \"tool.cli:main\"\n"),
+            (
+                "pyproject.toml",
+                "[project]\nname = \"tool\"\ndependencies = [\"greet\"]\n[project.scripts]\ntool = \"tool.cli:main\"\n",
+            ),
             ("src/tool/__init__.py", ""),
             ("src/tool/cli.py", cli),
             ("site-packages/greet.py", "def hello():\n    return 'hello from site-packages'\n"),
@@ -134,7 +157,10 @@ fn init_builds_a_node_project_that_runs_as_its_user() {
     let image = init_and_build(
         "node",
         &[
-            ("package.json", "{\"name\": \"web\", \"main\": \"lib/server.js\", \"dependencies\": {\"greet\": \"1.0.0\"}}"),
+            (
+                "package.json",
+                "{\"name\": \"web\", \"main\": \"lib/server.js\", \"dependencies\": {\"greet\": \"1.0.0\"}}",
+            ),
             ("lib/server.js", server),
             ("node_modules/greet/package.json", "{\"name\": \"greet\", \"main\": \"index.js\"}"),
             ("node_modules/greet/index.js", "module.exports = () => 'hello from node_modules';\n"),

@@ -52,25 +52,34 @@ fn syft_packages(tar: &Path) -> (BTreeMap<(String, String), String>, String) {
 fn syft_json(tar: &Path) -> (BTreeMap<(String, String), String>, String, serde_json::Value) {
     let out = run_cmd(syft().arg(format!("oci-archive:{}", tar.display())).args(["-o", "json", "-q"]), RUN_TIMEOUT);
     assert!(out.ok, "syft failed:\n{}", out.all());
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("syft's output is not JSON: {e}\n{}", out.all()));
+    let json: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("syft's output is not JSON: {e}\n{}", out.all()));
     let packages = json["artifacts"]
         .as_array()
         .expect("syft's artifacts")
         .iter()
         .map(|a| {
             (
-                (a["type"].as_str().unwrap_or_default().to_string(), a["name"].as_str().unwrap_or_default().to_string()),
+                (
+                    a["type"].as_str().unwrap_or_default().to_string(),
+                    a["name"].as_str().unwrap_or_default().to_string(),
+                ),
                 a["version"].as_str().unwrap_or_default().to_string(),
             )
         })
         .collect();
-    let distro = format!("{} {}", json["distro"]["id"].as_str().unwrap_or_default(), json["distro"]["versionID"].as_str().unwrap_or_default());
+    let distro = format!(
+        "{} {}",
+        json["distro"]["id"].as_str().unwrap_or_default(),
+        json["distro"]["versionID"].as_str().unwrap_or_default()
+    );
     (packages, distro, json)
 }
 
 /// `dpkg-query -W` in the builder image: package → version.
 fn builder_versions(packages: &[&str]) -> BTreeMap<String, String> {
-    let query: Vec<&str> = ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n"].into_iter().chain(packages.iter().copied()).collect();
+    let query: Vec<&str> =
+        ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n"].into_iter().chain(packages.iter().copied()).collect();
     let out = crate::support::run_in_container(&["--network", "none"], BUILDER_IMAGE, &query);
     assert!(out.ok, "dpkg-query failed:\n{}", out.all());
     out.stdout.lines().filter_map(|l| l.split_once(' ')).map(|(p, v)| (p.to_string(), v.to_string())).collect()
@@ -92,7 +101,9 @@ fn metadata_layer_size(tar: &Path, dir: &Path) -> (u64, BTreeMap<&'static str, u
         let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
         for line in listing.stdout.lines() {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let (Some(size), Some(path)) = (fields.get(2).and_then(|s| s.parse::<u64>().ok()), fields.get(5)) else { continue };
+            let (Some(size), Some(path)) = (fields.get(2).and_then(|s| s.parse::<u64>().ok()), fields.get(5)) else {
+                continue;
+            };
             let kind = if path.ends_with("/copyright") {
                 "copyright"
             } else if path.ends_with(".md5sums") {
@@ -144,18 +155,30 @@ fn syft_sees_the_debian_packages_of_a_cgo_sqlite_image_at_the_builders_versions(
         eprintln!("  {p:32} {v}");
     }
     // os-release gives Debian package URLs a distro; the copyright files give licenses.
-    let libc = json["artifacts"].as_array().unwrap().iter().find(|a| a["type"] == "deb" && a["name"] == "libc6").expect("libc6");
+    let libc = json["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["type"] == "deb" && a["name"] == "libc6")
+        .expect("libc6");
     let purl = libc["purl"].as_str().unwrap_or_default();
     assert!(purl.starts_with("pkg:deb/debian/libc6@") && purl.contains("distro=debian-12"), "{purl}");
-    let licenses: Vec<&str> = libc["licenses"].as_array().map(|l| l.iter().filter_map(|x| x["value"].as_str()).collect()).unwrap_or_default();
+    let licenses: Vec<&str> =
+        libc["licenses"].as_array().map(|l| l.iter().filter_map(|x| x["value"].as_str()).collect()).unwrap_or_default();
     assert!(licenses.contains(&"LGPL-2.1"), "syft reads no licenses from /usr/share/doc/libc6/copyright: {licenses:?}");
     // The Go binary's modules: the main module and the standard library.
     for module in ["example.com/cgo-sqlite", "stdlib"] {
-        assert!(seen.contains_key(&("go-module".to_string(), module.to_string())), "syft does not see Go module {module}: {seen:#?}");
+        assert!(
+            seen.contains_key(&("go-module".to_string(), module.to_string())),
+            "syft does not see Go module {module}: {seen:#?}"
+        );
     }
     // Nothing the image does not hold: gcc, golang and the -dev packages stay in the builder.
     for absent in ["gcc", "libc6-dev", "zlib1g-dev", "libsqlite3-dev", "golang-go"] {
-        assert!(!seen.contains_key(&("deb".to_string(), absent.to_string())), "syft sees {absent}, which the image does not hold");
+        assert!(
+            !seen.contains_key(&("deb".to_string(), absent.to_string())),
+            "syft sees {absent}, which the image does not hold"
+        );
     }
     let (gz, by_kind) = metadata_layer_size(&tar, &dir);
     eprintln!("[rootfs] package metadata: {gz} bytes gzipped; files: {by_kind:?}");
@@ -230,7 +253,10 @@ fn attestation_statements(tar: &Path, dir: &Path) -> Vec<serde_json::Value> {
         .iter()
         .find(|m| m["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
         .unwrap_or_else(|| panic!("no attestation manifest in the index: {index:#}"));
-    assert_eq!(attestation["annotations"]["vnd.docker.reference.digest"], image["digest"], "the attestation refers to another manifest");
+    assert_eq!(
+        attestation["annotations"]["vnd.docker.reference.digest"], image["digest"],
+        "the attestation refers to another manifest"
+    );
     let manifest = blob(attestation["digest"].as_str().unwrap());
     manifest["layers"]
         .as_array()
@@ -256,7 +282,12 @@ fn spdx_documents(statements: &[serde_json::Value]) -> Vec<(String, BTreeMap<Str
                 .as_array()
                 .expect("SPDX packages")
                 .iter()
-                .map(|p| (p["name"].as_str().unwrap_or_default().to_string(), p["versionInfo"].as_str().unwrap_or_default().to_string()))
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap_or_default().to_string(),
+                        p["versionInfo"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect();
             (doc["name"].as_str().unwrap_or_default().to_string(), packages)
         })
@@ -286,7 +317,10 @@ fn buildkit_sbom_generator_attests_the_debian_packages_of_a_cgo_sqlite_image() {
     let (tar, log) = build_oci_with("cgo-sqlite", &dir, &[&generator, "--provenance=false"]);
     eprintln!("build with --sbom: {:.1}s", started.elapsed().as_secs_f64());
     // BuildKit's own SBOM processor ran the generator after the frontend (it names the image normalized).
-    assert!(log.contains(&format!("generating sbom using docker.io/{GENERATOR}")), "BuildKit's SBOM step is not in the log:\n{log}");
+    assert!(
+        log.contains(&format!("generating sbom using docker.io/{GENERATOR}")),
+        "BuildKit's SBOM step is not in the log:\n{log}"
+    );
     let statements = attestation_statements(&tar, &dir);
     for s in &statements {
         assert_eq!(s["_type"], "https://in-toto.io/Statement/v0.1");
@@ -297,7 +331,10 @@ fn buildkit_sbom_generator_attests_the_debian_packages_of_a_cgo_sqlite_image() {
     let (_, packages) = &documents[0];
     eprintln!("SPDX document `sbom` lists {} packages: {packages:#?}", packages.len());
     assert_spdx_versions("sbom", packages, &CGO_PACKAGES);
-    assert!(packages.contains_key("example.com/cgo-sqlite") && packages.contains_key("stdlib"), "the Go modules: {packages:#?}");
+    assert!(
+        packages.contains_key("example.com/cgo-sqlite") && packages.contains_key("stdlib"),
+        "the Go modules: {packages:#?}"
+    );
     for absent in ["gcc", "libsqlite3-dev", "golang-go"] {
         assert!(!packages.contains_key(absent), "the image's SBOM lists {absent}, which stays in the builder");
     }
@@ -312,7 +349,14 @@ fn scan_stage_and_context_args_add_the_builder_stage_and_context_to_the_sbom_att
     let dir = scratch_dir("attest-stage");
     let started = std::time::Instant::now();
     let generator = format!("--sbom=generator={GENERATOR}");
-    let flags = [generator.as_str(), "--provenance=false", "--build-arg", "BUILDKIT_SBOM_SCAN_STAGE=true", "--build-arg", "BUILDKIT_SBOM_SCAN_CONTEXT=true"];
+    let flags = [
+        generator.as_str(),
+        "--provenance=false",
+        "--build-arg",
+        "BUILDKIT_SBOM_SCAN_STAGE=true",
+        "--build-arg",
+        "BUILDKIT_SBOM_SCAN_CONTEXT=true",
+    ];
     let (tar, log) = build_oci_with("cgo-sqlite", &dir, &flags);
     eprintln!("build with --sbom and both scan args: {:.1}s", started.elapsed().as_secs_f64());
     // The frontend ran the generator; BuildKit saw an SBOM in the result and did not run its own.
@@ -320,7 +364,10 @@ fn scan_stage_and_context_args_add_the_builder_stage_and_context_to_the_sbom_att
         log.contains(&format!("generating sbom of the image, builder stage, context using {GENERATOR}")),
         "the frontend's SBOM step is not in the log:\n{log}"
     );
-    assert!(!log.contains(&format!("generating sbom using docker.io/{GENERATOR}")), "BuildKit scanned the image a second time:\n{log}");
+    assert!(
+        !log.contains(&format!("generating sbom using docker.io/{GENERATOR}")),
+        "BuildKit scanned the image a second time:\n{log}"
+    );
     let documents = spdx_documents(&attestation_statements(&tar, &dir));
     let names: Vec<&str> = documents.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["sbom", "sbom-builder", "sbom-context"], "the image's own scan first, then the extras");
@@ -332,7 +379,11 @@ fn scan_stage_and_context_args_add_the_builder_stage_and_context_to_the_sbom_att
     assert!(!image.contains_key("gcc"), "the image's own SBOM lists gcc");
     // The builder stage: the toolchain that built the binary, at the builder's versions.
     let (_, builder) = &documents[1];
-    assert_spdx_versions("sbom-builder", builder, &["gcc-12", "golang-1.19-go", "libsqlite3-dev", "zlib1g-dev", "libc6-dev", "libc6"]);
+    assert_spdx_versions(
+        "sbom-builder",
+        builder,
+        &["gcc-12", "golang-1.19-go", "libsqlite3-dev", "zlib1g-dev", "libc6-dev", "libc6"],
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -359,10 +410,21 @@ impl Provenance<'_> {
     }
     /// (uri, sha256) of every material / resolved dependency.
     fn materials(&self) -> Vec<(String, String)> {
-        let list = if self.v1 { &self.predicate["buildDefinition"]["resolvedDependencies"] } else { &self.predicate["materials"] };
+        let list = if self.v1 {
+            &self.predicate["buildDefinition"]["resolvedDependencies"]
+        } else {
+            &self.predicate["materials"]
+        };
         list.as_array()
             .map(|l| {
-                l.iter().map(|m| (m["uri"].as_str().unwrap_or_default().to_string(), m["digest"]["sha256"].as_str().unwrap_or_default().to_string())).collect()
+                l.iter()
+                    .map(|m| {
+                        (
+                            m["uri"].as_str().unwrap_or_default().to_string(),
+                            m["digest"]["sha256"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
             })
             .unwrap_or_default()
     }
@@ -381,7 +443,10 @@ impl Provenance<'_> {
 
 /// The 1-based line of the first spec line that starts with `prefix` (after indentation).
 fn spec_line(spec: &str, prefix: &str) -> i64 {
-    spec.lines().position(|l| l.trim_start().starts_with(prefix)).map(|i| i as i64 + 1).unwrap_or_else(|| panic!("no `{prefix}` line in the spec"))
+    spec.lines()
+        .position(|l| l.trim_start().starts_with(prefix))
+        .map(|i| i as i64 + 1)
+        .unwrap_or_else(|| panic!("no `{prefix}` line in the spec"))
 }
 
 #[test]
@@ -389,7 +454,8 @@ fn spec_line(spec: &str, prefix: &str) -> i64 {
 fn max_provenance_records_the_frontend_the_spec_the_build_args_and_spec_lines_of_the_steps() {
     let _e2e = e2e();
     let dir = scratch_dir("attest-provenance");
-    let (tar, _) = build_oci_with("cgo-sqlite", &dir, &["--provenance=mode=max", "--build-arg", "PROVENANCE_PROBE=recorded"]);
+    let (tar, _) =
+        build_oci_with("cgo-sqlite", &dir, &["--provenance=mode=max", "--build-arg", "PROVENANCE_PROBE=recorded"]);
     let statements = attestation_statements(&tar, &dir);
     let statement = statements
         .iter()
@@ -412,7 +478,10 @@ fn max_provenance_records_the_frontend_the_spec_the_build_args_and_spec_lines_of
         materials.iter().any(|(uri, sha)| uri.starts_with(&format!("pkg:docker/{name}@{tag}")) && *sha == digest),
         "the frontend {frontend} (sha256:{digest}) is not among the materials: {materials:#?}"
     );
-    assert!(materials.iter().any(|(uri, _)| uri.starts_with("pkg:docker/scratchkit-test/go@bookworm")), "the builder image is not a material");
+    assert!(
+        materials.iter().any(|(uri, _)| uri.starts_with("pkg:docker/scratchkit-test/go@bookworm")),
+        "the builder image is not a material"
+    );
     // The spec file and the build args.
     assert_eq!(p.entry_point(), "scratch.yaml");
     assert_eq!(p.frontend_args()["build-arg:PROVENANCE_PROBE"], "recorded");
@@ -427,18 +496,32 @@ fn max_provenance_records_the_frontend_the_spec_the_build_args_and_spec_lines_of
     let lines_of = |step: &str| -> Vec<i64> {
         source["locations"][step]["locations"]
             .as_array()
-            .map(|ls| ls.iter().flat_map(|l| l["ranges"].as_array().cloned().unwrap_or_default()).filter_map(|r| r["start"]["line"].as_i64()).collect())
+            .map(|ls| {
+                ls.iter()
+                    .flat_map(|l| l["ranges"].as_array().cloned().unwrap_or_default())
+                    .filter_map(|r| r["start"]["line"].as_i64())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let step_where = |wanted: &dyn Fn(&serde_json::Value) -> bool| -> String {
-        let step = steps.iter().find(|s| wanted(&s["op"]["Op"])).unwrap_or_else(|| panic!("no such step among {steps:#?}"));
+        let step =
+            steps.iter().find(|s| wanted(&s["op"]["Op"])).unwrap_or_else(|| panic!("no such step among {steps:#?}"));
         step["id"].as_str().unwrap().to_string()
     };
-    let run = step_where(&|op| op["exec"]["meta"]["args"].as_array().is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.contains("go build")))));
-    let image = step_where(&|op| op["source"]["identifier"].as_str().is_some_and(|i| i.contains("scratchkit-test/go:bookworm")));
+    let run = step_where(&|op| {
+        op["exec"]["meta"]["args"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.contains("go build"))))
+    });
+    let image = step_where(&|op| {
+        op["source"]["identifier"].as_str().is_some_and(|i| i.contains("scratchkit-test/go:bookworm"))
+    });
     // The app layer's copy of `/out` onto itself (the probe also copies `/out`, into `/0`, and has no spec line).
     let copy = step_where(&|op| {
-        op["file"]["actions"].as_array().is_some_and(|a| a.iter().any(|x| x["Action"]["copy"]["src"] == "/out" && x["Action"]["copy"]["dest"] == "/out"))
+        op["file"]["actions"].as_array().is_some_and(|a| {
+            a.iter().any(|x| x["Action"]["copy"]["src"] == "/out" && x["Action"]["copy"]["dest"] == "/out")
+        })
     });
     eprintln!(
         "source map: {run} (builder run) → {:?}, {image} (builder image) → {:?}, {copy} (copy /out) → {:?}",

@@ -88,10 +88,16 @@ pub fn buildx_dockerfile() -> Command {
 pub fn preflight() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
-        let out = run_cmd(Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]), Duration::from_secs(60));
+        let out =
+            run_cmd(Command::new(docker()).args(["info", "--format", "{{.ServerVersion}}"]), Duration::from_secs(60));
         assert!(out.ok, "the Docker daemon is unreachable (run scripts/install-docker.sh):\n{}", out.all());
-        for (image, script) in [(BUILDER_IMAGE.to_string(), "scripts/builder-image.sh"), (frontend_image(), "scripts/frontend-image.sh")] {
-            let out = run_cmd(Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", &image]), Duration::from_secs(60));
+        for (image, script) in
+            [(BUILDER_IMAGE.to_string(), "scripts/builder-image.sh"), (frontend_image(), "scripts/frontend-image.sh")]
+        {
+            let out = run_cmd(
+                Command::new(docker()).args(["image", "inspect", "--format", "{{.Id}}", &image]),
+                Duration::from_secs(60),
+            );
             assert!(out.ok, "image {image} is missing; run {script} (scripts/test.sh does)");
         }
     });
@@ -170,7 +176,12 @@ fn run_container_once(docker: &impl Fn() -> Command, args: &[&str], image: &str,
     let logs = run_cmd(docker().args(["logs", &id]), RUN_TIMEOUT);
     let _ = run_cmd(docker().args(["rm", "-f", &id]), RUN_TIMEOUT);
     let code = waited.stdout.trim().parse::<i32>().ok();
-    Out { ok: waited.ok && logs.ok && code == Some(0), code, stdout: logs.stdout, stderr: format!("{}{}", logs.stderr, waited.stderr) }
+    Out {
+        ok: waited.ok && logs.ok && code == Some(0),
+        code,
+        stdout: logs.stdout,
+        stderr: format!("{}{}", logs.stderr, waited.stderr),
+    }
 }
 
 /// Runs a command to completion with a deadline, capturing both streams.
@@ -179,7 +190,12 @@ pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
     if cmd.get_current_dir().is_none() {
         cmd.current_dir(repo());
     }
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
     let drain = |mut r: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
@@ -201,7 +217,12 @@ pub fn run_cmd(cmd: &mut Command, timeout: Duration) -> Out {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    Out { ok: status.success(), code: status.code(), stdout: out_t.join().expect("stdout reader"), stderr: err_t.join().expect("stderr reader") }
+    Out {
+        ok: status.success(),
+        code: status.code(),
+        stdout: out_t.join().expect("stdout reader"),
+        stderr: err_t.join().expect("stderr reader"),
+    }
 }
 
 /// The paths in an image's filesystem (`docker create`, `docker export`, `tar -t`), directories
@@ -257,7 +278,10 @@ impl Exported {
 
     /// Every entry with its type, mode, numeric owner and size.
     pub fn entries(&self) -> Vec<Entry> {
-        self.tar(&["--numeric-owner", "-tvf"]).lines().map(|l| parse_entry(l).unwrap_or_else(|| panic!("cannot read tar line {l:?}"))).collect()
+        self.tar(&["--numeric-owner", "-tvf"])
+            .lines()
+            .map(|l| parse_entry(l).unwrap_or_else(|| panic!("cannot read tar line {l:?}")))
+            .collect()
     }
 
     /// The text of one file, `None` when the image has no such file.
@@ -305,7 +329,14 @@ pub fn parse_entry(line: &str) -> Option<Entry> {
             _ => {}
         }
     }
-    Some(Entry { path: name.trim_end_matches('/').to_string(), kind: perms[0], mode, uid: uid.parse().ok()?, gid: gid.parse().ok()?, size })
+    Some(Entry {
+        path: name.trim_end_matches('/').to_string(),
+        kind: perms[0],
+        mode,
+        uid: uid.parse().ok()?,
+        gid: gid.parse().ok()?,
+        size,
+    })
 }
 
 /// Every expected line must appear as a whole line of `stdout`; a trailing `*` matches a prefix.

@@ -21,7 +21,8 @@ fn run_image(image: &str) -> String {
 
 fn example(name: &str) -> String {
     let image = format!("scratchkit-e2e/{name}");
-    let (ok, log) = build(&format!("examples/{name}/scratch.yaml"), &format!("examples/{name}"), &["--load", "-t", &image]);
+    let (ok, log) =
+        build(&format!("examples/{name}/scratch.yaml"), &format!("examples/{name}"), &["--load", "-t", &image]);
     assert!(ok, "building {name} failed:\n{log}");
     image
 }
@@ -41,7 +42,11 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
         ("unknown-user", "7:9", "no user named `ghost`"),
         ("missing-output", "5:8", "`/out/server` does not exist in the builder"),
         ("entrypoint-not-in-image", "7:15", "entrypoint `/usr/local/bin/app` is not in the image"),
-        ("contents-over-passwd", "7:5", "`/out/etc/passwd` would be copied onto `/etc/passwd`, which `rootfs.users` and `rootfs.groups` writes"),
+        (
+            "contents-over-passwd",
+            "7:5",
+            "`/out/etc/passwd` would be copied onto `/etc/passwd`, which `rootfs.users` and `rootfs.groups` writes",
+        ),
     ];
     let mut failures = Vec::new();
     let cases = cases.iter().map(|(c, a, m)| (*c, *a, *m, "tests/e2e-fixtures/src")).chain([(
@@ -54,7 +59,8 @@ fn each_mistake_fails_the_build_with_its_location_and_message() {
         let (ok, log) = build(&format!("tests/e2e-fixtures/{case}.yaml"), context, &[]);
         let location = format!("{case}.yaml:{at}");
         if ok || !log.contains(&location) || !log.contains(message) || !log.contains("= hint:") {
-            failures.push(format!("{case}: want failure with `{location}`, `{message}` and a hint; got ok={ok}:\n{log}"));
+            failures
+                .push(format!("{case}: want failure with `{location}`, `{message}` and a hint; got ok={ok}:\n{log}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -69,7 +75,8 @@ fn a_time_zone_subset_has_only_those_zones_and_they_load() {
     assert!(ok, "{log}");
     assert!(run_image(image).contains("tz: Europe/Amsterdam CET CEST"));
     let zones: Vec<String> = image_files(image).into_iter().filter(|f| f.starts_with("usr/share/zoneinfo/")).collect();
-    let mut zone_files: Vec<&str> = zones.iter().map(|f| f.trim_start_matches("usr/share/zoneinfo/")).filter(|z| *z != "Europe").collect();
+    let mut zone_files: Vec<&str> =
+        zones.iter().map(|f| f.trim_start_matches("usr/share/zoneinfo/")).filter(|z| *z != "Europe").collect();
     zone_files.sort();
     assert_eq!(zone_files, ["Europe/Amsterdam", "UTC"], "{zones:?}");
 }
@@ -82,7 +89,10 @@ fn a_musl_program_runs_with_musls_loader_only() {
     assert!(run_image(&image).contains("musl-c: hello from musl"));
     let files = image_files(&image);
     assert!(files.iter().any(|f| f == "lib/ld-musl-x86_64.so.1"), "{files:?}");
-    assert!(!files.iter().any(|f| f.ends_with("libc.so.6") || f == "etc/ld.so.cache"), "glibc pieces in a musl image: {files:?}");
+    assert!(
+        !files.iter().any(|f| f.ends_with("libc.so.6") || f == "etc/ld.so.cache"),
+        "glibc pieces in a musl image: {files:?}"
+    );
 }
 
 /// A builder without netbase and media-types: the build succeeds with a warning per package, and the image
@@ -109,7 +119,11 @@ fn a_builder_without_netbase_warns_and_an_explicit_request_fails() {
 
     let (ok, log) = build("tests/e2e-fixtures/no-netbase-asked.yaml", "tests/e2e-fixtures/src", &[]);
     assert!(!ok, "the build succeeded without the requested /etc/services:\n{log}");
-    for want in ["no-netbase-asked.yaml:10:13", "`rootfs.services: true`, but the builder image has no `/etc/services`", "apt-get install netbase"] {
+    for want in [
+        "no-netbase-asked.yaml:10:13",
+        "`rootfs.services: true`, but the builder image has no `/etc/services`",
+        "apt-get install netbase",
+    ] {
         assert!(log.contains(want), "no `{want}` in:\n{log}");
     }
 }
@@ -135,13 +149,22 @@ fn a_failing_run_is_shown_at_its_spec_line() {
 fn check_warnings_reach_buildx_and_copies_into_tmp_and_a_home_keep_their_modes() {
     let _e2e = e2e();
     let image = "scratchkit-e2e/into-rootfs-dirs";
-    let (ok, log) = build("tests/e2e-fixtures/into-rootfs-dirs.yaml", "tests/e2e-fixtures/src", &["--load", "-t", image, "--build-arg", "VERSON=1.2"]);
+    let (ok, log) = build(
+        "tests/e2e-fixtures/into-rootfs-dirs.yaml",
+        "tests/e2e-fixtures/src",
+        &["--load", "-t", image, "--build-arg", "VERSON=1.2"],
+    );
     assert!(ok, "{log}");
-    for want in ["build arg `VERSON` is not used: no `args:` entry declares it; did you mean `VERSION`?", "mode 0666 makes `/srv/version` world-writable"] {
+    for want in [
+        "build arg `VERSON` is not used: no `args:` entry declares it; did you mean `VERSION`?",
+        "mode 0666 makes `/srv/version` world-writable",
+    ] {
         assert!(log.contains(want), "no warning `{want}` in:\n{log}");
     }
     let entries = Exported::new(image).entries();
-    let entry = |path: &str| entries.iter().find(|e| e.path == path).unwrap_or_else(|| panic!("no {path} in {entries:?}")).clone();
+    let entry = |path: &str| {
+        entries.iter().find(|e| e.path == path).unwrap_or_else(|| panic!("no {path} in {entries:?}")).clone()
+    };
     let (tmp, home) = (entry("tmp"), entry("home/nonroot"));
     assert_eq!((tmp.kind, tmp.mode, tmp.uid), ('d', 0o1777, 0), "{tmp:?}");
     assert_eq!((home.kind, home.mode, home.uid, home.gid), ('d', 0o700, 65532, 65532), "{home:?}");

@@ -23,7 +23,13 @@ fn analyze(dir: &Path, request: &Request, root: &Path) -> Verdict {
     let request_file = dir.join("request.json");
     std::fs::write(&request_file, serde_json::to_vec(request).unwrap()).unwrap();
     let verdict_file = dir.join("verdict.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).arg("analyze").arg(&request_file).arg(root).arg(&verdict_file).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .arg("analyze")
+        .arg(&request_file)
+        .arg(root)
+        .arg(&verdict_file)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&std::fs::read(verdict_file).unwrap()).unwrap()
 }
@@ -40,11 +46,16 @@ fn request(spec: &str, check: Check) -> Request {
 fn the_builder_check_finds_libraries_and_missing_files_in_the_mounted_directory() {
     let dir = scratch_dir("builder");
     let spec = "builder:\n  image: debian:12\n  run: \"true\"\ncopy:\n  - /usr/bin/true\n  - /out/missing\nrootfs:\n  ca-certificates: false\n  timezones: none\n  package-metadata: false\nimage:\n  entrypoint: [/usr/bin/true]\n";
-    let verdict = analyze(&dir, &request(spec, Check::Builder { context_roots: Vec::new(), iconv: Vec::new() }), Path::new("/"));
+    let verdict =
+        analyze(&dir, &request(spec, Check::Builder { context_roots: Vec::new(), iconv: Vec::new() }), Path::new("/"));
     let Verdict::Builder { diagnostics, libraries, .. } = verdict else { panic!("{verdict:?}") };
     assert!(libraries.iter().any(|l| l.ends_with("/libc.so.6")), "{libraries:?}");
     assert!(libraries.iter().any(|l| l.ends_with("/ld-linux-x86-64.so.2")), "{libraries:?}");
-    let missing: Vec<_> = diagnostics.items.iter().filter(|d| d.message.contains("`/out/missing` does not exist in the builder")).collect();
+    let missing: Vec<_> = diagnostics
+        .items
+        .iter()
+        .filter(|d| d.message.contains("`/out/missing` does not exist in the builder"))
+        .collect();
     assert_eq!(missing.len(), 1, "{diagnostics:?}");
     assert_eq!(missing[0].span.map(|s| s.line), Some(6));
     std::fs::remove_dir_all(dir).unwrap();

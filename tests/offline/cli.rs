@@ -4,7 +4,11 @@
 use std::process::{Command, Output};
 
 fn scratchkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scratchkit")).current_dir(env!("CARGO_MANIFEST_DIR")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -53,7 +57,8 @@ fn check_reports_located_errors_and_exit_one() {
 
 #[test]
 fn llb_takes_what_the_frontend_learns_from_buildkit() {
-    let pinned = "docker.io/library/golang:1.23@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let pinned =
+        "docker.io/library/golang:1.23@sha256:0000000000000000000000000000000000000000000000000000000000000000";
     let out = scratchkit(&[
         "llb",
         "--json",
@@ -126,11 +131,17 @@ fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Read;
     use std::process::Stdio;
     // Output well past a pipe's 64 KiB buffer, so the writer is still writing when the reader leaves.
-    let files: String = (0..2000).map(|i| format!("    - {{path: /etc/app/f{i}, content: \"file number {i}\"}}\n")).collect();
+    let files: String =
+        (0..2000).map(|i| format!("    - {{path: /etc/app/f{i}, content: \"file number {i}\"}}\n")).collect();
     let spec = std::env::temp_dir().join(format!("scratchkit-cli-big-{}.yaml", std::process::id()));
     std::fs::write(&spec, format!("copy: [context:app]\nrootfs:\n  files:\n{files}")).unwrap();
-    let mut child =
-        Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["llb", "--json"]).arg(&spec).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .args(["llb", "--json"])
+        .arg(&spec)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut first = [0u8; 16];
     child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes, like `| head -c 16`
     let out = child.wait_with_output().unwrap();
@@ -149,13 +160,23 @@ fn a_copy_list_bigger_than_buildkit_can_record_is_an_error_at_the_copy_key() {
     std::fs::create_dir_all(&dir).unwrap();
     for (n, code) in [(10_000, 0), (20_000, 1)] {
         let spec = dir.join(format!("copies-{n}.yaml"));
-        std::fs::write(&spec, format!("builder:\n  image: golang:1.23\n  run: make\ncopy:\n{}image:\n  entrypoint: [/out/files/f000000]\n", copies(n)))
-            .unwrap();
+        std::fs::write(
+            &spec,
+            format!(
+                "builder:\n  image: golang:1.23\n  run: make\ncopy:\n{}image:\n  entrypoint: [/out/files/f000000]\n",
+                copies(n)
+            ),
+        )
+        .unwrap();
         let out = scratchkit(&["check", spec.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(code), "{n} copies: {}", stderr(&out));
         if code == 1 {
             assert!(stderr(&out).contains(&format!("error[SK281]: `copy` lists {n} entries")), "{}", stderr(&out));
-            assert!(stderr(&out).contains(&format!("--> copies-{n}.yaml:4:1\n")), "at the `copy` key: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains(&format!("--> copies-{n}.yaml:4:1\n")),
+                "at the `copy` key: {}",
+                stderr(&out)
+            );
             assert!(stderr(&out).contains("copy whole directories"), "{}", stderr(&out));
         }
     }
@@ -178,28 +199,42 @@ fn init_writes_a_spec_that_checks_for_go_rust_and_c_and_prints_the_build_command
     let cases = [
         (
             "go",
-            vec![("go.mod", "module example.com/tools/hello/v2\n\ngo 1.22.1\n"), ("main.go", "package main\n\nfunc main() {}\n")],
+            vec![
+                ("go.mod", "module example.com/tools/hello/v2\n\ngo 1.22.1\n"),
+                ("main.go", "package main\n\nfunc main() {}\n"),
+            ],
             "hello",
             "golang:1.22",
             "go build -trimpath -o /out/hello .",
         ),
         (
             "go-cmd",
-            vec![("go.mod", "module example.com/svc\n"), ("lib.go", "package svc\n"), ("cmd/server/main.go", "package main\n")],
+            vec![
+                ("go.mod", "module example.com/svc\n"),
+                ("lib.go", "package svc\n"),
+                ("cmd/server/main.go", "package main\n"),
+            ],
             "server",
             "golang:1.23",
             "go build -trimpath -o /out/server ./cmd/server",
         ),
         (
             "rust",
-            vec![("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n"), ("Cargo.lock", ""), ("src/main.rs", "fn main() {}\n")],
+            vec![
+                ("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n"),
+                ("Cargo.lock", ""),
+                ("src/main.rs", "fn main() {}\n"),
+            ],
             "tool",
             "rust:1-bookworm",
             "cargo build --release --locked",
         ),
         (
             "c",
-            vec![("Makefile", "all: hello\nhello: hello.c\n\tcc -O2 -o hello hello.c\nclean:\n\trm -f hello\n"), ("hello.c", "int main(void) { return 0; }\n")],
+            vec![
+                ("Makefile", "all: hello\nhello: hello.c\n\tcc -O2 -o hello hello.c\nclean:\n\trm -f hello\n"),
+                ("hello.c", "int main(void) { return 0; }\n"),
+            ],
             "hello",
             "gcc:14-bookworm",
             "make hello",
@@ -237,7 +272,10 @@ fn init_keeps_an_existing_spec_unless_forced_and_takes_the_frontend_and_builder(
     let out = scratchkit(&["init", "--force", "--frontend", pinned, "--builder", "scratchkit-test/go:bookworm", d]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
-    assert!(spec.starts_with(&format!("# syntax={pinned}\n")) && spec.contains("  image: scratchkit-test/go:bookworm\n"), "{spec}");
+    assert!(
+        spec.starts_with(&format!("# syntax={pinned}\n")) && spec.contains("  image: scratchkit-test/go:bookworm\n"),
+        "{spec}"
+    );
 }
 
 #[test]
@@ -245,7 +283,11 @@ fn init_elsewhere_says_what_it_looks_for() {
     let dir = project("python", &[("setup.py", "")]);
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no go.mod, Cargo.toml, C Makefile, pyproject.toml, requirements.txt or package.json in"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no go.mod, Cargo.toml, C Makefile, pyproject.toml, requirements.txt or package.json in"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!dir.join("scratch.yaml").exists());
     let dir = project("workspace", &[("Cargo.toml", "[workspace]\nmembers = [\"a\"]\n")]);
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
@@ -284,7 +326,9 @@ fn init_passes_over_a_cmd_directory_whose_name_is_yaml_and_shell() {
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains(r#"note: passed over cmd/"0;id>&2;echo\n  network: host\n  ssh: true\n#": no Go package can have that name"#),
+        stderr(&out).contains(
+            r#"note: passed over cmd/"0;id>&2;echo\n  network: host\n  ssh: true\n#": no Go package can have that name"#
+        ),
         "{}",
         stderr(&out)
     );
@@ -304,9 +348,24 @@ fn init_passes_over_a_cmd_directory_whose_name_is_yaml_and_shell() {
 #[test]
 fn init_refuses_names_no_toolchain_accepts() {
     let cases = [
-        ("bad-module", "go.mod", "module example.com/a;id\n", "the module path \"example.com/a;id\" is not a Go module path"),
-        ("bad-crate", "Cargo.toml", "[package]\nname = \"x\\n  network: host\"\n", r#"the binary name "x\n  network: host" is not one cargo accepts"#),
-        ("bad-bin", "Cargo.toml", "[package]\nname = \"ok\"\n[[bin]]\nname = \"$(id)\"\n", r#"the binary name "$(id)" is not one cargo accepts"#),
+        (
+            "bad-module",
+            "go.mod",
+            "module example.com/a;id\n",
+            "the module path \"example.com/a;id\" is not a Go module path",
+        ),
+        (
+            "bad-crate",
+            "Cargo.toml",
+            "[package]\nname = \"x\\n  network: host\"\n",
+            r#"the binary name "x\n  network: host" is not one cargo accepts"#,
+        ),
+        (
+            "bad-bin",
+            "Cargo.toml",
+            "[package]\nname = \"ok\"\n[[bin]]\nname = \"$(id)\"\n",
+            r#"the binary name "$(id)" is not one cargo accepts"#,
+        ),
     ];
     for (name, file, text, message) in cases {
         let dir = project(name, &[(file, text)]);
@@ -319,14 +378,21 @@ fn init_refuses_names_no_toolchain_accepts() {
     let dir = project("bad-frontend", &[("go.mod", "module m\n"), ("main.go", "package main\n")]);
     let out = scratchkit(&["init", "--frontend", "x\nbuilder: {image: evil}", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains(r"--frontend `x\nbuilder: {image: evil}` is not an image reference"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(r"--frontend `x\nbuilder: {image: evil}` is not an image reference"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn init_reads_names_as_the_toolchains_do_and_prints_a_valid_tag() {
     let dir = project(
         "comments",
-        &[("go.mod", "module example.com/Hello_Svc // our service\n\ngo 1.22 // minimum\n"), ("main.go", "// Package main.\npackage main // x\n")],
+        &[
+            ("go.mod", "module example.com/Hello_Svc // our service\n\ngo 1.22 // minimum\n"),
+            ("main.go", "// Package main.\npackage main // x\n"),
+        ],
     );
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -334,7 +400,8 @@ fn init_reads_names_as_the_toolchains_do_and_prints_a_valid_tag() {
     let spec = loaded(&dir);
     assert_eq!(spec["config"]["config"]["Entrypoint"], serde_json::json!(["/usr/local/bin/Hello_Svc"]), "{spec}");
 
-    let dir = project("toml-comment", &[("Cargo.toml", "[package]\nname = \"MyTool\" # the CLI\nversion = \"0.1.0\"\n")]);
+    let dir =
+        project("toml-comment", &[("Cargo.toml", "[package]\nname = \"MyTool\" # the CLI\nversion = \"0.1.0\"\n")]);
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains(" -t mytool --load "), "{}", stdout(&out));
@@ -361,7 +428,10 @@ fn init_never_writes_through_a_symlink_at_the_spec_path() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n", "init wrote through the link");
     let meta = std::fs::symlink_metadata(dir.join("scratch.yaml")).unwrap();
     assert!(meta.file_type().is_file(), "the link is replaced by the spec itself");
-    assert!(std::fs::read_dir(&dir).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")), "no temporary file is left");
+    assert!(
+        std::fs::read_dir(&dir).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")),
+        "no temporary file is left"
+    );
 }
 
 #[test]
@@ -398,14 +468,19 @@ fn init_reads_only_bounded_regular_files() {
 
 #[test]
 fn init_gives_two_rust_projects_of_one_name_their_own_target_directory() {
-    let files = [("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n"), ("src/main.rs", "fn main() {}\n")];
+    let files =
+        [("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n"), ("src/main.rs", "fn main() {}\n")];
     let (a, b) = (project("rust-twin-a", &files), project("rust-twin-b", &files));
     let target_dir = |dir: &std::path::Path| {
         assert_eq!(scratchkit(&["init", dir.to_str().unwrap()]).status.code(), Some(0));
         // The builder's environment as the frontend would send it.
         let graph = loaded(dir).to_string();
-        let dir = graph.split("\"CARGO_TARGET_DIR=").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_string();
-        assert!(dir.starts_with("/cache/target/tool-") && graph.contains(&format!("cp {dir}/release/tool /out/")), "{graph}");
+        let dir =
+            graph.split("\"CARGO_TARGET_DIR=").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_string();
+        assert!(
+            dir.starts_with("/cache/target/tool-") && graph.contains(&format!("cp {dir}/release/tool /out/")),
+            "{graph}"
+        );
         dir
     };
     assert_ne!(target_dir(&a), target_dir(&b));
@@ -475,7 +550,8 @@ fn init_writes_a_spec_that_checks_for_python_and_node() {
         assert_eq!(stdout(&out), format!("docker buildx build -f {d}/scratch.yaml -t {tag} --load {d}\n"), "{name}");
         let spec = std::fs::read_to_string(dir.join("scratch.yaml")).unwrap();
         assert!(
-            spec.contains("  image: debian:bookworm-slim\n") && spec.contains(&format!("--no-install-recommends {package} && mkdir -p /out")),
+            spec.contains("  image: debian:bookworm-slim\n")
+                && spec.contains(&format!("--no-install-recommends {package} && mkdir -p /out")),
             "{name}: {spec}"
         );
         assert!(spec.ends_with(image), "{name}: {spec}");
@@ -491,12 +567,32 @@ fn init_writes_a_spec_that_checks_for_python_and_node() {
 fn init_refuses_python_and_node_names_their_tools_would_not_take() {
     let deep = "[".repeat(10_000);
     let cases = [
-        ("node-main-out", vec![("package.json", "{\"main\": \"../../etc/passwd\"}")], "is not a path inside the project"),
-        ("node-bin-shell", vec![("package.json", "{\"bin\": {\"x\": \"$(id).js\"}}")], "is not a path inside the project"),
-        ("node-name", vec![("package.json", "{\"name\": \"x\\n  network: host\"}"), ("index.js", "")], "is not one npm accepts"),
-        ("node-missing", vec![("package.json", "{\"main\": \"server.js\"}")], "which is not a regular file in the project"),
+        (
+            "node-main-out",
+            vec![("package.json", "{\"main\": \"../../etc/passwd\"}")],
+            "is not a path inside the project",
+        ),
+        (
+            "node-bin-shell",
+            vec![("package.json", "{\"bin\": {\"x\": \"$(id).js\"}}")],
+            "is not a path inside the project",
+        ),
+        (
+            "node-name",
+            vec![("package.json", "{\"name\": \"x\\n  network: host\"}"), ("index.js", "")],
+            "is not one npm accepts",
+        ),
+        (
+            "node-missing",
+            vec![("package.json", "{\"main\": \"server.js\"}")],
+            "which is not a regular file in the project",
+        ),
         ("node-deep", vec![("package.json", &deep)], "it is not valid JSON"),
-        ("py-script", vec![("pyproject.toml", "[project.scripts]\nx = \"os:system('id')\"\n")], "is not `module:function`"),
+        (
+            "py-script",
+            vec![("pyproject.toml", "[project.scripts]\nx = \"os:system('id')\"\n")],
+            "is not `module:function`",
+        ),
         ("py-nothing", vec![("requirements.txt", "flask\n")], "no program to run"),
     ];
     for (name, files, want) in cases {
@@ -510,5 +606,9 @@ fn init_refuses_python_and_node_names_their_tools_would_not_take() {
     let dir = project("node-link", &[("package.json", "{\"main\": \"index.js\"}")]);
     std::os::unix::fs::symlink("/etc/passwd", dir.join("index.js")).unwrap();
     let out = scratchkit(&["init", dir.to_str().unwrap()]);
-    assert!(out.status.code() == Some(1) && stderr(&out).contains("not a regular file in the project"), "{}", stderr(&out));
+    assert!(
+        out.status.code() == Some(1) && stderr(&out).contains("not a regular file in the project"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -173,7 +173,9 @@ fn broken(file: &Path, target: &str) -> Option<String> {
         return Some("an empty link".into());
     }
     // `https:`, `mailto:`: not ours to check.
-    if target.split_once(':').is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))) {
+    if target.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    }) {
         return None;
     }
     let (path, anchor) = match target.split_once('#') {
@@ -188,7 +190,10 @@ fn broken(file: &Path, target: &str) -> Option<String> {
         file.parent().unwrap().join(path)
     };
     if !resolved.exists() {
-        return Some(format!("`{target}`: there is no {}", resolved.strip_prefix(repo()).unwrap_or(&resolved).display()));
+        return Some(format!(
+            "`{target}`: there is no {}",
+            resolved.strip_prefix(repo()).unwrap_or(&resolved).display()
+        ));
     }
     let outside = resolved.canonicalize().ok().is_none_or(|r| !r.starts_with(repo().canonicalize().unwrap()));
     if outside {
@@ -198,7 +203,8 @@ fn broken(file: &Path, target: &str) -> Option<String> {
         Some(anchor) if resolved.extension().is_some_and(|e| e == "md") => {
             let text = std::fs::read_to_string(&resolved).unwrap();
             let shown = resolved.strip_prefix(repo()).unwrap_or(&resolved).display().to_string();
-            (!anchors(&text).contains(anchor)).then(|| format!("`{target}`: no heading of {shown} has the anchor `#{anchor}`"))
+            (!anchors(&text).contains(anchor))
+                .then(|| format!("`{target}`: no heading of {shown} has the anchor `#{anchor}`"))
         }
         _ => None,
     }
@@ -244,7 +250,10 @@ fn a_broken_link_is_found() {
     // Code is not prose, and other schemes are not ours.
     assert!(found("`[a](missing.md)`").is_empty());
     assert!(found("```\n[a](missing.md)\n```").is_empty());
-    assert!(found("``` `[a](missing.md)` ``` and [b](missing.md)").len() == 1, "a triple-backtick span is inline code, not a fence");
+    assert!(
+        found("``` `[a](missing.md)` ``` and [b](missing.md)").len() == 1,
+        "a triple-backtick span is inline code, not a fence"
+    );
     assert!(found("[web](https://example.com/x.md)").is_empty());
 }
 

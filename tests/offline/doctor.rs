@@ -110,7 +110,10 @@ struct Img {
 
 fn manifest(files: &mut Files, img: &Img, gz: bool) -> Value {
     let (os, arch) = img.platform.split_once('/').unwrap();
-    let config = serde_json::to_vec(&json!({ "os": os, "architecture": arch, "config": img.config, "rootfs": {"type": "layers", "diff_ids": []} })).unwrap();
+    let config = serde_json::to_vec(
+        &json!({ "os": os, "architecture": arch, "config": img.config, "rootfs": {"type": "layers", "diff_ids": []} }),
+    )
+    .unwrap();
     let config_digest = files.blob(config);
     let layers: Vec<Value> = img
         .layers
@@ -118,7 +121,11 @@ fn manifest(files: &mut Files, img: &Img, gz: bool) -> Value {
         .map(|l| {
             let data = if gz { gzip(l) } else { l.clone() };
             let size = data.len();
-            let media = if gz { "application/vnd.oci.image.layer.v1.tar+gzip" } else { "application/vnd.oci.image.layer.v1.tar" };
+            let media = if gz {
+                "application/vnd.oci.image.layer.v1.tar+gzip"
+            } else {
+                "application/vnd.oci.image.layer.v1.tar"
+            };
             json!({ "mediaType": media, "digest": files.blob(data), "size": size })
         })
         .collect();
@@ -163,7 +170,11 @@ fn docker_save(img: &Img) -> Files {
         files.0.push((name.clone(), l.clone()));
         layers.push(name);
     }
-    files.0.push(("manifest.json".into(), serde_json::to_vec(&json!([{ "Config": config_name, "RepoTags": ["naive:latest"], "Layers": layers }])).unwrap()));
+    files.0.push((
+        "manifest.json".into(),
+        serde_json::to_vec(&json!([{ "Config": config_name, "RepoTags": ["naive:latest"], "Layers": layers }]))
+            .unwrap(),
+    ));
     files
 }
 
@@ -181,14 +192,23 @@ fn static_program() -> Vec<u8> {
 
 /// The naive `FROM scratch` image: the program, nothing else.
 fn naive() -> Img {
-    Img { platform: "linux/amd64", config: json!({ "Entrypoint": ["/app"] }), layers: vec![layer(vec![E::File("app", 0o755, static_program())])] }
+    Img {
+        platform: "linux/amd64",
+        config: json!({ "Entrypoint": ["/app"] }),
+        layers: vec![layer(vec![E::File("app", 0o755, static_program())])],
+    }
 }
 
 /// The same program with every pitfall fixed, over two layers.
 fn fixed() -> Img {
     let files = vec![
         E::Dir("etc", 0o755),
-        E::File("etc/passwd", 0o644, b"root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n".to_vec()),
+        E::File(
+            "etc/passwd",
+            0o644,
+            b"root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+                .to_vec(),
+        ),
         E::File("etc/group", 0o644, b"root:x:0:\nnonroot:x:65532:\n".to_vec()),
         E::File("etc/nsswitch.conf", 0o644, b"hosts: files dns\n".to_vec()),
         E::File("etc/services", 0o644, b"http 80/tcp\n".to_vec()),
@@ -225,7 +245,18 @@ fn written(img: Img, name: &str) -> PathBuf {
     dir
 }
 
-const NAIVE: &[&str] = &["passwd", "group", "root", "ca-certificates", "tmp", "zoneinfo", "nsswitch", "services", "protocols", "mime-types"];
+const NAIVE: &[&str] = &[
+    "passwd",
+    "group",
+    "root",
+    "ca-certificates",
+    "tmp",
+    "zoneinfo",
+    "nsswitch",
+    "services",
+    "protocols",
+    "mime-types",
+];
 
 #[test]
 fn the_naive_image_lacks_what_scratch_lacks_in_every_input_format() {
@@ -268,7 +299,10 @@ fn whiteouts_delete_what_lower_layers_put_there() {
     );
 
     let mut img = fixed();
-    img.layers.push(layer(vec![E::File("etc/ssl/certs/.wh.ca-certificates.crt", 0o644, vec![]), E::File("etc/.wh.passwd", 0o644, vec![])]));
+    img.layers.push(layer(vec![
+        E::File("etc/ssl/certs/.wh.ca-certificates.crt", 0o644, vec![]),
+        E::File("etc/.wh.passwd", 0o644, vec![]),
+    ]));
     let r = one(&written(img, "whiteout2"));
     // With no passwd, `User: nonroot` cannot be resolved and the container does not start.
     assert_eq!(codes(&r), ["user", "passwd", "ca-certificates"], "{r:#?}");
@@ -282,7 +316,10 @@ fn a_shell_form_cmd_without_a_shell_is_an_error() {
     img.config = json!({ "Cmd": ["/bin/sh", "-c", "/app --serve"], "User": "nonroot" });
     let r = one(&written(img, "shell"));
     assert_eq!(codes(&r), ["shell-form"], "{r:#?}");
-    assert_eq!(r.findings[0].problem, "the command is shell form (`/bin/sh -c /app --serve`), and the image has no /bin/sh");
+    assert_eq!(
+        r.findings[0].problem,
+        "the command is shell form (`/bin/sh -c /app --serve`), and the image has no /bin/sh"
+    );
 }
 
 #[test]
@@ -292,8 +329,14 @@ fn a_dynamic_program_names_its_missing_loader_and_libraries() {
     let r = one(&written(img, "dynamic"));
     let problems: Vec<&str> = r.findings.iter().map(|f| f.problem.as_str()).collect();
     assert_eq!(r.findings.iter().map(|f| f.code).collect::<BTreeSet<_>>(), BTreeSet::from(["library"]), "{r:#?}");
-    assert!(problems.contains(&"`/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image (its loader)"), "{problems:#?}");
-    assert!(problems.iter().any(|p| p.starts_with("`/app` needs `libc.so.6`, which is not in the image (searched")), "{problems:#?}");
+    assert!(
+        problems.contains(&"`/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image (its loader)"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("`/app` needs `libc.so.6`, which is not in the image (searched")),
+        "{problems:#?}"
+    );
     assert!(r.findings.iter().all(|f| f.fix == "rootfs.libraries"));
 }
 
@@ -314,8 +357,12 @@ fn an_amd64_program_in_an_arm64_image_and_a_program_the_user_cannot_run() {
 #[test]
 fn users_homes_links_and_certificates_from_the_config() {
     let mut img = fixed();
-    img.config = json!({ "Entrypoint": ["app"], "Env": ["PATH=/bin:/", "SSL_CERT_FILE=/certs/ca.pem"], "User": "4242" });
-    img.layers.push(layer(vec![E::Link("etc/localtime", "/usr/share/zoneinfo/Nowhere"), E::Owned("home/.wh.nonroot", 0o644, 0, vec![])]));
+    img.config =
+        json!({ "Entrypoint": ["app"], "Env": ["PATH=/bin:/", "SSL_CERT_FILE=/certs/ca.pem"], "User": "4242" });
+    img.layers.push(layer(vec![
+        E::Link("etc/localtime", "/usr/share/zoneinfo/Nowhere"),
+        E::Owned("home/.wh.nonroot", 0o644, 0, vec![]),
+    ]));
     let r = one(&written(img, "config"));
     assert_eq!(codes(&r), ["user", "home", "ca-certificates", "symlink"], "{r:#?}");
     assert_eq!(r.findings[0].problem, "the image's user (uid 4242) has no line in /etc/passwd");
@@ -436,7 +483,10 @@ fn a_zstd_layer_is_a_clear_error() {
     let dir = temp("zstd");
     oci(&[img], false).write_dir(&dir);
     let err = doctor(&dir, Limits::default()).unwrap_err();
-    assert!(err.starts_with("layer 2 (`blobs/sha256/") && err.contains("it is zstd-compressed, which doctor does not read"), "{err}");
+    assert!(
+        err.starts_with("layer 2 (`blobs/sha256/") && err.contains("it is zstd-compressed, which doctor does not read"),
+        "{err}"
+    );
     assert_eq!(cli(&[dir.to_str().unwrap()]).0, Some(2));
 }
 
@@ -479,11 +529,19 @@ fn registry(files: Files) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String
             }
             let path = line.split(' ').nth(1).unwrap_or_default().to_string();
             seen.lock().unwrap().push(format!("{path} {auth}"));
-            let blob = |d: &str| files.0.iter().find(|(p, _)| *p == format!("blobs/sha256/{}", d.trim_start_matches("sha256:"))).map(|(_, b)| b.clone());
+            let blob = |d: &str| {
+                files
+                    .0
+                    .iter()
+                    .find(|(p, _)| *p == format!("blobs/sha256/{}", d.trim_start_matches("sha256:")))
+                    .map(|(_, b)| b.clone())
+            };
             let (status, body, extra) = if path.starts_with("/token?") {
                 ("200 OK", br#"{"token":"t0k"}"#.to_vec(), String::new())
             } else if auth != "Bearer t0k" {
-                let challenge = format!("WWW-Authenticate: Bearer realm=\"{realm}\",service=\"test\",scope=\"repository:app:pull\"\r\n");
+                let challenge = format!(
+                    "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"test\",scope=\"repository:app:pull\"\r\n"
+                );
                 ("401 Unauthorized", b"{}".to_vec(), challenge)
             } else {
                 let name = path.rsplit('/').next().unwrap_or_default();
@@ -492,7 +550,8 @@ fn registry(files: Files) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String
                     None => ("404 Not Found", b"{}".to_vec(), String::new()),
                 }
             };
-            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n", body.len());
+            let head =
+                format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n", body.len());
             let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
         }
     });
@@ -556,7 +615,11 @@ fn a_spec_rebuilds_the_image_with_its_pitfalls_fixed_and_check_accepts_it() {
     img.config = json!({ "Entrypoint": ["app"], "Cmd": ["--port", "8080"], "User": "nonroot", "WorkingDir": "/",
         "Env": ["PATH=/usr/bin:/", "GREETING=a: b # ${NOT_AN_ARG}"], "ExposedPorts": {"8080/tcp": {}}, "Labels": {"org.example/note": "yes"} });
     let dir = written(img, "spec");
-    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit")).args(["doctor", "--spec", "--builder", "scratchkit-test/go:bookworm"]).arg(&dir).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
+        .args(["doctor", "--spec", "--builder", "scratchkit-test/go:bookworm"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     let spec = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{spec}{}", String::from_utf8_lossy(&out.stderr));
     for line in [

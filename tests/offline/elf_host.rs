@@ -29,7 +29,11 @@ impl HostFs {
 impl Filesystem for HostFs {
     async fn stat(&self, path: &str) -> Result<FileStat, String> {
         let m = std::fs::metadata(self.path(path)).map_err(|e| e.to_string())?;
-        Ok(FileStat { is_dir: m.is_dir(), mode: std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777, size: m.len() })
+        Ok(FileStat {
+            is_dir: m.is_dir(),
+            mode: std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777,
+            size: m.len(),
+        })
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
         let mut f = std::fs::File::open(self.path(path)).map_err(|e| e.to_string())?;
@@ -73,7 +77,11 @@ fn a_dynamic_c_program_needs_the_loader_and_libc() {
     assert!(info.is_64);
     assert_eq!(info.interpreter.as_deref(), Some("/lib64/ld-linux-x86-64.so.2"));
     assert_eq!(info.needed, vec!["libc.so.6"]);
-    assert!(fs.bytes_read.get() < 64 * 1024, "read {} bytes of a small binary: only headers should be read", fs.bytes_read.get());
+    assert!(
+        fs.bytes_read.get() < 64 * 1024,
+        "read {} bytes of a small binary: only headers should be read",
+        fs.bytes_read.get()
+    );
     assert!(fs.reads.get() <= 3, "{} reads for one small binary", fs.reads.get());
 
     let c = block_on(closure(&fs, &[(exe.clone(), info)])).unwrap();
@@ -98,8 +106,24 @@ fn the_closure_is_transitive_and_honours_runpath_origin() {
     std::fs::write(dir.join("greet.c"), "int inner(void);\nint greet(void) { return inner(); }\n").unwrap();
     std::fs::write(dir.join("main.c"), "int greet(void);\nint main(void) { return greet() - 7; }\n").unwrap();
     gcc(&["-shared", "-fPIC", "-o", "lib/inner/libinner.so", "inner.c"]);
-    gcc(&["-shared", "-fPIC", "-o", "lib/libgreet.so", "greet.c", "-Llib/inner", "-linner", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/inner"]);
-    gcc(&["-o", "bin/app", "main.c", "-Llib", "-lgreet", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib,-rpath-link,lib/inner"]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        "lib/libgreet.so",
+        "greet.c",
+        "-Llib/inner",
+        "-linner",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/inner",
+    ]);
+    gcc(&[
+        "-o",
+        "bin/app",
+        "main.c",
+        "-Llib",
+        "-lgreet",
+        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib,-rpath-link,lib/inner",
+    ]);
     let exe = dir.join("bin/app").display().to_string();
     let fs = HostFs::new("/");
     let info = block_on(inspect(&fs, &exe)).unwrap().unwrap();
@@ -109,7 +133,11 @@ fn the_closure_is_transitive_and_honours_runpath_origin() {
     assert!(c.missing.is_empty(), "{:?}", c.missing);
     let root = dir.display();
     assert!(c.files.contains(&format!("{root}/lib/libgreet.so")), "{:?}", c.files);
-    assert!(c.files.contains(&format!("{root}/lib/inner/libinner.so")), "found through libgreet's own RUNPATH: {:?}", c.files);
+    assert!(
+        c.files.contains(&format!("{root}/lib/inner/libinner.so")),
+        "found through libgreet's own RUNPATH: {:?}",
+        c.files
+    );
     assert!(c.files.iter().any(|f| f.ends_with("/libc.so.6")), "{:?}", c.files);
 }
 
@@ -119,11 +147,25 @@ fn a_missing_library_is_reported_with_where_it_was_searched() {
     std::fs::create_dir_all(&dir).unwrap();
     let lib_src = dir.join("gone.c");
     std::fs::write(&lib_src, "int gone(void) { return 1; }\n").unwrap();
-    assert!(Command::new("gcc").args(["-shared", "-fPIC", "-o"]).arg(dir.join("libgone.so")).arg(&lib_src).status().unwrap().success());
+    assert!(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(dir.join("libgone.so"))
+        .arg(&lib_src)
+        .status()
+        .unwrap()
+        .success());
     let main_src = dir.join("main.c");
     std::fs::write(&main_src, "int gone(void);\nint main(void) { return gone(); }\n").unwrap();
     let exe = dir.join("app");
-    assert!(Command::new("gcc").arg("-o").arg(&exe).arg(&main_src).arg(format!("-L{}", dir.display())).arg("-lgone").status().unwrap().success());
+    assert!(Command::new("gcc")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&main_src)
+        .arg(format!("-L{}", dir.display()))
+        .arg("-lgone")
+        .status()
+        .unwrap()
+        .success());
     std::fs::remove_file(dir.join("libgone.so")).unwrap();
     let exe = exe.display().to_string();
     let fs = HostFs::new("/");
@@ -202,7 +244,9 @@ fn the_executables_rpath_serves_its_libraries_dependencies() {
     // app (DT_RPATH $ORIGIN/lib) -> libouter.so (no RUNPATH) -> libinner.so, found through app's RPATH.
     let dir = std::env::temp_dir().join(format!("scratchkit-exe-rpath-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("lib")).unwrap();
-    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    let gcc = |args: &[&str]| {
+        assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}")
+    };
     std::fs::write(dir.join("inner.c"), "int inner(void) { return 0; }\n").unwrap();
     std::fs::write(dir.join("outer.c"), "int inner(void);\nint outer(void) { return inner(); }\n").unwrap();
     std::fs::write(dir.join("main.c"), "int outer(void);\nint main(void) { return outer(); }\n").unwrap();
@@ -263,7 +307,9 @@ fn app_needing_an_absent_library(name: &str, flags: &[&str]) -> Vec<u8> {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("absent.c"), "int absent(void) { return 0; }\n").unwrap();
     std::fs::write(dir.join("main.c"), "int absent(void);\nint main(void) { return absent(); }\n").unwrap();
-    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    let gcc = |args: &[&str]| {
+        assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}")
+    };
     gcc(&["-shared", "-fPIC", "-o", "libabsent.so", "absent.c"]);
     let mut link = vec!["-o", "app", "main.c", "-L.", "-labsent"];
     link.extend(flags);
@@ -291,7 +337,10 @@ fn searched_for_the_absent_library(builder: &Builder) -> Vec<String> {
 fn ld_so_conf_is_read_with_its_includes_comments_and_separators() {
     let b = Builder::new("ldconf");
     b.put("/bin/app", &app_needing_an_absent_library("ldconf", &[]))
-        .put("/etc/ld.so.conf", b"# a comment\ninclude /etc/ld.so.conf.d/lib*.conf\ninclude\nhwcap 1 /hw\n/opt/a   # after a path\n")
+        .put(
+            "/etc/ld.so.conf",
+            b"# a comment\ninclude /etc/ld.so.conf.d/lib*.conf\ninclude\nhwcap 1 /hw\n/opt/a   # after a path\n",
+        )
         // `lib*.conf` takes lib.conf (the star may match nothing) and libx.conf; not other.conf, lib.conf.bak or libconf.
         .put("/etc/ld.so.conf.d/lib.conf", b"/opt/star-empty\n")
         .put("/etc/ld.so.conf.d/libx.conf", b"/opt/x\ninclude /etc/nested/*.conf\n")
@@ -425,7 +474,12 @@ fn a_corrupt_header_cannot_make_us_read_the_whole_file() {
 fn an_oversized_dynamic_section_is_refused() {
     let exe = compile_c_bytes("dynamic-size");
     let elf = goblin::elf::Elf::parse(&exe).unwrap();
-    let (index, _) = elf.program_headers.iter().enumerate().find(|(_, p)| p.p_type == goblin::elf::program_header::PT_DYNAMIC).unwrap();
+    let (index, _) = elf
+        .program_headers
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.p_type == goblin::elf::program_header::PT_DYNAMIC)
+        .unwrap();
     // p_filesz is at +32 in an ELF64 program header.
     let at = elf.header.e_phoff as usize + index * elf.header.e_phentsize as usize + 32;
     let b = Builder::new("dynamic-size");
@@ -447,9 +501,14 @@ fn a_dynamic_string_table_of_any_size_costs_only_the_blocks_of_its_names() {
     let dynamic = elf.program_headers.iter().find(|p| p.p_type == goblin::elf::program_header::PT_DYNAMIC).unwrap();
     let (dyn_offset, dyn_size) = (dynamic.p_offset as usize, dynamic.p_filesz as usize);
     let strtab = elf.dynamic.as_ref().unwrap().info.strtab as u64;
-    let needed = elf.dynamic.as_ref().unwrap().dyns.iter().find(|d| d.d_tag == goblin::elf::dynamic::DT_NEEDED).unwrap().d_val;
-    let entry_of =
-        |tag: u64| (0..dyn_size / 16).map(|i| dyn_offset + i * 16).find(|&at| u64::from_le_bytes(exe[at..at + 8].try_into().unwrap()) == tag).unwrap();
+    let needed =
+        elf.dynamic.as_ref().unwrap().dyns.iter().find(|d| d.d_tag == goblin::elf::dynamic::DT_NEEDED).unwrap().d_val;
+    let entry_of = |tag: u64| {
+        (0..dyn_size / 16)
+            .map(|i| dyn_offset + i * 16)
+            .find(|&at| u64::from_le_bytes(exe[at..at + 8].try_into().unwrap()) == tag)
+            .unwrap()
+    };
     let strsz = entry_of(goblin::elf::dynamic::DT_STRSZ);
     let entry = entry_of(goblin::elf::dynamic::DT_NEEDED);
     exe.resize(exe.len() + (2 << 20), 0);
@@ -465,7 +524,8 @@ fn a_dynamic_string_table_of_any_size_costs_only_the_blocks_of_its_names() {
     exe.truncate(exe.len() - (2 << 20));
     assert_eq!(u64::from_le_bytes(exe[entry + 8..entry + 16].try_into().unwrap()), needed);
     let past_end = exe.len() as u64 - strtab + 8;
-    let cut = patched(patched(exe.clone(), strsz + 8, &(past_end + 64).to_le_bytes()), entry + 8, &past_end.to_le_bytes());
+    let cut =
+        patched(patched(exe.clone(), strsz + 8, &(past_end + 64).to_le_bytes()), entry + 8, &past_end.to_le_bytes());
     b.put("/cut", &cut);
     let err = block_on(inspect(&b.fs(), "/cut")).unwrap_err();
     assert!(err.contains("/cut") && err.contains("runs past the end of the file"), "{err}");
@@ -483,11 +543,16 @@ fn a_library_with_a_dynamic_string_table_over_one_mib_keeps_its_names() {
     std::fs::create_dir_all(dir.join("lib")).unwrap();
     let mut big = String::from("#include <math.h>\ndouble root(double x) { return sqrt(x); }\n");
     for i in 0..14_000 {
-        big.push_str(&format!("int a_symbol_with_a_long_name_as_cxx_mangling_makes_them_{i:06}_xxxxxxxxxxxxxxxxxxxxxxxx = {i};\n"));
+        big.push_str(&format!(
+            "int a_symbol_with_a_long_name_as_cxx_mangling_makes_them_{i:06}_xxxxxxxxxxxxxxxxxxxxxxxx = {i};\n"
+        ));
     }
     std::fs::write(dir.join("big.c"), big).unwrap();
-    std::fs::write(dir.join("main.c"), "double root(double);\nint main(void) { return root(4.0) == 2.0 ? 0 : 1; }\n").unwrap();
-    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    std::fs::write(dir.join("main.c"), "double root(double);\nint main(void) { return root(4.0) == 2.0 ? 0 : 1; }\n")
+        .unwrap();
+    let gcc = |args: &[&str]| {
+        assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}")
+    };
     gcc(&["-shared", "-fPIC", "-fno-builtin", "-o", "lib/libbig.so", "big.c", "-lm"]);
     gcc(&["-o", "app", "main.c", "-Llib", "-lbig", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib"]);
     let lib = std::fs::read(dir.join("lib/libbig.so")).unwrap();
@@ -502,7 +567,11 @@ fn a_library_with_a_dynamic_string_table_over_one_mib_keeps_its_names() {
     let info = block_on(inspect(&fs, &exe)).unwrap().expect("ELF");
     let c = block_on(closure(&fs, &[(exe, info)])).unwrap();
     assert!(c.missing.is_empty(), "{:?}", c.missing);
-    assert!(c.files.iter().any(|f| f.ends_with("/libm.so.6")), "libm, needed by the library with the large table: {:?}", c.files);
+    assert!(
+        c.files.iter().any(|f| f.ends_with("/libm.so.6")),
+        "libm, needed by the library with the large table: {:?}",
+        c.files
+    );
 }
 
 #[test]

@@ -56,7 +56,8 @@ const MODERN_LLB_CAPS: &[&str] = &[
     "source.local.sharedkeyhint",
     "source.local.session",
 ];
-const MODERN_FRONTEND_CAPS: &[&str] = &["solve.base", "solve.inlinereturn", "gateway.warnings", "frontend.inputs", "resolveimage"];
+const MODERN_FRONTEND_CAPS: &[&str] =
+    &["solve.base", "solve.inlinereturn", "gateway.warnings", "frontend.inputs", "resolveimage"];
 
 /// What a solved Definition is, judged from its ops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +94,10 @@ impl fmt::Debug for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Answer::Images { images, multi_platform } => {
-                let list: Vec<String> = images.iter().map(|b| format!("{} {} {}", b.platform, b.ref_id, String::from_utf8_lossy(&b.config))).collect();
+                let list: Vec<String> = images
+                    .iter()
+                    .map(|b| format!("{} {} {}", b.platform, b.ref_id, String::from_utf8_lossy(&b.config)))
+                    .collect();
                 write!(f, "Images(multi_platform={multi_platform}, {list:#?})")
             }
             Answer::Metadata(md) => write!(f, "Metadata({:?})", md.keys().collect::<Vec<_>>()),
@@ -245,7 +249,11 @@ impl FakeGateway {
         let has_merge = ops.iter().any(|o| matches!(o.op, Some(pb::op::Op::Merge(_))));
         if !has_exec {
             for source in sources(def).iter().filter(|s| s.identifier.starts_with("local://")) {
-                let follow: Vec<String> = source.attrs.get("local.followpaths").and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
+                let follow: Vec<String> = source
+                    .attrs
+                    .get("local.followpaths")
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default();
                 if follow.iter().any(|p| p == ".dockerignore") {
                     return Kind::DockerIgnore;
                 }
@@ -258,7 +266,9 @@ impl FakeGateway {
                 return Kind::Builder;
             }
             let only_context = ops.iter().filter(|o| o.op.is_some()).count() == 1
-                && sources(def).iter().any(|s| s.identifier.starts_with("local://") && !s.attrs.contains_key("local.followpaths"));
+                && sources(def)
+                    .iter()
+                    .any(|s| s.identifier.starts_with("local://") && !s.attrs.contains_key("local.followpaths"));
             return if only_context { Kind::Context } else { Kind::Image };
         }
         let head_is_exec = head(def).is_some_and(|o| matches!(o.op, Some(pb::op::Op::Exec(_))));
@@ -330,7 +340,12 @@ impl FakeGateway {
         })
     }
 
-    fn resolve_image_config(&mut self, reference: &str, platform: &Platform, _mode: &str) -> Result<ResolvedImage, GatewayError> {
+    fn resolve_image_config(
+        &mut self,
+        reference: &str,
+        platform: &Platform,
+        _mode: &str,
+    ) -> Result<ResolvedImage, GatewayError> {
         self.resolved.push((reference.into(), platform.clone()));
         Ok(ResolvedImage { digest: DIGEST.into(), config: BUILDER_CONFIG.as_bytes().to_vec() })
     }
@@ -377,7 +392,8 @@ impl FakeGateway {
             return Ok(None);
         };
         let excluded = rest.split('/').next().is_some_and(|first| copy.exclude.iter().any(|e| e == first));
-        let included = copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rest) || glob_parent(p, &rest));
+        let included =
+            copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rest) || glob_parent(p, &rest));
         if excluded || (!rest.is_empty() && !included) {
             return Ok(None);
         }
@@ -402,7 +418,10 @@ impl FakeGateway {
             return Ok(FileStat { mode: DIR | 0o755, ..FileStat::default() });
         }
         if kind == Kind::Context {
-            let bytes = self.context_files.get(path).ok_or_else(|| GatewayError::new(format!("stat {path}: no such file or directory")))?;
+            let bytes = self
+                .context_files
+                .get(path)
+                .ok_or_else(|| GatewayError::new(format!("stat {path}: no such file or directory")))?;
             return Ok(FileStat { mode: 0o755, size: bytes.len() as i64, ..FileStat::default() });
         }
         if !matches!(kind, Kind::Builder | Kind::Probe) {
@@ -437,19 +456,28 @@ impl FakeGateway {
     fn read_dir(&mut self, ref_id: &str, path: &str) -> Result<Vec<String>, GatewayError> {
         let kind = self.solved_ref(ref_id)?.kind;
         let missing = || GatewayError::new(format!("readdir {path}: no such file or directory"));
-        let Some(dir) = (if matches!(kind, Kind::Builder | Kind::Probe) { self.builder_path(ref_id, kind, path)? } else { None }) else {
+        let Some(dir) =
+            (if matches!(kind, Kind::Builder | Kind::Probe) { self.builder_path(ref_id, kind, path)? } else { None })
+        else {
             return Err(missing());
         };
         let prefix = format!("{}/", dir.trim_end_matches('/'));
-        let mut names: Vec<String> =
-            self.builder_files.keys().filter(|p| p.starts_with(&prefix)).filter_map(|p| p[prefix.len()..].split('/').next().map(str::to_string)).collect();
+        let mut names: Vec<String> = self
+            .builder_files
+            .keys()
+            .filter(|p| p.starts_with(&prefix))
+            .filter_map(|p| p[prefix.len()..].split('/').next().map(str::to_string))
+            .collect();
         names.dedup();
         if kind == Kind::Probe {
             // What the probe's include patterns left out is not there.
             let copies = probe_copies(&self.solved_ref(ref_id)?.def);
             if let Some((copy, local)) = probe_location(&copies, path) {
                 let rel = |n: &str| if local.is_empty() { n.to_string() } else { format!("{local}/{n}") };
-                names.retain(|n| copy.include.is_empty() || copy.include.iter().any(|p| glob_matches(p, &rel(n)) || glob_parent(p, &rel(n))));
+                names.retain(|n| {
+                    copy.include.is_empty()
+                        || copy.include.iter().any(|p| glob_matches(p, &rel(n)) || glob_parent(p, &rel(n)))
+                });
             }
         }
         if names.is_empty() && !self.builder_files.get(&dir).is_some_and(FileStat::is_dir) {
@@ -465,7 +493,10 @@ impl FakeGateway {
             // The builder and the probe: each name stat'ed, as the trait's default does.
             let names = self.read_dir(ref_id, path)?;
             let base = path.trim_end_matches('/');
-            return names.into_iter().map(|n| self.stat_file(ref_id, &format!("{base}/{n}")).map(|s| FileStat { path: n, ..s })).collect();
+            return names
+                .into_iter()
+                .map(|n| self.stat_file(ref_id, &format!("{base}/{n}")).map(|s| FileStat { path: n, ..s }))
+                .collect();
         }
         let Some(image) = self.image.as_ref() else {
             return Err(GatewayError::new(format!("readdir {path}: {ref_id} is a {kind:?}")));
@@ -474,7 +505,11 @@ impl FakeGateway {
         let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
         Ok(image
             .iter()
-            .filter_map(|(p, stat)| p.strip_prefix(&prefix).filter(|n| !n.is_empty() && !n.contains('/')).map(|n| FileStat { path: n.into(), ..stat.clone() }))
+            .filter_map(|(p, stat)| {
+                p.strip_prefix(&prefix)
+                    .filter(|n| !n.is_empty() && !n.contains('/'))
+                    .map(|n| FileStat { path: n.into(), ..stat.clone() })
+            })
             .collect())
     }
 
@@ -524,7 +559,12 @@ impl Gateway for Shared<'_> {
     async fn ping(&self) -> Result<Caps, GatewayError> {
         self.call(|f| f.ping()).await
     }
-    async fn resolve_image_config(&self, reference: &str, platform: &Platform, mode: &str) -> Result<ResolvedImage, GatewayError> {
+    async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: &Platform,
+        mode: &str,
+    ) -> Result<ResolvedImage, GatewayError> {
         self.call(|f| f.resolve_image_config(reference, platform, mode)).await
     }
     async fn solve(&self, def: pb::Definition, cache_imports: &[CacheImport]) -> Result<String, GatewayError> {
@@ -589,7 +629,10 @@ fn head(def: &pb::Definition) -> Option<pb::Op> {
     let terminal = pb::Op::decode(def.def.last()?.as_slice()).ok()?;
     assert!(terminal.op.is_none(), "the last op is not the terminal op");
     let wanted = &terminal.inputs.first()?.digest;
-    def.def.iter().find(|bytes| &digest_of(bytes) == wanted).map(|bytes| pb::Op::decode(bytes.as_slice()).expect("an Op"))
+    def.def
+        .iter()
+        .find(|bytes| &digest_of(bytes) == wanted)
+        .map(|bytes| pb::Op::decode(bytes.as_slice()).expect("an Op"))
 }
 
 fn sources(def: &pb::Definition) -> Vec<pb::SourceOp> {
@@ -598,7 +641,10 @@ fn sources(def: &pb::Definition) -> Vec<pb::SourceOp> {
 
 /// Exec ops with the platform they run on.
 fn execs(def: &pb::Definition) -> Vec<(Option<pb::Platform>, pb::ExecOp)> {
-    ops(def).into_iter().filter_map(|o| if let Some(pb::op::Op::Exec(e)) = o.op { Some((o.platform, e)) } else { None }).collect()
+    ops(def)
+        .into_iter()
+        .filter_map(|o| if let Some(pb::op::Op::Exec(e)) = o.op { Some((o.platform, e)) } else { None })
+        .collect()
 }
 
 fn the_exec(def: &pb::Definition) -> (Option<pb::Platform>, pb::Meta) {
@@ -658,7 +704,12 @@ fn probe_copies(def: &pb::Definition) -> Vec<ProbeCopy> {
             let close = open + c.src[open..].find(']').expect("the class closes");
             let from = c.src[..open].trim_end_matches('/');
             ProbeCopy {
-                path: format!("{}{}{}", &c.src[..open], c.src[open + 1..close].trim_start_matches('\\'), &c.src[close + 1..]),
+                path: format!(
+                    "{}{}{}",
+                    &c.src[..open],
+                    c.src[open + 1..close].trim_start_matches('\\'),
+                    &c.src[close + 1..]
+                ),
                 dest: c.dest.clone(),
                 from: Some(if from.is_empty() { "/".into() } else { from.into() }),
                 include,
@@ -672,7 +723,8 @@ impl ProbeCopy {
     /// Whether this copy takes builder path `path` (itself, or as one of the names its patterns include).
     fn holds(&self, path: &str) -> bool {
         let below = path.strip_prefix(self.path.as_str()).and_then(|r| r.strip_prefix('/'));
-        path == self.path || below.is_some_and(|rest| !self.include.is_empty() && self.include.iter().any(|p| glob_matches(p, rest)))
+        path == self.path
+            || below.is_some_and(|rest| !self.include.is_empty() && self.include.iter().any(|p| glob_matches(p, rest)))
     }
 }
 
@@ -690,7 +742,8 @@ fn probe_location<'a>(copies: &'a [ProbeCopy], path: &str) -> Option<(&'a ProbeC
 
 /// The builder path a copy from the probe (`/N/<name>/...`) takes, or `None` for a copy not from the probe.
 fn from_probe(copies: &[ProbeCopy], src: &str) -> Option<String> {
-    probe_location(copies, src).map(|(copy, rest)| if rest.is_empty() { copy.path.clone() } else { format!("{}/{rest}", copy.path) })
+    probe_location(copies, src)
+        .map(|(copy, rest)| if rest.is_empty() { copy.path.clone() } else { format!("{}/{rest}", copy.path) })
 }
 
 /// Whether include pattern `pattern` matches `path`, as BuildKit's patternmatcher does: the pattern is
@@ -700,14 +753,16 @@ fn from_probe(copies: &[ProbeCopy], src: &str) -> Option<String> {
 fn glob_matches(pattern: &str, path: &str) -> bool {
     let Some(pattern) = include_components(pattern) else { return false };
     let path: Vec<&str> = path.split('/').collect();
-    pattern.len() <= path.len() && pattern.iter().zip(&path).all(|(p, n)| component_matches(p, &n.chars().collect::<Vec<_>>()))
+    pattern.len() <= path.len()
+        && pattern.iter().zip(&path).all(|(p, n)| component_matches(p, &n.chars().collect::<Vec<_>>()))
 }
 
 /// Whether `path` is a directory on the way to what `pattern` matches: BuildKit copies those too.
 fn glob_parent(pattern: &str, path: &str) -> bool {
     let Some(pattern) = include_components(pattern) else { return false };
     let path: Vec<&str> = path.split('/').collect();
-    path.len() < pattern.len() && pattern.iter().zip(&path).all(|(p, n)| component_matches(p, &n.chars().collect::<Vec<_>>()))
+    path.len() < pattern.len()
+        && pattern.iter().zip(&path).all(|(p, n)| component_matches(p, &n.chars().collect::<Vec<_>>()))
 }
 
 /// The components of an include pattern, or `None` for an exclusion.
@@ -740,7 +795,8 @@ fn name_of(def: &pb::Definition, digest: &str) -> String {
 /// The names of the image's layers, bottom first: the inputs of the merge, or (without MergeOp) the
 /// chain of file ops from the head down through each op's first input.
 fn layer_names(def: &pb::Definition) -> Vec<String> {
-    let by_digest: BTreeMap<String, pb::Op> = def.def.iter().map(|b| (digest_of(b), pb::Op::decode(b.as_slice()).expect("an Op"))).collect();
+    let by_digest: BTreeMap<String, pb::Op> =
+        def.def.iter().map(|b| (digest_of(b), pb::Op::decode(b.as_slice()).expect("an Op"))).collect();
     let terminal = pb::Op::decode(def.def.last().expect("ops").as_slice()).expect("an Op");
     let mut digest = terminal.inputs[0].digest.clone();
     if let Some(pb::op::Op::Merge(_)) = by_digest[&digest].op {
@@ -787,7 +843,11 @@ const LIBC: &str = "/lib/x86_64-linux-gnu/libc.so.6";
 /// A modern BuildKit whose builder produced a real dynamically linked `/out/app` and has glibc.
 fn fake_with_dynamic_app(fake: FakeGateway) -> FakeGateway {
     let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
-    fake.with_bytes("/out/app", 0o755, compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER)).with_bytes(LIBC, 0o755, host(LIBC))
+    fake.with_bytes("/out/app", 0o755, compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER)).with_bytes(
+        LIBC,
+        0o755,
+        host(LIBC),
+    )
 }
 
 fn config(built: &Built) -> Value {
@@ -874,32 +934,49 @@ fn a_static_binary_is_checked_through_the_probe_without_reading_the_builder() {
     let sources = |stage: &str| -> Vec<(Option<String>, String)> {
         let actions = actions_of(image, stage);
         assert!(!actions.is_empty(), "no op named {stage}");
-        actions.iter().filter_map(|a| a["copy"].as_str()).map(|src| (from_probe(&probe, src), src.to_string())).collect()
+        actions
+            .iter()
+            .filter_map(|a| a["copy"].as_str())
+            .map(|src| (from_probe(&probe, src), src.to_string()))
+            .collect()
     };
-    let from_the_probe =
-        |stage: &str| -> Vec<String> { sources(stage).into_iter().map(|(p, src)| p.unwrap_or_else(|| panic!("{src} is not from the probe"))).collect() };
+    let from_the_probe = |stage: &str| -> Vec<String> {
+        sources(stage).into_iter().map(|(p, src)| p.unwrap_or_else(|| panic!("{src} is not from the probe"))).collect()
+    };
     assert_eq!(from_the_probe("[internal] stage [app] /out/app"), ["/out/app"]);
     let mut etc = from_the_probe("[internal] stage [rootfs] ca-certificates, services, protocols, mime-types");
     etc.sort();
     assert_eq!(etc, [MIME_TYPES, PROTOCOLS, SERVICES, CA_BUNDLE]);
     assert_eq!(sources("[internal] stage [rootfs] timezones"), [(None, ZONEINFO.to_string())]);
     let metadata = sources("[internal] stage [rootfs] package metadata");
-    assert!(metadata.contains(&(Some("/etc/os-release".into()), metadata.iter().find(|(p, _)| p.is_some()).map(|(_, s)| s.clone()).unwrap_or_default())));
-    assert!(metadata.iter().any(|(p, src)| p.is_none() && src == "/usr/share/doc/ca-certificates/copyright"), "{metadata:?}");
+    assert!(metadata.contains(&(
+        Some("/etc/os-release".into()),
+        metadata.iter().find(|(p, _)| p.is_some()).map(|(_, s)| s.clone()).unwrap_or_default()
+    )));
+    assert!(
+        metadata.iter().any(|(p, src)| p.is_none() && src == "/usr/share/doc/ca-certificates/copyright"),
+        "{metadata:?}"
+    );
 }
 
 #[test]
 fn a_name_missing_from_a_held_directory_is_not_looked_for_in_the_builder() {
     // A copy of a directory's contents into /etc: whether it holds passwd, group, ... is asked below the
     // copied directory; the probe's listing of it answers for the builder.
-    let spec = format!("{}  - {{from: /out/etc/, to: /etc/}}\nimage:\n  entrypoint: [/out/app]\n", fixture("ok/smallest.yaml"));
+    let spec = format!(
+        "{}  - {{from: /out/etc/, to: /etc/}}\nimage:\n  entrypoint: [/out/app]\n",
+        fixture("ok/smallest.yaml")
+    );
     let mut fake = FakeGateway::modern(&spec).with_file("/out/etc", DIR | 0o755).with_file("/out/etc/app.conf", 0o644);
     run_frontend(&mut fake, &[]);
     fake.images();
     assert!(!fake.probe_reads.is_empty());
     assert!(!fake.builder_reads.iter().any(|p| p.starts_with("/out/etc")), "{:?}", fake.builder_reads);
     // And one that is there is found, through the probe.
-    let mut fake = FakeGateway::modern(&spec).with_file("/out/etc", DIR | 0o755).with_file("/out/etc/app.conf", 0o644).with_file("/out/etc/passwd", 0o644);
+    let mut fake = FakeGateway::modern(&spec)
+        .with_file("/out/etc", DIR | 0o755)
+        .with_file("/out/etc/app.conf", 0o644)
+        .with_file("/out/etc/passwd", 0o644);
     run_frontend(&mut fake, &[]);
     assert!(fake.error().contains("`/out/etc/passwd` would be copied onto `/etc/passwd`"), "{}", fake.error());
 }
@@ -924,13 +1001,19 @@ fn a_probe_that_fails_leaves_the_builder_to_be_read_and_the_image_without_it() {
     assert_eq!(fake.definitions(Kind::Probe).len(), 1);
     assert!(fake.builder_reads.iter().any(|p| p == "/out/app"), "{:?}", fake.builder_reads);
     let image = fake.only(Kind::Image);
-    assert!(!op_names(image).iter().any(|n| n == scratchkit::lower::probe::NAME), "the image copies from a probe that failed");
+    assert!(
+        !op_names(image).iter().any(|n| n == scratchkit::lower::probe::NAME),
+        "the image copies from a probe that failed"
+    );
 }
 
 #[test]
 fn a_name_listed_in_a_held_directory_but_not_readable_there_is_looked_for_in_the_builder() {
     // /out/etc/passwd links to the builder's /etc/passwd: the builder resolves it, the probe cannot.
-    let spec = format!("{}  - {{from: /out/etc/, to: /etc/}}\nimage:\n  entrypoint: [/out/app]\n", fixture("ok/smallest.yaml"));
+    let spec = format!(
+        "{}  - {{from: /out/etc/, to: /etc/}}\nimage:\n  entrypoint: [/out/app]\n",
+        fixture("ok/smallest.yaml")
+    );
     let mut fake = FakeGateway::modern(&spec)
         .with_file("/out/etc", DIR | 0o755)
         .with_file("/out/etc/app.conf", 0o644)
@@ -943,10 +1026,13 @@ fn a_name_listed_in_a_held_directory_but_not_readable_there_is_looked_for_in_the
 
 /// A spec that copies `n` files out of `/out/files` (and the entrypoint), and a builder that has them.
 fn sibling_copies(n: usize) -> FakeGateway {
-    let mut spec = "# syntax=scratchkit:dev\nbuilder:\n  image: golang:1.23\n  run: make\ncopy:\n  - /out/app\n".to_string();
+    let mut spec =
+        "# syntax=scratchkit:dev\nbuilder:\n  image: golang:1.23\n  run: make\ncopy:\n  - /out/app\n".to_string();
     spec.extend((0..n).map(|i| format!("  - /out/files/f{i:04}\n")));
     spec.push_str("image:\n  entrypoint: [/out/app]\n");
-    (0..n).fold(FakeGateway::modern(&spec).with_file("/out/files", DIR | 0o755), |fake, i| fake.with_file(&format!("/out/files/f{i:04}"), 0o644))
+    (0..n).fold(FakeGateway::modern(&spec).with_file("/out/files", DIR | 0o755), |fake, i| {
+        fake.with_file(&format!("/out/files/f{i:04}"), 0o644)
+    })
 }
 
 /// How many of the probe's copies make BuildKit walk `dir`: a literal copy walks all that is below its
@@ -990,7 +1076,11 @@ fn a_layer_of_many_copies_is_named_by_its_first_eight() {
     let names = op_names(fake.only(Kind::Image));
     let app =
         "[app] /out/app /out/files/f0000 /out/files/f0001 /out/files/f0002 /out/files/f0003 /out/files/f0004 /out/files/f0005 /out/files/f0006 and 293 more";
-    assert!(names.iter().any(|n| n == app), "{:?}", names.iter().filter(|n| n.contains("[app]")).map(|n| &n[..n.len().min(200)]).collect::<Vec<_>>());
+    assert!(
+        names.iter().any(|n| n == app),
+        "{:?}",
+        names.iter().filter(|n| n.contains("[app]")).map(|n| &n[..n.len().min(200)]).collect::<Vec<_>>()
+    );
     assert!(names.iter().all(|n| n.len() < 300), "a name grows with the copies");
 }
 
@@ -1000,7 +1090,9 @@ fn the_checks_have_at_most_16_gateway_requests_in_flight() {
     // says so) or holds a link to outside it (then read in the builder).
     let n = 60;
     let missing = (0..n).fold(sibling_copies(n), |fake, i| fake.without_file(&format!("/out/files/f{i:04}")));
-    let linked = (0..n).fold(sibling_copies(n).with_file("/opt/data", 0o644), |fake, i| fake.with_link(&format!("/out/files/f{i:04}"), "/opt/data"));
+    let linked = (0..n).fold(sibling_copies(n).with_file("/opt/data", 0o644), |fake, i| {
+        fake.with_link(&format!("/out/files/f{i:04}"), "/opt/data")
+    });
     for (what, mut fake) in [("found", sibling_copies(n)), ("missing", missing), ("linked", linked)] {
         run_frontend(&mut fake, &[]);
         assert_eq!(fake.peak_in_flight, 16, "{what}");
@@ -1010,13 +1102,16 @@ fn the_checks_have_at_most_16_gateway_requests_in_flight() {
 #[test]
 fn a_copied_symlink_is_read_and_copied_from_the_builder() {
     // The probe copies the entries of /out as they are: /out/app, a link to /opt/app, points outside it.
-    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_file("/opt/app", 0o755).with_link("/out/app", "/opt/app");
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"))
+        .with_file("/opt/app", 0o755)
+        .with_link("/out/app", "/opt/app");
     run_frontend(&mut fake, &[]);
     fake.images();
     assert!(fake.builder_reads.iter().any(|p| p == "/out/app"), "{:?}", fake.builder_reads);
     let probe = probe_copies(fake.only(Kind::Probe));
     let app = actions_of(fake.only(Kind::Image), "[internal] stage [app] /out/app");
-    let sources: Vec<(Option<String>, &str)> = app.iter().filter_map(|a| a["copy"].as_str()).map(|src| (from_probe(&probe, src), src)).collect();
+    let sources: Vec<(Option<String>, &str)> =
+        app.iter().filter_map(|a| a["copy"].as_str()).map(|src| (from_probe(&probe, src), src)).collect();
     assert_eq!(sources, [(None, "/out/app")], "the image copies the link out of the probe");
 }
 
@@ -1077,7 +1172,8 @@ fn buildkit_0_8_gets_a_chain_that_merges_directories_and_a_zoneinfo_copy_without
     fake.llb_caps.remove("file.copy.includeexcludepatterns");
     run_frontend(&mut fake, &[ALLOW_OLD]);
     let image = fake.only(Kind::Image);
-    let by_digest: BTreeMap<String, pb::Op> = image.def.iter().map(|b| (digest_of(b), pb::Op::decode(b.as_slice()).expect("an Op"))).collect();
+    let by_digest: BTreeMap<String, pb::Op> =
+        image.def.iter().map(|b| (digest_of(b), pb::Op::decode(b.as_slice()).expect("an Op"))).collect();
     // Walk the chain bottom up: each layer op copies its staged tops onto the layers below.
     let mut chain = Vec::new();
     let mut digest = pb::Op::decode(image.def.last().unwrap().as_slice()).unwrap().inputs[0].digest.clone();
@@ -1124,7 +1220,8 @@ fn buildkit_0_8_gets_a_chain_that_merges_directories_and_a_zoneinfo_copy_without
 #[test]
 fn with_and_without_mergeop_the_image_has_the_same_layers() {
     let spec = fixture("ok/smallest.yaml");
-    let (mut modern, mut old) = (fake_with_dynamic_app(FakeGateway::modern(&spec)), fake_with_dynamic_app(FakeGateway::old_buildkit(&spec)));
+    let (mut modern, mut old) =
+        (fake_with_dynamic_app(FakeGateway::modern(&spec)), fake_with_dynamic_app(FakeGateway::old_buildkit(&spec)));
     run_frontend(&mut modern, &[]);
     run_frontend(&mut old, &[ALLOW_OLD]);
     let (merged, chained) = (layer_names(modern.only(Kind::Image)), layer_names(old.only(Kind::Image)));
@@ -1176,7 +1273,11 @@ fn a_dynamic_binary_inside_a_copied_directory_gets_its_loader_and_libc() {
         .with_file("/out/tree", DIR | 0o755)
         .with_file("/out/tree/bin", DIR | 0o755)
         .with_bytes("/out/tree/bin/app", 0o755, compiled_c_program())
-        .with_bytes("/out/tree/README", 0o644, b"not a program, and long enough to be looked at: only its first bytes are read".to_vec())
+        .with_bytes(
+            "/out/tree/README",
+            0o644,
+            b"not a program, and long enough to be looked at: only its first bytes are read".to_vec(),
+        )
         .with_bytes(LOADER, 0o755, host(LOADER))
         .with_bytes(LIBC, 0o755, host(LIBC));
     run_frontend(&mut fake, &[]);
@@ -1203,14 +1304,16 @@ fn a_dynamic_binary_from_the_context_without_a_builder_is_a_located_error() {
     }
     assert!(fake.definitions(Kind::Image).is_empty(), "no image is solved");
     // A static file (here a script) from the context needs nothing.
-    let mut fake = FakeGateway::modern(spec).with_context_file("/hello", b"#!/bin/sh\necho hi, as a long enough script to be looked at\n".to_vec());
+    let mut fake = FakeGateway::modern(spec)
+        .with_context_file("/hello", b"#!/bin/sh\necho hi, as a long enough script to be looked at\n".to_vec());
     run_frontend(&mut fake, &[]);
     fake.images();
 }
 
 #[test]
 fn a_dynamic_binary_from_a_named_context_without_a_builder_is_a_located_error() {
-    let mut fake = FakeGateway::modern("copy:\n  - {from: \"context:web:bin/hello\", to: /hello}\n").with_context_file("/bin/hello", compiled_c_program());
+    let mut fake = FakeGateway::modern("copy:\n  - {from: \"context:web:bin/hello\", to: /hello}\n")
+        .with_context_file("/bin/hello", compiled_c_program());
     run_frontend(&mut fake, &[("context:web", "local:web")]);
     let error = fake.error();
     assert!(reports(error, SK317, "`context:web:bin/hello`") && error.contains("scratch.yaml:2:5"), "{error}");
@@ -1221,8 +1324,10 @@ fn a_dynamic_binary_from_the_context_gets_its_libraries_from_the_builder_image()
     // A builder with no `run`: its image only provides the libraries.
     let spec = "builder:\n  image: golang:1.23\ncopy:\n  - {from: \"context:hello\", to: /usr/local/bin/hello}\nimage:\n  entrypoint: [/usr/local/bin/hello]\n";
     let host = |p: &str| std::fs::read(p).unwrap_or_else(|e| panic!("the host has no {p}: {e}"));
-    let mut fake =
-        FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER)).with_bytes(LIBC, 0o755, host(LIBC));
+    let mut fake = FakeGateway::modern(spec)
+        .with_context_file("/hello", compiled_c_program())
+        .with_bytes(LOADER, 0o755, host(LOADER))
+        .with_bytes(LIBC, 0o755, host(LIBC));
     run_frontend(&mut fake, &[]);
     fake.images();
     let copies = library_copies(fake.only(Kind::Image));
@@ -1230,10 +1335,17 @@ fn a_dynamic_binary_from_the_context_gets_its_libraries_from_the_builder_image()
         assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
     }
     // The builder without them: the error names the context's file, at its copy entry.
-    let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(LOADER, 0o755, host(LOADER));
+    let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(
+        LOADER,
+        0o755,
+        host(LOADER),
+    );
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(reports(error, SK313, "`context:hello` needs `libc.so.6`") && error.contains("scratch.yaml:4:5"), "{error}");
+    assert!(
+        reports(error, SK313, "`context:hello` needs `libc.so.6`") && error.contains("scratch.yaml:4:5"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -1266,14 +1378,19 @@ fn a_library_missing_from_the_builder_is_named() {
 
 #[test]
 fn cache_from_reaches_every_builder_and_image_solve_of_every_platform() {
-    let imports = r#"[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/cache:app"}},{"Type":"local","Attrs":{"src":"/tmp/c"}}]"#;
+    let imports =
+        r#"[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/cache:app"}},{"Type":"local","Attrs":{"src":"/tmp/c"}}]"#;
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[("cache-imports", imports), ("platform", "linux/amd64,linux/arm64")]);
     assert_eq!(fake.images().0.len(), 2);
     let builds: Vec<&Solved> = fake.solved.iter().filter(|s| matches!(s.kind, Kind::Builder | Kind::Image)).collect();
     assert_eq!(builds.len(), 4, "a builder and an image solve per platform");
     for solved in builds {
-        let got: Vec<(&str, &str)> = solved.cache_imports.iter().map(|c| (c.kind.as_str(), c.attrs.values().next().map_or("", String::as_str))).collect();
+        let got: Vec<(&str, &str)> = solved
+            .cache_imports
+            .iter()
+            .map(|c| (c.kind.as_str(), c.attrs.values().next().map_or("", String::as_str)))
+            .collect();
         assert_eq!(got, [("registry", "127.0.0.1:5000/cache:app"), ("local", "/tmp/c")], "{:?} solve", solved.kind);
     }
 }
@@ -1283,7 +1400,13 @@ fn legacy_cache_from_refs_are_registry_imports() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[("cache-from", "127.0.0.1:5000/cache:app")]);
     let builder = fake.solved.iter().find(|s| s.kind == Kind::Builder).expect("a builder solve");
-    assert_eq!(builder.cache_imports, [CacheImport { kind: "registry".into(), attrs: [("ref".to_string(), "127.0.0.1:5000/cache:app".to_string())].into() }]);
+    assert_eq!(
+        builder.cache_imports,
+        [CacheImport {
+            kind: "registry".into(),
+            attrs: [("ref".to_string(), "127.0.0.1:5000/cache:app".to_string())].into()
+        }]
+    );
 }
 
 #[test]
@@ -1306,7 +1429,11 @@ fn a_malformed_cache_imports_option_is_an_error_not_ignored() {
 fn an_unknown_image_resolve_mode_is_refused_before_any_solve() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[("image-resolve-mode", "always")]);
-    assert!(fake.error().contains("image-resolve-mode `always` is not a resolve mode: use default, pull or local"), "{}", fake.error());
+    assert!(
+        fake.error().contains("image-resolve-mode `always` is not a resolve mode: use default, pull or local"),
+        "{}",
+        fake.error()
+    );
     assert!(fake.solved.is_empty(), "{} solves", fake.solved.len());
 }
 
@@ -1317,9 +1444,13 @@ fn the_build_context_is_read_through_its_own_session() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[("local-sessionid:context", "session-2")]);
     fake.images();
-    let contexts: Vec<pb::SourceOp> = fake.solved.iter().flat_map(|s| sources(&s.def)).filter(|s| s.identifier == "local://context").collect();
+    let contexts: Vec<pb::SourceOp> =
+        fake.solved.iter().flat_map(|s| sources(&s.def)).filter(|s| s.identifier == "local://context").collect();
     assert!(!contexts.is_empty());
-    assert!(contexts.iter().all(|s| s.attrs.get("local.session").map(String::as_str) == Some("session-2")), "{contexts:#?}");
+    assert!(
+        contexts.iter().all(|s| s.attrs.get("local.session").map(String::as_str) == Some("session-2")),
+        "{contexts:#?}"
+    );
 }
 
 /// A 200 KB option is quoted cut, as diagnostics are: its start, `…`, and its size (it was echoed whole,
@@ -1348,9 +1479,19 @@ fn label_flags_reach_the_image_config_and_win_over_the_spec() {
 /// The spec lines the source map gives the op named `name`.
 fn source_lines(def: &pb::Definition, name: &str) -> Vec<(i32, i32)> {
     let source = def.source.as_ref().expect("a source map");
-    let digest = def.def.iter().map(|b| digest_of(b)).find(|d| name_of(def, d) == name).unwrap_or_else(|| panic!("no op named {name}"));
+    let digest = def
+        .def
+        .iter()
+        .map(|b| digest_of(b))
+        .find(|d| name_of(def, d) == name)
+        .unwrap_or_else(|| panic!("no op named {name}"));
     source.locations.get(&digest).map_or_else(Vec::new, |l| {
-        l.locations.iter().flat_map(|loc| loc.ranges.iter().map(|r| (r.start.unwrap_or_default().line, r.end.unwrap_or_default().line))).collect()
+        l.locations
+            .iter()
+            .flat_map(|loc| {
+                loc.ranges.iter().map(|r| (r.start.unwrap_or_default().line, r.end.unwrap_or_default().line))
+            })
+            .collect()
     })
 }
 
@@ -1382,7 +1523,11 @@ fn rootfs_layers_point_back_at_their_keys() {
     // Lines next to each other are one range (a copy list of thousands of lines is one, not thousands).
     let accounts = "[rootfs] users, home, tmp, nsswitch";
     assert_eq!(source_lines(image, accounts), [(8, 10)]);
-    assert_eq!(source_lines(image, &format!("[internal] stage {accounts}")), source_lines(image, accounts), "the staging op too");
+    assert_eq!(
+        source_lines(image, &format!("[internal] stage {accounts}")),
+        source_lines(image, accounts),
+        "the staging op too"
+    );
     // ca-certificates (11); services, protocols and mime types are defaults the spec does not write.
     assert_eq!(source_lines(image, "[rootfs] ca-certificates, services, protocols, mime-types"), [(11, 11)]);
     assert_eq!(source_lines(image, "[rootfs] dirs, files"), [(13, 13), (15, 15)]);
@@ -1436,7 +1581,11 @@ fn build_args_reach_the_builder_run() {
     assert!(script.contains("main.greeting=${GREETING}"), "{script}");
     assert!(script.contains("-o /out/app-${GREETING}"), "{script}");
     assert!(meta.env.contains(&"GREETING=bonjour".to_string()), "{:?}", meta.env);
-    assert!(!meta.env.iter().chain(&meta.args).any(|s| s.contains("hello")), "the default leaked: {script} {:?}", meta.env);
+    assert!(
+        !meta.env.iter().chain(&meta.args).any(|s| s.contains("hello")),
+        "the default leaked: {script} {:?}",
+        meta.env
+    );
     assert_eq!(config(&images[0])["config"]["Labels"]["greeting"], "bonjour");
 }
 
@@ -1476,8 +1625,18 @@ fn a_copied_directory_holding_passwd_or_nsswitch_is_refused_after_the_build() {
         .with_file("/out/etc/nsswitch.conf", 0o644);
     run_frontend(&mut fake, &[]);
     let error = fake.error();
-    assert!(error.contains("`/out/etc/passwd` would be copied onto `/etc/passwd`, which `rootfs.users` and `rootfs.groups` writes"), "{error}");
-    assert!(error.contains("`/out/etc/nsswitch.conf` would be copied onto `/etc/nsswitch.conf`, which `rootfs.nsswitch` writes"), "{error}");
+    assert!(
+        error.contains(
+            "`/out/etc/passwd` would be copied onto `/etc/passwd`, which `rootfs.users` and `rootfs.groups` writes"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains(
+            "`/out/etc/nsswitch.conf` would be copied onto `/etc/nsswitch.conf`, which `rootfs.nsswitch` writes"
+        ),
+        "{error}"
+    );
     assert!(error.contains("set `rootfs.nsswitch: false` to ship your own"), "{error}");
     // The copy entry's line: `  - {from: /out/etc/, to: /etc/}`.
     assert!(error.contains("scratch.yaml:7:5"), "{error}");
@@ -1492,22 +1651,39 @@ fn a_copied_directory_holding_passwd_or_nsswitch_is_refused_after_the_build() {
 
 /// Every path the image's file ops copy to.
 fn copy_destinations(def: &pb::Definition) -> Vec<String> {
-    rendered_ops(def).iter().filter_map(|op| op["file"].as_array()).flatten().filter_map(|a| a["dest"].as_str().map(str::to_string)).collect()
+    rendered_ops(def)
+        .iter()
+        .filter_map(|op| op["file"].as_array())
+        .flatten()
+        .filter_map(|a| a["dest"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[test]
 fn a_builder_without_netbase_or_media_types_warns_and_the_image_goes_without_them() {
-    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).without_file(SERVICES).without_file(PROTOCOLS).without_file(MIME_TYPES);
+    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"))
+        .without_file(SERVICES)
+        .without_file(PROTOCOLS)
+        .without_file(MIME_TYPES);
     run_frontend(&mut fake, &[]);
 
     let (images, _) = fake.images();
     assert_eq!(images.len(), 1);
     // One warning per package, at the builder image (smallest.yaml line 3, the value), naming what to install.
-    let warnings: Vec<(String, String, usize, usize)> =
-        fake.warnings.iter().map(|w| (w.message.clone(), w.hint.clone().unwrap_or_default(), w.line, w.column)).collect();
+    let warnings: Vec<(String, String, usize, usize)> = fake
+        .warnings
+        .iter()
+        .map(|w| (w.message.clone(), w.hint.clone().unwrap_or_default(), w.line, w.column))
+        .collect();
     assert_eq!(warnings.len(), 2, "{warnings:#?}");
-    assert_eq!(warnings[0].0, "the builder image has no `/etc/services` or `/etc/protocols`, so the image is built without them");
-    assert!(warnings[0].1.contains("apt-get install netbase") && warnings[0].1.contains("`rootfs.services: false`"), "{warnings:#?}");
+    assert_eq!(
+        warnings[0].0,
+        "the builder image has no `/etc/services` or `/etc/protocols`, so the image is built without them"
+    );
+    assert!(
+        warnings[0].1.contains("apt-get install netbase") && warnings[0].1.contains("`rootfs.services: false`"),
+        "{warnings:#?}"
+    );
     assert_eq!(warnings[1].0, "the builder image has no `/etc/mime.types`, so the image is built without it");
     assert!(warnings[1].1.contains("apt-get install media-types"), "{warnings:#?}");
     assert!(warnings.iter().all(|w| (w.2, w.3) == (3, 10)), "{warnings:#?}");
@@ -1517,7 +1693,10 @@ fn a_builder_without_netbase_or_media_types_warns_and_the_image_goes_without_the
         assert!(!dests.iter().any(|d| d == gone), "{gone} is still copied: {dests:?}");
     }
     assert!(dests.iter().any(|d| d == CA_BUNDLE), "{dests:?}");
-    assert!(rendered_ops(fake.only(Kind::Image)).iter().any(|op| op["name"] == "[rootfs] ca-certificates"), "the layer is not named for what it holds");
+    assert!(
+        rendered_ops(fake.only(Kind::Image)).iter().any(|op| op["name"] == "[rootfs] ca-certificates"),
+        "the layer is not named for what it holds"
+    );
 }
 
 #[test]
@@ -1529,7 +1708,8 @@ fn with_netbase_and_media_types_the_files_share_the_ca_bundle_layer() {
     for want in [SERVICES, PROTOCOLS, MIME_TYPES] {
         assert!(dests.iter().any(|d| d == want), "{want} is not copied: {dests:?}");
     }
-    let names: Vec<String> = rendered_ops(fake.only(Kind::Image)).iter().filter_map(|op| op["name"].as_str().map(str::to_string)).collect();
+    let names: Vec<String> =
+        rendered_ops(fake.only(Kind::Image)).iter().filter_map(|op| op["name"].as_str().map(str::to_string)).collect();
     assert!(names.iter().any(|n| n == "[rootfs] ca-certificates, services, protocols, mime-types"), "{names:#?}");
 }
 
@@ -1540,7 +1720,10 @@ fn a_data_file_the_spec_asks_for_must_be_in_the_builder() {
     run_frontend(&mut fake, &[]);
 
     let error = fake.error();
-    assert!(error.contains("error[SK336]: `rootfs.services: true`, but the builder image has no `/etc/services`"), "{error}");
+    assert!(
+        error.contains("error[SK336]: `rootfs.services: true`, but the builder image has no `/etc/services`"),
+        "{error}"
+    );
     assert!(error.contains("scratch.yaml:9:13"), "{error}");
     assert!(error.contains("apt-get install netbase"), "{error}");
     // The optional file is only a warning, shown with the error.
@@ -1584,7 +1767,8 @@ fn independent_requests_are_in_flight_together() {
 
 #[test]
 fn build_failure_is_returned_as_is() {
-    let failure = r#"process "/bin/sh -c CGO_ENABLED=0 go build -o /out/app ." did not complete successfully: exit code: 1"#;
+    let failure =
+        r#"process "/bin/sh -c CGO_ENABLED=0 go build -o /out/app ." did not complete successfully: exit code: 1"#;
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).failing_build(failure);
     run_frontend(&mut fake, &[]);
 
@@ -1596,7 +1780,10 @@ fn build_failure_is_returned_as_is() {
 fn build_failure_details_are_passed_back_unchanged() {
     // What BuildKit attaches to a failed exec: typed details buildx renders (the step, its source lines).
     let details = vec![
-        prost_types::Any { type_url: "github.com/moby/buildkit/solver/errdefs.Source".into(), value: vec![10, 3, 1, 2, 3] },
+        prost_types::Any {
+            type_url: "github.com/moby/buildkit/solver/errdefs.Source".into(),
+            value: vec![10, 3, 1, 2, 3],
+        },
         prost_types::Any { type_url: "github.com/moby/buildkit/solver/pb.ExitStatus".into(), value: vec![8, 1] },
     ];
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).failing_build("exit code: 1");
@@ -1680,7 +1867,9 @@ fn lint_subrequest_on_a_bad_spec_reports_status_one() {
     assert_eq!(json["warnings"][0]["url"], rule.url());
     // The spec's text, which buildx echoes under each finding.
     use base64::Engine;
-    let data = base64::engine::general_purpose::STANDARD.decode(json["sources"][0]["data"].as_str().unwrap_or_default()).unwrap_or_default();
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(json["sources"][0]["data"].as_str().unwrap_or_default())
+        .unwrap_or_default();
     assert_eq!(String::from_utf8_lossy(&data), fixture("bad/unknown-key.yaml"));
 }
 
@@ -1737,7 +1926,10 @@ fn dockerignore_patterns_exclude_files_from_the_context() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_dockerignore("# secrets\nsecret.txt\n");
     run_frontend(&mut fake, &[]);
 
-    let context = sources(fake.only(Kind::Builder)).into_iter().find(|s| s.identifier == "local://context").expect("a context local");
+    let context = sources(fake.only(Kind::Builder))
+        .into_iter()
+        .find(|s| s.identifier == "local://context")
+        .expect("a context local");
     let excludes: Value = serde_json::from_str(&context.attrs["local.excludepatterns"]).unwrap();
     assert_eq!(excludes, json!(["secret.txt"]));
     assert_eq!(context.attrs.get("local.session").map(String::as_str), Some("session-1"));
@@ -1748,7 +1940,10 @@ fn without_dockerignore_the_context_has_no_excludes() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend(&mut fake, &[]);
 
-    let context = sources(fake.only(Kind::Builder)).into_iter().find(|s| s.identifier == "local://context").expect("a context local");
+    let context = sources(fake.only(Kind::Builder))
+        .into_iter()
+        .find(|s| s.identifier == "local://context")
+        .expect("a context local");
     assert!(!context.attrs.contains_key("local.excludepatterns"), "{:?}", context.attrs);
 }
 
@@ -1758,7 +1953,10 @@ fn contextkey_names_one_local_for_dockerignore_and_context() {
     run_frontend(&mut fake, &[("contextkey", "ctx")]);
 
     let ignore = sources(fake.only(Kind::DockerIgnore)).remove(0).identifier;
-    let context = sources(fake.only(Kind::Builder)).into_iter().find(|s| s.identifier.starts_with("local://")).expect("a context local");
+    let context = sources(fake.only(Kind::Builder))
+        .into_iter()
+        .find(|s| s.identifier.starts_with("local://"))
+        .expect("a context local");
     assert_eq!(ignore, context.identifier, ".dockerignore and the context it filters come from different locals");
 }
 
@@ -1806,7 +2004,11 @@ Package: oldpkg\nStatus: deinstall ok config-files\nArchitecture: all\nVersion: 
 
 /// The file actions of the op named `name`.
 fn actions_of(def: &pb::Definition, name: &str) -> Vec<Value> {
-    rendered_ops(def).iter().filter(|op| op["name"].as_str() == Some(name)).flat_map(|op| op["file"].as_array().cloned().unwrap_or_default()).collect()
+    rendered_ops(def)
+        .iter()
+        .filter(|op| op["name"].as_str() == Some(name))
+        .flat_map(|op| op["file"].as_array().cloned().unwrap_or_default())
+        .collect()
 }
 
 #[test]
@@ -1820,7 +2022,10 @@ fn the_owning_packages_of_copied_builder_files_get_dpkg_metadata_in_one_layer() 
     assert_eq!(layers.last().map(String::as_str), Some("[app] /out/app"), "{layers:#?}");
 
     let staged = actions_of(image, "[internal] stage [rootfs] package metadata");
-    let files: BTreeMap<String, String> = staged.iter().filter_map(|a| Some((a["mkfile"].as_str()?.to_string(), a["data"].as_str()?.to_string()))).collect();
+    let files: BTreeMap<String, String> = staged
+        .iter()
+        .filter_map(|a| Some((a["mkfile"].as_str()?.to_string(), a["data"].as_str()?.to_string())))
+        .collect();
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -1844,7 +2049,10 @@ fn the_owning_packages_of_copied_builder_files_get_dpkg_metadata_in_one_layer() 
         files["/var/lib/dpkg/status.d/libc6.md5sums"],
         "11111111111111111111111111111111  usr/lib/x86_64-linux-gnu/libc.so.6\n33333333333333333333333333333333  usr/share/doc/libc6/copyright\n"
     );
-    assert_eq!(files["/var/lib/dpkg/status.d/tzdata.md5sums"], "44444444444444444444444444444444  usr/share/zoneinfo/Europe/Amsterdam\n");
+    assert_eq!(
+        files["/var/lib/dpkg/status.d/tzdata.md5sums"],
+        "44444444444444444444444444444444  usr/share/zoneinfo/Europe/Amsterdam\n"
+    );
     assert!(files["/var/lib/dpkg/status.d/ca-certificates"].contains("Version: 20230311+deb12u1\n"));
     assert!(staged.iter().filter(|a| a.get("mkfile").is_some()).all(|a| a["mode"] == "0644"), "{staged:#?}");
 
@@ -1898,7 +2106,8 @@ fn package_metadata_layers_are_the_same_with_and_without_mergeop() {
 // ---------------------------------------------------------------------------------------------------
 
 const SBOM_GENERATOR: &str = "example.com/sbom-generator:1";
-const SBOM_GENERATOR_CONFIG: &str = r#"{"config":{"Entrypoint":["/bin/scan"],"Cmd":["--quiet"],"Env":["PATH=/bin"],"WorkingDir":"/work"}}"#;
+const SBOM_GENERATOR_CONFIG: &str =
+    r#"{"config":{"Entrypoint":["/bin/scan"],"Cmd":["--quiet"],"Env":["PATH=/bin"],"WorkingDir":"/work"}}"#;
 
 /// The fake, plus what an attestation-capable BuildKit has: the `reference.attestations` cap (when
 /// `cap` is set) and a generator image whose config has an entrypoint.
@@ -1915,7 +2124,12 @@ impl Gateway for Attesting<'_> {
         }
         Ok(caps)
     }
-    async fn resolve_image_config(&self, reference: &str, platform: &Platform, mode: &str) -> Result<ResolvedImage, GatewayError> {
+    async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: &Platform,
+        mode: &str,
+    ) -> Result<ResolvedImage, GatewayError> {
         let mut resolved = self.inner.resolve_image_config(reference, platform, mode).await?;
         if reference == SBOM_GENERATOR {
             resolved.config = SBOM_GENERATOR_CONFIG.as_bytes().to_vec();
@@ -1950,7 +2164,10 @@ impl Gateway for Attesting<'_> {
 
 fn run_frontend_attesting(fake: &mut FakeGateway, pairs: &[(&str, &str)], cap: bool) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    let gateway = Attesting { inner: Shared { fake: RefCell::new(&mut *fake), in_flight: Cell::new(0), peak: Cell::new(0) }, cap };
+    let gateway = Attesting {
+        inner: Shared { fake: RefCell::new(&mut *fake), in_flight: Cell::new(0), peak: Cell::new(0) },
+        cap,
+    };
     runtime.block_on(run(&gateway, &options(pairs))).expect("the gateway accepts the answer");
     assert!(fake.answer.is_some(), "the frontend returned nothing");
 }
@@ -1970,7 +2187,11 @@ fn op_by_digest(def: &pb::Definition, digest: &str) -> pb::Op {
 fn scan_args_make_the_frontend_run_the_generator_and_return_one_sbom_bundle_per_platform() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     let generator = format!("generator={SBOM_GENERATOR},mode=fast");
-    let pairs = [("attest:sbom", generator.as_str()), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true"), ("platform", "linux/amd64,linux/arm64")];
+    let pairs = [
+        ("attest:sbom", generator.as_str()),
+        ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "true"),
+        ("platform", "linux/amd64,linux/arm64"),
+    ];
     run_frontend_attesting(&mut fake, &pairs, true);
 
     // The generator is resolved once, on the build platform, where BuildKit runs generators.
@@ -1996,10 +2217,16 @@ fn scan_args_make_the_frontend_run_the_generator_and_return_one_sbom_bundle_per_
 
         // The generator runs with BuildKit's protocol: its entrypoint and cmd, its env and workdir, the
         // image at the core path and the builder stage among the extras, all read-only.
-        let (platform, exec) = execs(def).into_iter().find(|(_, e)| e.meta.as_ref().is_some_and(|m| m.args[0] == "/bin/scan")).expect("the generator's exec");
+        let (platform, exec) = execs(def)
+            .into_iter()
+            .find(|(_, e)| e.meta.as_ref().is_some_and(|m| m.args[0] == "/bin/scan"))
+            .expect("the generator's exec");
         assert_eq!(platform_name(&platform), "linux/amd64", "{}: generators run on the build platform", image.platform);
         let meta = exec.meta.clone().unwrap();
-        assert_eq!((meta.args.as_slice(), meta.cwd.as_str()), (&["/bin/scan".to_string(), "--quiet".into()][..], "/work"));
+        assert_eq!(
+            (meta.args.as_slice(), meta.cwd.as_str()),
+            (&["/bin/scan".to_string(), "--quiet".into()][..], "/work")
+        );
         for var in [
             "PATH=/bin",
             "BUILDKIT_SCAN_DESTINATION=/run/out",
@@ -2012,19 +2239,29 @@ fn scan_args_make_the_frontend_run_the_generator_and_return_one_sbom_bundle_per_
         let generator_op =
             ops(def).into_iter().find(|o| matches!(&o.op, Some(pb::op::Op::Exec(e)) if e.meta.as_ref().is_some_and(|m| m.args[0] == "/bin/scan"))).unwrap();
         let input_op = |dest: &str| -> pb::Op {
-            let m = exec.mounts.iter().find(|m| m.dest == dest).unwrap_or_else(|| panic!("no mount at {dest}: {:?}", exec.mounts));
+            let m = exec
+                .mounts
+                .iter()
+                .find(|m| m.dest == dest)
+                .unwrap_or_else(|| panic!("no mount at {dest}: {:?}", exec.mounts));
             assert!(m.readonly && m.output == -1, "{dest} must be a read-only input");
             op_by_digest(def, &generator_op.inputs[m.input as usize].digest)
         };
-        assert!(matches!(input_op("/run/src/core/sbom").op, Some(pb::op::Op::Merge(_))), "the core target is the image (a merge of its layers)");
-        let Some(pb::op::Op::Exec(builder)) = input_op("/run/src/extras/sbom-builder").op else { panic!("the builder extra is not the builder's run") };
+        assert!(
+            matches!(input_op("/run/src/core/sbom").op, Some(pb::op::Op::Merge(_))),
+            "the core target is the image (a merge of its layers)"
+        );
+        let Some(pb::op::Op::Exec(builder)) = input_op("/run/src/extras/sbom-builder").op else {
+            panic!("the builder extra is not the builder's run")
+        };
         assert!(builder.meta.unwrap().args.iter().any(|a| a.contains("go build")));
         let dests: Vec<&str> = exec.mounts.iter().map(|m| m.dest.as_str()).collect();
         assert!(!dests.contains(&"/run/src/extras/sbom-context"), "the context was not asked for: {dests:?}");
         let tmp = exec.mounts.iter().find(|m| m.dest == "/tmp").expect("a /tmp");
         assert_eq!(tmp.mount_type, pb::MountType::Tmpfs as i32);
         // The generator image is pinned to the digest it resolved to.
-        let images: Vec<String> = sources(def).into_iter().map(|s| s.identifier).filter(|i| i.contains("sbom-generator")).collect();
+        let images: Vec<String> =
+            sources(def).into_iter().map(|s| s.identifier).filter(|i| i.contains("sbom-generator")).collect();
         assert_eq!(images, [format!("docker-image://{SBOM_GENERATOR}@{DIGEST}")]);
     }
 }
@@ -2033,10 +2270,17 @@ fn scan_args_make_the_frontend_run_the_generator_and_return_one_sbom_bundle_per_
 fn scan_context_mounts_the_build_context_the_image_is_built_from() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     let generator = format!("generator={SBOM_GENERATOR}");
-    run_frontend_attesting(&mut fake, &[("attest:sbom", generator.as_str()), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "1")], true);
+    run_frontend_attesting(
+        &mut fake,
+        &[("attest:sbom", generator.as_str()), ("build-arg:BUILDKIT_SBOM_SCAN_CONTEXT", "1")],
+        true,
+    );
     let (images, _) = fake.images();
     let def = solved_def(&fake, &images[0].attestations[0].ref_id);
-    let (_, exec) = execs(def).into_iter().find(|(_, e)| e.meta.as_ref().is_some_and(|m| m.args[0] == "/bin/scan")).expect("the generator's exec");
+    let (_, exec) = execs(def)
+        .into_iter()
+        .find(|(_, e)| e.meta.as_ref().is_some_and(|m| m.args[0] == "/bin/scan"))
+        .expect("the generator's exec");
     let dests: Vec<&str> = exec.mounts.iter().map(|m| m.dest.as_str()).collect();
     assert_eq!(dests, ["/", "/run/src/core/sbom", "/run/src/extras/sbom-context", "/tmp"]);
     let context: Vec<pb::SourceOp> = sources(def).into_iter().filter(|s| s.identifier == "local://context").collect();
@@ -2062,7 +2306,9 @@ fn without_a_scan_arg_or_the_attestations_cap_the_frontend_returns_no_attestatio
         let (images, _) = fake.images();
         assert!(images[0].attestations.is_empty(), "{pairs:?}: {:?}", images[0].attestations);
         assert!(!fake.resolved.iter().any(|(r, _)| r == SBOM_GENERATOR), "{pairs:?}: the generator was resolved");
-        assert!(execs(fake.solved.last().map(|s| &s.def).unwrap()).iter().all(|(_, e)| e.meta.as_ref().unwrap().args[0] != "/bin/scan"));
+        assert!(execs(fake.solved.last().map(|s| &s.def).unwrap())
+            .iter()
+            .all(|(_, e)| e.meta.as_ref().unwrap().args[0] != "/bin/scan"));
         let warned = fake.warnings.iter().any(|w| w.message.contains("reference.attestations"));
         assert_eq!(warned, !cap, "{pairs:?}: a warning only when the cap is missing");
     }
@@ -2073,7 +2319,10 @@ fn a_scan_arg_that_is_neither_a_boolean_nor_the_builder_stage_is_an_error() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
     run_frontend_attesting(&mut fake, &[("attest:sbom", ""), ("build-arg:BUILDKIT_SBOM_SCAN_STAGE", "final")], true);
     let error = fake.error();
-    assert!(error.contains("BUILDKIT_SBOM_SCAN_STAGE names stage `final`") && error.contains("true, false or builder"), "{error}");
+    assert!(
+        error.contains("BUILDKIT_SBOM_SCAN_STAGE names stage `final`") && error.contains("true, false or builder"),
+        "{error}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -2102,7 +2351,13 @@ fn a_build_context_named_like_the_builder_image_replaces_it_pinned() {
 #[test]
 fn a_context_for_another_image_or_platform_leaves_the_builder_alone() {
     let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml"));
-    run_frontend(&mut fake, &[("context:golang:1.22", "docker-image://x/golang:1.22"), ("context:golang:1.23::linux/arm64", "docker-image://x/arm")]);
+    run_frontend(
+        &mut fake,
+        &[
+            ("context:golang:1.22", "docker-image://x/golang:1.22"),
+            ("context:golang:1.23::linux/arm64", "docker-image://x/arm"),
+        ],
+    );
     fake.images();
     assert_eq!(fake.resolved, [("docker.io/library/golang:1.23".to_string(), Platform::linux_amd64())]);
 }
@@ -2113,7 +2368,11 @@ fn a_local_directory_cannot_replace_the_builder_image() {
     run_frontend(&mut fake, &[("context:golang:1.23", "local:golang:1.23")]);
     let error = fake.error();
     assert!(error.contains("scratch.yaml:3:10"), "{error}");
-    assert!(error.contains("a local directory; the builder must be an image") && error.contains("golang:1.23=docker-image://"), "{error}");
+    assert!(
+        error.contains("a local directory; the builder must be an image")
+            && error.contains("golang:1.23=docker-image://"),
+        "{error}"
+    );
     assert!(fake.definitions(Kind::Builder).is_empty());
 }
 
@@ -2131,11 +2390,21 @@ fn copy_from_a_named_context_reads_that_local_directory_minus_its_dockerignore()
     assert_eq!(assets[0].attrs.get("local.sharedkeyhint").map(String::as_str), Some("context:assets"));
     assert_eq!(assets[0].attrs.get("local.excludepatterns").map(String::as_str), Some(r#"["*.tmp"]"#));
     // Its .dockerignore was read from that local, not the main context's.
-    let ignores: Vec<String> = fake.definitions(Kind::DockerIgnore).iter().flat_map(|d| sources(d)).map(|s| s.identifier).collect();
-    assert!(ignores.contains(&"local://assets".to_string()) && ignores.contains(&"local://context".to_string()), "{ignores:?}");
+    let ignores: Vec<String> =
+        fake.definitions(Kind::DockerIgnore).iter().flat_map(|d| sources(d)).map(|s| s.identifier).collect();
+    assert!(
+        ignores.contains(&"local://assets".to_string()) && ignores.contains(&"local://context".to_string()),
+        "{ignores:?}"
+    );
     // The copy reads `static/` of that context into /srv.
     assert!(copy_destinations(image).iter().any(|d| d.starts_with("/srv")), "{:?}", copy_destinations(image));
-    assert!(rendered_ops(image).iter().any(|op| op.to_string().contains("\"/static/\"") || op.to_string().contains("\"/static\"")), "{:#}", render(image));
+    assert!(
+        rendered_ops(image)
+            .iter()
+            .any(|op| op.to_string().contains("\"/static/\"") || op.to_string().contains("\"/static\"")),
+        "{:#}",
+        render(image)
+    );
 }
 
 #[test]
@@ -2172,13 +2441,26 @@ fn named_contexts_are_checked_for_each_target_platform() {
     assert_eq!(images.len(), 1);
 
     let mut fake = FakeGateway::modern(NAMED_COPY);
-    run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets::linux/amd64", "local:assets")]);
+    run_frontend(
+        &mut fake,
+        &[("platform", "linux/amd64,linux/arm64"), ("context:assets::linux/amd64", "local:assets")],
+    );
     let error = fake.error();
-    assert!(error.contains("scratch.yaml:4:5") && reports(error, SK403, "`assets` was passed for linux/arm64"), "{error}");
+    assert!(
+        error.contains("scratch.yaml:4:5") && reports(error, SK403, "`assets` was passed for linux/arm64"),
+        "{error}"
+    );
     assert!(fake.definitions(Kind::Builder).is_empty(), "the build ran before the error");
 
     let mut fake = FakeGateway::modern(NAMED_COPY);
-    run_frontend(&mut fake, &[("platform", "linux/amd64,linux/arm64"), ("context:assets", "local:assets"), ("context:assets::linux/arm64", "git://x/y.git")]);
+    run_frontend(
+        &mut fake,
+        &[
+            ("platform", "linux/amd64,linux/arm64"),
+            ("context:assets", "local:assets"),
+            ("context:assets::linux/arm64", "git://x/y.git"),
+        ],
+    );
     let error = fake.error();
     assert!(reports(error, SK404, "`assets` for linux/arm64"), "{error}");
 }
@@ -2194,7 +2476,10 @@ fn outline_lists_args_with_defaults_secrets_ssh_and_caches_where_the_spec_declar
     assert_eq!(outline["args"], json!([{ "name": "VERSION", "value": "dev", "location": at(5, 3) }]));
     assert_eq!(outline["secrets"], json!([{ "name": "netrc", "required": true, "location": at(13, 18) }]));
     assert_eq!(outline["ssh"], json!([{ "name": "default", "required": true, "location": at(14, 8) }]));
-    assert_eq!(outline["cache"], json!([{ "ID": "/root/.cache/go-build", "location": at(12, 11) }, { "ID": "/go/pkg/mod", "location": at(12, 34) }]));
+    assert_eq!(
+        outline["cache"],
+        json!([{ "ID": "/root/.cache/go-build", "location": at(12, 11) }, { "ID": "/go/pkg/mod", "location": at(12, 34) }])
+    );
     let txt = text(&fake.metadata()["result.txt"]);
     for line in [
         "TARGET:      debug",
@@ -2217,7 +2502,10 @@ fn outline_of_a_spec_without_builder_lists_nothing_but_the_target() {
     run_frontend(&mut fake, &[("requestid", "frontend.outline")]);
     let outline: Value = serde_json::from_slice(&fake.metadata()["result.json"]).unwrap();
     assert_eq!(outline["name"], "default");
-    assert_eq!((outline["args"].clone(), outline["secrets"].clone(), outline["ssh"].clone()), (json!([]), json!([]), json!([])));
+    assert_eq!(
+        (outline["args"].clone(), outline["secrets"].clone(), outline["ssh"].clone()),
+        (json!([]), json!([]), json!([]))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -2265,7 +2553,10 @@ fn a_wrong_image_fails_the_build_with_located_errors() {
     let mut image = right_image();
     image.insert("/tmp".into(), FileStat { mode: DIR | 0o755, ..FileStat::default() });
     image.insert("/app".into(), FileStat { mode: 0o744, ..FileStat::default() });
-    image.insert("/etc/motd".into(), FileStat { mode: SYMLINK | 0o777, linkname: "/run/motd".into(), ..FileStat::default() });
+    image.insert(
+        "/etc/motd".into(),
+        FileStat { mode: SYMLINK | 0o777, linkname: "/run/motd".into(), ..FileStat::default() },
+    );
     fake.image = Some(image);
     run_frontend(&mut fake, &[]);
     let Some(Answer::Error(message)) = &fake.answer else { panic!("the build succeeded: {:?}", fake.answer) };
@@ -2300,7 +2591,11 @@ fn a_buildkit_that_drops_special_bits_is_not_failed_for_tmp() {
     let mut fake = FakeGateway::modern(NO_BUILDER);
     fake.image = Some(image);
     run_frontend(&mut fake, &[]);
-    assert!(matches!(&fake.answer, Some(Answer::Error(m)) if m.contains("`/tmp` should be a directory, 0:0 1777")), "{:?}", fake.answer);
+    assert!(
+        matches!(&fake.answer, Some(Answer::Error(m)) if m.contains("`/tmp` should be a directory, 0:0 1777")),
+        "{:?}",
+        fake.answer
+    );
 }
 
 /// The walk keeps at most 16 listings in flight (each is a snapshot mount in BuildKit), however wide the
@@ -2325,18 +2620,29 @@ fn mostly_debug_information() -> Vec<u8> {
     std::fs::create_dir_all(&dir).unwrap();
     let (src, plain, pad, out) = (dir.join("hello.c"), dir.join("plain"), dir.join("pad"), dir.join("padded"));
     std::fs::write(&src, "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n").unwrap();
-    let status = std::process::Command::new("gcc").args(["-static", "-g", "-o"]).arg(&plain).arg(&src).status().expect("gcc runs");
+    let status = std::process::Command::new("gcc")
+        .args(["-static", "-g", "-o"])
+        .arg(&plain)
+        .arg(&src)
+        .status()
+        .expect("gcc runs");
     assert!(status.success(), "gcc failed");
     std::fs::write(&pad, vec![0x5a; 2 << 20]).unwrap();
     let section = format!(".debug_pad={}", pad.display());
-    let status = std::process::Command::new("objcopy").args(["--add-section", &section]).arg(&plain).arg(&out).status().expect("objcopy runs");
+    let status = std::process::Command::new("objcopy")
+        .args(["--add-section", &section])
+        .arg(&plain)
+        .arg(&out)
+        .status()
+        .expect("objcopy runs");
     assert!(status.success(), "objcopy failed");
     std::fs::read(&out).unwrap()
 }
 
 #[test]
 fn debug_information_is_a_note_in_the_log_not_a_build_warning() {
-    let mut fake = FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, mostly_debug_information());
+    let mut fake =
+        FakeGateway::modern(&fixture("ok/smallest.yaml")).with_bytes("/out/app", 0o755, mostly_debug_information());
     run_frontend(&mut fake, &[]);
 
     assert!(!fake.definitions(Kind::Image).is_empty(), "the image was not solved");

@@ -23,7 +23,11 @@ fn bad_fixtures_fail_with_their_snapshots() {
         };
         assert!(err.rendered.contains("--> scratch.yaml:"), "{name}: no location in\n{}", err.rendered);
         assert!(err.rendered.contains("= hint:"), "{name}: no hint in\n{}", err.rendered);
-        assert!(!err.rendered.contains(|c: char| c.is_control() && c != '\n'), "{name}: a control character is printed raw\n{}", err.rendered);
+        assert!(
+            !err.rendered.contains(|c: char| c.is_control() && c != '\n'),
+            "{name}: a control character is printed raw\n{}",
+            err.rendered
+        );
         insta::assert_snapshot!(format!("bad__{name}"), err.rendered);
     }
 }
@@ -37,7 +41,11 @@ fn warn_fixtures_compile_with_their_warnings() {
     for path in fixtures("warn") {
         let text = std::fs::read_to_string(&path).unwrap();
         let name = stem(&path);
-        let build_args = text.lines().filter_map(|l| l.strip_prefix("# build-arg: ")?.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let build_args = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# build-arg: ")?.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let compiled = compile(&text, "scratch.yaml", &PlanInputs { build_args, ..PlanInputs::default() })
             .unwrap_or_else(|e| panic!("{name}: a warn fixture failed\n{}", e.rendered));
         assert!(compiled.warnings.errors().next().is_none());
@@ -135,7 +143,8 @@ fn build_args_cannot_forge_passwd_or_group_rows() {
                 builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\n\
                 rootfs:\n  users: [{name: \"${NAME}\", uid: 10001, home: \"${HOME}\", shell: \"${SHELL}\"}]\n\
                 \x20 groups: [{name: \"${GROUP}\", gid: 2000, members: [\"${NAME}\"]}]\n";
-    let with = |k: &str, v: &str| PlanInputs { build_args: [(k.to_string(), v.to_string())].into(), ..PlanInputs::default() };
+    let with =
+        |k: &str, v: &str| PlanInputs { build_args: [(k.to_string(), v.to_string())].into(), ..PlanInputs::default() };
     assert!(compile(text, "scratch.yaml", &PlanInputs::default()).is_ok());
     for (arg, value, needle) in [
         ("HOME", "/home/a:x:0:0::/:/bin/sh", "contains `:`"),
@@ -146,9 +155,15 @@ fn build_args_cannot_forge_passwd_or_group_rows() {
         ("GROUP", "wheel:x:0:app\nx", "is not a valid group name"),
         ("HOME", "/etc", "is a system directory"),
     ] {
-        let err = compile(text, "scratch.yaml", &with(arg, value)).err().unwrap_or_else(|| panic!("{arg}={value:?} compiled"));
+        let err = compile(text, "scratch.yaml", &with(arg, value))
+            .err()
+            .unwrap_or_else(|| panic!("{arg}={value:?} compiled"));
         assert!(err.rendered.contains(needle), "{arg}={value:?}: expected `{needle}` in\n{}", err.rendered);
-        assert!(!err.rendered.contains("\nevil"), "{arg}={value:?}: a raw newline reached the output\n{}", err.rendered);
+        assert!(
+            !err.rendered.contains("\nevil"),
+            "{arg}={value:?}: a raw newline reached the output\n{}",
+            err.rendered
+        );
     }
 }
 
@@ -156,7 +171,8 @@ fn build_args_cannot_forge_passwd_or_group_rows() {
 /// missing and say so a second time.
 #[test]
 fn a_wrong_type_does_not_cascade_into_plan_errors() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/wrong-type-hides-cascade.yaml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/wrong-type-hides-cascade.yaml");
     let err = build(&std::fs::read_to_string(path).unwrap(), "scratch.yaml").err().unwrap();
     let messages: Vec<&str> = err.diagnostics.items.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages, ["`rootfs.users[].uid` must be a single value, found a list"], "{}", err.rendered);
@@ -193,8 +209,14 @@ fn the_debug_target_adds_busybox_and_nothing_else() {
     assert!(debug.contains(&"[debug] busybox".to_string()), "{debug:?}");
     assert!(debug.contains(&"[debug] FROM example/busybox:1".to_string()), "{debug:?}");
     assert_eq!(debug.len(), default.len() + 3, "only the busybox source, its staging and its layer are added");
-    let err = compile(text, "scratch.yaml", &PlanInputs { target: Some("prod".into()), ..PlanInputs::default() }).err().unwrap();
-    assert!(err.rendered.contains("unknown target `prod`") && err.rendered.contains("default, debug"), "{}", err.rendered);
+    let err = compile(text, "scratch.yaml", &PlanInputs { target: Some("prod".into()), ..PlanInputs::default() })
+        .err()
+        .unwrap();
+    assert!(
+        err.rendered.contains("unknown target `prod`") && err.rendered.contains("default, debug"),
+        "{}",
+        err.rendered
+    );
 }
 
 /// The README's "legal but risky" warnings come back with the plan, not as errors.
@@ -203,14 +225,24 @@ fn risky_choices_are_warnings() {
     use scratchkit::compile::compile;
     use scratchkit::plan::PlanInputs;
     let warnings = |text: &str| -> Vec<String> {
-        compile(text, "scratch.yaml", &PlanInputs::default()).expect("compiles").warnings.items.into_iter().map(|d| d.message).collect()
+        compile(text, "scratch.yaml", &PlanInputs::default())
+            .expect("compiles")
+            .warnings
+            .items
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
     };
     let base = "builder: {image: golang:1.23, run: go build -o /out/app .}\ncopy: [/out/app]\n";
     assert!(warnings(base).is_empty(), "{:?}", warnings(base));
     let root = format!("{base}image: {{user: root}}\n");
     assert_eq!(warnings(&root), ["the image runs as root"]);
     // Located at what makes it root: `image.user`, or the `users` key.
-    let span = |text: &str| compile(text, "scratch.yaml", &PlanInputs::default()).unwrap().warnings.items[0].span.map(|s| (s.line, s.column));
+    let span = |text: &str| {
+        compile(text, "scratch.yaml", &PlanInputs::default()).unwrap().warnings.items[0]
+            .span
+            .map(|s| (s.line, s.column))
+    };
     assert_eq!(span(&root), Some((3, 15)));
     assert_eq!(span(&format!("{base}rootfs:\n  users: []\n")), Some((4, 3)));
     let tz = format!("{base}rootfs: {{timezones: none}}\nimage: {{env: {{TZ: Europe/Amsterdam}}}}\n");
@@ -257,10 +289,14 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     use scratchkit::platform::Platform;
 
     // The fixture ends inside `rootfs:`; one listed zone adds the per-zone copies.
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml")).unwrap() + "  timezones: [Europe/Amsterdam]\n";
-    let inputs =
-        PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(), target: Some("debug".into()), ..PlanInputs::default() };
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/dynamic-cgo.yaml"))
+        .unwrap()
+        + "  timezones: [Europe/Amsterdam]\n";
+    let inputs = PlanInputs {
+        build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(),
+        target: Some("debug".into()),
+        ..PlanInputs::default()
+    };
     let plan = compile(&text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
     let package = |name: &str, md5sums: &str, copyright: Option<&str>| PackageFiles {
         name: name.into(),
@@ -270,7 +306,11 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     };
     let packages = PackageMetadata {
         packages: vec![
-            package("libc6", "0123456789abcdef0123456789abcdef  lib/x86_64-linux-gnu/libc.so.6\n", Some("/usr/share/doc/libc6/copyright")),
+            package(
+                "libc6",
+                "0123456789abcdef0123456789abcdef  lib/x86_64-linux-gnu/libc.so.6\n",
+                Some("/usr/share/doc/libc6/copyright"),
+            ),
             package("tzdata", "", None),
             package("../../etc/passwd", "", None),
         ],
@@ -278,7 +318,13 @@ fn the_layers_from_the_builders_output_render_to_their_snapshot() {
     };
     let libraries = vec!["/lib64/ld-linux-x86-64.so.2".into(), "/lib/x86_64-linux-gnu/libc.so.6".into()];
     let found = Found { libraries, packages, ..Found::default() };
-    let lowered = lower_platform(&plan, &BuildInputs::new(Platform::linux_amd64()), &PlatformInputs::default(), &found, &Platform::linux_amd64());
+    let lowered = lower_platform(
+        &plan,
+        &BuildInputs::new(Platform::linux_amd64()),
+        &PlatformInputs::default(),
+        &found,
+        &Platform::linux_amd64(),
+    );
     let llb = render(&lowered.image.marshal(&MarshalOptions::default()));
     assert!(!llb.to_string().contains("../../etc/passwd"), "a package name became a path");
     insta::assert_json_snapshot!("builder_output_layers", llb);

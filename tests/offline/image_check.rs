@@ -23,7 +23,9 @@ image:
 ";
 
 fn planned(text: &str) -> Plan {
-    scratchkit::compile::compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan
+    scratchkit::compile::compile(text, "scratch.yaml", &PlanInputs::default())
+        .unwrap_or_else(|e| panic!("{}", e.rendered))
+        .plan
 }
 
 fn e(kind: Kind, mode: u32, uid: u32, gid: u32) -> Entry {
@@ -71,7 +73,11 @@ fn found_in(entries: BTreeMap<String, Entry>, text: &str) -> Vec<(String, usize)
     let plan = planned(text);
     let platform = Platform::linux_amd64();
     let facts = Facts { platform: &platform, elves: BTreeMap::new(), missing: Vec::new(), shebang: None };
-    findings(&Tree::new(entries), &plan, &facts).items.into_iter().map(|d| (d.message, d.span.map_or(0, |s| s.line))).collect()
+    findings(&Tree::new(entries), &plan, &facts)
+        .items
+        .into_iter()
+        .map(|d| (d.message, d.span.map_or(0, |s| s.line)))
+        .collect()
 }
 
 fn found(change: impl FnOnce(&mut BTreeMap<String, Entry>)) -> Vec<(String, usize)> {
@@ -96,7 +102,10 @@ fn a_program_that_is_a_directory_is_an_error_at_the_entrypoint() {
     let (message, line) = one(|t| {
         t.insert("/out/app".into(), e(Kind::Dir, 0o755, 0, 0));
     });
-    assert!(message.starts_with("entrypoint `/out/app` is not a regular file in the image: it is a directory"), "{message}");
+    assert!(
+        message.starts_with("entrypoint `/out/app` is not a regular file in the image: it is a directory"),
+        "{message}"
+    );
     assert_eq!(line, 11);
 }
 
@@ -119,7 +128,10 @@ fn a_program_behind_a_closed_directory_is_an_error() {
     let (message, _) = one(|t| {
         t.insert("/out".into(), e(Kind::Dir, 0o700, 0, 0));
     });
-    assert!(message.contains("cannot be reached by the image's user (uid 1000): `/out` is a directory, 0:0 0700"), "{message}");
+    assert!(
+        message.contains("cannot be reached by the image's user (uid 1000): `/out` is a directory, 0:0 0700"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -135,7 +147,10 @@ fn tmp_that_lost_its_sticky_bit_is_an_error() {
     let (message, _) = one(|t| {
         t.insert("/tmp".into(), e(Kind::Dir, 0o755, 0, 0));
     });
-    assert_eq!(message, "`rootfs.tmp`: `/tmp` should be a directory, 0:0 1777, but in the image it is a directory, 0:0 0755");
+    assert_eq!(
+        message,
+        "`rootfs.tmp`: `/tmp` should be a directory, 0:0 1777, but in the image it is a directory, 0:0 0755"
+    );
 }
 
 #[test]
@@ -166,13 +181,19 @@ fn a_ca_bundle_that_is_a_directory_or_unreadable_is_an_error() {
     let (message, _) = one(|t| {
         t.insert(CA_BUNDLE.into(), e(Kind::Dir, 0o755, 0, 0));
     });
-    assert!(message.starts_with("the CA bundle `/etc/ssl/certs/ca-certificates.crt` is not a regular file"), "{message}");
+    assert!(
+        message.starts_with("the CA bundle `/etc/ssl/certs/ca-certificates.crt` is not a regular file"),
+        "{message}"
+    );
     let (message, _) = one(|t| {
         t.insert(CA_BUNDLE.into(), e(Kind::File, 0o600, 0, 0));
     });
     assert!(message.contains("cannot be read by the image's user (uid 1000)"), "{message}");
     // A bundle reached through a symlink is followed.
-    assert_eq!(found(|t| drop(t.insert(CA_BUNDLE.into(), e(Kind::Symlink("../../app.conf".into()), 0o777, 0, 0))),), []);
+    assert_eq!(
+        found(|t| drop(t.insert(CA_BUNDLE.into(), e(Kind::Symlink("../../app.conf".into()), 0o777, 0, 0))),),
+        []
+    );
 }
 
 #[test]
@@ -218,15 +239,22 @@ fn links_resolve_inside_the_image_never_outside() {
     assert_eq!(tree.resolve("/srv/up", false), Ok("/srv/up".into()));
     assert_eq!(tree.resolve("/srv/loop", true), Err(Unresolved::Loop));
     assert_eq!(tree.resolve("/etc/passwd/x", true), Err(Unresolved::NotADirectory("/etc/passwd".into())));
-    assert_eq!(tree.resolve("/srv/site/home/../index.html", true), Err(Unresolved::NotADirectory("/srv/site/index.html".into())));
+    assert_eq!(
+        tree.resolve("/srv/site/home/../index.html", true),
+        Err(Unresolved::NotADirectory("/srv/site/index.html".into()))
+    );
 }
 
 #[test]
 fn a_missing_library_is_an_error_at_the_copy_that_brought_the_program() {
     let plan = planned(SPEC);
     let platform = Platform::linux_amd64();
-    let missing =
-        vec![libraries::Missing { library: "libz.so.1".into(), needed_by: "/srv/site/bin/node".into(), searched: vec!["/lib".into()], ..Default::default() }];
+    let missing = vec![libraries::Missing {
+        library: "libz.so.1".into(),
+        needed_by: "/srv/site/bin/node".into(),
+        searched: vec!["/lib".into()],
+        ..Default::default()
+    }];
     let facts = Facts { platform: &platform, elves: BTreeMap::new(), missing, shebang: None };
     let ds = findings(&Tree::new(good()), &plan, &facts);
     let d = ds.items.first().expect("a finding");
@@ -248,7 +276,11 @@ impl ImageFs for Memory {
         Ok(self
             .entries
             .iter()
-            .filter_map(|(p, e)| p.strip_prefix(&prefix).filter(|n| !n.is_empty() && !n.contains('/')).map(|n| (n.to_string(), e.clone())))
+            .filter_map(|(p, e)| {
+                p.strip_prefix(&prefix)
+                    .filter(|n| !n.is_empty() && !n.contains('/'))
+                    .map(|n| (n.to_string(), e.clone()))
+            })
             .collect())
     }
     async fn read_at(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, String> {
@@ -279,13 +311,23 @@ fn the_walk_lists_each_directory_once_and_a_script_needs_its_interpreter() {
 fn a_home_its_user_cannot_reach_is_an_error_at_the_user() {
     let spec = "copy: [context:app]\nrootfs:\n  users: [{name: app, uid: 1000, home: /srv/app}]\n  dirs: [{path: /srv, mode: \"0700\"}]\nimage: {entrypoint: [/app]}\n";
     let mut entries = good();
-    entries.retain(|p, _| !p.starts_with("/home") && !p.starts_with("/data") && !p.starts_with("/out") && !p.starts_with("/srv") && p != "/etc/app.conf");
+    entries.retain(|p, _| {
+        !p.starts_with("/home")
+            && !p.starts_with("/data")
+            && !p.starts_with("/out")
+            && !p.starts_with("/srv")
+            && p != "/etc/app.conf"
+    });
     entries.insert("/app".into(), e(Kind::File, 0o755, 0, 0));
     entries.insert("/srv".into(), e(Kind::Dir, 0o700, 0, 0));
     entries.insert("/srv/app".into(), e(Kind::Dir, 0o700, 1000, 1000));
     let all = found_in(entries, spec);
     let messages: Vec<&str> = all.iter().map(|(m, _)| m.as_str()).collect();
-    assert!(messages.contains(&"the home `/srv/app` cannot be reached by its user (uid 1000): `/srv` is a directory, 0:0 0700"), "{all:#?}");
+    assert!(
+        messages
+            .contains(&"the home `/srv/app` cannot be reached by its user (uid 1000): `/srv` is a directory, 0:0 0700"),
+        "{all:#?}"
+    );
     assert!(all.iter().any(|(m, line)| m.starts_with("the home") && *line == 3), "{all:#?}");
 }
 
@@ -294,7 +336,8 @@ fn a_zone_link_into_another_region_names_the_zone_to_add() {
     let plan = planned(SPEC);
     let platform = Platform::linux_amd64();
     let mut entries = good();
-    entries.insert("/usr/share/zoneinfo/Europe/Nicosia".into(), e(Kind::Symlink("../Asia/Nicosia".into()), 0o777, 0, 0));
+    entries
+        .insert("/usr/share/zoneinfo/Europe/Nicosia".into(), e(Kind::Symlink("../Asia/Nicosia".into()), 0o777, 0, 0));
     let facts = Facts { platform: &platform, elves: BTreeMap::new(), missing: Vec::new(), shebang: None };
     let ds = findings(&Tree::new(entries), &plan, &facts);
     assert_eq!(ds.items.len(), 1, "{ds:?}");
@@ -313,12 +356,18 @@ fn a_dynamic_program_without_its_loader_in_the_image_is_an_error_at_its_copy() {
     let fs = Memory { entries: good(), bytes, lists: std::cell::Cell::new(0) };
     let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
     assert_eq!(checked.elves, 1);
-    let found: Vec<(String, Option<usize>)> = checked.diagnostics.items.iter().map(|d| (d.message.clone(), d.span.map(|s| s.line))).collect();
+    let found: Vec<(String, Option<usize>)> =
+        checked.diagnostics.items.iter().map(|d| (d.message.clone(), d.span.map(|s| s.line))).collect();
     assert!(
-        found.iter().any(|(m, line)| m.starts_with("`/out/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image") && *line == Some(4)),
+        found.iter().any(|(m, line)| m
+            .starts_with("`/out/app` needs `/lib64/ld-linux-x86-64.so.2`, which is not in the image")
+            && *line == Some(4)),
         "{found:#?}"
     );
-    assert!(found.iter().any(|(m, _)| m.starts_with("`/out/app` needs `libc.so.6`, which is not in the image (searched")), "{found:#?}");
+    assert!(
+        found.iter().any(|(m, _)| m.starts_with("`/out/app` needs `libc.so.6`, which is not in the image (searched")),
+        "{found:#?}"
+    );
 }
 
 /// glibc's cache with one library: header, one entry, the strings (offsets from the header).
@@ -359,7 +408,10 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
         }
         if cache {
             let cache = ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6");
-            entries.insert("/etc/ld.so.cache".into(), Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: cache.len() as u64 });
+            entries.insert(
+                "/etc/ld.so.cache".into(),
+                Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: cache.len() as u64 },
+            );
             bytes.insert("/etc/ld.so.cache".into(), cache);
         }
         let fs = Memory { entries, bytes, lists: std::cell::Cell::new(0) };
@@ -367,7 +419,10 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
         checked.diagnostics.items.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
     };
     let without = with(false);
-    assert!(without.len() == 1 && without[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image"), "{without:#?}");
+    assert!(
+        without.len() == 1 && without[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image"),
+        "{without:#?}"
+    );
     assert_eq!(with(true), Vec::<String>::new());
 }
 
@@ -381,7 +436,12 @@ fn a_shared_library_in_the_image_needs_its_libraries_too() {
         bytes.insert("/out/app".to_string(), program.clone());
         bytes.insert("/srv/site/ext.so".to_string(), library.clone());
         entries.insert("/srv/site/ext.so".into(), e(Kind::File, 0o644, 0, 0));
-        let mut files = vec![("/lib64", None), ("/lib64/ld-linux-x86-64.so.2", Some(b"loader".to_vec())), ("/lib", None), ("/lib/x86_64-linux-gnu", None)];
+        let mut files = vec![
+            ("/lib64", None),
+            ("/lib64/ld-linux-x86-64.so.2", Some(b"loader".to_vec())),
+            ("/lib", None),
+            ("/lib/x86_64-linux-gnu", None),
+        ];
         if libc {
             files.push(("/lib/x86_64-linux-gnu/libc.so.6", Some(b"libc".to_vec())));
         }
@@ -396,5 +456,9 @@ fn a_shared_library_in_the_image_needs_its_libraries_too() {
     };
     assert_eq!(with_libc(true), []);
     let found = with_libc(false);
-    assert!(found.iter().any(|(m, line)| m.starts_with("`/srv/site/ext.so` needs `libc.so.6`, which is not in the image") && *line == Some(4)), "{found:#?}");
+    assert!(
+        found.iter().any(|(m, line)| m.starts_with("`/srv/site/ext.so` needs `libc.so.6`, which is not in the image")
+            && *line == Some(4)),
+        "{found:#?}"
+    );
 }

@@ -91,17 +91,26 @@ enum Tree {
 
 fn tree() -> impl Strategy<Value = Tree> {
     prop_oneof![
-        (name(), any::<bool>(), prop::collection::vec(name(), 0..3), any::<bool>()).prop_map(|(module, comment, cmds, root_main)| Tree::Go {
-            module: format!("example.com/{module}"),
-            comment,
-            cmds,
-            root_main
-        }),
+        (name(), any::<bool>(), prop::collection::vec(name(), 0..3), any::<bool>()).prop_map(
+            |(module, comment, cmds, root_main)| Tree::Go {
+                module: format!("example.com/{module}"),
+                comment,
+                cmds,
+                root_main
+            }
+        ),
         (name(), prop::option::of(name())).prop_map(|(package, bin)| Tree::Cargo { package, bin }),
         name().prop_map(|target| Tree::Make { target }),
-        (name_or_plain(), prop::option::of((name_or_plain(), name_or_plain())), any::<bool>(), any::<bool>())
-            .prop_map(|(name, script, requirements, main_py)| Tree::Python { name, script: script.map(|(m, f)| format!("{m}:{f}")), requirements, main_py }),
-        (name_or_plain(), prop::option::of(name_or_plain()), prop::option::of(name_or_plain())).prop_map(|(name, main, bin)| Tree::Node { name, main, bin }),
+        (name_or_plain(), prop::option::of((name_or_plain(), name_or_plain())), any::<bool>(), any::<bool>()).prop_map(
+            |(name, script, requirements, main_py)| Tree::Python {
+                name,
+                script: script.map(|(m, f)| format!("{m}:{f}")),
+                requirements,
+                main_py
+            }
+        ),
+        (name_or_plain(), prop::option::of(name_or_plain()), prop::option::of(name_or_plain()))
+            .prop_map(|(name, main, bin)| Tree::Node { name, main, bin }),
     ]
 }
 
@@ -141,7 +150,8 @@ fn lay_out(dir: &Path, tree: &Tree) {
             std::fs::write(dir.join("Cargo.toml"), text).unwrap();
         }
         Tree::Make { target } => {
-            std::fs::write(dir.join("Makefile"), format!("all: {target}\n{target}: main.c\n\tcc -o $@ main.c\n")).unwrap();
+            std::fs::write(dir.join("Makefile"), format!("all: {target}\n{target}: main.c\n\tcc -o $@ main.c\n"))
+                .unwrap();
         }
         Tree::Python { name, script, requirements, main_py } => {
             let mut text = format!("[project]\nname = {}\ndependencies = [\"x\"]\n", toml_string(name));
@@ -179,7 +189,8 @@ fn scratch(n: u64) -> PathBuf {
 
 /// What init wrote says exactly what it means to, and nothing a name could add.
 fn assert_says_only_what_init_means(project: &Project, text: &str) {
-    let compiled = scratchkit::compile::compile(text, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}\n{text}", e.rendered));
+    let compiled = scratchkit::compile::compile(text, "scratch.yaml", &PlanInputs::default())
+        .unwrap_or_else(|e| panic!("{}\n{text}", e.rendered));
     assert!(compiled.warnings.items.is_empty(), "{text}");
     let plan = compiled.plan;
     let bin = project.binary();
@@ -189,7 +200,14 @@ fn assert_says_only_what_init_means(project: &Project, text: &str) {
     if let Project::Python(_) | Project::Node(_) = project {
         return assert_runtime(project, &plan, text);
     }
-    assert!(builder.env.iter().all(|(k, _)| ["CGO_ENABLED", "GOCACHE", "GOMODCACHE", "CARGO_HOME", "CARGO_TARGET_DIR"].contains(&k.as_str())), "{text}");
+    assert!(
+        builder
+            .env
+            .iter()
+            .all(|(k, _)| ["CGO_ENABLED", "GOCACHE", "GOMODCACHE", "CARGO_HOME", "CARGO_TARGET_DIR"]
+                .contains(&k.as_str())),
+        "{text}"
+    );
     assert_eq!(plan.copies.len(), 1, "{text}");
     assert!(matches!(&plan.copies[0].from, Source::Builder(p) if p.as_str() == format!("/out/{bin}")), "{text}");
     assert_eq!(plan.image.entrypoint.as_deref(), Some(&[format!("/usr/local/bin/{bin}")][..]), "{text}");
@@ -201,7 +219,10 @@ fn assert_says_only_what_init_means(project: &Project, text: &str) {
 fn assert_runtime(project: &Project, plan: &scratchkit::plan::Plan, text: &str) {
     let builder = plan.builder.as_ref().expect("a builder");
     assert!(
-        builder.env.is_empty() && builder.run[0].ends_with("mkdir -p /out && cp -a . /out/app && rm -rf /out/app/.git /out/app/.venv /out/app/scratch.yaml"),
+        builder.env.is_empty()
+            && builder.run[0].ends_with(
+                "mkdir -p /out && cp -a . /out/app && rm -rf /out/app/.git /out/app/.venv /out/app/scratch.yaml"
+            ),
         "{text}"
     );
     let from: Vec<String> = plan.copies.iter().map(|c| format!("{:?}", c.from)).collect();
@@ -210,7 +231,9 @@ fn assert_runtime(project: &Project, plan: &scratchkit::plan::Plan, text: &str) 
             let cmd = match entry {
                 PyEntry::Script(file) => vec![format!("/app/{file}")],
                 PyEntry::Function { module, function } => {
-                    let ident = |s: &str| s.split('.').all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+                    let ident = |s: &str| {
+                        s.split('.').all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                    };
                     assert!(ident(module) && ident(function), "{module:?}:{function:?}");
                     let first = function.split('.').next().unwrap();
                     vec!["-c".to_string(), format!("import sys; from {module} import {first}; sys.exit({function}())")]
@@ -218,14 +241,29 @@ fn assert_runtime(project: &Project, plan: &scratchkit::plan::Plan, text: &str) 
             };
             assert_eq!(
                 from,
-                [r#"Builder(AbsPath("/usr/bin/python3.11"))"#, r#"Builder(AbsPath("/usr/lib/python3.11"))"#, r#"Builder(AbsPath("/out/app"))"#],
+                [
+                    r#"Builder(AbsPath("/usr/bin/python3.11"))"#,
+                    r#"Builder(AbsPath("/usr/lib/python3.11"))"#,
+                    r#"Builder(AbsPath("/out/app"))"#
+                ],
                 "{text}"
             );
             ("/usr/bin/python3.11", cmd)
         }
         Project::Node(Node { main, .. }) => {
-            assert!(main.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+/".contains(&b)) && !main.contains(".."), "{main:?}");
-            assert_eq!(from, [r#"Builder(AbsPath("/usr/bin/node"))"#, r#"Builder(AbsPath("/usr/share/nodejs"))"#, r#"Builder(AbsPath("/out/app"))"#], "{text}");
+            assert!(
+                main.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@+/".contains(&b)) && !main.contains(".."),
+                "{main:?}"
+            );
+            assert_eq!(
+                from,
+                [
+                    r#"Builder(AbsPath("/usr/bin/node"))"#,
+                    r#"Builder(AbsPath("/usr/share/nodejs"))"#,
+                    r#"Builder(AbsPath("/out/app"))"#
+                ],
+                "{text}"
+            );
             ("/usr/bin/node", vec![format!("/app/{main}")])
         }
         _ => unreachable!("only runtimes come here"),

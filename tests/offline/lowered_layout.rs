@@ -55,7 +55,11 @@ fn stage(actions: &[Value]) -> BTreeMap<String, Node> {
             let is_dir = src == "/empty";
             let name = src.rsplit('/').next().unwrap_or_default();
             // fsutil's copy: onto an existing directory, the source goes inside it.
-            let target = if fs.get(&dest).is_some_and(|n| n.dir) && !a["contents_only"].as_bool().unwrap_or(false) { format!("{dest}/{name}") } else { dest };
+            let target = if fs.get(&dest).is_some_and(|n| n.dir) && !a["contents_only"].as_bool().unwrap_or(false) {
+                format!("{dest}/{name}")
+            } else {
+                dest
+            };
             if a["create_dest_path"] != Value::Bool(true) {
                 assert!(fs.get(parent(&target)).is_some_and(|n| n.dir), "copy to {target} without its parent");
             }
@@ -69,13 +73,15 @@ fn stage(actions: &[Value]) -> BTreeMap<String, Node> {
 fn image(spec: &str) -> BTreeMap<String, Node> {
     let view = crate::support::view(spec, "scratch.yaml");
     let ops = view[0]["llb"]["ops"].as_array().expect("ops").clone();
-    let by_digest: BTreeMap<&str, &Value> = ops.iter().map(|op| (op["digest"].as_str().unwrap_or_default(), op)).collect();
+    let by_digest: BTreeMap<&str, &Value> =
+        ops.iter().map(|op| (op["digest"].as_str().unwrap_or_default(), op)).collect();
     let merge = ops.iter().find(|op| op.get("merge").is_some()).expect("a merge");
     let mut out = BTreeMap::new();
     for input in merge["inputs"].as_array().expect("inputs") {
         let digest = input.as_str().unwrap_or_default().split('[').next().unwrap_or_default();
         let layer = by_digest[digest]["name"].as_str().unwrap_or_default();
-        let staged = ops.iter().find(|op| op["name"].as_str() == Some(&format!("[internal] stage {layer}"))).expect("its stage");
+        let staged =
+            ops.iter().find(|op| op["name"].as_str() == Some(&format!("[internal] stage {layer}"))).expect("its stage");
         out.extend(stage(staged["file"].as_array().expect("actions")));
     }
     out
@@ -118,7 +124,14 @@ rootfs:
   dirs: [/tmp/cache, {path: /home/app/data, owner: app}]
   files: [{path: /tmp/motd, content: hi}, {path: /home/app/.profile, content: x, owner: app}]
 ";
-    assert_dirs(spec, &[("/tmp", dir("1777", "0:0")), ("/home/app", dir("0700", "1000:1000")), ("/home/app/data", dir("0755", "1000:1000"))]);
+    assert_dirs(
+        spec,
+        &[
+            ("/tmp", dir("1777", "0:0")),
+            ("/home/app", dir("0700", "1000:1000")),
+            ("/home/app/data", dir("0755", "1000:1000")),
+        ],
+    );
 }
 
 #[test]
@@ -136,7 +149,10 @@ fn copies_into_tmp_and_a_home_keep_them() {
 #[test]
 fn zone_subsets_keep_the_builders_modes() {
     // One mode for a copied zone directory (`Europe`) would be its directories' mode too.
-    let view = crate::support::view("builder: {image: golang, run: make}\ncopy: [/out/app]\nrootfs: {timezones: [Europe, UTC]}\n", "scratch.yaml");
+    let view = crate::support::view(
+        "builder: {image: golang, run: make}\ncopy: [/out/app]\nrootfs: {timezones: [Europe, UTC]}\n",
+        "scratch.yaml",
+    );
     let ops = view[0]["llb"]["ops"].as_array().expect("ops");
     let zones: Vec<&Value> = ops
         .iter()

@@ -21,7 +21,24 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("doctor", &["diag", "init", "plan", "platform", "reference", "verify"]),
     ("gateway", &["llb", "platform", "proto"]),
     ("analysis", &["compile", "diag", "plan", "platform", "rules", "verify"]),
-    ("frontend", &["analysis", "compile", "diag", "gateway", "llb", "lower", "plan", "platform", "proto", "reference", "rules", "spec", "verify"]),
+    (
+        "frontend",
+        &[
+            "analysis",
+            "compile",
+            "diag",
+            "gateway",
+            "llb",
+            "lower",
+            "plan",
+            "platform",
+            "proto",
+            "reference",
+            "rules",
+            "spec",
+            "verify",
+        ],
+    ),
 ];
 
 /// The crate modules a file's code (not its comments) names as `crate::NAME`.
@@ -61,7 +78,8 @@ fn every_module_uses_only_the_layers_below_it() {
     let mut seen = BTreeSet::new();
     for file in files {
         let relative = file.strip_prefix(&src).unwrap();
-        let top = relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let top =
+            relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
         if matches!(top.as_str(), "lib" | "main") {
             continue;
         }

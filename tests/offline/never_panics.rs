@@ -95,8 +95,8 @@ fn yamlish() -> impl Strategy<Value = String> {
         "root:root",
         "'quoted'",
     ]);
-    let line =
-        (0usize..4, any::<bool>(), key, value).prop_map(|(indent, dash, k, v)| format!("{}{}{k}: {v}", "  ".repeat(indent), if dash { "- " } else { "" }));
+    let line = (0usize..4, any::<bool>(), key, value)
+        .prop_map(|(indent, dash, k, v)| format!("{}{}{k}: {v}", "  ".repeat(indent), if dash { "- " } else { "" }));
     prop::collection::vec(line, 0..24).prop_map(|lines| lines.join("\n"))
 }
 
@@ -164,7 +164,12 @@ fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
     for form in 0..6 {
         for depth in [scratchkit::spec::scan::MAX_DEPTH - 4, 20_000] {
             let text = nested(depth, form, true);
-            std::thread::Builder::new().stack_size(256 * 1024).spawn(move || run_everything(&text)).unwrap().join().unwrap();
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || run_everything(&text))
+                .unwrap()
+                .join()
+                .unwrap();
         }
     }
 }
@@ -172,7 +177,10 @@ fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
 /// What used to print gigabytes: every problem of a 40,000-entry one-line list, each echoing the line.
 #[test]
 fn output_is_bounded_for_a_huge_one_line_spec() {
-    let text = format!("builder: {{image: golang:1.23, run: go build -o /out/app .}}\ncopy: [{}]\n", vec!["/a"; 40_000].join(","));
+    let text = format!(
+        "builder: {{image: golang:1.23, run: go build -o /out/app .}}\ncopy: [{}]\n",
+        vec!["/a"; 40_000].join(",")
+    );
     let start = std::time::Instant::now();
     let err = crate::support::build(&text, "scratch.yaml").expect_err("duplicates are errors");
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());

@@ -54,7 +54,9 @@ fn every_example_names_the_schema_on_its_second_line() {
     for spec in examples {
         let text = std::fs::read_to_string(&spec).unwrap();
         let second = text.lines().nth(1).unwrap_or_default();
-        let target = second.strip_prefix("# yaml-language-server: $schema=").unwrap_or_else(|| panic!("{}: line 2 is {second:?}", spec.display()));
+        let target = second
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{}: line 2 is {second:?}", spec.display()));
         let resolved = spec.parent().unwrap().join(target);
         assert!(
             resolved.canonicalize().ok() == repo().join("docs/scratch.schema.json").canonicalize().ok(),
@@ -90,22 +92,34 @@ for path in sys.argv[2:]:
     errors = list(validator.iter_errors(doc))
     print("refused: " + errors[0].message.replace("\n", " ") if errors else "accepted")
 "#;
-    let out = Command::new("python3").arg("-c").arg(script).arg(repo().join("docs/scratch.schema.json")).args(files).output().expect("python3 runs");
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(repo().join("docs/scratch.schema.json"))
+        .args(files)
+        .output()
+        .expect("python3 runs");
     assert!(out.status.success(), "python3 failed: {}", String::from_utf8_lossy(&out.stderr));
-    let verdicts: Vec<Option<String>> = String::from_utf8_lossy(&out.stdout).lines().map(|l| (l != "accepted").then(|| l.to_string())).collect();
+    let verdicts: Vec<Option<String>> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| (l != "accepted").then(|| l.to_string())).collect();
     assert_eq!(verdicts.len(), files.len(), "one verdict per file");
     verdicts
 }
 
 /// The files the schema refuses, with the reason.
 fn refused_by_python(files: &[PathBuf]) -> Vec<String> {
-    files.iter().zip(python_verdicts(files)).filter_map(|(f, v)| v.map(|why| format!("{}: {why}", f.display()))).collect()
+    files
+        .iter()
+        .zip(python_verdicts(files))
+        .filter_map(|(f, v)| v.map(|why| format!("{}: {why}", f.display())))
+        .collect()
 }
 
 #[test]
 #[ignore = "needs python3 with jsonschema and PyYAML: scripts/test.sh installs them and runs this"]
 fn python_jsonschema_accepts_good_specs_and_refuses_bad_shapes() {
-    let mut good: Vec<PathBuf> = examples().into_iter().filter(|p| !p.starts_with(repo().join("examples/bad"))).collect();
+    let mut good: Vec<PathBuf> =
+        examples().into_iter().filter(|p| !p.starts_with(repo().join("examples/bad"))).collect();
     for entry in std::fs::read_dir(repo().join("tests/fixtures/ok")).unwrap() {
         good.push(entry.unwrap().path());
     }
@@ -114,7 +128,12 @@ fn python_jsonschema_accepts_good_specs_and_refuses_bad_shapes() {
 
     // Shapes the loader refuses, each caught by the schema too: an unknown key, wrong types, a missing
     // required key, a word that is not one of the choices.
-    let bad = ["examples/bad/scratch.yaml", "tests/fixtures/bad/unknown-key.yaml", "tests/fixtures/bad/wrong-types.yaml", "tests/fixtures/bad/no-copy.yaml"];
+    let bad = [
+        "examples/bad/scratch.yaml",
+        "tests/fixtures/bad/unknown-key.yaml",
+        "tests/fixtures/bad/wrong-types.yaml",
+        "tests/fixtures/bad/no-copy.yaml",
+    ];
     let dir = std::env::temp_dir().join(format!("scratchkit-schema-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let network = dir.join("network.yaml");
@@ -123,7 +142,11 @@ fn python_jsonschema_accepts_good_specs_and_refuses_bad_shapes() {
     files.push(network);
     let refused = refused_by_python(&files);
     for file in &files {
-        assert!(refused.iter().any(|r| r.starts_with(&file.display().to_string())), "the schema accepts {}", file.display());
+        assert!(
+            refused.iter().any(|r| r.starts_with(&file.display().to_string())),
+            "the schema accepts {}",
+            file.display()
+        );
     }
 }
 

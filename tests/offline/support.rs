@@ -33,7 +33,13 @@ pub fn build(text: &str, name: &str) -> Result<Vec<(Platform, pb::Definition, se
     let build = BuildInputs::new(Platform::linux_amd64());
     Ok(scratchkit::lower::lower(&compiled.plan, &build, &PlatformInputs::default(), &Found::default())
         .into_iter()
-        .map(|l| (l.platform, l.image.marshal(&MarshalOptions::default()), serde_json::to_value(&l.config).expect("config JSON")))
+        .map(|l| {
+            (
+                l.platform,
+                l.image.marshal(&MarshalOptions::default()),
+                serde_json::to_value(&l.config).expect("config JSON"),
+            )
+        })
         .collect())
 }
 

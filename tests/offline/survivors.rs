@@ -12,7 +12,10 @@ use scratchkit::platform::Platform;
 const BUILDER: &str = "builder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy: [/out/app]\n";
 
 fn inputs(build_args: &[(&str, &str)]) -> PlanInputs {
-    PlanInputs { build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..PlanInputs::default() }
+    PlanInputs {
+        build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..PlanInputs::default()
+    }
 }
 
 fn errors(text: &str, build_args: &[(&str, &str)]) -> Vec<String> {
@@ -29,7 +32,11 @@ fn every_unsafe_zone_name_is_refused_on_its_own() {
         let spec = format!("{BUILDER}rootfs:\n  timezones: [\"{zone}\"]\n");
         assert_eq!(errors(&spec, &[]).len(), 1, "{zone} was accepted");
     }
-    assert!(errors(&format!("{BUILDER}rootfs:\n  timezones: [Europe/Amsterdam, America/Port-au-Prince, Etc/GMT+1, UTC]\n"), &[]).is_empty());
+    assert!(errors(
+        &format!("{BUILDER}rootfs:\n  timezones: [Europe/Amsterdam, America/Port-au-Prince, Etc/GMT+1, UTC]\n"),
+        &[]
+    )
+    .is_empty());
 }
 
 #[test]
@@ -65,7 +72,10 @@ fn the_created_time_is_right_on_a_leap_day_at_the_end_of_a_400_year_cycle() {
         (0, "1970-01-01T00:00:00Z"),
         (1_709_164_800, "2024-02-29T00:00:00Z"),
     ] {
-        let inputs = PlanInputs { build_args: [("SOURCE_DATE_EPOCH".to_string(), epoch.to_string())].into(), ..PlanInputs::default() };
+        let inputs = PlanInputs {
+            build_args: [("SOURCE_DATE_EPOCH".to_string(), epoch.to_string())].into(),
+            ..PlanInputs::default()
+        };
         let plan = compile(BUILDER, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
         let config = image_config(&plan, &Platform::linux_amd64());
         assert_eq!(config.created.as_deref(), Some(want), "epoch {epoch}");
@@ -78,7 +88,10 @@ fn builder_env(spec: &str, image_env: &[&str]) -> Vec<String> {
     use scratchkit::proto::pb;
     let plan = compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("{}", e.rendered)).plan;
     let build = scratchkit::lower::BuildInputs::new(Platform::linux_amd64());
-    let per_platform = scratchkit::lower::PlatformInputs { builder_env: scratchkit::llb::EnvList::parse(image_env), ..Default::default() };
+    let per_platform = scratchkit::lower::PlatformInputs {
+        builder_env: scratchkit::llb::EnvList::parse(image_env),
+        ..Default::default()
+    };
     let found = scratchkit::plan::Found::default();
     let lowered = scratchkit::lower::lower_platform(&plan, &build, &per_platform, &found, &Platform::linux_amd64());
     let def = lowered.builder.expect("a builder stage").marshal(&scratchkit::llb::MarshalOptions::default());
@@ -108,17 +121,29 @@ fn the_spec_env_wins_over_the_image_env_and_the_args_and_the_image_env_over_the_
 }
 
 /// Each diagnostic as (message, hint, line) for a spec that is expected to compile or not.
-fn diagnostics(text: &str, build_args: &[(&str, &str)]) -> Vec<(scratchkit::diag::Severity, String, String, Option<usize>)> {
-    let inputs = PlanInputs { build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..PlanInputs::default() };
+fn diagnostics(
+    text: &str,
+    build_args: &[(&str, &str)],
+) -> Vec<(scratchkit::diag::Severity, String, String, Option<usize>)> {
+    let inputs = PlanInputs {
+        build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..PlanInputs::default()
+    };
     let ds = match compile(text, "scratch.yaml", &inputs) {
         Ok(c) => c.warnings,
         Err(e) => e.diagnostics,
     };
-    ds.items.iter().map(|d| (d.severity, d.message.clone(), d.hint.clone().unwrap_or_default(), d.span.map(|s| s.line))).collect()
+    ds.items
+        .iter()
+        .map(|d| (d.severity, d.message.clone(), d.hint.clone().unwrap_or_default(), d.span.map(|s| s.line)))
+        .collect()
 }
 
 fn plan(text: &str, build_args: &[(&str, &str)]) -> scratchkit::plan::Plan {
-    let inputs = PlanInputs { build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..PlanInputs::default() };
+    let inputs = PlanInputs {
+        build_args: build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..PlanInputs::default()
+    };
     compile(text, "scratch.yaml", &inputs).unwrap_or_else(|e| panic!("{}", e.rendered)).plan
 }
 
@@ -160,7 +185,9 @@ fn the_ca_bundle_must_be_one_file() {
         assert_eq!(errors.len(), 1, "{from}: {ds:?}");
         assert!(errors[0].1.contains("must name one file"), "{from}: {ds:?}");
     }
-    assert!(errors(&format!("{BUILDER}rootfs:\n  ca-certificates: {{from: \"context:certs/ca.pem\"}}\n"), &[]).is_empty());
+    assert!(
+        errors(&format!("{BUILDER}rootfs:\n  ca-certificates: {{from: \"context:certs/ca.pem\"}}\n"), &[]).is_empty()
+    );
 }
 
 #[test]
@@ -173,8 +200,12 @@ fn all_time_zones_need_a_builder() {
 
 #[test]
 fn tz_is_a_warning_only_when_time_zones_are_off() {
-    let tz_warnings =
-        |rootfs: &str, env: &str| diagnostics(&format!("{BUILDER}{rootfs}image:\n  env: {env}\n"), &[]).into_iter().filter(|d| d.1.contains("TZ")).count();
+    let tz_warnings = |rootfs: &str, env: &str| {
+        diagnostics(&format!("{BUILDER}{rootfs}image:\n  env: {env}\n"), &[])
+            .into_iter()
+            .filter(|d| d.1.contains("TZ"))
+            .count()
+    };
     assert_eq!(tz_warnings("rootfs: {timezones: none}\n", "{TZ: Europe/Amsterdam}"), 1);
     assert_eq!(tz_warnings("", "{TZ: Europe/Amsterdam}"), 0);
     assert_eq!(tz_warnings("rootfs: {timezones: none}\n", "{TZZ: x}"), 0, "another name");
@@ -213,7 +244,8 @@ fn only_the_first_unknown_owners_get_a_suggestion() {
     let copies: String = (0..40).map(|i| format!("  - {{from: /out/f{i}, to: /f{i}, owner: nonrooot}}\n")).collect();
     let spec = format!("builder:\n  image: golang:1.23\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n{copies}");
     let errs = errors(&spec, &[]);
-    let hints: Vec<_> = diagnostics(&spec, &[]).into_iter().filter(|d| d.1.contains("owner `nonrooot`")).map(|d| d.2).collect();
+    let hints: Vec<_> =
+        diagnostics(&spec, &[]).into_iter().filter(|d| d.1.contains("owner `nonrooot`")).map(|d| d.2).collect();
     assert_eq!(hints.len(), 40, "{errs:?}");
     assert_eq!(hints.iter().filter(|h| h.contains("did you mean `nonroot`")).count(), 31, "{hints:?}");
     assert!(hints[39].contains("users are: "), "{}", hints[39]);
@@ -270,9 +302,12 @@ fn an_undeclared_name_after_a_lone_dollar_is_reported_at_its_offset() {
 #[test]
 fn an_unknown_group_hint_counts_the_groups_it_does_not_show() {
     let groups: String = (0..12).map(|i| format!("{{name: g{i:02}, gid: {}}}, ", 3000 + i)).collect();
-    let spec = format!("{BUILDER}rootfs:\n  groups: [{groups}]\ncopy:\n  - {{from: /out/f, to: /f, owner: \"nonroot:zzzzzzzz\"}}\n");
+    let spec = format!(
+        "{BUILDER}rootfs:\n  groups: [{groups}]\ncopy:\n  - {{from: /out/f, to: /f, owner: \"nonroot:zzzzzzzz\"}}\n"
+    );
     let spec = spec.replace("copy: [/out/app]\n", "");
-    let hints: Vec<String> = diagnostics(&spec, &[]).into_iter().filter(|d| d.1.contains("zzzzzzzz")).map(|d| d.2).collect();
+    let hints: Vec<String> =
+        diagnostics(&spec, &[]).into_iter().filter(|d| d.1.contains("zzzzzzzz")).map(|d| d.2).collect();
     assert_eq!(hints.len(), 1, "{hints:?}");
     // root, nonroot, nobody's nogroup and the 12 listed: 10 shown, the rest counted.
     assert!(hints[0].contains("groups are: ") && hints[0].ends_with(" more"), "{}", hints[0]);

@@ -93,7 +93,8 @@ impl Tree {
     /// `path` in the tree with its symlinks followed inside the tree, as BuildKit resolves them in a
     /// snapshot: an absolute target is taken from the tree's root, not the host's.
     fn resolve(&self, path: &str) -> PathBuf {
-        let mut rest: std::collections::VecDeque<String> = path.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
+        let mut rest: std::collections::VecDeque<String> =
+            path.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
         let mut at: Vec<String> = Vec::new();
         let mut hops = 0;
         while let Some(c) = rest.pop_front() {
@@ -167,14 +168,20 @@ impl Filesystem for Tree {
 }
 
 fn plan(spec: &str) -> Plan {
-    compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap_or_else(|e| panic!("the spec does not compile:\n{}", e.rendered)).plan
+    compile(spec, "scratch.yaml", &PlanInputs::default())
+        .unwrap_or_else(|e| panic!("the spec does not compile:\n{}", e.rendered))
+        .plan
 }
 
 fn verify(tree: &Tree, spec: &str) -> Verified {
     let plan = plan(spec);
     let platform = Platform::linux_amd64();
     let run = builder_output(tree, &plan, &platform);
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run).expect("the builder's output is readable")
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(run)
+        .expect("the builder's output is readable")
 }
 
 fn messages(v: &Verified) -> Vec<String> {
@@ -208,8 +215,15 @@ fn a_clean_builder_gives_no_diagnostic() {
 
 #[test]
 fn a_directory_copied_whole_is_not_read_as_elf() {
-    let tree = Tree::builder("dir-whole").file("/out/app", SCRIPT, 0o755).dir("/out/static").file("/out/static/index.html", b"<p>", 0o644);
-    let v = verify(&tree, &spec("  - /out/app\n  - {from: /out/static, to: /srv/static}\n", "image:\n  entrypoint: [/out/app]\n"));
+    let tree = Tree::builder("dir-whole").file("/out/app", SCRIPT, 0o755).dir("/out/static").file(
+        "/out/static/index.html",
+        b"<p>",
+        0o644,
+    );
+    let v = verify(
+        &tree,
+        &spec("  - /out/app\n  - {from: /out/static, to: /srv/static}\n", "image:\n  entrypoint: [/out/app]\n"),
+    );
     assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
 }
 
@@ -228,11 +242,23 @@ fn the_zone_database_and_each_listed_zone_must_be_in_the_builder() {
 fn contents_copied_below_etc_ssl_may_not_replace_the_ca_bundle() {
     // The first file the rootfs writes (in path order) is not below `/etc/ssl/`: the lookup must start at
     // the destination's own run of files, not at the beginning.
-    let tree = Tree::builder("ssl-contents").file("/out/app", SCRIPT, 0o755).file("/out/ssl/certs/ca-certificates.crt", b"mine", 0o644);
-    let v = verify(&tree, &spec("  - /out/app\n  - {from: /out/ssl/, to: /etc/ssl/}\n", "image:\n  entrypoint: [/out/app]\n"));
+    let tree = Tree::builder("ssl-contents").file("/out/app", SCRIPT, 0o755).file(
+        "/out/ssl/certs/ca-certificates.crt",
+        b"mine",
+        0o644,
+    );
+    let v = verify(
+        &tree,
+        &spec("  - /out/app\n  - {from: /out/ssl/, to: /etc/ssl/}\n", "image:\n  entrypoint: [/out/app]\n"),
+    );
     let found = messages(&v);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`/out/ssl/certs/ca-certificates.crt` would be copied onto `/etc/ssl/certs/ca-certificates.crt`"), "{found:?}");
+    assert!(
+        found[0].starts_with(
+            "`/out/ssl/certs/ca-certificates.crt` would be copied onto `/etc/ssl/certs/ca-certificates.crt`"
+        ),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -264,11 +290,21 @@ fn no_read_asks_for_more_than_a_grpc_message_holds() {
 fn the_copied_paths_name_each_listed_zone_and_only_the_data_files_the_builder_has() {
     let plan = plan(&spec("  - /out/app\n", "rootfs:\n  timezones: [Europe/Amsterdam, UTC]\n"));
     let c = copied(&plan, &[], &["/etc/services".to_string()]);
-    for want in ["/usr/share/zoneinfo/Europe/Amsterdam", "/usr/share/zoneinfo/UTC", "/etc/protocols", "/etc/mime.types", "/out/app"] {
+    for want in [
+        "/usr/share/zoneinfo/Europe/Amsterdam",
+        "/usr/share/zoneinfo/UTC",
+        "/etc/protocols",
+        "/etc/mime.types",
+        "/out/app",
+    ] {
         assert!(c.files.iter().any(|f| f == want), "{want} is not in {:?}", c.files);
     }
     assert!(!c.files.iter().any(|f| f == "/etc/services"), "an absent data file is described: {:?}", c.files);
-    assert!(!c.trees.iter().any(|(t, _)| t == "/usr/share/zoneinfo"), "a zone list is not the whole tree: {:?}", c.trees);
+    assert!(
+        !c.trees.iter().any(|(t, _)| t == "/usr/share/zoneinfo"),
+        "a zone list is not the whole tree: {:?}",
+        c.trees
+    );
 }
 
 /// `bin/app` needing `libgreet.so` through `runpath` (e.g. `$ORIGIN/../lib`), and `libgreet.so`, as bytes.
@@ -277,7 +313,9 @@ fn app_and_library(name: &str, runpath: &str) -> (Vec<u8>, Vec<u8>) {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("greet.c"), "#include <stdio.h>\nvoid greet(void) { puts(\"hi\"); }\n").unwrap();
     std::fs::write(dir.join("main.c"), "void greet(void);\nint main(void) { greet(); return 0; }\n").unwrap();
-    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    let gcc = |args: &[&str]| {
+        assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}")
+    };
     gcc(&["-shared", "-fPIC", "-o", "libgreet.so", "greet.c"]);
     gcc(&["-o", "app", "main.c", "-L.", "-lgreet", &format!("-Wl,--enable-new-dtags,-rpath,{runpath}")]);
     (std::fs::read(dir.join("app")).unwrap(), std::fs::read(dir.join("libgreet.so")).unwrap())
@@ -287,7 +325,11 @@ fn app_and_library(name: &str, runpath: &str) -> (Vec<u8>, Vec<u8>) {
 fn origin_is_the_directory_the_image_has_the_file_in() {
     for (name, runpath) in [("origin", "$ORIGIN/../lib"), ("origin-braced", "${ORIGIN}/../lib")] {
         let (app, lib) = app_and_library(name, runpath);
-        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &app, 0o755).file("/out/lib/libgreet.so", &lib, 0o755);
+        let tree = Tree::builder(name).with_glibc().file("/out/bin/app", &app, 0o755).file(
+            "/out/lib/libgreet.so",
+            &lib,
+            0o755,
+        );
         // Moved alone: its library is not where $ORIGIN/../lib points in the image.
         let moved = verify(
             &tree,
@@ -297,7 +339,8 @@ fn origin_is_the_directory_the_image_has_the_file_in() {
                 "",
             ),
         );
-        let origin_moved = moved.diagnostics.of(SK311).any(|d| d.message.contains("`/usr/local/bin/app`, where `libgreet.so`"));
+        let origin_moved =
+            moved.diagnostics.of(SK311).any(|d| d.message.contains("`/usr/local/bin/app`, where `libgreet.so`"));
         assert!(origin_moved, "{runpath}: {:?}", messages(&moved));
         // Kept in place: the library is brought from the same place in the builder.
         let kept = verify(
@@ -309,10 +352,18 @@ fn origin_is_the_directory_the_image_has_the_file_in() {
             ),
         );
         assert!(kept.diagnostics.items.is_empty(), "{runpath}: {:?}", messages(&kept));
-        assert!(kept.libraries.iter().any(|l| l == "/out/lib/libgreet.so") && kept.libraries.iter().any(|l| l == LIBC), "{:?}", kept.libraries);
+        assert!(
+            kept.libraries.iter().any(|l| l == "/out/lib/libgreet.so") && kept.libraries.iter().any(|l| l == LIBC),
+            "{:?}",
+            kept.libraries
+        );
     }
     let (app, lib) = app_and_library("origin-moved-along", "$ORIGIN/../lib");
-    let tree = Tree::builder("origin-moved-along").with_glibc().file("/out/bin/app", &app, 0o755).file("/out/lib/libgreet.so", &lib, 0o755);
+    let tree = Tree::builder("origin-moved-along").with_glibc().file("/out/bin/app", &app, 0o755).file(
+        "/out/lib/libgreet.so",
+        &lib,
+        0o755,
+    );
     // Moved with its library to the same place relative to it: the copy provides it, nothing is brought.
     let along = verify(
         &tree,
@@ -340,7 +391,11 @@ fn origin_is_the_directory_the_image_has_the_file_in() {
         ),
     );
     assert!(whole.diagnostics.items.is_empty(), "{:?}", messages(&whole));
-    assert!(whole.libraries.iter().any(|l| l == LIBC) && whole.libraries.iter().any(|l| l == LOADER), "{:?}", whole.libraries);
+    assert!(
+        whole.libraries.iter().any(|l| l == LIBC) && whole.libraries.iter().any(|l| l == LOADER),
+        "{:?}",
+        whole.libraries
+    );
     assert!(!whole.libraries.iter().any(|l| l.contains("greet")), "{:?}", whole.libraries);
     // Only the tree of the program: its library is not in the image, and the error is at that copy.
     let half = verify(
@@ -356,7 +411,9 @@ fn origin_is_the_directory_the_image_has_the_file_in() {
     );
     let found = messages(&half);
     assert!(
-        found.iter().any(|m| m.starts_with("`/out/bin/app` finds libraries relative to its own directory ($ORIGIN), but is copied to `/opt/bin/app`")),
+        found.iter().any(|m| m.starts_with(
+            "`/out/bin/app` finds libraries relative to its own directory ($ORIGIN), but is copied to `/opt/bin/app`"
+        )),
         "{found:?}"
     );
     assert_eq!(half.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
@@ -382,14 +439,24 @@ fn a_library_the_tree_ships_under_its_soname_satisfies_the_others() {
     std::fs::create_dir_all(dir.join("server")).unwrap();
     std::fs::write(dir.join("jvm.c"), "int jvm(void) { return 0; }\n").unwrap();
     std::fs::write(dir.join("java.c"), "int jvm(void);\nint java(void) { return jvm(); }\n").unwrap();
-    let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+    let gcc = |args: &[&str]| {
+        assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}")
+    };
     gcc(&["-shared", "-fPIC", "-o", "server/libjvm.so", "-Wl,-soname,libjvm.so", "jvm.c"]);
     gcc(&["-shared", "-fPIC", "-o", "libjava.so", "java.c", "-Lserver", "-ljvm"]);
     let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
-    let tree = Tree::builder("soname").with_glibc().file("/out/app", SCRIPT, 0o755).file("/opt/jdk/lib/libjava.so", &read("libjava.so"), 0o644);
+    let tree = Tree::builder("soname").with_glibc().file("/out/app", SCRIPT, 0o755).file(
+        "/opt/jdk/lib/libjava.so",
+        &read("libjava.so"),
+        0o644,
+    );
     let spec_text = spec("  - /out/app\n  - /opt/jdk\n", "image:\n  entrypoint: [/out/app]\n");
     let without = verify(&tree, &spec_text);
-    assert!(without.diagnostics.of(SK313).any(|d| d.message.starts_with("`/opt/jdk/lib/libjava.so` needs `libjvm.so`")), "{:?}", messages(&without));
+    assert!(
+        without.diagnostics.of(SK313).any(|d| d.message.starts_with("`/opt/jdk/lib/libjava.so` needs `libjvm.so`")),
+        "{:?}",
+        messages(&without)
+    );
     let with = verify(&tree.file("/opt/jdk/lib/server/libjvm.so", &read("server/libjvm.so"), 0o644), &spec_text);
     assert!(with.diagnostics.items.is_empty(), "{:?}", messages(&with));
 }
@@ -404,7 +471,9 @@ fn the_files_inside_a_copied_directory_have_their_libraries() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.c"), "int absent(void) { return 0; }\n").unwrap();
         std::fs::write(dir.join("m.c"), "int absent(void);\nint module(void) { return absent(); }\n").unwrap();
-        let gcc = |args: &[&str]| assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}");
+        let gcc = |args: &[&str]| {
+            assert!(Command::new("gcc").current_dir(&dir).args(args).status().unwrap().success(), "gcc {args:?}")
+        };
         gcc(&["-shared", "-fPIC", "-o", "libabsent.so", "a.c"]);
         gcc(&["-shared", "-fPIC", "-o", "m.so", "m.c", "-L.", "-labsent"]);
         std::fs::read(dir.join("m.so")).unwrap()
@@ -425,10 +494,18 @@ fn the_files_inside_a_copied_directory_have_their_libraries() {
     let v = verify(&tree, &copy_tree);
     let found = messages(&v);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`/usr/lib/py/lib-dynload/needs_absent.so` needs `libabsent.so`, which is not in the builder"), "{found:?}");
+    assert!(
+        found[0]
+            .starts_with("`/usr/lib/py/lib-dynload/needs_absent.so` needs `libabsent.so`, which is not in the builder"),
+        "{found:?}"
+    );
     assert_eq!(v.diagnostics.items[0].span.map(|s| s.line), Some(6), "at the tree's copy entry");
     // A file that starts like ELF but is cut short (test data) is named in a warning, not an error.
-    let cut = Tree::builder("tree-cut").with_glibc().file("/out/app", SCRIPT, 0o755).file("/usr/lib/py/testdata/cut.so", &lib[..200], 0o644);
+    let cut = Tree::builder("tree-cut").with_glibc().file("/out/app", SCRIPT, 0o755).file(
+        "/usr/lib/py/testdata/cut.so",
+        &lib[..200],
+        0o644,
+    );
     let v = verify(&cut, &spec("  - /out/app\n  - /usr/lib/py\n", "image:\n  entrypoint: [/out/app]\n"));
     assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
     assert!(v.diagnostics.of(SK308).any(|d| d.message.contains("`/usr/lib/py/testdata/cut.so`")), "{:?}", messages(&v));
@@ -483,17 +560,28 @@ fn host(path: &str) -> Vec<u8> {
 #[test]
 fn a_program_that_cancels_or_exits_a_thread_gets_libgcc_s() {
     for (name, source) in [("cancel", CANCEL_C), ("exit", EXIT_C)] {
-        let tree = Tree::builder(name).with_glibc().file("/out/app", &gcc_source(name, source, &["-pthread"]), 0o755).file(LIBGCC_S, &host(LIBGCC_S), 0o644);
+        let tree = Tree::builder(name)
+            .with_glibc()
+            .file("/out/app", &gcc_source(name, source, &["-pthread"]), 0o755)
+            .file(LIBGCC_S, &host(LIBGCC_S), 0o644);
         let v = verify(&tree, &spec("  - /out/app\n", ""));
         assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
         assert!(v.libraries.iter().any(|l| l == LIBGCC_S), "{name}: {:?}", v.libraries);
         // Without it in the builder, the program would abort at run time: an error naming it.
         let v = verify(&tree.without(LIBGCC_S), &spec("  - /out/app\n", ""));
         let found = messages(&v);
-        assert!(found.len() == 1 && found[0].contains("calls pthread_cancel or pthread_exit, for which glibc opens `libgcc_s.so.1`"), "{name}: {found:?}");
+        assert!(
+            found.len() == 1
+                && found[0].contains("calls pthread_cancel or pthread_exit, for which glibc opens `libgcc_s.so.1`"),
+            "{name}: {found:?}"
+        );
     }
     // A program that does neither does not get it.
-    let tree = Tree::builder("no-cancel").with_glibc().file("/out/app", &gcc("no-cancel", &[]), 0o755).file(LIBGCC_S, &host(LIBGCC_S), 0o644);
+    let tree = Tree::builder("no-cancel").with_glibc().file("/out/app", &gcc("no-cancel", &[]), 0o755).file(
+        LIBGCC_S,
+        &host(LIBGCC_S),
+        0o644,
+    );
     let v = verify(&tree, &spec("  - /out/app\n", ""));
     assert!(!v.libraries.iter().any(|l| l == LIBGCC_S), "{:?}", v.libraries);
 }
@@ -507,16 +595,24 @@ fn a_program_that_calls_iconv_open_gets_the_gconv_modules_with_their_closure() {
     let v = verify(&tree, &spec("  - /out/app\n", ""));
     assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
     assert!(v.libraries.iter().any(|l| l == GCONV), "the whole directory: {:?}", v.libraries);
-    assert!(!v.libraries.iter().any(|l| l.starts_with(&format!("{GCONV}/"))), "nothing inside it twice: {:?}", v.libraries);
+    assert!(
+        !v.libraries.iter().any(|l| l.starts_with(&format!("{GCONV}/"))),
+        "nothing inside it twice: {:?}",
+        v.libraries
+    );
     // EUC-JP.so needs libJIS.so through RUNPATH $ORIGIN: the modules' own closure is checked.
     let v = verify(&tree.without(&format!("{GCONV}/libJIS.so")), &spec("  - /out/app\n", ""));
     assert!(v.diagnostics.of(SK313).any(|d| d.message.contains("EUC-JP.so` needs `libJIS.so`")), "{:?}", messages(&v));
     // A program that does not call it gets none.
-    let plain =
-        Tree::builder("no-iconv").with_glibc().file("/out/app", &gcc("no-iconv", &[]), 0o755).file(&format!("{GCONV}/gconv-modules"), b"# none\n", 0o644);
+    let plain = Tree::builder("no-iconv").with_glibc().file("/out/app", &gcc("no-iconv", &[]), 0o755).file(
+        &format!("{GCONV}/gconv-modules"),
+        b"# none\n",
+        0o644,
+    );
     assert!(!verify(&plain, &spec("  - /out/app\n", "")).libraries.iter().any(|l| l.contains("gconv")));
     // A builder without the modules: a warning, as UTF-8 and ASCII still convert.
-    let bare = Tree::builder("iconv-bare").with_glibc().file("/out/app", &gcc_source("iconv-bare", ICONV_C, &[]), 0o755);
+    let bare =
+        Tree::builder("iconv-bare").with_glibc().file("/out/app", &gcc_source("iconv-bare", ICONV_C, &[]), 0o755);
     let v = verify(&bare, &spec("  - /out/app\n", ""));
     assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
     assert!(v.diagnostics.has(SK305), "{:?}", messages(&v));
@@ -553,8 +649,14 @@ fn symlinks_out_of_a_copied_directory_bring_their_targets() {
     assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
 
     // A relative link out of a directory copied elsewhere cannot keep its target: an error at the copy.
-    let tree = Tree::builder("links-moved").file("/out/app", SCRIPT, 0o755).file("/out/share/data", b"x", 0o644).link("/out/tree/data", "../share/data");
-    let v = verify(&tree, &spec("  - /out/app\n  - {from: /out/tree, to: /opt/tree}\n", "image:\n  entrypoint: [/out/app]\n"));
+    let tree = Tree::builder("links-moved")
+        .file("/out/app", SCRIPT, 0o755)
+        .file("/out/share/data", b"x", 0o644)
+        .link("/out/tree/data", "../share/data");
+    let v = verify(
+        &tree,
+        &spec("  - /out/app\n  - {from: /out/tree, to: /opt/tree}\n", "image:\n  entrypoint: [/out/app]\n"),
+    );
     assert_eq!(
         messages(&v),
         ["`/out/tree/data` is a symlink to `../share/data`, outside the directory copied; in the image it would lead to `/opt/share/data`"]
@@ -563,7 +665,10 @@ fn symlinks_out_of_a_copied_directory_bring_their_targets() {
     // ... unless the image has it there through another copy.
     let v = verify(
         &tree,
-        &spec("  - /out/app\n  - {from: /out/tree, to: /opt/tree}\n  - {from: /out/share, to: /opt/share}\n", "image:\n  entrypoint: [/out/app]\n"),
+        &spec(
+            "  - /out/app\n  - {from: /out/tree, to: /opt/tree}\n  - {from: /out/share, to: /opt/share}\n",
+            "image:\n  entrypoint: [/out/app]\n",
+        ),
     );
     assert!(v.diagnostics.items.is_empty() && v.libraries.is_empty(), "{:?} {:?}", messages(&v), v.libraries);
 }
@@ -579,7 +684,8 @@ fn reads_of(spec: &str) -> Vec<scratchkit::plan::BuilderRead> {
 #[test]
 fn needed_paths_are_read_as_they_are_and_optional_ones_from_a_small_directory() {
     let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\n");
-    let find = |path: &str| reads.iter().find(|r| r.path == path).unwrap_or_else(|| panic!("no read of {path}: {reads:#?}"));
+    let find =
+        |path: &str| reads.iter().find(|r| r.path == path).unwrap_or_else(|| panic!("no read of {path}: {reads:#?}"));
     assert_eq!(find("/etc/ssl/certs/ca-certificates.crt").optional_below, None);
     // A copy's source is looked for from its directory: the checks, not a failed probe, say it is missing.
     assert_eq!(find("/out/app").optional_below.as_deref(), Some("/out"));
@@ -594,12 +700,17 @@ fn needed_paths_are_read_as_they_are_and_optional_ones_from_a_small_directory() 
     assert!(dpkg.flat && dpkg.exhaustive);
     assert_eq!(dpkg.only, ["status", "info/*.list", "info/*.md5sums"]);
     assert!(!find("/usr/share/doc").exhaustive);
-    assert!(reads.iter().all(|r| r.optional_below.as_deref() != Some("/")), "a pattern from / walks the whole builder: {reads:#?}");
+    assert!(
+        reads.iter().all(|r| r.optional_below.as_deref() != Some("/")),
+        "a pattern from / walks the whole builder: {reads:#?}"
+    );
 }
 
 #[test]
 fn a_data_file_the_spec_asks_for_is_needed() {
-    let reads = reads_of("builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\nrootfs:\n  services: true\n");
+    let reads = reads_of(
+        "builder:\n  image: golang:1\n  run: go build -o /out/app .\ncopy:\n  - /out/app\nrootfs:\n  services: true\n",
+    );
     let services = reads.iter().find(|r| r.path == "/etc/services").expect("a read of /etc/services");
     assert_eq!(services.optional_below, None);
 }
@@ -610,7 +721,11 @@ fn the_root_and_paths_with_glob_characters_are_left_to_the_builder() {
     let reads = reads_of(spec);
     let paths: Vec<&str> = reads.iter().map(|r| r.path.as_str()).collect();
     let top = reads_of("builder:\n  image: golang:1\n  run: go build -o /app .\ncopy:\n  - /app\n");
-    assert_eq!(top.iter().find(|r| r.path == "/app").map(|r| r.optional_below.clone()), Some(None), "a pattern from / walks the whole builder");
+    assert_eq!(
+        top.iter().find(|r| r.path == "/app").map(|r| r.optional_below.clone()),
+        Some(None),
+        "a pattern from / walks the whole builder"
+    );
     assert!(paths.contains(&"/out/app"), "{paths:?}");
     assert!(!paths.iter().any(|p| *p == "/" || p.contains('[')), "{paths:?}");
 }
@@ -637,15 +752,25 @@ fn zones_the_spec_lists_are_needed_one_by_one() {
 // ---------------------------------------------------------------------------------------------------
 
 fn owners(tree: &Tree, copied: &[&str]) -> Vec<String> {
-    let copied = scratchkit::verify::packages::Copied { files: copied.iter().map(|f| f.to_string()).collect(), trees: Vec::new() };
-    let found = tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(scratchkit::verify::packages::find(tree, &copied));
+    let copied = scratchkit::verify::packages::Copied {
+        files: copied.iter().map(|f| f.to_string()).collect(),
+        trees: Vec::new(),
+    };
+    let found = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(scratchkit::verify::packages::find(tree, &copied));
     found.packages.into_iter().map(|p| p.name).collect()
 }
 
 /// A dpkg builder whose `libfoo` lists its library under `/usr/lib` and whose `/lib` is `dir`'s own.
 fn dpkg_builder(name: &str) -> Tree {
     Tree::builder(name)
-        .file("/var/lib/dpkg/status", b"Package: libfoo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\n", 0o644)
+        .file(
+            "/var/lib/dpkg/status",
+            b"Package: libfoo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\n",
+            0o644,
+        )
         .file("/var/lib/dpkg/info/libfoo.list", b"/usr/lib/x86_64-linux-gnu/libfoo.so.1\n", 0o644)
         .file("/usr/lib/x86_64-linux-gnu/libfoo.so.1", b"\x7fELF", 0o644)
 }
@@ -653,7 +778,11 @@ fn dpkg_builder(name: &str) -> Tree {
 #[test]
 fn a_split_usr_builder_keeps_lib_and_usr_lib_apart() {
     // /lib and /usr/lib are two directories: the copied /lib file is not the one dpkg lists under /usr/lib.
-    let tree = dpkg_builder("split-usr").file("/lib/x86_64-linux-gnu/libfoo.so.1", b"\x7fELF", 0o644).file("/usr/lib/os-release", b"ID=debian\n", 0o644);
+    let tree = dpkg_builder("split-usr").file("/lib/x86_64-linux-gnu/libfoo.so.1", b"\x7fELF", 0o644).file(
+        "/usr/lib/os-release",
+        b"ID=debian\n",
+        0o644,
+    );
     assert_eq!(owners(&tree, &["/lib/x86_64-linux-gnu/libfoo.so.1"]), Vec::<String>::new());
     assert_eq!(owners(&tree, &["/usr/lib/x86_64-linux-gnu/libfoo.so.1"]), ["libfoo"]);
 }
@@ -667,7 +796,8 @@ fn a_merged_usr_builder_has_one_directory_under_two_names() {
 
 #[test]
 fn a_ca_bundle_that_is_a_directory_in_the_builder_is_an_error() {
-    let tree = Tree::builder("ca-dir").file("/out/app", SCRIPT, 0o755).file("/etc/pki/certs/one.pem", b"-----BEGIN", 0o644);
+    let tree =
+        Tree::builder("ca-dir").file("/out/app", SCRIPT, 0o755).file("/etc/pki/certs/one.pem", b"-----BEGIN", 0o644);
     let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  ca-certificates: {from: /etc/pki/certs}\n"));
     assert_eq!(messages(&v), ["the CA bundle `/etc/pki/certs` is a directory in the builder"]);
 }
@@ -678,9 +808,15 @@ fn a_file_copied_where_another_copy_puts_files_is_an_error() {
     let tree = Tree::builder("file-under").file("/out/app", SCRIPT, 0o755).file("/out/app.toml", b"x", 0o644);
     let v = verify(
         &tree,
-        &spec("  - {from: /out/app, to: /opt/app}\n  - {from: /out/app.toml, to: /opt/app/conf/app.toml}\n", "image:\n  entrypoint: [/opt/app]\n"),
+        &spec(
+            "  - {from: /out/app, to: /opt/app}\n  - {from: /out/app.toml, to: /opt/app/conf/app.toml}\n",
+            "image:\n  entrypoint: [/opt/app]\n",
+        ),
     );
-    assert_eq!(messages(&v), ["`/out/app` is a file, but the copy to `/opt/app/conf/app.toml` (line 6) puts files inside `/opt/app`"]);
+    assert_eq!(
+        messages(&v),
+        ["`/out/app` is a file, but the copy to `/opt/app/conf/app.toml` (line 6) puts files inside `/opt/app`"]
+    );
 }
 
 /// A static C program with `extra` bytes of one more debug section (`objcopy --add-section`).
@@ -691,7 +827,12 @@ fn static_with_debug(name: &str, extra: usize) -> Vec<u8> {
     std::fs::write(&plain, gcc(name, &["-static", "-g"])).unwrap();
     std::fs::write(&pad, vec![0x5a; extra]).unwrap();
     let section = format!(".debug_pad={}", pad.display());
-    let status = Command::new("objcopy").args(["--add-section", &section]).arg(&plain).arg(&padded).status().expect("objcopy runs");
+    let status = Command::new("objcopy")
+        .args(["--add-section", &section])
+        .arg(&plain)
+        .arg(&padded)
+        .status()
+        .expect("objcopy runs");
     assert!(status.success(), "objcopy failed for {name}");
     std::fs::read(&padded).unwrap()
 }
@@ -707,7 +848,13 @@ fn debug_information_is_a_note_only_when_stripping_would_halve_the_file() {
     // A note, not a warning: a build does not report it to buildx.
     assert!(note.is(scratchkit::rules::codes::SK331) && note.severity == scratchkit::diag::Severity::Note, "{note:?}");
     // It says how many bytes stripping saves: at least the 2 MiB added.
-    let saved: u64 = note.message.split("would save ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let saved: u64 = note
+        .message
+        .split("would save ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     assert!(saved >= 2 << 20 && saved < mostly_debug.len() as u64, "{}", note.message);
     // A third of the file, as in a default Go build: no note.
     let some_debug = static_with_debug("some-debug", 300 << 10);
@@ -741,13 +888,18 @@ const LIBDIR: &str = "/usr/lib/x86_64-linux-gnu";
 
 #[test]
 fn a_required_dlopen_note_brings_its_library_and_a_missing_one_is_an_error() {
-    let note =
-        dlopen_note(r#"[{"feature":"bar","priority":"required","soname":["libbar.so.1"]},{"feature":"baz","priority":"suggested","soname":["libbaz.so.1"]}]"#);
+    let note = dlopen_note(
+        r#"[{"feature":"bar","priority":"required","soname":["libbar.so.1"]},{"feature":"baz","priority":"suggested","soname":["libbaz.so.1"]}]"#,
+    );
     let libfoo = shared_library("libfoo.so.1", &note);
     let dir = std::env::temp_dir().join(format!("scratchkit-verify-note-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("libfoo.so.1"), &libfoo).unwrap();
-    let app = gcc_source("note-app", "int answer(void);\nint main(void) { return answer() - 42; }\n", &[&format!("{}/libfoo.so.1", dir.display())]);
+    let app = gcc_source(
+        "note-app",
+        "int answer(void);\nint main(void) { return answer() - 42; }\n",
+        &[&format!("{}/libfoo.so.1", dir.display())],
+    );
     let tree = Tree::builder("note")
         .with_glibc()
         .file("/out/app", &app, 0o755)
@@ -760,15 +912,29 @@ fn a_required_dlopen_note_brings_its_library_and_a_missing_one_is_an_error() {
     assert!(!v.libraries.contains(&format!("{LIBDIR}/libbaz.so.1")), "not the suggested one: {:?}", v.libraries);
     let v = verify(&tree.without(&format!("{LIBDIR}/libbar.so.1")), &spec("  - /out/app\n", ""));
     let found = messages(&v);
-    assert!(found.iter().any(|m| m.contains("libfoo.so.1` requires `libbar.so.1` for its feature `bar` (its .note.dlopen)")), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("libfoo.so.1` requires `libbar.so.1` for its feature `bar` (its .note.dlopen)")),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn gconv_listed_brings_the_configuration_and_the_modules_of_those_charsets() {
-    let files = ["gconv-modules", "gconv-modules.cache", "gconv-modules.d/gconv-modules-extra.conf", "CP1252.so", "EUC-JP.so", "libJIS.so"];
-    let tree = files.iter().fold(Tree::builder("gconv-list").with_glibc().file("/out/app", &gcc("gconv-list", &[]), 0o755), |t, f| {
-        t.file(&format!("{GCONV}/{f}"), &host(&format!("{GCONV}/{f}")), 0o644)
-    });
+    let files = [
+        "gconv-modules",
+        "gconv-modules.cache",
+        "gconv-modules.d/gconv-modules-extra.conf",
+        "CP1252.so",
+        "EUC-JP.so",
+        "libJIS.so",
+    ];
+    let tree = files
+        .iter()
+        .fold(Tree::builder("gconv-list").with_glibc().file("/out/app", &gcc("gconv-list", &[]), 0o755), |t, f| {
+            t.file(&format!("{GCONV}/{f}"), &host(&format!("{GCONV}/{f}")), 0o644)
+        });
     let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  gconv: [windows-1252]\n"));
     assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
     for want in ["gconv-modules", "gconv-modules.cache", "gconv-modules.d", "CP1252.so"] {
@@ -777,10 +943,16 @@ fn gconv_listed_brings_the_configuration_and_the_modules_of_those_charsets() {
     assert!(!v.libraries.iter().any(|l| l.contains("EUC-JP") || l == GCONV), "{:?}", v.libraries);
     let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  gconv: [EUC-JP, KLINGON]\n"));
     assert!(v.libraries.contains(&format!("{GCONV}/libJIS.so")), "a module's own library: {:?}", v.libraries);
-    assert_eq!(messages(&v), [format!("the builder's gconv configuration (`{GCONV}/gconv-modules`) has no charset `KLINGON`")]);
+    assert_eq!(
+        messages(&v),
+        [format!("the builder's gconv configuration (`{GCONV}/gconv-modules`) has no charset `KLINGON`")]
+    );
     // `none`: nothing, even for a program that calls iconv_open.
     let iconv = tree.file("/out/app", &gcc_source("iconv-none", ICONV_C, &[]), 0o755);
-    assert!(!verify(&iconv, &spec("  - /out/app\n", "rootfs:\n  gconv: none\n")).libraries.iter().any(|l| l.contains("gconv")));
+    assert!(!verify(&iconv, &spec("  - /out/app\n", "rootfs:\n  gconv: none\n"))
+        .libraries
+        .iter()
+        .any(|l| l.contains("gconv")));
 }
 
 #[test]
@@ -798,7 +970,8 @@ fn dlopen_and_packages_bring_what_they_name_with_its_closure() {
             0o644,
         )
         .file("/var/lib/dpkg/info/libqux1:amd64.list", format!("/.\n{LIBDIR}/libqux.so.1\n").as_bytes(), 0o644);
-    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  dlopen: [libqux.so.1]\n  packages: [fonts-x, libqux1]\n"));
+    let v =
+        verify(&tree, &spec("  - /out/app\n", "rootfs:\n  dlopen: [libqux.so.1]\n  packages: [fonts-x, libqux1]\n"));
     assert!(!v.diagnostics.has_errors(), "{:?}", messages(&v));
     for want in [&format!("{LIBDIR}/libqux.so.1"), "/usr/share/fonts/x.ttf"] {
         assert!(v.libraries.iter().any(|l| l == want), "{want}: {:?}", v.libraries);
@@ -807,6 +980,12 @@ fn dlopen_and_packages_bring_what_they_name_with_its_closure() {
     assert!(!v.libraries.iter().any(|l| l == "/usr/share/fonts" || l.contains("changelog")), "{:?}", v.libraries);
     let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  dlopen: [libnope.so.9]\n  packages: [libpq5]\n"));
     let found = messages(&v);
-    assert!(found.iter().any(|m| m.starts_with("`rootfs.dlopen` names `libnope.so.9`, which is not in the builder")), "{found:?}");
-    assert!(found.iter().any(|m| m == "package `libpq5` is not installed in the builder image `golang:1.23`"), "{found:?}");
+    assert!(
+        found.iter().any(|m| m.starts_with("`rootfs.dlopen` names `libnope.so.9`, which is not in the builder")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|m| m == "package `libpq5` is not installed in the builder image `golang:1.23`"),
+        "{found:?}"
+    );
 }

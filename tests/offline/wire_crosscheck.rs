@@ -14,7 +14,11 @@ fn decode_with_python(def: &[u8]) -> Value {
     std::fs::write(&defn, def).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crosscheck/decode.py");
     let out = Command::new("python3").arg(script).arg(&desc).arg(&defn).output().expect("python3 runs");
-    assert!(out.status.success(), "decode.py failed (pip install protobuf; scripts/test.sh does):\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "decode.py failed (pip install protobuf; scripts/test.sh does):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -42,7 +46,11 @@ fn python_protobuf_decodes_every_fixture_as_we_meant() {
             for input in op["inputs"].as_array().unwrap() {
                 assert!(seen.contains(input[0].as_str().unwrap()), "{name}: input {input} is not an earlier op");
             }
-            assert_eq!(op["reencodes_identically"], true, "{name}: python, writing in Go's field order, re-encodes {} differently", op["digest"]);
+            assert_eq!(
+                op["reencodes_identically"], true,
+                "{name}: python, writing in Go's field order, re-encodes {} differently",
+                op["digest"]
+            );
             seen.insert(op["digest"].as_str().unwrap());
         }
 
@@ -68,7 +76,12 @@ fn python_protobuf_decodes_every_fixture_as_we_meant() {
         }
 
         // Every layer is a named vertex; the written pieces share the first.
-        let names: BTreeSet<String> = decoded["metadata"].as_object().unwrap().values().filter_map(|m| m["name"].as_str().map(String::from)).collect();
+        let names: BTreeSet<String> = decoded["metadata"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|m| m["name"].as_str().map(String::from))
+            .collect();
         assert!(names.iter().any(|n| n.starts_with("[rootfs] users")), "{name}: {names:?}");
     }
 }
@@ -76,14 +89,16 @@ fn python_protobuf_decodes_every_fixture_as_we_meant() {
 #[test]
 #[ignore = "needs python3 with protobuf: scripts/test.sh installs it and runs this"]
 fn the_smallest_spec_has_builder_exec_pieces_and_merge() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/smallest.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ok/smallest.yaml")).unwrap();
     let built = crate::support::build(&text, "scratch.yaml").unwrap();
     let decoded = decode_with_python(&prost::Message::encode_to_vec(&built[0].1));
     let ops = decoded["ops"].as_array().unwrap();
     let exec = ops.iter().find(|o| o["kind"] == "exec").expect("a builder exec");
     assert_eq!(exec["args"], serde_json::json!(["/bin/sh", "-c", "CGO_ENABLED=0 go build -o /out/app ."]));
     assert_eq!(exec["platform"], "linux/amd64");
-    let source = ops.iter().find(|o| o["identifier"] == "docker-image://docker.io/library/golang:1.23").expect("builder image");
+    let source =
+        ops.iter().find(|o| o["identifier"] == "docker-image://docker.io/library/golang:1.23").expect("builder image");
     assert_eq!(source["kind"], "source");
     let merge = ops.iter().find(|o| o["kind"] == "merge").expect("a merge");
     // [users, home, tmp, nsswitch], [ca-certificates, services, protocols, mime-types], timezones, app

@@ -109,7 +109,15 @@ fn stat_follows_links_and_a_listing_shows_them() {
     assert_eq!(block_on(fs.read_dir("/out")).unwrap(), ["app", "dangling", "link", "sub"]);
     let listed = block_on(Filesystem::list(&fs, "/out")).unwrap();
     let kinds: Vec<(&str, &Kind)> = listed.iter().map(|(name, e)| (name.as_str(), &e.kind)).collect();
-    assert_eq!(kinds, [("app", &Kind::File), ("dangling", &Kind::Symlink("/nowhere".into())), ("link", &Kind::Symlink("app".into())), ("sub", &Kind::Dir)]);
+    assert_eq!(
+        kinds,
+        [
+            ("app", &Kind::File),
+            ("dangling", &Kind::Symlink("/nowhere".into())),
+            ("link", &Kind::Symlink("app".into())),
+            ("sub", &Kind::Dir)
+        ]
+    );
 }
 
 #[test]
