@@ -161,7 +161,7 @@ fn check_shape(text: &str) -> Option<bool> {
     // Duplicate keys, anchors, tags, depth, a second document.
     const YAML_ONLY: &[&Rule] = &[SK108, SK104, SK106, SK101, SK102];
     // A word that is not a choice; an entry without a key it needs.
-    const PLAN_SHAPE: &[&Rule] = &[SK212, SK213, SK235, SK245, SK111, SK210, SK224, SK226, SK252, SK261, SK262];
+    const PLAN_SHAPE: &[&Rule] = &[SK212, SK213, SK235, SK245, SK290, SK111, SK210, SK224, SK226, SK252, SK261, SK262];
     let (spec, loaded) = scratchkit::spec::load_partial(text);
     if loaded.errors().any(|d| YAML_ONLY.iter().any(|r| d.is(r))) {
         return None;
@@ -192,6 +192,8 @@ fn filler(section: &dyn scratchkit::spec::keys::Keys) -> serde_json::Value {
             (_, "gid") => json!(2000),
             (_, "path") => json!("/data"),
             (_, "content") => json!("x"),
+            // The program the image runs (the corpus copies `/out/app`).
+            ("image.healthcheck", "test") => json!(["/out/app"]),
             (p, k) => panic!("no filler for the required key {p}.{k}"),
         };
         map.insert(key.key.to_string(), value);
