@@ -5,7 +5,7 @@
 use prost::Message;
 
 use crate::analysis::{Check, Request, Verdict};
-use crate::gateway::{CacheImport, Gateway};
+use crate::gateway::{CacheImport, Caps, Checks, Gateway, Request as BuildRequest};
 use crate::llb::State;
 use crate::lower::analysis as exec;
 use crate::plan::PlanInputs;
@@ -29,6 +29,24 @@ pub struct Analyzer {
     pub image: State,
     pub inputs: PlanInputs,
     pub build_platform: Platform,
+}
+
+/// The checks run as execs of this frontend's own image when it is known and BuildKit can mount the
+/// builder without hashing it (`MountContentCache`, v0.13+), or with `SCRATCHKIT_CHECKS=exec` on any
+/// BuildKit; else, and with `SCRATCHKIT_CHECKS=gateway`, they read through gateway requests (`None`).
+pub fn choose(request: &BuildRequest, caps: &Caps, inputs: PlanInputs, build_platform: &Platform) -> Option<Analyzer> {
+    let in_exec = match request.checks {
+        Checks::Exec => true,
+        Checks::Gateway => false,
+        // Before v0.13 a read-only mount is hashed file by file: the whole builder, on a cold build.
+        Checks::Auto => caps.has_llb("exec.mount.cache.content"),
+    };
+    if !in_exec {
+        return None;
+    }
+    let metadata = std::fs::read(FRONTEND_BIN).ok();
+    let image = own_image(metadata.as_deref(), request.frontend_image.as_deref(), build_platform)?;
+    Some(Analyzer { image, inputs, build_platform: build_platform.clone() })
 }
 
 /// This frontend's own image: the source op of its definition (`frontend.bin`), else the `source`
@@ -142,6 +160,28 @@ fn unexpected(verdict: Verdict, what: &str, platform: &Platform) -> Failed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chosen(checks: Checks, llb_caps: &[&str], source: Option<&str>) -> bool {
+        let mut request = BuildRequest::default();
+        (request.checks, request.frontend_image) = (checks, source.map(str::to_string));
+        let caps = Caps { llb: llb_caps.iter().map(|c| c.to_string()).collect(), ..Caps::default() };
+        let amd64 = Platform::linux_amd64();
+        choose(&request, &caps, PlanInputs::default(), &amd64).is_some()
+    }
+
+    #[test]
+    fn the_checks_are_execs_by_default_where_buildkit_need_not_hash_the_builder() {
+        let v13 = ["mergeop", "exec.mount.cache.content"];
+        assert!(chosen(Checks::Auto, &v13, Some("scratchkit:x")));
+        // BuildKit before v0.13 (Docker 20.10 to 25): the probe and gateway reads, unless asked.
+        assert!(!chosen(Checks::Auto, &["mergeop"], Some("scratchkit:x")));
+        assert!(chosen(Checks::Exec, &["mergeop"], Some("scratchkit:x")));
+        // Asked for the gateway (a cache shared across BuildKit v0.13 and v0.14+).
+        assert!(!chosen(Checks::Gateway, &v13, Some("scratchkit:x")));
+        // Without an image of its own (the in-memory gateway of the offline tests), it cannot run them.
+        assert!(!chosen(Checks::Auto, &v13, None));
+        assert!(!chosen(Checks::Exec, &v13, None));
+    }
 
     #[test]
     fn the_own_image_is_the_pinned_source_of_the_definition_else_the_source_option() {

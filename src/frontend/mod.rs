@@ -194,23 +194,6 @@ fn warn_old_buildkit(build: &BuildInputs, plan: &Plan, warnings: &mut Diagnostic
     }
 }
 
-/// With `SCRATCHKIT_CHECKS=exec` the checks run as execs of this frontend's own image when it is known
-/// (`analysis`); else they read through the gateway.
-fn analyzer(request: &Request, build_platform: &Platform) -> Option<analysis::Analyzer> {
-    // Not the default yet: a cache exported by BuildKit v0.13 (Docker 26) does not hold the exec under the
-    // key a newer BuildKit looks for, so a runner of another version would pull the builder to run it again.
-    if !request.checks_in_exec {
-        return None;
-    }
-    let metadata = std::fs::read(analysis::FRONTEND_BIN).ok();
-    let image = analysis::own_image(metadata.as_deref(), request.frontend_image.as_deref(), build_platform)?;
-    Some(analysis::Analyzer {
-        image,
-        inputs: plan_inputs(request, build_platform),
-        build_platform: build_platform.clone(),
-    })
-}
-
 /// Everything resolved before any platform is built.
 struct Prepared {
     /// By target platform, in the plan's order.
@@ -249,7 +232,7 @@ async fn prepare<G: Gateway>(
         let (builder_ref, builder_env) = builders.get(&runs_on(plan, &build.build_platform, platform)).cloned().unzip();
         PlatformInputs { builder_ref, builder_env: builder_env.unwrap_or_default(), named_contexts, verdict: None }
     });
-    let analyzer = analyzer(request, &build.build_platform);
+    let analyzer = analysis::choose(request, caps, plan_inputs(request, &build.build_platform), &build.build_platform);
     // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself, and with
     // the checks in an exec, nothing reads the builder through the gateway.
     let planned = Found::planned(if build.copy_excludes && analyzer.is_none() {
@@ -312,6 +295,7 @@ fn bad_option(bad: BadOption) -> Failure {
         BadOption::MultiPlatform(value) => format!("multi-platform `{}` is not a boolean: use true or false", escape(&value)),
         BadOption::SbomDisabled(value) => format!("--sbom has disabled={}: use true or false", crate::diag::escape(&value, 64)),
         BadOption::SbomEmptyGenerator => "--sbom names an empty generator: give `--sbom=generator=<image>`".to_string(),
+        BadOption::Checks(value) => format!("--build-arg SCRATCHKIT_CHECKS=`{}` is not where checks run: use exec or gateway, or leave it unset", escape(&value)),
     })
 }
 

@@ -19,7 +19,7 @@ use crate::proto::pb;
 
 pub use attest::{parse_bool, Sbom, DEFAULT_GENERATOR};
 pub use options::{parse_dockerignore, Options};
-pub use request::{BadOption, Request, ResolveMode};
+pub use request::{BadOption, Checks, Request, ResolveMode};
 
 /// A request BuildKit refused or failed. `details` are BuildKit's own structured error details (the
 /// `google.rpc.Status` details: the failing vertex, its source lines, the exec's exit code); a frontend

@@ -39,8 +39,8 @@ pub struct Request {
     pub allow_old_buildkit: bool,
     /// `source`: this frontend's image as the client named it, when BuildKit passes it.
     pub frontend_image: Option<String>,
-    /// `build-arg:SCRATCHKIT_CHECKS=exec`: the checks run as execs of the frontend's own image.
-    pub checks_in_exec: bool,
+    /// `build-arg:SCRATCHKIT_CHECKS`: where the checks run.
+    pub checks: Checks,
     session_id: Option<String>,
     local_sessions: BTreeMap<String, String>,
 }
@@ -63,6 +63,20 @@ impl ResolveMode {
     }
 }
 
+/// Where the build-time checks run (`build-arg:SCRATCHKIT_CHECKS`, docs/dev/analysis-exec.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Checks {
+    /// Unset: as execs of the frontend's own image where BuildKit can run them without hashing the
+    /// builder (v0.13+), else through gateway requests.
+    #[default]
+    Auto,
+    /// `exec`: as execs wherever the frontend's own image is known.
+    Exec,
+    /// `gateway`: through gateway requests and the probe (a runner importing a cache that a BuildKit of
+    /// the other side of v0.13/v0.14 exported finds the probe there, not the execs).
+    Gateway,
+}
+
 /// An option whose value scratchkit cannot read; the raw value is kept as given (any size: the frontend
 /// escapes and cuts it for the message).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +93,8 @@ pub enum BadOption {
     /// `attest:sbom` with a `disabled=` that is not a boolean.
     SbomDisabled(String),
     SbomEmptyGenerator,
+    /// `SCRATCHKIT_CHECKS` other than `exec` or `gateway`.
+    Checks(String),
 }
 
 impl Request {
@@ -105,7 +121,7 @@ impl Request {
             sbom,
             allow_old_buildkit,
             frontend_image: o.non_empty(keys::SOURCE).map(str::to_string),
-            checks_in_exec: build_args.get(keys::CHECKS_ARG).is_some_and(|v| v == "exec"),
+            checks: checks(&build_args)?,
             build_args,
             session_id: o.session_id.clone(),
             local_sessions: o.with_prefix(keys::LOCAL_SESSION_ID_PREFIX).collect(),
@@ -131,6 +147,15 @@ fn attest<'a>(o: &'a Options, kind: &str) -> Option<&'a str> {
         let name = k.strip_prefix(keys::ATTEST_PREFIX).or_else(|| k.strip_prefix(arg_prefix.as_str()))?;
         name.eq_ignore_ascii_case(kind).then_some(v)
     })
+}
+
+fn checks(build_args: &BTreeMap<String, String>) -> Result<Checks, BadOption> {
+    match build_args.get(keys::CHECKS_ARG).map(String::as_str) {
+        None | Some("") => Ok(Checks::Auto),
+        Some("exec") => Ok(Checks::Exec),
+        Some("gateway") => Ok(Checks::Gateway),
+        Some(other) => Err(BadOption::Checks(other.to_string())),
+    }
 }
 
 fn platforms(o: &Options) -> Result<Vec<Platform>, BadOption> {
@@ -269,5 +294,15 @@ mod tests {
             parse(&[("build-arg:BUILDKIT_ATTEST_Sbom", "generator=g:1")]).unwrap().sbom.unwrap().generator,
             "g:1"
         );
+    }
+
+    #[test]
+    fn reads_where_the_checks_run() {
+        let checks = |v: &str| parse(&[("build-arg:SCRATCHKIT_CHECKS", v)]).map(|r| r.checks);
+        assert_eq!(parse(&[]).unwrap().checks, Checks::Auto);
+        assert_eq!(checks(""), Ok(Checks::Auto));
+        assert_eq!(checks("exec"), Ok(Checks::Exec));
+        assert_eq!(checks("gateway"), Ok(Checks::Gateway));
+        assert_eq!(checks("probe"), Err(BadOption::Checks("probe".into())));
     }
 }
