@@ -74,13 +74,14 @@ pub async fn verdict<G: Gateway>(
     check: Check,
     solving: (bool, &[CacheImport]),
 ) -> Result<(Verdict, State), Failed> {
-    let (at, name) = match check {
-        Check::Builder { .. } => (exec::BUILDER, exec::BUILDER_NAME),
-        Check::Image { .. } => (exec::IMAGE, exec::IMAGE_NAME),
-    };
+    let builder = matches!(check, Check::Builder { .. });
     let request = Request::new(spec.0, spec.1, &analyzer.inputs, platform, check);
     let bytes = serde_json::to_vec(&request).map_err(|e| Failure(e.to_string()))?;
-    let state = exec::exec(&analyzer.image, bytes, checked, at, &analyzer.build_platform, name);
+    let state = if builder {
+        exec::builder_verdict(&analyzer.image, bytes, checked, &analyzer.build_platform)
+    } else {
+        exec::exec(&analyzer.image, bytes, checked, exec::IMAGE, &analyzer.build_platform, exec::IMAGE_NAME)
+    };
     let ref_id = g.solve(marshal(&state, solving.0), solving.1).await?;
     let mut out = Vec::new();
     loop {

@@ -9,8 +9,7 @@ use crate::platform::Platform;
 /// The request file, in its mount.
 pub const REQUEST_DIR: &str = "/request";
 pub const REQUEST: &str = "/request/request.json";
-/// Where the builder's output, or the image, is mounted.
-pub const BUILDER: &str = "/builder";
+/// Where the image is mounted.
 pub const IMAGE: &str = "/image";
 /// The verdict, in the exec's root.
 pub const VERDICT: &str = "/verdict.json";
@@ -20,7 +19,39 @@ pub const BINARY: &str = "/scratchkit";
 pub const BUILDER_NAME: &str = "[internal] check the builder's output";
 pub const IMAGE_NAME: &str = "[internal] check the image";
 
-/// The exec that checks `checked`, mounted at `at` (`BUILDER` or `IMAGE`), as `request` says.
+/// Where the builder's check keeps the analyzer, its request and its verdict, inside the builder's root.
+pub const IN_ROOT: &str = "/.scratchkit-analysis";
+
+/// The builder's verdict (`VERDICT` in a state of its own): an exec whose only mount is its root, the
+/// builder's output with the analyzer and the request copied in. BuildKit leaves the mounts of such an
+/// exec out of its cache key (as for a Dockerfile `RUN`), so the key is the same on both sides of
+/// BuildKit v0.13/v0.14, whose JSON of a mount differs (docs/dev/analysis-exec.md), and a cache exported
+/// by either is found by both. The verdict is copied out into a state of its own, so that reading it
+/// loads one small layer, not the builder's.
+pub fn builder_verdict(analyzer: &State, request: Vec<u8>, builder: &State, build_platform: &Platform) -> State {
+    let binary = format!("{IN_ROOT}/scratchkit");
+    let (request_path, verdict_path) = (format!("{IN_ROOT}/request.json"), format!("{IN_ROOT}/verdict.json"));
+    let copy_binary = FileAction::Copy {
+        from: analyzer.clone(),
+        src: BINARY.into(),
+        dest: binary.clone(),
+        options: CopyOptions { create_dest_path: true, ..CopyOptions::default() },
+    };
+    let request =
+        FileAction::Mkfile { path: request_path.clone(), mode: 0o444, data: request, owner: None, timestamp: Some(0) };
+    let root = builder.file(vec![copy_binary, request]).named("[internal] analysis request");
+    let mut exec = Exec::default();
+    exec.args = vec![binary, "analyze".into(), request_path, "/".into(), verdict_path.clone()];
+    exec.cwd = "/".into();
+    exec.network = Network::None;
+    exec.platform = Some(build_platform.clone());
+    let checked = root.run(exec).named(BUILDER_NAME);
+    let copy_out =
+        FileAction::Copy { from: checked, src: verdict_path, dest: VERDICT.into(), options: CopyOptions::default() };
+    State::scratch().file(vec![copy_out]).named("[internal] the builder's verdict")
+}
+
+/// The exec that checks `checked`, mounted at `at` (`IMAGE`), as `request` says.
 pub fn exec(
     analyzer: &State,
     request: Vec<u8>,
@@ -83,13 +114,31 @@ mod tests {
         let platform = Platform::linux_amd64();
         let analyzer = State::image("docker.io/library/scratchkit:x", &platform, None);
         let builder = State::image("docker.io/library/golang:1", &platform, None);
-        let t = text(&exec(&analyzer, b"{}".to_vec(), &builder, BUILDER, &platform, BUILDER_NAME));
-        assert!(t.contains("\"/scratchkit\",\n") && t.contains("\"analyze\"") && t.contains("\"/builder\",\n"), "{t}");
+        let t = text(&exec(&analyzer, b"{}".to_vec(), &builder, IMAGE, &platform, IMAGE_NAME));
+        assert!(t.contains("\"/scratchkit\",\n") && t.contains("\"analyze\"") && t.contains("\"/image\",\n"), "{t}");
         assert!(t.contains("\"network\": \"none\""), "{t}");
         // Both mounts read-only, neither hashed by content (BuildKit would hash the whole builder).
         assert_eq!(t.matches("\"readonly\": true").count(), 2, "{t}");
         assert_eq!(t.matches("\"content_cache\": \"off\"").count(), 2, "{t}");
         assert!(t.contains("\"env\": []"), "no BUILDKIT_* variable: the binary must not start as a frontend: {t}");
+    }
+
+    #[test]
+    fn the_builders_check_has_its_root_mount_only_and_its_verdict_is_copied_out() {
+        let platform = Platform::linux_amd64();
+        let analyzer = State::image("docker.io/library/scratchkit:x", &platform, None);
+        let builder = State::image("docker.io/library/golang:1", &platform, None);
+        let t = text(&builder_verdict(&analyzer, b"{}".to_vec(), &builder, &platform));
+        // One mount, `/`, writable: BuildKit then leaves the mounts out of the exec's cache key.
+        assert_eq!(t.matches("\"dest\": \"/\"").count(), 1, "{t}");
+        assert!(!t.contains("\"readonly\": true") && !t.contains("content_cache"), "{t}");
+        assert!(t.contains("\"/.scratchkit-analysis/scratchkit\",\n") && t.contains("\"analyze\""), "{t}");
+        assert!(t.contains("\"network\": \"none\""), "{t}");
+        assert!(
+            t.contains("\"copy\": \"/.scratchkit-analysis/verdict.json\"") && t.contains("\"dest\": \"/verdict.json\""),
+            "{t}"
+        );
+        assert!(t.contains("\"env\": []"), "{t}");
     }
 
     #[test]
