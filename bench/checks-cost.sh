@@ -8,8 +8,9 @@
 #     outline` of the same spec (median of RUNS: the floor of any `# syntax=` frontend); and their difference.
 # Targets: checks < 2 s for examples/python and < 5 s for the 30,000-file tree; rebuild − outline ≤ 0.15 s.
 #
-# Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+exec]...]     (default: scratchkit:dev scratchkit:dev+exec)
-#        IMAGE+exec builds with `--build-arg SCRATCHKIT_CHECKS=exec` (the checks as execs).
+# Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+MODE]...]     (default: scratchkit:dev scratchkit:dev+gateway)
+#        IMAGE+MODE builds with `--build-arg SCRATCHKIT_CHECKS=MODE`: `gateway` (the probe and gateway reads) or
+#        `exec`; without it, the frontend's default (the execs on BuildKit v0.13+).
 # Env:   CASES="python smallest tree30k" (an examples/ directory; tree30k: a generated tree of 30,000 files;
 #        big1: 1 file copied out of a directory of 200,000, issue 21's probe case)
 #        RUNS=3  DOCKER=docker  BUILD_TIMEOUT=900
@@ -22,7 +23,7 @@ RUNS=${RUNS:-3}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
 read -r -a CASES <<<"${CASES:-python smallest tree30k}"
 IMAGES=("$@")
-[ ${#IMAGES[@]} -gt 0 ] || IMAGES=(scratchkit:dev scratchkit:dev+exec)
+[ ${#IMAGES[@]} -gt 0 ] || IMAGES=(scratchkit:dev scratchkit:dev+gateway)
 STEPS='["[internal] check the builder'"'"'s output", "[internal] check the image", "[internal] probe the builder'"'"'s output"]'
 
 tmp=$(mktemp -d)
@@ -63,8 +64,8 @@ context() {
 
 # build IMAGE DIR PROGRESS [ARGS...]: one build's wall time in seconds.
 build() {
-  local image=${1%+exec} dir=$2 progress=$3 start end checks=()
-  [ "$1" = "$image" ] || checks=(--build-arg SCRATCHKIT_CHECKS=exec)
+  local image=${1%+*} dir=$2 progress=$3 start end checks=()
+  [ "$1" = "$image" ] || checks=(--build-arg "SCRATCHKIT_CHECKS=${1##*+}")
   shift 3
   start=$(date +%s.%N)
   timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson --build-arg "BUILDKIT_SYNTAX=$image" "${checks[@]}" "$@" \
