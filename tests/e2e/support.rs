@@ -66,12 +66,16 @@ pub fn docker_on(host: &str) -> Command {
 }
 
 /// `docker buildx build --progress plain`, with the frontend image passed as `BUILDKIT_SYNTAX` when it
-/// is not the one the specs name (the build arg wins over the `# syntax=` line).
+/// is not the one the specs name (the build arg wins over the `# syntax=` line), and `$SCRATCHKIT_CHECKS`
+/// passed on when set (scripts/test.sh runs a suite again with the checks through the gateway).
 pub fn buildx() -> Command {
     let mut cmd = buildx_dockerfile();
     let frontend = frontend_image();
     if frontend != FRONTEND_IMAGE {
         cmd.arg("--build-arg").arg(format!("BUILDKIT_SYNTAX={frontend}"));
+    }
+    if let Some(checks) = std::env::var("SCRATCHKIT_CHECKS").ok().filter(|s| !s.is_empty()) {
+        cmd.arg("--build-arg").arg(format!("SCRATCHKIT_CHECKS={checks}"));
     }
     cmd
 }
