@@ -6,10 +6,9 @@
 #   1. a temporary copy of the example whose main.go gets a fresh comment (sources no engine has built), the
 #      frontend and builder images named by their registry tags (127.0.0.1:5000/…), as in a pipeline;
 #   2. the exporter builds it with `--cache-to type=registry,ref=<registry>/bench-cache/…,mode=max`:
-#      the cache an earlier pipeline run left (not timed). EXPORTER=remote (default): the remote engine
-#      itself, as a pipeline whose runners run one BuildKit version; EXPORTER=first: the first engine
-#      (Docker 26.1.5, BuildKit v0.13), whose cache holds the checks' execs under other keys than 28.5.2
-#      looks for (docs/dev/analysis-exec.md): pass CHECKS=gateway then, as such a pipeline would;
+#      the cache an earlier pipeline run left (not timed). EXPORTER=first (default): the first engine
+#      (Docker 26.1.5, BuildKit v0.13), another BuildKit version than the runner's (28.5.2), whose keys of
+#      some ops differ (docs/dev/analysis-exec.md); EXPORTER=remote: the runner's engine itself;
 #   3. the remote engine (scripts/remote-engine.sh) is made a fresh runner: its build cache pruned and
 #      every image removed, so the frontend image, the builder image and the cache all come from the registry;
 #   4. timed: the remote engine builds with `--cache-from type=registry,ref=…` and `--push`, as CI does.
@@ -21,7 +20,7 @@
 # dynamic binary's libraries come from the cached checks, not from pulling the builder).
 #
 # Usage: bench/cache.sh [APP...]     (default: smallest)
-# Env:   RUNS=3  EXPORTER=remote|first  CHECKS=(unset)|exec|gateway  DOCKER=docker  REMOTE_HOST=unix:///run/scratchkit-remote/docker.sock  BUILD_TIMEOUT=600
+# Env:   RUNS=3  EXPORTER=first|remote  CHECKS=(unset)|exec|gateway  DOCKER=docker  REMOTE_HOST=unix:///run/scratchkit-remote/docker.sock  BUILD_TIMEOUT=600
 #        LOG_DIR=DIR keeps each timed build's plain progress log there (where the time went).
 # Needs: scripts/test.sh's setup (builder and frontend images, scripts/registry.sh, scripts/remote-engine.sh).
 # Runtime on 2 cores, default app, RUNS=3: about 8 minutes (each prune of the remote engine takes ~30 s).
@@ -36,7 +35,7 @@ REGISTRY=127.0.0.1:5000
 FRONTEND_IMAGE=${SCRATCHKIT_FRONTEND:-scratchkit:dev}
 BUILDER_IMAGE=scratchkit-test/go:bookworm
 MAX_RATIO=1.10
-EXPORTER=${EXPORTER:-remote}
+EXPORTER=${EXPORTER:-first}
 checks_arg=()
 [ -z "${CHECKS:-}" ] || checks_arg=(--build-arg "SCRATCHKIT_CHECKS=$CHECKS")
 APPS=("$@")

@@ -257,9 +257,9 @@ fn errors_keep_their_location_in_the_remote_builds_output() {
 
 #[test]
 #[ignore = "needs Docker and BuildKit: scripts/test.sh runs it"]
-/// Across BuildKit versions: Docker 26.1.5 (v0.13) exports, 28.5.2 imports. The checks' execs are keyed
-/// differently on the two sides of v0.13/v0.14 (docs/dev/analysis-exec.md), so such a runner builds with
-/// `SCRATCHKIT_CHECKS=gateway`, whose probe is found in the cache.
+/// Across BuildKit versions: Docker 26.1.5 (v0.13) exports, 28.5.2 imports; the checks through the gateway
+/// and the probe (`SCRATCHKIT_CHECKS=gateway`, as BuildKit before v0.13 takes), whose probe the cache carries.
+/// The execs (the default) across versions: the cgo test below.
 fn a_registry_cache_from_the_first_engine_makes_the_remote_builder_step_cached() {
     let _e2e = e2e();
     let host = remote_host();
