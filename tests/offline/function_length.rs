@@ -12,9 +12,10 @@ use syn::visit::Visit;
 
 const LIMIT: usize = 60;
 
-/// Functions over the limit in the modules being reworked elsewhere (issue 22), to be split there: `(file,
-/// function)`. Nothing may join the list; an entry whose function is no longer over the limit fails the test
-/// until it is removed, so the list only shrinks.
+/// Functions allowed over the limit for now, as `(file, function)`: meant for the modules being reworked on
+/// another branch (`src/analysis.rs`, `src/frontend/`, `src/lower/`, `src/gateway/`), to be split there. Empty:
+/// none of them has a function over the limit (measured on main at 7538199). Nothing else may join the list;
+/// an entry whose function is no longer over the limit fails the test until it is removed, so it only shrinks.
 const NOT_YET_SPLIT: &[(&str, &str)] = &[];
 
 #[derive(Debug, PartialEq)]
