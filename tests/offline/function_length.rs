@@ -137,18 +137,30 @@ fn no_function_in_src_is_over_60_lines() {
     }
 }
 
-/// The measure itself: the lines between the braces, tests skipped, helpers and nested functions named.
+/// The measure itself: the lines between the braces (braces in strings and comments ignored), tests skipped
+/// (`#[test]`, `#[tokio::test]`), helpers, nested functions and trait defaults counted and named.
 #[test]
 fn the_measure_counts_body_lines_and_skips_tests() {
     let body = |n: usize| (0..n).map(|i| format!("    let _x{i} = \"}}\"; // {{\n")).collect::<String>();
     let text = format!(
-        "fn short() {{\n{}}}\n\nstruct S;\nimpl S {{\n    /// doc\n    fn long(&self) {{\n{}        fn inner() {{}}\n    }}\n}}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn a_test() {{\n{}}}\n    fn helper() {{\n{}}}\n}}\n",
+        "fn short() {{\n{}}}\n\nstruct S;\nimpl S {{\n    /// doc\n    fn long(&self) {{\n{}        fn inner() {{}}\n    }}\n}}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn a_test() {{\n{}}}\n    fn helper() {{\n{}}}\n}}\ntrait T {{\n    fn required(&self);\n    fn provided(&self) {{\n{}    }}\n}}\n#[tokio::test]\nasync fn t() {{\n{}}}\n",
         body(60),
         body(61),
         body(100),
         body(61),
+        body(61),
+        body(70),
     );
     let found = functions(&text);
     let summary: Vec<(&str, usize, usize)> = found.iter().map(|f| (f.name.as_str(), f.line, f.lines)).collect();
-    assert_eq!(summary, [("short", 1, 60), ("S::long", 67, 62), ("S::long::inner", 129, 0), ("helper", 238, 61)]);
+    assert_eq!(
+        summary,
+        [
+            ("short", 1, 60),
+            ("S::long", 67, 62),
+            ("S::long::inner", 129, 0),
+            ("helper", 238, 61),
+            ("T::provided", 304, 61)
+        ]
+    );
 }
