@@ -281,43 +281,55 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Llb { spec, json, platform, build_platform, no_merge, context, builder_ref, builder_env, library } => {
             let Some(loaded) = load(&spec, platform)? else { return Ok(ExitCode::from(1)) };
-            let plan = loaded.compiled.plan;
-            let mut build = BuildInputs::new(build_platform);
-            build.merge = !no_merge;
-            build.labels = spec.labels.clone();
-            // The same source map the frontend sends.
-            build.source = Some(std::sync::Arc::new(SourceFile {
-                filename: loaded.filename.clone(),
-                data: loaded.text.clone().into_bytes(),
-                language: "yaml".into(),
-            }));
-            let dir =
-                context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
-            if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
-                build.context = lower::context_options(None, scratchkit::gateway::parse_dockerignore(&ignore));
-            }
+            let build = llb_build_inputs(&loaded, &spec, build_platform, no_merge, context);
             let per_platform = PlatformInputs {
                 builder_ref,
                 builder_env: scratchkit::llb::EnvList::parse(builder_env),
                 ..PlatformInputs::default()
             };
             let found = Found { libraries: library, ..Found::default() };
-            let lowered = lower::lower(&plan, &build, &per_platform, &found);
-            let Some(first) = lowered.first() else { bail!("no platform to build for") };
-            if lowered.len() > 1 {
-                eprintln!(
-                    "note: `llb` prints the graph of the first platform ({}); BuildKit builds each",
-                    first.platform
-                );
-            }
-            let def = first.image.marshal(&MarshalOptions::default());
-            if json {
-                let view = serde_json::json!({ "platform": first.platform.to_string(), "llb": render(&def), "config": first.config });
-                emit(format!("{}\n", serde_json::to_string_pretty(&view)?).as_bytes())
-            } else {
-                emit(&prost::Message::encode_to_vec(&def))
-            }
+            print_llb(&lower::lower(&loaded.compiled.plan, &build, &per_platform, &found), json)
         }
+    }
+}
+
+/// `scratchkit llb`'s per-build inputs: what the frontend would have from BuildKit, from the flags.
+fn llb_build_inputs(
+    loaded: &Loaded,
+    spec: &SpecArgs,
+    build_platform: Platform,
+    no_merge: bool,
+    context: Option<PathBuf>,
+) -> BuildInputs {
+    let mut build = BuildInputs::new(build_platform);
+    build.merge = !no_merge;
+    build.labels = spec.labels.clone();
+    // The same source map the frontend sends.
+    build.source = Some(std::sync::Arc::new(SourceFile {
+        filename: loaded.filename.clone(),
+        data: loaded.text.clone().into_bytes(),
+        language: "yaml".into(),
+    }));
+    let dir = context.unwrap_or_else(|| loaded.path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf));
+    if let Ok(ignore) = std::fs::read_to_string(dir.join(".dockerignore")) {
+        build.context = lower::context_options(None, scratchkit::gateway::parse_dockerignore(&ignore));
+    }
+    build
+}
+
+/// The first platform's graph, as protobuf bytes or (`json`) a readable view with the image config.
+fn print_llb(lowered: &[lower::Lowered], json: bool) -> anyhow::Result<ExitCode> {
+    let Some(first) = lowered.first() else { bail!("no platform to build for") };
+    if lowered.len() > 1 {
+        eprintln!("note: `llb` prints the graph of the first platform ({}); BuildKit builds each", first.platform);
+    }
+    let def = first.image.marshal(&MarshalOptions::default());
+    if json {
+        let view =
+            serde_json::json!({ "platform": first.platform.to_string(), "llb": render(&def), "config": first.config });
+        emit(format!("{}\n", serde_json::to_string_pretty(&view)?).as_bytes())
+    } else {
+        emit(&prost::Message::encode_to_vec(&def))
     }
 }
 

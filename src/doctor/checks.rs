@@ -194,15 +194,43 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
     // What follows is checked as root when the user cannot be resolved: its own finding says the rest.
     let user = resolved.clone().unwrap_or(User { uid: 0, gids: vec![0] });
     let (argv, program) = program(config, &tree);
-    let env = strings(config.get("Env"));
     let what = if strings(config.get("Entrypoint")).is_empty() { "cmd[0]" } else { "entrypoint" };
 
     // The program: shell form first, as its `/bin/sh` is what is missing.
+    let shell_without_sh = shell_form_findings(&mut out, &argv, &tree);
+    start_findings(&mut out, &argv, program.as_deref(), what);
+    let expected = Expectations { program: program.clone().map(|p| (p, what)), user: user.clone() };
+    let Inspected { facts, .. } = image::inspect(fs, &expected, &platform).await?;
+    program_findings(&mut out, &tree, &expected, &facts, shell_without_sh);
+    library_findings(&mut out, &facts);
+
+    // The user.
+    let accounts = Accounts { passwd: passwd.as_deref(), group: group.as_deref(), user_spec, user: &user };
+    user_findings(&mut out, &accounts, resolved.is_some());
+    home_findings(&mut out, &tree, &accounts);
+
+    // The files a FROM-scratch image lacks.
+    let env = strings(config.get("Env"));
+    certificate_findings(&mut out, &tree, &env, &user);
+    tmp_findings(&mut out, &tree);
+    data_file_findings(&mut out, &tree, &user);
+    link_findings(&mut out, &tree);
+    package_metadata_findings(&mut out, &tree);
+    Ok(out)
+}
+
+/// A file the image's user can read (symlinks followed).
+fn readable(tree: &Tree, user: &User, path: &str) -> bool {
+    tree.follow(path).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 4))
+}
+
+/// A shell-form command in an image without `/bin/sh`; true when found (the program is then that shell).
+fn shell_form_findings(out: &mut Vec<Finding>, argv: &[String], tree: &Tree) -> bool {
     let shell_form = argv.len() >= 2 && matches!(argv[0].as_str(), "/bin/sh" | "sh") && argv[1] == "-c";
     let has_shell = tree.follow("/bin/sh").is_ok_and(|(_, e)| e.kind == Kind::File);
     if shell_form && !has_shell {
         found(
-            &mut out,
+            out,
             Severity::Error,
             "shell-form",
             format!("the command is shell form (`/bin/sh -c {}`), and the image has no /bin/sh", argv[2..].join(" ")),
@@ -210,9 +238,14 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "image.entrypoint",
         );
     }
-    match (&argv.first(), &program) {
+    shell_form && !has_shell
+}
+
+/// No command at all, or a bare name that no directory of `PATH` holds.
+fn start_findings(out: &mut Vec<Finding>, argv: &[String], program: Option<&str>, what: &str) {
+    match (&argv.first(), program) {
         (None, _) => found(
-            &mut out,
+            out,
             Severity::Error,
             "program",
             "the image sets neither Entrypoint nor Cmd".into(),
@@ -220,7 +253,7 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "image.entrypoint",
         ),
         (Some(name), None) => found(
-            &mut out,
+            out,
             Severity::Error,
             "program",
             format!("{what} `{name}` is not in any directory of PATH"),
@@ -229,10 +262,18 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         ),
         _ => {}
     }
-    let expected = Expectations { program: program.clone().map(|p| (p, what)), user: user.clone() };
-    let Inspected { facts, .. } = image::inspect(fs, &expected, &platform).await?;
-    for p in image::program_problems(&tree, &expected, &facts) {
-        if shell_form && !has_shell && p.fault == ProgramFault::Missing {
+}
+
+/// What the final-image check finds wrong with the program itself (its machine, its mode, its presence).
+fn program_findings(
+    out: &mut Vec<Finding>,
+    tree: &Tree,
+    expected: &Expectations,
+    facts: &image::Facts,
+    shell_without_sh: bool,
+) {
+    for p in image::program_problems(tree, expected, facts) {
+        if shell_without_sh && p.fault == ProgramFault::Missing {
             continue;
         }
         let (code, breaks, fix) = match p.fault {
@@ -244,8 +285,12 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             }
             _ => ("program", "the container does not start: `no such file or directory`", "image.entrypoint"),
         };
-        found(&mut out, Severity::Error, code, p.message, breaks, fix);
+        found(out, Severity::Error, code, p.message, breaks, fix);
     }
+}
+
+/// Each library (or loader) a program needs and the image lacks, once per program.
+fn library_findings(out: &mut Vec<Finding>, facts: &image::Facts) {
     let mut seen = std::collections::BTreeSet::new();
     for m in &facts.missing {
         if !seen.insert((m.needed_by.clone(), m.library.clone())) {
@@ -257,7 +302,7 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             format!(" (searched {})", m.searched.join(", "))
         };
         found(
-            &mut out,
+            out,
             Severity::Error,
             "library",
             format!("`{}` needs `{}`, which is not in the image{searched}", m.needed_by, m.library),
@@ -265,11 +310,23 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "rootfs.libraries",
         );
     }
+}
 
-    // The user.
+/// The image's user databases and who the program runs as.
+struct Accounts<'a> {
+    passwd: Option<&'a str>,
+    group: Option<&'a str>,
+    /// The config's `User`, as written.
+    user_spec: &'a str,
+    user: &'a User,
+}
+
+/// Missing user databases, a program running as root, or a uid without a line in `/etc/passwd`.
+fn user_findings(out: &mut Vec<Finding>, accounts: &Accounts, resolved: bool) {
+    let Accounts { passwd, group, user_spec, user } = *accounts;
     if passwd.is_none() {
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "passwd",
             "/etc/passwd is missing".into(),
@@ -279,7 +336,7 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
     }
     if group.is_none() {
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "group",
             "/etc/group is missing".into(),
@@ -287,7 +344,7 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "rootfs.groups",
         );
     }
-    if resolved.is_none() {
+    if !resolved {
         // Already said: the container does not start.
     } else if user.uid == 0 {
         let how = if user_spec.is_empty() {
@@ -296,7 +353,7 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             format!("`User` is `{user_spec}`")
         };
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "root",
             format!("the program runs as root: {how}"),
@@ -304,12 +361,10 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "image.user",
         );
     } else if passwd.is_some()
-        && !colon_lines(passwd.as_deref().unwrap_or_default())
-            .iter()
-            .any(|f| f.len() > 2 && f[2].parse() == Ok(user.uid))
+        && !colon_lines(passwd.unwrap_or_default()).iter().any(|f| f.len() > 2 && f[2].parse() == Ok(user.uid))
     {
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "user",
             format!("the image's user (uid {}) has no line in /etc/passwd", user.uid),
@@ -317,7 +372,11 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "rootfs.users",
         );
     }
-    for f in colon_lines(passwd.as_deref().unwrap_or_default()) {
+}
+
+/// Homes that are not directories, for the image's user and the users a person added.
+fn home_findings(out: &mut Vec<Finding>, tree: &Tree, accounts: &Accounts) {
+    for f in colon_lines(accounts.passwd.unwrap_or_default()) {
         let (Some(name), Some(home)) = (f.first(), f.get(5)) else { continue };
         if home.is_empty() || *home == "/" || *home == "/nonexistent" {
             continue;
@@ -325,12 +384,12 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         // The image's user and the users a person added (Debian's system users keep homes like
         // `/var/spool/lpd` that no program of the image uses).
         let uid = f.get(2).and_then(|u| u.parse::<u32>().ok());
-        if uid != Some(user.uid) && !uid.is_some_and(|u| (1000..65534).contains(&u)) {
+        if uid != Some(accounts.user.uid) && !uid.is_some_and(|u| (1000..65534).contains(&u)) {
             continue;
         }
         if !tree.follow(home).is_ok_and(|(_, e)| e.kind == Kind::Dir) {
             found(
-                &mut out,
+                out,
                 Severity::Warning,
                 "home",
                 format!("the home `{home}` of user `{name}` is not a directory in the image"),
@@ -339,15 +398,16 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             );
         }
     }
+}
 
-    // The files a FROM-scratch image lacks.
+/// An `SSL_CERT_FILE` the user cannot read, or no CA bundle at all.
+fn certificate_findings(out: &mut Vec<Finding>, tree: &Tree, env: &[String], user: &User) {
     let ssl_cert_file = env.iter().find_map(|e| e.strip_prefix("SSL_CERT_FILE=")).filter(|v| !v.is_empty());
-    let readable = |p: &str| tree.follow(p).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 4));
     match ssl_cert_file {
-        Some(file) if !readable(file) => {
+        Some(file) if !readable(tree, user, file) => {
             let is = tree.follow(file).map_or_else(|e| e.to_string(), |(_, e)| format!("it is {}", described(e)));
             found(
-                &mut out,
+                out,
                 Severity::Error,
                 "ca-certificates",
                 format!("SSL_CERT_FILE is `{file}`, which the image's user cannot read: {is}"),
@@ -356,8 +416,8 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             );
         }
         Some(_) => {}
-        None if !CA_FILES.iter().any(|f| readable(f)) => found(
-            &mut out,
+        None if !CA_FILES.iter().any(|f| readable(tree, user, f)) => found(
+            out,
             Severity::Warning,
             "ca-certificates",
             format!("no CA certificates: neither SSL_CERT_FILE nor {CA_BUNDLE}"),
@@ -366,12 +426,16 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         ),
         None => {}
     }
+}
+
+/// `/tmp` missing, or not a directory with mode 1777.
+fn tmp_findings(out: &mut Vec<Finding>, tree: &Tree) {
     match tree.get("/tmp") {
         Some(e) if e.kind == Kind::Dir && e.mode == 0o1777 => {}
         other => {
             let is = other.map_or_else(|| "missing".to_string(), |e| format!("{}, not a directory 1777", described(e)));
             found(
-                &mut out,
+                out,
                 Severity::Warning,
                 "tmp",
                 format!("/tmp is {is}"),
@@ -380,9 +444,13 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             );
         }
     }
+}
+
+/// The zone database and the small data files of `/etc` that libraries read.
+fn data_file_findings(out: &mut Vec<Finding>, tree: &Tree, user: &User) {
     if !tree.follow(ZONEINFO).is_ok_and(|(_, e)| e.kind == Kind::Dir) {
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "zoneinfo",
             format!("no time zone database ({ZONEINFO})"),
@@ -407,18 +475,22 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
         ),
     ];
     for (path, code, fix, breaks) in data_files {
-        if !readable(path) {
-            found(&mut out, Severity::Warning, code, format!("{path} is missing"), breaks, fix);
+        if !readable(tree, user, path) {
+            found(out, Severity::Warning, code, format!("{path} is missing"), breaks, fix);
         }
     }
-    for (path, target, why) in image::dangling_links(&tree) {
+}
+
+/// Symlinks that resolve nowhere, except into what the runtime mounts.
+fn link_findings(out: &mut Vec<Finding>, tree: &Tree) {
+    for (path, target, why) in image::dangling_links(tree) {
         // The runtime mounts `/proc`, `/dev` and `/sys`: `/dev/stdout` → `/proc/self/fd/1` resolves there.
         let mounted = |p: &str| ["/proc", "/dev", "/sys"].iter().any(|m| p == *m || p.starts_with(&format!("{m}/")));
         if mounted(&path) || matches!(&why, image::Unresolved::Missing(p) if mounted(p)) {
             continue;
         }
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "symlink",
             format!("`{path}` is a symlink to `{target}`, which does not resolve: {why}"),
@@ -427,6 +499,10 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             if path.starts_with(&format!("{ZONEINFO}/")) { "rootfs.timezones" } else { "copy" },
         );
     }
+}
+
+/// Files that come from a distribution's packages, in an image without a package database.
+fn package_metadata_findings(out: &mut Vec<Finding>, tree: &Tree) {
     let libraries = tree
         .iter()
         .filter(|(p, e)| {
@@ -445,7 +521,7 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
     }
     if !packaged.is_empty() && !PACKAGE_DBS.iter().any(|p| tree.get(p).is_some()) {
         found(
-            &mut out,
+            out,
             Severity::Warning,
             "package-metadata",
             format!("no package database, yet {} come from a distribution", listed(&packaged)),
@@ -453,5 +529,4 @@ pub async fn examine(fs: &MemFs, config: &Value, platform: &str) -> Result<Vec<F
             "rootfs.package-metadata",
         );
     }
-    Ok(out)
 }

@@ -173,6 +173,33 @@ impl MemFs {
 
     /// Applies one uncompressed layer tar on top of what is there.
     pub fn apply(&mut self, layer: impl Read) -> Result<(), String> {
+        let changes = self.read_layer(layer)?;
+        // A layer's whiteouts hide what the layers below it put there, never its own entries.
+        for change in &changes {
+            match change {
+                Change::Opaque(dir) => self.remove_tree(dir, true),
+                Change::Whiteout(path) => self.remove_tree(path, false),
+                _ => {}
+            }
+        }
+        for change in changes {
+            match change {
+                Change::Add(path, node) => self.insert(path, node)?,
+                Change::Link(path, target) => {
+                    let node =
+                        self.nodes.get(&target).cloned().ok_or_else(|| {
+                            format!("hard link `{path}` → `{target}`: the target is not in the image")
+                        })?;
+                    self.insert(path, node)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A layer's entries as changes, in the tar's order, with the contents the checks read.
+    fn read_layer(&self, layer: impl Read) -> Result<Vec<Change>, String> {
         let limits = self.limits();
         let mut archive = tar::Archive::new(layer);
         let mut changes = Vec::new();
@@ -197,65 +224,53 @@ impl MemFs {
                 changes.push(Change::Whiteout(child(dir, hidden)));
                 continue;
             }
-            let header = entry.header();
-            let (mode, uid, gid) = (
-                header.mode().map_err(|e| format!("`{path}`: {e}"))? & 0o7777,
-                header.uid().map_err(|e| format!("`{path}`: {e}"))? as u32,
-                header.gid().map_err(|e| format!("`{path}`: {e}"))? as u32,
-            );
-            let link =
-                || entry.link_name().ok().flatten().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
-            let kind = match header.entry_type() {
-                tar::EntryType::Directory => Kind::Dir,
-                tar::EntryType::Symlink => Kind::Symlink(link()),
-                tar::EntryType::Link => {
-                    let target = link();
-                    let target = normal(&target)
-                        .ok_or_else(|| format!("hard link `{path}` → `{target}` climbs out of the root"))?;
-                    changes.push(Change::Link(path, target));
-                    continue;
-                }
-                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => Kind::File,
-                // PAX and GNU long-name headers are read by `tar` itself; anything else is a device or a fifo.
-                _ => Kind::Other,
-            };
-            let mut data = Vec::new();
-            let size = entry.size();
-            if kind == Kind::File && self.kept(&path, mode) {
-                bytes += size;
-                if self.bytes + bytes > limits.bytes {
-                    return Err(format!(
-                        "the image holds more than {} MiB of files (at `{path}`): doctor reads at most that",
-                        limits.bytes >> 20
-                    ));
-                }
-                entry.read_to_end(&mut data).map_err(|e| format!("reading `{path}` from a layer: {e}"))?;
-            }
-            let size = if kind == Kind::File { size } else { 0 };
-            changes.push(Change::Add(path, Node { entry: Entry { kind, mode, uid, gid, size }, data: Arc::new(data) }));
+            changes.push(self.read_entry(&mut entry, path, &mut bytes)?);
         }
-        // A layer's whiteouts hide what the layers below it put there, never its own entries.
-        for change in &changes {
-            match change {
-                Change::Opaque(dir) => self.remove_tree(dir, true),
-                Change::Whiteout(path) => self.remove_tree(path, false),
-                _ => {}
+        Ok(changes)
+    }
+
+    /// An entry that adds a node (or a hard link); `bytes` counts the layer's contents kept so far.
+    fn read_entry<R: Read>(
+        &self,
+        entry: &mut tar::Entry<'_, R>,
+        path: String,
+        bytes: &mut u64,
+    ) -> Result<Change, String> {
+        let limits = self.limits();
+        let header = entry.header();
+        let (mode, uid, gid) = (
+            header.mode().map_err(|e| format!("`{path}`: {e}"))? & 0o7777,
+            header.uid().map_err(|e| format!("`{path}`: {e}"))? as u32,
+            header.gid().map_err(|e| format!("`{path}`: {e}"))? as u32,
+        );
+        let link = || entry.link_name().ok().flatten().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
+        let kind = match header.entry_type() {
+            tar::EntryType::Directory => Kind::Dir,
+            tar::EntryType::Symlink => Kind::Symlink(link()),
+            tar::EntryType::Link => {
+                let target = link();
+                let target =
+                    normal(&target).ok_or_else(|| format!("hard link `{path}` → `{target}` climbs out of the root"))?;
+                return Ok(Change::Link(path, target));
             }
-        }
-        for change in changes {
-            match change {
-                Change::Add(path, node) => self.insert(path, node)?,
-                Change::Link(path, target) => {
-                    let node =
-                        self.nodes.get(&target).cloned().ok_or_else(|| {
-                            format!("hard link `{path}` → `{target}`: the target is not in the image")
-                        })?;
-                    self.insert(path, node)?;
-                }
-                _ => {}
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => Kind::File,
+            // PAX and GNU long-name headers are read by `tar` itself; anything else is a device or a fifo.
+            _ => Kind::Other,
+        };
+        let mut data = Vec::new();
+        let size = entry.size();
+        if kind == Kind::File && self.kept(&path, mode) {
+            *bytes += size;
+            if self.bytes + *bytes > limits.bytes {
+                return Err(format!(
+                    "the image holds more than {} MiB of files (at `{path}`): doctor reads at most that",
+                    limits.bytes >> 20
+                ));
             }
+            entry.read_to_end(&mut data).map_err(|e| format!("reading `{path}` from a layer: {e}"))?;
         }
-        Ok(())
+        let size = if kind == Kind::File { size } else { 0 };
+        Ok(Change::Add(path, Node { entry: Entry { kind, mode, uid, gid, size }, data: Arc::new(data) }))
     }
 }
 

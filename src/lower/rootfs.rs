@@ -263,66 +263,60 @@ fn piece_actions(
         Piece::Nsswitch => plain_file(layout, "/etc/nsswitch.conf", NSSWITCH, ts),
         Piece::CaCertificates(from) => {
             let dest = AbsPath::parse(CA_BUNDLE).expect("constant path");
-            let options = CopyOptions {
-                mode: Some(0o644),
-                owner: Some((0, 0)),
-                follow_symlinks: true,
-                timestamp: copied_ts,
-                ..CopyOptions::default()
-            };
-            copy_in(layout, sources, from, &dest, options)
+            copy_in(layout, sources, from, &dest, etc_file_options(copied_ts))
         }
         Piece::DataFile { file, .. } => {
             let path = AbsPath::parse(file.path()).expect("constant path");
-            let options = CopyOptions {
-                mode: Some(0o644),
-                owner: Some((0, 0)),
-                follow_symlinks: true,
-                timestamp: copied_ts,
-                ..CopyOptions::default()
-            };
-            copy_in(layout, sources, &Source::Builder(path.clone()), &path, options)
+            copy_in(layout, sources, &Source::Builder(path.clone()), &path, etc_file_options(copied_ts))
         }
-        Piece::Timezones(zones) => {
-            let root = AbsPath::parse(ZONEINFO).expect("constant path");
-            match zones {
-                Zones::All => {
-                    let from = Source::Builder(root.clone());
-                    // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
-                    // Debian's `localtime` is a link to the builder's `/etc/localtime`, which the image has not:
-                    // it would dangle (the image check says so), and programs read `/etc/localtime` itself.
-                    let exclude_patterns =
-                        if copy_excludes { vec!["right".into(), ZONE_LINK_OUT.into()] } else { Vec::new() };
-                    let options = CopyOptions {
-                        exclude_patterns,
-                        owner: Some((0, 0)),
-                        timestamp: copied_ts,
-                        ..CopyOptions::default()
-                    };
-                    copy_in(layout, sources, &from, &root, options)
-                }
-                // A name may be a directory (`Europe`): the copy keeps the builder's modes, since one mode
-                // for the whole tree would be 0644 on its directories too, which no one but root can enter.
-                Zones::Only(names) => names
-                    .iter()
-                    .filter_map(|z| root.join(z).ok())
-                    .flat_map(|path| {
-                        let from = Source::Builder(path.clone());
-                        let options = CopyOptions {
-                            follow_symlinks: true,
-                            owner: Some((0, 0)),
-                            timestamp: copied_ts,
-                            ..CopyOptions::default()
-                        };
-                        copy_in(layout, sources, &from, &path, options)
-                    })
-                    .collect(),
-            }
-        }
+        Piece::Timezones(zones) => timezone_actions(layout, sources, zones, copy_excludes, copied_ts),
         Piece::Dirs(dirs) => dirs.iter().flat_map(|d| layout.dir(&d.path, d.mode, d.owner)).collect(),
         Piece::Files(files) => {
             files.iter().flat_map(|f| exact_file(layout, &f.path, &f.content, f.mode, f.owner, ts)).collect()
         }
+    }
+}
+
+/// A file of `/etc` copied from the builder: root's, readable by all, its symlinks followed.
+fn etc_file_options(timestamp: Option<i64>) -> CopyOptions {
+    CopyOptions { mode: Some(0o644), owner: Some((0, 0)), follow_symlinks: true, timestamp, ..CopyOptions::default() }
+}
+
+fn timezone_actions(
+    layout: &mut Layout,
+    sources: &Sources,
+    zones: &Zones,
+    copy_excludes: bool,
+    copied_ts: Option<i64>,
+) -> Vec<FileAction> {
+    let root = AbsPath::parse(ZONEINFO).expect("constant path");
+    match zones {
+        Zones::All => {
+            let from = Source::Builder(root.clone());
+            // `right/` repeats every zone with leap seconds; nothing in Go or glibc's default reads it.
+            // Debian's `localtime` is a link to the builder's `/etc/localtime`, which the image has not:
+            // it would dangle (the image check says so), and programs read `/etc/localtime` itself.
+            let exclude_patterns = if copy_excludes { vec!["right".into(), ZONE_LINK_OUT.into()] } else { Vec::new() };
+            let options =
+                CopyOptions { exclude_patterns, owner: Some((0, 0)), timestamp: copied_ts, ..CopyOptions::default() };
+            copy_in(layout, sources, &from, &root, options)
+        }
+        // A name may be a directory (`Europe`): the copy keeps the builder's modes, since one mode
+        // for the whole tree would be 0644 on its directories too, which no one but root can enter.
+        Zones::Only(names) => names
+            .iter()
+            .filter_map(|z| root.join(z).ok())
+            .flat_map(|path| {
+                let from = Source::Builder(path.clone());
+                let options = CopyOptions {
+                    follow_symlinks: true,
+                    owner: Some((0, 0)),
+                    timestamp: copied_ts,
+                    ..CopyOptions::default()
+                };
+                copy_in(layout, sources, &from, &path, options)
+            })
+            .collect(),
     }
 }
 

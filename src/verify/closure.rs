@@ -37,21 +37,7 @@ pub async fn of_image<F: super::Filesystem>(
     let (context_roots, context_iconv) = from_context;
     let fallback = plan.builder.as_ref().map(|b| b.image_span).unwrap_or_default();
     let span_of = |image: &str| span_of(plan, image).unwrap_or(fallback);
-    // The files inside copied directories, each tree walked on its own (a few requests at a time).
-    let walked = join_all(trees.iter().map(|(copy, path)| trees::walk(fs, path.as_str(), copy.dest.as_str()))).await;
-    let mut found_links: Vec<(Placed, String)> = Vec::new();
-    for ((copy, path), walked) in trees.iter().zip(walked) {
-        match walked {
-            Ok(mut walked) => {
-                found_links.append(&mut walked.links);
-                roots.extend(tree_roots(ds, platform, copy, path, walked));
-            }
-            Err(e) => ds.push(
-                Diagnostic::error(SK301, copy.span, format!("cannot look into `{path}`: {e}"))
-                    .hint("the libraries its files need cannot be found without it"),
-            ),
-        }
-    }
+    let found_links = walk_trees(fs, platform, trees, &mut roots, ds).await;
     // Builder paths brought to the same place in the image, besides the libraries.
     let mut brought: Vec<String> = Vec::new();
     let mut layout_copies: Vec<(String, String)> =
@@ -77,6 +63,46 @@ pub async fn of_image<F: super::Filesystem>(
     let layout = Layout::new(layout_copies);
     let provided = |image: &str| provided_by_rootfs(plan, image);
     let verdicts = links::check(fs, &layout, &provided, &found_links).await;
+    brought.extend(link_verdicts(plan, &found_links, verdicts, &span_of, ds));
+    let files = closure_with_notes(fs, roots, &layout, machine, &span_of, brought, ds).await;
+    outermost(files)
+}
+
+/// Walks each copied directory (a few requests at a time): its ELF files join `roots`; its symlinks, with
+/// their targets, are returned.
+async fn walk_trees<F: super::Filesystem>(
+    fs: &F,
+    platform: &Platform,
+    trees: &[(&Copy, &AbsPath)],
+    roots: &mut Vec<Root>,
+    ds: &mut Diagnostics,
+) -> Vec<(Placed, String)> {
+    let walked = join_all(trees.iter().map(|(copy, path)| trees::walk(fs, path.as_str(), copy.dest.as_str()))).await;
+    let mut found_links: Vec<(Placed, String)> = Vec::new();
+    for ((copy, path), walked) in trees.iter().zip(walked) {
+        match walked {
+            Ok(mut walked) => {
+                found_links.append(&mut walked.links);
+                roots.extend(tree_roots(ds, platform, copy, path, walked));
+            }
+            Err(e) => ds.push(
+                Diagnostic::error(SK301, copy.span, format!("cannot look into `{path}`: {e}"))
+                    .hint("the libraries its files need cannot be found without it"),
+            ),
+        }
+    }
+    found_links
+}
+
+/// The problems of the symlinks in copied directories; returns the builder paths their targets need.
+fn link_verdicts(
+    plan: &Plan,
+    found_links: &[(Placed, String)],
+    verdicts: Vec<links::Verdict>,
+    span_of: &impl Fn(&str) -> Span,
+    ds: &mut Diagnostics,
+) -> Vec<String> {
+    let mut brought = Vec::new();
     for ((link, target), verdict) in found_links.iter().zip(verdicts) {
         let span = span_of(&link.image);
         match verdict {
@@ -102,17 +128,29 @@ pub async fn of_image<F: super::Filesystem>(
             ),
         }
     }
+    brought
+}
 
+/// `brought` with the library closure of `roots`, and what the `.note.dlopen` of every file read requires,
+/// brought with its own closure, whose notes are read in turn.
+async fn closure_with_notes<F: super::Filesystem>(
+    fs: &F,
+    mut roots: Vec<Root>,
+    layout: &Layout,
+    machine: u16,
+    span_of: &impl Fn(&str) -> Span,
+    brought: Vec<String>,
+    ds: &mut Diagnostics,
+) -> Vec<String> {
     let mut files: Vec<String> = brought;
     let loader =
         roots.iter().find(|r| r.info.machine == machine).and_then(|r| r.info.interpreter.clone()).unwrap_or_default();
-    // What `.note.dlopen` requires is brought with its own closure, whose notes are read in turn.
     let mut read: BTreeSet<String> = BTreeSet::new();
     // Ends: each round reads only files not read before, and brings only sonames not yet held.
     while !roots.is_empty() {
         let dynamic = roots.iter().any(|r| r.info.interpreter.is_some() || !r.info.needed.is_empty());
         let closure =
-            if dynamic { libraries::closure_in(fs, &roots, &layout).await } else { libraries::Closure::default() };
+            if dynamic { libraries::closure_in(fs, &roots, layout).await } else { libraries::Closure::default() };
         for m in &closure.missing {
             ds.push(missing_library(span_of(&m.root), m));
         }
@@ -135,9 +173,13 @@ pub async fn of_image<F: super::Filesystem>(
         files.extend(more.iter().map(|r| r.builder.clone()));
         roots = more;
     }
+    files
+}
+
+/// Sorted, once each, and none inside another: a file inside a directory brought whole comes with it.
+fn outermost(mut files: Vec<String>) -> Vec<String> {
     files.sort();
     files.dedup();
-    // A file inside a directory brought whole comes with it.
     let dirs = files.clone();
     files.retain(|f| {
         !dirs.iter().any(|d| f.len() > d.len() && f.starts_with(d.as_str()) && f.as_bytes()[d.len()] == b'/')

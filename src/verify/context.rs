@@ -83,63 +83,78 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
         }
     }))
     .await;
-    let ds = &mut out.diagnostics;
     for ((copy, path), found) in copies.into_iter().zip(found) {
         let shown = shown(context, &path);
         let info = match found {
             Ok(Some(info)) => info,
             Ok(None) => continue,
             Err(e) => {
-                ds.push(
+                out.diagnostics.push(
                     Diagnostic::error(SK314, copy.span, format!("cannot read `{shown}` as ELF: {e}"))
                         .hint("the binary may be corrupt"),
                 );
                 continue;
             }
         };
-        if platform.elf_machine().is_some_and(|m| m != info.machine) {
-            ds.push(
-                Diagnostic::error(
-                    SK315,
-                    copy.span,
-                    format!("`{shown}` is built for {}, but the image is for {platform}", info.machine_name()),
-                )
-                .hint("build it for the target platform, or build it in a `builder` for each platform"),
-            );
-            continue;
+        if libraries_from_builder(plan, platform, copy, &shown, &info, &mut out.diagnostics) {
+            out.roots.push(Root {
+                image: copy.dest.to_string(),
+                builder: path,
+                info,
+                dlopened: Vec::new(),
+                context: false,
+            });
         }
-        if !info.is_dynamic() {
-            continue;
-        }
-        let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
-        let interp = info.interpreter.clone().unwrap_or_default();
-        if plan.libraries == Libraries::None {
-            ds.push(
-                Diagnostic::error(
-                    SK316,
-                    copy.span,
-                    format!("`{shown}` is dynamically linked: it needs {interp}{needs}"),
-                )
-                .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
-            );
-            continue;
-        }
-        if plan.builder.is_none() {
-            ds.push(
-                Diagnostic::error(SK317, copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}, and without a `builder` there is nothing to copy them from"))
-                    .hint("name an image that has its libraries, e.g. `builder: {image: debian:bookworm-slim}` (no `run` needed); or link it statically (Go: `CGO_ENABLED=0`; Rust: `-C target-feature=+crt-static`)"),
-            );
-            continue;
-        }
-        out.roots.push(Root {
-            image: copy.dest.to_string(),
-            builder: path,
-            info,
-            dlopened: Vec::new(),
-            context: false,
-        });
     }
-    // What glibc opens for them, read here where the files are; then they are named as the spec names them.
+    read_dlopened(fs, plan, context, &mut out).await;
+    out
+}
+
+/// Whether a context file's libraries are to be taken from the builder: not when it is static, nor (after
+/// an error) when it is for another machine or there is no builder or `rootfs.libraries` to take them by.
+fn libraries_from_builder(
+    plan: &Plan,
+    platform: &Platform,
+    copy: &crate::plan::Copy,
+    shown: &str,
+    info: &elf::ElfInfo,
+    ds: &mut Diagnostics,
+) -> bool {
+    if platform.elf_machine().is_some_and(|m| m != info.machine) {
+        ds.push(
+            Diagnostic::error(
+                SK315,
+                copy.span,
+                format!("`{shown}` is built for {}, but the image is for {platform}", info.machine_name()),
+            )
+            .hint("build it for the target platform, or build it in a `builder` for each platform"),
+        );
+        return false;
+    }
+    if !info.is_dynamic() {
+        return false;
+    }
+    let needs = if info.needed.is_empty() { String::new() } else { format!(" and {}", info.needed.join(", ")) };
+    let interp = info.interpreter.clone().unwrap_or_default();
+    if plan.libraries == Libraries::None {
+        ds.push(
+            Diagnostic::error(SK316, copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}"))
+                .hint("set `rootfs.libraries: auto` to copy them, or link statically (for Go: `CGO_ENABLED=0`)"),
+        );
+        return false;
+    }
+    if plan.builder.is_none() {
+        ds.push(
+            Diagnostic::error(SK317, copy.span, format!("`{shown}` is dynamically linked: it needs {interp}{needs}, and without a `builder` there is nothing to copy them from"))
+                .hint("name an image that has its libraries, e.g. `builder: {image: debian:bookworm-slim}` (no `run` needed); or link it statically (Go: `CGO_ENABLED=0`; Rust: `-C target-feature=+crt-static`)"),
+        );
+        return false;
+    }
+    true
+}
+
+/// What glibc opens for the roots, read here where the files are; then they are named as the spec names them.
+async fn read_dlopened<F: Filesystem>(fs: &F, plan: &Plan, context: Option<&str>, out: &mut FromContext) {
     let scan = dlopen::scan(fs, &mut out.roots).await;
     for (image, e) in &scan.unreadable {
         let span = plan.copies.iter().find(|c| c.dest.as_str() == image).map(|c| c.span);
@@ -157,5 +172,4 @@ async fn of_one<F: Filesystem>(fs: &F, plan: &Plan, platform: &Platform, context
         root.builder = shown(context, &root.builder);
         root.context = true;
     }
-    out
 }

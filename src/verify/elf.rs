@@ -194,23 +194,7 @@ pub(crate) async fn strings_at<F: Filesystem>(
 /// head; then the dynamic section and the section headers; then their string tables.
 pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo>, String> {
     let mut file = Parts::default();
-    file.fetch(fs, path, &[(0, HEAD)]).await?;
-    let head = file.bytes((0, HEAD));
-    if head.len() < 16 || &head[..4] != MAGIC {
-        return Ok(None);
-    }
-    let header = goblin::elf::Elf::parse_header(head).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
-    let ctx = Ctx::new(
-        header.container().map_err(|e| format!("{path}: {e}"))?,
-        header.endianness().map_err(|e| format!("{path}: {e}"))?,
-    );
-    let ph_table = (header.e_phoff, u64::from(header.e_phentsize) * u64::from(header.e_phnum));
-    if ph_table.1 > MAX_TABLE {
-        return Err(format!("{path}: implausible program header table ({} bytes)", ph_table.1));
-    }
-    file.fetch(fs, path, &[ph_table]).await?;
-    let phdrs = ProgramHeader::parse(file.bytes(ph_table), 0, header.e_phnum as usize, ctx)
-        .map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    let Some((header, ctx, phdrs)) = read_headers(&mut file, fs, path).await? else { return Ok(None) };
     let interp = phdrs.iter().find(|p| p.p_type == PT_INTERP && p.p_filesz <= 4096).map(|p| (p.p_offset, p.p_filesz));
     let dynamic_ph = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC);
     if let Some(d) = dynamic_ph.filter(|d| d.p_filesz > MAX_TABLE) {
@@ -246,16 +230,7 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         .filter(|n| n.sh_size <= MAX_TABLE)
         .map(|n| (n.sh_offset, n.sh_size));
     let dynamic = match dynamic_ph {
-        // goblin reads the section at its header's offset: hand it the section alone, moved to offset 0.
-        // The PT_LOAD headers stay as they are: they map DT_STRTAB's address to a file offset.
-        Some(ph) => {
-            let moved: Vec<ProgramHeader> = phdrs
-                .iter()
-                .map(|p| if p.p_type == PT_DYNAMIC { ProgramHeader { p_offset: 0, ..p.clone() } } else { p.clone() })
-                .collect();
-            Dynamic::parse(file.bytes((ph.p_offset, ph.p_filesz)), &moved, ctx)
-                .map_err(|e| format!("{path}: bad dynamic section: {e}"))?
-        }
+        Some(ph) => parse_dynamic(&file, path, &phdrs, ph, ctx)?,
         None => None,
     };
     info.static_pie = dynamic.is_some() && info.interpreter.is_none() && header.e_type == ET_DYN;
@@ -267,7 +242,69 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
         return Err(format!("{path}: the dynamic section names libraries but has no string table"));
     }
     info.dynstr = table;
-    // Only the names the entries point at are read, however large the table: no name is ever dropped.
+    let names = read_names(&mut file, fs, path, table, &entries, section_names).await?;
+    if let (Some(sections), Some(range)) = (&sections, section_names) {
+        info.strippable = strippable_bytes(sections, file.bytes(range));
+    }
+    name_entries(&mut info, &entries, &names);
+    Ok(Some(info))
+}
+
+/// The ELF header and the program headers; `None` when the file is not ELF.
+async fn read_headers<F: Filesystem>(
+    file: &mut Parts,
+    fs: &F,
+    path: &str,
+) -> Result<Option<(goblin::elf::Header, Ctx, Vec<ProgramHeader>)>, String> {
+    file.fetch(fs, path, &[(0, HEAD)]).await?;
+    let head = file.bytes((0, HEAD));
+    if head.len() < 16 || &head[..4] != MAGIC {
+        return Ok(None);
+    }
+    let header = goblin::elf::Elf::parse_header(head).map_err(|e| format!("{path}: bad ELF header: {e}"))?;
+    let ctx = Ctx::new(
+        header.container().map_err(|e| format!("{path}: {e}"))?,
+        header.endianness().map_err(|e| format!("{path}: {e}"))?,
+    );
+    let ph_table = (header.e_phoff, u64::from(header.e_phentsize) * u64::from(header.e_phnum));
+    if ph_table.1 > MAX_TABLE {
+        return Err(format!("{path}: implausible program header table ({} bytes)", ph_table.1));
+    }
+    file.fetch(fs, path, &[ph_table]).await?;
+    let phdrs = ProgramHeader::parse(file.bytes(ph_table), 0, header.e_phnum as usize, ctx)
+        .map_err(|e| format!("{path}: bad program headers: {e}"))?;
+    Ok(Some((header, ctx, phdrs)))
+}
+
+/// The dynamic section `ph` points at, read before.
+fn parse_dynamic(
+    file: &Parts,
+    path: &str,
+    phdrs: &[ProgramHeader],
+    ph: &ProgramHeader,
+    ctx: Ctx,
+) -> Result<Option<Dynamic>, String> {
+    // goblin reads the section at its header's offset: hand it the section alone, moved to offset 0.
+    // The PT_LOAD headers stay as they are: they map DT_STRTAB's address to a file offset.
+    let moved: Vec<ProgramHeader> = phdrs
+        .iter()
+        .map(|p| if p.p_type == PT_DYNAMIC { ProgramHeader { p_offset: 0, ..p.clone() } } else { p.clone() })
+        .collect();
+    Dynamic::parse(file.bytes((ph.p_offset, ph.p_filesz)), &moved, ctx)
+        .map_err(|e| format!("{path}: bad dynamic section: {e}"))
+}
+
+/// The names the dynamic entries point at (from `table`), read together with the section names: the last
+/// round of reads. Only the names the entries point at are read, however large the table: no name is ever
+/// dropped.
+async fn read_names<F: Filesystem>(
+    file: &mut Parts,
+    fs: &F,
+    path: &str,
+    table: Option<(u64, u64)>,
+    entries: &[(u64, u64)],
+    section_names: Option<(u64, u64)>,
+) -> Result<BTreeMap<u64, String>, String> {
     let wanted: BTreeSet<u64> = entries.iter().map(|&(_, at)| at).collect();
     let names = async {
         match table {
@@ -277,22 +314,25 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
     };
     let (fetched, names) = join(file.fetch(fs, path, &section_names.into_iter().collect::<Vec<_>>()), names).await;
     fetched?;
-    let names = names?;
+    names
+}
 
-    if let (Some(sections), Some(range)) = (&sections, section_names) {
-        let names = file.bytes(range);
-        let name = |s: &SectionHeader| {
-            names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()).unwrap_or_default()
-        };
-        let strippable =
-            |n: &[u8]| n.starts_with(b".debug_") || n.starts_with(b".zdebug_") || n == b".symtab" || n == b".strtab";
-        // SHT_NOBITS sections take no room in the file.
-        info.strippable = sections
-            .iter()
-            .filter(|s| s.sh_type != SHT_NOBITS && strippable(name(s)))
-            .map(|s| s.sh_size)
-            .fold(0u64, u64::saturating_add);
-    }
+/// The bytes of the sections `strip` removes, by their names (`names`: the section name table).
+fn strippable_bytes(sections: &[SectionHeader], names: &[u8]) -> u64 {
+    let name =
+        |s: &SectionHeader| names.get(s.sh_name..).and_then(|rest| rest.split(|b| *b == 0).next()).unwrap_or_default();
+    let strippable =
+        |n: &[u8]| n.starts_with(b".debug_") || n.starts_with(b".zdebug_") || n == b".symtab" || n == b".strtab";
+    // SHT_NOBITS sections take no room in the file.
+    sections
+        .iter()
+        .filter(|s| s.sh_type != SHT_NOBITS && strippable(name(s)))
+        .map(|s| s.sh_size)
+        .fold(0u64, u64::saturating_add)
+}
+
+/// `DT_NEEDED`, `DT_SONAME`, `DT_RUNPATH` and `DT_RPATH`, their names looked up in `names`.
+fn name_entries(info: &mut ElfInfo, entries: &[(u64, u64)], names: &BTreeMap<u64, String>) {
     let name = |at: u64| names.get(&at).cloned().unwrap_or_default();
     let paths = |tag: u64| -> Vec<String> {
         entries
@@ -305,7 +345,6 @@ pub async fn inspect<F: Filesystem>(fs: &F, path: &str) -> Result<Option<ElfInfo
     info.soname = entries.iter().find(|&&(t, _)| t == DT_SONAME).map(|&(_, at)| name(at));
     info.runpath = paths(DT_RUNPATH);
     info.rpath = paths(DT_RPATH);
-    Ok(Some(info))
 }
 
 fn symbol_size(is_64: bool) -> u64 {

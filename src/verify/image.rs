@@ -321,38 +321,57 @@ pub async fn inspect<'a, F: ImageFs>(
     platform: &'a Platform,
 ) -> Result<Inspected<'a>, ReadError> {
     let tree = read_tree(fs).await.map_err(ReadError)?;
-    let mut view = InImage { tree: &tree, fs, ld_so_conf: None };
-    // The image has glibc's cache, not the `ld.so.conf` it was built from: its directories stand in for it.
-    if tree.get(LD_SO_CONF).is_none()
-        && tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE)
-    {
-        let cache = fs.read_at(LD_SO_CACHE, 0, MAX_CACHE).await.unwrap_or_default();
-        let dirs = ld_so_cache_dirs(&cache);
-        view.ld_so_conf = (!dirs.is_empty()).then(|| dirs.join("\n").into_bytes());
-    }
-    let view = view;
+    let view = InImage { tree: &tree, fs, ld_so_conf: ld_so_conf_of_cache(&tree, fs).await };
     let program = expected
         .program
         .as_ref()
         .and_then(|(p, _)| tree.follow(p).ok())
         .filter(|(_, e)| e.kind == Kind::File)
         .map(|(real, _)| real);
+    let elves = read_elves(&view, elf_candidates(&tree, program.clone())).await;
+    let roots = closure_roots(&elves);
+    let missing =
+        if roots.is_empty() { Vec::new() } else { libraries::closure(&view, &roots).await.map_err(ReadError)?.missing };
+    let shebang = match &program {
+        Some(p) if !elves.contains_key(p) => read_shebang(fs, p).await,
+        _ => None,
+    };
+    Ok(Inspected { facts: Facts { platform, elves, missing, shebang }, tree })
+}
+
+/// The image has glibc's cache, not the `ld.so.conf` it was built from: the cache's directories stand in
+/// for it.
+async fn ld_so_conf_of_cache<F: ImageFs>(tree: &Tree, fs: &F) -> Option<Vec<u8>> {
+    if tree.get(LD_SO_CONF).is_none()
+        && tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE)
+    {
+        let cache = fs.read_at(LD_SO_CACHE, 0, MAX_CACHE).await.unwrap_or_default();
+        let dirs = ld_so_cache_dirs(&cache);
+        return (!dirs.is_empty()).then(|| dirs.join("\n").into_bytes());
+    }
+    None
+}
+
+/// The files whose ELF headers are read: every executable or library, and the program.
+fn elf_candidates(tree: &Tree, program: Option<String>) -> Vec<String> {
     let mut candidates: Vec<String> = tree
         .entries
         .iter()
         .filter(|(p, e)| e.kind == Kind::File && (e.mode & 0o111 != 0 || is_library_name(p)))
         .map(|(p, _)| p.clone())
         .collect();
-    candidates.extend(program.clone());
+    candidates.extend(program);
     candidates.sort();
     candidates.dedup();
+    candidates
+}
+
+/// The ELF facts of the candidates, read [`CONCURRENCY`] at a time.
+async fn read_elves<F: ImageFs>(view: &InImage<'_, F>, candidates: Vec<String>) -> BTreeMap<String, ElfInfo> {
     let mut elves = BTreeMap::new();
-    let mut inspected = futures_util::stream::iter(candidates.into_iter().map(|p| {
-        let view = &view;
-        async move {
-            let info = elf::inspect(view, &p).await;
-            (p, info)
-        }
+    let mut inspected = futures_util::stream::iter(candidates.into_iter().map(|p| async move {
+        let info = elf::inspect(view, &p).await;
+        (p, info)
     }))
     .buffer_unordered(CONCURRENCY);
     while let Some((path, info)) = inspected.next().await {
@@ -362,13 +381,16 @@ pub async fn inspect<'a, F: ImageFs>(
             elves.insert(path, info);
         }
     }
-    drop(inspected);
-    // A shared library has no loader of its own: it is loaded by the image's loader for its machine (a
-    // Python extension, a plugin), so its `DT_NEEDED` are searched as that loader would. Without one in the
-    // image, nothing there can load it.
+    elves
+}
+
+/// The files whose libraries are searched for. A shared library has no loader of its own: it is loaded by
+/// the image's loader for its machine (a Python extension, a plugin), so its `DT_NEEDED` are searched as
+/// that loader would. Without one in the image, nothing there can load it.
+fn closure_roots(elves: &BTreeMap<String, ElfInfo>) -> Vec<(String, ElfInfo)> {
     let loaders: BTreeMap<u16, String> =
         elves.values().filter_map(|i| Some((i.machine, i.interpreter.clone()?))).collect();
-    let roots: Vec<(String, ElfInfo)> = elves
+    elves
         .iter()
         .filter_map(|(p, i)| match (&i.interpreter, loaders.get(&i.machine)) {
             (Some(_), _) => Some((p.clone(), i.clone())),
@@ -377,19 +399,14 @@ pub async fn inspect<'a, F: ImageFs>(
             }
             _ => None,
         })
-        .collect();
-    let missing =
-        if roots.is_empty() { Vec::new() } else { libraries::closure(&view, &roots).await.map_err(ReadError)?.missing };
-    let shebang = match &program {
-        Some(p) if !elves.contains_key(p) => {
-            let head = fs.read_at(p, 0, 256).await.unwrap_or_default();
-            head.strip_prefix(b"#!").map(|rest| {
-                String::from_utf8_lossy(rest.split(|b| *b == b'\n').next().unwrap_or_default()).trim().to_string()
-            })
-        }
-        _ => None,
-    };
-    Ok(Inspected { facts: Facts { platform, elves, missing, shebang }, tree })
+        .collect()
+}
+
+/// A script's `#!` line, without the `#!`.
+async fn read_shebang<F: ImageFs>(fs: &F, program: &str) -> Option<String> {
+    let head = fs.read_at(program, 0, 256).await.unwrap_or_default();
+    head.strip_prefix(b"#!")
+        .map(|rest| String::from_utf8_lossy(rest.split(|b| *b == b'\n').next().unwrap_or_default()).trim().to_string())
 }
 
 fn is_library_name(path: &str) -> bool {
@@ -616,76 +633,80 @@ pub struct ProgramProblem {
 
 /// Why the expected program cannot be started by the expected user, as read from the image.
 pub fn program_problems(tree: &Tree, expected: &Expectations, facts: &Facts) -> Vec<ProgramProblem> {
-    let mut out = Vec::new();
-    let Some((program, what)) = &expected.program else { return out };
+    let Some((program, what)) = &expected.program else { return Vec::new() };
     let (program, user) = (program.as_str(), &expected.user);
     if !program.starts_with('/') {
-        return out; // the plan's error; an image config's program is looked up in `PATH`
+        return Vec::new(); // the plan's error; an image config's program is looked up in `PATH`
     }
-    let mut found = |fault: ProgramFault, path: &str, message: String, hint: &'static str| {
-        out.push(ProgramProblem { fault, path: path.to_string(), message, hint })
-    };
     let (real, entry) = match tree.follow(program) {
         Ok(f) => f,
         Err(e) => {
-            found(
-                ProgramFault::Missing,
-                program,
-                format!("{what} `{program}` cannot be started: {e}"),
-                "copy the program there, or fix the path",
-            );
-            return out;
+            let message = format!("{what} `{program}` cannot be started: {e}");
+            return vec![problem(ProgramFault::Missing, program, message, "copy the program there, or fix the path")];
         }
     };
     if entry.kind != Kind::File {
         let message = format!("{what} `{program}` is not a regular file in the image: it is {}", described(entry));
-        found(ProgramFault::NotAFile(real), program, message, "point the entrypoint at the program inside it");
-        return out;
+        return vec![problem(
+            ProgramFault::NotAFile(real),
+            program,
+            message,
+            "point the entrypoint at the program inside it",
+        )];
     }
+    let mut out = Vec::new();
     if !user.can(entry, 1) {
-        found(
+        out.push(problem(
             ProgramFault::NotExecutable,
             program,
             format!("{what} `{program}` cannot be executed by the image's user ({user}): it is {}", described(entry)),
             "give its copy entry `mode: \"0755\"`, or an `owner:` that may run it",
-        );
+        ));
     }
     if let Some((dir, e)) = blocked_on_the_way(tree, &real, user) {
-        found(
+        out.push(problem(
             ProgramFault::Unreachable,
             &dir,
             format!("{what} `{program}` cannot be reached by the image's user ({user}): `{dir}` is {}", described(&e)),
             "give that directory an `x` bit for the user",
-        );
+        ));
     }
-    if let (Some(info), Some(want)) = (facts.elves.get(&real), facts.platform.elf_machine()) {
-        if info.machine != want {
-            found(
-                ProgramFault::WrongMachine,
-                program,
-                format!(
-                    "{what} `{program}` is built for {}, but the image is for {}",
-                    info.machine_name(),
-                    facts.platform
-                ),
-                "cross-compile for the target: the builder has TARGETOS and TARGETARCH",
-            );
-        }
-    }
-    if let Some(line) = &facts.shebang {
-        let interpreter = line.split_whitespace().next().unwrap_or_default();
-        let runs = interpreter.starts_with('/')
-            && tree.follow(interpreter).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 1));
-        if !runs {
-            found(
-                ProgramFault::NoInterpreter,
-                program,
-                format!("{what} `{program}` is a script for `{interpreter}`, which the image cannot run"),
-                "copy the interpreter into the image, or ship a compiled program",
-            );
-        }
-    }
+    out.extend(machine_problem(program, what, &real, facts));
+    out.extend(interpreter_problem(tree, program, what, user, facts));
     out
+}
+
+fn problem(fault: ProgramFault, path: &str, message: String, hint: &'static str) -> ProgramProblem {
+    ProgramProblem { fault, path: path.to_string(), message, hint }
+}
+
+/// A program built for another machine than the image's platform.
+fn machine_problem(program: &str, what: &str, real: &str, facts: &Facts) -> Option<ProgramProblem> {
+    let (info, want) = (facts.elves.get(real)?, facts.platform.elf_machine()?);
+    (info.machine != want).then(|| {
+        problem(
+            ProgramFault::WrongMachine,
+            program,
+            format!("{what} `{program}` is built for {}, but the image is for {}", info.machine_name(), facts.platform),
+            "cross-compile for the target: the builder has TARGETOS and TARGETARCH",
+        )
+    })
+}
+
+/// A script whose `#!` interpreter the image's user cannot run.
+fn interpreter_problem(tree: &Tree, program: &str, what: &str, user: &User, facts: &Facts) -> Option<ProgramProblem> {
+    let line = facts.shebang.as_ref()?;
+    let interpreter = line.split_whitespace().next().unwrap_or_default();
+    let runs = interpreter.starts_with('/')
+        && tree.follow(interpreter).is_ok_and(|(_, e)| e.kind == Kind::File && user.can(e, 1));
+    (!runs).then(|| {
+        problem(
+            ProgramFault::NoInterpreter,
+            program,
+            format!("{what} `{program}` is a script for `{interpreter}`, which the image cannot run"),
+            "copy the interpreter into the image, or ship a compiled program",
+        )
+    })
 }
 
 fn check_program(tree: &Tree, plan: &Plan, facts: &Facts, user: &User, out: &mut Vec<Finding>) {
@@ -715,108 +736,133 @@ fn name_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or_default()
 }
 
+/// What a rootfs piece makes: the entry the image must have at `path`, and how findings name it.
+struct Planned<'a> {
+    path: &'a str,
+    kind: Kind,
+    mode: u32,
+    owner: Owner,
+    what: &'a str,
+    span: Option<Span>,
+}
+
+/// The hint of a planned entry the image has otherwise.
+const REMADE: &str =
+    "a later layer or copy made it again: report this as a scratchkit bug, or list the path under `image.accept`";
+
 /// `/tmp`, the homes and the spec's dirs and files: each has its planned type, mode and owner.
 fn check_dirs(tree: &Tree, plan: &Plan, out: &mut Vec<Finding>) {
-    let mut want =
-        |path: &AbsPath, kind: Kind, mode: u32, owner: Owner, what: String, span: Option<Span>, hint: &str| {
-            let path = path.as_str();
-            let ok = tree
-                .get(path)
-                .is_some_and(|e| e.kind == kind && e.mode == mode && e.uid == owner.uid && e.gid == owner.gid);
-            if ok {
-                return;
-            }
-            let is = tree.get(path).map_or_else(|| "not there".to_string(), described);
-            let kind = if kind == Kind::Dir { "a directory" } else { "a file" };
-            let message = format!(
-                "{what} `{path}` should be {kind}, {}:{} {mode:04o}, but in the image it is {is}",
-                owner.uid, owner.gid
-            );
-            out.push(Finding {
-                path: path.to_string(),
-                diagnostic: Diagnostic::error(SK320, span, message).hint(hint),
-            });
-        };
-    let hint =
-        "a later layer or copy made it again: report this as a scratchkit bug, or list the path under `image.accept`";
     let mut blocked = Vec::new();
     for piece in &plan.rootfs {
-        match piece {
-            Piece::Tmp => {
-                let tmp = AbsPath::parse("/tmp").expect("constant path");
-                let span =
-                    first_below(plan, "/tmp").or_else(|| plan.rootfs_spans.get("tmp").and_then(|s| s.first().copied()));
-                want(&tmp, Kind::Dir, 0o1777, Owner::ROOT, "`rootfs.tmp`:".into(), span, hint);
-            }
-            Piece::Homes(homes) => {
-                for h in homes {
-                    let span = h.span.or_else(|| first_below(plan, h.path.as_str()));
-                    want(&h.path, Kind::Dir, 0o700, h.owner, "the home".into(), span, hint);
-                    let user = User { uid: h.owner.uid, gids: vec![h.owner.gid] };
-                    if let Some((dir, e)) = blocked_on_the_way(tree, h.path.as_str(), &user) {
-                        let message = format!(
-                            "the home `{}` cannot be reached by its user ({user}): `{dir}` is {}",
-                            h.path,
-                            described(&e)
-                        );
-                        blocked.push(Finding {
-                            path: h.path.to_string(),
-                            diagnostic: Diagnostic::error(SK321, span, message)
-                                .hint("give the user a home outside that directory"),
-                        });
-                    }
-                }
-            }
-            Piece::Dirs(dirs) => {
-                for d in dirs {
-                    want(&d.path, Kind::Dir, d.mode.bits(), d.owner, "`rootfs.dirs`:".into(), d.span, hint);
-                }
-            }
-            Piece::Files(files) => {
-                for f in files {
-                    want(&f.path, Kind::File, f.mode.bits(), f.owner, "`rootfs.files`:".into(), Some(f.span), hint);
-                }
-            }
-            Piece::Accounts(_)
-            | Piece::Nsswitch
-            | Piece::CaCertificates(_)
-            | Piece::DataFile { .. }
-            | Piece::Timezones(_) => {}
+        for planned in planned_entries(plan, piece) {
+            check_planned(tree, planned, out);
+        }
+        if let Piece::Homes(homes) = piece {
+            blocked.extend(homes.iter().filter_map(|h| home_blocked(tree, h, home_span(plan, h))));
         }
     }
     out.extend(blocked);
 }
 
+/// The entries a piece makes with a type, mode and owner of its own.
+fn planned_entries<'a>(plan: &Plan, piece: &'a Piece) -> Vec<Planned<'a>> {
+    match piece {
+        Piece::Tmp => {
+            let span =
+                first_below(plan, "/tmp").or_else(|| plan.rootfs_spans.get("tmp").and_then(|s| s.first().copied()));
+            vec![Planned {
+                path: "/tmp",
+                kind: Kind::Dir,
+                mode: 0o1777,
+                owner: Owner::ROOT,
+                what: "`rootfs.tmp`:",
+                span,
+            }]
+        }
+        Piece::Homes(homes) => homes
+            .iter()
+            .map(|h| Planned {
+                path: h.path.as_str(),
+                kind: Kind::Dir,
+                mode: 0o700,
+                owner: h.owner,
+                what: "the home",
+                span: home_span(plan, h),
+            })
+            .collect(),
+        Piece::Dirs(dirs) => dirs
+            .iter()
+            .map(|d| Planned {
+                path: d.path.as_str(),
+                kind: Kind::Dir,
+                mode: d.mode.bits(),
+                owner: d.owner,
+                what: "`rootfs.dirs`:",
+                span: d.span,
+            })
+            .collect(),
+        Piece::Files(files) => files
+            .iter()
+            .map(|f| Planned {
+                path: f.path.as_str(),
+                kind: Kind::File,
+                mode: f.mode.bits(),
+                owner: f.owner,
+                what: "`rootfs.files`:",
+                span: Some(f.span),
+            })
+            .collect(),
+        Piece::Accounts(_)
+        | Piece::Nsswitch
+        | Piece::CaCertificates(_)
+        | Piece::DataFile { .. }
+        | Piece::Timezones(_) => Vec::new(),
+    }
+}
+
+/// Where a home is set: its `rootfs.users` entry, else (the default user's) the first copy below it.
+fn home_span(plan: &Plan, h: &crate::plan::Home) -> Option<Span> {
+    h.span.or_else(|| first_below(plan, h.path.as_str()))
+}
+
+/// A finding when the image's entry at the planned path is not of the planned type, mode and owner.
+fn check_planned(tree: &Tree, planned: Planned, out: &mut Vec<Finding>) {
+    let Planned { path, kind, mode, owner, what, span } = planned;
+    let ok =
+        tree.get(path).is_some_and(|e| e.kind == kind && e.mode == mode && e.uid == owner.uid && e.gid == owner.gid);
+    if ok {
+        return;
+    }
+    let is = tree.get(path).map_or_else(|| "not there".to_string(), described);
+    let kind = if kind == Kind::Dir { "a directory" } else { "a file" };
+    let message = format!(
+        "{what} `{path}` should be {kind}, {}:{} {mode:04o}, but in the image it is {is}",
+        owner.uid, owner.gid
+    );
+    out.push(Finding { path: path.to_string(), diagnostic: Diagnostic::error(SK320, span, message).hint(REMADE) });
+}
+
+/// A home its own user cannot reach, for a directory on the way.
+fn home_blocked(tree: &Tree, h: &crate::plan::Home, span: Option<Span>) -> Option<Finding> {
+    let user = User { uid: h.owner.uid, gids: vec![h.owner.gid] };
+    let (dir, e) = blocked_on_the_way(tree, h.path.as_str(), &user)?;
+    let message = format!("the home `{}` cannot be reached by its user ({user}): `{dir}` is {}", h.path, described(&e));
+    Some(Finding {
+        path: h.path.to_string(),
+        diagnostic: Diagnostic::error(SK321, span, message).hint("give the user a home outside that directory"),
+    })
+}
+
 /// The CA bundle, the data files and the zone database: regular files the user can read, in directories
 /// it can pass through.
 fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>) {
-    let mut file = |path: &str, what: &str, optional: bool| {
-        let span = origin(plan, path);
-        let problem = match tree.follow(path) {
-            Err(_) if optional => return,
-            Err(e) => format!("cannot be opened: {e}"),
-            Ok((_, e)) if e.kind != Kind::File => format!("is not a regular file: it is {}", described(e)),
-            Ok((_, e)) if !user.can(e, 4) => {
-                format!("cannot be read by the image's user ({user}): it is {}", described(e))
-            }
-            Ok((real, _)) => match blocked_on_the_way(tree, &real, user) {
-                Some((dir, e)) => {
-                    format!("cannot be reached by the image's user ({user}): `{dir}` is {}", described(&e))
-                }
-                None => return,
-            },
-        };
-        let hint = "the image has it as the builder had it: check the builder's file";
-        out.push(Finding {
-            path: path.to_string(),
-            diagnostic: Diagnostic::error(SK322, span, format!("{what} `{path}` {problem}")).hint(hint),
-        });
-    };
     for piece in &plan.rootfs {
         match piece {
-            Piece::CaCertificates(_) => file(CA_BUNDLE, "the CA bundle", false),
+            Piece::CaCertificates(_) => check_readable_file(tree, plan, user, (CA_BUNDLE, "the CA bundle", false), out),
             // One the builder turned out not to have (and the spec did not ask for) is left out.
-            Piece::DataFile { file: f, requested } => file(f.path(), "the data file", requested.is_none()),
+            Piece::DataFile { file: f, requested } => {
+                check_readable_file(tree, plan, user, (f.path(), "the data file", requested.is_none()), out)
+            }
             Piece::Accounts(_)
             | Piece::Homes(_)
             | Piece::Tmp
@@ -826,24 +872,39 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
             | Piece::Files(_) => {}
         }
     }
-    let roots: Vec<String> = plan
-        .rootfs
-        .iter()
-        .flat_map(|p| match p {
-            Piece::Timezones(Zones::All) => vec![ZONEINFO.to_string()],
-            Piece::Timezones(Zones::Only(names)) => names.iter().map(|n| format!("{ZONEINFO}/{n}")).collect(),
-            Piece::Accounts(_)
-            | Piece::Homes(_)
-            | Piece::Tmp
-            | Piece::Nsswitch
-            | Piece::CaCertificates(_)
-            | Piece::DataFile { .. }
-            | Piece::Dirs(_)
-            | Piece::Files(_) => Vec::new(),
-        })
-        .collect();
+    check_zones_readable(tree, plan, user, out);
+}
+
+/// One file a piece copies: `(path, how findings name it, whether it may be absent)`.
+fn check_readable_file(
+    tree: &Tree,
+    plan: &Plan,
+    user: &User,
+    (path, what, optional): (&str, &str, bool),
+    out: &mut Vec<Finding>,
+) {
+    let span = origin(plan, path);
+    let problem = match tree.follow(path) {
+        Err(_) if optional => return,
+        Err(e) => format!("cannot be opened: {e}"),
+        Ok((_, e)) if e.kind != Kind::File => format!("is not a regular file: it is {}", described(e)),
+        Ok((_, e)) if !user.can(e, 4) => format!("cannot be read by the image's user ({user}): it is {}", described(e)),
+        Ok((real, _)) => match blocked_on_the_way(tree, &real, user) {
+            Some((dir, e)) => format!("cannot be reached by the image's user ({user}): `{dir}` is {}", described(&e)),
+            None => return,
+        },
+    };
+    let hint = "the image has it as the builder had it: check the builder's file";
+    out.push(Finding {
+        path: path.to_string(),
+        diagnostic: Diagnostic::error(SK322, span, format!("{what} `{path}` {problem}")).hint(hint),
+    });
+}
+
+/// The zone database (or the zones listed): one finding naming the first entries the user cannot read.
+fn check_zones_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>) {
     let mut unreadable: Vec<String> = Vec::new();
-    for root in &roots {
+    for root in &zone_roots(plan) {
         let Ok((real, _)) = tree.follow(root) else { continue };
         if let Some((dir, _)) = blocked_on_the_way(tree, &real, user) {
             unreadable.push(dir);
@@ -878,6 +939,25 @@ fn check_readable(tree: &Tree, plan: &Plan, user: &User, out: &mut Vec<Finding>)
                 .hint("a directory needs `r` and `x`, a zone file `r`, for the user"),
         });
     }
+}
+
+/// The zone database, or the zones the spec lists, as image paths.
+fn zone_roots(plan: &Plan) -> Vec<String> {
+    plan.rootfs
+        .iter()
+        .flat_map(|p| match p {
+            Piece::Timezones(Zones::All) => vec![ZONEINFO.to_string()],
+            Piece::Timezones(Zones::Only(names)) => names.iter().map(|n| format!("{ZONEINFO}/{n}")).collect(),
+            Piece::Accounts(_)
+            | Piece::Homes(_)
+            | Piece::Tmp
+            | Piece::Nsswitch
+            | Piece::CaCertificates(_)
+            | Piece::DataFile { .. }
+            | Piece::Dirs(_)
+            | Piece::Files(_) => Vec::new(),
+        })
+        .collect()
 }
 
 /// The symlinks that do not lead to anything in the image: path, target and why.

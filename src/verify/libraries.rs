@@ -269,32 +269,66 @@ struct Object {
 /// image, and a search directory the spec's copies fill is looked up in what they copy. What is found
 /// elsewhere in the builder is returned to be copied to the same path.
 pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) -> Closure {
-    let mut files = BTreeSet::new();
-    let mut missing = Vec::new();
-    let mut system_cache: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    // `machine:name` → where the image has it; a library found once is not searched for again (the
-    // loader, too, takes a library already loaded by its name).
-    let mut found: BTreeMap<String, Located> = BTreeMap::new();
-    let mut visited: BTreeSet<String> = BTreeSet::new();
-    // The libraries the image ships among the roots, by `machine:soname`. glibc satisfies a `DT_NEEDED` name
-    // with a library already loaded under that soname: the JDK's `lib/*.so` need `libjvm.so`, which no search
-    // path finds (it is in `lib/server`) and the launcher loads first by its path.
+    // glibc satisfies a `DT_NEEDED` name with a library already loaded under that soname: the JDK's
+    // `lib/*.so` need `libjvm.so`, which no search path finds (it is in `lib/server`) and the launcher loads
+    // first by its path.
     let loaded: BTreeMap<String, String> = roots
         .iter()
         .filter_map(|r| r.info.soname.as_ref().map(|so| (format!("{}:{so}", r.info.machine), r.image.clone())))
         .collect();
-    // Whether the builder has glibc's cache, asked with the first glibc program's other lookups.
-    let mut has_cache: Option<bool> = None;
+    let mut search = Search {
+        fs,
+        layout,
+        files: BTreeSet::new(),
+        missing: Vec::new(),
+        system_cache: BTreeMap::new(),
+        found: BTreeMap::new(),
+        visited: BTreeSet::new(),
+        loaded,
+        has_cache: None,
+    };
     for root in roots {
-        let info = &root.info;
-        let Some(loader) = loader_of(info, roots) else {
+        let Some(loader) = loader_of(&root.info, roots) else {
             continue;
         };
+        let system = search.interpreter_and_system(root, &loader).await;
+        search.walk(root, &loader, &system).await;
+    }
+    Closure { files: search.files.into_iter().collect(), missing: search.missing }
+}
+
+/// What one lookup of a library name gives: where it is and, the first time, its ELF facts.
+type Lookup = Result<Option<(Located, Option<ElfInfo>)>, String>;
+
+/// A closure search over all the roots: what was found, copied and missed so far.
+struct Search<'a, F> {
+    fs: &'a F,
+    layout: &'a Layout,
+    files: BTreeSet<String>,
+    missing: Vec<Missing>,
+    /// The default directories of each loader.
+    system_cache: BTreeMap<String, Vec<String>>,
+    /// `machine:name` → where the image has it; a library found once is not searched for again (the
+    /// loader, too, takes a library already loaded by its name).
+    found: BTreeMap<String, Located>,
+    visited: BTreeSet<String>,
+    /// The libraries the image ships among the roots, by `machine:soname`.
+    loaded: BTreeMap<String, String>,
+    /// Whether the builder has glibc's cache, asked with the first glibc program's other lookups.
+    has_cache: Option<bool>,
+}
+
+impl<F: Filesystem> Search<'_, F> {
+    /// The root's interpreter (brought, or missing) and glibc's cache, looked up together with the loader's
+    /// default directories, which are returned.
+    async fn interpreter_and_system(&mut self, root: &Root, loader: &str) -> Vec<String> {
+        let info = &root.info;
         let musl = loader.contains("ld-musl-");
+        let (fs, layout) = (self.fs, self.layout);
         let system = async {
-            match system_cache.get(&loader) {
+            match self.system_cache.get(loader) {
                 Some(dirs) => dirs.clone(),
-                None => system_dirs(fs, &loader, info.machine, info.is_64).await,
+                None => system_dirs(fs, loader, info.machine, info.is_64).await,
             }
         };
         let interp_at = async {
@@ -303,18 +337,18 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                 None => None,
             }
         };
-        let wants_cache = has_cache.is_none() && !musl && info.interpreter.is_some();
+        let wants_cache = self.has_cache.is_none() && !musl && info.interpreter.is_some();
         let cache = async { wants_cache.then_some(fs.stat("/etc/ld.so.cache").await.is_ok()) };
         let (interp_at, system, cache) = join3(interp_at, system, cache).await;
-        has_cache = has_cache.or(cache);
-        system_cache.insert(loader.clone(), system.clone());
+        self.has_cache = self.has_cache.or(cache);
+        self.system_cache.insert(loader.to_string(), system.clone());
         if let Some(interp) = &info.interpreter {
             match interp_at {
                 Some(at) if !at.shipped => {
-                    files.insert(at.builder);
+                    self.files.insert(at.builder);
                 }
                 Some(_) => {}
-                None => missing.push(Missing {
+                None => self.missing.push(Missing {
                     library: interp.clone(),
                     needed_by: root.builder.clone(),
                     needed_by_image: root.image.clone(),
@@ -324,10 +358,17 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                     origin_moved: false,
                 }),
             }
-            if !musl && has_cache == Some(true) {
-                files.insert("/etc/ld.so.cache".to_string());
+            if !musl && self.has_cache == Some(true) {
+                self.files.insert("/etc/ld.so.cache".to_string());
             }
         }
+        system
+    }
+
+    /// The root's libraries and theirs, breadth first, each object once.
+    async fn walk(&mut self, root: &Root, loader: &str, system: &[String]) {
+        let info = &root.info;
+        let musl = loader.contains("ld-musl-");
         let interp_name = loader.rsplit('/').next().unwrap_or_default().to_string();
         let exe_rpath = if info.runpath.is_empty() && info.interpreter.is_some() {
             expand_origin(&info.rpath, &root.image)
@@ -336,9 +377,9 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
         };
         let first = Object { image: root.image.clone(), builder: root.builder.clone(), info: info.clone() };
         let mut queue: VecDeque<(Object, Vec<String>)> = VecDeque::from([(first, root.dlopened.clone())]);
-        visited.insert(root.image.clone());
+        self.visited.insert(root.image.clone());
         while let Some((obj, dlopened)) = queue.pop_front() {
-            let dirs = search_dirs(&obj.info, &obj.image, &exe_rpath, &system);
+            let dirs = search_dirs(&obj.info, &obj.image, &exe_rpath, system);
             // libc lists the loader by its soname; it is already loaded (as the interpreter).
             let needed: Vec<&String> = obj
                 .info
@@ -347,52 +388,68 @@ pub async fn closure_in<F: Filesystem>(fs: &F, roots: &[Root], layout: &Layout) 
                 .chain(&dlopened)
                 .filter(|name| !(musl && musl_builtin(name)) && name.as_str() != interp_name)
                 .collect();
-            let key = |name: &str| format!("{}:{name}", info.machine);
-            let lookups = needed.iter().map(|name| {
-                let known = found.get(&key(name)).cloned();
-                let dirs = &dirs;
-                async move {
-                    match known {
-                        Some(at) => Ok(Some((at, None))),
-                        None => find(fs, layout, name, dirs, info.machine).await,
-                    }
-                }
-            });
-            let results = join_all(lookups).await;
+            let results = self.look_up(&needed, &dirs, info.machine).await;
             for (name, resolved) in needed.into_iter().zip(results) {
-                let lost = |unreadable: Option<String>, searched: Vec<String>| Missing {
-                    library: name.clone(),
-                    needed_by: obj.builder.clone(),
-                    needed_by_image: obj.image.clone(),
-                    root: root.image.clone(),
-                    origin_moved: unreadable.is_none()
-                        && uses_origin(&obj.info)
-                        && obj.builder.starts_with('/')
-                        && parent(&obj.image) != parent(&obj.builder),
-                    searched,
-                    unreadable,
-                };
-                match resolved {
-                    Err(e) => missing.push(lost(Some(e), Vec::new())),
-                    Ok(None) if loaded.contains_key(&key(name)) => {}
-                    Ok(None) => missing.push(lost(None, dirs.clone())),
-                    Ok(Some((at, lib_info))) => {
-                        found.insert(key(name), at.clone());
-                        if !at.shipped {
-                            files.insert(at.builder.clone());
-                        }
-                        if visited.insert(at.image.clone()) {
-                            if let Some(li) = lib_info {
-                                queue
-                                    .push_back((Object { image: at.image, builder: at.builder, info: li }, Vec::new()));
-                            }
-                        }
+                queue.extend(self.record(root, &obj, name, resolved, &dirs));
+            }
+        }
+    }
+
+    /// Each name in `dirs` (all at once), or where it was found before.
+    async fn look_up(&self, needed: &[&String], dirs: &[String], machine: u16) -> Vec<Lookup> {
+        let lookups = needed.iter().map(|name| {
+            let known = self.found.get(&format!("{machine}:{name}")).cloned();
+            async move {
+                match known {
+                    Some(at) => Ok(Some((at, None))),
+                    None => find(self.fs, self.layout, name, dirs, machine).await,
+                }
+            }
+        });
+        join_all(lookups).await
+    }
+
+    /// Notes where `name`, needed by `obj`, was found (to bring it from the builder) or that it is missing;
+    /// returns the library to walk next when it is found for the first time.
+    fn record(
+        &mut self,
+        root: &Root,
+        obj: &Object,
+        name: &str,
+        resolved: Lookup,
+        dirs: &[String],
+    ) -> Option<(Object, Vec<String>)> {
+        let key = format!("{}:{name}", root.info.machine);
+        let lost = |unreadable: Option<String>, searched: Vec<String>| Missing {
+            library: name.to_string(),
+            needed_by: obj.builder.clone(),
+            needed_by_image: obj.image.clone(),
+            root: root.image.clone(),
+            origin_moved: unreadable.is_none()
+                && uses_origin(&obj.info)
+                && obj.builder.starts_with('/')
+                && parent(&obj.image) != parent(&obj.builder),
+            searched,
+            unreadable,
+        };
+        match resolved {
+            Err(e) => self.missing.push(lost(Some(e), Vec::new())),
+            Ok(None) if self.loaded.contains_key(&key) => {}
+            Ok(None) => self.missing.push(lost(None, dirs.to_vec())),
+            Ok(Some((at, lib_info))) => {
+                self.found.insert(key, at.clone());
+                if !at.shipped {
+                    self.files.insert(at.builder.clone());
+                }
+                if self.visited.insert(at.image.clone()) {
+                    if let Some(li) = lib_info {
+                        return Some((Object { image: at.image, builder: at.builder, info: li }, Vec::new()));
                     }
                 }
             }
         }
+        None
     }
-    Closure { files: files.into_iter().collect(), missing }
 }
 
 fn uses_origin(info: &ElfInfo) -> bool {

@@ -26,7 +26,7 @@ use libraries::Root;
 
 use futures_util::future::{join, join_all};
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::plan::{AbsPath, BuilderRead, Copy, DataFile, Libraries, Piece, Plan, Source, Zones, CA_BUNDLE, ZONEINFO};
 use crate::platform::Platform;
 
@@ -345,7 +345,6 @@ async fn inspect_copy<F: Filesystem>(fs: &F, copy: &Copy, path: &AbsPath) -> Fou
     Found { stat: Some(stat), elf }
 }
 
-/// The problems with one copied file; returns its ELF facts when it needs the library closure.
 /// Whether debug information is worth a note: only when stripping would at least halve the file and save
 /// a mebibyte. A default Go build is about a third DWARF and symbols (measured: 1.7 of 5.5 MB for a
 /// hello-world), which teams ship knowingly; a finding on every such build would teach users to ignore
@@ -360,6 +359,7 @@ fn mib(n: u64) -> String {
     format!("{:.1} MiB", n as f64 / f64::from(1 << 20))
 }
 
+/// The problems with one copied file; returns its ELF facts when it needs the library closure.
 fn check_copy(
     ds: &mut Diagnostics,
     plan: &Plan,
@@ -377,25 +377,7 @@ fn check_copy(
     };
     check_entrypoint(ds, plan, copy, &stat);
     if !stat.is_dir && !copy.contents {
-        // Another copy into it would need it to be a directory (the plan cannot know: it is a file only now).
-        let inside = format!("{}/", copy.dest);
-        if let Some(other) = plan.copies.iter().find(|c| c.dest.as_str().starts_with(&inside)) {
-            ds.push(
-                Diagnostic::error(
-                    SK328,
-                    copy.span,
-                    format!(
-                        "`{path}` is a file, but the copy to `{}` (line {}) puts files inside `{}`",
-                        other.dest, other.span.line, copy.dest
-                    ),
-                )
-                .hint(format!(
-                    "give one of them another `to:` (e.g. `{}/{}`)",
-                    copy.dest,
-                    path.file_name().unwrap_or("app")
-                )),
-            );
-        }
+        check_nothing_inside(ds, plan, copy, path);
     }
     let info = match found.elf {
         Ok(Some(info)) => info,
@@ -409,6 +391,42 @@ fn check_copy(
             return None;
         }
     };
+    check_elf(ds, plan, platform, (copy, path), &stat, info)
+}
+
+/// A copied file that another copy puts files inside: it would need to be a directory (the plan cannot
+/// know: it is a file only now).
+fn check_nothing_inside(ds: &mut Diagnostics, plan: &Plan, copy: &Copy, path: &AbsPath) {
+    let inside = format!("{}/", copy.dest);
+    if let Some(other) = plan.copies.iter().find(|c| c.dest.as_str().starts_with(&inside)) {
+        ds.push(
+            Diagnostic::error(
+                SK328,
+                copy.span,
+                format!(
+                    "`{path}` is a file, but the copy to `{}` (line {}) puts files inside `{}`",
+                    other.dest, other.span.line, copy.dest
+                ),
+            )
+            .hint(format!(
+                "give one of them another `to:` (e.g. `{}/{}`)",
+                copy.dest,
+                path.file_name().unwrap_or("app")
+            )),
+        );
+    }
+}
+
+/// A copied ELF file: its machine, its debug information, and whether it is dynamic and may be; returns
+/// it when it needs the library closure.
+fn check_elf(
+    ds: &mut Diagnostics,
+    plan: &Plan,
+    platform: &Platform,
+    (copy, path): (&Copy, &AbsPath),
+    stat: &FileStat,
+    info: ElfInfo,
+) -> Option<ElfInfo> {
     if let Some(want) = platform.elf_machine() {
         if info.machine != want {
             ds.push(
@@ -463,70 +481,17 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
     let Some(builder) = &plan.builder else {
         return (ds, Vec::new());
     };
-    let mut optional: Vec<DataFile> = Vec::new();
     // Each path the image takes from the builder, and what to say if it is not there.
-    let mut needed: Vec<(String, Diagnostic)> = Vec::new();
-    for piece in &plan.rootfs {
-        match piece {
-            Piece::CaCertificates(Source::Builder(path)) => {
-                let hint = if path.as_str() == CA_BUNDLE {
-                    "install the CA bundle in the builder (Debian/Ubuntu: `apt-get install ca-certificates`, Alpine: `apk add ca-certificates`), or set `rootfs.ca-certificates: false`"
-                } else {
-                    "check the path, or set `rootfs.ca-certificates: false`"
-                };
-                needed.push((
-                    path.to_string(),
-                    Diagnostic::error(
-                        SK333,
-                        builder.image_span,
-                        format!("the builder image has no CA bundle at `{path}`"),
-                    )
-                    .hint(hint),
-                ));
-            }
-            Piece::Timezones(Zones::All) => needed.push((
-                ZONEINFO.to_string(),
-                Diagnostic::error(
-                    SK334,
-                    builder.image_span,
-                    format!("the builder image has no time zone database at `{ZONEINFO}`"),
-                )
-                .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
-            )),
-            Piece::Timezones(Zones::Only(names)) => needed.extend(names.iter().map(|name| {
-                (
-                    format!("{ZONEINFO}/{name}"),
-                    Diagnostic::error(
-                        SK335,
-                        builder.image_span,
-                        format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"),
-                    )
-                    .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
-                )
-            })),
-            Piece::DataFile { file, requested: Some(span) } => needed.push((
-                file.path().to_string(),
-                Diagnostic::error(
-                    SK336,
-                    *span,
-                    format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path()),
-                )
-                .hint(format!(
-                    "install `{0}` in the builder (Debian/Ubuntu: `apt-get install {0}`), or set `rootfs.{1}: false`",
-                    file.package(),
-                    file.key()
-                )),
-            )),
-            Piece::DataFile { file, requested: None } => optional.push(*file),
-            Piece::Accounts(_)
-            | Piece::Homes(_)
-            | Piece::Tmp
-            | Piece::Nsswitch
-            | Piece::CaCertificates(Source::Context(_) | Source::Named { .. })
-            | Piece::Dirs(_)
-            | Piece::Files(_) => {}
-        }
-    }
+    let needed: Vec<(String, Diagnostic)> =
+        plan.rootfs.iter().flat_map(|piece| needed_from_builder(piece, builder.image_span)).collect();
+    let optional: Vec<DataFile> = plan
+        .rootfs
+        .iter()
+        .filter_map(|piece| match piece {
+            Piece::DataFile { file, requested: None } => Some(*file),
+            _ => None,
+        })
+        .collect();
     let (present, optional_present) = join(
         join_all(needed.iter().map(|(path, _)| fs.stat(path))),
         join_all(optional.iter().map(|f| fs.stat(f.path()))),
@@ -536,13 +501,7 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
         match stat {
             Err(_) => ds.push(problem),
             // A directory would be copied onto the bundle's path, and the image's bundle be a directory.
-            Ok(s)
-                if s.is_dir
-                    && plan
-                        .rootfs
-                        .iter()
-                        .any(|p| matches!(p, Piece::CaCertificates(Source::Builder(b)) if b.as_str() == path)) =>
-            {
+            Ok(s) if s.is_dir && is_ca_bundle(plan, &path) => {
                 let span = plan
                     .rootfs_spans
                     .get("ca-certificates")
@@ -558,7 +517,76 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
     }
     let absent: Vec<DataFile> =
         optional.into_iter().zip(optional_present).filter(|(_, stat)| stat.is_err()).map(|(f, _)| f).collect();
-    // One warning per package, naming what goes missing with it.
+    warn_absent(&mut ds, builder.image_span, &absent);
+    (ds, absent.iter().map(|f| f.path().to_string()).collect())
+}
+
+/// Whether `path` is the builder's CA bundle a piece copies.
+fn is_ca_bundle(plan: &Plan, path: &str) -> bool {
+    plan.rootfs.iter().any(|p| matches!(p, Piece::CaCertificates(Source::Builder(b)) if b.as_str() == path))
+}
+
+/// The builder paths a rootfs piece needs, each with the error if the builder lacks it.
+fn needed_from_builder(piece: &Piece, image_span: Span) -> Vec<(String, Diagnostic)> {
+    match piece {
+        Piece::CaCertificates(Source::Builder(path)) => {
+            let hint = if path.as_str() == CA_BUNDLE {
+                "install the CA bundle in the builder (Debian/Ubuntu: `apt-get install ca-certificates`, Alpine: `apk add ca-certificates`), or set `rootfs.ca-certificates: false`"
+            } else {
+                "check the path, or set `rootfs.ca-certificates: false`"
+            };
+            let message = format!("the builder image has no CA bundle at `{path}`");
+            vec![(path.to_string(), Diagnostic::error(SK333, image_span, message).hint(hint))]
+        }
+        Piece::Timezones(Zones::All) => vec![(
+            ZONEINFO.to_string(),
+            Diagnostic::error(
+                SK334,
+                image_span,
+                format!("the builder image has no time zone database at `{ZONEINFO}`"),
+            )
+            .hint("install `tzdata` in the builder, or set `rootfs.timezones: none`"),
+        )],
+        Piece::Timezones(Zones::Only(names)) => names
+            .iter()
+            .map(|name| {
+                (
+                    format!("{ZONEINFO}/{name}"),
+                    Diagnostic::error(
+                        SK335,
+                        image_span,
+                        format!("time zone `{name}` is not in the builder's `{ZONEINFO}`"),
+                    )
+                    .hint("check the spelling (e.g. `Europe/Amsterdam`), or install `tzdata` in the builder"),
+                )
+            })
+            .collect(),
+        Piece::DataFile { file, requested: Some(span) } => vec![(
+            file.path().to_string(),
+            Diagnostic::error(
+                SK336,
+                *span,
+                format!("`rootfs.{}: true`, but the builder image has no `{}`", file.key(), file.path()),
+            )
+            .hint(format!(
+                "install `{0}` in the builder (Debian/Ubuntu: `apt-get install {0}`), or set `rootfs.{1}: false`",
+                file.package(),
+                file.key()
+            )),
+        )],
+        Piece::DataFile { requested: None, .. }
+        | Piece::Accounts(_)
+        | Piece::Homes(_)
+        | Piece::Tmp
+        | Piece::Nsswitch
+        | Piece::CaCertificates(Source::Context(_) | Source::Named { .. })
+        | Piece::Dirs(_)
+        | Piece::Files(_) => Vec::new(),
+    }
+}
+
+/// One warning per package, naming the optional data files that go missing with it.
+fn warn_absent(ds: &mut Diagnostics, image_span: Span, absent: &[DataFile]) {
     let mut packages: Vec<&str> = absent.iter().map(|f| f.package()).collect();
     packages.dedup();
     for package in packages {
@@ -567,14 +595,13 @@ async fn check_rootfs<F: Filesystem>(fs: &F, plan: &Plan) -> (Diagnostics, Vec<S
         let keys: Vec<String> = files.iter().map(|f| format!("`rootfs.{}: false`", f.key())).collect();
         let it = if files.len() == 1 { "it" } else { "them" };
         ds.push(
-            Diagnostic::warning(SK338, builder.image_span, format!("the builder image has no {}, so the image is built without {it}", paths.join(" or ")))
+            Diagnostic::warning(SK338, image_span, format!("the builder image has no {}, so the image is built without {it}", paths.join(" or ")))
                 .hint(format!(
                     "install `{package}` in the builder (Debian/Ubuntu: `apt-get install {package}`), or set {} to go without {it}",
                     keys.join(" and ")
                 )),
         );
     }
-    (ds, absent.iter().map(|f| f.path().to_string()).collect())
 }
 
 /// The program the image starts must be a file with an execute bit (after the copy's `mode:`).

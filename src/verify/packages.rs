@@ -191,17 +191,9 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
     };
     let names: Vec<String> = info.into_iter().map(|n| n.rsplit('/').next().unwrap_or_default().to_string()).collect();
     let lists: Vec<(&str, &str)> = names.iter().filter_map(|n| list_name(n)).collect();
-    let os_release = async {
-        for candidate in OS_RELEASE {
-            if fs.stat(candidate).await.is_ok_and(|s| !s.is_dir) {
-                return Some(candidate.to_string());
-            }
-        }
-        None
-    };
     let (texts, (status, os_release)) = join(
         join_all(lists.iter().map(|(base, _)| read_text(fs, format!("{DPKG_INFO}/{base}.list")))),
-        join(read_text(fs, DPKG_STATUS.to_string()), os_release),
+        join(read_text(fs, DPKG_STATUS.to_string()), find_os_release(fs)),
     )
     .await;
     let merged_usr = copied
@@ -219,11 +211,40 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
     if let Some(path) = &os_release {
         files.insert(canonical(path, merged_usr));
     }
-    // base (`libc6:amd64`) → the paths it owns that are copied.
+    let owners = owners(&lists, &texts, &files, &trees, merged_usr);
+    let status = status.unwrap_or_default();
+    let stanzas = parse_status(&status);
+    let found: Vec<(&str, &str, Vec<&str>, &str)> = owners
+        .into_iter()
+        .filter_map(|(base, (package, paths))| find_stanza(&stanzas, base).map(|s| (base, package, paths, s)))
+        .collect();
+    let packages = package_files(fs, found).await;
+    PackageMetadata { packages, os_release }
+}
+
+/// The first os-release file the builder has.
+async fn find_os_release<F: Filesystem>(fs: &F) -> Option<String> {
+    for candidate in OS_RELEASE {
+        if fs.stat(candidate).await.is_ok_and(|s| !s.is_dir) {
+            return Some(candidate.to_string());
+        }
+    }
+    None
+}
+
+/// Base (`libc6:amd64`) → the package and the paths it owns that are copied, from the `.list` texts; a
+/// package whose generated file is copied owns it without a listed path.
+fn owners<'a>(
+    lists: &[(&'a str, &'a str)],
+    texts: &'a [Option<String>],
+    files: &BTreeSet<String>,
+    trees: &[(String, Vec<String>)],
+    merged_usr: bool,
+) -> BTreeMap<&'a str, (&'a str, Vec<&'a str>)> {
     let mut owners: BTreeMap<&str, (&str, Vec<&str>)> = BTreeMap::new();
-    for ((base, package), text) in lists.iter().zip(&texts) {
+    for ((base, package), text) in lists.iter().zip(texts) {
         let Some(text) = text else { continue };
-        let paths = owned(text, &files, &trees, merged_usr);
+        let paths = owned(text, files, trees, merged_usr);
         if !paths.is_empty() {
             owners.insert(base, (package, paths));
         }
@@ -236,13 +257,12 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
             }
         }
     }
-    let status = status.unwrap_or_default();
-    let stanzas = parse_status(&status);
-    let found: Vec<(&str, &str, Vec<&str>, &str)> = owners
-        .into_iter()
-        .filter_map(|(base, (package, paths))| find_stanza(&stanzas, base).map(|s| (base, package, paths, s)))
-        .collect();
+    owners
+}
 
+/// Each found package (base, name, copied paths, status stanza) with its md5sums of those paths and its
+/// copyright file (copied as well), read together; sorted by name, once each.
+async fn package_files<F: Filesystem>(fs: &F, found: Vec<(&str, &str, Vec<&str>, &str)>) -> Vec<PackageFiles> {
     let details = join_all(found.iter().map(|(base, package, _, _)| async move {
         let copyright = format!("/usr/share/doc/{package}/copyright");
         join(read_text(fs, format!("{DPKG_INFO}/{base}.md5sums")), async {
@@ -269,7 +289,7 @@ pub async fn find<F: Filesystem>(fs: &F, copied: &Copied) -> PackageMetadata {
         .collect();
     packages.sort_by(|a, b| a.name.cmp(&b.name));
     packages.dedup_by(|a, b| a.name == b.name);
-    PackageMetadata { packages, os_release }
+    packages
 }
 
 #[cfg(test)]

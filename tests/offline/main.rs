@@ -10,6 +10,7 @@ mod doc_links;
 mod doctor;
 mod elf_host;
 mod frontend_fake;
+mod function_length;
 mod golden;
 mod image_check;
 mod init_projects;
