@@ -165,7 +165,14 @@ impl Marshaller<'_> {
         self.metadata.insert(digest.clone(), md);
         if !v.locations.is_empty() {
             let locations: Vec<pb::Location> = v.locations.iter().map(|l| self.location(l)).collect();
-            self.locations.entry(digest.clone()).or_default().locations.extend(locations);
+            // One op may be reached through two equal vertices (a state lowered twice, as the builder is
+            // before and after its check): its place in the spec is still one.
+            let known = &mut self.locations.entry(digest.clone()).or_default().locations;
+            for location in locations {
+                if !known.contains(&location) {
+                    known.push(location);
+                }
+            }
         }
         self.seen.insert(key, digest.clone());
         digest
@@ -481,6 +488,29 @@ mod tests {
         assert_eq!(lines(&def.def[0]), [(1, 1)]);
         assert_eq!(lines(&def.def[1]), [(2, 3)]);
         assert!(!source.locations.contains_key(&digest_of(def.def.last().unwrap())), "the terminal op has no location");
+    }
+
+    #[test]
+    fn an_op_reached_through_two_equal_vertices_keeps_its_location_once() {
+        let spec =
+            Arc::new(SourceFile { filename: "scratch.yaml".into(), data: b"a\nb\n".to_vec(), language: "yaml".into() });
+        let at = |line| SourceLocation { file: spec.clone(), lines: vec![(line, line)] };
+        let lowered = || {
+            State::image("docker.io/library/alpine:3", &Platform::linux_amd64(), None)
+                .run(Exec::shell("true"))
+                .located(at(2))
+        };
+        // Two lowerings of one step (the builder before and after its check), both in one graph.
+        let (first, second) = (lowered(), lowered());
+        let merged = State::merge(vec![first.run(Exec::shell("a")), second.run(Exec::shell("b"))]);
+        let source = merged.marshal(&MarshalOptions::default()).source.expect("a source map");
+        let lines: Vec<i32> = source
+            .locations
+            .values()
+            .flat_map(|l| &l.locations)
+            .flat_map(|l| l.ranges.iter().map(|r| r.start.unwrap().line))
+            .collect();
+        assert_eq!(lines, [2], "{source:?}");
     }
 
     #[test]
