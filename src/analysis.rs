@@ -4,7 +4,7 @@
 //! spec and the plan's inputs, not the plan: the analyzer compiles the same plan from them, and the
 //! verdict's diagnostics point into the same spec.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,10 @@ pub enum Verdict {
         libraries: Vec<String>,
         absent: Vec<String>,
         packages: PackageMetadata,
+        /// Of [`verify::copy_reads`], the paths the builder has as themselves (not symlinks): the probe
+        /// holds them as they are, so the image's copies take them from there.
+        #[serde(default)]
+        held: BTreeSet<String>,
     },
     Image {
         diagnostics: Diagnostics,
@@ -108,6 +112,7 @@ async fn run(request: &Request, root: &Path) -> Result<Verdict, String> {
                 libraries: found.libraries,
                 absent: found.absent,
                 packages: found.packages,
+                held: held_as_themselves(&fs, &plan),
             })
         }
         Check::Image { accept } => {
@@ -120,6 +125,15 @@ async fn run(request: &Request, root: &Path) -> Result<Verdict, String> {
             Ok(Verdict::Image { diagnostics: checked.diagnostics, entries: checked.entries, elves: checked.elves })
         }
     }
+}
+
+/// The copies' sources the builder has as themselves: what the probe's copy of their directory holds.
+fn held_as_themselves(fs: &LocalFs, plan: &crate::plan::Plan) -> BTreeSet<String> {
+    let itself = |path: &str| {
+        let host = fs.resolve(path, false).ok()?;
+        std::fs::symlink_metadata(host).ok().filter(|m| !m.file_type().is_symlink())
+    };
+    verify::copy_reads(plan).into_iter().filter(|r| itself(&r.path).is_some()).map(|r| r.path).collect()
 }
 
 /// `scratchkit analyze REQUEST ROOT VERDICT`: reads the request, checks `root`, writes the verdict. A
@@ -135,4 +149,23 @@ pub fn main(request: &Path, root: &Path, verdict: &Path) -> Result<(), String> {
     };
     let out = serde_json::to_vec(&verdict_of).map_err(|e| e.to_string())?;
     std::fs::write(verdict, out).map_err(|e| format!("cannot write {}: {e}", verdict.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_holds_the_copies_sources_the_builder_has_as_themselves() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("out/dir")).unwrap();
+        std::fs::write(root.path().join("out/app"), b"x").unwrap();
+        std::os::unix::fs::symlink("app", root.path().join("out/link")).unwrap();
+        let spec = "builder:\n  image: golang:1\n  run: true\ncopy:\n  - /out/app\n  - /out/link\n  - /out/dir\n  - /out/missing\n  - /top\nimage:\n  entrypoint: [/out/app]\n";
+        let plan = compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap().plan;
+        let held = held_as_themselves(&LocalFs::new(root.path()), &plan);
+        // Not the link (the probe copies it as a link), nor what is missing, nor a top-level path (not
+        // looked for by name: the probe would walk `/`).
+        assert_eq!(held.into_iter().collect::<Vec<_>>(), ["/out/app", "/out/dir"]);
+    }
 }

@@ -2,6 +2,8 @@
 //! request goes in as a file, the verdict comes back with one read. Without a known image of its own
 //! the frontend checks through gateway requests instead (`mod.rs`).
 
+use std::collections::BTreeSet;
+
 use prost::Message;
 
 use crate::analysis::{Check, Request, Verdict};
@@ -101,7 +103,8 @@ pub async fn verdict<G: Gateway>(
 }
 
 /// The builder's output checked by the exec: what the checks found (with what the build context's files
-/// need: their findings are the frontend's own, their roots go to the exec), and the exec's state.
+/// need: their findings are the frontend's own, their roots go to the exec), the copies' sources the probe
+/// holds as themselves, and the verdict's state.
 pub async fn builder_verified<G: Gateway>(
     g: &G,
     analyzer: &Analyzer,
@@ -110,14 +113,14 @@ pub async fn builder_verified<G: Gateway>(
     builder: &State,
     from_context: FromContext,
     solving: (bool, &[CacheImport]),
-) -> Result<(Verified, State), Failed> {
+) -> Result<(Verified, BTreeSet<String>, State), Failed> {
     let check = Check::Builder { context_roots: from_context.roots, iconv: from_context.iconv };
     let (verdict, state) = verdict(g, analyzer, (spec.text, spec.filename), platform, builder, check, solving).await?;
     match verdict {
-        Verdict::Builder { diagnostics, libraries, absent, packages } => {
+        Verdict::Builder { diagnostics, libraries, absent, packages, held } => {
             let mut found = from_context.diagnostics;
             found.extend(diagnostics);
-            Ok((Verified { diagnostics: found, libraries, absent, packages }, state))
+            Ok((Verified { diagnostics: found, libraries, absent, packages }, held, state))
         }
         other => Err(unexpected(other, "the builder's output", platform)),
     }

@@ -233,12 +233,13 @@ async fn prepare<G: Gateway>(
         PlatformInputs { builder_ref, builder_env: builder_env.unwrap_or_default(), named_contexts, verdict: None }
     });
     let analyzer = analysis::choose(request, caps, plan_inputs(request, &build.build_platform), &build.build_platform);
-    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself, and with
-    // the checks in an exec, nothing reads the builder through the gateway.
-    let planned = Found::planned(if build.copy_excludes && analyzer.is_none() {
-        verify::planned_reads(plan)
-    } else {
-        Vec::new()
+    // The probe's reads use include patterns (BuildKit v0.9+); older ones read the builder itself. With the
+    // checks in an exec, nothing reads the builder through the gateway: the probe holds only the copies'
+    // sources, for the image's copies.
+    let planned = Found::planned(match (build.copy_excludes, &analyzer) {
+        (false, _) => Vec::new(),
+        (true, None) => verify::planned_reads(plan),
+        (true, Some(_)) => verify::copy_reads(plan),
     });
     let solving = Solving {
         no_cache: request.no_cache,
@@ -402,7 +403,8 @@ async fn build_one<G: Gateway>(
         Some(builder) => {
             let checked = match &solving.analyzer {
                 Some(analyzer) => {
-                    check_builder_in_exec(g, analyzer, builder, platform, from_context, spec, solving).await?
+                    let probe = planned.probe.clone();
+                    check_builder_in_exec(g, analyzer, builder, platform, from_context, (spec, probe), solving).await?
                 }
                 None => check_builder(g, shared, builder, first.probe.as_ref(), platform, from_context).await?,
             };
@@ -453,11 +455,11 @@ async fn check_builder_in_exec<G: Gateway>(
     builder: &State,
     platform: &Platform,
     from_context: verify::context::FromContext,
-    spec: SpecText<'_>,
+    (spec, probe): (SpecText<'_>, Vec<crate::plan::BuilderRead>),
     solving: &Solving,
 ) -> Result<CheckedBuilder, Failed> {
     let started = Instant::now();
-    let (verified, verdict) = analysis::builder_verified(
+    let (verified, held, verdict) = analysis::builder_verified(
         g,
         analyzer,
         spec,
@@ -468,7 +470,7 @@ async fn check_builder_in_exec<G: Gateway>(
     )
     .await?;
     let built_during = (started, Instant::now());
-    let (found, diagnostics) = verified.into_found(Vec::new(), Default::default());
+    let (found, diagnostics) = verified.into_found(probe, held);
     Ok(CheckedBuilder { found, warnings: fail_on_errors(diagnostics, spec)?, built_during, verdict: Some(verdict) })
 }
 

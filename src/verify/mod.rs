@@ -254,6 +254,13 @@ pub fn planned_reads(plan: &Plan) -> Vec<BuilderRead> {
     reads
 }
 
+/// The copies' sources looked for by name ([`BuilderRead::by_name`]): with the checks in an exec, the probe
+/// holds only these, so that the image's copies out of one directory are one walk of it, not a copy action
+/// each out of the builder (BuildKit: 143 s for 3,000 sibling files, against 32 s through the probe).
+pub fn copy_reads(plan: &Plan) -> Vec<BuilderRead> {
+    planned_reads(plan).into_iter().filter(|r| r.by_name).collect()
+}
+
 /// Every builder path the image takes: rootfs pieces, libraries, and the spec's own copies.
 pub fn copied(plan: &Plan, libraries: &[String], absent: &[String]) -> packages::Copied {
     let mut out = packages::Copied::default();
