@@ -168,4 +168,13 @@ mod tests {
         // looked for by name: the probe would walk `/`).
         assert_eq!(held.into_iter().collect::<Vec<_>>(), ["/out/app", "/out/dir"]);
     }
+
+    #[test]
+    fn the_probe_holds_only_what_shares_a_directory_with_another_copy() {
+        let spec = "builder:\n  image: golang:1\n  run: true\ncopy:\n  - /out/a\n  - /out/b\n  - /big/one\n  - /top\nimage:\n  entrypoint: [/out/a]\n";
+        let plan = compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap().plan;
+        let reads: Vec<String> = verify::copy_reads(&plan).into_iter().map(|r| r.path).collect();
+        // `/big/one` alone in its directory: the probe would walk `/big` for it; `/top` is not looked for by name.
+        assert_eq!(reads, ["/out/a", "/out/b"]);
+    }
 }
