@@ -9,7 +9,7 @@ mod determinism;
 mod doc_links;
 mod doctor;
 mod elf_host;
-mod frontend_fake;
+mod frontend;
 mod golden;
 mod image_check;
 mod init_projects;

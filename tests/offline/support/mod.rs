@@ -11,6 +11,9 @@ use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 use scratchkit::proto::pb;
 
+pub mod definitions;
+pub mod fake_gateway;
+
 pub fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
