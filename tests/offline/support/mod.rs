@@ -1,4 +1,5 @@
-//! Shared by the offline test binaries: compile a fixture the way `scratchkit llb` does.
+//! Shared by the offline tests: compile a fixture the way `scratchkit llb` does; the in-memory gateway
+//! (`fake_gateway`) and readers of what the frontend sends it (`definitions`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
