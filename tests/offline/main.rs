@@ -15,6 +15,7 @@ mod image_check;
 mod init_projects;
 mod lower;
 mod lowered_layout;
+mod message_tables;
 mod module_layers;
 mod never_panics;
 mod plan;
