@@ -61,7 +61,7 @@ pub fn regenerate(docs: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Every table, in the order of `docs/spec.md`.
+/// Every table (`docs/spec.md` has each in the section it is for).
 pub const TABLES: &[Table] = &[
     Table {
         anchor: "yaml-rules",
@@ -1513,5 +1513,232 @@ pub const TABLES: &[Table] = &[
                 ],
             },
         ],
+    },
+    Table {
+        anchor: "messages-that-apply-to-any-key",
+        columns: &["message", "cause"],
+        rows: &[
+            Row {
+                codes: &[SK110, SK117],
+                cells: &[
+                    r"``` `<key>` must be a mapping, found a list ``` (or `a single value`, `nothing`)",
+                    r"a section or entry written as something else; hint lists its keys",
+                ],
+            },
+            Row {
+                codes: &[SK112, SK116],
+                cells: &[
+                    r"``` `<key>` must be a list, found a mapping ```",
+                    r"a list key written as a mapping (`copy: {from: /a}`)",
+                ],
+            },
+            Row {
+                codes: &[SK114],
+                cells: &[
+                    r"``` `<key>` must be a single value, found a list ``` (or `a mapping`, `nothing`)",
+                    r"a list or empty value where one value belongs; the hint is ``write `<key>: <value>` ``",
+                ],
+            },
+            Row {
+                codes: &[SK115],
+                cells: &[r"``` `<key>` must be true or false ```", r"a boolean key with another value"],
+            },
+            Row {
+                codes: &[SK266],
+                cells: &[r"`` `${NAME}` names no build arg ``", r"see [substitution](#name-substitution)"],
+            },
+        ],
+    },
+    Table {
+        anchor: "version",
+        columns: &["problem", "message"],
+        rows: &[Row {
+            codes: &[SK207],
+            cells: &[
+                r"another version (`2`; `1.0` is not `1`)",
+                r"``unknown spec version `2` `` (hint ``only `version: 1` exists; remove the line or write 1``)",
+            ],
+        }],
+    },
+    Table {
+        anchor: "buildersecrets",
+        columns: &["problem", "message"],
+        rows: &[
+            Row {
+                codes: &[SK210],
+                cells: &[
+                    r"no `id`",
+                    r"``a secret has no `id` `` (hint ``write `{id: netrc, target: /root/.netrc}` and pass `--secret id=netrc,src=...` ``)",
+                ],
+            },
+            Row {
+                codes: &[SK211],
+                cells: &[
+                    r"an id that is not a name (`a/b`, `..`)",
+                    r"``secret id `a/b` is not a name`` (hint ``use letters, digits, `.`, `_` and `-`, starting with a letter, digit or `_` (e.g. `netrc`)``)",
+                ],
+            },
+            Row {
+                codes: &[SK269],
+                cells: &[r"a relative `target`", r"``secret target `rel` is not an absolute path``"],
+            },
+            Row {
+                codes: &[SK268],
+                cells: &[
+                    r"a `target` at `/` or under `/proc`, `/sys`, `/dev`",
+                    r"``secret target `/dev/x` is under `/dev` ``",
+                ],
+            },
+            Row {
+                codes: &[SK110],
+                cells: &[
+                    r"an entry that is not a mapping",
+                    r"``` `builder.secrets[]` must be a mapping, found a single value ```",
+                ],
+            },
+            Row {
+                codes: &[SK113],
+                cells: &[
+                    r"`src` and other keys",
+                    r"``unknown key `src` in `builder.secrets[]` `` (the file is given on the command line, not in the spec)",
+                ],
+            },
+        ],
+    },
+    Table {
+        anchor: "owners",
+        columns: &["problem", "message"],
+        rows: &[
+            Row {
+                codes: &[SK264],
+                cells: &[
+                    r"a name no user has",
+                    r"``owner `nonrot`: no user named `nonrot` `` (hint ``did you mean `nonroot`? users are: root, nobody, nonroot``, or ``define it under `rootfs.users`, or write a number; users are: …``)",
+                ],
+            },
+            Row {
+                codes: &[SK264],
+                cells: &[r"a name no group has (after the `:`)", r"``owner `nonroot:wheel`: no group named `wheel` ``"],
+            },
+            Row {
+                codes: &[SK258],
+                cells: &[
+                    r"an id above 4294967294 or below 0 (`-1`), for the uid or the gid after the `:`",
+                    r"``owner `4294967295`: uid 4294967295 is out of range`` (hint ``a uid is from 0 to 4294967294; Linux images use 1000-60000 or 65532``)",
+                ],
+            },
+        ],
+    },
+    Table {
+        anchor: "rootfspackage-metadata",
+        columns: &["problem", "message"],
+        rows: &[
+            Row {
+                codes: &[SK236],
+                cells: &[
+                    r"`true` without a builder",
+                    r"``there is no builder to describe packages of`` (hint ``package metadata lists the builder's Debian packages whose files the image has; remove `package-metadata: true` or add a `builder` ``)",
+                ],
+            },
+            Row {
+                codes: &[SK115],
+                cells: &[r"not a boolean", r"``` `rootfs.package-metadata` must be true or false ```"],
+            },
+        ],
+    },
+    Table {
+        anchor: "rootfsdirs",
+        columns: &["problem", "message"],
+        rows: &[
+            Row {
+                codes: &[SK224],
+                cells: &[r"no `path`", r#"``a dir has no `path` `` (hint ``write `{path: /data, mode: "0750"}` ``)"#],
+            },
+            Row {
+                codes: &[SK225],
+                cells: &[
+                    r"a path listed twice with another mode or owner",
+                    r"``` `/data` is listed twice in `rootfs.dirs`, with another mode or owner than on line 4 ``` (hint `keep one entry for it`)",
+                ],
+            },
+            Row { codes: &[SK269], cells: &[r"a relative path", r"``dir path `rel` is not an absolute path``"] },
+        ],
+    },
+    Table {
+        anchor: "rootfsfiles",
+        columns: &["problem", "message"],
+        rows: &[
+            Row {
+                codes: &[SK226],
+                cells: &[
+                    r"no `path` or no `content`",
+                    r#"``a file needs `path` and `content` `` (hint ``write `{path: /etc/app/motd, content: "hello\n"}` ``)"#,
+                ],
+            },
+            Row { codes: &[SK269], cells: &[r"a relative path", r"``file path `rel` is not an absolute path``"] },
+            Row {
+                codes: &[SK110],
+                cells: &[
+                    r"an entry that is a path alone",
+                    r"``` `rootfs.files[]` must be a mapping, found a single value ```",
+                ],
+            },
+        ],
+    },
+    Table {
+        anchor: "platforms",
+        columns: &["problem", "message"],
+        rows: &[
+            Row {
+                codes: &[SK238],
+                cells: &[
+                    r"a platform `platforms` lists twice (after normalizing)",
+                    r"warning ``platform `linux/amd64` is listed twice`` (hint `it is built once; remove the repeat`)",
+                ],
+            },
+            Row {
+                codes: &[SK237],
+                cells: &[
+                    r"a platform `--platform` names twice",
+                    r"warning ``platform `linux/amd64` is requested twice`` (hint ``it is built once; remove the repeat from `--platform` ``)",
+                ],
+            },
+            Row {
+                codes: &[SK239],
+                cells: &[
+                    r"not `os/arch[/variant]`",
+                    r"``` `linux` is not a platform; write it as os/arch[/variant], e.g. linux/arm64 ```",
+                ],
+            },
+            Row {
+                codes: &[SK239],
+                cells: &[
+                    r"another OS",
+                    r"``` `windows/amd64`: scratchkit builds Linux images only (`linux/<arch>`), not `windows` ```",
+                ],
+            },
+            Row {
+                codes: &[SK239],
+                cells: &[
+                    r"another architecture",
+                    r"``` `linux/mips`: `mips` is not an architecture scratchkit builds for; they are amd64, arm64, arm, 386, riscv64, ppc64le, s390x ```",
+                ],
+            },
+            Row {
+                codes: &[SK239],
+                cells: &[
+                    r"a variant the architecture does not have",
+                    r"``` `linux/arm/v8`: `v8` is not a variant of arm; arm has v5, v6 and v7 (the default) ```",
+                ],
+            },
+        ],
+    },
+    Table {
+        anchor: "targets",
+        columns: &["problem", "message"],
+        rows: &[Row {
+            codes: &[SK223],
+            cells: &[r"another name", r"``unknown target `foo` `` (hint `the targets are: default, debug`)"],
+        }],
     },
 ];
