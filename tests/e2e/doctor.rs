@@ -9,19 +9,9 @@ use std::process::Command;
 use crate::support::{docker_cmd, e2e, run_cmd, BUILDER_IMAGE, BUILD_TIMEOUT, RUN_TIMEOUT};
 use serde_json::Value;
 
-/// What scratch lacks: the findings of a static program alone in a `FROM scratch` image.
-const NAIVE: &[&str] = &[
-    "passwd",
-    "group",
-    "root",
-    "ca-certificates",
-    "tmp",
-    "zoneinfo",
-    "nsswitch",
-    "services",
-    "protocols",
-    "mime-types",
-];
+#[path = "../shared/doctor.rs"]
+mod shared;
+use shared::{printed_spec, NAIVE};
 
 const HELLO: &str = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n";
 
@@ -46,27 +36,8 @@ fn doctor_of(image: &str, dir: &Path) -> (Option<i32>, Vec<Value>) {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let images = report["images"].as_array().unwrap();
     assert_eq!(images.len(), 1, "{report:#}");
-    spec_of(archive.to_str().unwrap(), dir);
+    printed_spec(archive.to_str().unwrap(), BUILDER_IMAGE, dir);
     (out.status.code(), images[0]["findings"].as_array().unwrap().clone())
-}
-
-/// `doctor --spec` of `input` with the Go builder, written to `dir/scratch.yaml`, which `check` must accept.
-fn spec_of(input: &str, dir: &Path) -> PathBuf {
-    let out = Command::new(env!("CARGO_BIN_EXE_scratchkit"))
-        .args(["doctor", "--spec", "--builder", BUILDER_IMAGE, input])
-        .output()
-        .unwrap();
-    let spec = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "doctor --spec {input}: {}", String::from_utf8_lossy(&out.stderr));
-    let path = dir.join("scratch.yaml");
-    std::fs::write(&path, &spec).unwrap();
-    let check = Command::new(env!("CARGO_BIN_EXE_scratchkit")).arg("check").arg(&path).output().unwrap();
-    assert!(
-        check.status.success(),
-        "check refuses the spec of {input}:\n{spec}\n{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    path
 }
 
 /// Builds the Dockerfile with Docker's frontend, loads it as `scratchkit-e2e/doctor-<name>` and runs doctor.
@@ -161,7 +132,7 @@ fn an_amd64_program_in_the_arm64_image_of_an_oci_index_is_an_error_there() {
     );
     // Only the arm64 image has an error: `--fail-on error` fails for it.
     assert_eq!(out.status.code(), Some(1));
-    spec_of(archive.to_str().unwrap(), &dir);
+    printed_spec(archive.to_str().unwrap(), BUILDER_IMAGE, &dir);
 }
 
 #[test]
@@ -200,7 +171,7 @@ fn an_index_in_the_loopback_registry_is_pulled_and_checked_per_platform() {
         "{report:#}"
     );
     assert_eq!(out.status.code(), Some(1));
-    spec_of(&image, &dir);
+    printed_spec(&image, BUILDER_IMAGE, &dir);
 }
 
 #[test]

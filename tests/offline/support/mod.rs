@@ -1,4 +1,5 @@
-//! Shared by the offline test binaries: compile a fixture the way `scratchkit llb` does.
+//! Shared by the offline tests: compile a fixture the way `scratchkit llb` does; the in-memory gateway
+//! (`fake_gateway`) and readers of what the frontend sends it (`definitions`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,9 @@ use scratchkit::plan::Found;
 use scratchkit::plan::PlanInputs;
 use scratchkit::platform::Platform;
 use scratchkit::proto::pb;
+
+pub mod definitions;
+pub mod fake_gateway;
 
 pub fn fixtures(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind);
