@@ -279,6 +279,11 @@ mod tests {
         assert_eq!(parse_duration("1µs"), Some(1_000));
         assert_eq!(parse_duration("7ns"), Some(7));
         assert_eq!(parse_duration("2562047h"), Some(2_562_047 * 3_600_000_000_000));
+        // The limits themselves: 20 digits are read, and i64::MAX nanoseconds is a duration.
+        assert_eq!(parse_duration("00000000000000000001ns"), Some(1));
+        assert_eq!(parse_duration("9223372036854775807ns"), Some(i64::MAX));
+        assert_eq!(parse_duration("9223372036854775808ns"), None);
+        assert_eq!(parse_duration("000000000000000000001ns"), None);
         for bad in ["", "30", "s", "-1s", "+1s", "1d", "1..5s", ".s", "1 s", "2562048h", "99999999999999999999999h"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }

@@ -497,3 +497,15 @@ async fn find<F: Filesystem>(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::musl_arch;
+
+    #[test]
+    fn musl_names_its_loader_and_path_file_by_machine() {
+        // musl's own names (its `arch/` directories), not Debian's triplets: `ld-musl-i386.so.1`.
+        let names: Vec<&str> = [62, 183, 40, 3, 243, 21, 22].into_iter().map(musl_arch).collect();
+        assert_eq!(names, ["x86_64", "aarch64", "armhf", "i386", "riscv64", "powerpc64le", "s390x"]);
+    }
+}

@@ -154,6 +154,23 @@ fn tmp_that_lost_its_sticky_bit_is_an_error() {
 }
 
 #[test]
+fn tmp_that_lost_its_mode_points_at_what_the_spec_puts_below_it() {
+    // A `rootfs.files` entry below /tmp is where /tmp was most likely re-made (before issue 20's fix, as
+    // 0755): its line (9), not the `dirs` entry above it (8) that is not below /tmp.
+    let text = SPEC.replace(
+        "{path: /etc/app.conf, content: x}]",
+        "{path: /etc/app.conf, content: x}, {path: /tmp/note, content: x}]",
+    );
+    let mut entries = good();
+    entries.insert("/tmp".into(), e(Kind::Dir, 0o755, 0, 0));
+    entries.insert("/tmp/note".into(), e(Kind::File, 0o644, 0, 0));
+    let all = found_in(entries, &text);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(all[0].0.starts_with("`rootfs.tmp`: `/tmp` should be a directory, 0:0 1777"), "{all:#?}");
+    assert_eq!(all[0].1, 9, "the `files` line: {all:#?}");
+}
+
+#[test]
 fn a_root_owned_home_is_an_error_at_its_user() {
     let (message, line) = one(|t| {
         t.insert("/home/app".into(), e(Kind::Dir, 0o755, 0, 0));

@@ -619,6 +619,21 @@ fn a_program_that_calls_iconv_open_gets_the_gconv_modules_with_their_closure() {
 }
 
 #[test]
+fn charsets_named_in_the_spec_bring_each_module_once() {
+    let tree =
+        Tree::builder("iconv-list").with_glibc().file("/out/app", &gcc_source("iconv-list", ICONV_C, &[]), 0o755);
+    let tree = ["gconv-modules", "CP1252.so", "ISO8859-15.so", "ISO8859-1.so"]
+        .iter()
+        .fold(tree, |t, f| t.file(&format!("{GCONV}/{f}"), &host(&format!("{GCONV}/{f}")), 0o644));
+    // WINDOWS-1252 is an alias of CP1252: one module for two names, and the next one still comes.
+    let v = verify(&tree, &spec("  - /out/app\n", "rootfs:\n  gconv: [WINDOWS-1252, CP1252, ISO-8859-15]\n"));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    let modules: Vec<&str> =
+        v.libraries.iter().filter(|l| l.ends_with(".so") && l.contains("/gconv/")).map(String::as_str).collect();
+    assert_eq!(modules, [format!("{GCONV}/CP1252.so"), format!("{GCONV}/ISO8859-15.so")], "{:?}", v.libraries);
+}
+
+#[test]
 fn symlinks_out_of_a_copied_directory_bring_their_targets() {
     let jdk = "/usr/lib/jvm/jdk";
     let tree = Tree::builder("links")
@@ -856,6 +871,10 @@ fn debug_information_is_a_note_only_when_stripping_would_halve_the_file() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(saved >= 2 << 20 && saved < mostly_debug.len() as u64, "{}", note.message);
+    // And which share of the file that is, in percent.
+    let share: u64 =
+        note.message.split("it is ").nth(1).and_then(|r| r.split('%').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert_eq!(share, saved * 100 / mostly_debug.len() as u64, "{}", note.message);
     // A third of the file, as in a default Go build: no note.
     let some_debug = static_with_debug("some-debug", 300 << 10);
     let tree = Tree::builder("debug-some").file("/out/app", &some_debug, 0o755);
