@@ -1,9 +1,9 @@
 //! End to end on real BuildKit, the release properties: one image per platform with binaries for that
 //! platform, reproducible digests with SOURCE_DATE_EPOCH, layers that follow how images change, a
 //! fully cached rebuild, persistent cache mounts, the `debug` target, and a builder that runs on the
-//! target platform under emulation (tests/e2e-emulated/).
+//! target platform under emulation (tests/e2e-fixtures/emulated/).
 //!
-//! Ignored by plain `cargo test` (they need Docker); scripts/test.sh runs them. Each test works on its own copy of tests/e2e-release/ so edits never touch the
+//! Ignored by plain `cargo test` (they need Docker); scripts/test.sh runs them. Each test works on its own copy of tests/e2e-fixtures/release/ so edits never touch the
 //! repository.
 
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ fn workspace(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("scratchkit-e2e-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-release");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-fixtures/release");
     for f in ["main.go", "go.mod", "scratch.yaml"] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }
@@ -225,7 +225,7 @@ fn an_exported_cache_is_imported_by_cache_from_after_the_local_cache_is_gone() {
         .replace("copy: [/out/app]", "copy: [/out/app, /out/stamp]\nimage: {entrypoint: [/out/app]}");
     assert!(
         stamped.contains("/out/stamp &&") && stamped.contains("entrypoint"),
-        "tests/e2e-release/scratch.yaml changed shape; update this rewrite"
+        "tests/e2e-fixtures/release/scratch.yaml changed shape; update this rewrite"
     );
     std::fs::write(&spec, stamped).unwrap();
     // A version no earlier build used, so only the exported cache can hold this RUN's result.
@@ -308,7 +308,7 @@ fn a_target_platform_builder_runs_emulated() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-emulated/scratch.yaml"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e-fixtures/emulated/scratch.yaml"),
         dir.join("scratch.yaml"),
     )
     .unwrap();

@@ -12,7 +12,7 @@ fn decode_with_python(def: &[u8]) -> Value {
     let (desc, defn) = (dir.join("descriptor.bin"), dir.join(format!("def-{}.bin", def.len())));
     std::fs::write(&desc, scratchkit::proto::DESCRIPTOR_SET).unwrap();
     std::fs::write(&defn, def).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crosscheck/decode.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/crosscheck/decode.py");
     let out = Command::new("python3").arg(script).arg(&desc).arg(&defn).output().expect("python3 runs");
     assert!(
         out.status.success(),
