@@ -520,7 +520,6 @@ async fn solve_image<G: Gateway>(
     platform: &Platform,
 ) -> Result<(String, Diagnostics), Failed> {
     let Shared { plan, build, spec, solving, .. } = *shared;
-    let ref_id = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports).await?;
     let mut lost = Vec::new();
     if !build.copy_excludes {
         lost.extend(crate::plan::AbsPath::parse(&format!("{}/{}", crate::plan::ZONEINFO, lower::ZONE_LINK_OUT)));
@@ -528,19 +527,18 @@ async fn solve_image<G: Gateway>(
     if !build.merge {
         lost.extend(verify::image::special_bit_paths(plan));
     }
-    let checked = if let Some(analyzer) = solving.analyzer.as_ref().filter(|_| !ref_id.is_empty()) {
+    let solve = g.solve(marshal(&lowered.image, solving.no_cache), &solving.cache_imports);
+    if let Some(analyzer) = solving.analyzer.as_ref().filter(|_| !lowered.image.is_scratch()) {
+        // Side by side: the image's ref and its check (which builds the image) are one round trip on a
+        // no-change rebuild, not two.
         let accept = lost.iter().map(ToString::to_string).collect();
-        analysis::image_checked(
-            g,
-            analyzer,
-            spec,
-            platform,
-            &lowered.image,
-            accept,
-            (solving.no_cache, &solving.cache_imports),
-        )
-        .await?
-    } else if lost.is_empty() {
+        let check = (solving.no_cache, solving.cache_imports.as_slice());
+        let checked = analysis::image_checked(g, analyzer, spec, platform, &lowered.image, accept, check);
+        let (ref_id, checked) = join(solve, checked).await;
+        return Ok((ref_id?, checked?));
+    }
+    let ref_id = solve.await?;
+    let checked = if lost.is_empty() {
         check_image(g, &ref_id, plan, platform, spec, solving.readdir).await?
     } else {
         let mut plan = plan.clone();
