@@ -49,8 +49,8 @@ pub enum Verdict {
         libraries: Vec<String>,
         absent: Vec<String>,
         packages: PackageMetadata,
-        /// Of [`verify::copy_reads`], the paths the builder has as themselves (not symlinks): the probe
-        /// holds them as they are, so the image's copies take them from there.
+        /// Of [`verify::copy_reads`], the paths the builder has as regular files: the probe holds them as
+        /// they are, so the image's copies take them from there.
         #[serde(default)]
         held: BTreeSet<String>,
     },
@@ -127,11 +127,13 @@ async fn run(request: &Request, root: &Path) -> Result<Verdict, String> {
     }
 }
 
-/// The copies' sources the builder has as themselves: what the probe's copy of their directory holds.
+/// The copies' sources the builder has as regular files: what the probe's copy of their directory holds as
+/// they are. Not a symlink (the probe copies the link), nor a directory: a link inside one that leads
+/// nowhere fails BuildKit's checksum of the probe, and with it the image.
 fn held_as_themselves(fs: &LocalFs, plan: &crate::plan::Plan) -> BTreeSet<String> {
     let itself = |path: &str| {
         let host = fs.resolve(path, false).ok()?;
-        std::fs::symlink_metadata(host).ok().filter(|m| !m.file_type().is_symlink())
+        std::fs::symlink_metadata(host).ok().filter(|m| m.file_type().is_file())
     };
     verify::copy_reads(plan).into_iter().filter(|r| itself(&r.path).is_some()).map(|r| r.path).collect()
 }
@@ -156,7 +158,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_probe_holds_the_copies_sources_the_builder_has_as_themselves() {
+    fn the_probe_holds_the_copies_sources_the_builder_has_as_regular_files() {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join("out/dir")).unwrap();
         std::fs::write(root.path().join("out/app"), b"x").unwrap();
@@ -164,9 +166,9 @@ mod tests {
         let spec = "builder:\n  image: golang:1\n  run: true\ncopy:\n  - /out/app\n  - /out/link\n  - /out/dir\n  - /out/missing\n  - /top\nimage:\n  entrypoint: [/out/app]\n";
         let plan = compile(spec, "scratch.yaml", &PlanInputs::default()).unwrap().plan;
         let held = held_as_themselves(&LocalFs::new(root.path()), &plan);
-        // Not the link (the probe copies it as a link), nor what is missing, nor a top-level path (not
-        // looked for by name: the probe would walk `/`).
-        assert_eq!(held.into_iter().collect::<Vec<_>>(), ["/out/app", "/out/dir"]);
+        // Not the link (the probe copies it as a link), nor the directory (a dangling link inside would fail
+        // the probe), nor what is missing, nor a top-level path (not looked for by name: the probe would walk `/`).
+        assert_eq!(held.into_iter().collect::<Vec<_>>(), ["/out/app"]);
     }
 
     #[test]

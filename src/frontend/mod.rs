@@ -470,6 +470,8 @@ async fn check_builder_in_exec<G: Gateway>(
     )
     .await?;
     let built_during = (started, Instant::now());
+    // The probe of the image's copies: what the builder has as regular files, where two share a directory.
+    let probe = verify::shared_directories_only(probe.into_iter().filter(|r| held.contains(&r.path)).collect());
     let (found, diagnostics) = verified.into_found(probe, held);
     Ok(CheckedBuilder { found, warnings: fail_on_errors(diagnostics, spec)?, built_during, verdict: Some(verdict) })
 }
