@@ -181,6 +181,20 @@ fn a_pull_shows_as_download_and_extraction_lines_of_the_from_step() {
     assert_eq!(builder_layers_pulled(under_run).len(), 2);
 }
 
+/// The log of a remote build that imported `cache`, pulled no builder layer and ran the checks `step`.
+fn warm_and_not_pulled(out: &Out, cache: &str, step: &str) -> String {
+    let remote = format!("{}{}", out.stdout, out.stderr);
+    assert!(out.ok, "the remote build with --cache-from failed\n{remote}");
+    assert!(
+        remote.contains(&format!("importing cache manifest from {cache}")),
+        "the remote build did not import {cache}\n{remote}"
+    );
+    let pulled = builder_layers_pulled(&remote);
+    assert!(pulled.is_empty(), "the remote build pulled the builder image:\n{}\n{remote}", pulled.join("\n"));
+    assert!(remote.contains(step), "no `{step}` step in the remote build\n{remote}");
+    remote
+}
+
 fn layers(image: &str) -> Vec<String> {
     let out = must(docker_cmd().args(["image", "inspect", "-f", "{{json .RootFS.Layers}}", image]));
     serde_json::from_str(out.trim()).unwrap()
@@ -329,24 +343,11 @@ fn a_registry_cache_from_the_first_engine_makes_the_remote_builder_step_cached()
             &[GATEWAY_CHECKS, "--cache-from", &format!("type=registry,ref={cache}"), "--push", "-t", &remote_image],
         ),
     );
-    let remote = format!("{}{}", out.stdout, out.stderr);
-    assert!(out.ok, "the remote build with --cache-from failed\n{remote}");
-    assert!(
-        remote.contains(&format!("importing cache manifest from {cache}")),
-        "the remote build did not import {cache}\n{remote}"
-    );
-    // The proof that the RUN did not run again is below: the image carries the first engine's stamp. The
-    // progress shows the step `CACHED`, or (when the cached result must be pulled first) as a download.
-
     // Nor is the builder image pulled: the checks read the probe's small layer from the cache, as a
     // hand-written Dockerfile's cached `COPY --from` never reads the builder (it was 260 MB, 13 s here).
-    let pulled = builder_layers_pulled(&remote);
-    assert!(
-        pulled.is_empty(),
-        "the remote build pulled the builder image although every step was cached:\n{}\n{remote}",
-        pulled.join("\n")
-    );
-    assert!(remote.contains("[internal] probe the builder's output"), "no probe in the remote build\n{remote}");
+    warm_and_not_pulled(&out, &cache, "[internal] probe the builder's output");
+    // The proof that the RUN did not run again is below: the image carries the first engine's stamp. The
+    // progress shows the step `CACHED`, or (when the cached result must be pulled first) as a download.
 
     // Both images, pulled on the first engine: the same layers, since the remote one reused the cached build.
     for image in [&first_image, &remote_image] {
@@ -422,22 +423,7 @@ fn a_warm_registry_cache_rebuild_of_the_cgo_example_pulls_no_builder_layer() {
             &["--cache-from", &format!("type=registry,ref={cache}"), "--push", "-t", &remote_image],
         ),
     );
-    let remote = format!("{}{}", out.stdout, out.stderr);
-    assert!(out.ok, "the remote build with --cache-from failed\n{remote}");
-    assert!(
-        remote.contains(&format!("importing cache manifest from {cache}")),
-        "the remote build did not import {cache}\n{remote}"
-    );
-    let pulled = builder_layers_pulled(&remote);
-    assert!(
-        pulled.is_empty(),
-        "the remote build of the cgo example pulled the builder image:\n{}\n{remote}",
-        pulled.join("\n")
-    );
-    assert!(
-        remote.contains("[internal] check the builder's output"),
-        "no check of the builder in the remote build\n{remote}"
-    );
+    warm_and_not_pulled(&out, &cache, "[internal] check the builder's output");
     for image in [&first_image, &remote_image] {
         must(docker_cmd().args(["pull", "--quiet", image]));
     }

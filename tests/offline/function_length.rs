@@ -6,7 +6,7 @@
 //! `#[cfg(test)]` helper) except a test itself (`#[test]`, `#[tokio::test]`): a test reads top to bottom as one
 //! story. Code inside a macro call (`proptest! { … }`) is not parsed and so not measured.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use syn::visit::Visit;
 
@@ -100,22 +100,11 @@ fn functions(text: &str) -> Vec<Function> {
     finder.found
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn no_function_in_src_is_over_60_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
+    crate::support::rust_files(&root.join("src"), &mut files);
     files.sort();
     let mut long = Vec::new();
     let mut allowed_seen = Vec::new();

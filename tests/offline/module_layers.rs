@@ -58,22 +58,11 @@ fn used_modules(text: &str) -> BTreeSet<String> {
     used
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_module_uses_only_the_layers_below_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    crate::support::rust_files(&src, &mut files);
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for file in files {
@@ -140,8 +129,8 @@ fn frontend_options_are_read_only_by_the_request_type() {
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![root.join("src/main.rs")];
-    rust_files(&root.join("src/gateway"), &mut files);
-    rust_files(&root.join("src/frontend"), &mut files);
+    crate::support::rust_files(&root.join("src/gateway"), &mut files);
+    crate::support::rust_files(&root.join("src/frontend"), &mut files);
     let mut found = Vec::new();
     for file in files.iter().filter(|f| !f.ends_with("gateway/keys.rs")) {
         let text = std::fs::read_to_string(file).unwrap();

@@ -58,3 +58,15 @@ pub fn view(text: &str, name: &str) -> serde_json::Value {
         built.into_iter().map(|(p, def, config)| serde_json::json!({ "platform": p.to_string(), "llb": render(&def), "config": config })).collect(),
     )
 }
+
+/// Every `.rs` file below `dir` (the tests that read `src/` as text).
+pub fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
