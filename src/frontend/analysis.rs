@@ -82,7 +82,7 @@ pub async fn verdict<G: Gateway>(
     let state = if builder {
         exec::builder_verdict(&analyzer.image, bytes, checked, &analyzer.build_platform)
     } else {
-        exec::exec(&analyzer.image, bytes, checked, exec::IMAGE, &analyzer.build_platform, exec::IMAGE_NAME)
+        exec::image_verdict(&analyzer.image, bytes, checked, &analyzer.build_platform)
     };
     let ref_id = g.solve(marshal(&state, solving.0), solving.1).await?;
     let mut out = Vec::new();

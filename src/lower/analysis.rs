@@ -51,15 +51,9 @@ pub fn builder_verdict(analyzer: &State, request: Vec<u8>, builder: &State, buil
     State::scratch().file(vec![copy_out]).named("[internal] the builder's verdict")
 }
 
-/// The exec that checks `checked`, mounted at `at` (`IMAGE`), as `request` says.
-pub fn exec(
-    analyzer: &State,
-    request: Vec<u8>,
-    checked: &State,
-    at: &str,
-    build_platform: &Platform,
-    name: &str,
-) -> State {
+/// The image's verdict: an exec with the image mounted read-only at `IMAGE` (never written into) and the
+/// request beside it; the verdict is written into the exec's own root.
+pub fn image_verdict(analyzer: &State, request: Vec<u8>, image: &State, build_platform: &Platform) -> State {
     let file = FileAction::Mkfile {
         path: "/request.json".into(),
         mode: 0o444,
@@ -70,12 +64,12 @@ pub fn exec(
     let request = State::scratch().file(vec![file]).named("[internal] analysis request");
     let read_only = |dest: &str, from: State| Mount { dest: dest.to_string(), kind: MountKind::ReadOnlyByKey { from } };
     let mut exec = Exec::default();
-    exec.args = vec![BINARY.into(), "analyze".into(), REQUEST.into(), at.into(), VERDICT.into()];
+    exec.args = vec![BINARY.into(), "analyze".into(), REQUEST.into(), IMAGE.into(), VERDICT.into()];
     exec.cwd = "/".into();
     exec.network = Network::None;
-    exec.mounts = vec![read_only(REQUEST_DIR, request), read_only(at, checked.clone())];
+    exec.mounts = vec![read_only(REQUEST_DIR, request), read_only(IMAGE, image.clone())];
     exec.platform = Some(build_platform.clone());
-    analyzer.run(exec).named(name)
+    analyzer.run(exec).named(IMAGE_NAME)
 }
 
 /// Ties the builder's verdict into the image's graph, so that a `mode=max` cache export carries it (a
@@ -113,8 +107,8 @@ mod tests {
     fn the_exec_runs_the_analyzer_offline_over_read_only_mounts_keyed_by_their_inputs() {
         let platform = Platform::linux_amd64();
         let analyzer = State::image("docker.io/library/scratchkit:x", &platform, None);
-        let builder = State::image("docker.io/library/golang:1", &platform, None);
-        let t = text(&exec(&analyzer, b"{}".to_vec(), &builder, IMAGE, &platform, IMAGE_NAME));
+        let image = State::image("docker.io/library/golang:1", &platform, None);
+        let t = text(&image_verdict(&analyzer, b"{}".to_vec(), &image, &platform));
         assert!(t.contains("\"/scratchkit\",\n") && t.contains("\"analyze\"") && t.contains("\"/image\",\n"), "{t}");
         assert!(t.contains("\"network\": \"none\""), "{t}");
         // Both mounts read-only, neither hashed by content (BuildKit would hash the whole builder).

@@ -137,16 +137,7 @@ fn anchors(text: &str) -> BTreeSet<String> {
         if !heading.starts_with(' ') {
             continue;
         }
-        let slug: String = heading
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter_map(|c| match c {
-                ' ' => Some('-'),
-                c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-                _ => None,
-            })
-            .collect();
+        let slug = crate::support::github_slug(heading);
         let mut unique = slug.clone();
         let mut n = 0;
         while !seen.insert(unique.clone()) {

@@ -48,7 +48,12 @@ fn each_table_stands_in_its_own_section_once() {
         // The last heading above the marker is the section's own.
         let above = &docs[..docs.find(&marker).unwrap()];
         let heading = above.lines().rfind(|l| l.starts_with("##")).unwrap_or_default();
-        assert_eq!(slug(heading), table.anchor, "the table of #{} stands under `{heading}`", table.anchor);
+        assert_eq!(
+            crate::support::github_slug(heading),
+            table.anchor,
+            "the table of #{} stands under `{heading}`",
+            table.anchor
+        );
     }
 }
 
@@ -64,15 +69,6 @@ fn every_row_names_its_rules_and_fills_its_columns() {
             }
         }
     }
-}
-
-/// GitHub's anchor for a heading.
-fn slug(heading: &str) -> String {
-    let text = heading.trim_start_matches('#').trim().to_lowercase();
-    text.chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect()
 }
 
 /// A rule explained in a section that has a table is in a table (its own section's, or the one of the key

@@ -70,3 +70,19 @@ pub fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+/// GitHub's anchor for a heading's text: lower case, spaces to `-`, and everything but letters, digits,
+/// `-` and `_` dropped (a repeated heading's `-1`, `-2`, … are the caller's).
+pub fn github_slug(heading: &str) -> String {
+    heading
+        .trim_start_matches('#')
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
