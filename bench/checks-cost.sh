@@ -8,9 +8,11 @@
 #     outline` of the same spec (median of RUNS: the floor of any `# syntax=` frontend); and their difference.
 # Targets: checks < 2 s for examples/python and < 5 s for the 30,000-file tree; rebuild − outline ≤ 0.15 s.
 #
-# Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+MODE]...]     (default: scratchkit:dev scratchkit:dev+gateway)
+# Usage: bench/checks-cost.sh [FRONTEND_IMAGE[+MODE]|dockerfile...]  (default: scratchkit:dev scratchkit:dev+gateway)
 #        IMAGE+MODE builds with `--build-arg SCRATCHKIT_CHECKS=MODE`: `gateway` (the probe and gateway reads) or
 #        `exec`; without it, the frontend's default (the execs on BuildKit v0.13+).
+#        dockerfile: the case's examples/CASE/Dockerfile.handwritten, built by Docker's built-in frontend (cases
+#        without one are skipped): what any image-producing build pays over its own `--call outline` here.
 # Env:   CASES="python smallest tree30k" (an examples/ directory; tree30k: a generated tree of 30,000 files;
 #        big1: 1 file copied out of a directory of 200,000, issue 21's probe case)
 #        RUNS=3  DOCKER=docker  BUILD_TIMEOUT=900
@@ -64,12 +66,17 @@ context() {
 
 # build IMAGE DIR PROGRESS [ARGS...]: one build's wall time in seconds.
 build() {
-  local image=${1%+*} dir=$2 progress=$3 start end checks=()
-  [ "$1" = "$image" ] || checks=(--build-arg "SCRATCHKIT_CHECKS=${1##*+}")
+  local image=${1%+*} dir=$2 progress=$3 start end how=()
+  if [ "$1" = dockerfile ]; then
+    how=(-f "$dir/Dockerfile.handwritten")
+  else
+    how=(--build-arg "BUILDKIT_SYNTAX=$image" -f "$dir/scratch.yaml")
+    [ "$1" = "$image" ] || how+=(--build-arg "SCRATCHKIT_CHECKS=${1##*+}")
+  fi
   shift 3
   start=$(date +%s.%N)
-  timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson --build-arg "BUILDKIT_SYNTAX=$image" "${checks[@]}" "$@" \
-    -f "$dir/scratch.yaml" "$dir" 2>"$progress" >/dev/null || { log "build failed: $(grep -a -m3 ERROR "$progress" || tail -3 "$progress")"; echo fail; return; }
+  timeout "$BUILD_TIMEOUT" "$DOCKER" buildx build --progress=rawjson "${how[@]}" "$@" \
+    "$dir" 2>"$progress" >/dev/null || { log "build failed: $(grep -a -m3 ERROR "$progress" || tail -3 "$progress")"; echo fail; return; }
   end=$(date +%s.%N)
   awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }'
 }
@@ -103,16 +110,21 @@ echo "| frontend | case | checks (cold) | cold build | no-change rebuild | outli
 echo "|---|---|---:|---:|---:|---:|---:|"
 for case in "${CASES[@]}"; do
   for image in "${IMAGES[@]}"; do
+    if [ "$image" = dockerfile ] && [ ! -f "examples/$case/Dockerfile.handwritten" ]; then
+      log "$case has no Dockerfile.handwritten: no dockerfile row"
+      continue
+    fi
     dir=$tmp/$case-$RANDOM
     context "$case" "$dir"
     log "$image, $case: cold"
     cold=$(build "$image" "$dir" "$tmp/cold" --no-cache)
     checks=$(steps "$tmp/cold")
+    [ "$checks" = n/a ] || checks="$checks s"
     build "$image" "$dir" "$tmp/warm" >/dev/null # the cache of this very spec, as a rebuild finds it
     rebuilds=$(for _ in $(seq "$RUNS"); do build "$image" "$dir" "$tmp/warm"; echo; done | median)
     outlines=$(for _ in $(seq "$RUNS"); do build "$image" "$dir" "$tmp/outline" --call outline; echo; done | median)
     diff=$(awk -v r="$rebuilds" -v o="$outlines" 'BEGIN { printf "%+.2f", r - o }')
-    echo "| $image | $case | $checks s | $cold s | $rebuilds s | $outlines s | $diff s |"
+    echo "| $image | $case | $checks | $cold s | $rebuilds s | $outlines s | $diff s |"
     rm -rf "$dir"
   done
 done
