@@ -325,6 +325,26 @@ fn the_walk_lists_each_directory_once_and_a_script_needs_its_interpreter() {
 }
 
 #[test]
+fn a_script_runs_where_its_interpreter_is_a_file_the_user_can_execute() {
+    let findings_with = |interpreter: &[(&str, Entry)]| {
+        let mut entries = good();
+        entries.insert("/bin".into(), e(Kind::Dir, 0o755, 0, 0));
+        entries.extend(interpreter.iter().map(|(p, e)| (p.to_string(), e.clone())));
+        let bytes = BTreeMap::from([("/out/app".to_string(), b"#!/bin/sh -e\necho hi\n".to_vec())]);
+        let fs = Memory { entries, bytes, lists: std::cell::Cell::new(0) };
+        let ds = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads").diagnostics;
+        ds.items.into_iter().map(|d| d.message).collect::<Vec<_>>()
+    };
+    let cannot = ["entrypoint `/out/app` is a script for `/bin/sh`, which the image cannot run"];
+    assert_eq!(findings_with(&[("/bin/sh", e(Kind::File, 0o755, 0, 0))]), Vec::<String>::new());
+    let busybox =
+        [("/bin/sh", e(Kind::Symlink("busybox".into()), 0o777, 0, 0)), ("/bin/busybox", e(Kind::File, 0o755, 0, 0))];
+    assert_eq!(findings_with(&busybox), Vec::<String>::new());
+    assert_eq!(findings_with(&[("/bin/sh", e(Kind::Dir, 0o755, 0, 0))]), cannot);
+    assert_eq!(findings_with(&[("/bin/sh", e(Kind::File, 0o644, 0, 0))]), cannot);
+}
+
+#[test]
 fn a_home_its_user_cannot_reach_is_an_error_at_the_user() {
     let spec = "copy: [context:app]\nrootfs:\n  users: [{name: app, uid: 1000, home: /srv/app}]\n  dirs: [{path: /srv, mode: \"0700\"}]\nimage: {entrypoint: [/app]}\n";
     let mut entries = good();
