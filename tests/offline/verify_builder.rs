@@ -940,6 +940,36 @@ fn a_required_dlopen_note_brings_its_library_and_a_missing_one_is_an_error() {
 }
 
 #[test]
+fn a_musl_programs_dlopen_note_is_looked_up_where_musl_looks() {
+    // `/usr/local/lib` is in musl's default path, not in glibc's: the note's library is found there only
+    // through the program's own loader. No libc in either library (musl's would be the loader itself).
+    let library = |soname: &str, note: &str| {
+        let flags = ["-shared", "-fPIC", "-nostdlib", "-Wl,-soname", soname];
+        gcc_source(
+            &format!("musl_{}", soname.replace('.', "_")),
+            &format!("int answer(void) {{ return 42; }}\n{note}"),
+            &flags,
+        )
+    };
+    let libfoo =
+        library("libfoo.so.1", &dlopen_note(r#"[{"feature":"bar","priority":"required","soname":["libbar.so.1"]}]"#));
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-musl-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("libfoo.so.1"), &libfoo).unwrap();
+    let linked = format!("{}/libfoo.so.1", dir.display());
+    let main = "int answer(void);\nint main(void) { return answer() - 42; }\n";
+    let app = gcc_source("musl-note-app", main, &[&linked, "-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1"]);
+    let tree = Tree::builder("musl-note")
+        .file("/lib/ld-musl-x86_64.so.1", b"musl", 0o755)
+        .file("/out/app", &app, 0o755)
+        .file("/usr/local/lib/libfoo.so.1", &libfoo, 0o644)
+        .file("/usr/local/lib/libbar.so.1", &library("libbar.so.1", ""), 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.libraries.contains(&"/usr/local/lib/libbar.so.1".to_string()), "{:?}", v.libraries);
+}
+
+#[test]
 fn gconv_listed_brings_the_configuration_and_the_modules_of_those_charsets() {
     let files = [
         "gconv-modules",
