@@ -462,6 +462,22 @@ fn a_library_the_tree_ships_under_its_soname_satisfies_the_others() {
 }
 
 #[test]
+fn a_loader_the_spec_copies_is_not_brought_again() {
+    // The program's interpreter is at its path in the image by a copy from elsewhere in the builder: the
+    // libraries layer brings libc only, not the copy's source to its builder path.
+    let loader = std::fs::read(LOADER).unwrap_or_else(|e| panic!("the host has no {LOADER}: {e}"));
+    let tree = Tree::builder("copied-loader").with_glibc().file("/out/app", &gcc("copied-loader", &[]), 0o755).file(
+        "/opt/glibc/ld.so",
+        &loader,
+        0o755,
+    );
+    let copies = format!("  - /out/app\n  - {{from: /opt/glibc/ld.so, to: {LOADER}}}\n");
+    let v = verify(&tree, &spec(&copies, "image:\n  entrypoint: [/out/app]\n"));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert_eq!(v.libraries, [LIBC]);
+}
+
+#[test]
 fn the_files_inside_a_copied_directory_have_their_libraries() {
     // A Python-like tree: a program-less directory of extension modules, one of them needing a library
     // that only the builder's system directories have, one needing a library no one has.
