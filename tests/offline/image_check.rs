@@ -428,7 +428,8 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
     assert_eq!(ld_so_cache_dirs(&ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6")), ["/usr/local/lib"]);
     assert!(ld_so_cache_dirs(b"not a cache").is_empty());
     let program = std::fs::read("/bin/true").expect("the host has /bin/true");
-    let with = |cache: bool| {
+    // `size`: the cache's size as the image lists it (`None`: no cache).
+    let with = |size: Option<fn(u64) -> u64>| {
         let mut entries = good();
         let mut bytes = BTreeMap::new();
         bytes.insert("/out/app".to_string(), program.clone());
@@ -443,11 +444,11 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
             entries.insert(path.to_string(), e(kind, 0o755, 0, 0));
             bytes.extend(contents.map(|c| (path.to_string(), c)));
         }
-        if cache {
+        if let Some(size) = size {
             let cache = ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6");
             entries.insert(
                 "/etc/ld.so.cache".into(),
-                Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: cache.len() as u64 },
+                Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: size(cache.len() as u64) },
             );
             bytes.insert("/etc/ld.so.cache".into(), cache);
         }
@@ -455,12 +456,15 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
         let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
         checked.diagnostics.items.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
     };
-    let without = with(false);
-    assert!(
-        without.len() == 1 && without[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image"),
-        "{without:#?}"
-    );
-    assert_eq!(with(true), Vec::<String>::new());
+    let only_libc_missing = |found: &[String]| {
+        found.len() == 1 && found[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image")
+    };
+    let without = with(None);
+    assert!(only_libc_missing(&without), "{without:#?}");
+    assert_eq!(with(Some(|len| len)), Vec::<String>::new());
+    // A cache over 4 MiB is not read (a few hundred KiB hold a large distribution's libraries).
+    let oversized = with(Some(|_| (4 << 20) + 1));
+    assert!(only_libc_missing(&oversized), "{oversized:#?}");
 }
 
 #[test]
