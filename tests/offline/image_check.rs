@@ -214,6 +214,18 @@ fn a_ca_bundle_that_is_a_directory_or_unreadable_is_an_error() {
 }
 
 #[test]
+fn a_ca_bundle_the_image_cannot_open_is_an_error() {
+    // Unlike a data file the builder turned out not to have, the bundle is never optional.
+    let dangling = found(|t| drop(t.insert(CA_BUNDLE.into(), e(Kind::Symlink("gone.pem".into()), 0o777, 0, 0))));
+    let opened = |all: &[(String, usize)]| {
+        all.iter().any(|(m, _)| m.starts_with("the CA bundle `/etc/ssl/certs/ca-certificates.crt` cannot be opened"))
+    };
+    assert!(opened(&dangling), "{dangling:#?}");
+    let absent = found(|t| drop(t.remove(CA_BUNDLE)));
+    assert!(opened(&absent), "{absent:#?}");
+}
+
+#[test]
 fn zone_directories_without_x_are_one_error_naming_them() {
     let (message, line) = one(|t| {
         t.insert("/usr/share/zoneinfo/Europe".into(), e(Kind::Dir, 0o644, 0, 0));
