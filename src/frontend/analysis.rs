@@ -164,6 +164,8 @@ fn unexpected(verdict: Verdict, what: &str, platform: &Platform) -> Failed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Diagnostic;
+    use crate::gateway::{Built, FileStat, GatewayError, ResolvedImage};
 
     fn chosen(checks: Checks, llb_caps: &[&str], source: Option<&str>) -> bool {
         let mut request = BuildRequest::default();
@@ -203,5 +205,69 @@ mod tests {
             .contains("docker.io/library/scratchkit:h"));
         assert!(own_image(None, None, &amd64).is_none());
         assert!(own_image(None, Some(" "), &amd64).is_none());
+    }
+
+    /// A gateway whose every solve is the exec, which wrote these bytes as its verdict.
+    struct Answering(Vec<u8>);
+
+    impl Gateway for Answering {
+        async fn ping(&self) -> Result<Caps, GatewayError> {
+            unreachable!()
+        }
+        async fn resolve_image_config(&self, _: &str, _: &Platform, _: &str) -> Result<ResolvedImage, GatewayError> {
+            unreachable!()
+        }
+        async fn solve(&self, _: pb::Definition, _: &[CacheImport]) -> Result<String, GatewayError> {
+            Ok("verdict".into())
+        }
+        async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, GatewayError> {
+            assert_eq!((ref_id, path), ("verdict", exec::VERDICT));
+            Ok(self.0.clone())
+        }
+        async fn stat_file(&self, _: &str, _: &str) -> Result<FileStat, GatewayError> {
+            unreachable!()
+        }
+        async fn return_images(&self, _: Vec<Built>, _: bool) -> Result<(), GatewayError> {
+            unreachable!()
+        }
+        async fn return_metadata(&self, _: Vec<(String, Vec<u8>)>) -> Result<(), GatewayError> {
+            unreachable!()
+        }
+        async fn return_error(&self, _: String, _: Vec<prost_types::Any>) -> Result<(), GatewayError> {
+            unreachable!()
+        }
+    }
+
+    #[test]
+    fn the_builders_verdict_adds_to_the_contexts_findings_and_names_what_the_probe_holds() {
+        let amd64 = Platform::linux_amd64();
+        let warned = |message: &str| {
+            let mut d = Diagnostics::default();
+            d.push(Diagnostic::warning(crate::rules::codes::SK338, None, message));
+            d
+        };
+        let verdict = Verdict::Builder {
+            diagnostics: warned("found in the builder"),
+            libraries: vec!["/lib/x86_64-linux-gnu/libc.so.6".into()],
+            absent: vec!["/usr/share/zoneinfo/UTC".into()],
+            packages: Default::default(),
+            held: ["/out/a".to_string()].into(),
+        };
+        let g = Answering(serde_json::to_vec(&verdict).unwrap());
+        let image = State::image("docker.io/library/scratchkit:x", &amd64, None);
+        let analyzer = Analyzer { image, inputs: PlanInputs::default(), build_platform: amd64.clone() };
+        let from_context = FromContext { diagnostics: warned("found in the context"), roots: vec![], iconv: vec![] };
+        let spec = SpecText { text: "", filename: "scratch.yaml" };
+        let builder = State::image("docker.io/library/golang:1", &amd64, None);
+        let checked = builder_verified(&g, &analyzer, spec, &amd64, &builder, from_context, (false, &[]));
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (verified, held, state) = runtime.block_on(checked).map_err(|e| e.message).unwrap();
+        let messages: Vec<&str> = verified.diagnostics.items.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["found in the context", "found in the builder"]);
+        assert_eq!(verified.libraries, ["/lib/x86_64-linux-gnu/libc.so.6"]);
+        assert_eq!(verified.absent, ["/usr/share/zoneinfo/UTC"]);
+        assert_eq!(held.into_iter().collect::<Vec<_>>(), ["/out/a"]);
+        let shown = format!("{:#}", crate::llb::render(&state.marshal(&crate::llb::MarshalOptions::default())));
+        assert!(shown.contains(exec::BUILDER_NAME), "{shown}");
     }
 }

@@ -127,6 +127,8 @@ mod tests {
         assert_eq!(t.matches("\"dest\": \"/\"").count(), 1, "{t}");
         assert!(!t.contains("\"readonly\": true") && !t.contains("content_cache"), "{t}");
         assert!(t.contains("\"/.scratchkit-analysis/scratchkit\",\n") && t.contains("\"analyze\""), "{t}");
+        // The builder has no `/.scratchkit-analysis`: the copy of the analyzer makes it.
+        assert_eq!(t.matches("\"create_dest_path\": true").count(), 1, "{t}");
         assert!(t.contains("\"network\": \"none\""), "{t}");
         assert!(
             t.contains("\"copy\": \"/.scratchkit-analysis/verdict.json\"") && t.contains("\"dest\": \"/verdict.json\""),

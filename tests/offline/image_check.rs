@@ -214,6 +214,18 @@ fn a_ca_bundle_that_is_a_directory_or_unreadable_is_an_error() {
 }
 
 #[test]
+fn a_ca_bundle_the_image_cannot_open_is_an_error() {
+    // Unlike a data file the builder turned out not to have, the bundle is never optional.
+    let dangling = found(|t| drop(t.insert(CA_BUNDLE.into(), e(Kind::Symlink("gone.pem".into()), 0o777, 0, 0))));
+    let opened = |all: &[(String, usize)]| {
+        all.iter().any(|(m, _)| m.starts_with("the CA bundle `/etc/ssl/certs/ca-certificates.crt` cannot be opened"))
+    };
+    assert!(opened(&dangling), "{dangling:#?}");
+    let absent = found(|t| drop(t.remove(CA_BUNDLE)));
+    assert!(opened(&absent), "{absent:#?}");
+}
+
+#[test]
 fn zone_directories_without_x_are_one_error_naming_them() {
     let (message, line) = one(|t| {
         t.insert("/usr/share/zoneinfo/Europe".into(), e(Kind::Dir, 0o644, 0, 0));
@@ -325,6 +337,26 @@ fn the_walk_lists_each_directory_once_and_a_script_needs_its_interpreter() {
 }
 
 #[test]
+fn a_script_runs_where_its_interpreter_is_a_file_the_user_can_execute() {
+    let findings_with = |interpreter: &[(&str, Entry)]| {
+        let mut entries = good();
+        entries.insert("/bin".into(), e(Kind::Dir, 0o755, 0, 0));
+        entries.extend(interpreter.iter().map(|(p, e)| (p.to_string(), e.clone())));
+        let bytes = BTreeMap::from([("/out/app".to_string(), b"#!/bin/sh -e\necho hi\n".to_vec())]);
+        let fs = Memory { entries, bytes, lists: std::cell::Cell::new(0) };
+        let ds = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads").diagnostics;
+        ds.items.into_iter().map(|d| d.message).collect::<Vec<_>>()
+    };
+    let cannot = ["entrypoint `/out/app` is a script for `/bin/sh`, which the image cannot run"];
+    assert_eq!(findings_with(&[("/bin/sh", e(Kind::File, 0o755, 0, 0))]), Vec::<String>::new());
+    let busybox =
+        [("/bin/sh", e(Kind::Symlink("busybox".into()), 0o777, 0, 0)), ("/bin/busybox", e(Kind::File, 0o755, 0, 0))];
+    assert_eq!(findings_with(&busybox), Vec::<String>::new());
+    assert_eq!(findings_with(&[("/bin/sh", e(Kind::Dir, 0o755, 0, 0))]), cannot);
+    assert_eq!(findings_with(&[("/bin/sh", e(Kind::File, 0o644, 0, 0))]), cannot);
+}
+
+#[test]
 fn a_home_its_user_cannot_reach_is_an_error_at_the_user() {
     let spec = "copy: [context:app]\nrootfs:\n  users: [{name: app, uid: 1000, home: /srv/app}]\n  dirs: [{path: /srv, mode: \"0700\"}]\nimage: {entrypoint: [/app]}\n";
     let mut entries = good();
@@ -408,7 +440,8 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
     assert_eq!(ld_so_cache_dirs(&ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6")), ["/usr/local/lib"]);
     assert!(ld_so_cache_dirs(b"not a cache").is_empty());
     let program = std::fs::read("/bin/true").expect("the host has /bin/true");
-    let with = |cache: bool| {
+    // `size`: the cache's size as the image lists it (`None`: no cache).
+    let with = |size: Option<fn(u64) -> u64>| {
         let mut entries = good();
         let mut bytes = BTreeMap::new();
         bytes.insert("/out/app".to_string(), program.clone());
@@ -423,11 +456,11 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
             entries.insert(path.to_string(), e(kind, 0o755, 0, 0));
             bytes.extend(contents.map(|c| (path.to_string(), c)));
         }
-        if cache {
+        if let Some(size) = size {
             let cache = ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6");
             entries.insert(
                 "/etc/ld.so.cache".into(),
-                Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: cache.len() as u64 },
+                Entry { kind: Kind::File, mode: 0o644, uid: 0, gid: 0, size: size(cache.len() as u64) },
             );
             bytes.insert("/etc/ld.so.cache".into(), cache);
         }
@@ -435,12 +468,15 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
         let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
         checked.diagnostics.items.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
     };
-    let without = with(false);
-    assert!(
-        without.len() == 1 && without[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image"),
-        "{without:#?}"
-    );
-    assert_eq!(with(true), Vec::<String>::new());
+    let only_libc_missing = |found: &[String]| {
+        found.len() == 1 && found[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image")
+    };
+    let without = with(None);
+    assert!(only_libc_missing(&without), "{without:#?}");
+    assert_eq!(with(Some(|len| len)), Vec::<String>::new());
+    // A cache over 4 MiB is not read (a few hundred KiB hold a large distribution's libraries).
+    let oversized = with(Some(|_| (4 << 20) + 1));
+    assert!(only_libc_missing(&oversized), "{oversized:#?}");
 }
 
 #[test]

@@ -462,6 +462,22 @@ fn a_library_the_tree_ships_under_its_soname_satisfies_the_others() {
 }
 
 #[test]
+fn a_loader_the_spec_copies_is_not_brought_again() {
+    // The program's interpreter is at its path in the image by a copy from elsewhere in the builder: the
+    // libraries layer brings libc only, not the copy's source to its builder path.
+    let loader = std::fs::read(LOADER).unwrap_or_else(|e| panic!("the host has no {LOADER}: {e}"));
+    let tree = Tree::builder("copied-loader").with_glibc().file("/out/app", &gcc("copied-loader", &[]), 0o755).file(
+        "/opt/glibc/ld.so",
+        &loader,
+        0o755,
+    );
+    let copies = format!("  - /out/app\n  - {{from: /opt/glibc/ld.so, to: {LOADER}}}\n");
+    let v = verify(&tree, &spec(&copies, "image:\n  entrypoint: [/out/app]\n"));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert_eq!(v.libraries, [LIBC]);
+}
+
+#[test]
 fn the_files_inside_a_copied_directory_have_their_libraries() {
     // A Python-like tree: a program-less directory of extension modules, one of them needing a library
     // that only the builder's system directories have, one needing a library no one has.
@@ -937,6 +953,36 @@ fn a_required_dlopen_note_brings_its_library_and_a_missing_one_is_an_error() {
             .any(|m| m.contains("libfoo.so.1` requires `libbar.so.1` for its feature `bar` (its .note.dlopen)")),
         "{found:?}"
     );
+}
+
+#[test]
+fn a_musl_programs_dlopen_note_is_looked_up_where_musl_looks() {
+    // `/usr/local/lib` is in musl's default path, not in glibc's: the note's library is found there only
+    // through the program's own loader. No libc in either library (musl's would be the loader itself).
+    let library = |soname: &str, note: &str| {
+        let flags = ["-shared", "-fPIC", "-nostdlib", "-Wl,-soname", soname];
+        gcc_source(
+            &format!("musl_{}", soname.replace('.', "_")),
+            &format!("int answer(void) {{ return 42; }}\n{note}"),
+            &flags,
+        )
+    };
+    let libfoo =
+        library("libfoo.so.1", &dlopen_note(r#"[{"feature":"bar","priority":"required","soname":["libbar.so.1"]}]"#));
+    let dir = std::env::temp_dir().join(format!("scratchkit-verify-musl-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("libfoo.so.1"), &libfoo).unwrap();
+    let linked = format!("{}/libfoo.so.1", dir.display());
+    let main = "int answer(void);\nint main(void) { return answer() - 42; }\n";
+    let app = gcc_source("musl-note-app", main, &[&linked, "-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1"]);
+    let tree = Tree::builder("musl-note")
+        .file("/lib/ld-musl-x86_64.so.1", b"musl", 0o755)
+        .file("/out/app", &app, 0o755)
+        .file("/usr/local/lib/libfoo.so.1", &libfoo, 0o644)
+        .file("/usr/local/lib/libbar.so.1", &library("libbar.so.1", ""), 0o644);
+    let v = verify(&tree, &spec("  - /out/app\n", ""));
+    assert!(v.diagnostics.items.is_empty(), "{:?}", messages(&v));
+    assert!(v.libraries.contains(&"/usr/local/lib/libbar.so.1".to_string()), "{:?}", v.libraries);
 }
 
 #[test]
