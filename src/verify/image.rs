@@ -339,12 +339,10 @@ pub async fn inspect<'a, F: ImageFs>(
     Ok(Inspected { facts: Facts { platform, elves, missing, shebang }, tree })
 }
 
-/// The image has glibc's cache, not the `ld.so.conf` it was built from: the cache's directories stand in
-/// for it.
+/// glibc's loader reads the cache, never `ld.so.conf` (ldconfig's input, which may have changed since): with
+/// a cache in the image, its directories stand in for the conf; without one, the image's conf is read.
 async fn ld_so_conf_of_cache<F: ImageFs>(tree: &Tree, fs: &F) -> Option<Vec<u8>> {
-    if tree.get(LD_SO_CONF).is_none()
-        && tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE)
-    {
+    if tree.get(LD_SO_CACHE).is_some_and(|e| e.kind == Kind::File && e.size <= MAX_CACHE) {
         let cache = fs.read_at(LD_SO_CACHE, 0, MAX_CACHE).await.unwrap_or_default();
         let dirs = ld_so_cache_dirs(&cache);
         return (!dirs.is_empty()).then(|| dirs.join("\n").into_bytes());

@@ -440,11 +440,15 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
     assert_eq!(ld_so_cache_dirs(&ld_so_cache("libc.so.6", "/usr/local/lib/libc.so.6")), ["/usr/local/lib"]);
     assert!(ld_so_cache_dirs(b"not a cache").is_empty());
     let program = std::fs::read("/bin/true").expect("the host has /bin/true");
-    // `size`: the cache's size as the image lists it (`None`: no cache).
-    let with = |size: Option<fn(u64) -> u64>| {
+    // `size`: the cache's size as the image lists it (`None`: no cache); `conf`: an `ld.so.conf` too.
+    let with_conf = |size: Option<fn(u64) -> u64>, conf: Option<&str>| {
         let mut entries = good();
         let mut bytes = BTreeMap::new();
         bytes.insert("/out/app".to_string(), program.clone());
+        if let Some(conf) = conf {
+            entries.insert("/etc/ld.so.conf".into(), e(Kind::File, 0o644, 0, 0));
+            bytes.insert("/etc/ld.so.conf".into(), conf.as_bytes().to_vec());
+        }
         for (path, contents) in [
             ("/lib64", None),
             ("/lib64/ld-linux-x86-64.so.2", Some(b"loader".to_vec())),
@@ -468,6 +472,7 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
         let checked = run(check(&fs, &planned(SPEC), &Platform::linux_amd64())).expect("reads");
         checked.diagnostics.items.iter().map(|d| d.message.clone()).collect::<Vec<_>>()
     };
+    let with = |size: Option<fn(u64) -> u64>| with_conf(size, None);
     let only_libc_missing = |found: &[String]| {
         found.len() == 1 && found[0].starts_with("`/out/app` needs `libc.so.6`, which is not in the image")
     };
@@ -477,6 +482,10 @@ fn libraries_are_found_through_the_images_ld_so_cache() {
     // A cache over 4 MiB is not read (a few hundred KiB hold a large distribution's libraries).
     let oversized = with(Some(|_| (4 << 20) + 1));
     assert!(only_libc_missing(&oversized), "{oversized:#?}");
+    // The loader reads the cache, not the conf it was made from: a conf that names other directories does
+    // not hide the cache's; without a cache, the conf is read.
+    assert_eq!(with_conf(Some(|len| len), Some("/nowhere\n")), Vec::<String>::new());
+    assert_eq!(with_conf(None, Some("/usr/local/lib\n")), Vec::<String>::new());
 }
 
 #[test]
