@@ -34,6 +34,15 @@ fn library_copies(image: &pb::Definition) -> Vec<String> {
         .collect()
 }
 
+/// The image was built, and its libraries layer copies the loader and libc.
+fn assert_loader_and_libc_are_brought(fake: &FakeGateway) {
+    fake.images();
+    let copies = library_copies(fake.only(Kind::Image));
+    for wanted in [LOADER, LIBC] {
+        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
+    }
+}
+
 #[test]
 fn a_dynamic_binary_inside_a_copied_directory_gets_its_loader_and_libc() {
     let spec = "builder:\n  image: golang:1.23\n  run: make\ncopy:\n  - {from: /out/tree, to: /opt/app}\nimage:\n  entrypoint: [/opt/app/bin/app]\n";
@@ -50,11 +59,7 @@ fn a_dynamic_binary_inside_a_copied_directory_gets_its_loader_and_libc() {
         .with_bytes(LOADER, 0o755, host(LOADER))
         .with_bytes(LIBC, 0o755, host(LIBC));
     run_frontend(&mut fake, &[]);
-    fake.images();
-    let copies = library_copies(fake.only(Kind::Image));
-    for wanted in [LOADER, LIBC] {
-        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
-    }
+    assert_loader_and_libc_are_brought(&fake);
 }
 
 #[test]
@@ -98,11 +103,7 @@ fn a_dynamic_binary_from_the_context_gets_its_libraries_from_the_builder_image()
         .with_bytes(LOADER, 0o755, host(LOADER))
         .with_bytes(LIBC, 0o755, host(LIBC));
     run_frontend(&mut fake, &[]);
-    fake.images();
-    let copies = library_copies(fake.only(Kind::Image));
-    for wanted in [LOADER, LIBC] {
-        assert!(copies.iter().any(|c| c == wanted), "{wanted} is not copied into the libraries layer: {copies:?}");
-    }
+    assert_loader_and_libc_are_brought(&fake);
     // The builder without them: the error names the context's file, at its copy entry.
     let mut fake = FakeGateway::modern(spec).with_context_file("/hello", compiled_c_program()).with_bytes(
         LOADER,
