@@ -267,11 +267,11 @@ pub fn copy_reads(plan: &Plan) -> Vec<BuilderRead> {
 /// Of reads looked for by name, those whose directory another of them shares.
 pub fn shared_directories_only(reads: Vec<BuilderRead>) -> Vec<BuilderRead> {
     let mut per_dir = std::collections::BTreeMap::<String, usize>::new();
-    for read in &reads {
-        *per_dir.entry(read.optional_below.clone().unwrap_or_default()).or_default() += 1;
+    for dir in reads.iter().filter_map(|r| r.optional_below.clone()) {
+        *per_dir.entry(dir).or_default() += 1;
     }
-    let shared = |r: &BuilderRead| per_dir.get(r.optional_below.as_deref().unwrap_or_default()).is_some_and(|n| *n > 1);
-    reads.iter().filter(|r| r.by_name && shared(r)).cloned().collect()
+    let shared = |r: &BuilderRead| r.optional_below.as_ref().and_then(|d| per_dir.get(d)).is_some_and(|n| *n > 1);
+    reads.into_iter().filter(|r| r.by_name && shared(r)).collect()
 }
 
 /// Every builder path the image takes: rootfs pieces, libraries, and the spec's own copies.
